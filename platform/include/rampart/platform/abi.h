@@ -1,0 +1,259 @@
+#pragma once
+// The control plane <-> dataplane contract: plain C-layout messages carried in the rings of
+// the shared-memory region. This is the only message header both processes include.
+//
+// Rules (see docs/ARCHITECTURE.md "The shared-memory contract"):
+//  - MsgType values are append-only and never renumbered or reused.
+//  - A struct only grows at its end; growing one bumps kAbiMinor. Any other change bumps
+//    kAbiMajor, and the handshake then refuses the other side with a clear message.
+//  - Every message starts with MsgHeader; `size` is the sender's sizeof, so a receiver accepts
+//    anything at least as large as the size it knows (newer sender) and rejects anything
+//    smaller.
+//  - tests/unit/platform/abi_layout_test.cc pins every size and offset.
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace rampart::abi {
+
+inline constexpr uint16_t kAbiMajor = 1;
+inline constexpr uint16_t kAbiMinor = 0;
+inline constexpr uint32_t kCmdSlotSize = 256;      // command and event rings
+inline constexpr uint32_t kPacketSlotSize = 2048;  // punt and inject rings
+inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 32;
+
+enum class MsgType : uint16_t {
+  Hello = 1,          // cp -> dp: first message after attaching (per worker)
+  HelloAck = 2,       // dp -> cp: handshake verdict
+  FlowAdd = 3,        // cp -> dp: program one direction of one media leg
+  FlowModify = 4,     // cp -> dp: replace the action of an existing flow (re-key, re-target)
+  FlowDel = 5,        // cp -> dp: remove a flow, wiping its keys
+  FlowQuery = 6,      // cp -> dp: ask for one flow's state and counters
+  Ack = 7,            // dp -> cp: status of a command, by sequence
+  FlowInfo = 8,       // dp -> cp: answer to FlowQuery, and one entry of a dump
+  FlowDump = 9,       // cp -> dp: list every flow (resynchronisation after a cp restart)
+  FlowDumpEnd = 10,   // dp -> cp: the dump is complete
+  FlowIdle = 11,      // dp -> cp: no packet for the configured idle time
+  SsrcChange = 12,    // dp -> cp: a flow saw a new SSRC
+  Count               // keep last
+};
+
+// Status codes carried in Ack/HelloAck (negative errno values, 0 = success).
+inline constexpr int32_t kOk = 0;
+inline constexpr int32_t kErrProto = -71;     // EPROTO: incompatible ABI
+inline constexpr int32_t kErrMsgSize = -90;   // EMSGSIZE: message shorter than known minimum
+inline constexpr int32_t kErrInval = -22;     // EINVAL: bad field value
+inline constexpr int32_t kErrNoSpace = -28;   // ENOSPC: flow table full
+inline constexpr int32_t kErrNoEnt = -2;      // ENOENT: unknown flow handle / stale generation
+inline constexpr int32_t kErrExist = -17;     // EEXIST: a flow with that match already exists
+inline constexpr int32_t kErrNotSup = -95;    // EOPNOTSUPP: unknown message type or suite
+
+// Flow handle: slot index in the worker's flow table plus a generation, so a handle from a
+// deleted flow never addresses its successor (no ABA).
+struct FlowHandle {
+  uint32_t index;
+  uint32_t generation;
+};
+inline constexpr uint64_t packHandle(FlowHandle h) {
+  return (static_cast<uint64_t>(h.generation) << 32) | h.index;
+}
+inline constexpr FlowHandle unpackHandle(uint64_t v) {
+  return {static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
+}
+
+struct MsgHeader {
+  MsgType type;
+  uint16_t size;     // bytes including this header
+  uint32_t seq;      // assigned by the sender of a command; echoed in its Ack
+  uint64_t flow;     // packHandle(), 0 when not about one flow
+};
+
+struct Hello {
+  MsgHeader hdr;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  uint32_t cp_pid;
+  uint64_t dp_epoch_seen;  // epoch the cp read from the region header
+  uint16_t msg_size[static_cast<std::size_t>(MsgType::Count)];  // sender's sizeof per type
+};
+
+struct HelloAck {
+  MsgHeader hdr;
+  int32_t status;  // kOk or kErrProto / kErrMsgSize
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  uint64_t dp_epoch;
+  uint32_t worker;
+  uint32_t flows_live;  // how many flows this worker holds (a new cp dumps them)
+  char reason[96];      // NUL-terminated, for the log when status != kOk
+};
+
+struct Ack {
+  MsgHeader hdr;  // seq and flow echo the command
+  int32_t status;
+  uint16_t cmd_type;  // MsgType of the command acknowledged
+  uint16_t _pad;
+};
+
+enum class SrtpSuite : uint8_t {
+  None = 0,  // plain RTP
+  AesCm128HmacSha1_80 = 1,
+  AesCm128HmacSha1_32 = 2,
+  AeadAes128Gcm = 3,
+  AeadAes256Gcm = 4,
+};
+
+struct SrtpParams {
+  SrtpSuite suite;
+  uint8_t key_len;  // master key + salt bytes
+  uint8_t _pad[2];
+  uint8_t key[48];
+};
+
+struct Endpoint {
+  uint8_t addr[16];  // IPv4 in the first 4 bytes
+  uint16_t port;     // host byte order
+  uint8_t _pad[2];
+};
+
+// Flow flags.
+inline constexpr uint16_t kFlowLatch = 1u << 0;       // learn the remote from the first
+                                                      // authenticated packet
+inline constexpr uint16_t kFlowRtcpMuxIn = 1u << 1;   // RTCP arrives on the RTP port
+inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;    // this flow is a separate RTCP port
+inline constexpr uint16_t kFlowIpv6 = 1u << 3;
+
+// One direction of one media leg: match packets arriving at `in_local` from `in_remote` on
+// port `in_port`, apply the SRTP action, send from `out_local` to `out_remote` on `out_port`.
+struct FlowAdd {
+  MsgHeader hdr;  // hdr.flow = 0 on add; the Ack carries the handle
+  uint16_t in_port;
+  uint16_t out_port;
+  uint16_t flags;
+  uint8_t dscp;
+  uint8_t _pad0;
+  Endpoint in_local;
+  Endpoint in_remote;   // port 0 with kFlowLatch: learn
+  Endpoint out_local;
+  Endpoint out_remote;
+  uint16_t out_rtcp_local_port;   // 0: RTCP leaves like RTP (rtcp-mux on the out leg)
+  uint16_t out_rtcp_remote_port;
+  uint16_t latch_window_ms;
+  uint16_t idle_timeout_s;        // 0: the dataplane default
+  uint32_t ssrc_rewrite;          // 0: keep the SSRC
+  uint32_t _pad1;
+  SrtpParams srtp_in;             // suite None: input is plain RTP
+  SrtpParams srtp_out;            // suite None: output is plain RTP
+  uint64_t cookie;                // opaque to the dataplane (the cp's call/leg id)
+};
+
+// FlowModify has the same body as FlowAdd, addressed by hdr.flow.
+using FlowModify = FlowAdd;
+
+struct FlowDel {
+  MsgHeader hdr;  // hdr.flow addresses the flow
+};
+
+struct FlowQuery {
+  MsgHeader hdr;
+};
+
+struct FlowDump {
+  MsgHeader hdr;
+};
+
+struct FlowInfo {
+  MsgHeader hdr;  // hdr.flow = handle, hdr.seq = the query's/dump's seq
+  uint64_t cookie;
+  uint16_t in_port;
+  uint16_t flags;
+  uint32_t ssrc_in;
+  Endpoint in_local;
+  Endpoint in_remote;  // the latched remote once learned
+  uint64_t packets;
+  uint64_t bytes;
+  uint64_t drops;
+  uint64_t last_seen_ns;
+  uint32_t rtp_lost;
+  uint32_t jitter_ts;  // RFC 3550 interarrival jitter, timestamp units
+};
+
+struct FlowDumpEnd {
+  MsgHeader hdr;
+  uint32_t flows;
+  uint32_t _pad;
+};
+
+struct FlowIdle {
+  MsgHeader hdr;
+  uint64_t cookie;
+  uint32_t idle_s;
+  uint32_t _pad;
+};
+
+struct SsrcChange {
+  MsgHeader hdr;
+  uint64_t cookie;
+  uint32_t old_ssrc;
+  uint32_t new_ssrc;
+};
+
+// Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
+// UDP payload.
+struct PacketSlot {
+  uint16_t len;        // payload bytes
+  uint16_t port;       // DPDK port id it arrived on / leaves by
+  uint8_t family;      // 4 or 6
+  uint8_t kind;        // PacketKind
+  uint8_t _pad[2];
+  Endpoint local;      // Rampart's address:port
+  Endpoint remote;     // the peer's address:port
+  uint64_t flow;       // handle of the flow whose port received it, 0 if none
+};
+inline constexpr uint8_t kPacketStun = 1;
+inline constexpr uint8_t kPacketDtls = 2;
+inline constexpr uint8_t kPacketOther = 3;
+
+// Minimum accepted sizes, indexed by MsgType.
+constexpr uint16_t minSize(MsgType t) {
+  switch (t) {
+    case MsgType::Hello: return sizeof(Hello);
+    case MsgType::HelloAck: return sizeof(HelloAck);
+    case MsgType::FlowAdd: return sizeof(FlowAdd);
+    case MsgType::FlowModify: return sizeof(FlowModify);
+    case MsgType::FlowDel: return sizeof(FlowDel);
+    case MsgType::FlowQuery: return sizeof(FlowQuery);
+    case MsgType::Ack: return sizeof(Ack);
+    case MsgType::FlowInfo: return sizeof(FlowInfo);
+    case MsgType::FlowDump: return sizeof(FlowDump);
+    case MsgType::FlowDumpEnd: return sizeof(FlowDumpEnd);
+    case MsgType::FlowIdle: return sizeof(FlowIdle);
+    case MsgType::SsrcChange: return sizeof(SsrcChange);
+    case MsgType::Count: break;
+  }
+  return 0;
+}
+
+template <typename T>
+inline constexpr bool kIsWireType = std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T>;
+static_assert(kIsWireType<Hello> && kIsWireType<HelloAck> && kIsWireType<FlowAdd> &&
+              kIsWireType<Ack> && kIsWireType<FlowInfo> && kIsWireType<PacketSlot>);
+static_assert(sizeof(Hello) <= kCmdSlotSize && sizeof(HelloAck) <= kCmdSlotSize &&
+              sizeof(FlowAdd) <= kCmdSlotSize && sizeof(FlowInfo) <= kCmdSlotSize);
+static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
+
+// Fills a Hello for this build.
+Hello makeHello(uint32_t seq, uint32_t cp_pid, uint64_t epoch_seen);
+
+// Checks a peer's Hello against this build. Returns kOk, or kErrProto / kErrMsgSize with a
+// reason written to `reason` (NUL-terminated, at most reason_len bytes).
+int32_t checkHello(const Hello& hello, std::size_t received_bytes, char* reason,
+                   std::size_t reason_len);
+
+// Checks that a received command slot is a known type of acceptable size. Returns kOk,
+// kErrNotSup (unknown type) or kErrMsgSize.
+int32_t checkHeader(const MsgHeader& hdr, std::size_t slot_size);
+
+const char* msgTypeName(MsgType t);
+
+}  // namespace rampart::abi

@@ -1,0 +1,144 @@
+#pragma once
+// Rampart configuration: one YAML file (etc/rampart.yaml is the lab default), loaded and fully
+// validated before anything starts. Every problem is collected and reported at once, each
+// naming the key path (e.g. "realms[1].media.port_range") and the reason.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rampart/platform/result.h>
+
+namespace rampart::platform {
+
+enum class Transport { Udp, Tcp, Tls, Ws, Wss };
+const char* transportName(Transport t);
+
+struct IpAddress {
+  int family = 4;      // 4 or 6
+  uint8_t bytes[16]{};  // IPv4 in the first 4 bytes
+  std::string text;     // as written in the file
+};
+
+struct Cidr {
+  IpAddress address;
+  int prefix_len = 0;
+};
+
+struct SignallingListener {
+  Transport transport = Transport::Udp;
+  IpAddress address;
+  uint16_t port = 0;
+};
+
+struct TlsSettings {
+  std::string certificate;  // PEM file path; must exist and be readable
+  std::string private_key;  // PEM file path; must exist and be readable
+};
+
+enum class SdpProfile { WebRtc, Trunk };
+
+struct MediaSettings {
+  std::string interface;    // kernel interface the DPDK port sits on (for the lab and logs)
+  std::string devargs;      // DPDK vdev/devargs, e.g. "net_af_packet0,iface=rp-wan-media"
+  IpAddress address;        // Rampart's IPv4 media address on this realm
+  int prefix_len = 24;      // on-link prefix for next-hop resolution
+  std::optional<IpAddress> address6;  // optional IPv6 media address
+  int prefix_len6 = 64;
+  std::optional<IpAddress> gateway;   // next hop for off-link peers
+  std::optional<IpAddress> gateway6;
+  uint16_t port_min = 0;
+  uint16_t port_max = 0;
+};
+
+struct DscpSettings {
+  uint8_t audio = 46;       // EF
+  uint8_t video = 34;       // AF41
+  uint8_t signalling = 26;  // AF31
+};
+
+struct Realm {
+  std::string name;
+  std::vector<SignallingListener> signalling;
+  std::optional<TlsSettings> tls;  // required when a listener uses tls or wss
+  MediaSettings media;
+  DscpSettings dscp;
+  SdpProfile sdp_profile = SdpProfile::Trunk;
+};
+
+struct Route {
+  std::string name;
+  std::string from_realm;
+  std::string to_realm;
+  std::string match_user;   // regular expression on the Request-URI user, "" matches all
+  std::string target;       // SIP URI of the next hop, e.g. "sip:198.18.4.2:5060"
+};
+
+struct RateLimit {
+  uint32_t per_second = 0;
+  uint32_t burst = 0;
+};
+
+struct SecurityPolicy {
+  RateLimit invite_per_source{20, 40};
+  RateLimit register_per_source{20, 40};
+  RateLimit invite_global{500, 1000};
+  std::vector<std::string> allowed_origins;  // WSS Origin allow-list; empty = any
+  std::vector<Cidr> deny;                    // sources never served
+  uint32_t max_sip_message_bytes = 65535;
+  uint32_t max_sdp_bytes = 16384;
+};
+
+struct DataplaneSettings {
+  std::vector<int> worker_cpus{1};          // one worker per listed CPU
+  int main_cpu = 0;
+  std::vector<std::string> eal_args{"--no-huge", "-m", "256", "--no-pci", "--no-shconf"};
+  uint32_t flow_capacity = 16384;           // flows per worker
+  uint32_t idle_timeout_s = 60;
+  uint32_t idle_backoff_us = 0;             // 0: pure polling; >0: sleep after empty polls
+  uint32_t command_slots = 1024;
+  uint32_t event_slots = 4096;
+  uint32_t punt_slots = 512;
+  uint32_t inject_slots = 512;
+};
+
+struct ManagementSettings {
+  IpAddress address;                 // where metrics (and later the API) listen
+  uint16_t controlplane_port = 9100;
+  uint16_t dataplane_port = 9101;
+};
+
+struct Config {
+  std::string node_name = "rampart";
+  std::string shm_name = "/rampart";
+  std::string log_level = "info";
+  DataplaneSettings dataplane;
+  std::vector<Realm> realms;
+  std::vector<Route> routes;
+  SecurityPolicy security;
+  ManagementSettings management;
+
+  const Realm* findRealm(const std::string& name) const;
+};
+
+struct ConfigError {
+  std::string key;     // e.g. "realms[0].media.port_range"; "" for whole-file errors
+  std::string reason;  // e.g. "overlaps realms[1] (20000-29999)"
+  int line = 0;        // 1-based line in the file when known, 0 otherwise
+};
+
+// Loads and validates. On failure, every error found (not just the first).
+struct ConfigLoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+ConfigLoadResult loadConfigFile(const std::string& path);
+ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& base_dir);
+
+// "path:line: key: reason" per error, one per line.
+std::string formatConfigErrors(const std::string& path, const std::vector<ConfigError>& errors);
+
+// Parses "198.18.0.1" or "2001:2::1"; nullopt when malformed.
+std::optional<IpAddress> parseIpAddress(const std::string& text);
+
+}  // namespace rampart::platform
