@@ -20,7 +20,7 @@ inline constexpr uint16_t kAbiMajor = 1;
 inline constexpr uint16_t kAbiMinor = 0;
 inline constexpr uint32_t kCmdSlotSize = 256;      // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;  // punt and inject rings
-inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 32;
+inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
 
 enum class MsgType : uint16_t {
   Hello = 1,          // cp -> dp: first message after attaching (per worker)
