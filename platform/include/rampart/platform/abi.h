@@ -123,6 +123,7 @@ inline constexpr uint16_t kFlowRtcpMuxIn = 1u << 1;   // RTCP arrives on the RTP
 inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;    // this flow is a separate RTCP port
 inline constexpr uint16_t kFlowIpv6 = 1u << 3;
 inline constexpr uint16_t kFlowVideo = 1u << 4;       // video: realm's video DSCP by default
+inline constexpr uint16_t kFlowOutIpv6 = 1u << 5;     // the out leg is IPv6 (kFlowIpv6: in leg)
 
 // FlowAdd.dscp value meaning "the realm's default for the media kind" (audio EF, video AF41).
 inline constexpr uint8_t kDscpRealmDefault = 0xff;
