@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <prometheus/registry.h>
 
@@ -30,13 +31,14 @@ class MetricsServer {
   prometheus::Registry& registry() { return *registry_; }
   // Adds a collector called at every scrape (e.g. one that reads shared-memory counters).
   void addCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
-  // The "host:port" actually bound (port 0 picks a free port).
+  // The port actually bound, as text (port 0 picks a free port).
   std::string boundAddress() const;
 
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::string process_;
 };
 
