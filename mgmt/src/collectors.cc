@@ -39,9 +39,13 @@ void addValue(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v
 
 class RingCollector : public prometheus::Collectable {
  public:
-  explicit RingCollector(const platform::ShmRegion* region) : region_(region) {}
+  explicit RingCollector(RegionSource source) : source_(std::move(source)) {}
 
   std::vector<MetricFamily> Collect() const override {
+    std::shared_ptr<const platform::ShmRegion> region = source_();
+    if (!region || !region->valid()) {
+      return {};
+    }
     auto enq = family("rampart_ring_enqueued_total", "Messages enqueued on a shared-memory ring",
                       MetricType::Counter);
     auto deq = family("rampart_ring_dequeued_total", "Messages dequeued from a shared-memory ring",
@@ -50,10 +54,10 @@ class RingCollector : public prometheus::Collectable {
                        "Enqueue attempts refused because the ring was full", MetricType::Counter);
     auto depth = family("rampart_ring_depth", "Messages waiting in a ring", MetricType::Gauge);
     auto slots = family("rampart_ring_slots", "Capacity of a ring in slots", MetricType::Gauge);
-    for (uint32_t w = 0; w < region_->workers(); ++w) {
+    for (uint32_t w = 0; w < region->workers(); ++w) {
       for (uint32_t k = 0; k < platform::kRingKinds; ++k) {
         auto kind = static_cast<platform::RingKind>(k);
-        const platform::RingHeader* ring = region_->ring(w, kind);
+        const platform::RingHeader* ring = region->ring(w, kind);
         platform::RingCounters c = platform::ringCounters(ring);
         std::vector<ClientMetric::Label> labels{{"worker", std::to_string(w)},
                                                 {"ring", platform::ringKindName(kind)}};
@@ -68,7 +72,7 @@ class RingCollector : public prometheus::Collectable {
   }
 
  private:
-  const platform::ShmRegion* region_;
+  RegionSource source_;
 };
 
 class ProcessCollector : public prometheus::Collectable {
@@ -153,7 +157,13 @@ class ProcessCollector : public prometheus::Collectable {
 }  // namespace
 
 std::shared_ptr<prometheus::Collectable> makeRingCollector(const platform::ShmRegion* region) {
-  return std::make_shared<RingCollector>(region);
+  // Non-owning: the caller guarantees the region outlives the collector.
+  std::shared_ptr<const platform::ShmRegion> fixed(region, [](const platform::ShmRegion*) {});
+  return std::make_shared<RingCollector>([fixed] { return fixed; });
+}
+
+std::shared_ptr<prometheus::Collectable> makeRingCollector(RegionSource source) {
+  return std::make_shared<RingCollector>(std::move(source));
 }
 
 std::shared_ptr<prometheus::Collectable> makeProcessCollector(const std::string& process) {

@@ -47,6 +47,10 @@ class MetricsServer {
 //   rampart_ring_full_total{worker,ring}, rampart_ring_depth{worker,ring}.
 // The region must outlive the collector.
 std::shared_ptr<prometheus::Collectable> makeRingCollector(const platform::ShmRegion* region);
+// Same, for a region that may come and go (the control plane reattaches after a dataplane
+// restart): `source` is called at each scrape and may return null (no metrics then).
+using RegionSource = std::function<std::shared_ptr<const platform::ShmRegion>()>;
+std::shared_ptr<prometheus::Collectable> makeRingCollector(RegionSource source);
 
 // Collector for process metrics read from /proc/self at scrape time:
 //   rampart_process_cpu_seconds_total, rampart_process_resident_memory_bytes,
