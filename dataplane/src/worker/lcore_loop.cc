@@ -155,10 +155,15 @@ uint32_t workerPass(LcoreCtx& ctx) {
   if (ctx.dumping) {
     work++;
   }
-  work += serviceInject(ctx);
-  if (ctx.now_tsc >= ctx.next_house_tsc) {
+  uint32_t injected = serviceInject(ctx);
+  work += injected;
+  bool house = ctx.now_tsc >= ctx.next_house_tsc;
+  if (house) {
     neighbourHousekeeping(ctx);
     ctx.next_house_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
+  }
+  if (injected > 0 || house) {
+    flushAll(ctx);  // injected packets, released parked packets and solicitations
   }
   if (ctx.now_tsc >= ctx.next_idle_tsc) {
     scanIdle(ctx);
