@@ -130,6 +130,7 @@ void installAction(LcoreCtx& ctx, FlowEntry& e, const abi::FlowAdd& m, Prepared&
   copyAddr(e.out_remote, m.out_remote.addr, p.out_family);
   e.ssrc_rewrite = m.ssrc_rewrite;
   e.clock_rate = m.clock_rate != 0 ? m.clock_rate : 8000;
+  e.ts_per_ns_q32 = (uint64_t{e.clock_rate} << 32) / 1000000000u;
   e.idle_timeout_s = m.idle_timeout_s != 0 ? m.idle_timeout_s : ctx.cfg.default_idle_s;
   e.idle_reported = false;
   e.cookie = m.cookie;

@@ -55,6 +55,7 @@ struct FlowEntry {
   uint8_t out_remote[16];
   uint32_t ssrc_rewrite;
   uint32_t clock_rate;
+  uint64_t ts_per_ns_q32;  // clock_rate / 1e9 in 32.32 fixed point (jitter without a divide)
   uint32_t idle_timeout_s;
   uint64_t cookie;
   RtpRx rtp;

@@ -68,6 +68,7 @@ struct LcoreCtx {
   // Time: TSC read once per burst, converted to CLOCK_MONOTONIC for the stats region.
   uint64_t tsc_hz;
   uint64_t now_tsc;
+  uint64_t now_ns;  // monoNs(now_tsc), computed once per pass (a 128-bit division)
   uint64_t mono_base_ns;
   uint64_t tsc_base;
   uint16_t ip_id;

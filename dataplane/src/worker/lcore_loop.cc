@@ -102,6 +102,7 @@ bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
   ctx.tsc_hz = tsc_hz;
   ctx.tsc_base = rte_rdtsc();
   ctx.now_tsc = ctx.tsc_base;
+  ctx.now_ns = ctx.mono_base_ns;
   ctx.mono_base_ns = platform::monotonicNs();
   ctx.ip_id = 0;
   ctx.next_house_tsc = 0;
@@ -129,6 +130,7 @@ void lcoreFini(LcoreCtx& ctx) {
 
 uint32_t workerPass(LcoreCtx& ctx) {
   ctx.now_tsc = rte_rdtsc();
+  ctx.now_ns = ctx.monoNs(ctx.now_tsc);
   uint32_t total = 0;
   bool full_burst = false;
   rte_mbuf* pkts[kBurst];

@@ -75,8 +75,8 @@ void rtpStats(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp) {
   uint32_t expected = r.cycles + r.max_seq - r.base_seq + 1;
   publish(ctx.flow_stats[index].rtp_lost, expected > r.received ? expected - r.received : 0u);
   // Arrival time in RTP timestamp units.
-  auto arrival = static_cast<uint32_t>(
-      static_cast<unsigned __int128>(ctx.now_tsc) * f.clock_rate / ctx.tsc_hz);
+  auto arrival =
+      static_cast<uint32_t>((static_cast<unsigned __int128>(ctx.now_ns) * f.ts_per_ns_q32) >> 32);
   int64_t transit = static_cast<int32_t>(arrival - ts);
   if (r.received > 1) {
     int64_t d = transit - r.transit;
@@ -191,7 +191,7 @@ void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   FlowStats& fs = ctx.flow_stats[index];
   bump(fs.packets);
   bump(fs.bytes, pi.payload_len);
-  publish(fs.last_seen_ns, ctx.monoNs(ctx.now_tsc));
+  publish(fs.last_seen_ns, ctx.now_ns);
   f->idle_reported = false;
   if (!rtcp) {
     rtpStats(ctx, *f, index, pkt);
@@ -284,7 +284,7 @@ uint32_t serviceInject(LcoreCtx& ctx) {
 }
 
 void scanIdle(LcoreCtx& ctx) {
-  uint64_t now_ns = ctx.monoNs(ctx.now_tsc);
+  uint64_t now_ns = ctx.now_ns;
   uint32_t cap = ctx.flows.capacity();
   for (uint32_t k = 0; k < kIdleScanPerCall && k < cap; ++k) {
     uint32_t i = ctx.idle_cursor;

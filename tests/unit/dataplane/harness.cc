@@ -54,7 +54,7 @@ void setAddr(uint8_t* dst, const Addr& a) { std::memcpy(dst, a.b, a.family == 4 
 
 }  // namespace
 
-bool ensureEal() {
+bool ensureEal(const char* lcores) {
   Eal& e = eal();
   static bool tried = false;
   if (tried) {
@@ -62,12 +62,12 @@ bool ensureEal() {
   }
   tried = true;
   std::string prefix = "rdtest" + std::to_string(getpid());
-  const char* argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
+  const char* argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "-l", lcores,
                         "--log-level", "3", "--no-telemetry"};
   if (rte_eal_init(sizeof(argv) / sizeof(argv[0]), const_cast<char**>(argv)) < 0) {
     return false;
   }
-  e.pool = rte_pktmbuf_pool_create("tpool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  e.pool = rte_pktmbuf_pool_create("tpool", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   if (e.pool == nullptr || !setupPort(e, 0) || !setupPort(e, 1) || !srtpGlobalInit()) {
     return false;
   }
@@ -76,6 +76,8 @@ bool ensureEal() {
 }
 
 rte_mempool* testPool() { return eal().pool; }
+rte_ring* rxRing(uint32_t iface) { return eal().rx[iface]; }
+rte_ring* txRing(uint32_t iface) { return eal().tx[iface]; }
 
 Harness::Harness(uint32_t flow_capacity) {
   if (!ensureEal()) {

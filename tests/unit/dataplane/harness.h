@@ -21,8 +21,11 @@ inline constexpr uint8_t kPeerWanMac[6] = {0x02, 0xaa, 0, 0, 0, 2};
 inline constexpr uint8_t kPeerLanMac[6] = {0x02, 0xbb, 0, 0, 0, 2};
 
 // Initialises EAL once per process with two ring ports. @return false on failure.
-bool ensureEal();
+// `lcores` is the EAL -l list (the benchmark uses two lcores).
+bool ensureEal(const char* lcores = "0");
 rte_mempool* testPool();
+rte_ring* rxRing(uint32_t iface);  // what the port receives (the test enqueues here)
+rte_ring* txRing(uint32_t iface);  // what the port sent
 
 class Harness {
  public:
