@@ -111,7 +111,13 @@ bool isAddress(std::string_view s) noexcept { return isIpv4(s) || isIpv6(s) || i
 
 bool isUnicastAddress(std::string_view addrType, std::string_view s) noexcept {
   if (addrType == "IP4") {
-    return isIpv4(s) || (isHostname(s) && !(s.front() >= '0' && s.front() <= '9'));
+    // A name made only of digits and dots must be a valid dotted quad (rejects 1.2.3.300); any
+    // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp.
+    bool numeric = true;
+    for (char c : s) {
+      numeric = numeric && (detail::isDigit(c) || c == '.');
+    }
+    return numeric ? isIpv4(s) : isHostname(s);
   }
   if (addrType == "IP6") {
     return isIpv6(s) || isHostname(s);

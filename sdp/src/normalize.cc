@@ -201,9 +201,10 @@ bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
 bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
 bool isEvent(std::string_view name) { return equalsIgnoreCase(name, "telephone-event"); }
 
-// Direction after an RFC 2543 hold address: the peer does not want to receive.
-Direction effectiveDirection(const Stream& s) {
-  if (!s.holdAddress) {
+// Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
+// trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
+Direction effectiveDirection(const Stream& s, ProfileKind from) {
+  if (!s.holdAddress || from == ProfileKind::WebRtc) {
     return s.direction;
   }
   switch (s.direction) {
@@ -548,7 +549,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     os.mid.assign(st.mid);
     os.setup.assign(st.setup);
     os.port = st.m.port;
-    os.direction = effectiveDirection(st);
+    os.direction = effectiveDirection(st, px.kind);
     os.rtcpMux = st.rtcpMux;
     os.ptime = st.ptime;
     size_t sp = st.m.formats.find(' ');
@@ -755,15 +756,25 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       }
     }
     for (const CodecView& c : st.codecs) {
+      // Same payload type first: an offer may carry one codec name several times (H.264
+      // profiles, telephone-event rates); only a renumbering answerer needs the name match.
+      const CodecEntry* hit = nullptr;
       for (const CodecEntry& offered : t.codecs) {
-        bool match = c.name.empty() ? c.pt == offered.ptOut
-                                    : sameCodec(c.name, c.clock, c.channels, offered);
-        if (match) {
-          CodecEntry e = offered;
-          e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
-          accepted[j].push_back(std::move(e));
+        if (c.pt == offered.ptOut &&
+            (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
+          hit = &offered;
           break;
         }
+      }
+      for (size_t k = 0; hit == nullptr && k < t.codecs.size(); ++k) {
+        if (!c.name.empty() && sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
+          hit = &t.codecs[k];
+        }
+      }
+      if (hit != nullptr) {
+        CodecEntry e = *hit;
+        e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
+        accepted[j].push_back(std::move(e));
       }
     }
     size_t real = 0;
@@ -774,7 +785,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       accepted[j].clear();
       continue;
     }
-    answeredDir[j] = effectiveDirection(st);
+    answeredDir[j] = effectiveDirection(st, py.kind);
   }
 
   std::string body;
