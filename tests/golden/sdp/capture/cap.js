@@ -9,7 +9,7 @@ const fs = require('fs');
   });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(''file://' + __dirname + '/page.html'');
+  await page.goto('file://' + __dirname + '/page.html');
   const version = browser.version();
   const res = await page.evaluate(async () => {
     const out = {};
@@ -56,7 +56,7 @@ const fs = require('fs');
   // mDNS in a fresh context without media permission
   const ctx2 = await browser.newContext();
   const p2 = await ctx2.newPage();
-  await p2.goto(''file://' + __dirname + '/page.html'');
+  await p2.goto('file://' + __dirname + '/page.html');
   const mdns = await p2.evaluate(async () => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('audio');

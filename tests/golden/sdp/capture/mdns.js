@@ -5,7 +5,7 @@ const fs = require('fs');
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const page = await (await browser.newContext()).newPage();
-  await page.goto(''file://' + __dirname + '/page.html'');
+  await page.goto('file://' + __dirname + '/page.html');
   const sdp = await page.evaluate(async () => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('audio');
