@@ -47,7 +47,8 @@ void validateNode(const Config& c, ErrorSink* sink) {
               std::all_of(c.node_name.begin(), c.node_name.end(),
                           [](char ch) { return isNameChar(ch) || ch == '.'; });
     if (!ok) {
-      addAt(sink, "node.name", "use at most 63 letters, digits, '.', '_' or '-'");
+      addAt(sink, "node.name",
+            "'" + c.node_name.substr(0, 40) + "': use at most 63 letters, digits, '.', '_' or '-'");
     }
   }
   if (!sink->failed("node.shm_name")) {
@@ -182,7 +183,7 @@ bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t 
           m.gateway6->text + " is not inside " + m.address6->text + "/" +
               std::to_string(m.prefix_len6));
   }
-  if (sink->failed(media) || sink->failed(media + ".port_min") ||
+  if (sink->failedAt(media) || sink->failed(media + ".port_min") ||
       sink->failed(media + ".port_max")) {
     return false;
   }
@@ -347,12 +348,9 @@ std::string regexProblem(const std::string& pattern) {
   return "";
 }
 
-void validateRoutes(const Config& c, ErrorSink* sink) {
-  // With a realm name unreadable, "unknown realm" could be a follow-on error: stay quiet.
-  bool names_ok = !sink->failedAt("realms");
-  for (std::size_t i = 0; i < c.realms.size(); ++i) {
-    names_ok = names_ok && !sink->failedAt(realmKey(i)) && !sink->failed(realmKey(i) + ".name");
-  }
+// `names_ok`: every realm name parsed, so an unknown realm in a route is a real mistake and
+// not a follow-on error.
+void validateRoutes(const Config& c, bool names_ok, ErrorSink* sink) {
   for (std::size_t i = 0; i < c.routes.size(); ++i) {
     const Route& r = c.routes[i];
     std::string path = "routes[" + std::to_string(i) + "]";
@@ -431,8 +429,13 @@ void validateManagement(const ManagementSettings& m, ErrorSink* sink) {
 void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink) {
   validateNode(*config, sink);
   validateDataplane(config->dataplane, sink);
+  // Decided before realm checks add their own errors under realms[i].name.
+  bool names_ok = !sink->failedAt("realms");
+  for (std::size_t i = 0; i < config->realms.size(); ++i) {
+    names_ok = names_ok && !sink->failedAt(realmKey(i)) && !sink->failed(realmKey(i) + ".name");
+  }
   validateRealms(config, base_dir, sink);
-  validateRoutes(*config, sink);
+  validateRoutes(*config, names_ok, sink);
   validateSecurity(config->security, sink);
   validateManagement(config->management, sink);
 }
