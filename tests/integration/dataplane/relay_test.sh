@@ -80,14 +80,22 @@ stream() {
 }
 
 echo "1. ARP and ND"
-nsx "$wan" "$tool" send --from 198.18.2.2:4999 --to 198.18.2.1:29999 --count 1 >/dev/null
-nsx "$wan" ping -6 -c1 -W1 2001:2:0:2::1 >/dev/null 2>&1 || true  # no echo reply: only ND matters
-nsx "$lan" "$tool" send --from 198.18.4.2:4999 --to 198.18.4.1:39999 --count 1 >/dev/null
-sleep 0.3
 mac=$(sed -n 's/.*realm wan) up: \([0-9a-f:]*\),.*/\1/p' "$work/dp.log")
-nsx "$wan" ip neigh show 198.18.2.1 | grep -q "lladdr $mac" || fail "wan peer has no ARP entry for 198.18.2.1 ($mac)"
-nsx "$wan" ip -6 neigh show 2001:2:0:2::1 | grep -q "lladdr $mac" || fail "wan peer has no ND entry"
-nsx "$lan" ip neigh show 198.18.4.1 | grep -q lladdr || fail "lan peer has no ARP entry"
+# Retried (bounded): each attempt makes the peer's kernel resolve the media address again.
+resolved() {  # resolved NS ADDR FROM TO
+  for _ in $(seq 1 20); do
+    nsx "$1" "$tool" send --from "$3" --to "$4" --count 1 --interval-us 0 >/dev/null
+    nsx "$1" ip neigh show "$2" | grep -q "lladdr" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+resolved "$wan" 198.18.2.1 198.18.2.2:4999 198.18.2.1:29999 || fail "wan peer: no ARP entry"
+nsx "$wan" ip neigh show 198.18.2.1 | grep -q "lladdr $mac" || fail "wan ARP entry is not the dataplane's MAC $mac"
+resolved "$wan" 2001:2:0:2::1 "[2001:2:0:2::2]:4999" "[2001:2:0:2::1]:29999" || fail "wan peer: no ND entry"
+nsx "$wan" ip -6 neigh show 2001:2:0:2::1 | grep -q "lladdr $mac" || fail "ND entry is not $mac"
+resolved "$lan" 198.18.4.1 198.18.4.2:4999 198.18.4.1:39999 || fail "lan peer: no ARP entry"
+resolved "$lan" 2001:2:0:4::1 "[2001:2:0:4::2]:4999" "[2001:2:0:4::1]:39999" || fail "lan peer: no ND entry"
 
 echo "2. action variants, both directions"
 W=198.18.2.1; WP=198.18.2.2; L=198.18.4.1; LP=198.18.4.2
