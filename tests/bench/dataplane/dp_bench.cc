@@ -23,6 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
@@ -334,12 +337,31 @@ struct Latency {
   double p99_us;
   double max_us;
   double offered_pps;
+  double gen_lag_us;  // worst lateness of the generator against its schedule
 };
 
 // Paced load: `flows` flows at `per_flow_pps` each from a generator thread on `gen_cpu`; the
 // worker loop runs on `cpu` (busy polling, as in production). Latency = TX ring dequeue time
 // minus generation time (stamped in the mbuf's user tag), so it also contains up to one
 // generator loop of waiting in the TX ring: an upper bound of what the dataplane adds.
+// SCHED_FIFO for the paced run's two threads (--rt): on a shared machine CFS time slices
+// otherwise dominate the latency figure. Bounded by the run's length and by the kernel's RT
+// throttling (sched_rt_runtime_us), which leaves other tasks their share.
+bool g_rt = false;
+void maybeRealtime() {
+  if (g_rt) {
+    sched_param sp{};
+    sp.sched_priority = 1;
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0) {
+      std::fprintf(stderr, "SCHED_FIFO refused; running with normal priority\n");
+    }
+  }
+}
+void normalPriority() {
+  sched_param sp{};
+  pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
+}
+
 Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flow_pps,
                  double seconds, int cpu, int gen_cpu) {
   Harness h(16384);
@@ -364,9 +386,11 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
   std::atomic<bool> stop{false};
   std::thread worker([&] {
     (void)platform::pinCurrentThread(cpu);
+    maybeRealtime();
     workerLoop(h.ctx(), stop);
   });
   (void)platform::pinCurrentThread(gen_cpu);
+  maybeRealtime();
   uint64_t hz = rte_get_tsc_hz();
   auto interval = static_cast<uint64_t>(static_cast<double>(hz) / rate);
   std::vector<uint32_t> lat;
@@ -376,11 +400,24 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
   uint64_t received = 0;
   rte_mbuf* one[1];
   rte_mbuf* out[64];
+  uint64_t max_lag = 0;
+  auto drain = [&] {
+    unsigned n = rte_ring_dequeue_burst(txRing(1), reinterpret_cast<void**>(out), 64, nullptr);
+    uint32_t t = static_cast<uint32_t>(rte_rdtsc());
+    for (unsigned i = 0; i < n; ++i) {
+      lat.push_back(t - out[i]->hash.usr);
+    }
+    if (n > 0) {
+      rte_pktmbuf_free_bulk(out, n);
+      received += n;
+    }
+  };
   while (sent < total || (received < sent && rte_rdtsc() - start < hz * (seconds + 1))) {
     uint64_t now = rte_rdtsc();
-    // Send every packet whose scheduled time has come (bursts only if the generator fell
-    // behind, which the offered rate shows).
+    // Send every packet whose scheduled time has come. A generator that was descheduled sends
+    // its backlog at once (the lag is reported), draining TX in between.
     while (sent < total && start + sent * interval <= now) {
+      max_lag = std::max(max_lag, now - (start + sent * interval));
       one[0] = rte_pktmbuf_alloc(testPool());
       if (one[0] == nullptr) {
         break;
@@ -395,20 +432,20 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
         rte_pktmbuf_free(one[0]);
       }
       ++sent;
+      if ((sent & 31) == 0) {
+        drain();
+      }
     }
-    unsigned n = rte_ring_dequeue_burst(txRing(1), reinterpret_cast<void**>(out), 64, nullptr);
-    uint32_t t = static_cast<uint32_t>(rte_rdtsc());
-    for (unsigned i = 0; i < n; ++i) {
-      lat.push_back(t - out[i]->hash.usr);
-    }
-    if (n > 0) {
-      rte_pktmbuf_free_bulk(out, n);
-      received += n;
-    }
+    drain();
   }
   double elapsed = static_cast<double>(rte_rdtsc() - start) / static_cast<double>(hz);
   stop.store(true);
   worker.join();
+  normalPriority();
+  std::printf("  worker: %llu passes, %llu received, %llu sent\n",
+              static_cast<unsigned long long>(h.ctx().stats->loop_passes),
+              static_cast<unsigned long long>(h.ctx().stats->ports[0].rx_packets),
+              static_cast<unsigned long long>(h.ctx().stats->ports[1].tx_packets));
   for (uint32_t r = 0; r < kDropReasonCount; ++r) {
     uint64_t d = h.ctx().stats->ports[0].drops[r] + h.ctx().stats->ports[1].drops[r];
     if (d > 0) {
@@ -421,6 +458,7 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
   l.received = received;
   l.drops = totalDrops(h) - drops0;
   l.offered_pps = static_cast<double>(sent) / elapsed;
+  l.gen_lag_us = static_cast<double>(max_lag) * 1e6 / static_cast<double>(hz);
   if (!lat.empty()) {
     std::sort(lat.begin(), lat.end());
     double us = 1e6 / static_cast<double>(hz);
@@ -440,6 +478,7 @@ int main(int argc, char** argv) {
   double rtpengine_pps = 0;
   bool quick = false;
   bool paced_only = false;
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--cpu" && i + 1 < argc) {
@@ -450,11 +489,16 @@ int main(int argc, char** argv) {
       packets = static_cast<uint32_t>(std::atoi(argv[++i]));
     } else if (a == "--rtpengine-pps" && i + 1 < argc) {
       rtpengine_pps = std::atof(argv[++i]);
+    } else if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--rt") {
+      g_rt = true;
     } else if (a == "--paced-only") {
       paced_only = true;
     } else if (a == "--quick") {
       quick = true;
       packets = 50000;
+      rounds = 1;
     } else {
       std::fprintf(stderr, "usage: %s [--cpu N] [--gen-cpu N] [--packets N] [--quick] "
                            "[--rtpengine-pps X]\n", argv[0]);
@@ -478,8 +522,9 @@ int main(int argc, char** argv) {
       {"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
       {"SRTP->SRTP AEAD_AES_128_GCM", S::AeadAes128Gcm, S::AeadAes128Gcm},
   };
-  std::printf("rampart-bench-dataplane: worker on CPU %d, TSC %.2f GHz, %u packets per point\n",
-              cpu, static_cast<double>(rte_get_tsc_hz()) / 1e9, packets);
+  std::printf("rampart-bench-dataplane: worker on CPU %d, TSC %.2f GHz, %u packets per point, "
+              "best of %d rounds\n", cpu, static_cast<double>(rte_get_tsc_hz()) / 1e9, packets,
+              rounds);
   std::printf("%-36s %5s %6s | %10s %8s %5s | %10s %8s | %6s\n", "variant", "size", "flows",
               "dp pps", "cyc/pkt", "loss", "libsrtp", "cyc/pkt", "dp/ref");
   double headline_dp = 0;
@@ -494,11 +539,24 @@ int main(int argc, char** argv) {
         if (quick && flows == 10000 && size == 1200) {
           continue;
         }
-        RunResult d = runWorker(v, flows, size, packets);
+        // Alternate dataplane and reference runs and keep each one's best round: on a shared
+        // machine the slowest rounds measure the neighbours, not the code.
         bool has_ref = v.in != S::None || v.out != S::None;
-        RunResult r{};
-        if (has_ref) {
-          r = runReference(v, flows, size, packets);
+        RunResult d{0, 1e18, true};
+        RunResult r{0, 1e18, true};
+        for (int round = 0; round < rounds; ++round) {
+          RunResult dr = runWorker(v, flows, size, packets);
+          d.zero_loss = d.zero_loss && dr.zero_loss;
+          if (dr.cycles_per_pkt < d.cycles_per_pkt) {
+            d.cycles_per_pkt = dr.cycles_per_pkt;
+            d.pps = dr.pps;
+          }
+          if (has_ref) {
+            RunResult rr = runReference(v, flows, size, packets);
+            if (rr.cycles_per_pkt < r.cycles_per_pkt) {
+              r = rr;
+            }
+          }
         }
         char ref[32] = "-";
         char refc[32] = "-";
@@ -525,7 +583,7 @@ int main(int argc, char** argv) {
     // The load (10,000 flows x 50 pps) and a lighter one, so the latency figure is also
     // shown where the machine is not saturated.
     Variant v{"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80};
-    for (double per_flow : {10.0, 50.0, 10.0}) {
+    for (double per_flow : {50.0, 10.0}) {
       Latency l = runPaced(v, 10000, 172, per_flow, 1.0, cpu, gen_cpu);
       std::printf("\npaced: 10000 flows x %.0f pps SRTP->SRTP AES_CM_128_HMAC_SHA1_80 172 B, worker "
                   "busy-polling on CPU %d, generator on CPU %d\n", per_flow, cpu, gen_cpu);
@@ -535,8 +593,8 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(l.drops),
                   l.sent > 0 ? 100.0 * static_cast<double>(l.sent - std::min(l.sent, l.received)) /
                                    static_cast<double>(l.sent) : 0.0);
-      std::printf("  added latency (generation -> TX ring) p50 %.1f us, p99 %.1f us, max %.1f us\n",
-                  l.p50_us, l.p99_us, l.max_us);
+      std::printf("  added latency (generation -> TX ring) p50 %.1f us, p99 %.1f us, max %.1f us; "
+                  "generator worst lag %.0f us\n", l.p50_us, l.p99_us, l.max_us, l.gen_lag_us);
       std::fflush(stdout);
     }
   }

@@ -2,8 +2,8 @@
 # rtpengine (Debian rtpengine-daemon, userspace forwarding, one worker pinned to one CPU) on the
 # SRTP->SRTP load the dataplane benchmark uses (AES_CM_128_HMAC_SHA1_32 <-> _80 re-key, 172 B,
 # 50 pps per stream), in a private network namespace on loopback. Steps the number of calls
-# up until loss reaches 0.1 % or the generator falls behind, and prints the best packets/s per
-# core seen at < 0.1 % loss as "rtpengine_pps=N". Not for CI: it saturates two CPUs for about
+# up until two points in a row lose >= 0.1 % (or the generator falls behind), and prints the
+# best packets/s per core seen at < 0.1 % loss as "rtpengine_pps=N". Not for CI: it saturates two CPUs for about
 # a minute. Needs root and rtpengine-daemon (apt-get install rtpengine-daemon).
 # usage: run.sh [BUILD_DIR]
 set -euo pipefail
@@ -48,6 +48,7 @@ rtpe_pid=$!
 sleep 1
 kill -0 "$rtpe_pid" || { cat "$work/rtpengine.log" >&2; exit 1; }
 best=0
+bad=0
 for calls in ${RTPE_CALLS:-100 250 400 550 700 850 1000}; do
   ip netns exec "$ns" python3 "$here/ngctl.py" setup --calls "$calls" --plan "$work/plan"
   out=$(ip netns exec "$ns" taskset -c 1 "$load" --plan "$work/plan" --pid "$rtpe_pid" \
@@ -60,9 +61,12 @@ for calls in ${RTPE_CALLS:-100 250 400 550 700 850 1000}; do
   cpu=$(sed -n 's/.*rtpengine_cpu=\([0-9.]*\).*/\1/p' <<<"$out")
   if awk -v l="$loss" -v g="$lag" 'BEGIN {exit !(l < 0.1 && g < 100)}'; then
     awk -v p="$ppc" -v b="$best" 'BEGIN {exit !(p > b)}' && best=$ppc
+    bad=0
   else
-    echo "rtpengine: stop at $calls calls (loss ${loss}% or generator lag ${lag} ms)"
-    break
+    # A shared machine produces the odd lossy point; stop after two in a row.
+    bad=$((bad + 1))
+    echo "rtpengine: $calls calls invalid (loss ${loss}% or generator lag ${lag} ms)"
+    [ "$bad" -ge 2 ] && break
   fi
   awk -v c="$cpu" 'BEGIN {exit !(c > 0.97)}' && { echo "rtpengine: core saturated"; break; }
 done
