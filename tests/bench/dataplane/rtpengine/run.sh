@@ -48,6 +48,7 @@ rtpe_pid=$!
 sleep 1
 kill -0 "$rtpe_pid" || { cat "$work/rtpengine.log" >&2; exit 1; }
 best=0
+best_streams=0
 bad=0
 for calls in ${RTPE_CALLS:-100 250 400 550 700 850 1000}; do
   ip netns exec "$ns" python3 "$here/ngctl.py" setup --calls "$calls" --plan "$work/plan"
@@ -60,7 +61,10 @@ for calls in ${RTPE_CALLS:-100 250 400 550 700 850 1000}; do
   ppc=$(sed -n 's/.*pps_per_core=\([0-9]*\).*/\1/p' <<<"$out")
   cpu=$(sed -n 's/.*rtpengine_cpu=\([0-9.]*\).*/\1/p' <<<"$out")
   if awk -v l="$loss" -v g="$lag" 'BEGIN {exit !(l < 0.1 && g < 100)}'; then
-    awk -v p="$ppc" -v b="$best" 'BEGIN {exit !(p > b)}' && best=$ppc
+    if awk -v p="$ppc" -v b="$best" 'BEGIN {exit !(p > b)}'; then
+      best=$ppc
+      best_streams=$((2 * calls))
+    fi
     bad=0
   else
     # A shared machine produces the odd lossy point; stop after two in a row.
@@ -70,4 +74,5 @@ for calls in ${RTPE_CALLS:-100 250 400 550 700 850 1000}; do
   fi
   awk -v c="$cpu" 'BEGIN {exit !(c > 0.97)}' && { echo "rtpengine: core saturated"; break; }
 done
+echo "rtpengine_streams=$best_streams"
 echo "rtpengine_pps=$best"
