@@ -145,8 +145,9 @@ ConfigLoadResult loadText(const std::string& yaml, const std::string& base_dir) 
   ErrorSink sink;
   Config config;
   if (yaml.size() > config_detail::kMaxConfigBytes) {
-    sink.add("", "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) +
-                     " bytes", 0);
+    sink.add("",
+             "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) + " bytes",
+             0);
     return finish(std::move(config), &sink);
   }
   if (!checkSingleDocument(yaml, &sink)) {

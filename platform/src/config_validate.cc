@@ -57,8 +57,7 @@ void validateNode(const Config& c, ErrorSink* sink) {
     if (s[0] != '/') {
       addAt(sink, "node.shm_name", "'" + s.substr(0, 40) + "' must start with '/'");
     } else if (s.size() < 2 || s.size() > 255 || s.find('/', 1) != std::string::npos) {
-      addAt(sink, "node.shm_name",
-            "must be '/' followed by 1-254 characters without another '/'");
+      addAt(sink, "node.shm_name", "must be '/' followed by 1-254 characters without another '/'");
     }
   }
 }
@@ -76,8 +75,7 @@ void validateDataplane(const DataplaneSettings& d, ErrorSink* sink) {
       }
     }
     if (!sink->failed("dataplane.main_cpu") &&
-        std::find(d.worker_cpus.begin(), d.worker_cpus.end(), d.main_cpu) !=
-            d.worker_cpus.end()) {
+        std::find(d.worker_cpus.begin(), d.worker_cpus.end(), d.main_cpu) != d.worker_cpus.end()) {
       addAt(sink, "dataplane.main_cpu",
             "CPU " + std::to_string(d.main_cpu) +
                 " is also a worker; the main lcore does not forward and needs its own CPU");
@@ -126,11 +124,10 @@ std::string pemProblem(const std::string& path, bool key) {
 
 void validateTls(Realm* realm, const std::string& path, const std::string& base_dir,
                  ErrorSink* sink) {
-  bool needs_tls = std::any_of(realm->signalling.begin(), realm->signalling.end(),
-                               [](const SignallingListener& l) {
-                                 return l.transport == Transport::Tls ||
-                                        l.transport == Transport::Wss;
-                               });
+  bool needs_tls = std::any_of(
+      realm->signalling.begin(), realm->signalling.end(), [](const SignallingListener& l) {
+        return l.transport == Transport::Tls || l.transport == Transport::Wss;
+      });
   if (!realm->tls) {
     if (needs_tls && !sink->failed(path + ".signalling")) {
       addAt(sink, path + ".tls",
@@ -171,11 +168,11 @@ bool inPrefix(const IpAddress& a, const IpAddress& net, int prefix) {
 bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t workers,
                    ErrorSink* sink) {
   std::string media = path + ".media";
-  if (!sink->failed(media + ".address") && !sink->failed(media + ".prefix_len") &&
-      m.gateway && !inPrefix(*m.gateway, m.address, m.prefix_len)) {
-    addAt(sink, media + ".gateway",
-          m.gateway->text + " is not inside " + m.address.text + "/" +
-              std::to_string(m.prefix_len));
+  if (!sink->failed(media + ".address") && !sink->failed(media + ".prefix_len") && m.gateway &&
+      !inPrefix(*m.gateway, m.address, m.prefix_len)) {
+    addAt(
+        sink, media + ".gateway",
+        m.gateway->text + " is not inside " + m.address.text + "/" + std::to_string(m.prefix_len));
   }
   if (m.address6 && m.gateway6 && !sink->failed(media + ".prefix_len6") &&
       !inPrefix(*m.gateway6, *m.address6, m.prefix_len6)) {
@@ -264,7 +261,8 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
         }
         std::string what = other.listener->transport == l.transport
                                ? "duplicate listener " + std::string(transportName(l.transport))
-                               : std::string(transportName(l.transport)) + " listener clashes with " +
+                               : std::string(transportName(l.transport)) +
+                                     " listener clashes with " +
                                      transportName(other.listener->transport);
         addAt(sink, key,
               what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " +
@@ -364,8 +362,7 @@ void validateRoutes(const Config& c, bool names_ok, ErrorSink* sink) {
       }
     }
     auto check_realm = [&](const std::string& name, const char* key) {
-      if (!sink->failed(path + "." + key) && names_ok &&
-          c.findRealm(name) == nullptr) {
+      if (!sink->failed(path + "." + key) && names_ok && c.findRealm(name) == nullptr) {
         addAt(sink, path + "." + key, "unknown realm '" + name.substr(0, 40) + "'");
       }
     };
@@ -387,16 +384,13 @@ void validateRoutes(const Config& c, bool names_ok, ErrorSink* sink) {
 }
 
 bool originOk(const std::string& origin) {
-  std::size_t host = origin.rfind("https://", 0) == 0  ? 8
-                     : origin.rfind("http://", 0) == 0 ? 7
-                                                       : 0;
+  std::size_t host = origin.rfind("https://", 0) == 0 ? 8 : origin.rfind("http://", 0) == 0 ? 7 : 0;
   if (host == 0 || host == origin.size()) {
     return false;
   }
-  return std::none_of(origin.begin() + static_cast<std::ptrdiff_t>(host), origin.end(),
-                      [](char ch) {
-                        return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0;
-                      });
+  return std::none_of(
+      origin.begin() + static_cast<std::ptrdiff_t>(host), origin.end(),
+      [](char ch) { return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0; });
 }
 
 void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
