@@ -189,7 +189,8 @@ class MapReader {
     std::string reason = "unknown key '" + clip(name) + "'";
     std::size_t best = 3;
     std::string_view guess;
-    for (std::string_view a : allowed) {
+    // Suggestions are for typos; a long name is not one, and would cost time on big input.
+    for (std::string_view a : name.size() <= 64 ? allowed : KeyList()) {
       std::size_t d = editDistance(name, a);
       if (d < best) {
         best = d;
