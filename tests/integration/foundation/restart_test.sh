@@ -89,6 +89,9 @@ for t in "$cp_text" "$dp_text"; do
   grep -q '^rampart_ring_enqueued_total{.*ring="command"' <<<"$t" || fail "no ring counters"
   grep -q '^rampart_ring_full_total' <<<"$t" || fail "no ring full counters"
   grep -q '^rampart_process_cpu_seconds_total' <<<"$t" || fail "no process metrics"
+  # Prometheus rejects a scrape with the same series twice.
+  dups=$(grep '^rampart_' <<<"$t" | awk '{print $1}' | sort | uniq -d)
+  [ -z "$dups" ] || fail "duplicate series: $dups"
 done
 # The handshake itself went through the command ring: at least one message per worker.
 grep -qE '^rampart_ring_dequeued_total\{.*ring="command".*\} [1-9]' <<<"$dp_text" ||
