@@ -25,6 +25,7 @@ namespace rampart::platform {
 namespace config_detail {
 
 void ErrorSink::add(std::string key, std::string reason, int line) {
+  error_keys_.insert(key);
   errors_.push_back(ConfigError{std::move(key), std::move(reason), line});
 }
 
@@ -52,21 +53,21 @@ int ErrorSink::line(const std::string& key) const {
 }
 
 bool ErrorSink::failed(const std::string& key) const {
-  for (const ConfigError& e : errors_) {
-    if (e.key.compare(0, key.size(), key) != 0) {
-      continue;
-    }
-    if (e.key.size() == key.size() || e.key[key.size()] == '.' || e.key[key.size()] == '[') {
+  if (error_keys_.count(key) != 0) {
+    return true;
+  }
+  // Keys below `key` sort right after `key.` / `key[`; one ordered lookup each.
+  for (char sep : {'.', '['}) {
+    std::string prefix = key + sep;
+    auto it = error_keys_.lower_bound(prefix);
+    if (it != error_keys_.end() && it->compare(0, prefix.size(), prefix) == 0) {
       return true;
     }
   }
   return false;
 }
 
-bool ErrorSink::failedAt(const std::string& key) const {
-  return std::any_of(errors_.begin(), errors_.end(),
-                     [&](const ConfigError& e) { return e.key == key; });
-}
+bool ErrorSink::failedAt(const std::string& key) const { return error_keys_.count(key) != 0; }
 
 std::vector<ConfigError> ErrorSink::take() {
   // Line-less errors (whole-file, unreadable file) sort last so file order reads naturally.
@@ -145,8 +146,9 @@ ConfigLoadResult loadText(const std::string& yaml, const std::string& base_dir) 
   ErrorSink sink;
   Config config;
   if (yaml.size() > config_detail::kMaxConfigBytes) {
-    sink.add("", "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) +
-                     " bytes", 0);
+    sink.add("",
+             "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) + " bytes",
+             0);
     return finish(std::move(config), &sink);
   }
   if (!checkSingleDocument(yaml, &sink)) {
