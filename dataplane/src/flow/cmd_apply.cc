@@ -278,7 +278,6 @@ void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   r.status = abi::checkHello(h, size, r.reason, sizeof(r.reason));
   r.abi_major = abi::kAbiMajor;
   r.abi_minor = abi::kAbiMinor;
-  r.dp_epoch = 0;  // filled by the caller's region epoch below when known
   r.worker = ctx.cfg.worker;
   r.flows_live = ctx.flows.live();
   // A new control plane starts a new session: a dump left by the old one is abandoned.

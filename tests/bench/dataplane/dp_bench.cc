@@ -9,7 +9,8 @@
 // unprotect, protect, headers, checksums, tx_burst) runs on the same pinned core and only the
 // time inside workerPass is counted. "Zero loss" means every packet left on the lan port and
 // no drop counter moved. The reference times srtp_unprotect + srtp_protect (libsrtp2, the
-// same OpenSSL build) on the same packets with one session pair per flow.
+// same OpenSSL build) on the same packets with one session pair per flow, interleaved burst
+// by burst with the dataplane so both see the same machine; medians per burst, best round.
 //
 // usage: rampart-bench-dataplane [--cpu N] [--gen-cpu N] [--packets N] [--quick]
 //                                [--rtpengine-pps X]   (from tools/bench-dataplane --rtpengine)
@@ -244,52 +245,24 @@ struct RunResult {
   bool zero_loss;
 };
 
-// The worker on the generator's core, timing only workerPass.
-RunResult runWorker(const Variant& v, uint32_t flows, uint32_t size, uint32_t packets) {
+// One point: the dataplane worker and the libsrtp2 reference measured on the same core,
+// interleaved burst by burst (dataplane burst, reference burst, ...) so that whatever else
+// the machine runs hits both alike. Only the time inside workerPass, and inside the
+// unprotect+protect calls, is counted; the median per burst is the figure.
+struct PointResult {
+  RunResult dp;
+  RunResult ref;
+};
+
+PointResult runPoint(const Variant& v, uint32_t flows, uint32_t size, uint32_t packets) {
   Harness h(16384);
   programFlows(h, v, flows);
   Generator gen(h, flows, v.in, size);
-  rte_mbuf* burst[kBurst];
-  uint64_t cycles = 0;
-  uint64_t sent = 0;
-  uint64_t out = 0;
-  // Warm-up: one packet per flow (libsrtp clones its per-SSRC stream on the first packet).
-  for (uint32_t done = 0; done < flows; done += kBurst) {
-    gen.fill(burst, kBurst);
-    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
-    h.pass();
-    drainTx(1, &out);
-  }
-  std::vector<uint64_t> bursts;
-  bursts.reserve(packets / kBurst + 1);
-  uint64_t drops0 = totalDrops(h);
-  uint64_t out0 = out;
-  for (uint32_t done = 0; done < packets; done += kBurst) {
-    gen.fill(burst, kBurst);
-    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
-    uint64_t t0 = rte_rdtsc_precise();
-    workerPass(h.ctx());
-    uint64_t dt = rte_rdtsc_precise() - t0;
-    cycles += dt;
-    bursts.push_back(dt);
-    sent += kBurst;
-    drainTx(1, &out);
-  }
-  uint64_t forwarded = out - out0;
-  RunResult r;
-  r.cycles_per_pkt = medianPerPacket(bursts);
-  r.pps = static_cast<double>(rte_get_tsc_hz()) / r.cycles_per_pkt;
-  r.zero_loss = forwarded == sent && totalDrops(h) == drops0;
-  return r;
-}
-
-// libsrtp2 alone: unprotect with the in key and protect with the out key, same packets.
-RunResult runReference(const Variant& v, uint32_t flows, uint32_t size, uint32_t packets) {
-  Harness h(16);
-  Generator gen(h, flows, v.in, size);
-  std::vector<SrtpCtx> in(flows);
-  std::vector<SrtpCtx> out(flows);
-  for (uint32_t f = 0; f < flows; ++f) {
+  Generator ref_gen(h, flows, v.in, size);
+  bool has_ref = v.in != S::None || v.out != S::None;
+  std::vector<SrtpCtx> in(has_ref ? flows : 0);
+  std::vector<SrtpCtx> out(has_ref ? flows : 0);
+  for (uint32_t f = 0; f < in.size(); ++f) {
     if ((v.in != S::None && in[f].init(keyFor(v.in, f, 0), SrtpCtx::Dir::Inbound) != abi::kOk) ||
         (v.out != S::None && out[f].init(keyFor(v.out, f, 1), SrtpCtx::Dir::Outbound) != abi::kOk)) {
       std::abort();
@@ -297,36 +270,65 @@ RunResult runReference(const Variant& v, uint32_t flows, uint32_t size, uint32_t
   }
   rte_mbuf* burst[kBurst];
   uint32_t flow_of[kBurst];
-  std::vector<uint64_t> bursts;
-  bool ok = true;
-  for (uint32_t warm = 0; warm < 2; ++warm) {
-    uint32_t n = warm == 0 ? flows : packets;
-    for (uint32_t done = 0; done < n; done += kBurst) {
-      gen.fill(burst, kBurst, flow_of);
-      uint64_t t0 = rte_rdtsc_precise();
-      for (uint32_t i = 0; i < kBurst; ++i) {
-        uint8_t* r = rte_pktmbuf_mtod(burst[i], uint8_t*) + 42;
-        uint32_t len = rte_pktmbuf_data_len(burst[i]) - 42;
-        uint32_t cap = len + static_cast<uint32_t>(rte_pktmbuf_tailroom(burst[i]));
-        if (in[flow_of[i]].active() && in[flow_of[i]].unprotectRtp(r, &len) != kNoDrop) {
-          ok = false;
-        }
-        if (out[flow_of[i]].active() && out[flow_of[i]].protectRtp(r, &len, cap) != kNoDrop) {
-          ok = false;
-        }
+  uint64_t out_count = 0;
+  bool ref_ok = true;
+  auto refBurst = [&](bool timed, std::vector<uint64_t>* samples) {
+    ref_gen.fill(burst, kBurst, flow_of);
+    uint64_t t0 = rte_rdtsc_precise();
+    for (uint32_t i = 0; i < kBurst; ++i) {
+      uint8_t* r = rte_pktmbuf_mtod(burst[i], uint8_t*) + 42;
+      uint32_t len = rte_pktmbuf_data_len(burst[i]) - 42;
+      uint32_t cap = len + static_cast<uint32_t>(rte_pktmbuf_tailroom(burst[i]));
+      if (in[flow_of[i]].active() && in[flow_of[i]].unprotectRtp(r, &len) != kNoDrop) {
+        ref_ok = false;
       }
-      uint64_t dt = rte_rdtsc_precise() - t0;
-      if (warm == 1) {
-        bursts.push_back(dt);
+      if (out[flow_of[i]].active() && out[flow_of[i]].protectRtp(r, &len, cap) != kNoDrop) {
+        ref_ok = false;
       }
-      rte_pktmbuf_free_bulk(burst, kBurst);
+    }
+    uint64_t dt = rte_rdtsc_precise() - t0;
+    if (timed) {
+      samples->push_back(dt);
+    }
+    rte_pktmbuf_free_bulk(burst, kBurst);
+  };
+  // Warm-up: one packet per flow each (libsrtp clones its per-SSRC stream on the first one).
+  for (uint32_t done = 0; done < flows; done += kBurst) {
+    gen.fill(burst, kBurst);
+    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
+    h.pass();
+    drainTx(1, &out_count);
+    if (has_ref) {
+      refBurst(false, nullptr);
     }
   }
-  RunResult r;
-  r.cycles_per_pkt = medianPerPacket(bursts);
-  r.pps = static_cast<double>(rte_get_tsc_hz()) / r.cycles_per_pkt;
-  r.zero_loss = ok;
-  return r;
+  std::vector<uint64_t> dp_samples;
+  std::vector<uint64_t> ref_samples;
+  uint64_t drops0 = totalDrops(h);
+  uint64_t out0 = out_count;
+  uint64_t sent = 0;
+  for (uint32_t done = 0; done < packets; done += kBurst) {
+    gen.fill(burst, kBurst);
+    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
+    uint64_t t0 = rte_rdtsc_precise();
+    workerPass(h.ctx());
+    dp_samples.push_back(rte_rdtsc_precise() - t0);
+    sent += kBurst;
+    drainTx(1, &out_count);
+    if (has_ref) {
+      refBurst(true, &ref_samples);
+    }
+  }
+  PointResult p{};
+  p.dp.cycles_per_pkt = medianPerPacket(dp_samples);
+  p.dp.pps = static_cast<double>(rte_get_tsc_hz()) / p.dp.cycles_per_pkt;
+  p.dp.zero_loss = out_count - out0 == sent && totalDrops(h) == drops0;
+  if (has_ref) {
+    p.ref.cycles_per_pkt = medianPerPacket(ref_samples);
+    p.ref.pps = static_cast<double>(rte_get_tsc_hz()) / p.ref.cycles_per_pkt;
+    p.ref.zero_loss = ref_ok;
+  }
+  return p;
 }
 
 struct Latency {
@@ -542,23 +544,19 @@ int main(int argc, char** argv) {
         if (quick && flows == 10000 && size == 1200) {
           continue;
         }
-        // Alternate dataplane and reference runs and keep each one's best round: on a shared
-        // machine the slowest rounds measure the neighbours, not the code.
+        // Best round of each (the slowest rounds measure the neighbours, not the code).
         bool has_ref = v.in != S::None || v.out != S::None;
         RunResult d{0, 1e18, true};
         RunResult r{0, 1e18, true};
         for (int round = 0; round < rounds; ++round) {
-          RunResult dr = runWorker(v, flows, size, packets);
-          d.zero_loss = d.zero_loss && dr.zero_loss;
-          if (dr.cycles_per_pkt < d.cycles_per_pkt) {
-            d.cycles_per_pkt = dr.cycles_per_pkt;
-            d.pps = dr.pps;
+          PointResult pr = runPoint(v, flows, size, packets);
+          d.zero_loss = d.zero_loss && pr.dp.zero_loss;
+          if (pr.dp.cycles_per_pkt < d.cycles_per_pkt) {
+            d.cycles_per_pkt = pr.dp.cycles_per_pkt;
+            d.pps = pr.dp.pps;
           }
-          if (has_ref) {
-            RunResult rr = runReference(v, flows, size, packets);
-            if (rr.cycles_per_pkt < r.cycles_per_pkt) {
-              r = rr;
-            }
+          if (has_ref && pr.ref.cycles_per_pkt < r.cycles_per_pkt) {
+            r = pr.ref;
           }
         }
         char ref[32] = "-";
@@ -610,7 +608,7 @@ int main(int argc, char** argv) {
   if (!paced_only) {
     Variant m{"SRTP->SRTP AES_CM_32 -> AES_CM_80", S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80};
     for (int round = 0; round < rounds; ++round) {
-      matched = std::max(matched, runWorker(m, rtpengine_flows, 172, packets).pps);
+      matched = std::max(matched, runPoint(m, rtpengine_flows, 172, packets).dp.pps);
     }
     std::printf("matched load for rtpengine: SRTP->SRTP AES_CM_128_HMAC_SHA1_32 -> _80, 172 B, "
                 "%u flows: %.0f pps per core\n", rtpengine_flows, matched);
