@@ -61,9 +61,9 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
     if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp) {
       flow[k] = lookupUdp(ctx, in, pi[k]);
       if (flow[k] != nullptr) {
-        __builtin_prefetch(flow[k]);
-        __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + 64);
-        __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + 128);
+        for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
+          __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
+        }
         __builtin_prefetch(&ctx.flow_stats[ctx.flows.indexOf(flow[k])], 1);
       }
     }
