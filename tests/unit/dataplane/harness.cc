@@ -152,7 +152,9 @@ Harness::~Harness() {
 void Harness::rx(uint32_t iface, const std::vector<uint8_t>& frame) {
   rte_mbuf* m = rte_pktmbuf_alloc(eal().pool);
   auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())));
-  std::memcpy(d, frame.data(), frame.size());
+  if (!frame.empty()) {
+    std::memcpy(d, frame.data(), frame.size());
+  }
   rte_ring_enqueue(eal().rx[iface], m);
 }
 
