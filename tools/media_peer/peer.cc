@@ -341,9 +341,15 @@ void MediaPeer::sendRtcp() {
       ++tx_totals_.rtcp_dropped;
       continue;
     }
+    const SockAddr* to = o_.remote ? &s.remote_rtcp : nullptr;
+    if (to == nullptr && s.rtcp_source) {
+      to = &*s.rtcp_source;
+    }
+    if (to == nullptr) {
+      continue;  // recv mode before the far end's first RTCP: nobody to report to yet
+    }
     const int fd = s.rtcp_fd >= 0 ? s.rtcp_fd : s.rtp_fd;
-    const ssize_t w = sendto(fd, buf, static_cast<std::size_t>(ilen), 0, s.remote_rtcp.sa(),
-                             s.remote_rtcp.len);
+    const ssize_t w = sendto(fd, buf, static_cast<std::size_t>(ilen), 0, to->sa(), to->len);
     if (w < 0) {
       ++tx_totals_.rtcp_dropped;
     } else {
@@ -355,6 +361,7 @@ void MediaPeer::sendRtcp() {
 void MediaPeer::drainSocket(uint32_t stream, bool rtcp_socket) {
   static uint8_t bufs[kBatch][kRxBufBytes];
   static uint8_t ctrl[kBatch][kCtrlBytes];
+  static sockaddr_storage from[kBatch];
   mmsghdr msgs[kBatch];
   iovec iov[kBatch];
   const int fd = rtcp_socket ? streams_[stream].rtcp_fd : streams_[stream].rtp_fd;
@@ -362,6 +369,8 @@ void MediaPeer::drainSocket(uint32_t stream, bool rtcp_socket) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       iov[i] = {bufs[i], kRxBufBytes};
       msgs[i] = {};
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_control = ctrl[i];
@@ -374,9 +383,10 @@ void MediaPeer::drainSocket(uint32_t stream, bool rtcp_socket) {
     for (int i = 0; i < n; ++i) {
       ++rx_totals_.datagrams;
       if (rtcp_socket) {
-        onRtcp(stream, bufs[i], static_cast<int>(msgs[i].msg_len));
+        onRtcp(stream, bufs[i], static_cast<int>(msgs[i].msg_len), from[i],
+               msgs[i].msg_hdr.msg_namelen);
       } else {
-        onDatagram(stream, bufs[i], msgs[i].msg_len, msgs[i]);
+        onDatagram(stream, bufs[i], msgs[i].msg_len, msgs[i], from[i]);
       }
     }
     if (static_cast<std::size_t>(n) < kBatch) {
@@ -385,9 +395,10 @@ void MediaPeer::drainSocket(uint32_t stream, bool rtcp_socket) {
   }
 }
 
-void MediaPeer::onDatagram(uint32_t stream, uint8_t* buf, std::size_t len, const mmsghdr& msg) {
+void MediaPeer::onDatagram(uint32_t stream, uint8_t* buf, std::size_t len, const mmsghdr& msg,
+                           const sockaddr_storage& from) {
   if (o_.rtcp == RtcpMode::Mux && isRtcp(buf, len)) {
-    onRtcp(stream, buf, static_cast<int>(len));
+    onRtcp(stream, buf, static_cast<int>(len), from, msg.msg_hdr.msg_namelen);
     return;
   }
   uint64_t rx_ns = 0;
@@ -498,7 +509,8 @@ void MediaPeer::onRtp(uint32_t stream, uint8_t* buf, int len, uint64_t rx_ns) {
   r.have_transit = true;
 }
 
-void MediaPeer::onRtcp(uint32_t stream, uint8_t* buf, int len) {
+void MediaPeer::onRtcp(uint32_t stream, uint8_t* buf, int len, const sockaddr_storage& from,
+                       socklen_t from_len) {
   ++rx_totals_.rtcp_received;
   Stream& s = streams_[stream];
   if (s.rx) {
@@ -514,6 +526,13 @@ void MediaPeer::onRtcp(uint32_t stream, uint8_t* buf, int len) {
     return;
   }
   ++rx_[stream].rtcp_received;
+  // Only an authenticated, well-formed report may redirect where our reports go.
+  if (!o_.remote && from_len <= sizeof(from)) {
+    SockAddr src;
+    src.storage = from;
+    src.len = from_len;
+    s.rtcp_source = src;
+  }
   rx_totals_.rtcp_sr += sum.sr ? 1 : 0;
   rx_totals_.rtcp_rr += sum.rr ? 1 : 0;
 }

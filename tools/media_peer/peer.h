@@ -14,6 +14,7 @@
 #include "media_peer/stats.h"
 
 struct mmsghdr;
+struct sockaddr_storage;
 
 namespace rampart::tools {
 
@@ -43,6 +44,9 @@ class MediaPeer {
     std::optional<SrtpSession> rx;
     uint64_t sent_packets = 0;
     uint64_t sent_octets = 0;
+    // Without --remote (recv mode), RTCP reports go back to where the far end's RTCP came
+    // from, the symmetric behaviour relays expect.
+    std::optional<SockAddr> rtcp_source;
   };
 
   bool openSocket(const SockAddr& local, int& fd, std::string& error);
@@ -53,9 +57,11 @@ class MediaPeer {
   void sendBatch(uint32_t stream, const std::vector<uint64_t>& packets, uint64_t now);
   void sendRtcp();
   void drainSocket(uint32_t stream, bool rtcp_socket);
-  void onDatagram(uint32_t stream, uint8_t* buf, std::size_t len, const mmsghdr& msg);
+  void onDatagram(uint32_t stream, uint8_t* buf, std::size_t len, const mmsghdr& msg,
+                  const sockaddr_storage& from);
   void onRtp(uint32_t stream, uint8_t* buf, int len, uint64_t rx_ns);
-  void onRtcp(uint32_t stream, uint8_t* buf, int len);
+  void onRtcp(uint32_t stream, uint8_t* buf, int len, const sockaddr_storage& from,
+              socklen_t from_len);
 
   PeerOptions o_;
   std::vector<Stream> streams_;
