@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <prometheus/registry.h>
 
@@ -30,13 +31,14 @@ class MetricsServer {
   prometheus::Registry& registry() { return *registry_; }
   // Adds a collector called at every scrape (e.g. one that reads shared-memory counters).
   void addCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
-  // The "host:port" actually bound (port 0 picks a free port).
+  // The port actually bound, as text (port 0 picks a free port).
   std::string boundAddress() const;
 
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::string process_;
 };
 
@@ -45,6 +47,10 @@ class MetricsServer {
 //   rampart_ring_full_total{worker,ring}, rampart_ring_depth{worker,ring}.
 // The region must outlive the collector.
 std::shared_ptr<prometheus::Collectable> makeRingCollector(const platform::ShmRegion* region);
+// Same, for a region that may come and go (the control plane reattaches after a dataplane
+// restart): `source` is called at each scrape and may return null (no metrics then).
+using RegionSource = std::function<std::shared_ptr<const platform::ShmRegion>()>;
+std::shared_ptr<prometheus::Collectable> makeRingCollector(RegionSource source);
 
 // Collector for process metrics read from /proc/self at scrape time:
 //   rampart_process_cpu_seconds_total, rampart_process_resident_memory_bytes,

@@ -113,6 +113,31 @@ class RingProducer {
 
   bool enqueue(const void* msg, uint32_t len) { return enqueueBurst(&msg, &len, 1) == 1; }
 
+  // Copies up to `n` whole slots laid out back to back in `src` (n * slot_size bytes) with at
+  // most two memcpy calls (before and after the wrap); returns how many were enqueued.
+  uint32_t enqueueSlots(const void* src, uint32_t n) {
+    uint32_t room = freeSlots(n);
+    uint32_t k = n < room ? n : room;
+    if (k == 0) {
+      noteFull();
+      return 0;
+    }
+    uint32_t first = static_cast<uint32_t>(head_ & mask_);
+    uint32_t run = capacity() - first < k ? capacity() - first : k;
+    const auto* in = static_cast<const uint8_t*>(src);
+    std::memcpy(slots_ + static_cast<std::size_t>(first) * slot_size_, in,
+                static_cast<std::size_t>(run) * slot_size_);
+    if (run < k) {
+      std::memcpy(slots_, in + static_cast<std::size_t>(run) * slot_size_,
+                  static_cast<std::size_t>(k - run) * slot_size_);
+    }
+    publish(k);
+    if (k < n) {
+      noteFull();
+    }
+    return k;
+  }
+
   // Record that the caller gave up for lack of room (when it used freeSlots() directly).
   void noteFull() {
     h_->full.store(h_->full.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -168,17 +193,25 @@ class RingConsumer {
     h_->tail.store(tail_, std::memory_order_release);
   }
 
-  // Copies up to `n` slots (slot_size bytes each) into `out`, returns how many.
+  // Copies up to `n` slots (slot_size bytes each, back to back) into `out` with at most two
+  // memcpy calls; returns how many.
   uint32_t dequeueBurst(void* out, uint32_t n) {
     uint32_t k = available(n);
     k = k < n ? k : n;
+    if (k == 0) {
+      return 0;
+    }
     auto* dst = static_cast<uint8_t*>(out);
-    for (uint32_t i = 0; i < k; ++i) {
-      std::memcpy(dst + static_cast<std::size_t>(i) * slot_size_, slot(i), slot_size_);
+    uint32_t first = static_cast<uint32_t>(tail_ & mask_);
+    uint32_t capacity = mask_ + 1;
+    uint32_t run = capacity - first < k ? capacity - first : k;
+    std::memcpy(dst, slots_ + static_cast<std::size_t>(first) * slot_size_,
+                static_cast<std::size_t>(run) * slot_size_);
+    if (run < k) {
+      std::memcpy(dst + static_cast<std::size_t>(run) * slot_size_, slots_,
+                  static_cast<std::size_t>(k - run) * slot_size_);
     }
-    if (k > 0) {
-      release(k);
-    }
+    release(k);
     return k;
   }
 

@@ -1,0 +1,176 @@
+// Golden layout of the control plane <-> dataplane messages. Both processes are built from
+// the same header, but a control plane and a dataplane of different builds meet across a
+// restart: any change here is an ABI change. Appending fields at the end of a struct is a
+// minor bump (update the numbers and kAbiMinor); anything else is a major bump.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstring>
+
+#include <rampart/platform/abi.h>
+
+namespace rampart::abi {
+namespace {
+
+TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
+  EXPECT_EQ(kAbiMajor, 1);
+  EXPECT_EQ(kAbiMinor, 0);
+  EXPECT_EQ(kCmdSlotSize, 256u);
+  EXPECT_EQ(kPacketSlotSize, 2048u);
+  // Append-only: existing numbers never change.
+  EXPECT_EQ(static_cast<int>(MsgType::Hello), 1);
+  EXPECT_EQ(static_cast<int>(MsgType::HelloAck), 2);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowAdd), 3);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowModify), 4);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowDel), 5);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowQuery), 6);
+  EXPECT_EQ(static_cast<int>(MsgType::Ack), 7);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowInfo), 8);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowDump), 9);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowDumpEnd), 10);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowIdle), 11);
+  EXPECT_EQ(static_cast<int>(MsgType::SsrcChange), 12);
+  EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80), 1);
+  EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_32), 2);
+  EXPECT_EQ(static_cast<int>(SrtpSuite::AeadAes128Gcm), 3);
+  EXPECT_EQ(static_cast<int>(SrtpSuite::AeadAes256Gcm), 4);
+}
+
+TEST(AbiLayout, SizesAndOffsetsArePinned) {
+  EXPECT_EQ(sizeof(MsgHeader), 16u);
+  EXPECT_EQ(offsetof(MsgHeader, type), 0u);
+  EXPECT_EQ(offsetof(MsgHeader, size), 2u);
+  EXPECT_EQ(offsetof(MsgHeader, seq), 4u);
+  EXPECT_EQ(offsetof(MsgHeader, flow), 8u);
+  EXPECT_EQ(sizeof(Hello), 64u);
+  EXPECT_EQ(offsetof(Hello, abi_major), 16u);
+  EXPECT_EQ(offsetof(Hello, abi_minor), 18u);
+  EXPECT_EQ(offsetof(Hello, cp_pid), 20u);
+  EXPECT_EQ(offsetof(Hello, dp_epoch_seen), 24u);
+  EXPECT_EQ(offsetof(Hello, msg_size), 32u);
+  EXPECT_EQ(sizeof(HelloAck), 136u);
+  EXPECT_EQ(offsetof(HelloAck, status), 16u);
+  EXPECT_EQ(offsetof(HelloAck, abi_major), 20u);
+  EXPECT_EQ(offsetof(HelloAck, abi_minor), 22u);
+  EXPECT_EQ(offsetof(HelloAck, dp_epoch), 24u);
+  EXPECT_EQ(offsetof(HelloAck, worker), 32u);
+  EXPECT_EQ(offsetof(HelloAck, flows_live), 36u);
+  EXPECT_EQ(offsetof(HelloAck, reason), 40u);
+  EXPECT_EQ(sizeof(Ack), 24u);
+  EXPECT_EQ(offsetof(Ack, status), 16u);
+  EXPECT_EQ(offsetof(Ack, cmd_type), 20u);
+  EXPECT_EQ(sizeof(SrtpParams), 52u);
+  EXPECT_EQ(offsetof(SrtpParams, suite), 0u);
+  EXPECT_EQ(offsetof(SrtpParams, key_len), 1u);
+  EXPECT_EQ(offsetof(SrtpParams, key), 4u);
+  EXPECT_EQ(sizeof(Endpoint), 20u);
+  EXPECT_EQ(offsetof(Endpoint, addr), 0u);
+  EXPECT_EQ(offsetof(Endpoint, port), 16u);
+  EXPECT_EQ(sizeof(FlowAdd), 232u);
+  EXPECT_EQ(offsetof(FlowAdd, in_port), 16u);
+  EXPECT_EQ(offsetof(FlowAdd, out_port), 18u);
+  EXPECT_EQ(offsetof(FlowAdd, flags), 20u);
+  EXPECT_EQ(offsetof(FlowAdd, dscp), 22u);
+  EXPECT_EQ(offsetof(FlowAdd, in_local), 24u);
+  EXPECT_EQ(offsetof(FlowAdd, in_remote), 44u);
+  EXPECT_EQ(offsetof(FlowAdd, out_local), 64u);
+  EXPECT_EQ(offsetof(FlowAdd, out_remote), 84u);
+  EXPECT_EQ(offsetof(FlowAdd, out_rtcp_local_port), 104u);
+  EXPECT_EQ(offsetof(FlowAdd, out_rtcp_remote_port), 106u);
+  EXPECT_EQ(offsetof(FlowAdd, latch_window_ms), 108u);
+  EXPECT_EQ(offsetof(FlowAdd, idle_timeout_s), 110u);
+  EXPECT_EQ(offsetof(FlowAdd, ssrc_rewrite), 112u);
+  EXPECT_EQ(offsetof(FlowAdd, srtp_in), 120u);
+  EXPECT_EQ(offsetof(FlowAdd, srtp_out), 172u);
+  EXPECT_EQ(offsetof(FlowAdd, cookie), 224u);
+  EXPECT_EQ(sizeof(FlowDel), 16u);
+  EXPECT_EQ(sizeof(FlowQuery), 16u);
+  EXPECT_EQ(sizeof(FlowDump), 16u);
+  EXPECT_EQ(sizeof(FlowInfo), 112u);
+  EXPECT_EQ(offsetof(FlowInfo, cookie), 16u);
+  EXPECT_EQ(offsetof(FlowInfo, in_port), 24u);
+  EXPECT_EQ(offsetof(FlowInfo, flags), 26u);
+  EXPECT_EQ(offsetof(FlowInfo, ssrc_in), 28u);
+  EXPECT_EQ(offsetof(FlowInfo, in_local), 32u);
+  EXPECT_EQ(offsetof(FlowInfo, in_remote), 52u);
+  EXPECT_EQ(offsetof(FlowInfo, packets), 72u);
+  EXPECT_EQ(offsetof(FlowInfo, bytes), 80u);
+  EXPECT_EQ(offsetof(FlowInfo, drops), 88u);
+  EXPECT_EQ(offsetof(FlowInfo, last_seen_ns), 96u);
+  EXPECT_EQ(offsetof(FlowInfo, rtp_lost), 104u);
+  EXPECT_EQ(offsetof(FlowInfo, jitter_ts), 108u);
+  EXPECT_EQ(sizeof(FlowDumpEnd), 24u);
+  EXPECT_EQ(offsetof(FlowDumpEnd, flows), 16u);
+  EXPECT_EQ(sizeof(FlowIdle), 32u);
+  EXPECT_EQ(offsetof(FlowIdle, cookie), 16u);
+  EXPECT_EQ(offsetof(FlowIdle, idle_s), 24u);
+  EXPECT_EQ(sizeof(SsrcChange), 32u);
+  EXPECT_EQ(offsetof(SsrcChange, cookie), 16u);
+  EXPECT_EQ(offsetof(SsrcChange, old_ssrc), 24u);
+  EXPECT_EQ(offsetof(SsrcChange, new_ssrc), 28u);
+  EXPECT_EQ(sizeof(PacketSlot), 56u);
+  EXPECT_EQ(offsetof(PacketSlot, len), 0u);
+  EXPECT_EQ(offsetof(PacketSlot, port), 2u);
+  EXPECT_EQ(offsetof(PacketSlot, family), 4u);
+  EXPECT_EQ(offsetof(PacketSlot, kind), 5u);
+  EXPECT_EQ(offsetof(PacketSlot, local), 8u);
+  EXPECT_EQ(offsetof(PacketSlot, remote), 28u);
+  EXPECT_EQ(offsetof(PacketSlot, flow), 48u);
+}
+
+TEST(AbiHandshake, SameBuildIsAccepted) {
+  Hello h = makeHello(7, 1234, 99);
+  char reason[96];
+  EXPECT_EQ(checkHello(h, sizeof(h), reason, sizeof(reason)), kOk);
+}
+
+TEST(AbiHandshake, OtherMajorIsRefusedWithBothVersions) {
+  Hello h = makeHello(7, 1234, 99);
+  h.abi_major = kAbiMajor + 1;
+  char reason[96];
+  EXPECT_EQ(checkHello(h, sizeof(h), reason, sizeof(reason)), kErrProto);
+  EXPECT_NE(std::strstr(reason, "incompatible ABI"), nullptr) << reason;
+}
+
+TEST(AbiHandshake, NewerMinorWithLargerMessagesIsAccepted) {
+  Hello h = makeHello(7, 1234, 99);
+  h.abi_minor = kAbiMinor + 3;
+  h.msg_size[static_cast<int>(MsgType::FlowAdd)] = sizeof(FlowAdd) + 16;
+  char reason[96];
+  EXPECT_EQ(checkHello(h, sizeof(h), reason, sizeof(reason)), kOk);
+}
+
+TEST(AbiHandshake, ShorterMessagesAreRefusedNamingTheType) {
+  Hello h = makeHello(7, 1234, 99);
+  h.msg_size[static_cast<int>(MsgType::FlowAdd)] = sizeof(FlowAdd) - 8;
+  char reason[96];
+  EXPECT_EQ(checkHello(h, sizeof(h), reason, sizeof(reason)), kErrMsgSize);
+  EXPECT_NE(std::strstr(reason, "FlowAdd"), nullptr) << reason;
+}
+
+TEST(AbiHandshake, TruncatedHelloIsRefused) {
+  Hello h = makeHello(7, 1234, 99);
+  char reason[96];
+  EXPECT_NE(checkHello(h, 6, reason, sizeof(reason)), kOk);
+  h.hdr.type = MsgType::FlowAdd;
+  EXPECT_EQ(checkHello(h, sizeof(h), reason, sizeof(reason)), kErrProto);
+}
+
+TEST(AbiHeader, UnknownTypesAndBadSizesAreRejected) {
+  MsgHeader h{};
+  h.type = static_cast<MsgType>(0);
+  h.size = 64;
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kErrNotSup);
+  h.type = MsgType::Count;
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kErrNotSup);
+  h.type = MsgType::FlowAdd;
+  h.size = sizeof(FlowAdd) - 1;
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kErrMsgSize);
+  h.size = kCmdSlotSize + 1;
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kErrMsgSize);
+  h.size = sizeof(FlowAdd);
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kOk);
+}
+
+}  // namespace
+}  // namespace rampart::abi
