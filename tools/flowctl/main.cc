@@ -1,0 +1,152 @@
+// rampart-flowctl: programs, lists and deletes dataplane flows through the shared-memory
+// region, without a control plane (labs, integration tests, debugging). See docs/TOOLS.md.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <rampart/platform/dp_client.h>
+
+#include "flowctl/flowctl_args.h"
+#include "flowctl/flowctl_output.h"
+
+namespace {
+
+using rampart::tools::FlowctlArgs;
+using rampart::tools::FlowctlCommand;
+
+// Exit codes: 0 success, 1 dataplane unreachable or no answer, 2 bad arguments,
+// 3 the dataplane answered with an error status.
+constexpr int kExitNoDataplane = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitRefused = 3;
+
+int hello(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
+  const auto& flows = dp.flowsAtHandshake();
+  if (a.json) {
+    std::printf("{\"shm\":\"%s\",\"epoch\":%llu,\"workers\":%u,\"flows\":[", a.shm.c_str(),
+                static_cast<unsigned long long>(dp.epoch()), dp.workers());
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      std::printf("%s%u", i ? "," : "", flows[i]);
+    }
+    std::printf("]}\n");
+    return 0;
+  }
+  std::printf("shm %s: epoch %llu, %u worker(s)\n", a.shm.c_str(),
+              static_cast<unsigned long long>(dp.epoch()), dp.workers());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    std::printf("  worker %zu: %u live flow(s)\n", i, flows[i]);
+  }
+  return 0;
+}
+
+int command(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, rampart::abi::MsgHeader& hdr,
+            const char* what) {
+  auto ack = dp.call(*a.worker, hdr, a.timeout_ms);
+  if (!ack) {
+    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what, ack.error().message.c_str());
+    return kExitNoDataplane;
+  }
+  if (ack->status != rampart::abi::kOk) {
+    std::fprintf(stderr, "rampart-flowctl: %s refused by worker %u: %s\n", what, *a.worker,
+                 rampart::tools::statusText(ack->status).c_str());
+    return kExitRefused;
+  }
+  if (a.command == FlowctlCommand::Add) {
+    const auto h = rampart::abi::unpackHandle(ack->hdr.flow);
+    if (a.json) {
+      std::printf("{\"worker\":%u,\"handle\":%llu,\"index\":%u,\"generation\":%u}\n", *a.worker,
+                  static_cast<unsigned long long>(ack->hdr.flow), h.index, h.generation);
+    } else {
+      std::printf("%llu\n", static_cast<unsigned long long>(ack->hdr.flow));
+    }
+  } else if (a.json) {
+    std::printf("{\"status\":\"ok\"}\n");
+  } else {
+    std::printf("ok\n");
+  }
+  return 0;
+}
+
+int list(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
+  std::vector<rampart::tools::WorkerFlow> flows;
+  uint32_t first = a.worker.value_or(0);
+  uint32_t last = a.worker ? *a.worker + 1 : dp.workers();
+  for (uint32_t w = first; w < last; ++w) {
+    auto dump = dp.dump(w, a.timeout_ms);
+    if (!dump) {
+      std::fprintf(stderr, "rampart-flowctl: list: %s\n", dump.error().message.c_str());
+      return kExitNoDataplane;
+    }
+    for (const auto& info : *dump) {
+      flows.push_back({w, info});
+    }
+  }
+  if (a.json) {
+    std::printf("[");
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      std::printf("%s%s", i ? "," : "", rampart::tools::flowJson(flows[i]).c_str());
+    }
+    std::printf("]\n");
+  } else {
+    rampart::tools::printFlowTable(stdout, flows);
+  }
+  return 0;
+}
+
+int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
+  auto info = dp.query(*a.worker, a.handle, a.timeout_ms);
+  if (!info) {
+    std::fprintf(stderr, "rampart-flowctl: query %llu on worker %u: %s\n",
+                 static_cast<unsigned long long>(a.handle), *a.worker,
+                 info.error().message.c_str());
+    return kExitRefused;
+  }
+  const rampart::tools::WorkerFlow wf{*a.worker, *info};
+  if (a.json) {
+    std::printf("%s\n", rampart::tools::flowJson(wf).c_str());
+  } else {
+    rampart::tools::printFlowDetail(stdout, wf);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = rampart::tools::parseFlowctlArgs(std::vector<std::string>(argv + 1, argv + argc));
+  if (parsed.help) {
+    std::fputs(rampart::tools::flowctlUsage(), stdout);
+    return 0;
+  }
+  if (!parsed.args) {
+    std::fprintf(stderr, "rampart-flowctl: %s\n(see rampart-flowctl --help)\n",
+                 parsed.error.c_str());
+    return kExitUsage;
+  }
+  FlowctlArgs& a = *parsed.args;
+  auto dp = rampart::platform::DataplaneClient::connect(a.shm, a.timeout_ms);
+  if (!dp) {
+    std::fprintf(stderr, "rampart-flowctl: cannot attach to dataplane region %s: %s\n",
+                 a.shm.c_str(), dp.error().message.c_str());
+    return kExitNoDataplane;
+  }
+  if (a.worker && *a.worker >= dp->workers()) {
+    std::fprintf(stderr, "rampart-flowctl: --worker %u: the dataplane has %u worker(s)\n",
+                 *a.worker, dp->workers());
+    return kExitUsage;
+  }
+  switch (a.command) {
+    case FlowctlCommand::Hello: return hello(*dp, a);
+    case FlowctlCommand::List: return list(*dp, a);
+    case FlowctlCommand::Query: return query(*dp, a);
+    case FlowctlCommand::Add: return command(*dp, a, a.add.hdr, "add");
+    case FlowctlCommand::Del: {
+      rampart::abi::FlowDel del{};
+      del.hdr.type = rampart::abi::MsgType::FlowDel;
+      del.hdr.size = sizeof(del);
+      del.hdr.flow = a.handle;
+      return command(*dp, a, del.hdr, "del");
+    }
+  }
+  return kExitUsage;
+}
