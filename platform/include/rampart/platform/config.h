@@ -1,7 +1,8 @@
 #pragma once
 // Rampart configuration: one YAML file (etc/rampart.yaml is the lab default), loaded and fully
 // validated before anything starts. Every problem is collected and reported at once, each
-// naming the key path (e.g. "realms[1].media.port_range") and the reason.
+// naming the key path (e.g. "realms[1].media.port_min"), the line and the reason. The schema,
+// with every key's type, default and meaning, is documented in docs/CONFIG.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,12 +13,16 @@
 namespace rampart::platform {
 
 enum class Transport { Udp, Tcp, Tls, Ws, Wss };
+/// @return "udp", "tcp", "tls", "ws" or "wss" (the spelling used in the file).
 const char* transportName(Transport t);
 
 struct IpAddress {
   int family = 4;      // 4 or 6
   uint8_t bytes[16]{};  // IPv4 in the first 4 bytes
   std::string text;     // as written in the file
+
+  /// Same family and bytes; `text` is ignored ("2001:db8::1" equals "2001:DB8:0::1").
+  bool operator==(const IpAddress& other) const;
 };
 
 struct Cidr {
@@ -31,12 +36,16 @@ struct SignallingListener {
   uint16_t port = 0;
 };
 
+// Paths are resolved against the config file's directory when loaded, so they hold the path
+// to open (absolute when the file was given by an absolute or relative path).
 struct TlsSettings {
   std::string certificate;  // PEM file path; must exist and be readable
   std::string private_key;  // PEM file path; must exist and be readable
 };
 
 enum class SdpProfile { WebRtc, Trunk };
+/// @return "webrtc" or "trunk" (the spelling used in the file).
+const char* sdpProfileName(SdpProfile p);
 
 struct MediaSettings {
   std::string interface;    // kernel interface the DPDK port sits on (for the lab and logs)
@@ -122,23 +131,41 @@ struct Config {
 };
 
 struct ConfigError {
-  std::string key;     // e.g. "realms[0].media.port_range"; "" for whole-file errors
-  std::string reason;  // e.g. "overlaps realms[1] (20000-29999)"
+  std::string key;     // e.g. "realms[0].media.port_min"; "" for whole-file errors
+  std::string reason;  // e.g. "port range 20000-29999 overlaps realms[1].media (25000-30999)"
   int line = 0;        // 1-based line in the file when known, 0 otherwise
 };
 
 // Loads and validates. On failure, every error found (not just the first).
+// Exactly one of the two is set: `config` when `errors` is empty, `errors` otherwise.
 struct ConfigLoadResult {
   std::optional<Config> config;
   std::vector<ConfigError> errors;
 };
+
+/// Reads, parses and validates the YAML file at `path`. Relative certificate paths are
+/// resolved against the file's directory. Never throws.
+/// @return `config` on success; otherwise every error found, in file order (errors that have
+///   no line come last). A file that cannot be read gives one error with an empty key.
 ConfigLoadResult loadConfigFile(const std::string& path);
+
+/// As loadConfigFile for YAML already in memory; relative paths are resolved against
+/// `base_dir` ("" means the current directory). Never throws.
+/// @return as loadConfigFile.
 ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& base_dir);
 
-// "path:line: key: reason" per error, one per line.
+/// Formats errors for people: one "path:line: key: reason" line per error, each ending in
+/// '\n'; ":line" is left out when the line is unknown and "key: " when the key is empty.
+/// @return "" for no errors.
 std::string formatConfigErrors(const std::string& path, const std::vector<ConfigError>& errors);
 
-// Parses "198.18.0.1" or "2001:2::1"; nullopt when malformed.
+/// Parses "198.18.0.1" or "2001:2::1" (inet_pton syntax, no zone, no brackets).
+/// @return nullopt when malformed.
 std::optional<IpAddress> parseIpAddress(const std::string& text);
+
+/// Parses "198.18.0.0/15", "2001:db8::/32", or a bare address (a host prefix: /32 or /128).
+/// @return nullopt when the address or the prefix length is malformed, or when bits are set
+///   beyond the prefix ("10.0.0.1/8"), which is almost always a typo in a deny list.
+std::optional<Cidr> parseCidr(const std::string& text);
 
 }  // namespace rampart::platform

@@ -1,0 +1,440 @@
+// Validate pass: checks that involve more than one value (names, duplicates, overlaps,
+// references between sections, files on disk). A value the parse pass rejected is skipped,
+// so every mistake in the file is reported once.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config_internal.h"
+
+namespace rampart::platform::config_detail {
+namespace {
+
+std::string realmKey(std::size_t i) { return "realms[" + std::to_string(i) + "]"; }
+
+void addAt(ErrorSink* sink, const std::string& key, std::string reason) {
+  int line = sink->line(key);
+  sink->add(key, std::move(reason), line);
+}
+
+bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+// Realm names appear in metric labels, logs and route references: keep them tame.
+std::string realmNameProblem(const std::string& name) {
+  if (name.size() > 32) {
+    return "realm name is longer than 32 characters";
+  }
+  if (std::isalpha(static_cast<unsigned char>(name[0])) == 0 ||
+      !std::all_of(name.begin(), name.end(), isNameChar)) {
+    return "invalid realm name '" + name.substr(0, 40) +
+           "': use a letter followed by letters, digits, '_' or '-'";
+  }
+  return "";
+}
+
+void validateNode(const Config& c, ErrorSink* sink) {
+  if (!sink->failed("node.name")) {
+    bool ok = c.node_name.size() <= 63 &&
+              std::all_of(c.node_name.begin(), c.node_name.end(),
+                          [](char ch) { return isNameChar(ch) || ch == '.'; });
+    if (!ok) {
+      addAt(sink, "node.name", "use at most 63 letters, digits, '.', '_' or '-'");
+    }
+  }
+  if (!sink->failed("node.shm_name")) {
+    const std::string& s = c.shm_name;
+    // POSIX shm names: one leading '/', no other '/', at most NAME_MAX (255) bytes.
+    if (s[0] != '/') {
+      addAt(sink, "node.shm_name", "'" + s.substr(0, 40) + "' must start with '/'");
+    } else if (s.size() < 2 || s.size() > 255 || s.find('/', 1) != std::string::npos) {
+      addAt(sink, "node.shm_name",
+            "must be '/' followed by 1-254 characters without another '/'");
+    }
+  }
+}
+
+void validateDataplane(const DataplaneSettings& d, ErrorSink* sink) {
+  if (!sink->failed("dataplane.worker_cpus")) {
+    for (std::size_t i = 0; i < d.worker_cpus.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (d.worker_cpus[j] == d.worker_cpus[i]) {
+          addAt(sink, "dataplane.worker_cpus[" + std::to_string(i) + "]",
+                "duplicate CPU " + std::to_string(d.worker_cpus[i]) +
+                    " (also dataplane.worker_cpus[" + std::to_string(j) + "])");
+          break;
+        }
+      }
+    }
+    if (!sink->failed("dataplane.main_cpu") &&
+        std::find(d.worker_cpus.begin(), d.worker_cpus.end(), d.main_cpu) !=
+            d.worker_cpus.end()) {
+      addAt(sink, "dataplane.main_cpu",
+            "CPU " + std::to_string(d.main_cpu) +
+                " is also a worker; the main lcore does not forward and needs its own CPU");
+    }
+  }
+}
+
+bool readableFile(const std::string& path, std::string* why) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    *why = "file not found: " + path;
+    return false;
+  }
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    *why = "not a regular file: " + path;
+    return false;
+  }
+  if (access(path.c_str(), R_OK) != 0) {
+    *why = "file not readable: " + path;
+    return false;
+  }
+  return true;
+}
+
+// A cheap sanity check that catches swapped or mistyped paths; the real parse happens where
+// OpenSSL is linked (the control plane).
+std::string pemProblem(const std::string& path, bool key) {
+  std::string why;
+  if (!readableFile(path, &why)) {
+    return why;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (key) {
+    std::size_t begin = head.find("-----BEGIN ");
+    if (begin == std::string::npos || head.find("PRIVATE KEY-----", begin) == std::string::npos) {
+      return "not a PEM private key (no '-----BEGIN ... PRIVATE KEY-----'): " + path;
+    }
+  } else if (head.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return "not a PEM certificate (no '-----BEGIN CERTIFICATE-----'): " + path;
+  }
+  return "";
+}
+
+void validateTls(Realm* realm, const std::string& path, const std::string& base_dir,
+                 ErrorSink* sink) {
+  bool needs_tls = std::any_of(realm->signalling.begin(), realm->signalling.end(),
+                               [](const SignallingListener& l) {
+                                 return l.transport == Transport::Tls ||
+                                        l.transport == Transport::Wss;
+                               });
+  if (!realm->tls) {
+    if (needs_tls && !sink->failed(path + ".signalling")) {
+      addAt(sink, path + ".tls",
+            "missing: a tls or wss listener needs a tls section (certificate, private_key)");
+    }
+    return;
+  }
+  auto resolve = [&](std::string* file, const char* key, bool is_key) {
+    std::string k = path + ".tls." + key;
+    if (sink->failed(k)) {
+      return;
+    }
+    std::filesystem::path p(*file);
+    if (p.is_relative() && !base_dir.empty()) {
+      p = std::filesystem::path(base_dir) / p;
+    }
+    *file = p.lexically_normal().string();
+    std::string problem = pemProblem(*file, is_key);
+    if (!problem.empty()) {
+      addAt(sink, k, problem);
+    }
+  };
+  resolve(&realm->tls->certificate, "certificate", false);
+  resolve(&realm->tls->private_key, "private_key", true);
+}
+
+bool inPrefix(const IpAddress& a, const IpAddress& net, int prefix) {
+  for (int bit = 0; bit < prefix; ++bit) {
+    int shift = 7 - bit % 8;
+    if (((a.bytes[bit / 8] >> shift) & 1) != ((net.bytes[bit / 8] >> shift) & 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True when the port range of realm `path` parsed and is usable.
+bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t workers,
+                   ErrorSink* sink) {
+  std::string media = path + ".media";
+  if (!sink->failed(media + ".address") && !sink->failed(media + ".prefix_len") &&
+      m.gateway && !inPrefix(*m.gateway, m.address, m.prefix_len)) {
+    addAt(sink, media + ".gateway",
+          m.gateway->text + " is not inside " + m.address.text + "/" +
+              std::to_string(m.prefix_len));
+  }
+  if (m.address6 && m.gateway6 && !sink->failed(media + ".prefix_len6") &&
+      !inPrefix(*m.gateway6, *m.address6, m.prefix_len6)) {
+    addAt(sink, media + ".gateway6",
+          m.gateway6->text + " is not inside " + m.address6->text + "/" +
+              std::to_string(m.prefix_len6));
+  }
+  if (sink->failed(media) || sink->failed(media + ".port_min") ||
+      sink->failed(media + ".port_max")) {
+    return false;
+  }
+  std::string range = std::to_string(m.port_min) + "-" + std::to_string(m.port_max);
+  if (m.port_min > m.port_max) {
+    addAt(sink, media + ".port_min",
+          "port_min " + std::to_string(m.port_min) + " is greater than port_max " +
+              std::to_string(m.port_max));
+    return false;
+  }
+  uint32_t count = static_cast<uint32_t>(m.port_max) - m.port_min + 1;
+  // Ports go out in RTP/RTCP pairs (RFC 3550 s11: RTP on the even port), split per worker.
+  if (m.port_min % 2 != 0) {
+    addAt(sink, media + ".port_min",
+          "port_min " + std::to_string(m.port_min) + " must be even (RTP takes the even port)");
+    return false;
+  }
+  if (count % 2 != 0) {
+    addAt(sink, media + ".port_max",
+          "port range " + range + " holds " + std::to_string(count) +
+              " port(s); need an even count >= 2, so with an even port_min an odd port_max");
+    return false;
+  }
+  if (count / 2 < workers) {
+    addAt(sink, media + ".port_max",
+          "port range " + range + " holds " + std::to_string(count / 2) +
+              " RTP/RTCP pair(s), fewer than the " + std::to_string(workers) +
+              " workers that each need their own share");
+    return false;
+  }
+  return true;
+}
+
+// Listeners sharing one socket namespace (UDP vs. TCP-based) on one address and port clash.
+bool sameSocket(const SignallingListener& a, const SignallingListener& b) {
+  bool a_udp = a.transport == Transport::Udp;
+  bool b_udp = b.transport == Transport::Udp;
+  return a_udp == b_udp && a.port == b.port && a.address == b.address;
+}
+
+void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
+  std::size_t workers = sink->failed("dataplane.worker_cpus") ? 1 : c->dataplane.worker_cpus.size();
+  std::vector<bool> range_ok(c->realms.size(), false);
+  struct ListenerRef {
+    const SignallingListener* listener;
+    std::string key;
+  };
+  std::vector<ListenerRef> listeners;
+  for (std::size_t i = 0; i < c->realms.size(); ++i) {
+    Realm& r = c->realms[i];
+    std::string path = realmKey(i);
+    if (sink->failedAt(path)) {
+      // Not a map at all: nothing below can be checked.
+      continue;
+    }
+    if (!sink->failed(path + ".name")) {
+      std::string problem = realmNameProblem(r.name);
+      if (!problem.empty()) {
+        addAt(sink, path + ".name", problem);
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (c->realms[j].name == r.name) {
+          addAt(sink, path + ".name",
+                "duplicate realm name '" + r.name + "' (also " + realmKey(j) + ")");
+          break;
+        }
+      }
+    }
+    for (std::size_t k = 0; k < r.signalling.size(); ++k) {
+      std::string key = path + ".signalling[" + std::to_string(k) + "]";
+      if (sink->failed(key)) {
+        continue;
+      }
+      const SignallingListener& l = r.signalling[k];
+      for (const ListenerRef& other : listeners) {
+        if (!sameSocket(*other.listener, l)) {
+          continue;
+        }
+        std::string what = other.listener->transport == l.transport
+                               ? "duplicate listener " + std::string(transportName(l.transport))
+                               : std::string(transportName(l.transport)) + " listener clashes with " +
+                                     transportName(other.listener->transport);
+        addAt(sink, key,
+              what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " +
+                  other.key + ")");
+        break;
+      }
+      listeners.push_back(ListenerRef{&l, key});
+    }
+    validateTls(&r, path, base_dir, sink);
+    range_ok[i] = validateMedia(r.media, path, workers, sink);
+  }
+  // Every realm's media ports are steered to cores by range, so ranges must be disjoint
+  // whatever their addresses.
+  for (std::size_t i = 0; i < c->realms.size(); ++i) {
+    if (!range_ok[i]) {
+      continue;
+    }
+    const MediaSettings& a = c->realms[i].media;
+    for (std::size_t j = 0; j < i; ++j) {
+      const MediaSettings& b = c->realms[j].media;
+      if (range_ok[j] && a.port_min <= b.port_max && b.port_min <= a.port_max) {
+        addAt(sink, realmKey(i) + ".media.port_min",
+              "port range " + std::to_string(a.port_min) + "-" + std::to_string(a.port_max) +
+                  " overlaps " + realmKey(j) + ".media (" + std::to_string(b.port_min) + "-" +
+                  std::to_string(b.port_max) + "); media port ranges must be disjoint");
+        break;
+      }
+    }
+  }
+}
+
+std::string targetProblem(const std::string& target) {
+  std::string lower;
+  for (char ch : target.substr(0, 5)) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  std::size_t host = lower.rfind("sips:", 0) == 0 ? 5 : lower.rfind("sip:", 0) == 0 ? 4 : 0;
+  if (host == 0) {
+    return "'" + target.substr(0, 60) + "' is not a sip: or sips: URI";
+  }
+  if (host == target.size() || std::any_of(target.begin(), target.end(), [](char ch) {
+        return std::isspace(static_cast<unsigned char>(ch)) != 0 || ch == '<' || ch == '>';
+      })) {
+    return "'" + target.substr(0, 60) + "' is not a valid SIP URI (no host, or spaces)";
+  }
+  return "";
+}
+
+// libstdc++ builds an NFA copy per bounded repetition, so "(a{999}){999}" costs memory in the
+// product of the counts. Bound that product to keep a hostile or careless pattern cheap.
+std::string regexProblem(const std::string& pattern) {
+  if (pattern.size() > kMaxRegexLength) {
+    return "regular expression longer than " + std::to_string(kMaxRegexLength) + " characters";
+  }
+  uint64_t product = 1;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{' || (i > 0 && pattern[i - 1] == '\\')) {
+      continue;
+    }
+    uint64_t n = 0;
+    for (std::size_t j = i + 1; j < pattern.size() && n < 100000; ++j) {
+      char ch = pattern[j];
+      if (ch >= '0' && ch <= '9') {
+        n = n * 10 + static_cast<uint64_t>(ch - '0');
+      } else if (ch == ',') {
+        n = 0;  // the upper bound is what costs
+      } else {
+        break;
+      }
+    }
+    product *= std::max<uint64_t>(n, 1);
+    if (product > 10000) {
+      return "regular expression repetition counts are too large (product over 10000)";
+    }
+  }
+  try {
+    std::regex re(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return "invalid regular expression '" + pattern.substr(0, 60) + "': " + e.what();
+  }
+  return "";
+}
+
+void validateRoutes(const Config& c, ErrorSink* sink) {
+  // With a realm name unreadable, "unknown realm" could be a follow-on error: stay quiet.
+  bool names_ok = !sink->failedAt("realms");
+  for (std::size_t i = 0; i < c.realms.size(); ++i) {
+    names_ok = names_ok && !sink->failedAt(realmKey(i)) && !sink->failed(realmKey(i) + ".name");
+  }
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const Route& r = c.routes[i];
+    std::string path = "routes[" + std::to_string(i) + "]";
+    if (!sink->failed(path + ".name")) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (c.routes[j].name == r.name) {
+          addAt(sink, path + ".name",
+                "duplicate route name '" + r.name + "' (also routes[" + std::to_string(j) + "])");
+          break;
+        }
+      }
+    }
+    auto check_realm = [&](const std::string& name, const char* key) {
+      if (!sink->failed(path + "." + key) && names_ok &&
+          c.findRealm(name) == nullptr) {
+        addAt(sink, path + "." + key, "unknown realm '" + name.substr(0, 40) + "'");
+      }
+    };
+    check_realm(r.from_realm, "from");
+    check_realm(r.to_realm, "to");
+    if (!sink->failed(path + ".target")) {
+      std::string problem = targetProblem(r.target);
+      if (!problem.empty()) {
+        addAt(sink, path + ".target", problem);
+      }
+    }
+    if (!sink->failed(path + ".match_user") && !r.match_user.empty()) {
+      std::string problem = regexProblem(r.match_user);
+      if (!problem.empty()) {
+        addAt(sink, path + ".match_user", problem);
+      }
+    }
+  }
+}
+
+bool originOk(const std::string& origin) {
+  std::size_t host = origin.rfind("https://", 0) == 0  ? 8
+                     : origin.rfind("http://", 0) == 0 ? 7
+                                                       : 0;
+  if (host == 0 || host == origin.size()) {
+    return false;
+  }
+  return std::none_of(origin.begin() + static_cast<std::ptrdiff_t>(host), origin.end(),
+                      [](char ch) {
+                        return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0;
+                      });
+}
+
+void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
+  for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
+    if (!originOk(s.allowed_origins[i])) {
+      addAt(sink, "security.allowed_origins[" + std::to_string(i) + "]",
+            "'" + s.allowed_origins[i].substr(0, 60) +
+                "' is not an origin (scheme://host[:port], e.g. https://app.example.com)");
+    }
+  }
+  if (!sink->failed("security.max_sdp_bytes") && !sink->failed("security.max_sip_message_bytes") &&
+      s.max_sdp_bytes > s.max_sip_message_bytes) {
+    addAt(sink, "security.max_sdp_bytes",
+          std::to_string(s.max_sdp_bytes) + " exceeds max_sip_message_bytes (" +
+              std::to_string(s.max_sip_message_bytes) + ")");
+  }
+}
+
+void validateManagement(const ManagementSettings& m, ErrorSink* sink) {
+  if (!sink->failedAt("management") && !sink->failed("management.controlplane_port") &&
+      !sink->failed("management.dataplane_port") && m.controlplane_port == m.dataplane_port) {
+    addAt(sink, "management.dataplane_port",
+          "same port as controlplane_port (" + std::to_string(m.dataplane_port) +
+              "); each process serves its own metrics");
+  }
+}
+
+}  // namespace
+
+void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink) {
+  validateNode(*config, sink);
+  validateDataplane(config->dataplane, sink);
+  validateRealms(config, base_dir, sink);
+  validateRoutes(*config, sink);
+  validateSecurity(config->security, sink);
+  validateManagement(config->management, sink);
+}
+
+}  // namespace rampart::platform::config_detail

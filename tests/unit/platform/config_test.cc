@@ -1,0 +1,483 @@
+// Configuration loader: the lab file and a valid base load; each invalid variant is rejected
+// with the right key path, reason and line; all errors of a file are reported together.
+#include <rampart/platform/config.h>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace rampart::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Block style so each invalid case below can change one line.
+constexpr const char* kBaseYaml = R"(node:
+  name: lab
+  shm_name: /rampart-test
+  log_level: info
+dataplane:
+  worker_cpus: [1, 2]
+  main_cpu: 0
+  flow_capacity: 1024
+  rings:
+    command_slots: 1024
+    event_slots: 4096
+realms:
+  - name: wan
+    sdp_profile: webrtc
+    signalling:
+      - transport: wss
+        address: 198.18.1.1
+        port: 8443
+    tls:
+      certificate: certs/wss.crt
+      private_key: certs/wss.key
+    media:
+      devargs: net_null0
+      address: 198.18.2.1
+      prefix_len: 24
+      gateway: 198.18.2.254
+      port_min: 20000
+      port_max: 29999
+    dscp:
+      audio: 46
+  - name: lan
+    signalling:
+      - transport: udp
+        address: 198.18.3.1
+        port: 5060
+      - transport: tcp
+        address: 198.18.3.1
+        port: 5060
+    media:
+      devargs: net_null1
+      address: 198.18.4.1
+      port_min: 30000
+      port_max: 39999
+routes:
+  - name: to-pbx
+    from: wan
+    to: lan
+    match_user: "^[0-9]+$"
+    target: sip:198.18.3.2:5060
+security:
+  deny: [203.0.113.0/24]
+  allowed_origins: [https://app.example.com]
+  max_sdp_bytes: 16384
+management:
+  address: 198.18.255.2
+  controlplane_port: 9100
+  dataplane_port: 9101
+)";
+
+constexpr const char* kFakeCert =
+    "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+constexpr const char* kFakeKey =
+    "-----BEGIN PRIVATE KEY-----\nMIGHfake\n-----END PRIVATE KEY-----\n";
+
+void writeFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// A private directory holding certs/wss.{crt,key}, the base_dir of every inline config.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rampart-config-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    fs::create_directories(dir_ / "certs");
+    writeFile(dir_ / "certs" / "wss.crt", kFakeCert);
+    writeFile(dir_ / "certs" / "wss.key", kFakeKey);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  ConfigLoadResult load(const std::string& yaml) { return loadConfigText(yaml, dir_.string()); }
+
+  fs::path dir_;
+};
+
+std::string dump(const std::vector<ConfigError>& errors) {
+  return formatConfigErrors("test.yaml", errors);
+}
+
+// 1-based line of the first occurrence of `needle` in `text`.
+int lineOf(const std::string& text, const std::string& needle) {
+  std::size_t pos = text.find(needle);
+  return pos == std::string::npos
+             ? 0
+             : 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
+}
+
+TEST_F(ConfigTest, BaseConfigLoads) {
+  ConfigLoadResult r = load(kBaseYaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_TRUE(r.errors.empty());
+  const Config& c = *r.config;
+  EXPECT_EQ(c.node_name, "lab");
+  EXPECT_EQ(c.shm_name, "/rampart-test");
+  EXPECT_EQ(c.dataplane.worker_cpus, (std::vector<int>{1, 2}));
+  EXPECT_EQ(c.dataplane.flow_capacity, 1024u);
+  EXPECT_EQ(c.dataplane.punt_slots, 512u);  // default
+  ASSERT_EQ(c.realms.size(), 2u);
+  const Realm& wan = c.realms[0];
+  EXPECT_EQ(wan.sdp_profile, SdpProfile::WebRtc);
+  ASSERT_EQ(wan.signalling.size(), 1u);
+  EXPECT_EQ(wan.signalling[0].transport, Transport::Wss);
+  EXPECT_EQ(wan.signalling[0].port, 8443);
+  ASSERT_TRUE(wan.tls.has_value());
+  EXPECT_EQ(wan.tls->certificate, (dir_ / "certs" / "wss.crt").string());
+  EXPECT_EQ(wan.tls->private_key, (dir_ / "certs" / "wss.key").string());
+  EXPECT_EQ(wan.media.address.text, "198.18.2.1");
+  EXPECT_EQ(wan.media.address.bytes[3], 1);
+  ASSERT_TRUE(wan.media.gateway.has_value());
+  EXPECT_EQ(wan.media.port_min, 20000);
+  EXPECT_EQ(wan.media.port_max, 29999);
+  EXPECT_EQ(wan.dscp.audio, 46);
+  EXPECT_EQ(wan.dscp.video, 34);  // default
+  const Realm* lan = c.findRealm("lan");
+  ASSERT_NE(lan, nullptr);
+  EXPECT_EQ(lan->sdp_profile, SdpProfile::Trunk);  // default
+  EXPECT_FALSE(lan->tls.has_value());
+  EXPECT_EQ(lan->signalling[1].transport, Transport::Tcp);
+  EXPECT_EQ(c.findRealm("nope"), nullptr);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].from_realm, "wan");
+  EXPECT_EQ(c.routes[0].target, "sip:198.18.3.2:5060");
+  ASSERT_EQ(c.security.deny.size(), 1u);
+  EXPECT_EQ(c.security.deny[0].prefix_len, 24);
+  EXPECT_EQ(c.security.invite_global.burst, 1000u);  // default
+  EXPECT_EQ(c.management.address.text, "198.18.255.2");
+  EXPECT_EQ(c.management.dataplane_port, 9101);
+}
+
+TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("        port: 8443\n"), 19, "");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->realms[0].signalling[0].port, 443);
+}
+
+TEST(ConfigLabFile, LabConfigLoads) {
+  fs::path lab(RAMPART_LAB_CONFIG);
+  if (!fs::exists(lab.parent_path() / "lab-certs")) {
+    GTEST_SKIP() << "etc/lab-certs absent; run tools/bootstrap";
+  }
+  ConfigLoadResult r = loadConfigFile(lab.string());
+  ASSERT_TRUE(r.config.has_value()) << formatConfigErrors(lab.string(), r.errors);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.node_name, "rampart-lab");
+  EXPECT_EQ(c.dataplane.idle_backoff_us, 100u);
+  EXPECT_EQ(c.dataplane.eal_args.size(), 5u);
+  ASSERT_EQ(c.realms.size(), 2u);
+  EXPECT_EQ(c.realms[0].name, "wan");
+  EXPECT_EQ(c.realms[0].signalling[0].transport, Transport::Wss);
+  ASSERT_TRUE(c.realms[0].media.address6.has_value());
+  EXPECT_EQ(c.realms[0].media.address6->family, 6);
+  EXPECT_TRUE(fs::path(c.realms[0].tls->certificate).is_absolute());
+  EXPECT_EQ(c.realms[1].signalling.size(), 2u);
+  EXPECT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.management.controlplane_port, 9100);
+}
+
+struct InvalidCase {
+  const char* name;
+  const char* find;     // text replaced in kBaseYaml; nullptr: `replace` is the whole file
+  const char* replace;
+  const char* key;      // expected substring of some error's key
+  const char* reason;   // expected substring of that error's reason
+  bool has_line = true;
+};
+
+const InvalidCase kInvalidCases[] = {
+    {"SyntaxError", "    sdp_profile: webrtc", "    sdp_profile: [webrtc", "", "YAML syntax"},
+    {"EmptyFile", nullptr, "", "", "empty", false},
+    {"TopLevelList", nullptr, "- a\n- b\n", "", "expected a map"},
+    {"TwoDocuments", "routes:\n", "---\nroutes:\n", "", "2 YAML documents"},
+    {"UnknownKey", "        port: 8443", "        prot: 8443", "realms[0].signalling[0].prot",
+     "unknown key 'prot' (did you mean 'port'?); expected one of transport, address, port"},
+    {"UnknownSection", "security:", "securty:", "securty", "did you mean 'security'"},
+    {"DuplicateKey", "      port_min: 20000", "      port_min: 20000\n      port_min: 20002",
+     "realms[0].media.port_min", "duplicate key"},
+    {"StringForNumber", "port_min: 20000", "port_min: twenty", "realms[0].media.port_min",
+     "expected an integer, got 'twenty'"},
+    {"QuotedNumber", "controlplane_port: 9100", "controlplane_port: \"9100\"",
+     "management.controlplane_port", "quoted string"},
+    {"EmptyValue", "port_min: 20000", "port_min:", "realms[0].media.port_min",
+     "got an empty value"},
+    {"ListForMap", "    dscp:\n      audio: 46", "    dscp: [46]", "realms[0].dscp",
+     "expected a map, got a list"},
+    {"MapForList", "worker_cpus: [1, 2]", "worker_cpus: {a: 1}", "dataplane.worker_cpus",
+     "expected a list, got a map"},
+    {"PortTooLarge", "port: 8443", "port: 70000", "realms[0].signalling[0].port",
+     "70000 is out of range (1-65535)"},
+    {"PortZero", "controlplane_port: 9100", "controlplane_port: 0", "management.controlplane_port",
+     "out of range (1-65535)"},
+    {"DscpTooLarge", "audio: 46", "audio: 64", "realms[0].dscp.audio", "out of range (0-63)"},
+    {"PrefixTooLong", "prefix_len: 24", "prefix_len: 33", "realms[0].media.prefix_len",
+     "out of range (1-32)"},
+    {"MissingRealms", "realms:\n  - name: wan", "realmz:\n  - name: wan", "realms",
+     "missing required key"},
+    {"NoRealms", "realms:\n", "realms: []\nrealms_were:\n", "realms", "at least one realm"},
+    {"MissingRealmName", "  - name: lan\n", "  - sdp_profile: trunk\n", "realms[1].name",
+     "missing required key"},
+    {"MissingMediaAddress", "      address: 198.18.4.1\n", "", "realms[1].media.address",
+     "missing required key"},
+    {"MissingPortMax", "      port_max: 39999\n", "", "realms[1].media.port_max",
+     "missing required key"},
+    {"MissingManagementAddress", "  address: 198.18.255.2\n", "", "management.address",
+     "missing required key"},
+    {"MissingManagement", "management:\n  address: 198.18.255.2\n  controlplane_port: 9100\n"
+                          "  dataplane_port: 9101\n",
+     "", "management", "missing required key"},
+    {"DuplicateRealmName", "  - name: lan", "  - name: wan", "realms[1].name",
+     "duplicate realm name 'wan'"},
+    {"BadRealmName", "  - name: lan", "  - name: \"lan 1\"", "realms[1].name",
+     "invalid realm name"},
+    {"BadIpAddress", "address: 198.18.2.1", "address: 198.18.2.300", "realms[0].media.address",
+     "is not an IP address"},
+    {"Ipv6ForMediaAddress", "address: 198.18.2.1", "address: \"2001:db8::1\"",
+     "realms[0].media.address", "not an IPv4 address"},
+    {"CidrPrefixTooLong", "deny: [203.0.113.0/24]", "deny: [203.0.113.0/33]", "security.deny[0]",
+     "prefix length 33"},
+    {"CidrHostBits", "deny: [203.0.113.0/24]", "deny: [203.0.113.5/24]", "security.deny[0]",
+     "bits set beyond"},
+    {"CidrGarbage", "deny: [203.0.113.0/24]", "deny: [not-a-net]", "security.deny[0]",
+     "is not a CIDR"},
+    {"PortMinAboveMax", "port_max: 39999", "port_max: 29000", "realms[1].media.port_min",
+     "greater than port_max"},
+    {"OverlappingRanges", "port_min: 30000", "port_min: 29000", "realms[1].media.port_min",
+     "overlaps realms[0].media (20000-29999)"},
+    {"RangeOfOnePort", "port_max: 39999", "port_max: 30000", "realms[1].media.port_max",
+     "even count"},
+    {"OddPortMin", "port_min: 30000", "port_min: 30001", "realms[1].media.port_min",
+     "must be even"},
+    {"RangeTooSmallForWorkers", "port_max: 39999", "port_max: 30001", "realms[1].media.port_max",
+     "fewer than the 2 workers"},
+    {"UnknownTransport", "transport: udp", "transport: sctp", "realms[1].signalling[0].transport",
+     "unknown value 'sctp'; expected one of udp, tcp, tls, ws, wss"},
+    {"WssWithoutTls",
+     "    tls:\n      certificate: certs/wss.crt\n      private_key: certs/wss.key\n", "",
+     "realms[0].tls", "needs a tls section"},
+    {"TlsListenerWithoutTls", "      - transport: tcp", "      - transport: tls", "realms[1].tls",
+     "needs a tls section"},
+    {"MissingCertificate", "certificate: certs/wss.crt", "certificate: certs/missing.crt",
+     "realms[0].tls.certificate", "file not found"},
+    {"KeyIsNotAKey", "private_key: certs/wss.key", "private_key: certs/wss.crt",
+     "realms[0].tls.private_key", "not a PEM private key"},
+    {"MissingTlsKey", "      private_key: certs/wss.key\n", "", "realms[0].tls.private_key",
+     "missing required key"},
+    {"DuplicateListener", "      - transport: tcp", "      - transport: udp",
+     "realms[1].signalling[1]", "duplicate listener udp on 198.18.3.1:5060"},
+    {"RouteUnknownRealm", "    to: lan", "    to: pbx", "routes[0].to", "unknown realm 'pbx'"},
+    {"RouteUnknownFromRealm", "    from: wan", "    from: web", "routes[0].from",
+     "unknown realm 'web'"},
+    {"RouteTargetNotSip", "target: sip:198.18.3.2:5060", "target: http://198.18.3.2",
+     "routes[0].target", "not a sip: or sips: URI"},
+    {"RouteBadRegex", "match_user: \"^[0-9]+$\"", "match_user: \"^[0-9+$\"", "routes[0].match_user",
+     "invalid regular expression"},
+    {"WorkerCpusEmpty", "worker_cpus: [1, 2]", "worker_cpus: []", "dataplane.worker_cpus",
+     "at least one CPU"},
+    {"WorkerCpusDuplicate", "worker_cpus: [1, 2]", "worker_cpus: [1, 1]",
+     "dataplane.worker_cpus[1]", "duplicate CPU 1"},
+    {"WorkerCpusNegative", "worker_cpus: [1, 2]", "worker_cpus: [1, -2]",
+     "dataplane.worker_cpus[1]", "-2 is out of range"},
+    {"MainCpuIsWorker", "main_cpu: 0", "main_cpu: 2", "dataplane.main_cpu", "also a worker"},
+    {"RingNotPowerOfTwo", "command_slots: 1024", "command_slots: 1000",
+     "dataplane.rings.command_slots", "not a power of two (try 1024)"},
+    {"FlowCapacityZero", "flow_capacity: 1024", "flow_capacity: 0", "dataplane.flow_capacity",
+     "out of range"},
+    {"FlowCapacityTooLarge", "flow_capacity: 1024", "flow_capacity: 100000000",
+     "dataplane.flow_capacity", "out of range"},
+    {"UnknownLogLevel", "log_level: info", "log_level: verbose", "node.log_level",
+     "unknown value 'verbose'"},
+    {"UnknownSdpProfile", "sdp_profile: webrtc", "sdp_profile: browser", "realms[0].sdp_profile",
+     "expected one of webrtc, trunk"},
+    {"ManagementPortCollision", "dataplane_port: 9101", "dataplane_port: 9100",
+     "management.dataplane_port", "same port as controlplane_port"},
+    {"ShmNameWithoutSlash", "shm_name: /rampart-test", "shm_name: rampart",
+     "node.shm_name", "must start with '/'"},
+    {"GatewayOffLink", "gateway: 198.18.2.254", "gateway: 198.18.9.1", "realms[0].media.gateway",
+     "not inside 198.18.2.1/24"},
+    {"SdpLimitAboveSipLimit", "max_sdp_bytes: 16384", "max_sdp_bytes: 70000",
+     "security.max_sdp_bytes", "exceeds max_sip_message_bytes"},
+    {"BadOrigin", "[https://app.example.com]", "[app.example.com/path]",
+     "security.allowed_origins[0]", "is not an origin"},
+};
+
+class InvalidConfigTest : public ConfigTest,
+                          public ::testing::WithParamInterface<InvalidCase> {};
+
+TEST_P(InvalidConfigTest, IsRejectedWithKeyAndReason) {
+  const InvalidCase& c = GetParam();
+  std::string yaml = kBaseYaml;
+  if (c.find == nullptr) {
+    yaml = c.replace;
+  } else {
+    // The edit must apply exactly once, or the case would test the unchanged base.
+    std::size_t pos = yaml.find(c.find);
+    ASSERT_NE(pos, std::string::npos) << c.find;
+    ASSERT_EQ(yaml.find(c.find, pos + 1), std::string::npos) << "ambiguous: " << c.find;
+    yaml.replace(pos, std::string(c.find).size(), c.replace);
+  }
+  ConfigLoadResult r = load(yaml);
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_FALSE(r.errors.empty());
+  const ConfigError* match = nullptr;
+  for (const ConfigError& e : r.errors) {
+    if (e.key.find(c.key) != std::string::npos && e.reason.find(c.reason) != std::string::npos) {
+      match = &e;
+      break;
+    }
+  }
+  ASSERT_NE(match, nullptr) << "want key~'" << c.key << "' reason~'" << c.reason << "', got:\n"
+                            << dump(r.errors);
+  if (c.has_line) {
+    EXPECT_GT(match->line, 0) << dump(r.errors);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, InvalidConfigTest, ::testing::ValuesIn(kInvalidCases),
+                         [](const ::testing::TestParamInfo<InvalidCase>& param_info) {
+                           return std::string(param_info.param.name);
+                         });
+
+TEST_F(ConfigTest, ReportsEveryErrorOfAFile) {
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("port: 8443"), 10, "port: 70000");
+  yaml.replace(yaml.find("    sdp_profile: webrtc"), 23, "    sdp_profil: webrtc");
+  yaml.replace(yaml.find("    to: lan"), 11, "    to: pbx");
+  ConfigLoadResult r = load(yaml);
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.errors.size(), 3u) << dump(r.errors);
+  // In file order.
+  EXPECT_EQ(r.errors[0].key, "realms[0].sdp_profil");
+  EXPECT_EQ(r.errors[0].line, lineOf(yaml, "sdp_profil"));
+  EXPECT_EQ(r.errors[1].key, "realms[0].signalling[0].port");
+  EXPECT_EQ(r.errors[1].line, lineOf(yaml, "port: 70000"));
+  EXPECT_EQ(r.errors[2].key, "routes[0].to");
+  EXPECT_EQ(r.errors[2].line, lineOf(yaml, "to: pbx"));
+}
+
+TEST_F(ConfigTest, BadValueGivesOneErrorNotAFollowOn) {
+  // port_min unreadable: no "port_min > port_max" or overlap noise on top.
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("port_min: 30000"), 15, "port_min: lots");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r.errors);
+  EXPECT_EQ(r.errors[0].key, "realms[1].media.port_min");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesTheLine) {
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("    dscp:\n"), 10, "    dscp: {audio: 46\n");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r.errors);
+  EXPECT_EQ(r.errors[0].key, "");
+  EXPECT_NE(r.errors[0].reason.find("YAML syntax error"), std::string::npos);
+  EXPECT_GE(r.errors[0].line, lineOf(yaml, "dscp: {"));
+}
+
+TEST_F(ConfigTest, MissingKeyCitesTheEnclosingMap) {
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("      port_max: 39999\n"), 22, "");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r.errors);
+  EXPECT_EQ(r.errors[0].line, lineOf(yaml, "      devargs: net_null1") - 1);
+}
+
+TEST_F(ConfigTest, FileRelativeCertificatePaths) {
+  fs::path file = dir_ / "rampart.yaml";
+  writeFile(file, kBaseYaml);
+  ConfigLoadResult r = loadConfigFile(file.string());
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->realms[0].tls->certificate, (dir_ / "certs" / "wss.crt").string());
+}
+
+TEST_F(ConfigTest, UnreadableFile) {
+  ConfigLoadResult r = loadConfigFile((dir_ / "absent.yaml").string());
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].key, "");
+  EXPECT_NE(r.errors[0].reason.find("cannot read"), std::string::npos);
+  r = loadConfigFile(dir_.string());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].reason.find("directory"), std::string::npos);
+}
+
+TEST_F(ConfigTest, HostileInputDoesNotThrow) {
+  const std::string inputs[] = {
+      std::string(2000, '['), "{a: *b}", "&a [*a]", "realms: [[[[]]]]\n", "\t\tx: y",
+      std::string("node: {name: \0x}", 16), "realms:\n  - media: {port_min: 99999999999999999999}",
+  };
+  for (const std::string& in : inputs) {
+    ConfigLoadResult r;
+    EXPECT_NO_THROW(r = load(in));
+    EXPECT_FALSE(r.config.has_value());
+    EXPECT_FALSE(r.errors.empty());
+  }
+}
+
+TEST(ConfigFormat, PathLineKeyReason) {
+  std::vector<ConfigError> errors = {
+      {"realms[1].media.port_min", "greater than port_max", 12},
+      {"", "YAML syntax error: end of map not found", 3},
+      {"management.address", "missing required key", 0},
+  };
+  EXPECT_EQ(formatConfigErrors("etc/rampart.yaml", errors),
+            "etc/rampart.yaml:12: realms[1].media.port_min: greater than port_max\n"
+            "etc/rampart.yaml:3: YAML syntax error: end of map not found\n"
+            "etc/rampart.yaml: management.address: missing required key\n");
+  EXPECT_EQ(formatConfigErrors("x", {}), "");
+}
+
+TEST(ConfigParse, IpAddresses) {
+  std::optional<IpAddress> v4 = parseIpAddress("198.18.0.1");
+  ASSERT_TRUE(v4.has_value());
+  EXPECT_EQ(v4->family, 4);
+  EXPECT_EQ(v4->bytes[0], 198);
+  EXPECT_EQ(v4->bytes[3], 1);
+  std::optional<IpAddress> v6 = parseIpAddress("2001:2::1");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->family, 6);
+  EXPECT_EQ(v6->bytes[1], 0x01);
+  EXPECT_EQ(v6->bytes[15], 1);
+  EXPECT_EQ(*parseIpAddress("2001:2:0::1"), *v6);
+  EXPECT_FALSE(*parseIpAddress("2001:2::2") == *v6);
+  for (const char* bad : {"", "1.2.3", "1.2.3.256", " 1.2.3.4", "[::1]", "fe80::1%eth0", "x"}) {
+    EXPECT_FALSE(parseIpAddress(bad).has_value()) << bad;
+  }
+}
+
+TEST(ConfigParse, Cidrs) {
+  std::optional<Cidr> c = parseCidr("198.18.0.0/15");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->prefix_len, 15);
+  EXPECT_EQ(parseCidr("2001:db8::/32")->prefix_len, 32);
+  EXPECT_EQ(parseCidr("192.0.2.7")->prefix_len, 32);
+  EXPECT_EQ(parseCidr("0.0.0.0/0")->prefix_len, 0);
+  for (const char* bad : {"198.18.0.0/33", "198.18.0.0/", "198.18.0.1/15", "x/8", "1.2.3.0/-1",
+                          "::/129", "10.0.0.0/8/8"}) {
+    EXPECT_FALSE(parseCidr(bad).has_value()) << bad;
+  }
+}
+
+TEST(ConfigParse, Names) {
+  EXPECT_STREQ(transportName(Transport::Wss), "wss");
+  EXPECT_STREQ(transportName(Transport::Udp), "udp");
+  EXPECT_STREQ(sdpProfileName(SdpProfile::WebRtc), "webrtc");
+}
+
+}  // namespace
+}  // namespace rampart::platform
