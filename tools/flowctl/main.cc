@@ -1,6 +1,7 @@
 // rampart-flowctl: programs, lists and deletes dataplane flows through the shared-memory
 // region, without a control plane (labs, integration tests, debugging). See docs/TOOLS.md.
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -94,20 +95,43 @@ int list(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
 }
 
 int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
-  auto info = dp.query(*a.worker, a.handle, a.timeout_ms);
-  if (!info) {
-    std::fprintf(stderr, "rampart-flowctl: query %llu on worker %u: %s\n",
+  // call() + takeEvents() rather than DataplaneClient::query(), so the dataplane's status code
+  // (not only its text) decides the exit status.
+  rampart::abi::FlowQuery q{};
+  q.hdr.type = rampart::abi::MsgType::FlowQuery;
+  q.hdr.size = sizeof(q);
+  q.hdr.flow = a.handle;
+  auto ack = dp.call(*a.worker, q.hdr, a.timeout_ms);
+  if (!ack) {
+    std::fprintf(stderr, "rampart-flowctl: query: %s\n", ack.error().message.c_str());
+    return kExitNoDataplane;
+  }
+  if (ack->status != rampart::abi::kOk) {
+    std::fprintf(stderr, "rampart-flowctl: query %llu refused by worker %u: %s\n",
                  static_cast<unsigned long long>(a.handle), *a.worker,
-                 info.error().message.c_str());
+                 rampart::tools::statusText(ack->status).c_str());
     return kExitRefused;
   }
-  const rampart::tools::WorkerFlow wf{*a.worker, *info};
-  if (a.json) {
-    std::printf("%s\n", rampart::tools::flowJson(wf).c_str());
-  } else {
-    rampart::tools::printFlowDetail(stdout, wf);
+  // The dataplane posts FlowInfo before the Ack, so it is already among the pending events.
+  for (const auto& ev : dp.takeEvents()) {
+    // Copied out: EventSlot::bytes sits at offset 4, too misaligned to bind a MsgHeader to.
+    rampart::abi::MsgHeader h;
+    std::memcpy(&h, ev.bytes, sizeof(h));
+    if (ev.worker == *a.worker && h.type == rampart::abi::MsgType::FlowInfo &&
+        h.seq == q.hdr.seq) {
+      rampart::tools::WorkerFlow wf{*a.worker, {}};
+      std::memcpy(&wf.info, ev.bytes, sizeof(wf.info));
+      if (a.json) {
+        std::printf("%s\n", rampart::tools::flowJson(wf).c_str());
+      } else {
+        rampart::tools::printFlowDetail(stdout, wf);
+      }
+      return 0;
+    }
   }
-  return 0;
+  std::fprintf(stderr, "rampart-flowctl: query: worker %u acknowledged without a FlowInfo\n",
+               *a.worker);
+  return kExitNoDataplane;
 }
 
 }  // namespace

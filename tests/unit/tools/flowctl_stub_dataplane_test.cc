@@ -252,7 +252,8 @@ TEST(FlowctlStubDataplane, HelloAddListQueryDel) {
   EXPECT_EQ(again.exit_code, 3) << again.out;
   EXPECT_NE(again.out.find("no such flow"), std::string::npos) << again.out;
   auto gone = flowctl(shm, "query --worker 0 " + handle);
-  EXPECT_NE(gone.exit_code, 0) << gone.out;
+  EXPECT_EQ(gone.exit_code, 3) << gone.out;
+  EXPECT_NE(gone.out.find("no such flow"), std::string::npos) << gone.out;
 }
 
 TEST(FlowctlStubDataplane, AckErrorsAndRefusals) {
