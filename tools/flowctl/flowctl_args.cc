@@ -23,7 +23,8 @@ const char* const kUsage =
     "  del --worker W HANDLE          delete a flow\n"
     "  list [--worker W]              every flow (all workers by default)\n"
     "  query --worker W HANDLE        one flow's state and counters\n"
-    "The shm name defaults to /rampart. Refused while a control plane is attached.\n";
+    "The shm name defaults to /rampart, the timeout to 5000 ms. Refused while a control\n"
+    "plane is attached.\n";
 
 struct Parser {
   const std::vector<std::string>& argv;

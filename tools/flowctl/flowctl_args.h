@@ -14,7 +14,7 @@ enum class FlowctlCommand { Hello, Add, Del, List, Query };
 
 struct FlowctlArgs {
   std::string shm = "/rampart";
-  uint32_t timeout_ms = 1000;
+  uint32_t timeout_ms = 5000;  // generous: a loaded lab machine can stall a worker ~1 s
   bool json = false;
   FlowctlCommand command = FlowctlCommand::Hello;
   std::optional<uint32_t> worker;  // required for add/del/query; list: all when absent
