@@ -165,8 +165,8 @@ TEST(MediaPeerLoopback, SeparateRtcpIsCounted) {
   ASSERT_NE(p, 0);
   const std::string k = randomKey(30);
   const RunResult r = run(peer("--local " + addr(p) + " --remote " + addr(p) +
-                               " --streams 2 --duration 1.5 --rtcp separate --rtcp-interval-ms "
-                               "250 --srtp AES_CM_128_HMAC_SHA1_32 --send-key " + k +
+                               " --streams 2 --duration 1.2 --rtcp separate --rtcp-interval-ms "
+                               "200 --srtp AES_CM_128_HMAC_SHA1_32 --send-key " + k +
                                " --recv-key " + k));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const double sent = field(r.out, "rtcp", "sent").value_or(0);
@@ -185,6 +185,32 @@ TEST(MediaPeerLoopback, UnexpectedSsrcIsReported) {
                                " --duration 0.5 --drain-ms 200 --expect-ssrc 0x1000"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(field(r.out, "received", "ssrc_mismatch"), 25) << r.out;
+}
+
+// IPv6, AES-256-GCM and a traffic class: the TCLASS is read back with IPV6_RECVTCLASS.
+TEST(MediaPeerLoopback, Ipv6GcmWithTrafficClass) {
+  const uint16_t p = freePortBase(2);
+  ASSERT_NE(p, 0);
+  const int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 lo{};
+  lo.sin6_family = AF_INET6;
+  lo.sin6_addr = in6addr_loopback;
+  const bool have_v6 = probe >= 0 && bind(probe, reinterpret_cast<sockaddr*>(&lo), sizeof(lo)) == 0;
+  if (probe >= 0) {
+    close(probe);
+  }
+  if (!have_v6) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  const std::string k = randomKey(44);
+  const std::string a = "[::1]:" + std::to_string(p);
+  const RunResult r = run(peer("--local " + a + " --remote " + a +
+                               " --streams 2 --duration 0.6 --drain-ms 200 --send-tos 184"
+                               " --srtp AEAD_AES_256_GCM --send-key " + k + " --recv-key " + k));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(field(r.out, "received", "packets"), 60) << r.out;
+  EXPECT_EQ(field(r.out, "received", "lost"), 0) << r.out;
+  EXPECT_EQ(field(r.out, "tos_seen", "184"), 60) << r.out;
 }
 
 TEST(MediaPeerCli, BadArgumentsExitNonZeroNamingTheOption) {
