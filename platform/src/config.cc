@@ -13,7 +13,9 @@
 #include <fstream>
 #include <iterator>
 #include <new>
+#include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config_internal.h"
@@ -23,6 +25,7 @@ namespace rampart::platform {
 namespace config_detail {
 
 void ErrorSink::add(std::string key, std::string reason, int line) {
+  error_keys_.insert(key);
   errors_.push_back(ConfigError{std::move(key), std::move(reason), line});
 }
 
@@ -50,21 +53,21 @@ int ErrorSink::line(const std::string& key) const {
 }
 
 bool ErrorSink::failed(const std::string& key) const {
-  for (const ConfigError& e : errors_) {
-    if (e.key.compare(0, key.size(), key) != 0) {
-      continue;
-    }
-    if (e.key.size() == key.size() || e.key[key.size()] == '.' || e.key[key.size()] == '[') {
+  if (error_keys_.count(key) != 0) {
+    return true;
+  }
+  // Keys below `key` sort right after `key.` / `key[`; one ordered lookup each.
+  for (char sep : {'.', '['}) {
+    std::string prefix = key + sep;
+    auto it = error_keys_.lower_bound(prefix);
+    if (it != error_keys_.end() && it->compare(0, prefix.size(), prefix) == 0) {
       return true;
     }
   }
   return false;
 }
 
-bool ErrorSink::failedAt(const std::string& key) const {
-  return std::any_of(errors_.begin(), errors_.end(),
-                     [&](const ConfigError& e) { return e.key == key; });
-}
+bool ErrorSink::failedAt(const std::string& key) const { return error_keys_.count(key) != 0; }
 
 std::vector<ConfigError> ErrorSink::take() {
   // Line-less errors (whole-file, unreadable file) sort last so file order reads naturally.
@@ -92,30 +95,73 @@ ConfigLoadResult finish(Config config, ErrorSink* sink) {
   return result;
 }
 
+// Sees where each document of the stream starts, without building nodes.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// False (and reported) unless the text is one syntactically valid YAML document.
+// YAML::LoadAll is not used: in yaml-cpp 0.7 a token it cannot place (a lone ',') makes it
+// emit empty documents at the same position forever. Here at most two documents are read,
+// and a second one starting where the first did is that stuck token.
+bool checkSingleDocument(const std::string& yaml, ErrorSink* sink) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  try {
+    for (int i = 0; i < 2 && parser.HandleNextDocument(handler); ++i) {
+    }
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's line is 0-based; -1 when unknown.
+    sink->add("", "YAML syntax error: " + e.msg, e.mark.line >= 0 ? e.mark.line + 1 : 0);
+    return false;
+  }
+  if (handler.starts.size() < 2) {
+    return true;
+  }
+  const YAML::Mark& second = handler.starts[1];
+  int line = second.line >= 0 ? second.line + 1 : 0;
+  if (second.pos == handler.starts[0].pos) {
+    sink->add("", "YAML syntax error: unexpected token at document level", line);
+  } else {
+    sink->add("", "the file holds more than one YAML document; expected one", line);
+  }
+  return false;
+}
+
 ConfigLoadResult loadText(const std::string& yaml, const std::string& base_dir) {
   ErrorSink sink;
   Config config;
   if (yaml.size() > config_detail::kMaxConfigBytes) {
-    sink.add("", "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) +
-                     " bytes", 0);
+    sink.add("",
+             "the file is larger than " + std::to_string(config_detail::kMaxConfigBytes) + " bytes",
+             0);
     return finish(std::move(config), &sink);
   }
-  std::vector<YAML::Node> docs;
+  if (!checkSingleDocument(yaml, &sink)) {
+    return finish(std::move(config), &sink);
+  }
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(yaml);
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     // yaml-cpp's line is 0-based; -1 when unknown.
     sink.add("", "YAML syntax error: " + e.msg, e.mark.line >= 0 ? e.mark.line + 1 : 0);
     return finish(std::move(config), &sink);
   }
-  if (docs.size() > 1) {
-    int line = docs[1].Mark().line;
-    sink.add("",
-             "the file holds " + std::to_string(docs.size()) + " YAML documents; expected one",
-             line >= 0 ? line + 1 : 0);
-    return finish(std::move(config), &sink);
-  }
-  YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
   config_detail::parseConfig(root, &config, &sink);
   config_detail::validateConfig(&config, base_dir, &sink);
   return finish(std::move(config), &sink);

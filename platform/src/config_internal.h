@@ -5,6 +5,7 @@
 //  - config_validate.cc checks what spans several keys (duplicates, overlaps, references,
 //    files), skipping values the parse pass already rejected so one typo gives one error.
 #include <cstdint>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +50,7 @@ class ErrorSink {
 
  private:
   std::vector<ConfigError> errors_;
+  std::set<std::string> error_keys_;  // for failed(): ordered, so prefixes are one lookup
   std::unordered_map<std::string, int> lines_;
 };
 

@@ -19,11 +19,11 @@ namespace {
 
 using KeyList = std::span<const std::string_view>;
 
-constexpr std::string_view kRootKeys[] = {"node",     "dataplane", "realms",
-                                          "routes",   "security",  "management"};
+constexpr std::string_view kRootKeys[] = {"node",   "dataplane", "realms",
+                                          "routes", "security",  "management"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
-constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",    "main_cpu",       "eal_args",
-                                               "flow_capacity",  "idle_timeout_s", "idle_backoff_us",
+constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
+                                               "flow_capacity", "idle_timeout_s", "idle_backoff_us",
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
@@ -31,14 +31,14 @@ constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile", "signalling",
                                            "tls",  "media",       "dscp"};
 constexpr std::string_view kListenerKeys[] = {"transport", "address", "port"};
 constexpr std::string_view kTlsKeys[] = {"certificate", "private_key"};
-constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address",  "prefix_len",
-                                           "address6",  "prefix_len6", "gateway",  "gateway6",
+constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address", "prefix_len",
+                                           "address6",  "prefix_len6", "gateway", "gateway6",
                                            "port_min",  "port_max"};
 constexpr std::string_view kDscpKeys[] = {"audio", "video", "signalling"};
 constexpr std::string_view kRouteKeys[] = {"name", "from", "to", "match_user", "target"};
 constexpr std::string_view kSecurityKeys[] = {
-    "invite_per_source", "register_per_source", "invite_global",        "allowed_origins",
-    "deny",              "max_sip_message_bytes", "max_sdp_bytes"};
+    "invite_per_source",     "register_per_source", "invite_global", "allowed_origins", "deny",
+    "max_sip_message_bytes", "max_sdp_bytes"};
 constexpr std::string_view kRateKeys[] = {"per_second", "burst"};
 constexpr std::string_view kManagementKeys[] = {"address", "controlplane_port", "dataplane_port"};
 
@@ -189,7 +189,8 @@ class MapReader {
     std::string reason = "unknown key '" + clip(name) + "'";
     std::size_t best = 3;
     std::string_view guess;
-    for (std::string_view a : allowed) {
+    // Suggestions are for typos; a long name is not one, and would cost time on big input.
+    for (std::string_view a : name.size() <= 64 ? allowed : KeyList()) {
       std::size_t d = editDistance(name, a);
       if (d < best) {
         best = d;
@@ -216,8 +217,8 @@ class MapReader {
 
 // --- scalar readers: each reports its own error and returns false ---------------------------
 
-bool readInteger(const YAML::Node& n, const std::string& key, int64_t lo, int64_t hi,
-                 int64_t* out, ErrorSink* sink) {
+bool readInteger(const YAML::Node& n, const std::string& key, int64_t lo, int64_t hi, int64_t* out,
+                 ErrorSink* sink) {
   auto fail = [&](const std::string& why) {
     sink->add(key, why, lineOf(n));
     return false;
@@ -386,13 +387,13 @@ void readRingSlots(const MapReader& m, std::string_view key, uint32_t* out) {
 void parseDataplane(const YAML::Node& n, DataplaneSettings* d, ErrorSink* sink) {
   MapReader m(n, "dataplane", kDataplaneKeys, sink);
   std::vector<int> cpus;
-  bool listed = forEachInList(m, "worker_cpus", false,
-                              [&](const YAML::Node& e, const std::string& key) {
-                                int64_t v = 0;
-                                if (readInteger(e, key, 0, kMaxCpu, &v, sink)) {
-                                  cpus.push_back(static_cast<int>(v));
-                                }
-                              });
+  bool listed =
+      forEachInList(m, "worker_cpus", false, [&](const YAML::Node& e, const std::string& key) {
+        int64_t v = 0;
+        if (readInteger(e, key, 0, kMaxCpu, &v, sink)) {
+          cpus.push_back(static_cast<int>(v));
+        }
+      });
   if (listed) {
     if (m.get("worker_cpus", false)->size() == 0) {
       sink->add(m.keyPath("worker_cpus"), "must list at least one CPU",
@@ -458,12 +459,12 @@ void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, Erro
   if (profile >= 0) {
     realm->sdp_profile = profile == 0 ? SdpProfile::WebRtc : SdpProfile::Trunk;
   }
-  bool listed = forEachInList(m, "signalling", true,
-                              [&](const YAML::Node& e, const std::string& key) {
-                                SignallingListener l;
-                                parseListener(e, key, &l, sink);
-                                realm->signalling.push_back(std::move(l));
-                              });
+  bool listed =
+      forEachInList(m, "signalling", true, [&](const YAML::Node& e, const std::string& key) {
+        SignallingListener l;
+        parseListener(e, key, &l, sink);
+        realm->signalling.push_back(std::move(l));
+      });
   if (listed && realm->signalling.empty()) {
     sink->add(m.keyPath("signalling"), "must list at least one listener",
               lineOf(*m.get("signalling", false)));

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -47,7 +48,8 @@ void validateNode(const Config& c, ErrorSink* sink) {
               std::all_of(c.node_name.begin(), c.node_name.end(),
                           [](char ch) { return isNameChar(ch) || ch == '.'; });
     if (!ok) {
-      addAt(sink, "node.name", "use at most 63 letters, digits, '.', '_' or '-'");
+      addAt(sink, "node.name",
+            "'" + c.node_name.substr(0, 40) + "': use at most 63 letters, digits, '.', '_' or '-'");
     }
   }
   if (!sink->failed("node.shm_name")) {
@@ -56,27 +58,25 @@ void validateNode(const Config& c, ErrorSink* sink) {
     if (s[0] != '/') {
       addAt(sink, "node.shm_name", "'" + s.substr(0, 40) + "' must start with '/'");
     } else if (s.size() < 2 || s.size() > 255 || s.find('/', 1) != std::string::npos) {
-      addAt(sink, "node.shm_name",
-            "must be '/' followed by 1-254 characters without another '/'");
+      addAt(sink, "node.shm_name", "must be '/' followed by 1-254 characters without another '/'");
     }
   }
 }
 
 void validateDataplane(const DataplaneSettings& d, ErrorSink* sink) {
   if (!sink->failed("dataplane.worker_cpus")) {
+    // Maps rather than pairwise scans keep a huge (hostile or generated) file linear-ish.
+    std::map<int, std::size_t> first;
     for (std::size_t i = 0; i < d.worker_cpus.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (d.worker_cpus[j] == d.worker_cpus[i]) {
-          addAt(sink, "dataplane.worker_cpus[" + std::to_string(i) + "]",
-                "duplicate CPU " + std::to_string(d.worker_cpus[i]) +
-                    " (also dataplane.worker_cpus[" + std::to_string(j) + "])");
-          break;
-        }
+      auto [it, inserted] = first.emplace(d.worker_cpus[i], i);
+      if (!inserted) {
+        addAt(sink, "dataplane.worker_cpus[" + std::to_string(i) + "]",
+              "duplicate CPU " + std::to_string(d.worker_cpus[i]) +
+                  " (also dataplane.worker_cpus[" + std::to_string(it->second) + "])");
       }
     }
     if (!sink->failed("dataplane.main_cpu") &&
-        std::find(d.worker_cpus.begin(), d.worker_cpus.end(), d.main_cpu) !=
-            d.worker_cpus.end()) {
+        std::find(d.worker_cpus.begin(), d.worker_cpus.end(), d.main_cpu) != d.worker_cpus.end()) {
       addAt(sink, "dataplane.main_cpu",
             "CPU " + std::to_string(d.main_cpu) +
                 " is also a worker; the main lcore does not forward and needs its own CPU");
@@ -125,11 +125,10 @@ std::string pemProblem(const std::string& path, bool key) {
 
 void validateTls(Realm* realm, const std::string& path, const std::string& base_dir,
                  ErrorSink* sink) {
-  bool needs_tls = std::any_of(realm->signalling.begin(), realm->signalling.end(),
-                               [](const SignallingListener& l) {
-                                 return l.transport == Transport::Tls ||
-                                        l.transport == Transport::Wss;
-                               });
+  bool needs_tls = std::any_of(
+      realm->signalling.begin(), realm->signalling.end(), [](const SignallingListener& l) {
+        return l.transport == Transport::Tls || l.transport == Transport::Wss;
+      });
   if (!realm->tls) {
     if (needs_tls && !sink->failed(path + ".signalling")) {
       addAt(sink, path + ".tls",
@@ -170,11 +169,11 @@ bool inPrefix(const IpAddress& a, const IpAddress& net, int prefix) {
 bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t workers,
                    ErrorSink* sink) {
   std::string media = path + ".media";
-  if (!sink->failed(media + ".address") && !sink->failed(media + ".prefix_len") &&
-      m.gateway && !inPrefix(*m.gateway, m.address, m.prefix_len)) {
-    addAt(sink, media + ".gateway",
-          m.gateway->text + " is not inside " + m.address.text + "/" +
-              std::to_string(m.prefix_len));
+  if (!sink->failed(media + ".address") && !sink->failed(media + ".prefix_len") && m.gateway &&
+      !inPrefix(*m.gateway, m.address, m.prefix_len)) {
+    addAt(
+        sink, media + ".gateway",
+        m.gateway->text + " is not inside " + m.address.text + "/" + std::to_string(m.prefix_len));
   }
   if (m.address6 && m.gateway6 && !sink->failed(media + ".prefix_len6") &&
       !inPrefix(*m.gateway6, *m.address6, m.prefix_len6)) {
@@ -182,7 +181,7 @@ bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t 
           m.gateway6->text + " is not inside " + m.address6->text + "/" +
               std::to_string(m.prefix_len6));
   }
-  if (sink->failed(media) || sink->failed(media + ".port_min") ||
+  if (sink->failedAt(media) || sink->failed(media + ".port_min") ||
       sink->failed(media + ".port_max")) {
     return false;
   }
@@ -216,11 +215,13 @@ bool validateMedia(const MediaSettings& m, const std::string& path, std::size_t 
   return true;
 }
 
-// Listeners sharing one socket namespace (UDP vs. TCP-based) on one address and port clash.
-bool sameSocket(const SignallingListener& a, const SignallingListener& b) {
-  bool a_udp = a.transport == Transport::Udp;
-  bool b_udp = b.transport == Transport::Udp;
-  return a_udp == b_udp && a.port == b.port && a.address == b.address;
+// Listeners with the same key clash: one socket namespace (UDP, or TCP for tcp/tls/ws/wss),
+// one address, one port.
+std::string socketKey(const SignallingListener& l) {
+  std::string key(1, l.transport == Transport::Udp ? 'u' : 't');
+  key.append(reinterpret_cast<const char*>(l.address.bytes), l.address.family == 4 ? 4 : 16);
+  key += ':' + std::to_string(l.port);
+  return key;
 }
 
 void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
@@ -230,7 +231,9 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
     const SignallingListener* listener;
     std::string key;
   };
-  std::vector<ListenerRef> listeners;
+  // One socket per (UDP or TCP, address, port): the first listener claiming it.
+  std::map<std::string, ListenerRef> sockets;
+  std::map<std::string, std::size_t> realm_names;
   for (std::size_t i = 0; i < c->realms.size(); ++i) {
     Realm& r = c->realms[i];
     std::string path = realmKey(i);
@@ -243,12 +246,10 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
       if (!problem.empty()) {
         addAt(sink, path + ".name", problem);
       }
-      for (std::size_t j = 0; j < i; ++j) {
-        if (c->realms[j].name == r.name) {
-          addAt(sink, path + ".name",
-                "duplicate realm name '" + r.name + "' (also " + realmKey(j) + ")");
-          break;
-        }
+      auto [it, inserted] = realm_names.emplace(r.name, i);
+      if (!inserted) {
+        addAt(sink, path + ".name",
+              "duplicate realm name '" + r.name + "' (also " + realmKey(it->second) + ")");
       }
     }
     for (std::size_t k = 0; k < r.signalling.size(); ++k) {
@@ -257,40 +258,51 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
         continue;
       }
       const SignallingListener& l = r.signalling[k];
-      for (const ListenerRef& other : listeners) {
-        if (!sameSocket(*other.listener, l)) {
-          continue;
-        }
+      auto [it, inserted] = sockets.emplace(socketKey(l), ListenerRef{&l, key});
+      if (!inserted) {
+        const ListenerRef& other = it->second;
         std::string what = other.listener->transport == l.transport
                                ? "duplicate listener " + std::string(transportName(l.transport))
-                               : std::string(transportName(l.transport)) + " listener clashes with " +
+                               : std::string(transportName(l.transport)) +
+                                     " listener clashes with " +
                                      transportName(other.listener->transport);
         addAt(sink, key,
               what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " +
                   other.key + ")");
-        break;
       }
-      listeners.push_back(ListenerRef{&l, key});
     }
     validateTls(&r, path, base_dir, sink);
     range_ok[i] = validateMedia(r.media, path, workers, sink);
   }
   // Every realm's media ports are steered to cores by range, so ranges must be disjoint
-  // whatever their addresses.
+  // whatever their addresses. Sorted by port_min, a range overlaps an earlier one exactly
+  // when it starts at or below the highest port_max seen so far.
+  std::vector<std::size_t> order;
   for (std::size_t i = 0; i < c->realms.size(); ++i) {
-    if (!range_ok[i]) {
-      continue;
+    if (range_ok[i]) {
+      order.push_back(i);
     }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return c->realms[a].media.port_min < c->realms[b].media.port_min;
+  });
+  std::size_t reach = 0;  // the realm whose range reaches highest so far
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    std::size_t i = order[n];
     const MediaSettings& a = c->realms[i].media;
-    for (std::size_t j = 0; j < i; ++j) {
-      const MediaSettings& b = c->realms[j].media;
-      if (range_ok[j] && a.port_min <= b.port_max && b.port_min <= a.port_max) {
-        addAt(sink, realmKey(i) + ".media.port_min",
-              "port range " + std::to_string(a.port_min) + "-" + std::to_string(a.port_max) +
-                  " overlaps " + realmKey(j) + ".media (" + std::to_string(b.port_min) + "-" +
-                  std::to_string(b.port_max) + "); media port ranges must be disjoint");
-        break;
-      }
+    if (n > 0 && a.port_min <= c->realms[reach].media.port_max) {
+      // Blame the realm written later in the file.
+      std::size_t later = std::max(i, reach);
+      std::size_t earlier = std::min(i, reach);
+      const MediaSettings& l = c->realms[later].media;
+      const MediaSettings& e = c->realms[earlier].media;
+      addAt(sink, realmKey(later) + ".media.port_min",
+            "port range " + std::to_string(l.port_min) + "-" + std::to_string(l.port_max) +
+                " overlaps " + realmKey(earlier) + ".media (" + std::to_string(e.port_min) + "-" +
+                std::to_string(e.port_max) + "); media port ranges must be disjoint");
+    }
+    if (n == 0 || a.port_max > c->realms[reach].media.port_max) {
+      reach = i;
     }
   }
 }
@@ -347,27 +359,27 @@ std::string regexProblem(const std::string& pattern) {
   return "";
 }
 
-void validateRoutes(const Config& c, ErrorSink* sink) {
-  // With a realm name unreadable, "unknown realm" could be a follow-on error: stay quiet.
-  bool names_ok = !sink->failedAt("realms");
-  for (std::size_t i = 0; i < c.realms.size(); ++i) {
-    names_ok = names_ok && !sink->failedAt(realmKey(i)) && !sink->failed(realmKey(i) + ".name");
+// `names_ok`: every realm name parsed, so an unknown realm in a route is a real mistake and
+// not a follow-on error.
+void validateRoutes(const Config& c, bool names_ok, ErrorSink* sink) {
+  std::set<std::string> realms;
+  for (const Realm& r : c.realms) {
+    realms.insert(r.name);
   }
+  std::map<std::string, std::size_t> route_names;
   for (std::size_t i = 0; i < c.routes.size(); ++i) {
     const Route& r = c.routes[i];
     std::string path = "routes[" + std::to_string(i) + "]";
     if (!sink->failed(path + ".name")) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (c.routes[j].name == r.name) {
-          addAt(sink, path + ".name",
-                "duplicate route name '" + r.name + "' (also routes[" + std::to_string(j) + "])");
-          break;
-        }
+      auto [it, inserted] = route_names.emplace(r.name, i);
+      if (!inserted) {
+        addAt(sink, path + ".name",
+              "duplicate route name '" + r.name + "' (also routes[" + std::to_string(it->second) +
+                  "])");
       }
     }
     auto check_realm = [&](const std::string& name, const char* key) {
-      if (!sink->failed(path + "." + key) && names_ok &&
-          c.findRealm(name) == nullptr) {
+      if (!sink->failed(path + "." + key) && names_ok && realms.count(name) == 0) {
         addAt(sink, path + "." + key, "unknown realm '" + name.substr(0, 40) + "'");
       }
     };
@@ -389,16 +401,13 @@ void validateRoutes(const Config& c, ErrorSink* sink) {
 }
 
 bool originOk(const std::string& origin) {
-  std::size_t host = origin.rfind("https://", 0) == 0  ? 8
-                     : origin.rfind("http://", 0) == 0 ? 7
-                                                       : 0;
+  std::size_t host = origin.rfind("https://", 0) == 0 ? 8 : origin.rfind("http://", 0) == 0 ? 7 : 0;
   if (host == 0 || host == origin.size()) {
     return false;
   }
-  return std::none_of(origin.begin() + static_cast<std::ptrdiff_t>(host), origin.end(),
-                      [](char ch) {
-                        return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0;
-                      });
+  return std::none_of(
+      origin.begin() + static_cast<std::ptrdiff_t>(host), origin.end(),
+      [](char ch) { return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0; });
 }
 
 void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
@@ -431,8 +440,13 @@ void validateManagement(const ManagementSettings& m, ErrorSink* sink) {
 void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink) {
   validateNode(*config, sink);
   validateDataplane(config->dataplane, sink);
+  // Decided before realm checks add their own errors under realms[i].name.
+  bool names_ok = !sink->failedAt("realms");
+  for (std::size_t i = 0; i < config->realms.size(); ++i) {
+    names_ok = names_ok && !sink->failedAt(realmKey(i)) && !sink->failed(realmKey(i) + ".name");
+  }
   validateRealms(config, base_dir, sink);
-  validateRoutes(*config, sink);
+  validateRoutes(*config, names_ok, sink);
   validateSecurity(config->security, sink);
   validateManagement(config->management, sink);
 }

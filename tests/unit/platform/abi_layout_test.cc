@@ -14,7 +14,7 @@ namespace {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 0);
+  EXPECT_EQ(kAbiMinor, 1);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -66,7 +66,8 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(sizeof(Endpoint), 20u);
   EXPECT_EQ(offsetof(Endpoint, addr), 0u);
   EXPECT_EQ(offsetof(Endpoint, port), 16u);
-  EXPECT_EQ(sizeof(FlowAdd), 232u);
+  EXPECT_EQ(sizeof(FlowAdd), 240u);
+  EXPECT_EQ(offsetof(FlowAdd, clock_rate), 232u);
   EXPECT_EQ(offsetof(FlowAdd, in_port), 16u);
   EXPECT_EQ(offsetof(FlowAdd, out_port), 18u);
   EXPECT_EQ(offsetof(FlowAdd, flags), 20u);

@@ -204,7 +204,8 @@ const InvalidCase kInvalidCases[] = {
     {"SyntaxError", "    sdp_profile: webrtc", "    sdp_profile: [webrtc", "", "YAML syntax"},
     {"EmptyFile", nullptr, "", "", "empty", false},
     {"TopLevelList", nullptr, "- a\n- b\n", "", "expected a map"},
-    {"TwoDocuments", "routes:\n", "---\nroutes:\n", "", "2 YAML documents"},
+    {"TwoDocuments", "routes:\n", "---\nroutes:\n", "", "more than one YAML document"},
+    {"StrayComma", nullptr, ",", "", "YAML syntax error"},
     {"UnknownKey", "        port: 8443", "        prot: 8443", "realms[0].signalling[0].prot",
      "unknown key 'prot' (did you mean 'port'?); expected one of transport, address, port"},
     {"UnknownSection", "security:", "securty:", "securty", "did you mean 'security'"},
@@ -377,6 +378,28 @@ TEST_F(ConfigTest, BadValueGivesOneErrorNotAFollowOn) {
   ConfigLoadResult r = load(yaml);
   ASSERT_EQ(r.errors.size(), 1u) << dump(r.errors);
   EXPECT_EQ(r.errors[0].key, "realms[1].media.port_min");
+}
+
+// A third realm whose range lies before both others in port order but overlaps the first.
+TEST_F(ConfigTest, OverlapFoundWhateverTheOrder) {
+  std::string yaml = kBaseYaml;
+  const std::string third =
+      "  - name: dmz\n"
+      "    signalling: [{transport: udp, address: 198.18.5.1}]\n"
+      "    media: {devargs: net_null2, address: 198.18.6.1, port_min: 10000, port_max: 20001}\n";
+  yaml.insert(yaml.find("routes:"), third);
+  ConfigLoadResult r = load(yaml);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r.errors);
+  EXPECT_EQ(r.errors[0].key, "realms[2].media.port_min");
+  EXPECT_NE(r.errors[0].reason.find("overlaps realms[0].media (20000-29999)"), std::string::npos)
+      << r.errors[0].reason;
+  EXPECT_EQ(r.errors[0].line, lineOf(yaml, "port_min: 10000"));
+
+  // Disjoint but interleaved ranges are fine.
+  yaml.replace(yaml.find("port_min: 10000, port_max: 20001"), 32,
+               "port_min: 40000, port_max: 40999");
+  r = load(yaml);
+  EXPECT_TRUE(r.config.has_value()) << dump(r.errors);
 }
 
 TEST_F(ConfigTest, SyntaxErrorNamesTheLine) {

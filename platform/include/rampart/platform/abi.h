@@ -17,7 +17,7 @@
 namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
-inline constexpr uint16_t kAbiMinor = 0;
+inline constexpr uint16_t kAbiMinor = 1;  // 1: FlowAdd.clock_rate appended
 inline constexpr uint32_t kCmdSlotSize = 256;      // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;  // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -122,6 +122,11 @@ inline constexpr uint16_t kFlowLatch = 1u << 0;       // learn the remote from t
 inline constexpr uint16_t kFlowRtcpMuxIn = 1u << 1;   // RTCP arrives on the RTP port
 inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;    // this flow is a separate RTCP port
 inline constexpr uint16_t kFlowIpv6 = 1u << 3;
+inline constexpr uint16_t kFlowVideo = 1u << 4;       // video: realm's video DSCP by default
+inline constexpr uint16_t kFlowOutIpv6 = 1u << 5;     // the out leg is IPv6 (kFlowIpv6: in leg)
+
+// FlowAdd.dscp value meaning "the realm's default for the media kind" (audio EF, video AF41).
+inline constexpr uint8_t kDscpRealmDefault = 0xff;
 
 // One direction of one media leg: match packets arriving at `in_local` from `in_remote` on
 // port `in_port`, apply the SRTP action, send from `out_local` to `out_remote` on `out_port`.
@@ -145,6 +150,9 @@ struct FlowAdd {
   SrtpParams srtp_in;             // suite None: input is plain RTP
   SrtpParams srtp_out;            // suite None: output is plain RTP
   uint64_t cookie;                // opaque to the dataplane (the cp's call/leg id)
+  // Appended in 1.1.
+  uint32_t clock_rate;            // RTP clock in Hz for RFC 3550 jitter; 0: 8000
+  uint32_t _pad2;
 };
 
 // FlowModify has the same body as FlowAdd, addressed by hdr.flow.

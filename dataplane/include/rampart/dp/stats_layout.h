@@ -1,0 +1,83 @@
+#pragma once
+// Layout of one dataplane worker's statistics area in the shared-memory region
+// (ShmRegion::stats(worker)). The worker is the only writer; readers (the metrics collector, a
+// control plane) load fields with relaxed atomics and tolerate a torn view across fields.
+//
+//   WorkerStats header | FlowStats[flow_capacity]   (FlowStats indexed by flow handle index)
+#include <cstddef>
+#include <cstdint>
+
+namespace rampart::dp {
+
+inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
+inline constexpr uint32_t kStatsVersion = 1;
+inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
+inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
+
+struct PortCounters {
+  uint64_t rx_packets;
+  uint64_t rx_bytes;
+  uint64_t tx_packets;
+  uint64_t tx_bytes;
+  uint64_t punted;      // STUN/DTLS copied to the control plane
+  uint64_t injected;    // packets the control plane handed back
+  uint64_t arp_nd_replies;  // ARP replies / neighbour advertisements sent
+  uint64_t arp_nd_consumed; // ARP replies / advertisements answering our own solicitations
+  uint64_t drops[kMaxDropSlots];  // indexed by DropReason
+};
+
+struct WorkerStats {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t worker;
+  uint32_t n_ports;
+  uint32_t n_drop_reasons;
+  uint32_t flow_capacity;
+  uint64_t flows_live;
+  uint64_t loop_passes;
+  uint64_t idle_sleeps;
+  uint64_t commands;        // commands applied
+  uint64_t events_lost;     // events (idle, ssrc change) not posted for lack of room
+  uint64_t neigh_pending;   // packets now waiting on next-hop resolution
+  uint64_t _pad;
+  PortCounters ports[kMaxPorts];
+};
+
+struct alignas(64) FlowStats {
+  uint64_t packets;
+  uint64_t bytes;
+  uint64_t drops;
+  uint64_t last_seen_ns;  // CLOCK_MONOTONIC
+  uint32_t ssrc;
+  uint32_t rtp_lost;      // RFC 3550 cumulative number of packets lost (clamped at 0)
+  uint32_t jitter_ts;     // RFC 3550 interarrival jitter, timestamp units
+  uint32_t generation;    // handle generation the counters belong to (0: free slot)
+  uint64_t _pad[2];
+};
+static_assert(sizeof(FlowStats) == 64);
+
+constexpr std::size_t workerStatsBytes(uint32_t flow_capacity) {
+  return ((sizeof(WorkerStats) + 63) & ~std::size_t{63}) +
+         static_cast<std::size_t>(flow_capacity) * sizeof(FlowStats);
+}
+
+inline FlowStats* flowStatsArray(void* worker_stats) {
+  return reinterpret_cast<FlowStats*>(static_cast<uint8_t*>(worker_stats) +
+                                      ((sizeof(WorkerStats) + 63) & ~std::size_t{63}));
+}
+
+// Single-writer counter bump: a plain load and a relaxed store (no locked instruction), so
+// concurrent readers never see a torn 64-bit value.
+inline void bump(uint64_t& counter, uint64_t n = 1) {
+  __atomic_store_n(&counter, counter + n, __ATOMIC_RELAXED);
+}
+template <typename T>
+inline void publish(T& field, T value) {
+  __atomic_store_n(&field, value, __ATOMIC_RELAXED);
+}
+template <typename T>
+inline T readRelaxed(const T& field) {
+  return __atomic_load_n(&field, __ATOMIC_RELAXED);
+}
+
+}  // namespace rampart::dp

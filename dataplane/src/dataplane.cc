@@ -1,0 +1,308 @@
+#include "dataplane.h"
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <rampart/dp/stats_layout.h>
+#include <rampart/platform/log.h>
+#include <rampart/platform/signals.h>
+
+#include "srtp/srtp_ctx.h"
+#include "worker/lcore_loop.h"
+
+namespace rampart::dp {
+namespace {
+
+constexpr const char* kLog = "dataplane";
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 1024;
+
+std::atomic<bool> g_stop{false};
+
+struct WorkerSlot {
+  LcoreCtx* ctx;
+};
+
+int lcoreMain(void* arg) {
+  auto* ctx = static_cast<LcoreCtx*>(arg);
+  workerLoop(*ctx, g_stop);
+  return 0;
+}
+
+std::string portName(const std::string& devargs) {
+  return devargs.substr(0, devargs.find(','));
+}
+
+uint32_t prefixMask(int len) {
+  return len <= 0 ? 0 : len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1);
+}
+
+bool fillIface(const platform::Realm& realm, uint16_t index, Iface* out) {
+  std::memset(out, 0, sizeof(*out));
+  out->index = index;
+  const platform::MediaSettings& m = realm.media;
+  std::snprintf(out->realm, sizeof(out->realm), "%s", realm.name.c_str());
+  if (m.address.family == 4) {
+    out->has_v4 = true;
+    std::memcpy(out->v4, m.address.bytes, 4);
+    out->v4_mask = prefixMask(m.prefix_len);
+  } else {
+    out->has_v6 = true;
+    std::memcpy(out->v6, m.address.bytes, 16);
+    out->prefix6 = static_cast<uint32_t>(m.prefix_len);
+  }
+  if (m.address6) {
+    out->has_v6 = true;
+    std::memcpy(out->v6, m.address6->bytes, 16);
+    out->prefix6 = static_cast<uint32_t>(m.prefix_len6);
+  }
+  if (m.gateway && m.gateway->family == 4) {
+    out->has_gw4 = true;
+    std::memcpy(out->gw4, m.gateway->bytes, 4);
+  }
+  if (m.gateway6) {
+    out->has_gw6 = true;
+    std::memcpy(out->gw6, m.gateway6->bytes, 16);
+  }
+  out->dscp_audio = realm.dscp.audio;
+  out->dscp_video = realm.dscp.video;
+  return true;
+}
+
+bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempool* pool) {
+  uint16_t pid = 0;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s not found (check devargs)",
+                name.c_str());
+    return false;
+  }
+  iface.port_id = pid;
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(pid, &info) != 0) {
+    return false;
+  }
+  rte_eth_conf conf;
+  std::memset(&conf, 0, sizeof(conf));
+  constexpr uint64_t kCsum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  if ((info.tx_offload_capa & kCsum) == kCsum) {
+    conf.txmode.offloads |= kCsum;
+    iface.tx_csum_offload = true;
+  }
+  int rc = rte_eth_dev_configure(pid, queues, queues, &conf);
+  if (rc != 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s",
+                name.c_str(), queues, rte_strerror(-rc));
+    return false;
+  }
+  uint16_t rxd = kRxDesc;
+  uint16_t txd = kTxDesc;
+  rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+  int socket = rte_eth_dev_socket_id(pid);
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (rte_eth_rx_queue_setup(pid, q, rxd, static_cast<unsigned>(socket), nullptr, pool) != 0 ||
+        rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr) != 0) {
+      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup failed",
+                  name.c_str(), q);
+      return false;
+    }
+  }
+  rc = rte_eth_dev_start(pid);
+  if (rc != 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: start: %s", name.c_str(),
+                rte_strerror(-rc));
+    return false;
+  }
+  // Media addresses live only in the dataplane, so it must see multicast ND and any MAC the
+  // lab puts on the wire.
+  rte_eth_promiscuous_enable(pid);
+  rte_eth_allmulticast_enable(pid);
+  rte_ether_addr mac;
+  rte_eth_macaddr_get(pid, &mac);
+  std::memcpy(iface.mac, mac.addr_bytes, 6);
+  RAMPART_LOG(platform::LogLevel::Info, kLog,
+              "port %u (%s, realm %s) up: %02x:%02x:%02x:%02x:%02x:%02x, %u queue(s), %s checksums",
+              pid, name.c_str(), iface.realm, mac.addr_bytes[0], mac.addr_bytes[1],
+              mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5],
+              queues, iface.tx_csum_offload ? "offloaded" : "software");
+  return true;
+}
+
+bool hasLcoreArg(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-l" || a == "-c" || a == "--lcores" || a.rfind("--lcores=", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> buildEalArgs(const platform::Config& cfg,
+                                      const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"rampart-dataplane"};
+  const auto& dp = cfg.dataplane;
+  args.insert(args.end(), dp.eal_args.begin(), dp.eal_args.end());
+  if (!hasLcoreArg(dp.eal_args) && !hasLcoreArg(extra)) {
+    std::string l = std::to_string(dp.main_cpu);
+    for (int c : dp.worker_cpus) {
+      l += "," + std::to_string(c);
+    }
+    args.push_back("-l");
+    args.push_back(l);
+    args.push_back("--main-lcore");
+    args.push_back(std::to_string(dp.main_cpu));
+  }
+  for (const auto& r : cfg.realms) {
+    args.push_back("--vdev");
+    args.push_back(r.media.devargs);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
+  using platform::LogLevel;
+  if (cfg.realms.empty() || cfg.realms.size() > kMaxPorts) {
+    RAMPART_LOG(LogLevel::Error, kLog, "need 1..%u realms with media ports", kMaxPorts);
+    return 1;
+  }
+  std::vector<std::string> args = buildEalArgs(cfg, opt.extra_eal);
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+    RAMPART_LOG(LogLevel::Error, kLog, "EAL init failed: %s", rte_strerror(rte_errno));
+    return 1;
+  }
+  platform::installStopHandlers();
+  if (!srtpGlobalInit()) {
+    RAMPART_LOG(LogLevel::Error, kLog, "libsrtp2 initialisation failed");
+    rte_eal_cleanup();
+    return 1;
+  }
+  auto n_workers = static_cast<uint32_t>(cfg.dataplane.worker_cpus.size());
+  if (n_workers == 0 || rte_lcore_count() < n_workers + 1) {
+    RAMPART_LOG(LogLevel::Error, kLog, "need %u worker lcores plus the main lcore, EAL has %u",
+                n_workers, rte_lcore_count());
+    rte_eal_cleanup();
+    return 1;
+  }
+  auto ifaces = std::make_unique<IfaceSet>();
+  std::memset(ifaces.get(), 0, sizeof(IfaceSet));
+  std::memset(ifaces->by_port, 0xff, sizeof(ifaces->by_port));
+  uint32_t mbufs = 8192 + static_cast<uint32_t>(cfg.realms.size()) * n_workers *
+                              (kRxDesc + kTxDesc + 2 * kBurst) + n_workers * kPendingCap;
+  rte_mempool* pool = rte_pktmbuf_pool_create("rampart_mbufs", mbufs, 256, 0,
+                                              RTE_MBUF_DEFAULT_BUF_SIZE,
+                                              static_cast<int>(rte_socket_id()));
+  if (pool == nullptr) {
+    RAMPART_LOG(LogLevel::Error, kLog, "mbuf pool (%u mbufs): %s", mbufs,
+                rte_strerror(rte_errno));
+    rte_eal_cleanup();
+    return 1;
+  }
+  int rc = 0;
+  for (uint16_t i = 0; i < cfg.realms.size(); ++i) {
+    fillIface(cfg.realms[i], i, &ifaces->ifaces[i]);
+    if (!startPort(ifaces->ifaces[i], portName(cfg.realms[i].media.devargs),
+                   static_cast<uint16_t>(n_workers), pool)) {
+      rc = 1;
+      break;
+    }
+    ifaces->count = i + 1u;
+    if (ifaces->ifaces[i].port_id < 64) {
+      ifaces->by_port[ifaces->ifaces[i].port_id] = static_cast<int16_t>(i);
+    }
+  }
+  platform::ShmRegion region;
+  std::vector<std::unique_ptr<LcoreCtx>> ctxs;
+  if (rc == 0) {
+    platform::RegionGeometry g;
+    g.n_workers = n_workers;
+    g.cmd_slots = cfg.dataplane.command_slots;
+    g.evt_slots = cfg.dataplane.event_slots;
+    g.punt_slots = cfg.dataplane.punt_slots;
+    g.inject_slots = cfg.dataplane.inject_slots;
+    g.stats_bytes_per_worker = (workerStatsBytes(cfg.dataplane.flow_capacity) + 4095) & ~4095ull;
+    auto r = platform::ShmRegion::create(cfg.shm_name, g);
+    if (!r) {
+      RAMPART_LOG(LogLevel::Error, kLog, "%s", r.error().message.c_str());
+      rc = 1;
+    } else {
+      region = std::move(r.value());
+    }
+  }
+  if (rc == 0) {
+    uint32_t w = 0;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (w == n_workers) {
+        break;
+      }
+      auto ctx = std::make_unique<LcoreCtx>();
+      WorkerConfig wc{w, static_cast<uint16_t>(w), cfg.dataplane.flow_capacity,
+                      cfg.dataplane.idle_timeout_s, cfg.dataplane.idle_backoff_us};
+      using platform::RingKind;
+      if (!lcoreInit(*ctx, wc, ifaces.get(), pool, region.stats(w),
+                     region.ring(w, RingKind::Command), region.ring(w, RingKind::Event),
+                     region.ring(w, RingKind::Punt), region.ring(w, RingKind::Inject),
+                     rte_get_tsc_hz())) {
+        RAMPART_LOG(LogLevel::Error, kLog, "worker %u: flow table of %u entries: out of memory",
+                    w, cfg.dataplane.flow_capacity);
+        rc = 1;
+        break;
+      }
+      ctx->epoch = region.epoch();
+      rte_eal_remote_launch(lcoreMain, ctx.get(), lcore);
+      RAMPART_LOG(LogLevel::Info, kLog, "worker %u on lcore %u, %u flows, idle back-off %u us",
+                  w, lcore, cfg.dataplane.flow_capacity, cfg.dataplane.idle_backoff_us);
+      ctxs.push_back(std::move(ctx));
+      ++w;
+    }
+  }
+  if (rc == 0) {
+    RAMPART_LOG(LogLevel::Info, kLog, "ready: region %s epoch %llu, %u worker(s)",
+                cfg.shm_name.c_str(), static_cast<unsigned long long>(region.epoch()),
+                n_workers);
+    if (opt.on_ready) {
+      opt.on_ready(region, *ifaces);
+    }
+    while (!platform::stopRequested()) {
+      region.heartbeat();
+      platform::waitForStop(200);
+    }
+    RAMPART_LOG(LogLevel::Info, kLog, "stopping");
+  }
+  if (region.valid()) {
+    region.markStopping();
+  }
+  if (opt.on_stop) {
+    opt.on_stop();
+  }
+  g_stop.store(true);
+  rte_eal_mp_wait_lcore();
+  for (auto& c : ctxs) {
+    lcoreFini(*c);
+  }
+  for (uint32_t i = 0; i < ifaces->count; ++i) {
+    rte_eth_dev_stop(ifaces->ifaces[i].port_id);
+    rte_eth_dev_close(ifaces->ifaces[i].port_id);
+  }
+  region = platform::ShmRegion();  // unlinks the region
+  rte_mempool_free(pool);
+  rte_eal_cleanup();
+  return rc;
+}
+
+}  // namespace rampart::dp

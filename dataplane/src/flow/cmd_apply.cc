@@ -1,0 +1,397 @@
+#include "flow/cmd_apply.h"
+
+#include <cstdio>
+#include <cstring>
+#include <strings.h>
+
+#include <rampart/platform/abi.h>
+
+#include "worker/lcore_ctx.h"
+
+namespace rampart::dp {
+namespace {
+
+using abi::MsgType;
+
+bool postEvent(LcoreCtx& ctx, const void* msg, uint32_t len) {
+  if (ctx.evt.enqueue(msg, len)) {
+    return true;
+  }
+  bump(ctx.stats->events_lost);
+  return false;
+}
+
+void ack(LcoreCtx& ctx, const abi::MsgHeader& cmd, int32_t status, uint64_t flow) {
+  abi::Ack a{};
+  a.hdr.type = MsgType::Ack;
+  a.hdr.size = sizeof(a);
+  a.hdr.seq = cmd.seq;
+  a.hdr.flow = flow;
+  a.status = status;
+  a.cmd_type = static_cast<uint16_t>(cmd.type);
+  postEvent(ctx, &a, sizeof(a));
+}
+
+void wipeKeys(abi::FlowAdd& m) {
+  explicit_bzero(m.srtp_in.key, sizeof(m.srtp_in.key));
+  explicit_bzero(m.srtp_out.key, sizeof(m.srtp_out.key));
+}
+
+// Everything FlowAdd/FlowModify need, validated and resolved before the table is touched, so a
+// refused command leaves the table exactly as it was.
+struct Prepared {
+  FlowKey key;
+  uint8_t out_family;
+  uint16_t out_iface;
+  uint8_t nh_ip[16];
+  uint8_t tos;
+  SrtpCtx in;
+  SrtpCtx out;
+};
+
+void copyAddr(uint8_t* dst, const uint8_t* src, uint8_t family) {
+  std::memset(dst, 0, 16);
+  std::memcpy(dst, src, family == 4 ? 4 : 16);
+}
+
+int32_t prepare(LcoreCtx& ctx, const abi::FlowAdd& m, Prepared* p) {
+  const IfaceSet& is = *ctx.ifaces;
+  if (m.in_port >= is.count || m.out_port >= is.count) {
+    return abi::kErrInval;
+  }
+  const Iface& in = is.ifaces[m.in_port];
+  const Iface& out = is.ifaces[m.out_port];
+  uint8_t in_family = (m.flags & abi::kFlowIpv6) != 0 ? 6 : 4;
+  p->out_family = (m.flags & abi::kFlowOutIpv6) != 0 ? 6 : 4;
+  if (m.in_local.port == 0 || !ownsAddress(in, in_family, m.in_local.addr)) {
+    return abi::kErrInval;
+  }
+  if (m.out_local.port == 0 || m.out_remote.port == 0 ||
+      !ownsAddress(out, p->out_family, m.out_local.addr)) {
+    return abi::kErrInval;
+  }
+  if ((m.flags & abi::kFlowLatch) == 0 && m.in_remote.port == 0) {
+    return abi::kErrInval;  // strict source needs a remote unless latching was asked for
+  }
+  if (m.dscp > 63 && m.dscp != abi::kDscpRealmDefault) {
+    return abi::kErrInval;
+  }
+  if ((m.out_rtcp_local_port == 0) != (m.out_rtcp_remote_port == 0)) {
+    return abi::kErrInval;
+  }
+  // Next hop of the out leg: the peer itself when on-link, else the realm's gateway.
+  if (onLink(out, p->out_family, m.out_remote.addr)) {
+    copyAddr(p->nh_ip, m.out_remote.addr, p->out_family);
+  } else if (p->out_family == 4 && out.has_gw4) {
+    copyAddr(p->nh_ip, out.gw4, 4);
+  } else if (p->out_family == 6 && out.has_gw6) {
+    copyAddr(p->nh_ip, out.gw6, 6);
+  } else {
+    return abi::kErrInval;
+  }
+  std::memset(&p->key, 0, sizeof(p->key));
+  p->key.family = in_family;
+  p->key.iface = m.in_port;
+  p->key.port = m.in_local.port;
+  std::memcpy(p->key.addr, m.in_local.addr, in_family == 4 ? 4 : 16);
+  p->out_iface = m.out_port;
+  uint8_t dscp = m.dscp;
+  if (dscp == abi::kDscpRealmDefault) {
+    dscp = (m.flags & abi::kFlowVideo) != 0 ? out.dscp_video : out.dscp_audio;
+  }
+  p->tos = static_cast<uint8_t>(dscp << 2);
+  int32_t st = p->in.init(m.srtp_in, SrtpCtx::Dir::Inbound);
+  if (st != abi::kOk) {
+    return st;
+  }
+  return p->out.init(m.srtp_out, SrtpCtx::Dir::Outbound);
+}
+
+void installAction(LcoreCtx& ctx, FlowEntry& e, const abi::FlowAdd& m, Prepared& p,
+                   uint16_t neigh) {
+  e.flags = m.flags;
+  e.tos = p.tos;
+  e.out_iface = p.out_iface;
+  e.out_family = p.out_family;
+  e.neigh = neigh;
+  copyAddr(e.remote, m.in_remote.addr, e.key.family);
+  e.remote_port = m.in_remote.port;
+  e.remote_known = m.in_remote.port != 0;
+  e.latch_deadline_tsc = 0;
+  if ((m.flags & abi::kFlowLatch) != 0) {
+    uint64_t ms = m.latch_window_ms != 0 ? m.latch_window_ms : 30000;
+    e.latch_deadline_tsc = ctx.now_tsc + ms * ctx.tsc_hz / 1000;
+  }
+  e.out_lport = m.out_local.port;
+  e.out_rport = m.out_remote.port;
+  e.out_rtcp_lport = m.out_rtcp_local_port;
+  e.out_rtcp_rport = m.out_rtcp_remote_port;
+  copyAddr(e.out_local, m.out_local.addr, p.out_family);
+  copyAddr(e.out_remote, m.out_remote.addr, p.out_family);
+  e.ssrc_rewrite = m.ssrc_rewrite;
+  e.clock_rate = m.clock_rate != 0 ? m.clock_rate : 8000;
+  e.ts_per_ns_q32 = (uint64_t{e.clock_rate} << 32) / 1000000000u;
+  e.idle_timeout_s = m.idle_timeout_s != 0 ? m.idle_timeout_s : ctx.cfg.default_idle_s;
+  e.idle_reported = false;
+  e.cookie = m.cookie;
+  e.srtp_in = static_cast<SrtpCtx&&>(p.in);
+  e.srtp_out = static_cast<SrtpCtx&&>(p.out);
+}
+
+void resetFlowStats(LcoreCtx& ctx, uint32_t index, uint32_t generation) {
+  FlowStats& fs = ctx.flow_stats[index];
+  publish(fs.packets, uint64_t{0});
+  publish(fs.bytes, uint64_t{0});
+  publish(fs.drops, uint64_t{0});
+  publish(fs.last_seen_ns, ctx.monoNs(ctx.now_tsc));
+  publish(fs.ssrc, 0u);
+  publish(fs.rtp_lost, 0u);
+  publish(fs.jitter_ts, 0u);
+  publish(fs.generation, generation);
+}
+
+void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
+  Prepared p;
+  int32_t st = prepare(ctx, m, &p);
+  if (st != abi::kOk) {
+    ack(ctx, m.hdr, st, 0);
+    return;
+  }
+  uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
+  if (nh == kNoNeigh) {
+    ack(ctx, m.hdr, abi::kErrNoSpace, 0);
+    return;
+  }
+  uint32_t index = 0;
+  st = ctx.flows.insert(p.key, &index);
+  if (st != abi::kOk) {
+    if (st == abi::kErrNoSpace) {
+      ctx.drop(m.in_port, DropReason::TableFull);
+    }
+    ack(ctx, m.hdr, st, 0);
+    return;
+  }
+  ctx.neigh.at(nh).refs++;
+  FlowEntry& e = ctx.flows.at(index);
+  installAction(ctx, e, m, p, nh);
+  e.rtp = RtpRx{};
+  resetFlowStats(ctx, index, e.generation);
+  publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});
+  ack(ctx, m.hdr, abi::kOk, ctx.flows.handleOf(index));
+}
+
+void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
+  FlowEntry* e = ctx.flows.get(m.hdr.flow);
+  if (e == nullptr) {
+    ack(ctx, m.hdr, abi::kErrNoEnt, m.hdr.flow);
+    return;
+  }
+  Prepared p;
+  int32_t st = prepare(ctx, m, &p);
+  if (st != abi::kOk) {
+    ack(ctx, m.hdr, st, m.hdr.flow);
+    return;
+  }
+  uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
+  if (nh == kNoNeigh) {
+    ack(ctx, m.hdr, abi::kErrNoSpace, m.hdr.flow);
+    return;
+  }
+  uint32_t index = abi::unpackHandle(m.hdr.flow).index;
+  st = ctx.flows.rekey(index, p.key);
+  if (st != abi::kOk) {
+    ack(ctx, m.hdr, st, m.hdr.flow);
+    return;
+  }
+  ctx.neigh.at(e->neigh).refs--;
+  ctx.neigh.at(nh).refs++;
+  // Counters, RTP statistics and the latched peer of an unchanged remote survive a re-key.
+  bool keep_latched = e->remote_known && m.in_remote.port == 0;
+  uint8_t old_remote[16];
+  uint16_t old_port = e->remote_port;
+  std::memcpy(old_remote, e->remote, 16);
+  installAction(ctx, *e, m, p, nh);
+  if (keep_latched) {
+    std::memcpy(e->remote, old_remote, 16);
+    e->remote_port = old_port;
+    e->remote_known = true;
+  }
+  ack(ctx, m.hdr, abi::kOk, m.hdr.flow);
+}
+
+void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
+  FlowEntry* e = ctx.flows.get(h.flow);
+  if (e == nullptr) {
+    ack(ctx, h, abi::kErrNoEnt, h.flow);
+    return;
+  }
+  uint32_t index = abi::unpackHandle(h.flow).index;
+  ctx.neigh.at(e->neigh).refs--;
+  ctx.flows.erase(index);
+  publish(ctx.flow_stats[index].generation, 0u);
+  publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});
+  ack(ctx, h, abi::kOk, h.flow);
+}
+
+void fillInfo(LcoreCtx& ctx, uint32_t index, uint32_t seq, abi::FlowInfo* fi) {
+  FlowEntry& e = ctx.flows.at(index);
+  const FlowStats& fs = ctx.flow_stats[index];
+  std::memset(fi, 0, sizeof(*fi));
+  fi->hdr.type = MsgType::FlowInfo;
+  fi->hdr.size = sizeof(*fi);
+  fi->hdr.seq = seq;
+  fi->hdr.flow = ctx.flows.handleOf(index);
+  fi->cookie = e.cookie;
+  fi->in_port = e.key.iface;
+  fi->flags = e.flags;
+  fi->ssrc_in = e.rtp.ssrc;
+  std::memcpy(fi->in_local.addr, e.key.addr, 16);
+  fi->in_local.port = e.key.port;
+  std::memcpy(fi->in_remote.addr, e.remote, 16);
+  fi->in_remote.port = e.remote_port;
+  fi->packets = fs.packets;
+  fi->bytes = fs.bytes;
+  fi->drops = fs.drops;
+  fi->last_seen_ns = fs.last_seen_ns;
+  fi->rtp_lost = fs.rtp_lost;
+  fi->jitter_ts = fs.jitter_ts;
+}
+
+void flowQuery(LcoreCtx& ctx, const abi::MsgHeader& h) {
+  if (ctx.flows.get(h.flow) == nullptr) {
+    ack(ctx, h, abi::kErrNoEnt, h.flow);
+    return;
+  }
+  abi::FlowInfo fi;
+  fillInfo(ctx, abi::unpackHandle(h.flow).index, h.seq, &fi);
+  postEvent(ctx, &fi, sizeof(fi));
+  ack(ctx, h, abi::kOk, h.flow);
+}
+
+void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
+  abi::Hello h{};
+  std::memcpy(&h, slot, size < sizeof(h) ? size : sizeof(h));
+  abi::HelloAck r{};
+  r.hdr.type = MsgType::HelloAck;
+  r.hdr.size = sizeof(r);
+  r.hdr.seq = h.hdr.seq;
+  r.status = abi::checkHello(h, size, r.reason, sizeof(r.reason));
+  r.abi_major = abi::kAbiMajor;
+  r.abi_minor = abi::kAbiMinor;
+  r.dp_epoch = 0;  // filled by the caller's region epoch below when known
+  r.worker = ctx.cfg.worker;
+  r.flows_live = ctx.flows.live();
+  // A new control plane starts a new session: a dump left by the old one is abandoned.
+  ctx.dumping = false;
+  ctx.attached = r.status == abi::kOk;
+  r.dp_epoch = ctx.epoch;
+  postEvent(ctx, &r, sizeof(r));
+}
+
+}  // namespace
+
+void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
+  abi::MsgHeader h;
+  std::memcpy(&h, slot, sizeof(h));
+  bump(ctx.stats->commands);
+  // Hello is judged by checkHello alone so an older/newer peer gets a reasoned refusal.
+  if (h.type == MsgType::Hello) {
+    uint32_t size = h.size < slot_size ? h.size : slot_size;
+    hello(ctx, slot, size);
+    return;
+  }
+  int32_t st = abi::checkHeader(h, slot_size);
+  if (st != abi::kOk) {
+    if (h.type == MsgType::FlowAdd || h.type == MsgType::FlowModify) {
+      explicit_bzero(slot + sizeof(h), slot_size - sizeof(h));
+    }
+    ack(ctx, h, st, h.flow);
+    return;
+  }
+  if (!ctx.attached) {
+    ack(ctx, h, abi::kErrProto, h.flow);
+    return;
+  }
+  switch (h.type) {
+    case MsgType::FlowAdd:
+    case MsgType::FlowModify: {
+      abi::FlowAdd m;
+      std::memcpy(&m, slot, sizeof(m));
+      // The slot's copy of the keys is wiped as soon as it is read; the local copy below.
+      auto* in_slot = reinterpret_cast<abi::FlowAdd*>(slot);
+      explicit_bzero(in_slot->srtp_in.key, sizeof(in_slot->srtp_in.key));
+      explicit_bzero(in_slot->srtp_out.key, sizeof(in_slot->srtp_out.key));
+      if (h.type == MsgType::FlowAdd) {
+        flowAdd(ctx, m);
+      } else {
+        flowModify(ctx, m);
+      }
+      wipeKeys(m);
+      return;
+    }
+    case MsgType::FlowDel: flowDel(ctx, h); return;
+    case MsgType::FlowQuery: flowQuery(ctx, h); return;
+    case MsgType::FlowDump:
+      // FlowDumpEnd answers a dump (the client waits for it, not for an Ack).
+      ctx.dumping = true;
+      ctx.dump_seq = h.seq;
+      ctx.dump_cursor = 0;
+      ctx.dump_count = 0;
+      return;
+    default:
+      ack(ctx, h, abi::kErrNotSup, h.flow);
+      return;
+  }
+}
+
+void continueDump(LcoreCtx& ctx) {
+  uint32_t budget = kDumpPerPass;
+  while (ctx.dump_cursor < ctx.flows.capacity() && budget > 0) {
+    if (ctx.evt.freeSlots(2) < 2) {
+      return;  // resume when the control plane has drained its events
+    }
+    uint32_t i = ctx.dump_cursor++;
+    if (!ctx.flows.at(i).in_use) {
+      continue;
+    }
+    abi::FlowInfo fi;
+    fillInfo(ctx, i, ctx.dump_seq, &fi);
+    ctx.evt.enqueue(&fi, sizeof(fi));
+    ++ctx.dump_count;
+    --budget;
+  }
+  if (ctx.dump_cursor >= ctx.flows.capacity() && ctx.evt.freeSlots(1) >= 1) {
+    abi::FlowDumpEnd end{};
+    end.hdr.type = MsgType::FlowDumpEnd;
+    end.hdr.size = sizeof(end);
+    end.hdr.seq = ctx.dump_seq;
+    end.flows = ctx.dump_count;
+    ctx.evt.enqueue(&end, sizeof(end));
+    ctx.dumping = false;
+  }
+}
+
+uint32_t serviceCommands(LcoreCtx& ctx) {
+  if (ctx.dumping) {
+    // Commands behind a dump wait, so the dump is a consistent snapshot of the table.
+    continueDump(ctx);
+    return 0;
+  }
+  uint32_t n = ctx.cmd.available(kCmdPerPass);
+  n = n < kCmdPerPass ? n : kCmdPerPass;
+  uint32_t done = 0;
+  for (; done < n; ++done) {
+    // A command produces at most two events (FlowInfo + Ack); wait for room rather than lose
+    // an answer.
+    if (ctx.evt.freeSlots(2) < 2 || ctx.dumping) {
+      break;
+    }
+    applyCommand(ctx, static_cast<uint8_t*>(ctx.cmd.mutableSlot(done)), ctx.cmd.slotSize());
+  }
+  if (done > 0) {
+    ctx.cmd.release(done);
+  }
+  return done;
+}
+
+}  // namespace rampart::dp

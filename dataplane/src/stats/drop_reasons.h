@@ -1,0 +1,23 @@
+#pragma once
+// Drop reasons, generated from drop_reasons.def so the enum, the strings and the metric labels
+// can never disagree (VPP foreach_*_error / Envoy ALL_*_STATS).
+#include <cstdint>
+
+namespace rampart::dp {
+
+enum class DropReason : uint8_t {
+#define X(name, label, text) name,
+#include "stats/drop_reasons.def"
+#undef X
+  Count
+};
+
+inline constexpr uint32_t kDropReasonCount = static_cast<uint32_t>(DropReason::Count);
+
+// Sentinel for "no drop" returned by stages that may drop (kept outside the counter range).
+inline constexpr DropReason kNoDrop = DropReason::Count;
+
+const char* dropReasonLabel(DropReason r);
+const char* dropReasonText(DropReason r);
+
+}  // namespace rampart::dp

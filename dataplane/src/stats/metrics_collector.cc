@@ -1,0 +1,99 @@
+#include "stats/metrics_collector.h"
+
+#include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include <rampart/dp/stats_layout.h>
+
+#include "stats/drop_reasons.h"
+
+namespace rampart::dp {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+class DataplaneCollector : public prometheus::Collectable {
+ public:
+  DataplaneCollector(const platform::ShmRegion* region, const IfaceSet* ifaces)
+      : region_(region), ifaces_(ifaces) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    MetricFamily rx{"rampart_dp_rx_packets_total", "Packets received", MetricType::Counter, {}};
+    MetricFamily rxb{"rampart_dp_rx_bytes_total", "Bytes received", MetricType::Counter, {}};
+    MetricFamily tx{"rampart_dp_tx_packets_total", "Packets sent", MetricType::Counter, {}};
+    MetricFamily txb{"rampart_dp_tx_bytes_total", "Bytes sent", MetricType::Counter, {}};
+    MetricFamily punt{"rampart_dp_punted_total", "STUN/DTLS packets copied to the control plane",
+                      MetricType::Counter, {}};
+    MetricFamily inj{"rampart_dp_injected_total", "Packets sent for the control plane",
+                     MetricType::Counter, {}};
+    MetricFamily arp{"rampart_dp_arp_nd_replies_total", "ARP replies and neighbour adverts sent",
+                     MetricType::Counter, {}};
+    MetricFamily drops{"rampart_dp_drops_total", "Packets dropped, by reason",
+                       MetricType::Counter, {}};
+    MetricFamily flows{"rampart_dp_flows", "Flows programmed", MetricType::Gauge, {}};
+    MetricFamily cmds{"rampart_dp_commands_total", "Control-plane commands applied",
+                      MetricType::Counter, {}};
+    MetricFamily lost{"rampart_dp_events_lost_total", "Events not posted (event ring full)",
+                      MetricType::Counter, {}};
+    MetricFamily pend{"rampart_dp_neighbour_pending", "Packets waiting for next-hop resolution",
+                      MetricType::Gauge, {}};
+    for (uint32_t w = 0; w < region_->workers(); ++w) {
+      const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
+      if (readRelaxed(ws->magic) != kStatsMagic) {
+        continue;
+      }
+      std::string wl = std::to_string(w);
+      flows.metric.push_back(gauge({{"worker", wl}}, readRelaxed(ws->flows_live)));
+      cmds.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->commands)));
+      lost.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->events_lost)));
+      pend.metric.push_back(gauge({{"worker", wl}}, readRelaxed(ws->neigh_pending)));
+      for (uint32_t p = 0; p < ifaces_->count; ++p) {
+        const PortCounters& pc = ws->ports[p];
+        std::vector<ClientMetric::Label> l{{"worker", wl}, {"realm", ifaces_->ifaces[p].realm}};
+        rx.metric.push_back(counter(l, readRelaxed(pc.rx_packets)));
+        rxb.metric.push_back(counter(l, readRelaxed(pc.rx_bytes)));
+        tx.metric.push_back(counter(l, readRelaxed(pc.tx_packets)));
+        txb.metric.push_back(counter(l, readRelaxed(pc.tx_bytes)));
+        punt.metric.push_back(counter(l, readRelaxed(pc.punted)));
+        inj.metric.push_back(counter(l, readRelaxed(pc.injected)));
+        arp.metric.push_back(counter(l, readRelaxed(pc.arp_nd_replies)));
+        for (uint32_t r = 0; r < kDropReasonCount; ++r) {
+          auto dl = l;
+          dl.push_back({"reason", dropReasonLabel(static_cast<DropReason>(r))});
+          drops.metric.push_back(counter(dl, readRelaxed(pc.drops[r])));
+        }
+      }
+    }
+    return {rx, rxb, tx, txb, punt, inj, arp, drops, flows, cmds, lost, pend};
+  }
+
+ private:
+  static ClientMetric counter(std::vector<ClientMetric::Label> l, uint64_t v) {
+    ClientMetric m;
+    m.label = std::move(l);
+    m.counter.value = static_cast<double>(v);
+    return m;
+  }
+  static ClientMetric gauge(std::vector<ClientMetric::Label> l, uint64_t v) {
+    ClientMetric m;
+    m.label = std::move(l);
+    m.gauge.value = static_cast<double>(v);
+    return m;
+  }
+
+  const platform::ShmRegion* region_;
+  const IfaceSet* ifaces_;
+};
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> makeDataplaneCollector(const platform::ShmRegion* region,
+                                                                const IfaceSet* ifaces) {
+  return std::make_shared<DataplaneCollector>(region, ifaces);
+}
+
+}  // namespace rampart::dp

@@ -1,0 +1,192 @@
+// The worker pipeline, one pass (run to completion, no locks, no allocation, no syscalls
+// except the optional idle sleep):
+//
+//   for each port: rte_eth_rx_burst(port, my queue, 32)
+//     parseFrame()          L2-L4, every length checked          -> drop(Malformed...)
+//     ARP / ND              answer for our addresses, learn MACs  -> TX on the same port
+//     UDP to our address    flow lookup on the local endpoint     -> drop(NoFlow)
+//       RFC 7983 demux      STUN/DTLS -> punt ring; other         -> drop(NotRtp)
+//       strict source       programmed or latched peer only       -> drop(WrongSource)
+//       SRTP unprotect      libsrtp2, in place                    -> drop(SrtpAuth/Replay)
+//       stats, SSRC rewrite, SRTP protect with the out leg's key
+//       new L2-L4 headers, DSCP, checksums; next hop (neighbour table or parked)
+//     tx_buffer             burst TX; what the PMD refuses is freed and counted
+//   TX drain when the RX queues ran dry or 100 us passed
+//   command ring (<= 32 per pass), inject ring, neighbour and idle timers
+//
+// Every mbuf ends in exactly one of: TX, a counted drop, a punt copy (then freed), or a
+// parked slot in the neighbour queue (which itself ends in TX or a counted drop).
+#include "worker/lcore_loop.h"
+
+#include <cstring>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include <rampart/platform/shm_region.h>
+
+#include "flow/cmd_apply.h"
+#include "pkt/parse.h"
+#include "worker/arp_nd.h"
+#include "worker/egress.h"
+#include "worker/media_path.h"
+
+namespace rampart::dp {
+namespace {
+
+constexpr uint64_t kDrainUs = 100;
+constexpr uint64_t kHouseMs = 10;
+constexpr uint64_t kIdleScanMs = 100;
+constexpr uint32_t kEmptyPassesBeforeSleep = 256;
+
+void processPacket(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
+  PortCounters& pc = ctx.stats->ports[in.index];
+  bump(pc.rx_packets);
+  bump(pc.rx_bytes, rte_pktmbuf_pkt_len(m));
+  PacketInfo pi;
+  // Only the first segment is parsed; media fits one segment (multi-segment is dropped later).
+  DropReason r = parseFrame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), &pi);
+  if (r != kNoDrop) {
+    ctx.drop(in.index, r);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  switch (pi.kind) {
+    case PktKind::Udp: handleUdp(ctx, in, m, pi); return;
+    case PktKind::Arp: handleArp(ctx, in, m, pi); return;
+    case PktKind::NdSolicit:
+    case PktKind::NdAdvert: handleNd(ctx, in, m, pi); return;
+  }
+}
+
+void flushAll(LcoreCtx& ctx) {
+  for (uint32_t i = 0; i < ctx.ifaces->count; ++i) {
+    txFlush(ctx.tx[i], ctx.stats->ports[i]);
+  }
+}
+
+}  // namespace
+
+bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
+               rte_mempool* pool, void* stats_area, platform::RingHeader* cmd,
+               platform::RingHeader* evt, platform::RingHeader* punt,
+               platform::RingHeader* inject, uint64_t tsc_hz) {
+  ctx.cfg = cfg;
+  ctx.ifaces = ifaces;
+  ctx.pool = pool;
+  if (!ctx.flows.init(cfg.flow_capacity)) {
+    return false;
+  }
+  ctx.pending_n = 0;
+  for (uint32_t i = 0; i < ifaces->count; ++i) {
+    ctx.tx[i] = TxBuffer{ifaces->ifaces[i].port_id, cfg.queue, 0, {}};
+  }
+  ctx.cmd = platform::RingConsumer(cmd);
+  ctx.evt = platform::RingProducer(evt);
+  ctx.punt = platform::RingProducer(punt);
+  ctx.inject = platform::RingConsumer(inject);
+  ctx.stats = static_cast<WorkerStats*>(stats_area);
+  std::memset(ctx.stats, 0, sizeof(WorkerStats));
+  ctx.stats->magic = kStatsMagic;
+  ctx.stats->version = kStatsVersion;
+  ctx.stats->worker = cfg.worker;
+  ctx.stats->n_ports = ifaces->count;
+  ctx.stats->n_drop_reasons = kDropReasonCount;
+  ctx.stats->flow_capacity = cfg.flow_capacity;
+  ctx.flow_stats = flowStatsArray(stats_area);
+  std::memset(static_cast<void*>(ctx.flow_stats), 0, sizeof(FlowStats) * cfg.flow_capacity);
+  ctx.attached = false;
+  ctx.dumping = false;
+  ctx.idle_cursor = 0;
+  ctx.tsc_hz = tsc_hz;
+  ctx.tsc_base = rte_rdtsc();
+  ctx.now_tsc = ctx.tsc_base;
+  ctx.now_ns = ctx.mono_base_ns;
+  ctx.mono_base_ns = platform::monotonicNs();
+  ctx.ip_id = 0;
+  ctx.next_house_tsc = 0;
+  ctx.next_idle_tsc = 0;
+  ctx.last_drain_tsc = 0;
+  ctx.empty_passes = 0;
+  return true;
+}
+
+void lcoreFini(LcoreCtx& ctx) {
+  for (uint32_t i = 0; i < ctx.pending_n; ++i) {
+    rte_pktmbuf_free(ctx.pending[i].m);
+  }
+  ctx.pending_n = 0;
+  for (uint32_t i = 0; i < ctx.ifaces->count; ++i) {
+    for (uint16_t k = 0; k < ctx.tx[i].count; ++k) {
+      rte_pktmbuf_free(ctx.tx[i].pkts[k]);
+    }
+    ctx.tx[i].count = 0;
+  }
+  for (uint32_t i = 0; i < ctx.flows.capacity(); ++i) {
+    ctx.flows.erase(i);  // wipes keys
+  }
+}
+
+uint32_t workerPass(LcoreCtx& ctx) {
+  ctx.now_tsc = rte_rdtsc();
+  ctx.now_ns = ctx.monoNs(ctx.now_tsc);
+  uint32_t total = 0;
+  bool full_burst = false;
+  rte_mbuf* pkts[kBurst];
+  for (uint32_t i = 0; i < ctx.ifaces->count; ++i) {
+    const Iface& in = ctx.ifaces->ifaces[i];
+    uint16_t n = rte_eth_rx_burst(in.port_id, ctx.cfg.queue, pkts, kBurst);
+    for (uint16_t k = 0; k < n; ++k) {
+      if (k + 1 < n) {
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void*));
+      }
+      processPacket(ctx, in, pkts[k]);
+    }
+    total += n;
+    full_burst = full_burst || n == kBurst;
+  }
+  // Drain now when the queues ran dry (lowest latency at low load); under sustained load the
+  // buffers fill to a full burst by themselves, and the timer bounds what is left behind.
+  if (!full_burst || ctx.now_tsc - ctx.last_drain_tsc > kDrainUs * ctx.tsc_hz / 1000000) {
+    flushAll(ctx);
+    ctx.last_drain_tsc = ctx.now_tsc;
+  }
+  uint32_t work = total;
+  work += serviceCommands(ctx);
+  if (ctx.dumping) {
+    work++;
+  }
+  uint32_t injected = serviceInject(ctx);
+  work += injected;
+  bool house = ctx.now_tsc >= ctx.next_house_tsc;
+  if (house) {
+    neighbourHousekeeping(ctx);
+    ctx.next_house_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
+  }
+  if (injected > 0 || house) {
+    flushAll(ctx);  // injected packets, released parked packets and solicitations
+  }
+  if (ctx.now_tsc >= ctx.next_idle_tsc) {
+    scanIdle(ctx);
+    ctx.next_idle_tsc = ctx.now_tsc + kIdleScanMs * ctx.tsc_hz / 1000;
+  }
+  bump(ctx.stats->loop_passes);
+  ctx.empty_passes = work == 0 ? ctx.empty_passes + 1 : 0;
+  return total;
+}
+
+void workerLoop(LcoreCtx& ctx, const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) {
+    workerPass(ctx);
+    // Optional l3fwd-power style back-off for labs and tests sharing a small machine:
+    // sleep only after a run of empty passes, so a busy worker never sleeps.
+    if (ctx.cfg.idle_backoff_us != 0 && ctx.empty_passes >= kEmptyPassesBeforeSleep) {
+      timespec ts{0, static_cast<long>(ctx.cfg.idle_backoff_us) * 1000};
+      nanosleep(&ts, nullptr);
+      bump(ctx.stats->idle_sleeps);
+    }
+  }
+}
+
+}  // namespace rampart::dp

@@ -1,0 +1,892 @@
+#include <rampart/sdp/normalize.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "text.h"
+
+namespace rampart::sdp {
+
+// ---- private model --------------------------------------------------------------------------
+
+struct Bridge::CodecEntry {
+  uint8_t pt = 0;          // on the leg the SDP came from
+  uint8_t ptOut = 0;       // on the leg it goes to (offers)
+  std::string name;
+  uint32_t clock = 0;
+  uint16_t channels = 1;
+  bool explicitChannels = false;
+  std::string fmtp;
+};
+
+struct Bridge::Slot {
+  std::string kind;
+  std::string mid;
+  std::string proto;
+  std::string firstFormat;  // for port-0 re-emission
+  int peer = -1;
+  bool active = false;
+  std::vector<PayloadMapping> negotiated;  // stored on leg A slots only
+};
+
+struct Bridge::OffererSlot {
+  std::string kind, proto, mid, firstFormat, setup;
+  uint16_t port = 0;
+  Direction direction = Direction::SendRecv;
+  bool rtcpMux = false;
+  uint32_t ptime = 0;
+  std::vector<CodecEntry> codecs;
+  uint32_t cryptoTag = 0;  // chosen offered a=crypto (trunk SAVP), with its suite
+  std::string cryptoSuite;
+  int target = -1;
+};
+
+struct Bridge::TargetSlot {
+  int fromSlot = -1;
+  std::string proto;
+  std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
+};
+
+namespace {
+
+struct CodecView {
+  uint8_t pt = 0;
+  std::string_view name;
+  uint32_t clock = 0;
+  uint16_t channels = 1;
+  bool explicitChannels = false;
+  std::string_view fmtp;
+};
+
+struct Stream {
+  MediaLine m;
+  std::string_view mid, setup;
+  Direction direction = Direction::SendRecv;
+  bool holdAddress = false;
+  bool rtcpMux = false;
+  uint32_t ptime = 0, maxptime = 0;
+  std::vector<CodecView> codecs;
+  std::vector<Crypto> cryptos;
+  MediaView view;
+  int lineNo = 0;
+};
+
+bool staticPayload(uint8_t pt, CodecView& c) {
+  struct Entry {
+    uint8_t pt;
+    const char* name;
+    uint32_t clock;
+  };
+  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},  {4, "G723", 8000},
+                                     {8, "PCMA", 8000},  {9, "G722", 8000}, {13, "CN", 8000},
+                                     {18, "G729", 8000}, {34, "H263", 90000}};
+  for (const Entry& e : kTable) {
+    if (e.pt == pt) {
+      c.name = e.name;
+      c.clock = e.clock;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
+
+// Extracts the neutral view of every m-line. The Session was validated by the parser, so the
+// typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
+std::vector<Stream> extract(const Session& s) {
+  std::vector<Stream> out;
+  out.reserve(s.mediaCount());
+  Direction sessionDir = Direction::SendRecv;
+  bool sessionHold = false;
+  for (const Line& l : s.sessionLines()) {
+    if (l.type == 'a') {
+      Direction d;
+      if (parseDirection(l.value, d)) {
+        sessionDir = d;
+      }
+    } else if (l.type == 'c') {
+      Connection c;
+      if (parseConnection(l.value, c) == nullptr) {
+        sessionHold = isHoldAddress(c.address);
+      }
+    }
+  }
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    MediaView mv = s.media(i);
+    Stream st{MediaLine{}, {}, {}, sessionDir, sessionHold, false, 0, 0, {}, {}, mv,
+              static_cast<int>(mv.firstLineIndex() + 1)};
+    (void)parseMediaLine(mv.lines()[0].value, st.m);
+    size_t nfmt = 0;
+    forEachToken(st.m.formats, [&](std::string_view) { ++nfmt; });
+    st.codecs.reserve(nfmt);
+    bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
+    if (rtp) {
+      forEachToken(st.m.formats, [&](std::string_view f) {
+        CodecView c;
+        uint64_t pt = 0;
+        if (parseUint(f, pt, 127)) {
+          c.pt = static_cast<uint8_t>(pt);
+          staticPayload(c.pt, c);
+          st.codecs.push_back(c);
+        }
+      });
+    }
+    for (const Line& l : mv.lines().subspan(1)) {
+      if (l.type == 'c') {
+        Connection c;
+        if (parseConnection(l.value, c) == nullptr) {
+          st.holdAddress = isHoldAddress(c.address);
+        }
+        continue;
+      }
+      if (l.type != 'a') {
+        continue;
+      }
+      Attribute a = splitAttribute(l.value);
+      Direction d;
+      if (a.name == "rtpmap") {
+        Rtpmap r;
+        if (parseRtpmap(a.value, r) == nullptr) {
+          for (CodecView& c : st.codecs) {
+            if (c.pt == r.payloadType) {
+              c.name = r.encoding;
+              c.clock = r.clockRate;
+              c.channels = r.channels;
+              c.explicitChannels = r.hasChannels;
+            }
+          }
+        }
+      } else if (a.name == "fmtp") {
+        Fmtp f;
+        if (parseFmtp(a.value, f) == nullptr) {
+          uint64_t pt = 0;
+          if (parseUint(f.format, pt, 127)) {
+            for (CodecView& c : st.codecs) {
+              if (c.pt == pt) {
+                c.fmtp = f.params;
+              }
+            }
+          }
+        }
+      } else if (a.name == "mid") {
+        st.mid = a.value;
+      } else if (a.name == "setup") {
+        st.setup = a.value;
+      } else if (a.name == "rtcp-mux") {
+        st.rtcpMux = true;
+      } else if (a.name == "ptime") {
+        (void)parsePtime(a.value, st.ptime);
+      } else if (a.name == "maxptime") {
+        (void)parsePtime(a.value, st.maxptime);
+      } else if (a.name == "crypto") {
+        Crypto c;
+        if (parseCrypto(a.value, c) == nullptr) {
+          st.cryptos.push_back(c);
+        }
+      } else if (!a.hasValue && parseDirection(a.name, d)) {
+        st.direction = d;
+      }
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+bool isWebRtcProto(std::string_view p) {
+  return p == "UDP/TLS/RTP/SAVPF" || p == "UDP/TLS/RTP/SAVP" || p == "TCP/DTLS/RTP/SAVPF" ||
+         p == "TCP/TLS/RTP/SAVPF";
+}
+bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
+bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
+bool isEvent(std::string_view name) { return equalsIgnoreCase(name, "telephone-event"); }
+
+// Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
+// trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
+Direction effectiveDirection(const Stream& s, ProfileKind from) {
+  if (!s.holdAddress || from == ProfileKind::WebRtc) {
+    return s.direction;
+  }
+  switch (s.direction) {
+    case Direction::SendRecv:
+    case Direction::SendOnly:
+      return Direction::SendOnly;
+    case Direction::RecvOnly:
+    case Direction::Inactive:
+      return Direction::Inactive;
+  }
+  return Direction::Inactive;
+}
+
+bool sends(Direction d) { return d == Direction::SendRecv || d == Direction::SendOnly; }
+bool receives(Direction d) { return d == Direction::SendRecv || d == Direction::RecvOnly; }
+Direction makeDirection(bool send, bool recv) {
+  if (send && recv) {
+    return Direction::SendRecv;
+  }
+  if (send) {
+    return Direction::SendOnly;
+  }
+  return recv ? Direction::RecvOnly : Direction::Inactive;
+}
+
+const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind) {
+  static const std::vector<std::string> kNone;
+  if (kind == "audio") {
+    return p.audioCodecs;
+  }
+  if (kind == "video") {
+    return p.videoCodecs;
+  }
+  return kNone;
+}
+
+bool suiteSupported(const Profile& p, std::string_view suite) {
+  return suite == p.sdesSuite || suite == "AES_CM_128_HMAC_SHA1_80" ||
+         suite == "AES_CM_128_HMAC_SHA1_32";
+}
+
+// Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
+std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
+                                             const std::vector<std::string>& policy) {
+  std::vector<Bridge::CodecEntry> out;
+  bool wantEvents = false;
+  for (const std::string& name : policy) {
+    if (isEvent(name)) {
+      wantEvents = true;
+      continue;
+    }
+    for (const CodecView& c : s.codecs) {
+      if (!c.name.empty() && equalsIgnoreCase(c.name, name)) {
+        out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
+                                         c.explicitChannels, std::string(c.fmtp)});
+      }
+    }
+  }
+  if (wantEvents && !out.empty()) {
+    size_t kept = out.size();
+    for (const CodecView& c : s.codecs) {
+      if (!isEvent(c.name)) {
+        continue;
+      }
+      bool clockKept = false;
+      for (size_t i = 0; i < kept; ++i) {
+        clockKept = clockKept || out[i].clock == c.clock;
+      }
+      if (clockKept) {
+        out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
+                                         c.explicitChannels, std::string(c.fmtp)});
+      }
+    }
+  }
+  return out;
+}
+
+bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
+               const Bridge::CodecEntry& e) {
+  return equalsIgnoreCase(name, e.name) && clock == e.clock && channels == e.channels;
+}
+
+// ---- text output ----------------------------------------------------------------------------
+
+class Out {
+ public:
+  explicit Out(std::string& s) : s_(s) {}
+  Out& put(std::string_view v) {
+    s_.append(v);
+    return *this;
+  }
+  Out& put(char c) {
+    s_.push_back(c);
+    return *this;
+  }
+  Out& num(uint64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    s_.append(buf, static_cast<size_t>(r.ptr - buf));
+    return *this;
+  }
+  Out& eol() { return put("\r\n"); }
+
+ private:
+  std::string& s_;
+};
+
+std::string_view addrType(std::string_view address) {
+  return address.find(':') != std::string_view::npos ? "IP6" : "IP4";
+}
+
+void putRtpmap(Out& o, const Bridge::CodecEntry& c, uint8_t pt) {
+  o.put("a=rtpmap:").num(pt).put(' ').put(c.name).put('/').num(c.clock);
+  if (c.explicitChannels || c.channels != 1) {
+    o.put('/').num(c.channels);
+  }
+  o.eol();
+  if (!c.fmtp.empty()) {
+    o.put("a=fmtp:").num(pt).put(' ').put(c.fmtp).eol();
+  }
+}
+
+Error missing(const char* what) {
+  return makeError(ErrorCode::MissingLocalParameter, 0, what);
+}
+
+uint16_t rtcpPort(const PortPair& p) {
+  return p.rtcp != 0 ? p.rtcp : static_cast<uint16_t>(p.rtp + 1);
+}
+
+// What one emitted m-line needs; shared by offers and answers.
+struct Emit {
+  std::string_view kind, proto, firstFormat, mid, setup;
+  bool active = false;
+  Direction direction = Direction::SendRecv;
+  const std::vector<Bridge::CodecEntry>* codecs = nullptr;
+  bool useOutPt = true;       // offers use ptOut, answers pt
+  uint32_t ptime = 0, maxptime = 0;
+  bool rtcpMux = false;
+  uint32_t cryptoTag = 0;
+  std::string_view cryptoSuite;
+  const Stream* passFrom = nullptr;  // source of allow-listed attributes
+  size_t slot = 0;
+};
+
+Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
+  if (!e.active) {
+    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
+    return true;
+  }
+  if (e.slot >= leg.local.ports.size() || leg.local.ports[e.slot].rtp == 0) {
+    return missing("no RTP port for a trunk m-line");
+  }
+  const PortPair& pp = leg.local.ports[e.slot];
+  o.put("m=").put(e.kind).put(' ').num(pp.rtp).put(' ').put(e.proto);
+  for (const Bridge::CodecEntry& c : *e.codecs) {
+    o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
+  }
+  o.eol();
+  for (const Bridge::CodecEntry& c : *e.codecs) {
+    putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
+  }
+  uint32_t ptime = leg.profile.ptime != 0 ? leg.profile.ptime : e.ptime;
+  if (ptime != 0 && e.kind == "audio") {
+    o.put("a=ptime:").num(ptime).eol();
+  }
+  if (e.maxptime != 0) {
+    o.put("a=maxptime:").num(e.maxptime).eol();
+  }
+  if (e.rtcpMux) {
+    o.put("a=rtcp-mux").eol();
+  } else {
+    o.put("a=rtcp:").num(rtcpPort(pp)).eol();
+  }
+  if (isSavp(e.proto)) {
+    if (e.slot >= leg.local.sdesKeys.size() || leg.local.sdesKeys[e.slot].empty()) {
+      return missing("no SDES key for an RTP/SAVP m-line");
+    }
+    o.put("a=crypto:").num(e.cryptoTag).put(' ').put(e.cryptoSuite).put(" inline:");
+    o.put(leg.local.sdesKeys[e.slot]).eol();
+  }
+  o.put("a=").put(directionName(e.direction)).eol();
+  if (e.passFrom != nullptr && !leg.profile.allowAttributes.empty()) {
+    for (const Line& l : e.passFrom->view.lines().subspan(1)) {
+      if (l.type != 'a') {
+        continue;
+      }
+      std::string_view name = splitAttribute(l.value).name;
+      for (const std::string& allowed : leg.profile.allowAttributes) {
+        if (name == allowed) {
+          o.put("a=").put(l.value).eol();
+          break;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
+  const LocalMedia& lm = leg.local;
+  std::string_view at = addrType(lm.address);
+  if (!e.active) {
+    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
+    o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
+    if (!e.mid.empty()) {
+      o.put("a=mid:").put(e.mid).eol();
+    }
+    return true;
+  }
+  if (lm.ports.empty() || lm.ports[0].rtp == 0) {
+    return missing("no port for the WebRTC BUNDLE transport");
+  }
+  if (lm.iceUfrag.empty() || lm.icePwd.empty() || lm.fingerprint.empty()) {
+    return missing("WebRTC needs ice ufrag, ice pwd and a DTLS fingerprint");
+  }
+  uint16_t port = lm.ports[0].rtp;
+  o.put("m=").put(e.kind).put(' ').num(port).put(' ').put(e.proto);
+  for (const Bridge::CodecEntry& c : *e.codecs) {
+    o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
+  }
+  o.eol();
+  o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
+  o.put("a=mid:").put(e.mid).eol();
+  o.put("a=ice-ufrag:").put(lm.iceUfrag).eol();
+  o.put("a=ice-pwd:").put(lm.icePwd).eol();
+  o.put("a=fingerprint:sha-256 ").put(lm.fingerprint).eol();
+  o.put("a=setup:").put(e.setup).eol();
+  o.put("a=").put(directionName(e.direction)).eol();
+  o.put("a=rtcp-mux").eol();
+  for (const Bridge::CodecEntry& c : *e.codecs) {
+    putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
+  }
+  if (e.ptime != 0 && e.kind == "audio") {
+    o.put("a=ptime:").num(e.ptime).eol();
+  }
+  o.put("a=candidate:1 1 udp 2130706431 ").put(lm.address).put(' ').num(port).put(" typ host")
+      .eol();
+  o.put("a=end-of-candidates").eol();
+  return true;
+}
+
+void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string>& bundle) {
+  const LocalMedia& lm = leg.local;
+  o.put("s=").put(leg.profile.sessionName).eol();
+  if (leg.profile.kind == ProfileKind::Trunk) {
+    o.put("c=IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
+  }
+  o.put("t=0 0").eol();
+  if (leg.profile.kind == ProfileKind::WebRtc) {
+    if (!bundle.empty()) {
+      o.put("a=group:BUNDLE");
+      for (const std::string& m : bundle) {
+        o.put(' ').put(m);
+      }
+      o.eol();
+    }
+    o.put("a=ice-lite").eol();
+  }
+}
+
+std::string_view targetProto(const Profile& p, std::string_view kind) {
+  if (p.kind == ProfileKind::WebRtc) {
+    return "UDP/TLS/RTP/SAVPF";
+  }
+  (void)kind;
+  return p.srtp == SrtpMode::Sdes ? "RTP/SAVP" : "RTP/AVP";
+}
+
+}  // namespace
+
+// ---- Bridge ---------------------------------------------------------------------------------
+
+Bridge::Bridge(LegConfig a, LegConfig b) {
+  legs_[0].config = std::move(a);
+  legs_[1].config = std::move(b);
+}
+
+Bridge::~Bridge() = default;
+Bridge::Bridge(Bridge&&) noexcept = default;
+Bridge& Bridge::operator=(Bridge&&) noexcept = default;
+
+size_t Bridge::slotCount(Leg leg) const noexcept { return legs_[index(leg)].slots.size(); }
+
+std::string Bridge::finish(Leg to, std::string_view body) {
+  LegState& ls = legs_[index(to)];
+  if (ls.version == 0 || body != ls.lastBody) {
+    ++ls.version;
+    ls.lastBody.assign(body);
+  }
+  const LocalMedia& lm = ls.config.local;
+  std::string out;
+  out.reserve(body.size() + 96);
+  Out o(out);
+  o.put("v=0").eol();
+  o.put("o=").put(ls.config.profile.originUser).put(' ').num(lm.sessionId).put(' ')
+      .num(ls.version).put(" IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
+  out.append(body);
+  return out;
+}
+
+Result<std::string> Bridge::offer(Leg from, const Session& offer) {
+  if (pending_.active) {
+    return makeError(ErrorCode::OfferPending, 0, "an offer is already outstanding");
+  }
+  const Leg to = other(from);
+  LegState& xs = legs_[index(from)];
+  LegState& ys = legs_[index(to)];
+  const Profile& px = xs.config.profile;
+  const Profile& py = ys.config.profile;
+  if (ys.config.local.address.empty()) {
+    return missing("no local media address");
+  }
+  std::vector<Stream> streams = extract(offer);
+  if (streams.size() < xs.slots.size()) {
+    return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
+  }
+  for (size_t i = 0; i < xs.slots.size(); ++i) {
+    if (streams[i].m.kind != xs.slots[i].kind) {
+      return makeError(ErrorCode::ReofferRemovedMedia, streams[i].lineNo,
+                       "re-offer changed the media type of an m-line");
+    }
+    if (!xs.slots[i].mid.empty() && !streams[i].mid.empty() && streams[i].mid != xs.slots[i].mid) {
+      return makeError(ErrorCode::MidChanged, streams[i].lineNo, "re-offer changed a mid");
+    }
+  }
+  for (size_t i = xs.slots.size(); i < streams.size(); ++i) {
+    Slot s;
+    s.kind.assign(streams[i].m.kind);
+    xs.slots.push_back(std::move(s));
+  }
+
+  Pending p;
+  p.from = from;
+  p.offerer.resize(streams.size());
+  std::vector<bool> eligible(streams.size(), false);
+  for (size_t i = 0; i < streams.size(); ++i) {
+    const Stream& st = streams[i];
+    OffererSlot& os = p.offerer[i];
+    os.kind.assign(st.m.kind);
+    os.proto.assign(st.m.proto);
+    os.mid.assign(st.mid);
+    os.setup.assign(st.setup);
+    os.port = st.m.port;
+    os.direction = effectiveDirection(st, px.kind);
+    os.rtcpMux = st.rtcpMux;
+    os.ptime = st.ptime;
+    size_t sp = st.m.formats.find(' ');
+    os.firstFormat.assign(st.m.formats.substr(0, sp));
+    xs.slots[i].mid.assign(st.mid);
+    xs.slots[i].proto = os.proto;
+    xs.slots[i].firstFormat = os.firstFormat;
+    if (st.m.port == 0) {
+      continue;
+    }
+    // Can we answer this m-line to the offerer at all?
+    bool protoOk = px.kind == ProfileKind::WebRtc ? isWebRtcProto(st.m.proto)
+                                                   : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
+    if (!protoOk) {
+      continue;
+    }
+    if (isSavp(st.m.proto)) {
+      for (const Crypto& c : st.cryptos) {
+        if (suiteSupported(px, c.suite)) {
+          os.cryptoTag = c.tag;
+          os.cryptoSuite.assign(c.suite);
+          break;
+        }
+      }
+      if (os.cryptoSuite.empty()) {
+        continue;
+      }
+    }
+    os.codecs = filterCodecs(st, policyFor(py, st.m.kind));
+    size_t real = 0;
+    for (const CodecEntry& c : os.codecs) {
+      real += isEvent(c.name) ? 0 : 1;
+    }
+    eligible[i] = real > 0 && !policyFor(px, st.m.kind).empty();
+  }
+
+  // One m-line per media kind: keep existing links, otherwise pick the preferred candidate
+  // (for a dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
+  for (size_t i = 0; i < streams.size(); ++i) {
+    if (!eligible[i] || xs.slots[i].peer >= 0) {
+      continue;
+    }
+    bool kindTaken = false;
+    for (size_t k = 0; k < streams.size(); ++k) {
+      if (k != i && xs.slots[k].kind == xs.slots[i].kind && xs.slots[k].peer >= 0 &&
+          streams[k].m.port != 0) {
+        kindTaken = true;
+      }
+    }
+    if (kindTaken) {
+      continue;
+    }
+    size_t best = i;
+    auto score = [&](size_t k) {
+      if (px.kind != ProfileKind::Trunk) {
+        return 0;
+      }
+      bool savp = isSavp(streams[k].m.proto);
+      return (px.srtp == SrtpMode::Sdes) == savp ? 1 : 0;
+    };
+    for (size_t k = i + 1; k < streams.size(); ++k) {
+      if (eligible[k] && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
+          score(k) > score(best)) {
+        best = k;
+      }
+    }
+    Slot y;
+    y.kind = xs.slots[best].kind;
+    y.peer = static_cast<int>(best);
+    if (py.kind == ProfileKind::WebRtc) {
+      y.mid = std::to_string(ys.slots.size());
+    }
+    xs.slots[best].peer = static_cast<int>(ys.slots.size());
+    ys.slots.push_back(std::move(y));
+  }
+
+  // Target layout: every m-line the answering leg has ever seen, in order.
+  p.target.resize(ys.slots.size());
+  std::vector<std::string> bundle;
+  std::string body;
+  body.reserve(1024);
+  Out o(body);
+  std::vector<Emit> emits(ys.slots.size());
+  size_t activeCount = 0;
+  for (size_t j = 0; j < ys.slots.size(); ++j) {
+    Slot& y = ys.slots[j];
+    TargetSlot& t = p.target[j];
+    Emit& e = emits[j];
+    e.kind = y.kind;
+    e.slot = j;
+    int i = y.peer;
+    bool active = i >= 0 && static_cast<size_t>(i) < streams.size() && eligible[static_cast<size_t>(i)];
+    t.proto.assign(targetProto(py, y.kind));
+    e.proto = t.proto;
+    if (!active) {
+      t.fromSlot = -1;
+      e.active = false;
+      e.firstFormat = y.firstFormat.empty() ? std::string_view("0") : y.firstFormat;
+      e.mid = y.mid;
+      continue;
+    }
+    ++activeCount;
+    const Stream& st = streams[static_cast<size_t>(i)];
+    OffererSlot& os = p.offerer[static_cast<size_t>(i)];
+    os.target = static_cast<int>(j);
+    t.fromSlot = i;
+    t.codecs = os.codecs;
+    // Payload types on the target leg: reuse what this pair negotiated before, so re-INVITEs
+    // keep PT continuity; otherwise keep the offerer's number.
+    const Slot& aSlot = from == Leg::A ? xs.slots[static_cast<size_t>(i)] : y;
+    std::vector<bool> used(128, false);
+    for (CodecEntry& c : t.codecs) {
+      for (const PayloadMapping& m : aSlot.negotiated) {
+        if (equalsIgnoreCase(m.encoding, c.name) && m.clockRate == c.clock) {
+          uint8_t prev = from == Leg::A ? m.ptB : m.ptA;
+          if (!used[prev]) {
+            c.ptOut = prev;
+          }
+          break;
+        }
+      }
+      if (used[c.ptOut]) {
+        c.ptOut = c.pt;
+      }
+      for (uint8_t k = 96; used[c.ptOut] && k < 128; ++k) {
+        c.ptOut = k;
+      }
+      used[c.ptOut] = true;
+    }
+    y.firstFormat = std::to_string(t.codecs.front().ptOut);
+    y.proto = t.proto;
+    e.active = true;
+    e.codecs = &t.codecs;
+    e.direction = os.direction;
+    e.ptime = st.ptime;
+    e.maxptime = st.maxptime;
+    e.mid = y.mid;
+    e.setup = "actpass";
+    e.rtcpMux = py.rtcpMux;
+    e.cryptoTag = 1;
+    e.cryptoSuite = py.sdesSuite;
+    e.passFrom = &st;
+    if (py.kind == ProfileKind::WebRtc) {
+      bundle.push_back(y.mid);
+    }
+  }
+  if (activeCount == 0) {
+    return makeError(ErrorCode::NoAcceptableMedia, 0,
+                     "no m-line of the offer survives the codec and media policy");
+  }
+  emitSessionTail(o, ys.config, bundle);
+  for (const Emit& e : emits) {
+    Result<bool> r = py.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, ys.config, e)
+                                                    : emitTrunkMedia(o, ys.config, e);
+    if (!r.ok()) {
+      return r.error();
+    }
+  }
+  p.active = true;
+  pending_ = std::move(p);
+  return finish(to, body);
+}
+
+Result<std::string> Bridge::answer(Leg from, const Session& answer) {
+  if (!pending_.active || pending_.from == from) {
+    return makeError(ErrorCode::NoPendingOffer, 0, "no offer is outstanding toward this leg");
+  }
+  const Leg to = pending_.from;
+  LegState& ys = legs_[index(from)];  // answerer
+  LegState& xs = legs_[index(to)];    // offerer
+  const Profile& px = xs.config.profile;
+  const Profile& py = ys.config.profile;
+  std::vector<Stream> streams = extract(answer);
+  if (streams.size() != pending_.target.size()) {
+    return makeError(ErrorCode::AnswerMismatch, 0,
+                     "answer has " + std::to_string(streams.size()) + " m-lines, offer had " +
+                         std::to_string(pending_.target.size()));
+  }
+  // Map each answered m-line back to the offerer's payload types.
+  std::vector<std::vector<CodecEntry>> accepted(streams.size());
+  std::vector<Direction> answeredDir(streams.size(), Direction::Inactive);
+  for (size_t j = 0; j < streams.size(); ++j) {
+    const Stream& st = streams[j];
+    const TargetSlot& t = pending_.target[j];
+    if (st.m.kind != ys.slots[j].kind) {
+      return makeError(ErrorCode::AnswerMismatch, st.lineNo, "answer changed the media type");
+    }
+    if (st.m.port == 0 || t.fromSlot < 0) {
+      continue;
+    }
+    if (st.m.proto != t.proto) {
+      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
+                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
+                           t.proto);
+    }
+    if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
+      bool ok = false;
+      for (const Crypto& c : st.cryptos) {
+        ok = ok || (c.tag == 1 && c.suite == py.sdesSuite);
+      }
+      if (!ok) {
+        return makeError(ErrorCode::AnswerMismatch, st.lineNo,
+                         "RTP/SAVP answer without a matching a=crypto");
+      }
+    }
+    for (const CodecView& c : st.codecs) {
+      // Same payload type first: an offer may carry one codec name several times (H.264
+      // profiles, telephone-event rates); only a renumbering answerer needs the name match.
+      const CodecEntry* hit = nullptr;
+      for (const CodecEntry& offered : t.codecs) {
+        if (c.pt == offered.ptOut &&
+            (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
+          hit = &offered;
+          break;
+        }
+      }
+      for (size_t k = 0; hit == nullptr && k < t.codecs.size(); ++k) {
+        if (!c.name.empty() && sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
+          hit = &t.codecs[k];
+        }
+      }
+      if (hit != nullptr) {
+        CodecEntry e = *hit;
+        e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
+        accepted[j].push_back(std::move(e));
+      }
+    }
+    size_t real = 0;
+    for (const CodecEntry& c : accepted[j]) {
+      real += isEvent(c.name) ? 0 : 1;
+    }
+    if (real == 0) {
+      accepted[j].clear();
+      continue;
+    }
+    answeredDir[j] = effectiveDirection(st, py.kind);
+  }
+
+  std::string body;
+  body.reserve(1024);
+  Out o(body);
+  std::vector<Emit> emits(pending_.offerer.size());
+  std::vector<std::string> bundle;
+  std::vector<CodecEntry> keepAlive;  // a=inactive placeholder codec for BUNDLE members
+  std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
+  mappings_.clear();
+  for (size_t i = 0; i < pending_.offerer.size(); ++i) {
+    OffererSlot& os = pending_.offerer[i];
+    Emit& e = emits[i];
+    e.kind = os.kind;
+    e.proto = os.proto;
+    e.firstFormat = os.firstFormat;
+    e.mid = os.mid;
+    e.slot = i;
+    e.useOutPt = false;
+    int j = os.target;
+    bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
+    bool wasBundled = std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) !=
+                      xs.bundleMids.end();
+    if (ok) {
+      size_t ju = static_cast<size_t>(j);
+      Direction d = answeredDir[ju];
+      // Our direction toward the offerer: what the answerer does, within what the offerer allows.
+      e.direction = makeDirection(sends(d) && receives(os.direction),
+                                  receives(d) && sends(os.direction));
+      e.active = true;
+      e.codecs = &accepted[ju];
+      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : os.ptime;
+      e.maxptime = streams[ju].maxptime;
+      e.passFrom = &streams[ju];
+      ys.slots[ju].active = true;
+      ys.slots[ju].proto = pending_.target[ju].proto;
+      // Record the negotiated payload map on the leg-A slot.
+      std::vector<PayloadMapping> pm;
+      for (const CodecEntry& c : accepted[ju]) {
+        PayloadMapping m;
+        m.ptA = to == Leg::A ? c.pt : c.ptOut;
+        m.ptB = to == Leg::A ? c.ptOut : c.pt;
+        m.encoding = c.name;
+        m.clockRate = c.clock;
+        pm.push_back(std::move(m));
+      }
+      Slot& aSlot = to == Leg::A ? xs.slots[i] : ys.slots[ju];
+      aSlot.negotiated = pm;
+      StreamMapping sm;
+      sm.kind = os.kind;
+      sm.slotA = static_cast<int>(to == Leg::A ? i : ju);
+      sm.slotB = static_cast<int>(to == Leg::A ? ju : i);
+      sm.active = true;
+      sm.directionA = to == Leg::A ? e.direction : d;
+      sm.payloads = std::move(pm);
+      mappings_.push_back(std::move(sm));
+    } else if (px.kind == ProfileKind::WebRtc && os.port != 0 && wasBundled &&
+               !os.codecs.empty()) {
+      // Chromium rejects an answer that removes a mid from an established BUNDLE group: keep
+      // the m-line in the group, with no media flowing.
+      placeholders[i].push_back(os.codecs.front());
+      e.active = true;
+      e.codecs = &placeholders[i];
+      e.direction = Direction::Inactive;
+      if (j >= 0) {
+        ys.slots[static_cast<size_t>(j)].active = false;
+      }
+    } else {
+      e.active = false;
+      if (j >= 0) {
+        ys.slots[static_cast<size_t>(j)].active = false;
+      }
+    }
+    xs.slots[i].active = e.active;
+    if (e.active && px.kind == ProfileKind::WebRtc) {
+      bundle.push_back(os.mid);
+      if (os.setup == "active") {
+        e.setup = "passive";
+      } else if (os.setup == "passive") {
+        e.setup = "active";
+      } else {
+        e.setup = px.setupAnswer;
+      }
+    }
+    e.rtcpMux = os.rtcpMux && (px.kind == ProfileKind::WebRtc || px.rtcpMux);
+    e.cryptoTag = os.cryptoTag;
+    e.cryptoSuite = os.cryptoSuite;
+  }
+  emitSessionTail(o, xs.config, bundle);
+  for (const Emit& e : emits) {
+    Result<bool> r = px.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, xs.config, e)
+                                                    : emitTrunkMedia(o, xs.config, e);
+    if (!r.ok()) {
+      return r.error();
+    }
+  }
+  if (px.kind == ProfileKind::WebRtc) {
+    xs.bundleMids = bundle;
+  }
+  pending_.active = false;
+  return finish(to, body);
+}
+
+}  // namespace rampart::sdp

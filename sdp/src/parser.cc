@@ -1,0 +1,541 @@
+#include <rampart/sdp/parser.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <rampart/sdp/attributes.h>
+
+#include "text.h"
+
+namespace rampart::sdp {
+
+namespace {
+
+// Attributes that may appear at most once per section; bit positions in Parser::seen_.
+enum SingleBit : uint32_t {
+  kBitMid = 1u << 0,
+  kBitDirection = 1u << 1,
+  kBitPtime = 1u << 2,
+  kBitMaxptime = 1u << 3,
+  kBitRtcp = 1u << 4,
+  kBitRtcpMux = 1u << 5,
+  kBitSetup = 1u << 6,
+  kBitUfrag = 1u << 7,
+  kBitPwd = 1u << 8,
+  kBitIceLite = 1u << 9,
+  kBitTlsId = 1u << 10,
+  kBitEoc = 1u << 11,
+  kBitRsize = 1u << 12,
+  kBitSimulcast = 1u << 13,
+  kBitMixed = 1u << 14,
+  kBitIceOptions = 1u << 15,
+};
+
+// Length of a valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0.
+size_t utf8Sequence(const unsigned char* p, size_t avail) noexcept {
+  unsigned char c = p[0];
+  size_t n;
+  uint32_t min;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    min = 0x80;
+    cp = c & 0x1fu;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    min = 0x800;
+    cp = c & 0x0fu;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    min = 0x10000;
+    cp = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (avail < n) {
+    return 0;
+  }
+  for (size_t i = 1; i < n; ++i) {
+    if ((p[i] & 0xc0u) != 0x80u) {
+      return 0;
+    }
+    cp = (cp << 6) | (p[i] & 0x3fu);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+class Parser {
+ public:
+  explicit Parser(const Limits& limits) : limits_(limits) {}
+
+  Result<Session> run(std::string_view body) {
+    if (body.size() > limits_.maxBodyBytes) {
+      return makeError(ErrorCode::BodyTooLarge, 0,
+                       "body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
+                           std::to_string(limits_.maxBodyBytes));
+    }
+    if (body.empty()) {
+      return makeError(ErrorCode::EmptyBody, 0, "empty body");
+    }
+    Session s;
+    s.text_ = std::make_unique<char[]>(body.size());
+    std::memcpy(s.text_.get(), body.data(), body.size());
+    const char* text = s.text_.get();
+    const size_t size = body.size();
+    // One allocation for the line table: the count is bounded by the (limited) body size.
+    size_t newlines = static_cast<size_t>(std::count(text, text + size, '\n'));
+    s.lines_.reserve(newlines + 1);
+
+    size_t pos = 0;
+    int lineNo = 0;
+    while (pos < size) {
+      ++lineNo;
+      const char* start = text + pos;
+      const void* nlp = std::memchr(start, '\n', size - pos);
+      size_t len = nlp != nullptr ? static_cast<size_t>(static_cast<const char*>(nlp) - start)
+                                  : size - pos;
+      size_t next = pos + len + (nlp != nullptr ? 1 : 0);
+      LineEnd end = nlp != nullptr ? LineEnd::Lf : LineEnd::None;
+      if (end == LineEnd::Lf && len > 0 && start[len - 1] == '\r') {
+        --len;
+        end = LineEnd::CrLf;
+      }
+      if (len > limits_.maxLineLength) {
+        return makeError(ErrorCode::LineTooLong, lineNo,
+                         "line of " + std::to_string(len) + " bytes exceeds the limit of " +
+                             std::to_string(limits_.maxLineLength));
+      }
+      if (len == 0) {
+        // Blank lines are tolerated only at the very end (SIP stacks sometimes add a CRLF).
+        for (size_t i = pos; i < size; ++i) {
+          if (text[i] != '\r' && text[i] != '\n') {
+            return makeError(ErrorCode::BadLineSyntax, lineNo, "empty line");
+          }
+        }
+        s.trailer_ = std::string_view(text + pos, size - pos);
+        break;
+      }
+      std::string_view line(start, len);
+      if (Result<bool> enc = checkEncoding(line, lineNo); !enc.ok()) {
+        return enc.error();
+      }
+      if (len < 2 || line[1] != '=') {
+        return makeError(ErrorCode::BadLineSyntax, lineNo, "expected <type>=<value>");
+      }
+      Line l{line[0], end, line.substr(2)};
+      if (Result<bool> r = checkLine(l, lineNo, s); !r.ok()) {
+        return r.error();
+      }
+      s.lines_.push_back(l);
+      pos = next;
+    }
+    if (Result<bool> r = finish(lineNo); !r.ok()) {
+      return r.error();
+    }
+    return s;
+  }
+
+ private:
+  static Error bad(ErrorCode code, int lineNo, Reason reason) {
+    return makeError(code, lineNo, reason);
+  }
+
+  Result<bool> checkEncoding(std::string_view line, int lineNo) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+    size_t n = line.size();
+    for (size_t i = 0; i < n;) {
+      unsigned char c = p[i];
+      if (c >= 0x20 && c < 0x7f) {
+        ++i;
+        continue;
+      }
+      if (c == '\t') {
+        ++i;
+        continue;
+      }
+      if (c >= 0x80) {
+        size_t seq = utf8Sequence(p + i, n - i);
+        if (seq == 0) {
+          return makeError(ErrorCode::BadEncoding, lineNo,
+                           "invalid UTF-8 at column " + std::to_string(i + 1));
+        }
+        i += seq;
+        continue;
+      }
+      return makeError(ErrorCode::BadEncoding, lineNo,
+                       "control character 0x" + hex(c) + " at column " + std::to_string(i + 1));
+    }
+    return true;
+  }
+
+  static std::string hex(unsigned char c) {
+    const char* digits = "0123456789abcdef";
+    return std::string{digits[c >> 4], digits[c & 15]};
+  }
+
+  Result<bool> checkLine(const Line& l, int lineNo, Session& s) {
+    const std::string_view v = l.value;
+    if (lineNo == 1 && l.type != 'v') {
+      return makeError(ErrorCode::MissingLine, lineNo, "first line must be v=");
+    }
+    if (lineNo == 2 && l.type != 'o') {
+      return makeError(ErrorCode::MissingLine, lineNo, "second line must be o=");
+    }
+    if (lineNo == 3 && l.type != 's') {
+      return makeError(ErrorCode::MissingLine, lineNo, "third line must be s=");
+    }
+    switch (l.type) {
+      case 'v':
+        if (lineNo != 1) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line");
+        }
+        if (v != "0") {
+          return bad(ErrorCode::BadVersion, lineNo, "version is not 0");
+        }
+        return true;
+      case 'o': {
+        if (lineNo != 2) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line");
+        }
+        Origin o;
+        if (Reason r = parseOrigin(v, o)) {
+          return bad(ErrorCode::BadOrigin, lineNo, r);
+        }
+        return true;
+      }
+      case 's':
+        if (lineNo != 3) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line");
+        }
+        if (v.empty()) {
+          return bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)");
+        }
+        return true;
+      case 'i':
+      case 'k':
+        return true;
+      case 'u':
+      case 'e':
+      case 'p':
+      case 'z':
+        if (inMedia_) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section");
+        }
+        return true;
+      case 'c': {
+        if (!inMedia_) {
+          if (sessionConnection_) {
+            return bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c=");
+          }
+          sessionConnection_ = true;
+        } else {
+          mediaConnection_ = true;
+        }
+        Connection c;
+        if (Reason r = parseConnection(v, c)) {
+          return bad(ErrorCode::BadConnection, lineNo, r);
+        }
+        return true;
+      }
+      case 'b': {
+        Bandwidth b;
+        if (Reason r = parseBandwidth(v, b)) {
+          return bad(ErrorCode::BadBandwidth, lineNo, r);
+        }
+        return true;
+      }
+      case 't': {
+        if (inMedia_) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section");
+        }
+        Timing t;
+        if (Reason r = parseTiming(v, t)) {
+          return bad(ErrorCode::BadTiming, lineNo, r);
+        }
+        timing_ = true;
+        return true;
+      }
+      case 'r':
+        if (inMedia_ || !timing_) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t=");
+        }
+        if (v.empty() || !detail::isDigit(v[0])) {
+          return bad(ErrorCode::BadTiming, lineNo, "bad repeat time");
+        }
+        return true;
+      case 'm':
+        return checkMedia(v, lineNo, s);
+      case 'a':
+        if (++attributes_ > limits_.maxAttributes) {
+          return makeError(ErrorCode::TooManyAttributes, lineNo,
+                           "more than " + std::to_string(limits_.maxAttributes) + " attributes");
+        }
+        return checkAttribute(v, lineNo);
+      default:
+        if (l.type >= 'a' && l.type <= 'z') {
+          return bad(ErrorCode::UnknownLineType, lineNo, "unknown line type");
+        }
+        return bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter");
+    }
+  }
+
+  Result<bool> checkMedia(std::string_view v, int lineNo, Session& s) {
+    if (!timing_) {
+      return bad(ErrorCode::MissingLine, lineNo, "m= before any t= line");
+    }
+    if (Result<bool> r = endMedia(lineNo); !r.ok()) {
+      return r;
+    }
+    if (s.mediaStart_.size() >= limits_.maxMedia) {
+      return makeError(ErrorCode::TooManyMedia, lineNo,
+                       "more than " + std::to_string(limits_.maxMedia) + " m-lines");
+    }
+    MediaLine m;
+    if (Reason r = parseMediaLine(v, m)) {
+      return bad(ErrorCode::BadMedia, lineNo, r);
+    }
+    s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
+    inMedia_ = true;
+    mediaConnection_ = false;
+    mediaPort_ = m.port;
+    mediaLine_ = lineNo;
+    seen_ = 0;
+    return true;
+  }
+
+  Result<bool> endMedia(int lineNo) {
+    if (inMedia_ && !sessionConnection_ && !mediaConnection_ && mediaPort_ != 0) {
+      return bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
+                 "media section without c= and no session-level c=");
+    }
+    return true;
+  }
+
+  Result<bool> once(uint32_t bit, int lineNo, std::string_view name) {
+    if ((seen_ & bit) != 0) {
+      return makeError(ErrorCode::DuplicateAttribute, lineNo,
+                       "a=" + std::string(name) + " appears twice in one section");
+    }
+    seen_ |= bit;
+    return true;
+  }
+
+  static Result<bool> flag(const Attribute& a, int lineNo) {
+    if (a.hasValue) {
+      return makeError(ErrorCode::FlagWithValue, lineNo,
+                       "a=" + std::string(a.name) + " takes no value");
+    }
+    return true;
+  }
+
+  Result<bool> mediaOnly(const Attribute& a, int lineNo) const {
+    if (!inMedia_) {
+      return makeError(ErrorCode::LineOutOfOrder, lineNo,
+                       "a=" + std::string(a.name) + " is a media-level attribute");
+    }
+    return true;
+  }
+
+  Result<bool> checkAttribute(std::string_view v, int lineNo) {
+    Attribute a = splitAttribute(v);
+    const std::string_view n = a.name;
+    const std::string_view val = a.value;
+    if (!detail::isToken(n)) {
+      return bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token");
+    }
+    Reason r = nullptr;
+    ErrorCode code = ErrorCode::BadAttribute;
+    auto needValue = [&]() -> bool { return a.hasValue; };
+    Direction dir;
+    if (n == "rtpmap") {
+      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+        return m;
+      }
+      Rtpmap x;
+      code = ErrorCode::BadRtpmap;
+      r = needValue() ? parseRtpmap(val, x) : "missing value";
+    } else if (n == "fmtp") {
+      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+        return m;
+      }
+      Fmtp x;
+      code = ErrorCode::BadFmtp;
+      r = needValue() ? parseFmtp(val, x) : "missing value";
+    } else if (n == "rtcp-fb") {
+      RtcpFb x;
+      code = ErrorCode::BadRtcpFb;
+      r = needValue() ? parseRtcpFb(val, x) : "missing value";
+    } else if (n == "candidate") {
+      Candidate x;
+      code = ErrorCode::BadCandidate;
+      r = needValue() ? parseCandidate(val, x) : "missing value";
+    } else if (n == "ssrc") {
+      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+        return m;
+      }
+      Ssrc x;
+      code = ErrorCode::BadSsrc;
+      r = needValue() ? parseSsrc(val, x) : "missing value";
+    } else if (n == "ssrc-group") {
+      SsrcGroup x;
+      code = ErrorCode::BadSsrc;
+      r = needValue() ? parseSsrcGroup(val, x) : "missing value";
+    } else if (n == "extmap") {
+      Extmap x;
+      code = ErrorCode::BadExtmap;
+      r = needValue() ? parseExtmap(val, x) : "missing value";
+    } else if (n == "crypto") {
+      Crypto x;
+      code = ErrorCode::BadCrypto;
+      r = needValue() ? parseCrypto(val, x) : "missing value";
+    } else if (n == "fingerprint") {
+      Fingerprint x;
+      code = ErrorCode::BadFingerprint;
+      r = needValue() ? parseFingerprint(val, x) : "missing value";
+    } else if (n == "mid") {
+      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+        return m;
+      }
+      if (Result<bool> o = once(kBitMid, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadMid;
+      r = needValue() ? parseMid(val) : "missing value";
+    } else if (n == "group") {
+      if (inMedia_) {
+        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute");
+      }
+      Group x;
+      code = ErrorCode::BadGroup;
+      r = needValue() ? parseGroup(val, x) : "missing value";
+    } else if (n == "msid") {
+      Msid x;
+      code = ErrorCode::BadMsid;
+      r = needValue() ? parseMsid(val, x) : "missing value";
+    } else if (n == "setup") {
+      if (Result<bool> o = once(kBitSetup, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadSetup;
+      r = needValue() ? parseSetup(val) : "missing value";
+    } else if (n == "tls-id") {
+      if (Result<bool> o = once(kBitTlsId, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadTlsId;
+      r = needValue() ? parseTlsId(val) : "missing value";
+    } else if (n == "ice-ufrag") {
+      if (Result<bool> o = once(kBitUfrag, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadIce;
+      r = needValue() ? parseIceUfrag(val) : "missing value";
+    } else if (n == "ice-pwd") {
+      if (Result<bool> o = once(kBitPwd, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadIce;
+      r = needValue() ? parseIcePwd(val) : "missing value";
+    } else if (n == "ice-options") {
+      if (Result<bool> o = once(kBitIceOptions, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadIce;
+      r = needValue() ? parseIceOptions(val) : "missing value";
+    } else if (n == "ptime" || n == "maxptime") {
+      if (Result<bool> o = once(n == "ptime" ? kBitPtime : kBitMaxptime, lineNo, n); !o.ok()) {
+        return o;
+      }
+      uint32_t ms = 0;
+      code = ErrorCode::BadPtime;
+      r = needValue() ? parsePtime(val, ms) : "missing value";
+    } else if (n == "rtcp") {
+      if (Result<bool> o = once(kBitRtcp, lineNo, n); !o.ok()) {
+        return o;
+      }
+      Rtcp x;
+      code = ErrorCode::BadRtcp;
+      r = needValue() ? parseRtcp(val, x) : "missing value";
+    } else if (n == "rid") {
+      Rid x;
+      code = ErrorCode::BadRid;
+      r = needValue() ? parseRid(val, x) : "missing value";
+    } else if (n == "simulcast") {
+      if (Result<bool> o = once(kBitSimulcast, lineNo, n); !o.ok()) {
+        return o;
+      }
+      code = ErrorCode::BadRid;
+      r = needValue() ? parseSimulcast(val) : "missing value";
+    } else if (parseDirection(n, dir)) {
+      if (Result<bool> o = once(kBitDirection, lineNo, "direction"); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "rtcp-mux") {
+      if (Result<bool> o = once(kBitRtcpMux, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "rtcp-rsize") {
+      if (Result<bool> o = once(kBitRsize, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "end-of-candidates") {
+      if (Result<bool> o = once(kBitEoc, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "extmap-allow-mixed") {
+      if (Result<bool> o = once(kBitMixed, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "ice-lite") {
+      if (inMedia_) {
+        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute");
+      }
+      if (Result<bool> o = once(kBitIceLite, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    }
+    if (r != nullptr) {
+      return makeError(code, lineNo, "a=" + std::string(n) + ": " + r);
+    }
+    return true;
+  }
+
+  Result<bool> finish(int lineNo) {
+    if (lineNo < 3) {
+      return bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory");
+    }
+    if (!timing_) {
+      return bad(ErrorCode::MissingLine, lineNo, "t= is mandatory");
+    }
+    return endMedia(lineNo);
+  }
+
+  const Limits& limits_;
+  size_t attributes_ = 0;
+  uint32_t seen_ = 0;
+  bool inMedia_ = false;
+  bool timing_ = false;
+  bool sessionConnection_ = false;
+  bool mediaConnection_ = false;
+  uint16_t mediaPort_ = 0;
+  int mediaLine_ = 0;
+};
+
+Result<Session> parse(std::string_view body, const Limits& limits) {
+  Parser p(limits);
+  return p.run(body);
+}
+
+}  // namespace rampart::sdp

@@ -1,0 +1,221 @@
+// rampart-sdp: parse (--check) or normalise (--profile) one SDP read from stdin. Operators use it
+// to debug interop; the golden tests use the same library calls.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <rampart/sdp/attributes.h>
+#include <rampart/sdp/normalize.h>
+#include <rampart/sdp/parser.h>
+#include <rampart/sdp/writer.h>
+
+namespace {
+
+using namespace rampart::sdp;
+
+constexpr const char* kUsage =
+    "usage: rampart-sdp --check < offer.sdp\n"
+    "       rampart-sdp --roundtrip < any.sdp\n"
+    "       rampart-sdp --profile webrtc-to-trunk|trunk-to-webrtc [--a key=value]... \n"
+    "                   [--b key=value]... [--answer answer.sdp] < offer.sdp\n"
+    "  --check      validate and print the typed view of every m-line\n"
+    "  --roundtrip  validate and print the body back unchanged (byte-exact)\n"
+    "  --profile    the offer on stdin comes from leg A; A is WebRTC and B a trunk for\n"
+    "               webrtc-to-trunk, the reverse for trunk-to-webrtc. Prints the offer for\n"
+    "               leg B; with --answer, also the answer from B mapped back for leg A.\n"
+    "  --a/--b      leg options: address, ports (rtp[/rtcp],...), sdes-keys, ufrag, pwd,\n"
+    "               fingerprint, session-id, codecs, video-codecs, ptime, srtp (off|sdes),\n"
+    "               sdes-suite, rtcp-mux (on|off), allow, setup, origin-user, session-name\n"
+    "  --max-body N, --max-line N, --max-media N, --max-attributes N   parser limits\n"
+    "exit status: 0 ok, 1 SDP rejected, 2 usage error\n";
+
+bool readAll(std::istream& in, std::string& out, size_t cap) {
+  out.clear();
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<size_t>(in.gcount()));
+    if (out.size() > cap) {
+      return true;  // the parser reports BodyTooLarge
+    }
+  }
+  return true;
+}
+
+void printCheck(const Session& s) {
+  Origin o;
+  (void)parseOrigin(s.lines()[1].value, o);
+  std::printf("session: origin %.*s version %llu, %zu lines, %zu m-lines\n",
+              static_cast<int>(o.sessionId.size()), o.sessionId.data(),
+              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(),
+              s.mediaCount());
+  if (const Line* g = s.findSessionAttribute("group")) {
+    std::printf("  %.*s\n", static_cast<int>(g->value.size()), g->value.data());
+  }
+  if (s.findSessionAttribute("ice-lite") != nullptr) {
+    std::printf("  ice-lite\n");
+  }
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    MediaView mv = s.media(i);
+    MediaLine m;
+    (void)parseMediaLine(mv.lines()[0].value, m);
+    std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i,
+                mv.firstLineIndex() + 1, static_cast<int>(m.kind.size()), m.kind.data(), m.port,
+                m.portCount, static_cast<int>(m.proto.size()), m.proto.data());
+    int candidates = 0, mdns = 0, cryptos = 0, extmaps = 0, ssrcs = 0, rids = 0;
+    for (const Line& l : mv.lines().subspan(1)) {
+      if (l.type != 'a') {
+        continue;
+      }
+      Attribute a = splitAttribute(l.value);
+      Direction d;
+      if (a.name == "rtpmap") {
+        Rtpmap r;
+        (void)parseRtpmap(a.value, r);
+        std::printf("  codec %u %.*s/%u/%u\n", r.payloadType, static_cast<int>(r.encoding.size()),
+                    r.encoding.data(), r.clockRate, r.channels);
+      } else if (a.name == "candidate") {
+        Candidate c;
+        (void)parseCandidate(a.value, c);
+        ++candidates;
+        mdns += c.mdns ? 1 : 0;
+      } else if (a.name == "crypto") {
+        Crypto c;
+        (void)parseCrypto(a.value, c);
+        ++cryptos;
+        std::printf("  crypto tag %u %.*s keys %u%s\n", c.tag, static_cast<int>(c.suite.size()),
+                    c.suite.data(), c.keyCount, c.keys[0].hasMki ? " (MKI)" : "");
+      } else if (a.name == "extmap") {
+        ++extmaps;
+      } else if (a.name == "ssrc") {
+        ++ssrcs;
+      } else if (a.name == "rid") {
+        ++rids;
+      } else if (a.name == "mid" || a.name == "setup" || a.name == "fingerprint" ||
+                 a.name == "rtcp" || a.name == "ptime" || a.name == "simulcast" ||
+                 a.name == "ice-ufrag") {
+        std::printf("  %.*s %.*s\n", static_cast<int>(a.name.size()), a.name.data(),
+                    static_cast<int>(a.value.size()), a.value.data());
+      } else if (!a.hasValue && (parseDirection(a.name, d) || a.name == "rtcp-mux")) {
+        std::printf("  %.*s\n", static_cast<int>(a.name.size()), a.name.data());
+      }
+    }
+    std::printf("  candidates %d (mDNS %d), crypto %d, extmap %d, ssrc lines %d, rid %d\n",
+                candidates, mdns, cryptos, extmaps, ssrcs, rids);
+  }
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "rampart-sdp: %s\n", describe(e).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode, profile, answerFile;
+  std::vector<std::pair<char, std::string>> opts;
+  Limits limits;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](size_t& out) {
+      if (i + 1 >= argc) {
+        return false;
+      }
+      out = std::strtoull(argv[++i], nullptr, 10);
+      return out > 0;
+    };
+    if (arg == "--check" || arg == "--roundtrip") {
+      mode = arg;
+    } else if (arg == "--profile" && i + 1 < argc) {
+      mode = arg;
+      profile = argv[++i];
+    } else if ((arg == "--a" || arg == "--b") && i + 1 < argc) {
+      opts.emplace_back(arg[2], argv[++i]);
+    } else if (arg == "--answer" && i + 1 < argc) {
+      answerFile = argv[++i];
+    } else if (arg == "--max-body" && value(limits.maxBodyBytes)) {
+    } else if (arg == "--max-line" && value(limits.maxLineLength)) {
+    } else if (arg == "--max-media" && value(limits.maxMedia)) {
+    } else if (arg == "--max-attributes" && value(limits.maxAttributes)) {
+    } else {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+  }
+  if (mode.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string body;
+  readAll(std::cin, body, limits.maxBodyBytes + 1);
+  Result<Session> s = parse(body, limits);
+  if (!s.ok()) {
+    return fail(s.error());
+  }
+  if (mode == "--check") {
+    printCheck(*s);
+    std::printf("OK\n");
+    return 0;
+  }
+  if (mode == "--roundtrip") {
+    std::string out = serialize(*s);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
+  ProfileKind a, b;
+  if (profile == "webrtc-to-trunk") {
+    a = ProfileKind::WebRtc;
+    b = ProfileKind::Trunk;
+  } else if (profile == "trunk-to-webrtc") {
+    a = ProfileKind::Trunk;
+    b = ProfileKind::WebRtc;
+  } else {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  LegConfig legA = defaultLegConfig(a);
+  LegConfig legB = defaultLegConfig(b);
+  for (const auto& [leg, kv] : opts) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "rampart-sdp: leg option '%s' is not key=value\n", kv.c_str());
+      return 2;
+    }
+    Result<bool> r = applyOption(leg == 'a' ? legA : legB, std::string_view(kv).substr(0, eq),
+                                 std::string_view(kv).substr(eq + 1));
+    if (!r.ok()) {
+      std::fprintf(stderr, "rampart-sdp: %s\n", describe(r.error()).c_str());
+      return 2;
+    }
+  }
+  Bridge bridge(std::move(legA), std::move(legB));
+  Result<std::string> offer = bridge.offer(Leg::A, *s);
+  if (!offer.ok()) {
+    return fail(offer.error());
+  }
+  std::fwrite(offer->data(), 1, offer->size(), stdout);
+  if (!answerFile.empty()) {
+    std::ifstream in(answerFile, std::ios::binary);
+    std::string ans;
+    if (!in || !readAll(in, ans, limits.maxBodyBytes + 1)) {
+      std::fprintf(stderr, "rampart-sdp: cannot read %s\n", answerFile.c_str());
+      return 2;
+    }
+    Result<Session> as = parse(ans, limits);
+    if (!as.ok()) {
+      return fail(as.error());
+    }
+    Result<std::string> mapped = bridge.answer(Leg::B, *as);
+    if (!mapped.ok()) {
+      return fail(mapped.error());
+    }
+    std::printf("--- answer for leg A\n");
+    std::fwrite(mapped->data(), 1, mapped->size(), stdout);
+  }
+  return 0;
+}

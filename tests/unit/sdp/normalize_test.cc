@@ -1,0 +1,251 @@
+#include <string>
+
+#include <gtest/gtest.h>
+#include <rampart/sdp/normalize.h>
+#include <rampart/sdp/parser.h>
+
+namespace rampart::sdp {
+namespace {
+
+const std::string kBrowserOffer =
+    "v=0\r\n"
+    "o=- 1699380892384061085 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0 1\r\n"
+    "m=audio 58025 UDP/TLS/RTP/SAVPF 111 9 0 8 110 126\r\n"
+    "c=IN IP4 192.0.2.2\r\n"
+    "a=candidate:2562304968 1 udp 2122194687 192.0.2.2 58025 typ host generation 0\r\n"
+    "a=ice-ufrag:tHJW\r\n"
+    "a=ice-pwd:ZyyEXzpOfYVs9eRTcAsJ/ejA\r\n"
+    "a=fingerprint:sha-256 84:EE:C8:63:BE:3C:8D:29:58:6D:79:44:09:C3:F8:DB:74:ED:AB:9C:DF:76:AA:"
+    "40:61:48:A0:A9:59:DC:3B:61\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:0\r\n"
+    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+    "a=rtpmap:9 G722/8000\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:110 telephone-event/48000\r\n"
+    "a=rtpmap:126 telephone-event/8000\r\n"
+    "m=video 58026 UDP/TLS/RTP/SAVPF 96\r\n"
+    "c=IN IP4 192.0.2.2\r\n"
+    "a=mid:1\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:96 VP8/90000\r\n";
+
+std::string trunkAnswer(const std::string& direction, uint16_t port = 20000) {
+  return "v=0\r\n"
+         "o=asterisk 1 1 IN IP4 10.0.0.5\r\n"
+         "s=Asterisk\r\n"
+         "c=IN IP4 10.0.0.5\r\n"
+         "t=0 0\r\n"
+         "m=audio " + std::to_string(port) + " RTP/AVP 0 101\r\n"
+         "a=rtpmap:0 PCMU/8000\r\n"
+         "a=rtpmap:101 telephone-event/8000\r\n"
+         "a=fmtp:101 0-16\r\n"
+         "a=ptime:20\r\n"
+         "a=" + direction + "\r\n";
+}
+
+Session mustParse(const std::string& s) {
+  Result<Session> r = parse(s);
+  EXPECT_TRUE(r.ok()) << describe(r.error()) << "\n" << s;
+  return r.ok() ? std::move(r).value() : Session{};
+}
+
+std::string replaceAll(std::string s, const std::string& a, const std::string& b) {
+  for (size_t p = s.find(a); p != std::string::npos; p = s.find(a, p + b.size())) {
+    s.replace(p, a.size(), b);
+  }
+  return s;
+}
+
+Bridge webrtcToTrunk() {
+  LegConfig a = defaultLegConfig(ProfileKind::WebRtc);
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  b.profile.audioCodecs = {"PCMU", "PCMA", "telephone-event"};
+  return Bridge(std::move(a), std::move(b));
+}
+
+TEST(SdpBridge, WebRtcOfferBecomesOneAudioLineTowardTrunkAndAnswerMapsBack) {
+  Bridge br = webrtcToTrunk();
+  Result<std::string> off = br.offer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  const std::string& o = *off;
+  EXPECT_NE(o.find("m=audio 30000 RTP/AVP 0 8 126\r\n"), std::string::npos) << o;
+  EXPECT_EQ(o.find("m=video"), std::string::npos) << "trunk has no video policy";
+  EXPECT_EQ(o.find("ice-"), std::string::npos);
+  EXPECT_EQ(o.find("fingerprint"), std::string::npos);
+  EXPECT_EQ(o.find("BUNDLE"), std::string::npos);
+  EXPECT_EQ(o.find("extmap"), std::string::npos);
+  EXPECT_NE(o.find("a=rtcp:30001\r\n"), std::string::npos);
+  EXPECT_NE(o.find("a=ptime:20\r\n"), std::string::npos);
+  EXPECT_NE(o.find("c=IN IP4 198.51.100.10\r\n"), std::string::npos);
+  mustParse(o);
+
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  const std::string& a = *ans;
+  mustParse(a);
+  EXPECT_NE(a.find("a=group:BUNDLE 0\r\n"), std::string::npos) << a;
+  EXPECT_NE(a.find("m=audio 40000 UDP/TLS/RTP/SAVPF 0 126\r\n"), std::string::npos) << a;
+  EXPECT_NE(a.find("a=rtpmap:126 telephone-event/8000\r\n"), std::string::npos);
+  EXPECT_NE(a.find("m=video 0 UDP/TLS/RTP/SAVPF 96\r\n"), std::string::npos) << a;
+  EXPECT_NE(a.find("a=mid:1\r\n"), std::string::npos) << "a rejected m-line keeps its mid";
+  EXPECT_NE(a.find("a=setup:passive\r\n"), std::string::npos);
+  EXPECT_NE(a.find("a=ice-lite\r\n"), std::string::npos);
+  EXPECT_NE(a.find("a=rtcp-mux\r\n"), std::string::npos);
+  EXPECT_NE(a.find("typ host"), std::string::npos);
+
+  ASSERT_EQ(br.mappings().size(), 1u);
+  const StreamMapping& m = br.mappings()[0];
+  EXPECT_EQ(m.slotA, 0);
+  EXPECT_EQ(m.slotB, 0);
+  ASSERT_EQ(m.payloads.size(), 2u);
+  EXPECT_EQ(m.payloads[1].ptA, 126);
+  EXPECT_EQ(m.payloads[1].ptB, 101);
+}
+
+TEST(SdpBridge, HoldReofferKeepsPayloadTypesAndBumpsVersionOnlyOnChange) {
+  Bridge br = webrtcToTrunk();
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  EXPECT_EQ(br.originVersion(Leg::B), 1u);
+
+  std::string hold = replaceAll(kBrowserOffer, "a=sendrecv", "a=sendonly");
+  Result<std::string> off = br.offer(Leg::A, mustParse(hold));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("o=rampart 3000000001 2 IN IP4"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=sendonly\r\n"), std::string::npos);
+  // telephone-event keeps the PT the trunk chose (101), not the browser's 126.
+  EXPECT_NE(off->find("m=audio 30000 RTP/AVP 0 8 101\r\n"), std::string::npos) << *off;
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("recvonly")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
+  EXPECT_EQ(br.originVersion(Leg::A), 2u);
+
+  // Resume, then an identical session refresh: the version moves once, then stays.
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  uint64_t v = br.originVersion(Leg::B);
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  EXPECT_EQ(br.originVersion(Leg::B), v);
+}
+
+TEST(SdpBridge, AnswerNeverDropsAnEstablishedBundleMid) {
+  Bridge br = webrtcToTrunk();
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv", 0)));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=group:BUNDLE 0\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("m=audio 40000 UDP/TLS/RTP/SAVPF"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("a=inactive\r\n"), std::string::npos) << *ans;
+}
+
+TEST(SdpBridge, OfferAnswerErrors) {
+  Bridge br = webrtcToTrunk();
+  Result<std::string> r = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::NoPendingOffer);
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  r = br.offer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::OfferPending);
+  r = br.answer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::NoPendingOffer);
+  std::string two = trunkAnswer("sendrecv") + "m=video 0 RTP/AVP 31\r\n";
+  r = br.answer(Leg::B, mustParse(two));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::AnswerMismatch);
+  std::string savp = replaceAll(trunkAnswer("sendrecv"), "RTP/AVP", "RTP/SAVP");
+  r = br.answer(Leg::B, mustParse(savp));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::AnswerMismatch);
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+
+  std::string fewer = kBrowserOffer.substr(0, kBrowserOffer.find("m=video"));
+  r = br.offer(Leg::A, mustParse(fewer));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::ReofferRemovedMedia);
+  r = br.offer(Leg::A, mustParse(replaceAll(kBrowserOffer, "a=mid:1", "a=mid:v")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::MidChanged);
+  EXPECT_GT(r.error().line, 0);
+}
+
+TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  LegConfig b = defaultLegConfig(ProfileKind::WebRtc);
+  Bridge br(a, b);
+  std::string g729 =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+  Result<std::string> r = br.offer(Leg::A, mustParse(g729));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::NoAcceptableMedia);
+
+  b.local.icePwd.clear();
+  Bridge br2(a, b);
+  r = br2.offer(Leg::A, mustParse(replaceAll(g729, "RTP/AVP 18 101", "RTP/AVP 0 18 101")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::MissingLocalParameter);
+}
+
+TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  a.profile.srtp = SrtpMode::Sdes;
+  Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
+  std::string dual =
+      "v=0\r\no=pbx 5 5 IN IP4 10.0.0.1\r\ns=pbx\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+      "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+      "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
+  Result<std::string> off = br.offer(Leg::A, mustParse(dual));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=group:BUNDLE 0\r\n"), std::string::npos) << *off;
+  EXPECT_EQ(off->find("m=audio", off->find("m=audio") + 1), std::string::npos) << *off;
+  std::string browserAnswer =
+      "v=0\r\no=- 77 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=setup:active\r\n"
+      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=sendrecv\r\na=rtcp-mux\r\n"
+      "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+  Result<std::string> ans = br.answer(Leg::B, mustParse(browserAnswer));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  // Answers the SRTP m-line with the first supported suite's tag, rejects the fallback.
+  EXPECT_NE(ans->find("m=audio 30000 RTP/SAVP 0 101\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("m=audio 0 RTP/AVP 0\r\n"), std::string::npos) << *ans;
+  mustParse(*ans);
+  // c=0.0.0.0 in the browser answer is not a hold: it answered a=sendrecv and ICE carries the
+  // address; only trunks use the RFC 2543 hold address.
+}
+
+TEST(SdpOptions, ApplyAndReject) {
+  LegConfig c = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
+  ASSERT_EQ(c.local.ports.size(), 2u);
+  EXPECT_EQ(c.local.ports[1].rtcp, 0);
+  EXPECT_TRUE(applyOption(c, "srtp", "sdes").ok());
+  EXPECT_TRUE(applyOption(c, "rtcp-mux", "on").ok());
+  EXPECT_TRUE(c.profile.rtcpMux);
+  EXPECT_FALSE(applyOption(c, "srtp", "dtls").ok());
+  EXPECT_FALSE(applyOption(c, "ports", "x").ok());
+  EXPECT_FALSE(applyOption(c, "bogus", "1").ok());
+  EXPECT_EQ(applyOption(c, "bogus", "1").error().code, ErrorCode::BadOption);
+}
+
+}  // namespace
+}  // namespace rampart::sdp
