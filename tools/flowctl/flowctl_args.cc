@@ -17,9 +17,9 @@ const char* const kUsage =
     "  add --worker W --in-port P --in-local IP:PORT --in-remote IP:PORT|IP:0 [--latch]\n"
     "      --out-port P --out-local IP:PORT --out-remote IP:PORT\n"
     "      [--out-rtcp-local PORT --out-rtcp-remote PORT] [--rtcp-mux-in] [--rtcp-only]\n"
-    "      [--dscp N] [--ssrc-rewrite X] [--srtp-in SUITE:BASE64KEY]\n"
+    "      [--dscp N|default] [--video] [--ssrc-rewrite X] [--srtp-in SUITE:BASE64KEY]\n"
     "      [--srtp-out SUITE:BASE64KEY] [--latch-window-ms MS] [--idle-timeout S]\n"
-    "      [--cookie N]                 program a flow; prints its handle\n"
+    "      [--clock-rate HZ] [--cookie N]   program a flow; prints its handle\n"
     "  del --worker W HANDLE          delete a flow\n"
     "  list [--worker W]              every flow (all workers by default)\n"
     "  query --worker W HANDLE        one flow's state and counters\n"
@@ -47,7 +47,7 @@ bool parseEndpoint(const std::string& opt, const std::string& v, abi::Endpoint& 
     return false;
   }
   if (family != 0 && family != a->family()) {
-    error = opt + " '" + v + "': address family differs from the other addresses";
+    error = opt + " '" + v + "': address family differs from the other address of this leg";
     return false;
   }
   family = a->family();
@@ -134,13 +134,17 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   bool out_local = false, out_remote = false;
   std::optional<uint16_t> rtcp_local;
   std::optional<uint16_t> rtcp_remote;
-  int family = 0;
+  // Each leg has one family; the in and out legs may differ (IPv4 <-> IPv6 relaying).
+  int in_family = 0;
+  int out_family = 0;
   bool latch = false;
   std::string add_only_opt;  // first option that only "add" takes, to reject it elsewhere
   abi::FlowAdd& f = a.add;
   std::memset(&f, 0, sizeof(f));
   f.hdr.type = abi::MsgType::FlowAdd;
   f.hdr.size = sizeof(f);
+  // The realm's DSCP for the media kind unless --dscp says otherwise, as the control plane does.
+  f.dscp = abi::kDscpRealmDefault;
   std::string& err = out.error;
 
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -177,6 +181,11 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       f.flags |= abi::kFlowRtcpOnly;
       continue;
     }
+    if (opt == "--video") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      f.flags |= abi::kFlowVideo;
+      continue;
+    }
     if (i + 1 >= argv.size()) {
       err = opt + ": missing value";
       return out;
@@ -204,19 +213,29 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       (opt == "--in-port" ? f.in_port : f.out_port) = static_cast<uint16_t>(n);
       (opt == "--in-port" ? in_port : out_port) = true;
     } else if (opt == "--in-local") {
-      ok = in_local = parseEndpoint(opt, v, f.in_local, family, err);
+      ok = in_local = parseEndpoint(opt, v, f.in_local, in_family, err);
     } else if (opt == "--in-remote") {
-      ok = in_remote = parseEndpoint(opt, v, f.in_remote, family, err);
+      ok = in_remote = parseEndpoint(opt, v, f.in_remote, in_family, err);
     } else if (opt == "--out-local") {
-      ok = out_local = parseEndpoint(opt, v, f.out_local, family, err);
+      ok = out_local = parseEndpoint(opt, v, f.out_local, out_family, err);
     } else if (opt == "--out-remote") {
-      ok = out_remote = parseEndpoint(opt, v, f.out_remote, family, err);
+      ok = out_remote = parseEndpoint(opt, v, f.out_remote, out_family, err);
     } else if (opt == "--out-rtcp-local" || opt == "--out-rtcp-remote") {
       ok = parseNumberOpt(opt, v, 1, 65535, n, err);
       (opt == "--out-rtcp-local" ? rtcp_local : rtcp_remote) = static_cast<uint16_t>(n);
     } else if (opt == "--dscp") {
-      ok = parseNumberOpt(opt, v, 0, 63, n, err);
-      f.dscp = static_cast<uint8_t>(n);
+      if (v == "default") {
+        f.dscp = abi::kDscpRealmDefault;
+      } else {
+        ok = parseNumberOpt(opt, v, 0, 63, n, err);
+        f.dscp = static_cast<uint8_t>(n);
+        if (!ok) {
+          err += " or 'default'";
+        }
+      }
+    } else if (opt == "--clock-rate") {
+      ok = parseNumberOpt(opt, v, 1000, 192000, n, err);
+      f.clock_rate = static_cast<uint32_t>(n);
     } else if (opt == "--ssrc-rewrite") {
       ok = parseNumberOpt(opt, v, 1, 0xffffffffull, n, err);
       f.ssrc_rewrite = static_cast<uint32_t>(n);
@@ -312,8 +331,11 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     if (latch) {
       f.flags |= abi::kFlowLatch;
     }
-    if (family == AF_INET6) {
+    if (in_family == AF_INET6) {
       f.flags |= abi::kFlowIpv6;
+    }
+    if (out_family == AF_INET6) {
+      f.flags |= abi::kFlowOutIpv6;
     }
   } else {
     err = "unknown command '" + c + "' (expected hello, add, del, list or query)";

@@ -30,6 +30,8 @@ std::string flagsText(uint16_t flags) {
       {abi::kFlowRtcpMuxIn, "rtcp-mux-in"},
       {abi::kFlowRtcpOnly, "rtcp-only"},
       {abi::kFlowIpv6, "ipv6"},
+      {abi::kFlowVideo, "video"},
+      {abi::kFlowOutIpv6, "out-ipv6"},
   };
   for (const auto& [bit, name] : names) {
     if ((flags & bit) != 0) {

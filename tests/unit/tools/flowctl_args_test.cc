@@ -74,10 +74,27 @@ TEST(FlowctlArgs, LatchAndIpv6) {
                              "--latch", "--out-port", "1", "--out-local",
                              "[2001:2:0:4::1]:30000", "--out-remote", "[2001:2:0:4::2]:5000"});
   ASSERT_TRUE(r.args) << r.error;
-  EXPECT_EQ(r.args->add.flags, abi::kFlowLatch | abi::kFlowIpv6);
+  EXPECT_EQ(r.args->add.flags, abi::kFlowLatch | abi::kFlowIpv6 | abi::kFlowOutIpv6);
   EXPECT_EQ(r.args->add.in_remote.port, 0);
   EXPECT_EQ(r.args->add.in_local.addr[0], 0x20);
   EXPECT_EQ(endpointText(r.args->add.in_local, true), "[2001:2:0:2::1]:20000");
+}
+
+TEST(FlowctlArgs, FamiliesPerLegAndAbi11Fields) {
+  auto r = parseFlowctlArgs({"add", "--worker", "0", "--in-port", "0", "--in-local",
+                             "198.18.2.1:20000", "--in-remote", "198.18.2.2:4000",
+                             "--out-port", "1", "--out-local", "[2001:2:0:4::1]:30000",
+                             "--out-remote", "[2001:2:0:4::2]:5000", "--video", "--clock-rate",
+                             "48000"});
+  ASSERT_TRUE(r.args) << r.error;
+  EXPECT_EQ(r.args->add.flags, abi::kFlowOutIpv6 | abi::kFlowVideo);
+  EXPECT_EQ(r.args->add.clock_rate, 48000u);
+  // Without --dscp the dataplane applies the realm's value for the media kind.
+  EXPECT_EQ(r.args->add.dscp, abi::kDscpRealmDefault);
+  auto d = parseFlowctlArgs(with(addArgs(), {"--dscp", "default"}));
+  ASSERT_TRUE(d.args) << d.error;
+  EXPECT_EQ(d.args->add.dscp, abi::kDscpRealmDefault);
+  EXPECT_EQ(flagsText(abi::kFlowIpv6 | abi::kFlowOutIpv6), "ipv6,out-ipv6");
 }
 
 TEST(FlowctlArgs, OtherCommands) {
@@ -121,6 +138,10 @@ TEST(FlowctlArgs, ErrorsNameTheArgument) {
       {with(without(addArgs(), "--in-remote"), {"--in-remote", "198.18.2.2:0"}), "--in-remote"},
       {with(addArgs(), {"--out-rtcp-local", "30001"}), "--out-rtcp-remote"},
       {with(addArgs(), {"--dscp", "64"}), "--dscp"},
+      {with(without(addArgs(), "--in-remote"), {"--in-remote", "[2001:2::2]:4000"}),
+       "--in-remote"},
+      {with(addArgs(), {"--clock-rate", "100"}), "--clock-rate"},
+      {{"list", "--video"}, "--video"},
       {with(addArgs(), {"--ssrc-rewrite", "0x100000000"}), "--ssrc-rewrite"},
       {with(addArgs(), {"--worker", "99"}), "--worker"},
       {with(addArgs(), {"--cookie"}), "--cookie"},
