@@ -160,7 +160,6 @@ int main(int argc, char** argv) {
     }
     metrics = std::move(server.value());
     metrics->addCollectable(rampart::mgmt::makeRingCollector(&region));
-    metrics->addCollectable(rampart::mgmt::makeProcessCollector("dataplane"));
     metrics->addCollectable(rampart::dp::makeDataplaneCollector(&region, &ifaces));
     RAMPART_LOG(rampart::platform::LogLevel::Info, "dataplane", "metrics on %s",
                 metrics->boundAddress().c_str());

@@ -53,8 +53,10 @@ cp_connected() { metrics 9100 | grep -q '^rampart_cp_dataplane_connected 1'; }
 cp_epoch() { metrics 9100 | sed -n 's/^rampart_cp_dataplane_epoch //p'; }
 
 "$src/tools/lab" up --prefix "$prefix" --no-mgmt >/dev/null
-# The management address lives on a dummy interface in the appliance namespace.
-ip netns exec "$sbc" ip link add sbc-mgmt type dummy
+# The management address lives on a veth inside the appliance namespace (this kernel has no
+# dummy interfaces).
+ip netns exec "$sbc" ip link add sbc-mgmt type veth peer name sbc-mgmt-peer
+ip netns exec "$sbc" ip link set sbc-mgmt-peer up
 ip netns exec "$sbc" ip addr add 198.18.255.2/30 dev sbc-mgmt
 ip netns exec "$sbc" ip link set sbc-mgmt up
 
@@ -87,13 +89,18 @@ for t in "$cp_text" "$dp_text"; do
   grep -q '^rampart_ring_enqueued_total{.*ring="command"' <<<"$t" || fail "no ring counters"
   grep -q '^rampart_ring_full_total' <<<"$t" || fail "no ring full counters"
   grep -q '^rampart_process_cpu_seconds_total' <<<"$t" || fail "no process metrics"
+  # Prometheus rejects a scrape with the same series twice.
+  dups=$(grep '^rampart_' <<<"$t" | awk '{print $1}' | sort | uniq -d)
+  [ -z "$dups" ] || fail "duplicate series: $dups"
 done
 # The handshake itself went through the command ring: at least one message per worker.
 grep -qE '^rampart_ring_dequeued_total\{.*ring="command".*\} [1-9]' <<<"$dp_text" ||
   fail "dataplane dequeued no command"
 
 echo "3. a second control plane is refused"
-ip netns exec "$sbc" timeout 5 "$cp" --config "$config" --log-level debug >"$work/cp2.log" 2>&1 &
+# Its own metrics port, so what refuses it is the region lock.
+sed -e 's/controlplane_port: 9100/controlplane_port: 9110/' "$config" >"$work/second.yaml"
+ip netns exec "$sbc" timeout 5 "$cp" --config "$work/second.yaml" >"$work/cp2.log" 2>&1 &
 cp2_pid=$!
 wait_for 50 grep -q "already attached by another control plane" "$work/cp2.log" ||
   fail "second control plane was not refused"
