@@ -2,46 +2,19 @@
 
 #include <cstring>
 
+#include "media_peer/wire_bytes.h"
+
 namespace rampart::tools {
 namespace {
 
 constexpr uint32_t kMagic = 0x524d5031;  // "RMP1"
 
-// splitmix64: cheap, well mixed, and identical on both ends.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 uint64_t seedOf(uint64_t nonce, uint32_t stream, uint32_t index) {
-  return mix(nonce ^ mix((static_cast<uint64_t>(stream) << 32) | index));
+  return mix64(nonce ^ mix64((static_cast<uint64_t>(stream) << 32) | index));
 }
 
 uint32_t checkWord(const PayloadFields& f) {
-  return static_cast<uint32_t>(mix(seedOf(f.nonce, f.stream, f.index) ^ f.send_ns));
-}
-
-void put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-void put64(uint8_t* p, uint64_t v) {
-  put32(p, static_cast<uint32_t>(v >> 32));
-  put32(p + 4, static_cast<uint32_t>(v));
-}
-
-uint32_t get32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-         (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
-
-uint64_t get64(const uint8_t* p) {
-  return (static_cast<uint64_t>(get32(p)) << 32) | get32(p + 4);
+  return static_cast<uint32_t>(mix64(seedOf(f.nonce, f.stream, f.index) ^ f.send_ns));
 }
 
 // Filler: successive splitmix64 outputs from the packet's seed, written big-endian.
@@ -49,7 +22,7 @@ template <typename Fn>
 void forEachFillerWord(uint64_t seed, std::size_t len, Fn&& fn) {
   uint64_t state = seed;
   for (std::size_t off = kPayloadHeaderBytes; off < len; off += 8) {
-    state = mix(state);
+    state = mix64(state);
     fn(off, state);
   }
 }

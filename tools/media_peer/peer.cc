@@ -13,6 +13,7 @@
 
 #include "media_peer/payload.h"
 #include "media_peer/rtcp.h"
+#include "media_peer/wire_bytes.h"
 
 namespace rampart::tools {
 namespace {
@@ -34,37 +35,14 @@ uint64_t clockNs(clockid_t id) {
 
 uint64_t monoNs() { return clockNs(CLOCK_MONOTONIC); }
 
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 // Initial RTP seq/timestamp are a function of (nonce, stream) so the receiver can check them
 // and sequence wrap-around gets exercised in long runs.
 uint16_t initialSeq(uint64_t nonce, uint32_t stream) {
-  return static_cast<uint16_t>(mix(nonce ^ (0x5eedull << 32) ^ stream));
+  return static_cast<uint16_t>(mix64(nonce ^ (0x5eedull << 32) ^ stream));
 }
 
 uint32_t initialTs(uint64_t nonce, uint32_t stream) {
-  return static_cast<uint32_t>(mix(nonce ^ (0x7157ull << 32) ^ stream));
-}
-
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, static_cast<uint16_t>(v >> 16));
-  put16(p + 2, static_cast<uint16_t>(v));
-}
-
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-uint32_t get32(const uint8_t* p) {
-  return static_cast<uint32_t>(get16(p)) << 16 | get16(p + 2);
+  return static_cast<uint32_t>(mix64(nonce ^ (0x7157ull << 32) ^ stream));
 }
 
 uint64_t ntpNow() {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "media_peer/wire_bytes.h"
+
 namespace rampart::tools {
 namespace {
 
@@ -9,18 +11,6 @@ constexpr uint8_t kSr = 200;
 constexpr uint8_t kRr = 201;
 constexpr uint8_t kSdes = 202;
 constexpr char kCname[] = "rampart-media-peer";
-
-void put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-uint32_t get32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-         (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
 
 void header(uint8_t* p, uint8_t count, uint8_t type, std::size_t bytes) {
   p[0] = static_cast<uint8_t>(0x80 | count);
