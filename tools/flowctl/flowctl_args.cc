@@ -23,6 +23,8 @@ const char* const kUsage =
     "  del --worker W HANDLE          delete a flow\n"
     "  list [--worker W]              every flow (all workers by default)\n"
     "  query --worker W HANDLE        one flow's state and counters\n"
+    "  batch                          add/del lines from stdin over one connection; prints\n"
+    "                                 a handle (add) or ok (del) per line, stops at an error\n"
     "The shm name defaults to /rampart, the timeout to 5000 ms. Refused while a control\n"
     "plane is attached.\n";
 
@@ -262,7 +264,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   }
 
   if (!command) {
-    err = "missing command (hello, add, del, list or query)";
+    err = "missing command (hello, add, del, list, query or batch)";
     return out;
   }
   const std::string& c = *command;
@@ -289,6 +291,8 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   };
   if (c == "hello") {
     a.command = FlowctlCommand::Hello;
+  } else if (c == "batch") {
+    a.command = FlowctlCommand::Batch;
   } else if (c == "list") {
     a.command = FlowctlCommand::List;
   } else if (c == "del" || c == "query") {
@@ -338,7 +342,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       f.flags |= abi::kFlowOutIpv6;
     }
   } else {
-    err = "unknown command '" + c + "' (expected hello, add, del, list or query)";
+    err = "unknown command '" + c + "' (expected hello, add, del, list, query or batch)";
     return out;
   }
   if (a.command != FlowctlCommand::Add && !add_only_opt.empty()) {
@@ -350,6 +354,48 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     return out;
   }
   out.args = std::move(a);
+  return out;
+}
+
+}  // namespace rampart::tools
+
+namespace rampart::tools {
+
+FlowctlParse parseBatchLine(const std::string& line, const FlowctlArgs& global) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
+      ++i;
+    }
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+      ++i;
+    }
+    if (i > start) {
+      words.push_back(line.substr(start, i - start));
+    }
+  }
+  FlowctlParse out;
+  if (words.empty() || words[0][0] == '#') {
+    return out;
+  }
+  if (words[0] != "add" && words[0] != "del") {
+    out.error = "'" + words[0] + "': only add and del lines are allowed in a batch";
+    return out;
+  }
+  for (const auto& w : words) {
+    if (w == "--shm" || w == "--timeout-ms" || w == "--json") {
+      out.error = w + ": give it on the batch command line, not per line";
+      return out;
+    }
+  }
+  out = parseFlowctlArgs(words);
+  if (out.args) {
+    out.args->shm = global.shm;
+    out.args->timeout_ms = global.timeout_ms;
+    out.args->json = global.json;
+  }
   return out;
 }
 

@@ -10,7 +10,7 @@
 
 namespace rampart::tools {
 
-enum class FlowctlCommand { Hello, Add, Del, List, Query };
+enum class FlowctlCommand { Hello, Add, Del, List, Query, Batch };
 
 struct FlowctlArgs {
   std::string shm = "/rampart";
@@ -29,6 +29,14 @@ struct FlowctlParse {
 };
 
 FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv);
+
+// One line of `batch` input: an add or del command with its options, as on the command line
+// ("add --worker 0 --in-port 0 ..."). Global options (--shm, --timeout-ms, --json) come from
+// `global`. Blank lines and lines starting with '#' parse to no args and no error.
+FlowctlParse parseBatchLine(const std::string& line, const FlowctlArgs& global);
+
+// Lines a batch may hold; a bound, not a tuning knob.
+inline constexpr std::size_t kMaxBatchLines = 1000000;
 const char* flowctlUsage();
 
 // The dataplane's Ack/HelloAck status in words ("flow table full"), for any value.

@@ -2,6 +2,7 @@
 // region, without a control plane (labs, integration tests, debugging). See docs/TOOLS.md.
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -41,14 +42,15 @@ int hello(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
 }
 
 int command(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, rampart::abi::MsgHeader& hdr,
-            const char* what) {
+            const std::string& what) {
   auto ack = dp.call(*a.worker, hdr, a.timeout_ms);
   if (!ack) {
-    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what, ack.error().message.c_str());
+    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what.c_str(),
+                 ack.error().message.c_str());
     return kExitNoDataplane;
   }
   if (ack->status != rampart::abi::kOk) {
-    std::fprintf(stderr, "rampart-flowctl: %s refused by worker %u: %s\n", what, *a.worker,
+    std::fprintf(stderr, "rampart-flowctl: %s refused by worker %u: %s\n", what.c_str(), *a.worker,
                  rampart::tools::statusText(ack->status).c_str());
     return kExitRefused;
   }
@@ -134,6 +136,58 @@ int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
   return kExitNoDataplane;
 }
 
+int del(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, const std::string& what) {
+  rampart::abi::FlowDel msg{};
+  msg.hdr.type = rampart::abi::MsgType::FlowDel;
+  msg.hdr.size = sizeof(msg);
+  msg.hdr.flow = a.handle;
+  return command(dp, a, msg.hdr, what);
+}
+
+// Many adds/dels over one handshake: programming hundreds of calls one process at a time
+// costs a connect per flow.
+int batch(rampart::platform::DataplaneClient& dp, const FlowctlArgs& global) {
+  std::string line;
+  for (std::size_t n = 1; n <= rampart::tools::kMaxBatchLines && std::getline(std::cin, line);
+       ++n) {
+    auto parsed = rampart::tools::parseBatchLine(line, global);
+    const std::string where = "line " + std::to_string(n);
+    if (!parsed.args) {
+      if (parsed.error.empty()) {
+        continue;  // blank or comment
+      }
+      std::fprintf(stderr, "rampart-flowctl: %s: %s\n", where.c_str(), parsed.error.c_str());
+      return kExitUsage;
+    }
+    FlowctlArgs& a = *parsed.args;
+    if (*a.worker >= dp.workers()) {
+      std::fprintf(stderr, "rampart-flowctl: %s: --worker %u: the dataplane has %u worker(s)\n",
+                   where.c_str(), *a.worker, dp.workers());
+      return kExitUsage;
+    }
+    const int rc = a.command == FlowctlCommand::Add
+                       ? command(dp, a, a.add.hdr, where + ": add")
+                       : del(dp, a, where + ": del");
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+int execute(rampart::platform::DataplaneClient& dp, FlowctlArgs& a) {
+  switch (a.command) {
+    case FlowctlCommand::Hello: return hello(dp, a);
+    case FlowctlCommand::List: return list(dp, a);
+    case FlowctlCommand::Query: return query(dp, a);
+    case FlowctlCommand::Add: return command(dp, a, a.add.hdr, "add");
+    case FlowctlCommand::Del: return del(dp, a, "del");
+    case FlowctlCommand::Batch: return batch(dp, a);
+  }
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,18 +213,5 @@ int main(int argc, char** argv) {
                  *a.worker, dp->workers());
     return kExitUsage;
   }
-  switch (a.command) {
-    case FlowctlCommand::Hello: return hello(*dp, a);
-    case FlowctlCommand::List: return list(*dp, a);
-    case FlowctlCommand::Query: return query(*dp, a);
-    case FlowctlCommand::Add: return command(*dp, a, a.add.hdr, "add");
-    case FlowctlCommand::Del: {
-      rampart::abi::FlowDel del{};
-      del.hdr.type = rampart::abi::MsgType::FlowDel;
-      del.hdr.size = sizeof(del);
-      del.hdr.flow = a.handle;
-      return command(*dp, a, del.hdr, "del");
-    }
-  }
-  return kExitUsage;
+  return execute(*dp, a);
 }

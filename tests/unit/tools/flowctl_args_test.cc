@@ -162,6 +162,36 @@ TEST(FlowctlArgs, ErrorsNameTheArgument) {
   }
 }
 
+TEST(FlowctlBatch, LinesInheritGlobalsAndOnlyAddOrDel) {
+  FlowctlArgs global;
+  global.shm = "/rampart-lab";
+  global.timeout_ms = 777;
+  std::string add_line;
+  for (const auto& w : addArgs()) {
+    add_line += w + " ";
+  }
+  auto a = parseBatchLine("  " + add_line + "--cookie 5\t\r", global);
+  ASSERT_TRUE(a.args) << a.error;
+  EXPECT_EQ(a.args->command, FlowctlCommand::Add);
+  EXPECT_EQ(a.args->shm, "/rampart-lab");
+  EXPECT_EQ(a.args->timeout_ms, 777u);
+  EXPECT_EQ(a.args->add.cookie, 5u);
+  auto d = parseBatchLine("del --worker 0 17", global);
+  ASSERT_TRUE(d.args) << d.error;
+  EXPECT_EQ(d.args->handle, 17u);
+  for (const char* skip : {"", "   ", "# a comment", "#add --worker 0"}) {
+    auto r = parseBatchLine(skip, global);
+    EXPECT_FALSE(r.args) << skip;
+    EXPECT_EQ(r.error, "") << skip;
+  }
+  EXPECT_NE(parseBatchLine("list", global).error.find("only add and del"), std::string::npos);
+  EXPECT_NE(parseBatchLine("del --worker 0 1 --shm /x", global).error.find("--shm"),
+            std::string::npos);
+  EXPECT_NE(parseBatchLine(add_line + "--dscp 99", global).error.find("--dscp"),
+            std::string::npos);
+  EXPECT_TRUE(parseFlowctlArgs({"batch"}).args);
+}
+
 TEST(FlowctlStatus, EveryAbiErrorHasWords) {
   EXPECT_EQ(statusText(abi::kOk), "ok");
   EXPECT_NE(statusText(abi::kErrNoSpace).find("flow table full"), std::string::npos);

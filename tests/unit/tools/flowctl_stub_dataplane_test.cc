@@ -190,9 +190,11 @@ struct RunResult {
   std::string out;
 };
 
-RunResult flowctl(const std::string& shm, const std::string& args) {
+// Runs flowctl with `args`; `input` is a shell pipeline prefix feeding its stdin ("" = none).
+RunResult flowctl(const std::string& shm, const std::string& args, const std::string& input = "") {
   RunResult r;
-  const std::string cmd = std::string(FLOWCTL_BIN) + " --shm " + shm + " " + args + " 2>&1";
+  const std::string cmd =
+      input + std::string(FLOWCTL_BIN) + " --shm " + shm + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) {
     return r;
@@ -279,6 +281,32 @@ TEST(FlowctlStubDataplane, AckErrorsAndRefusals) {
   }
   auto after = flowctl(shm, "hello");
   EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
+TEST(FlowctlStubDataplane, BatchOverOneConnection) {
+  const std::string shm = "/rampart-flowctl-test3-" + std::to_string(getpid());
+  StubDataplane dp(shm);
+  ASSERT_EQ(dp.error(), "");
+  const std::string first = std::to_string(abi::packHandle({1, 1}));
+  const std::string in = "printf '%s\\n' '# three adds and a delete' '" + std::string(kAdd) +
+                         " --cookie 1' '' '" + kAdd + " --cookie 2' 'del --worker 0 " + first +
+                         "' '" + kAdd + " --cookie 3' | ";
+  auto ok = flowctl(shm, "batch", in);
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_EQ(ok.out, first + "\n" + std::to_string(abi::packHandle({2, 1})) + "\nok\n" +
+                        std::to_string(abi::packHandle({3, 1})) + "\n");
+  auto list = flowctl(shm, "--json list");
+  EXPECT_EQ(list.out.find("\"cookie\":1,"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("\"cookie\":3,"), std::string::npos) << list.out;
+
+  // A bad line stops the batch with its line number; what came before stays applied.
+  auto bad = flowctl(shm, "batch", "printf '%s\\n' 'del --worker 0 " + first + "' 'list' | ");
+  EXPECT_EQ(bad.exit_code, 3) << bad.out;
+  EXPECT_NE(bad.out.find("line 1: del refused by worker 0: no such flow"), std::string::npos)
+      << bad.out;
+  auto bad2 = flowctl(shm, "batch", "printf '%s\\n' '' 'list' | ");
+  EXPECT_EQ(bad2.exit_code, 2) << bad2.out;
+  EXPECT_NE(bad2.out.find("line 2: 'list'"), std::string::npos) << bad2.out;
 }
 
 TEST(FlowctlStubDataplane, MissingRegionIsAClearError) {

@@ -42,7 +42,8 @@ node: {name: rme, shm_name: $shm, log_level: info}
 dataplane:
   worker_cpus: [1]
   main_cpu: 0
-  eal_args: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry", "--file-prefix", "rme$$"]
+  eal_args: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry",
+             "--file-prefix", "rme$$"]
   flow_capacity: 1024
   idle_timeout_s: 60
   idle_backoff_us: 200
