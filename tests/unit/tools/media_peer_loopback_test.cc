@@ -1,4 +1,5 @@
-// Runs the real rampart-media-peer on 127.0.0.1 and checks its JSON report: SRTP both ways, wrong key, bad arguments.
+// Runs the real rampart-media-peer on 127.0.0.1 and checks its JSON report: SRTP both ways,
+// a wrong key, bad arguments.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// Runs the real rampart-media-peer on 127.0.0.1 and checks its JSON report: RTCP, SSRC checks, IPv6.
+// Runs the real rampart-media-peer on loopback: RTCP (separate, muxed), SSRC checks, IPv6.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
