@@ -337,6 +337,7 @@ void MediaPeer::sendRtcp() {
 }
 
 void MediaPeer::drainSocket(uint32_t stream, bool rtcp_socket) {
+  // 70 KB of receive buffers: static keeps them off the stack, and the peer is one thread.
   static uint8_t bufs[kBatch][kRxBufBytes];
   static uint8_t ctrl[kBatch][kCtrlBytes];
   static sockaddr_storage from[kBatch];
