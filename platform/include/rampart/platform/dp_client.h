@@ -19,7 +19,7 @@ namespace rampart::platform {
 // SsrcChange, a late Ack...).
 struct EventSlot {
   uint32_t worker = 0;
-  uint8_t bytes[abi::kCmdSlotSize]{};
+  alignas(8) uint8_t bytes[abi::kCmdSlotSize]{};  // read in place as message structs
   const abi::MsgHeader& header() const { return *reinterpret_cast<const abi::MsgHeader*>(bytes); }
 };
 

@@ -1,0 +1,402 @@
+#include "flowctl/flowctl_args.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include <rampart/platform/shm_region.h>
+
+#include "media_peer/tool_util.h"
+
+namespace rampart::tools {
+namespace {
+
+const char* const kUsage =
+    "usage: rampart-flowctl [--shm NAME] [--timeout-ms MS] [--json] COMMAND [options]\n"
+    "  hello                          handshake; print workers, epoch and live flows\n"
+    "  add --worker W --in-port P --in-local IP:PORT --in-remote IP:PORT|IP:0 [--latch]\n"
+    "      --out-port P --out-local IP:PORT --out-remote IP:PORT\n"
+    "      [--out-rtcp-local PORT --out-rtcp-remote PORT] [--rtcp-mux-in] [--rtcp-only]\n"
+    "      [--dscp N|default] [--video] [--ssrc-rewrite X] [--srtp-in SUITE:BASE64KEY]\n"
+    "      [--srtp-out SUITE:BASE64KEY] [--latch-window-ms MS] [--idle-timeout S]\n"
+    "      [--clock-rate HZ] [--cookie N]   program a flow; prints its handle\n"
+    "  del --worker W HANDLE          delete a flow\n"
+    "  list [--worker W]              every flow (all workers by default)\n"
+    "  query --worker W HANDLE        one flow's state and counters\n"
+    "  batch                          add/del lines from stdin over one connection; prints\n"
+    "                                 a handle (add) or ok (del) per line, stops at an error\n"
+    "The shm name defaults to /rampart, the timeout to 5000 ms. Refused while a control\n"
+    "plane is attached.\n";
+
+struct Parser {
+  const std::vector<std::string>& argv;
+  std::size_t i = 0;
+  std::string error;
+
+  bool fail(const std::string& msg) {
+    if (error.empty()) {
+      error = msg;
+    }
+    return false;
+  }
+};
+
+bool parseEndpoint(const std::string& opt, const std::string& v, abi::Endpoint& out, int& family,
+                   std::string& error) {
+  auto a = parseSockAddr(v);
+  if (!a) {
+    error = opt + " '" + v + "': expected IPv4:PORT or [IPv6]:PORT";
+    return false;
+  }
+  if (family != 0 && family != a->family()) {
+    error = opt + " '" + v + "': address family differs from the other address of this leg";
+    return false;
+  }
+  family = a->family();
+  std::memset(&out, 0, sizeof(out));
+  std::memcpy(out.addr, a->addrBytes(), a->addrLen());
+  out.port = a->port();
+  return true;
+}
+
+bool parseSrtp(const std::string& opt, const std::string& v, abi::SrtpParams& out,
+               std::string& error) {
+  const auto colon = v.find(':');
+  if (colon == std::string::npos) {
+    error = opt + " '" + v + "': expected SUITE:BASE64KEY";
+    return false;
+  }
+  const auto suite = suiteByName(std::string_view(v).substr(0, colon));
+  if (!suite || suite->suite == SrtpSuite::None) {
+    error = opt + ": unknown suite '" + v.substr(0, colon) + "'; expected one of " +
+            suiteNames().substr(6);  // without "none, "
+    return false;
+  }
+  std::string why;
+  auto key = decodeSdesKey(std::string_view(v).substr(colon + 1), suite->suite, why);
+  if (!key) {
+    error = opt + ": key " + why;
+    return false;
+  }
+  std::memset(&out, 0, sizeof(out));
+  out.suite = static_cast<abi::SrtpSuite>(suite->suite);
+  out.key_len = static_cast<uint8_t>(key->size());
+  std::memcpy(out.key, key->data(), key->size());
+  return true;
+}
+
+bool parseNumberOpt(const std::string& opt, const std::string& v, uint64_t min, uint64_t max,
+                    uint64_t& out, std::string& error) {
+  auto n = parseUnsigned(v, min, max);
+  if (!n) {
+    error = opt + " '" + v + "': expected a number " + std::to_string(min) + "-" +
+            std::to_string(max);
+    return false;
+  }
+  out = *n;
+  return true;
+}
+
+static_assert(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80) ==
+                  static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_80) &&
+              static_cast<int>(SrtpSuite::AesCm128HmacSha1_32) ==
+                  static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_32) &&
+              static_cast<int>(SrtpSuite::AeadAes128Gcm) ==
+                  static_cast<int>(abi::SrtpSuite::AeadAes128Gcm) &&
+              static_cast<int>(SrtpSuite::AeadAes256Gcm) ==
+                  static_cast<int>(abi::SrtpSuite::AeadAes256Gcm),
+              "tool suite numbering must match the ABI");
+
+}  // namespace
+
+const char* flowctlUsage() { return kUsage; }
+
+std::string statusText(int32_t status) {
+  switch (status) {
+    case abi::kOk: return "ok";
+    case abi::kErrProto: return "incompatible ABI (EPROTO)";
+    case abi::kErrMsgSize: return "message too short (EMSGSIZE)";
+    case abi::kErrInval: return "invalid argument (EINVAL)";
+    case abi::kErrNoSpace: return "flow table full (ENOSPC)";
+    case abi::kErrNoEnt: return "no such flow (ENOENT)";
+    case abi::kErrExist: return "a flow with that match exists (EEXIST)";
+    case abi::kErrNotSup: return "not supported (EOPNOTSUPP)";
+    default: break;
+  }
+  return "error " + std::to_string(status);
+}
+
+FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
+  FlowctlParse out;
+  FlowctlArgs a;
+  std::optional<std::string> command;
+  std::vector<std::string> positional;
+  // Seen-flags for required options of "add".
+  bool in_port = false, out_port = false, in_local = false, in_remote = false;
+  bool out_local = false, out_remote = false;
+  std::optional<uint16_t> rtcp_local;
+  std::optional<uint16_t> rtcp_remote;
+  // Each leg has one family; the in and out legs may differ (IPv4 <-> IPv6 relaying).
+  int in_family = 0;
+  int out_family = 0;
+  bool latch = false;
+  std::string add_only_opt;  // first option that only "add" takes, to reject it elsewhere
+  abi::FlowAdd& f = a.add;
+  std::memset(&f, 0, sizeof(f));
+  f.hdr.type = abi::MsgType::FlowAdd;
+  f.hdr.size = sizeof(f);
+  // The realm's DSCP for the media kind unless --dscp says otherwise, as the control plane does.
+  f.dscp = abi::kDscpRealmDefault;
+  std::string& err = out.error;
+
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& opt = argv[i];
+    if (opt == "--help" || opt == "-h") {
+      out.help = true;
+      return out;
+    }
+    if (opt.rfind("--", 0) != 0) {
+      if (!command) {
+        command = opt;
+      } else {
+        positional.push_back(opt);
+      }
+      continue;
+    }
+    // Flags without a value.
+    if (opt == "--json") {
+      a.json = true;
+      continue;
+    }
+    if (opt == "--latch") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      latch = true;
+      continue;
+    }
+    if (opt == "--rtcp-mux-in") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      f.flags |= abi::kFlowRtcpMuxIn;
+      continue;
+    }
+    if (opt == "--rtcp-only") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      f.flags |= abi::kFlowRtcpOnly;
+      continue;
+    }
+    if (opt == "--video") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      f.flags |= abi::kFlowVideo;
+      continue;
+    }
+    if (i + 1 >= argv.size()) {
+      err = opt + ": missing value";
+      return out;
+    }
+    const std::string& v = argv[++i];
+    uint64_t n = 0;
+    bool ok = true;
+    if (add_only_opt.empty() && opt != "--shm" && opt != "--timeout-ms" && opt != "--worker") {
+      add_only_opt = opt;
+    }
+    if (opt == "--shm") {
+      if (v.empty() || v[0] != '/' || v.size() > 200 || v.find('/', 1) != std::string::npos) {
+        err = "--shm '" + v + "': expected a POSIX shm name like /rampart";
+        return out;
+      }
+      a.shm = v;
+    } else if (opt == "--timeout-ms") {
+      ok = parseNumberOpt(opt, v, 1, 60000, n, err);
+      a.timeout_ms = static_cast<uint32_t>(n);
+    } else if (opt == "--worker") {
+      ok = parseNumberOpt(opt, v, 0, platform::kMaxWorkers - 1, n, err);
+      a.worker = static_cast<uint32_t>(n);
+    } else if (opt == "--in-port" || opt == "--out-port") {
+      ok = parseNumberOpt(opt, v, 0, 65535, n, err);
+      (opt == "--in-port" ? f.in_port : f.out_port) = static_cast<uint16_t>(n);
+      (opt == "--in-port" ? in_port : out_port) = true;
+    } else if (opt == "--in-local") {
+      ok = in_local = parseEndpoint(opt, v, f.in_local, in_family, err);
+    } else if (opt == "--in-remote") {
+      ok = in_remote = parseEndpoint(opt, v, f.in_remote, in_family, err);
+    } else if (opt == "--out-local") {
+      ok = out_local = parseEndpoint(opt, v, f.out_local, out_family, err);
+    } else if (opt == "--out-remote") {
+      ok = out_remote = parseEndpoint(opt, v, f.out_remote, out_family, err);
+    } else if (opt == "--out-rtcp-local" || opt == "--out-rtcp-remote") {
+      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
+      (opt == "--out-rtcp-local" ? rtcp_local : rtcp_remote) = static_cast<uint16_t>(n);
+    } else if (opt == "--dscp") {
+      if (v == "default") {
+        f.dscp = abi::kDscpRealmDefault;
+      } else {
+        ok = parseNumberOpt(opt, v, 0, 63, n, err);
+        f.dscp = static_cast<uint8_t>(n);
+        if (!ok) {
+          err += " or 'default'";
+        }
+      }
+    } else if (opt == "--clock-rate") {
+      ok = parseNumberOpt(opt, v, 1000, 192000, n, err);
+      f.clock_rate = static_cast<uint32_t>(n);
+    } else if (opt == "--ssrc-rewrite") {
+      ok = parseNumberOpt(opt, v, 1, 0xffffffffull, n, err);
+      f.ssrc_rewrite = static_cast<uint32_t>(n);
+    } else if (opt == "--srtp-in") {
+      ok = parseSrtp(opt, v, f.srtp_in, err);
+    } else if (opt == "--srtp-out") {
+      ok = parseSrtp(opt, v, f.srtp_out, err);
+    } else if (opt == "--latch-window-ms") {
+      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
+      f.latch_window_ms = static_cast<uint16_t>(n);
+    } else if (opt == "--idle-timeout") {
+      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
+      f.idle_timeout_s = static_cast<uint16_t>(n);
+    } else if (opt == "--cookie") {
+      ok = parseNumberOpt(opt, v, 0, UINT64_MAX, n, err);
+      f.cookie = n;
+    } else {
+      err = "unknown option '" + opt + "'";
+      return out;
+    }
+    if (!ok) {
+      return out;
+    }
+  }
+
+  if (!command) {
+    err = "missing command (hello, add, del, list, query or batch)";
+    return out;
+  }
+  const std::string& c = *command;
+  auto needWorker = [&]() {
+    if (!a.worker) {
+      err = "--worker: required for " + c;
+      return false;
+    }
+    return true;
+  };
+  auto needHandle = [&]() {
+    if (positional.empty()) {
+      err = "HANDLE: required for " + c + " (as printed by add or list)";
+      return false;
+    }
+    auto h = parseUnsigned(positional[0], 1, UINT64_MAX);
+    if (!h) {
+      err = "HANDLE '" + positional[0] + "': expected a flow handle number";
+      return false;
+    }
+    a.handle = *h;
+    positional.erase(positional.begin());
+    return true;
+  };
+  if (c == "hello") {
+    a.command = FlowctlCommand::Hello;
+  } else if (c == "batch") {
+    a.command = FlowctlCommand::Batch;
+  } else if (c == "list") {
+    a.command = FlowctlCommand::List;
+  } else if (c == "del" || c == "query") {
+    a.command = c == "del" ? FlowctlCommand::Del : FlowctlCommand::Query;
+    if (!needWorker() || !needHandle()) {
+      return out;
+    }
+  } else if (c == "add") {
+    a.command = FlowctlCommand::Add;
+    const std::pair<bool, const char*> required[] = {
+        {a.worker.has_value(), "--worker"}, {in_port, "--in-port"},
+        {in_local, "--in-local"},           {in_remote, "--in-remote"},
+        {out_port, "--out-port"},           {out_local, "--out-local"},
+        {out_remote, "--out-remote"},
+    };
+    for (const auto& [seen, name] : required) {
+      if (!seen) {
+        err = std::string(name) + ": required for add";
+        return out;
+      }
+    }
+    if (f.in_local.port == 0 || f.out_local.port == 0 || f.out_remote.port == 0) {
+      err = std::string(f.in_local.port == 0    ? "--in-local"
+                        : f.out_local.port == 0 ? "--out-local"
+                                                : "--out-remote") +
+            ": port 0 is only meaningful for --in-remote (learn with --latch)";
+      return out;
+    }
+    if (f.in_remote.port == 0 && !latch) {
+      err = "--in-remote: port 0 (learn the remote) needs --latch";
+      return out;
+    }
+    if (rtcp_local.has_value() != rtcp_remote.has_value()) {
+      err = rtcp_local ? "--out-rtcp-remote: required with --out-rtcp-local"
+                       : "--out-rtcp-local: required with --out-rtcp-remote";
+      return out;
+    }
+    f.out_rtcp_local_port = rtcp_local.value_or(0);
+    f.out_rtcp_remote_port = rtcp_remote.value_or(0);
+    if (latch) {
+      f.flags |= abi::kFlowLatch;
+    }
+    if (in_family == AF_INET6) {
+      f.flags |= abi::kFlowIpv6;
+    }
+    if (out_family == AF_INET6) {
+      f.flags |= abi::kFlowOutIpv6;
+    }
+  } else {
+    err = "unknown command '" + c + "' (expected hello, add, del, list, query or batch)";
+    return out;
+  }
+  if (a.command != FlowctlCommand::Add && !add_only_opt.empty()) {
+    err = add_only_opt + ": only valid for add";
+    return out;
+  }
+  if (!positional.empty()) {
+    err = "unexpected argument '" + positional[0] + "'";
+    return out;
+  }
+  out.args = std::move(a);
+  return out;
+}
+
+}  // namespace rampart::tools
+
+namespace rampart::tools {
+
+FlowctlParse parseBatchLine(const std::string& line, const FlowctlArgs& global) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
+      ++i;
+    }
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+      ++i;
+    }
+    if (i > start) {
+      words.push_back(line.substr(start, i - start));
+    }
+  }
+  FlowctlParse out;
+  if (words.empty() || words[0][0] == '#') {
+    return out;
+  }
+  if (words[0] != "add" && words[0] != "del") {
+    out.error = "'" + words[0] + "': only add and del lines are allowed in a batch";
+    return out;
+  }
+  for (const auto& w : words) {
+    if (w == "--shm" || w == "--timeout-ms" || w == "--json") {
+      out.error = w + ": give it on the batch command line, not per line";
+      return out;
+    }
+  }
+  out = parseFlowctlArgs(words);
+  if (out.args) {
+    out.args->shm = global.shm;
+    out.args->timeout_ms = global.timeout_ms;
+    out.args->json = global.json;
+  }
+  return out;
+}
+
+}  // namespace rampart::tools

@@ -1,0 +1,45 @@
+#pragma once
+// Minimal RTCP (RFC 3550) for the media peer: builds a compound SR or RR with one SDES CNAME
+// and checks received compounds structurally. Enough to exercise a relay's RTCP path.
+#include <cstddef>
+#include <cstdint>
+
+namespace rampart::tools {
+
+struct ReportBlock {
+  uint32_t ssrc = 0;          // source being reported on
+  uint8_t fraction_lost = 0;  // since the previous report, /256
+  uint32_t cumulative_lost = 0;
+  uint32_t highest_seq = 0;   // extended
+  uint32_t jitter = 0;        // timestamp units
+};
+
+struct SenderInfo {
+  uint64_t ntp = 0;  // NTP format 32.32
+  uint32_t rtp_ts = 0;
+  uint32_t packets = 0;
+  uint32_t octets = 0;
+};
+
+// Writes SR (when `sender` is non-null) or RR, with `block` if non-null, then SDES CNAME.
+// @return bytes written, or 0 if `cap` is too small.
+std::size_t buildRtcp(uint8_t* out, std::size_t cap, uint32_t ssrc, const SenderInfo* sender,
+                      const ReportBlock* block);
+
+struct RtcpSummary {
+  uint32_t ssrc = 0;  // SSRC of the first packet's sender
+  bool sr = false;
+  bool rr = false;
+  uint32_t report_blocks = 0;
+};
+
+// Walks a (decrypted) compound packet: version 2 everywhere, first packet SR or RR, lengths
+// adding up exactly. @return false for anything else.
+bool parseRtcp(const uint8_t* in, std::size_t len, RtcpSummary& out);
+
+// RFC 5761 section 4: with rtcp-mux, the second byte 192-223 marks RTCP.
+inline bool isRtcp(const uint8_t* in, std::size_t len) {
+  return len >= 2 && in[1] >= 192 && in[1] <= 223;
+}
+
+}  // namespace rampart::tools

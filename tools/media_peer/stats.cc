@@ -1,0 +1,230 @@
+#include "media_peer/stats.h"
+
+#include <algorithm>
+
+namespace rampart::tools {
+namespace {
+
+constexpr uint64_t kFineBuckets = 100000;  // 1 us each: 0-100 ms
+constexpr uint64_t kCoarseBuckets = 9900;  // 1 ms each: 100 ms-10 s
+
+double ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+double jitterMs(const StreamRx& s) { return s.jitter_ts * 1000.0 / kRtpClockHz; }
+
+}  // namespace
+
+LatencyHistogram::LatencyHistogram() : fine_(kFineBuckets), coarse_(kCoarseBuckets) {}
+
+void LatencyHistogram::add(uint64_t ns) {
+  ++count_;
+  max_ = std::max(max_, ns);
+  const uint64_t us = ns / 1000;
+  if (us < kFineBuckets) {
+    ++fine_[us];
+    return;
+  }
+  const uint64_t msec = ns / 1000000;
+  if (msec - 100 < kCoarseBuckets) {
+    ++coarse_[msec - 100];
+    return;
+  }
+  ++overflow_;
+}
+
+uint64_t LatencyHistogram::percentileNs(double p) const {
+  if (count_ == 0) {
+    return 0;
+  }
+  const auto rank = static_cast<uint64_t>(static_cast<double>(count_) * p / 100.0 + 0.999999);
+  uint64_t seen = 0;
+  for (uint64_t i = 0; i < kFineBuckets; ++i) {
+    seen += fine_[i];
+    if (seen >= rank) {
+      return std::min(max_, (i + 1) * 1000);
+    }
+  }
+  for (uint64_t i = 0; i < kCoarseBuckets; ++i) {
+    seen += coarse_[i];
+    if (seen >= rank) {
+      return std::min(max_, (i + 101) * 1000000);
+    }
+  }
+  return max_;
+}
+
+void writeJson(std::FILE* out, const RunReport& r) {
+  const PeerOptions& o = *r.options;
+  const RxTotals& rx = *r.rx;
+  const TxTotals& tx = *r.tx;
+  uint64_t received = 0;
+  uint64_t bytes = 0;
+  uint64_t expected = 0;
+  uint64_t lost = 0;
+  uint64_t dups = 0;
+  uint64_t reordered = 0;
+  uint64_t late = 0;
+  double jitter_max = 0;
+  double jitter_sum = 0;
+  uint64_t jitter_n = 0;
+  for (const StreamRx& s : *r.streams) {
+    received += s.received;
+    bytes += s.bytes;
+    expected += s.expected();
+    lost += s.lost();
+    dups += s.duplicates;
+    reordered += s.reordered;
+    late += s.late;
+    if (s.received > 1) {
+      jitter_max = std::max(jitter_max, jitterMs(s));
+      jitter_sum += jitterMs(s);
+      ++jitter_n;
+    }
+  }
+  std::fprintf(out,
+               "{\"tool\":\"rampart-media-peer\",\"mode\":\"%s\",\"streams\":%u,"
+               "\"suite\":\"%s\",\"rtcp\":\"%s\",\"payload_bytes\":%u,\"duration_s\":%.3f,"
+               "\"elapsed_s\":%.3f,\"interrupted\":%s,\"nonce\":%llu,",
+               modeName(o.mode), o.streams, suiteInfo(o.suite).name, rtcpModeName(o.rtcp),
+               o.payload_bytes, o.duration_s, r.elapsed_s, r.interrupted ? "true" : "false",
+               static_cast<unsigned long long>(o.nonce));
+  std::fprintf(out,
+               "\"sent\":{\"packets\":%llu,\"bytes\":%llu,\"scheduled\":%llu,\"dropped\":%llu,"
+               "\"errno\":%d,\"late_max_ms\":%.3f,\"late_p99_ms\":%.3f,\"late_over_1ms\":%llu},",
+               static_cast<unsigned long long>(tx.packets),
+               static_cast<unsigned long long>(tx.bytes),
+               static_cast<unsigned long long>(tx.scheduled),
+               static_cast<unsigned long long>(tx.dropped), tx.first_errno,
+               ms(tx.lateness.maxNs()), ms(tx.lateness.percentileNs(99)),
+               static_cast<unsigned long long>(tx.late_over_1ms));
+  std::fprintf(
+      out,
+      "\"received\":{\"datagrams\":%llu,\"packets\":%llu,\"bytes\":%llu,\"expected\":%llu,"
+      "\"lost\":%llu,\"loss_ratio\":%.6f,\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,"
+      "\"garbage\":%llu,\"stale\":%llu,\"wrong_stream\":%llu,\"auth_failed\":%llu,"
+      "\"replay_rejected\":%llu,\"srtp_errors\":%llu,\"ssrc_mismatch\":%llu,"
+      "\"seq_mismatch\":%llu,\"jitter_ms_max\":%.3f,\"jitter_ms_mean\":%.3f,",
+      static_cast<unsigned long long>(rx.datagrams), static_cast<unsigned long long>(received),
+      static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(expected),
+      static_cast<unsigned long long>(lost),
+      expected ? static_cast<double>(lost) / static_cast<double>(expected) : 0.0,
+      static_cast<unsigned long long>(dups), static_cast<unsigned long long>(reordered),
+      static_cast<unsigned long long>(late), static_cast<unsigned long long>(rx.garbage),
+      static_cast<unsigned long long>(rx.stale), static_cast<unsigned long long>(rx.wrong_stream),
+      static_cast<unsigned long long>(rx.auth_failed),
+      static_cast<unsigned long long>(rx.replay_rejected),
+      static_cast<unsigned long long>(rx.srtp_errors),
+      static_cast<unsigned long long>(rx.ssrc_mismatch),
+      static_cast<unsigned long long>(rx.seq_mismatch), jitter_max,
+      jitter_n ? jitter_sum / static_cast<double>(jitter_n) : 0.0);
+  std::fprintf(out, "\"delay_ms\":{\"samples\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},",
+               static_cast<unsigned long long>(rx.delay.count()), ms(rx.delay.percentileNs(50)),
+               ms(rx.delay.percentileNs(99)), ms(rx.delay.maxNs()));
+  std::fprintf(out, "\"tos_seen\":{");
+  bool first = true;
+  for (std::size_t t = 0; t < rx.tos.size(); ++t) {
+    if (rx.tos[t] != 0) {
+      std::fprintf(out, "%s\"%zu\":%llu", first ? "" : ",", t,
+                   static_cast<unsigned long long>(rx.tos[t]));
+      first = false;
+    }
+  }
+  std::fprintf(out, "},\"dscp_seen\":{");
+  first = true;
+  for (std::size_t d = 0; d < 64; ++d) {
+    uint64_t n = 0;
+    for (std::size_t ecn = 0; ecn < 4; ++ecn) {
+      n += rx.tos[d << 2 | ecn];
+    }
+    if (n != 0) {
+      std::fprintf(out, "%s\"%zu\":%llu", first ? "" : ",", d,
+                   static_cast<unsigned long long>(n));
+      first = false;
+    }
+  }
+  std::fprintf(out, "},\"tos_missing\":%llu},", static_cast<unsigned long long>(rx.tos_missing));
+  std::fprintf(out,
+               "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
+               "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu}",
+               static_cast<unsigned long long>(tx.rtcp),
+               static_cast<unsigned long long>(tx.rtcp_dropped),
+               static_cast<unsigned long long>(rx.rtcp_received),
+               static_cast<unsigned long long>(rx.rtcp_sr),
+               static_cast<unsigned long long>(rx.rtcp_rr),
+               static_cast<unsigned long long>(rx.rtcp_auth_failed),
+               static_cast<unsigned long long>(rx.rtcp_garbage));
+  if (o.per_stream) {
+    std::fprintf(out, ",\"per_stream\":[");
+    for (std::size_t i = 0; i < r.streams->size(); ++i) {
+      const StreamRx& s = (*r.streams)[i];
+      std::fprintf(out,
+                   "%s{\"id\":%zu,\"received\":%llu,\"expected\":%llu,\"lost\":%llu,"
+                   "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,\"jitter_ms\":%.3f,"
+                   "\"rtcp_received\":%llu,\"last_ssrc\":%u}",
+                   i ? "," : "", i, static_cast<unsigned long long>(s.received),
+                   static_cast<unsigned long long>(s.expected()),
+                   static_cast<unsigned long long>(s.lost()),
+                   static_cast<unsigned long long>(s.duplicates),
+                   static_cast<unsigned long long>(s.reordered),
+                   static_cast<unsigned long long>(s.late), jitterMs(s),
+                   static_cast<unsigned long long>(s.rtcp_received), s.last_ssrc);
+    }
+    std::fprintf(out, "]");
+  }
+  std::fprintf(out, "}\n");
+}
+
+void writeSummary(std::FILE* out, const RunReport& r) {
+  const PeerOptions& o = *r.options;
+  const RxTotals& rx = *r.rx;
+  const TxTotals& tx = *r.tx;
+  uint64_t received = 0;
+  uint64_t lost = 0;
+  uint64_t dups = 0;
+  uint64_t reordered = 0;
+  uint64_t late = 0;
+  double jitter_max = 0;
+  for (const StreamRx& s : *r.streams) {
+    received += s.received;
+    lost += s.lost();
+    dups += s.duplicates;
+    reordered += s.reordered;
+    late += s.late;
+    jitter_max = std::max(jitter_max, jitterMs(s));
+  }
+  std::fprintf(out, "media-peer: %s, %u stream(s), %s, rtcp %s, %.1f s%s\n", modeName(o.mode),
+               o.streams, suiteInfo(o.suite).name, rtcpModeName(o.rtcp), r.elapsed_s,
+               r.interrupted ? " (interrupted)" : "");
+  if (o.sends()) {
+    std::fprintf(out, "  sent      %llu/%llu packets, %llu dropped by the kernel, lateness max "
+                      "%.2f ms\n",
+                 static_cast<unsigned long long>(tx.packets),
+                 static_cast<unsigned long long>(tx.scheduled),
+                 static_cast<unsigned long long>(tx.dropped), ms(tx.lateness.maxNs()));
+  }
+  std::fprintf(out, "  received  %llu packets, lost %llu, dup %llu, reordered %llu, late %llu\n",
+               static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),
+               static_cast<unsigned long long>(dups), static_cast<unsigned long long>(reordered),
+               static_cast<unsigned long long>(late));
+  std::fprintf(out, "  rejected  garbage %llu, stale %llu, wrong stream %llu, auth failed %llu, "
+                    "replay %llu, ssrc mismatch %llu\n",
+               static_cast<unsigned long long>(rx.garbage),
+               static_cast<unsigned long long>(rx.stale),
+               static_cast<unsigned long long>(rx.wrong_stream),
+               static_cast<unsigned long long>(rx.auth_failed),
+               static_cast<unsigned long long>(rx.replay_rejected),
+               static_cast<unsigned long long>(rx.ssrc_mismatch));
+  std::fprintf(out, "  delay     p50 %.3f ms, p99 %.3f ms, max %.3f ms; jitter max %.3f ms\n",
+               ms(rx.delay.percentileNs(50)), ms(rx.delay.percentileNs(99)),
+               ms(rx.delay.maxNs()), jitter_max);
+  if (o.rtcp != RtcpMode::Off) {
+    std::fprintf(out, "  rtcp      sent %llu, received %llu (SR %llu, RR %llu), auth failed %llu\n",
+                 static_cast<unsigned long long>(tx.rtcp),
+                 static_cast<unsigned long long>(rx.rtcp_received),
+                 static_cast<unsigned long long>(rx.rtcp_sr),
+                 static_cast<unsigned long long>(rx.rtcp_rr),
+                 static_cast<unsigned long long>(rx.rtcp_auth_failed));
+  }
+}
+
+}  // namespace rampart::tools
