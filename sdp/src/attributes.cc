@@ -22,16 +22,20 @@ bool parseUint(std::string_view s, uint64_t& out, uint64_t max) noexcept {
   if (s.empty() || s.size() > 20) {
     return false;
   }
+  // Overflow checks by builtins, not a division per digit: this runs for every number in
+  // every line.
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') {
       return false;
     }
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (max - d) / 10) {
+    if (__builtin_mul_overflow(v, uint64_t{10}, &v) ||
+        __builtin_add_overflow(v, static_cast<uint64_t>(c - '0'), &v)) {
       return false;
     }
-    v = v * 10 + d;
+  }
+  if (v > max) {
+    return false;
   }
   out = v;
   return true;

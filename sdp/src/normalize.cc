@@ -1,7 +1,9 @@
 #include <rampart/sdp/normalize.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 #include "text.h"
 
@@ -39,6 +41,7 @@ struct Bridge::OffererSlot {
   uint32_t cryptoTag = 0;  // chosen offered a=crypto (trunk SAVP), with its suite
   std::string cryptoSuite;
   int target = -1;
+  bool eligible = false;
 };
 
 struct Bridge::TargetSlot {
@@ -250,6 +253,7 @@ bool suiteSupported(const Profile& p, std::string_view suite) {
 std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
                                              const std::vector<std::string>& policy) {
   std::vector<Bridge::CodecEntry> out;
+  out.reserve(s.codecs.size());
   bool wantEvents = false;
   for (const std::string& name : policy) {
     if (isEvent(name)) {
@@ -367,7 +371,7 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
-  uint32_t ptime = leg.profile.ptime != 0 ? leg.profile.ptime : e.ptime;
+  uint32_t ptime = leg.profile->ptime != 0 ? leg.profile->ptime : e.ptime;
   if (ptime != 0 && e.kind == "audio") {
     o.put("a=ptime:").num(ptime).eol();
   }
@@ -387,13 +391,13 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
     o.put(leg.local.sdesKeys[e.slot]).eol();
   }
   o.put("a=").put(directionName(e.direction)).eol();
-  if (e.passFrom != nullptr && !leg.profile.allowAttributes.empty()) {
+  if (e.passFrom != nullptr && !leg.profile->allowAttributes.empty()) {
     for (const Line& l : e.passFrom->view.lines().subspan(1)) {
       if (l.type != 'a') {
         continue;
       }
       std::string_view name = splitAttribute(l.value).name;
-      for (const std::string& allowed : leg.profile.allowAttributes) {
+      for (const std::string& allowed : leg.profile->allowAttributes) {
         if (name == allowed) {
           o.put("a=").put(l.value).eol();
           break;
@@ -449,12 +453,12 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
 
 void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string>& bundle) {
   const LocalMedia& lm = leg.local;
-  o.put("s=").put(leg.profile.sessionName).eol();
-  if (leg.profile.kind == ProfileKind::Trunk) {
+  o.put("s=").put(leg.profile->sessionName).eol();
+  if (leg.profile->kind == ProfileKind::Trunk) {
     o.put("c=IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
   }
   o.put("t=0 0").eol();
-  if (leg.profile.kind == ProfileKind::WebRtc) {
+  if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
       for (const std::string& m : bundle) {
@@ -478,9 +482,17 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 
 // ---- Bridge ---------------------------------------------------------------------------------
 
+// Typical output is 0.5-2 KiB; the headroom covers "v=" and "o=" inserted at the front.
+constexpr size_t kBodyReserve = 2048;
+
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
   legs_[1].config = std::move(b);
+  for (LegState& l : legs_) {
+    if (!l.config.profile) {
+      l.config.profile = std::make_shared<const Profile>();
+    }
+  }
 }
 
 Bridge::~Bridge() = default;
@@ -489,21 +501,50 @@ Bridge& Bridge::operator=(Bridge&&) noexcept = default;
 
 size_t Bridge::slotCount(Leg leg) const noexcept { return legs_[index(leg)].slots.size(); }
 
-std::string Bridge::finish(Leg to, std::string_view body) {
+std::string Bridge::finish(Leg to, std::string&& body) {
   LegState& ls = legs_[index(to)];
-  if (ls.version == 0 || body != ls.lastBody) {
+  // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
+  // (an identical session refresh keeps it). A collision would only skip one increment.
+  uint64_t hash = 1469598103934665603ull ^ body.size();
+  size_t i = 0;
+  for (; i + 8 <= body.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, body.data() + i, 8);
+    hash = (hash ^ w) * 0x9E3779B97F4A7C15ull;
+    hash ^= hash >> 29;
+  }
+  for (; i < body.size(); ++i) {
+    hash = (hash ^ static_cast<unsigned char>(body[i])) * 1099511628211ull;
+  }
+  if (ls.version == 0 || hash != ls.lastBodyHash) {
     ++ls.version;
-    ls.lastBody.assign(body);
+    ls.lastBodyHash = hash;
   }
   const LocalMedia& lm = ls.config.local;
-  std::string out;
-  out.reserve(body.size() + 96);
-  Out o(out);
-  o.put("v=0").eol();
-  o.put("o=").put(ls.config.profile.originUser).put(' ').num(lm.sessionId).put(' ')
-      .num(ls.version).put(" IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
-  out.append(body);
-  return out;
+  // "v=0" and "o=" go in front of the body, which was reserved with headroom: splice them in
+  // place, so the SDP costs one allocation.
+  char num1[24];
+  char num2[24];
+  auto r1 = std::to_chars(num1, num1 + sizeof num1, lm.sessionId);
+  auto r2 = std::to_chars(num2, num2 + sizeof num2, ls.version);
+  const std::string_view user = ls.config.profile->originUser;
+  const std::string_view at = addrType(lm.address);
+  const std::string_view parts[] = {"v=0\r\no=", user, " ",
+                                    std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
+                                    " ",
+                                    std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
+                                    " IN ", at, " ", lm.address, "\r\n"};
+  size_t len = 0;
+  for (std::string_view part : parts) {
+    len += part.size();
+  }
+  body.insert(0, len, ' ');
+  size_t pos = 0;
+  for (std::string_view part : parts) {
+    body.replace(pos, part.size(), part);
+    pos += part.size();
+  }
+  return std::move(body);
 }
 
 Result<std::string> Bridge::offer(Leg from, const Session& offer) {
@@ -513,8 +554,8 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   const Leg to = other(from);
   LegState& xs = legs_[index(from)];
   LegState& ys = legs_[index(to)];
-  const Profile& px = xs.config.profile;
-  const Profile& py = ys.config.profile;
+  const Profile& px = *xs.config.profile;
+  const Profile& py = *ys.config.profile;
   if (ys.config.local.address.empty()) {
     return missing("no local media address");
   }
@@ -540,7 +581,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   Pending p;
   p.from = from;
   p.offerer.resize(streams.size());
-  std::vector<bool> eligible(streams.size(), false);
   for (size_t i = 0; i < streams.size(); ++i) {
     const Stream& st = streams[i];
     OffererSlot& os = p.offerer[i];
@@ -583,13 +623,13 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     for (const CodecEntry& c : os.codecs) {
       real += isEvent(c.name) ? 0 : 1;
     }
-    eligible[i] = real > 0 && !policyFor(px, st.m.kind).empty();
+    os.eligible = real > 0 && !policyFor(px, st.m.kind).empty();
   }
 
   // One m-line per media kind: keep existing links, otherwise pick the preferred candidate
   // (for a dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
   for (size_t i = 0; i < streams.size(); ++i) {
-    if (!eligible[i] || xs.slots[i].peer >= 0) {
+    if (!p.offerer[i].eligible || xs.slots[i].peer >= 0) {
       continue;
     }
     bool kindTaken = false;
@@ -611,7 +651,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       return (px.srtp == SrtpMode::Sdes) == savp ? 1 : 0;
     };
     for (size_t k = i + 1; k < streams.size(); ++k) {
-      if (eligible[k] && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
+      if (p.offerer[k].eligible && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
           score(k) > score(best)) {
         best = k;
       }
@@ -630,7 +670,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   p.target.resize(ys.slots.size());
   std::vector<std::string> bundle;
   std::string body;
-  body.reserve(1024);
+  body.reserve(kBodyReserve);
   Out o(body);
   std::vector<Emit> emits(ys.slots.size());
   size_t activeCount = 0;
@@ -641,7 +681,8 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     e.kind = y.kind;
     e.slot = j;
     int i = y.peer;
-    bool active = i >= 0 && static_cast<size_t>(i) < streams.size() && eligible[static_cast<size_t>(i)];
+    bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
+                  p.offerer[static_cast<size_t>(i)].eligible;
     t.proto.assign(targetProto(py, y.kind));
     e.proto = t.proto;
     if (!active) {
@@ -656,11 +697,11 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     OffererSlot& os = p.offerer[static_cast<size_t>(i)];
     os.target = static_cast<int>(j);
     t.fromSlot = i;
-    t.codecs = os.codecs;
+    t.codecs = std::move(os.codecs);
     // Payload types on the target leg: reuse what this pair negotiated before, so re-INVITEs
     // keep PT continuity; otherwise keep the offerer's number.
     const Slot& aSlot = from == Leg::A ? xs.slots[static_cast<size_t>(i)] : y;
-    std::vector<bool> used(128, false);
+    std::array<bool, 128> used{};
     for (CodecEntry& c : t.codecs) {
       for (const PayloadMapping& m : aSlot.negotiated) {
         if (equalsIgnoreCase(m.encoding, c.name) && m.clockRate == c.clock) {
@@ -710,7 +751,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   }
   p.active = true;
   pending_ = std::move(p);
-  return finish(to, body);
+  return finish(to, std::move(body));
 }
 
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
@@ -720,8 +761,8 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   const Leg to = pending_.from;
   LegState& ys = legs_[index(from)];  // answerer
   LegState& xs = legs_[index(to)];    // offerer
-  const Profile& px = xs.config.profile;
-  const Profile& py = ys.config.profile;
+  const Profile& px = *xs.config.profile;
+  const Profile& py = *ys.config.profile;
   std::vector<Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
@@ -789,7 +830,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   }
 
   std::string body;
-  body.reserve(1024);
+  body.reserve(kBodyReserve);
   Out o(body);
   std::vector<Emit> emits(pending_.offerer.size());
   std::vector<std::string> bundle;
@@ -843,10 +884,11 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       sm.payloads = std::move(pm);
       mappings_.push_back(std::move(sm));
     } else if (px.kind == ProfileKind::WebRtc && os.port != 0 && wasBundled &&
-               !os.codecs.empty()) {
+               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).empty()) {
       // Chromium rejects an answer that removes a mid from an established BUNDLE group: keep
       // the m-line in the group, with no media flowing.
-      placeholders[i].push_back(os.codecs.front());
+      placeholders[i].push_back(
+          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).front());
       e.active = true;
       e.codecs = &placeholders[i];
       e.direction = Direction::Inactive;
@@ -886,7 +928,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     xs.bundleMids = bundle;
   }
   pending_.active = false;
-  return finish(to, body);
+  return finish(to, std::move(body));
 }
 
 }  // namespace rampart::sdp

@@ -149,7 +149,22 @@ class Parser {
   Result<bool> checkEncoding(std::string_view line, int lineNo) const {
     const auto* p = reinterpret_cast<const unsigned char*>(line.data());
     size_t n = line.size();
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    // Fast path, eight bytes at a time: skip words whose bytes are all printable ASCII
+    // (0x20-0x7e). Exact for "any byte < 0x20" and "any byte > 0x7e" (bit tricks from
+    // "Bit Twiddling Hacks", hasless/hasmore); everything else takes the byte loop below.
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      uint64_t below = (w - kOnes * 0x20) & ~w & kHigh;
+      uint64_t above = ((w + kOnes * (127 - 0x7e)) | w) & kHigh;
+      if ((below | above) != 0) {
+        break;
+      }
+    }
+    while (i < n) {
       unsigned char c = p[i];
       if (c >= 0x20 && c < 0x7f) {
         ++i;

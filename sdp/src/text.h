@@ -57,9 +57,10 @@ class Fields {
     if (pos_ > s_.size()) {
       return false;
     }
-    size_t at = s_.find(sep_, pos_);
-    if (at == std::string_view::npos) {
-      at = s_.size();
+    // Fields are a few bytes long: an inline scan beats a libc memchr call per field.
+    size_t at = pos_;
+    while (at < s_.size() && s_[at] != sep_) {
+      ++at;
     }
     out = s_.substr(pos_, at - pos_);
     if (out.empty()) {

@@ -69,7 +69,7 @@ std::string replaceAll(std::string s, const std::string& a, const std::string& b
 Bridge webrtcToTrunk() {
   LegConfig a = defaultLegConfig(ProfileKind::WebRtc);
   LegConfig b = defaultLegConfig(ProfileKind::Trunk);
-  b.profile.audioCodecs = {"PCMU", "PCMA", "telephone-event"};
+  EXPECT_TRUE(applyOption(b, "codecs", "PCMU,PCMA,telephone-event").ok());
   return Bridge(std::move(a), std::move(b));
 }
 
@@ -203,7 +203,7 @@ TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
 
 TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
   LegConfig a = defaultLegConfig(ProfileKind::Trunk);
-  a.profile.srtp = SrtpMode::Sdes;
+  EXPECT_TRUE(applyOption(a, "srtp", "sdes").ok());
   Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
   std::string dual =
       "v=0\r\no=pbx 5 5 IN IP4 10.0.0.1\r\ns=pbx\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
@@ -240,7 +240,7 @@ TEST(SdpOptions, ApplyAndReject) {
   EXPECT_EQ(c.local.ports[1].rtcp, 0);
   EXPECT_TRUE(applyOption(c, "srtp", "sdes").ok());
   EXPECT_TRUE(applyOption(c, "rtcp-mux", "on").ok());
-  EXPECT_TRUE(c.profile.rtcpMux);
+  EXPECT_TRUE(c.profile->rtcpMux);
   EXPECT_FALSE(applyOption(c, "srtp", "dtls").ok());
   EXPECT_FALSE(applyOption(c, "ports", "x").ok());
   EXPECT_FALSE(applyOption(c, "bogus", "1").ok());
