@@ -505,14 +505,19 @@ std::string Bridge::finish(Leg to, std::string&& body) {
   LegState& ls = legs_[index(to)];
   // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
   // (an identical session refresh keeps it). A collision would only skip one increment.
-  uint64_t hash = 1469598103934665603ull ^ body.size();
+  // Four independent lanes keep the multiplies from forming one long dependency chain.
+  uint64_t lane[4] = {1469598103934665603ull ^ body.size(), 0x9E3779B97F4A7C15ull,
+                      0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull};
   size_t i = 0;
-  for (; i + 8 <= body.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, body.data() + i, 8);
-    hash = (hash ^ w) * 0x9E3779B97F4A7C15ull;
-    hash ^= hash >> 29;
+  for (; i + 32 <= body.size(); i += 32) {
+    for (int k = 0; k < 4; ++k) {
+      uint64_t w;
+      std::memcpy(&w, body.data() + i + 8 * static_cast<size_t>(k), 8);
+      lane[k] = (lane[k] ^ w) * 0x9E3779B97F4A7C15ull;
+      lane[k] ^= lane[k] >> 29;
+    }
   }
+  uint64_t hash = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
   for (; i < body.size(); ++i) {
     hash = (hash ^ static_cast<unsigned char>(body[i])) * 1099511628211ull;
   }
@@ -539,10 +544,10 @@ std::string Bridge::finish(Leg to, std::string&& body) {
     len += part.size();
   }
   body.insert(0, len, ' ');
-  size_t pos = 0;
+  char* dst = body.data();
   for (std::string_view part : parts) {
-    body.replace(pos, part.size(), part);
-    pos += part.size();
+    std::memcpy(dst, part.data(), part.size());
+    dst += part.size();
   }
   return std::move(body);
 }

@@ -44,11 +44,13 @@ std::string describe(const Error& error) {
 }
 
 Attribute splitAttribute(std::string_view v) noexcept {
-  size_t colon = v.find(':');
-  if (colon == std::string_view::npos) {
-    return Attribute{v, {}, false};
+  // Attribute names are short: scan inline rather than call memchr for every line.
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == ':') {
+      return Attribute{v.substr(0, i), v.substr(i + 1), true};
+    }
   }
-  return Attribute{v.substr(0, colon), v.substr(colon + 1), true};
+  return Attribute{v, {}, false};
 }
 
 namespace {
