@@ -233,6 +233,118 @@ TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
   // address; only trunks use the RFC 2543 hold address.
 }
 
+const std::string kAsteriskOffer =
+    "v=0\r\no=- 1953384935 1953384935 IN IP4 192.0.2.20\r\ns=Asterisk\r\n"
+    "c=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 12534 RTP/AVP 0 8 101\r\n"
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n";
+
+std::string browserAnswer(const std::string& codecs, const std::string& rtpmaps,
+                          const std::string& dir) {
+  return "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+         "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF " + codecs + "\r\nc=IN IP4 0.0.0.0\r\n"
+         "a=mid:0\r\na=setup:active\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+         "a=" + dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
+}
+
+TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  // Firefox style answer: c=0.0.0.0 is not a hold for a WebRTC leg.
+  Result<std::string> ans = br.answer(
+      Leg::B, mustParse(browserAnswer("0 101", "a=rtpmap:0 PCMU/8000\r\n"
+                                               "a=rtpmap:101 telephone-event/8000\r\n",
+                                      "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=sendrecv\r\n"), std::string::npos) << *ans;
+  // The PBX renumbers telephone-event in its re-INVITE (janus-gateway#1591): the browser must
+  // keep seeing 101.
+  std::string reoffer = replaceAll(replaceAll(kAsteriskOffer, " 101", " 96"), ":101 ", ":96 ");
+  reoffer = replaceAll(reoffer, "1953384935 1953384935", "1953384935 1953384936");
+  Result<std::string> off = br.offer(Leg::A, mustParse(reoffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("UDP/TLS/RTP/SAVPF 0 8 101\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=rtpmap:101 telephone-event/8000\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=mid:0\r\n"), std::string::npos);
+  ans = br.answer(Leg::B, mustParse(browserAnswer("0 101", "a=rtpmap:0 PCMU/8000\r\n"
+                                                           "a=rtpmap:101 telephone-event/8000\r\n",
+                                                  "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  // Back to the PBX in its own (new) numbering, and the dataplane map says 96 <-> 101.
+  EXPECT_NE(ans->find("RTP/AVP 0 96\r\n"), std::string::npos) << *ans;
+  ASSERT_EQ(br.mappings().size(), 1u);
+  EXPECT_EQ(br.mappings()[0].payloads[1].ptA, 96);
+  EXPECT_EQ(br.mappings()[0].payloads[1].ptB, 101);
+}
+
+TEST(SdpBridge, TrunkReofferAddingVideoAppendsAStableMid) {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(a, "video-codecs", "H264").ok());
+  Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n",
+                                                        "sendrecv")))
+                  .ok());
+  std::string withVideo = replaceAll(kAsteriskOffer, "1953384935 1953384935",
+                                     "1953384935 1953384936") +
+                          "m=video 12536 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+                          "a=fmtp:99 packetization-mode=1\r\n";
+  Result<std::string> off = br.offer(Leg::A, mustParse(withVideo));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=group:BUNDLE 0 1\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("m=video 40000 UDP/TLS/RTP/SAVPF 99\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=mid:1\r\n"), std::string::npos);
+  EXPECT_EQ(br.slotCount(Leg::B), 2u);
+  // The browser must answer both m-lines.
+  Result<std::string> bad = br.answer(
+      Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::AnswerMismatch);
+}
+
+TEST(SdpBridge, DirectionsAreClampedAndSessionLevelDirectionApplies) {
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  // Session-level a=sendonly applies to the m-line that has no direction of its own.
+  std::string hold = replaceAll(kAsteriskOffer, "a=sendrecv\r\n", "");
+  hold = replaceAll(hold, "t=0 0\r\n", "t=0 0\r\na=sendonly\r\n");
+  Result<std::string> off = br.offer(Leg::A, mustParse(hold));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=sendonly\r\n"), std::string::npos) << *off;
+  // A (wrong) sendrecv answer to a sendonly offer becomes recvonly toward the PBX.
+  Result<std::string> ans = br.answer(
+      Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
+}
+
+TEST(SdpBridge, PortZeroInAReofferDisablesTheLinkedMline) {
+  Bridge br = webrtcToTrunk();
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  std::string off0 = replaceAll(kBrowserOffer, "m=audio 58025", "m=audio 0");
+  Result<std::string> off = br.offer(Leg::A, mustParse(off0));
+  // The only media is disabled: nothing to offer to the trunk.
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().code, ErrorCode::NoAcceptableMedia);
+}
+
+TEST(SdpBridge, TrunkAnswerWithAnUnofferedCryptoTagIsRejected) {
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "srtp", "sdes").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  Result<std::string> off = br.offer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_TRUE(off.ok());
+  EXPECT_NE(off->find("RTP/SAVP"), std::string::npos);
+  std::string ans = replaceAll(trunkAnswer("sendrecv"), "RTP/AVP", "RTP/SAVP") +
+                    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 "
+                    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+  Result<std::string> r = br.answer(Leg::B, mustParse(ans));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::AnswerMismatch);
+  br.cancelOffer();
+  EXPECT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
