@@ -8,33 +8,21 @@ namespace rampart::sdp::detail {
 inline char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline bool isDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-// RFC 8866 token-char.
-inline bool isTokenChar(char c) noexcept {
-  unsigned char u = static_cast<unsigned char>(c);
-  if (u < 0x21 || u > 0x7e) {
-    return false;
+// RFC 8866 token-char, as a table: validation runs over every byte of every field.
+struct TokenTable {
+  bool v[256];
+  constexpr TokenTable() : v() {
+    for (int c = 0x21; c <= 0x7e; ++c) {
+      v[c] = true;
+    }
+    for (char c : {'"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']'}) {
+      v[static_cast<unsigned char>(c)] = false;
+    }
   }
-  switch (c) {
-    case '"':
-    case '(':
-    case ')':
-    case ',':
-    case '/':
-    case ':':
-    case ';':
-    case '<':
-    case '=':
-    case '>':
-    case '?':
-    case '@':
-    case '[':
-    case '\\':
-    case ']':
-      return false;
-    default:
-      return true;
-  }
-}
+};
+inline constexpr TokenTable kTokenTable{};
+
+inline bool isTokenChar(char c) noexcept { return kTokenTable.v[static_cast<unsigned char>(c)]; }
 
 inline bool isToken(std::string_view s) noexcept {
   if (s.empty()) {
