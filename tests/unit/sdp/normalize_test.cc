@@ -345,6 +345,67 @@ TEST(SdpBridge, TrunkAnswerWithAnUnofferedCryptoTagIsRejected) {
   EXPECT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
 }
 
+// RFC 4317 section 2.1-2.4 (audio + video offer, video rejected, hold), bridged between two
+// plain SIP legs. RFC 4317 writes "s= " (a space), which RFC 8866 allows.
+const std::string kRfc4317AliceOffer =
+    "v=0\r\no=alice 2890844526 2890844526 IN IP4 host.atlanta.example.com\r\ns= \r\n"
+    "c=IN IP4 host.atlanta.example.com\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 97\r\n"
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:97 iLBC/8000\r\n"
+    "m=video 51372 RTP/AVP 31 32\r\na=rtpmap:31 H261/90000\r\na=rtpmap:32 MPV/90000\r\n";
+
+Bridge sipToSip() {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  for (LegConfig* c : {&a, &b}) {
+    EXPECT_TRUE(applyOption(*c, "codecs", "PCMU,PCMA,iLBC,telephone-event").ok());
+    EXPECT_TRUE(applyOption(*c, "video-codecs", "H261,MPV").ok());
+    EXPECT_TRUE(applyOption(*c, "ptime", "0").ok());
+  }
+  EXPECT_TRUE(applyOption(a, "address", "198.51.100.20").ok());
+  return Bridge(std::move(a), std::move(b));
+}
+
+TEST(SdpBridge, Rfc4317AudioVideoOfferAnswerAndVideoRejection) {
+  Bridge br = sipToSip();
+  Result<std::string> off = br.offer(Leg::A, mustParse(kRfc4317AliceOffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=audio 30000 RTP/AVP 0 8 97\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("m=video 30002 RTP/AVP 31 32\r\n"), std::string::npos) << *off;
+  // 2.1: Bob accepts PCMU and one of the video codecs.
+  std::string bob =
+      "v=0\r\no=bob 2808844564 2808844564 IN IP4 host.biloxi.example.com\r\ns= \r\n"
+      "c=IN IP4 host.biloxi.example.com\r\nt=0 0\r\nm=audio 49174 RTP/AVP 0\r\n"
+      "a=rtpmap:0 PCMU/8000\r\nm=video 49170 RTP/AVP 32\r\na=rtpmap:32 MPV/90000\r\n";
+  Result<std::string> ans = br.answer(Leg::B, mustParse(bob));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=audio 30000 RTP/AVP 0\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("m=video 30002 RTP/AVP 32\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("c=IN IP4 198.51.100.20\r\n"), std::string::npos) << *ans;
+  EXPECT_EQ(br.mappings().size(), 2u);
+
+  // 2.2 style: a re-offer where Bob now rejects video with port 0.
+  std::string reoffer = replaceAll(kRfc4317AliceOffer, "2890844526 2890844526",
+                                   "2890844526 2890844527");
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(reoffer)).ok());
+  std::string bobNoVideo = replaceAll(bob, "m=video 49170", "m=video 0");
+  ans = br.answer(Leg::B, mustParse(bobNoVideo));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=video 0 RTP/AVP 31\r\n"), std::string::npos) << *ans;
+  EXPECT_EQ(br.mappings().size(), 1u);
+
+  // 2.4 style hold: Alice re-offers sendonly, Bob answers recvonly.
+  std::string hold = replaceAll(reoffer, "2890844526 2890844527", "2890844526 2890844528");
+  hold = replaceAll(hold, "a=rtpmap:97 iLBC/8000\r\n", "a=rtpmap:97 iLBC/8000\r\na=sendonly\r\n");
+  Result<std::string> holdOff = br.offer(Leg::A, mustParse(hold));
+  ASSERT_TRUE(holdOff.ok()) << describe(holdOff.error());
+  EXPECT_NE(holdOff->find("a=sendonly\r\n"), std::string::npos) << *holdOff;
+  std::string bobHold = replaceAll(bobNoVideo, "a=rtpmap:0 PCMU/8000\r\n",
+                                   "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n");
+  ans = br.answer(Leg::B, mustParse(bobHold));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
