@@ -302,6 +302,7 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   Fields fmts(out.formats);
   std::string_view fmt;
   size_t count = 0;
+  uint64_t seen[2] = {0, 0};
   while (fmts.next(fmt)) {
     ++count;
     if (rtp) {
@@ -309,6 +310,12 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
       if (!parseNum(fmt, pt, 0, 127)) {
         return "RTP format is not a payload type 0-127";
       }
+      // A repeated payload type makes the codec list ambiguous (found by the fuzzer).
+      uint64_t bit = uint64_t{1} << (pt & 63);
+      if ((seen[pt >> 6] & bit) != 0) {
+        return "payload type listed twice";
+      }
+      seen[pt >> 6] |= bit;
     } else if (!isToken(fmt)) {
       return "bad format";
     }

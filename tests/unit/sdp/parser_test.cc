@@ -139,6 +139,8 @@ TEST(SdpParser, MalformedInputsGiveTypedErrorsWithLineNumbers) {
        ErrorCode::BadMedia, 7},
       {"media port", withLine(b, "m=audio 54400", "m=audio 70000"), ErrorCode::BadMedia, 7},
       {"media pt", withLine(b, "RTP/SAVPF 0 96", "RTP/SAVPF 0 128"), ErrorCode::BadMedia, 7},
+      {"media duplicate pt", withLine(b, "RTP/SAVPF 0 96", "RTP/SAVPF 0 96 000"),
+       ErrorCode::BadMedia, 7},
       {"media double space", withLine(b, "RTP/SAVPF 0 96", "RTP/SAVPF 0  96"), ErrorCode::BadMedia,
        7},
       {"rtpmap garbled", withLine(b, "a=rtpmap:96 opus/48000/2", "a=rtpmap:96 opus"),
