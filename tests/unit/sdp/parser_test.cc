@@ -61,6 +61,38 @@ TEST(SdpParser, ModelGivesSectionsAndAttributes) {
   EXPECT_FALSE(m.hasAttribute("rtcp"));
 }
 
+TEST(SdpParser, TypedAccessors) {
+  std::string body = std::string(kBase) +
+                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                     "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4\r\n"
+                     "m=video 0 RTP/AVP 31\r\nc=IN IP4 198.51.100.9\r\na=inactive\r\n";
+  Result<Session> s = parse(body);
+  ASSERT_TRUE(s.ok()) << describe(s.error());
+  EXPECT_EQ(s->origin().sessionId, "20518");
+  ASSERT_TRUE(s->connection().has_value());
+  EXPECT_EQ(s->connection()->address, "203.0.113.1");
+  EXPECT_EQ(s->direction(), Direction::SendRecv);
+  MediaView audio = s->media(0);
+  EXPECT_EQ(audio.mediaLine().port, 54400);
+  EXPECT_EQ(audio.mediaLine().proto, "RTP/SAVPF");
+  EXPECT_EQ(audio.direction(), Direction::SendRecv);
+  EXPECT_EQ(audio.connection(s->connection())->address, "203.0.113.1");
+  int rtpmaps = 0;
+  audio.forEachAttribute("rtpmap", [&](std::string_view v) {
+    Rtpmap r;
+    EXPECT_EQ(parseRtpmap(v, r), nullptr);
+    ++rtpmaps;
+  });
+  EXPECT_EQ(rtpmaps, 2);
+  Crypto c;
+  ASSERT_EQ(parseCrypto(audio.attribute("crypto").value(), c), nullptr);
+  EXPECT_TRUE(c.keys[0].hasMki);
+  MediaView video = s->media(1);
+  EXPECT_EQ(video.mediaLine().port, 0);
+  EXPECT_EQ(video.direction(), Direction::Inactive);
+  EXPECT_EQ(video.connection(s->connection())->address, "198.51.100.9");
+}
+
 TEST(SdpParser, EditingKeepsOrderAndSections) {
   Result<Session> s = parse(kBase);
   ASSERT_TRUE(s.ok());
