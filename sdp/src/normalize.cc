@@ -67,6 +67,7 @@ struct Stream {
   Direction direction = Direction::SendRecv;
   bool holdAddress = false;
   bool rtcpMux = false;
+  bool bundleOnly = false;  // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
   uint32_t ptime = 0, maxptime = 0;
   std::vector<CodecView> codecs;
   std::vector<Crypto> cryptos;
@@ -117,7 +118,7 @@ std::vector<Stream> extract(const Session& s) {
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    Stream st{MediaLine{}, {}, {}, sessionDir, sessionHold, false, 0, 0, {}, {}, mv,
+    Stream st{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
     (void)parseMediaLine(mv.lines()[0].value, st.m);
     size_t nfmt = 0;
@@ -178,6 +179,8 @@ std::vector<Stream> extract(const Session& s) {
         st.setup = a.value;
       } else if (a.name == "rtcp-mux") {
         st.rtcpMux = true;
+      } else if (a.name == "bundle-only") {
+        st.bundleOnly = true;
       } else if (a.name == "ptime") {
         (void)parsePtime(a.value, st.ptime);
       } else if (a.name == "maxptime") {
@@ -194,6 +197,11 @@ std::vector<Stream> extract(const Session& s) {
     out.push_back(std::move(st));
   }
   return out;
+}
+
+// Port 0 disables an m-line, except a bundle-only one from a browser.
+bool disabled(const Stream& s, ProfileKind from) {
+  return s.m.port == 0 && !(s.bundleOnly && from == ProfileKind::WebRtc);
 }
 
 bool isWebRtcProto(std::string_view p) {
@@ -593,7 +601,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     os.proto.assign(st.m.proto);
     os.mid.assign(st.mid);
     os.setup.assign(st.setup);
-    os.port = st.m.port;
+    os.port = disabled(st, px.kind) ? 0 : (st.m.port != 0 ? st.m.port : 9);
     os.direction = effectiveDirection(st, px.kind);
     os.rtcpMux = st.rtcpMux;
     os.ptime = st.ptime;
@@ -602,7 +610,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     xs.slots[i].mid.assign(st.mid);
     xs.slots[i].proto = os.proto;
     xs.slots[i].firstFormat = os.firstFormat;
-    if (st.m.port == 0) {
+    if (os.port == 0) {
       continue;
     }
     // Can we answer this m-line to the offerer at all?
@@ -640,7 +648,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     bool kindTaken = false;
     for (size_t k = 0; k < streams.size(); ++k) {
       if (k != i && xs.slots[k].kind == xs.slots[i].kind && xs.slots[k].peer >= 0 &&
-          streams[k].m.port != 0) {
+          p.offerer[k].port != 0) {
         kindTaken = true;
       }
     }
@@ -783,7 +791,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     if (st.m.kind != ys.slots[j].kind) {
       return makeError(ErrorCode::AnswerMismatch, st.lineNo, "answer changed the media type");
     }
-    if (st.m.port == 0 || t.fromSlot < 0) {
+    if (disabled(st, py.kind) || t.fromSlot < 0) {
       continue;
     }
     if (st.m.proto != t.proto) {

@@ -30,6 +30,7 @@ enum SingleBit : uint32_t {
   kBitSimulcast = 1u << 13,
   kBitMixed = 1u << 14,
   kBitIceOptions = 1u << 15,
+  kBitBundleOnly = 1u << 16,
 };
 
 // Length of a valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0.
@@ -504,6 +505,11 @@ class Parser {
       return flag(a, lineNo);
     } else if (n == "end-of-candidates") {
       if (Result<bool> o = once(kBitEoc, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "bundle-only") {
+      if (Result<bool> o = once(kBitBundleOnly, lineNo, n); !o.ok()) {
         return o;
       }
       return flag(a, lineNo);

@@ -406,6 +406,22 @@ TEST(SdpBridge, Rfc4317AudioVideoOfferAnswerAndVideoRejection) {
   EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
 }
 
+TEST(SdpBridge, BundleOnlyMlineWithPortZeroIsLive) {
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "video-codecs", "VP8").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  std::string offer = replaceAll(kBrowserOffer, "m=video 58026", "m=video 0");
+  offer = replaceAll(offer, "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+  Result<std::string> off = br.offer(Leg::A, mustParse(offer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=video 30002 RTP/AVP 96\r\n"), std::string::npos) << *off;
+  // Without bundle-only, port 0 means disabled.
+  Bridge br2(defaultLegConfig(ProfileKind::WebRtc), b);
+  off = br2.offer(Leg::A, mustParse(replaceAll(kBrowserOffer, "m=video 58026", "m=video 0")));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_EQ(off->find("m=video"), std::string::npos) << *off;
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
