@@ -192,8 +192,8 @@ bool parseDirection(std::string_view name, Direction& out) noexcept {
 Reason parseOrigin(std::string_view v, Origin& out) noexcept {
   Fields f(v);
   std::string_view version;
-  if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) ||
-      !f.next(out.netType) || !f.next(out.addrType) || !f.next(out.address) || !f.done()) {
+  if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) || !f.next(out.netType) ||
+      !f.next(out.addrType) || !f.next(out.address) || !f.done()) {
     return "expected <username> <sess-id> <sess-version> <nettype> <addrtype> <address>";
   }
   if (out.sessionId.size() > 64 || !allOf(out.sessionId, detail::isDigit)) {
@@ -449,8 +449,8 @@ Reason parseMsid(std::string_view v, Msid& out) noexcept {
     return "bad msid-id";
   }
   out.appdata = {};
-  if (!f.done() && (!f.next(out.appdata) || out.appdata.size() > 64 || !isToken(out.appdata) ||
-                    !f.done())) {
+  if (!f.done() &&
+      (!f.next(out.appdata) || out.appdata.size() > 64 || !isToken(out.appdata) || !f.done())) {
     return "bad msid-appdata";
   }
   return nullptr;
@@ -742,8 +742,8 @@ Reason parseCandidate(std::string_view v, Candidate& out) noexcept {
   if (prio.size() > 10 || !parseNum(prio, out.priority, 1, UINT32_MAX)) {
     return "bad priority";
   }
-  out.mdns = out.address.size() > 6 && equalsIgnoreCase(out.address.substr(out.address.size() - 6),
-                                                        ".local");
+  out.mdns = out.address.size() > 6 &&
+             equalsIgnoreCase(out.address.substr(out.address.size() - 6), ".local");
   if (!isAddress(out.address)) {
     return "bad connection address";
   }

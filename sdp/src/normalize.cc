@@ -12,8 +12,8 @@ namespace rampart::sdp {
 // ---- private model --------------------------------------------------------------------------
 
 struct Bridge::CodecEntry {
-  uint8_t pt = 0;          // on the leg the SDP came from
-  uint8_t ptOut = 0;       // on the leg it goes to (offers)
+  uint8_t pt = 0;     // on the leg the SDP came from
+  uint8_t ptOut = 0;  // on the leg it goes to (offers)
   std::string name;
   uint32_t clock = 0;
   uint16_t channels = 1;
@@ -81,8 +81,8 @@ bool staticPayload(uint8_t pt, CodecView& c) {
     const char* name;
     uint32_t clock;
   };
-  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},  {4, "G723", 8000},
-                                     {8, "PCMA", 8000},  {9, "G722", 8000}, {13, "CN", 8000},
+  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},   {4, "G723", 8000},
+                                     {8, "PCMA", 8000},  {9, "G722", 8000},  {13, "CN", 8000},
                                      {18, "G729", 8000}, {34, "H263", 90000}};
   for (const Entry& e : kTable) {
     if (e.pt == pt) {
@@ -118,7 +118,18 @@ std::vector<Stream> extract(const Session& s) {
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    Stream st{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv,
+    Stream st{MediaLine{},
+              {},
+              {},
+              sessionDir,
+              sessionHold,
+              false,
+              false,
+              0,
+              0,
+              {},
+              {},
+              mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
     (void)parseMediaLine(mv.lines()[0].value, st.m);
     size_t nfmt = 0;
@@ -339,9 +350,7 @@ void putRtpmap(Out& o, const Bridge::CodecEntry& c, uint8_t pt) {
   }
 }
 
-Error missing(const char* what) {
-  return makeError(ErrorCode::MissingLocalParameter, 0, what);
-}
+Error missing(const char* what) { return makeError(ErrorCode::MissingLocalParameter, 0, what); }
 
 uint16_t rtcpPort(const PortPair& p) {
   return p.rtcp != 0 ? p.rtcp : static_cast<uint16_t>(p.rtp + 1);
@@ -353,7 +362,7 @@ struct Emit {
   bool active = false;
   Direction direction = Direction::SendRecv;
   const std::vector<Bridge::CodecEntry>* codecs = nullptr;
-  bool useOutPt = true;       // offers use ptOut, answers pt
+  bool useOutPt = true;  // offers use ptOut, answers pt
   uint32_t ptime = 0, maxptime = 0;
   bool rtcpMux = false;
   uint32_t cryptoTag = 0;
@@ -453,7 +462,11 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   if (e.ptime != 0 && e.kind == "audio") {
     o.put("a=ptime:").num(e.ptime).eol();
   }
-  o.put("a=candidate:1 1 udp 2130706431 ").put(lm.address).put(' ').num(port).put(" typ host")
+  o.put("a=candidate:1 1 udp 2130706431 ")
+      .put(lm.address)
+      .put(' ')
+      .num(port)
+      .put(" typ host")
       .eol();
   o.put("a=end-of-candidates").eol();
   return true;
@@ -542,11 +555,13 @@ std::string Bridge::finish(Leg to, std::string&& body) {
   auto r2 = std::to_chars(num2, num2 + sizeof num2, ls.version);
   const std::string_view user = ls.config.profile->originUser;
   const std::string_view at = addrType(lm.address);
-  const std::string_view parts[] = {"v=0\r\no=", user, " ",
-                                    std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
-                                    " ",
-                                    std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
-                                    " IN ", at, " ", lm.address, "\r\n"};
+  const std::string_view parts[] = {
+      "v=0\r\no=", user,
+      " ",         std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
+      " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
+      " IN ",      at,
+      " ",         lm.address,
+      "\r\n"};
   size_t len = 0;
   for (std::string_view part : parts) {
     len += part.size();
@@ -615,7 +630,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     }
     // Can we answer this m-line to the offerer at all?
     bool protoOk = px.kind == ProfileKind::WebRtc ? isWebRtcProto(st.m.proto)
-                                                   : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
+                                                  : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
     if (!protoOk) {
       continue;
     }
@@ -795,9 +810,9 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       continue;
     }
     if (st.m.proto != t.proto) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-                           t.proto);
+      return makeError(
+          ErrorCode::AnswerMismatch, st.lineNo,
+          "answer protocol " + std::string(st.m.proto) + " differs from offered " + t.proto);
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;
@@ -861,14 +876,14 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     e.useOutPt = false;
     int j = os.target;
     bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
-    bool wasBundled = std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) !=
-                      xs.bundleMids.end();
+    bool wasBundled =
+        std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) != xs.bundleMids.end();
     if (ok) {
       size_t ju = static_cast<size_t>(j);
       Direction d = answeredDir[ju];
       // Our direction toward the offerer: what the answerer does, within what the offerer allows.
-      e.direction = makeDirection(sends(d) && receives(os.direction),
-                                  receives(d) && sends(os.direction));
+      e.direction =
+          makeDirection(sends(d) && receives(os.direction), receives(d) && sends(os.direction));
       e.active = true;
       e.codecs = &accepted[ju];
       e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : os.ptime;

@@ -1,8 +1,8 @@
-#include <memory>
-#include <string>
-
 #include <rampart/sdp/attributes.h>
 #include <rampart/sdp/normalize.h>
+
+#include <memory>
+#include <string>
 
 #include "text.h"
 
@@ -29,10 +29,9 @@ LegConfig defaultLegConfig(ProfileKind kind) {
     c.local.address = "198.51.100.10";
     c.local.ports = {PortPair{30000, 30001}, PortPair{30002, 30003}, PortPair{30004, 30005},
                      PortPair{30006, 30007}};
-    c.local.sdesKeys = {"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw",
-                        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk",
-                        "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3",
-                        "OTg3NjU0MzIxMDk4NzY1NDMyMTA5ODc2NTQzMjEw"};
+    c.local.sdesKeys = {
+        "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk",
+        "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3", "OTg3NjU0MzIxMDk4NzY1NDMyMTA5ODc2NTQzMjEw"};
     c.local.sessionId = 3000000001;
   }
   c.profile = std::move(profile);

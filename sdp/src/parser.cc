@@ -1,10 +1,9 @@
+#include <rampart/sdp/attributes.h>
 #include <rampart/sdp/parser.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
-
-#include <rampart/sdp/attributes.h>
 
 #include "text.h"
 
@@ -99,8 +98,8 @@ class Parser {
       ++lineNo;
       const char* start = text + pos;
       const void* nlp = std::memchr(start, '\n', size - pos);
-      size_t len = nlp != nullptr ? static_cast<size_t>(static_cast<const char*>(nlp) - start)
-                                  : size - pos;
+      size_t len =
+          nlp != nullptr ? static_cast<size_t>(static_cast<const char*>(nlp) - start) : size - pos;
       size_t next = pos + len + (nlp != nullptr ? 1 : 0);
       LineEnd end = nlp != nullptr ? LineEnd::Lf : LineEnd::None;
       if (end == LineEnd::Lf && len > 0 && start[len - 1] == '\r') {
@@ -241,7 +240,8 @@ class Parser {
       case 'p':
       case 'z':
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section");
+          return bad(ErrorCode::LineOutOfOrder, lineNo,
+                     "session-level line inside a media section");
         }
         return true;
       case 'c': {

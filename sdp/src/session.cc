@@ -1,9 +1,8 @@
+#include <rampart/sdp/result.h>
 #include <rampart/sdp/session.h>
 
 #include <algorithm>
 #include <cstring>
-
-#include <rampart/sdp/result.h>
 
 namespace rampart::sdp {
 

@@ -5,7 +5,9 @@
 
 namespace rampart::sdp::detail {
 
-inline char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 inline bool isDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // RFC 8866 token-char, as a table: validation runs over every byte of every field.

@@ -1,5 +1,10 @@
 // rampart-sdp: parse (--check) or normalise (--profile) one SDP read from stdin. Operators use it
 // to debug interop; the golden tests use the same library calls.
+#include <rampart/sdp/attributes.h>
+#include <rampart/sdp/normalize.h>
+#include <rampart/sdp/parser.h>
+#include <rampart/sdp/writer.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,11 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <rampart/sdp/attributes.h>
-#include <rampart/sdp/normalize.h>
-#include <rampart/sdp/parser.h>
-#include <rampart/sdp/writer.h>
 
 namespace {
 
@@ -54,8 +54,7 @@ void printCheck(const Session& s) {
   (void)parseOrigin(s.lines()[1].value, o);
   std::printf("session: origin %.*s version %llu, %zu lines, %zu m-lines\n",
               static_cast<int>(o.sessionId.size()), o.sessionId.data(),
-              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(),
-              s.mediaCount());
+              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(), s.mediaCount());
   if (const Line* g = s.findSessionAttribute("group")) {
     std::printf("  %.*s\n", static_cast<int>(g->value.size()), g->value.data());
   }
@@ -66,9 +65,9 @@ void printCheck(const Session& s) {
     MediaView mv = s.media(i);
     MediaLine m;
     (void)parseMediaLine(mv.lines()[0].value, m);
-    std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i,
-                mv.firstLineIndex() + 1, static_cast<int>(m.kind.size()), m.kind.data(), m.port,
-                m.portCount, static_cast<int>(m.proto.size()), m.proto.data());
+    std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i, mv.firstLineIndex() + 1,
+                static_cast<int>(m.kind.size()), m.kind.data(), m.port, m.portCount,
+                static_cast<int>(m.proto.size()), m.proto.data());
     int candidates = 0, mdns = 0, cryptos = 0, extmaps = 0, ssrcs = 0, rids = 0;
     for (const Line& l : mv.lines().subspan(1)) {
       if (l.type != 'a') {

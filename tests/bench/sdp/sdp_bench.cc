@@ -3,20 +3,20 @@
 //
 // Allocations are counted by interposing malloc/calloc/realloc in this executable (glibc
 // resolves every malloc, including the one behind operator new and sofia's su_alloc, to ours).
-#include <algorithm>
-#include <ctime>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <vector>
-
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
 #include <rampart/sdp/writer.h>
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 extern "C" {
 void* __libc_malloc(size_t);
@@ -180,9 +180,10 @@ int main(int argc, char** argv) {
       {"Asterisk offer", readFile(dir + "/asterisk-chrome/01-offer-a.sdp"), ProfileKind::Trunk,
        ProfileKind::WebRtc, "trunk-to-webrtc"},
   };
-  std::printf("rampart-bench-sdp: %d iterations x 7 interleaved runs, median thread-CPU time per "
-              "operation\n\n",
-              iters);
+  std::printf(
+      "rampart-bench-sdp: %d iterations x 7 interleaved runs, median thread-CPU time per "
+      "operation\n\n",
+      iters);
   std::printf("| input | bytes | operation | us/op | allocs/op | vs sofia |\n");
   std::printf("|---|---:|---|---:|---:|---:|\n");
   int rc = 0;

@@ -1,15 +1,15 @@
 // Fuzzes the whole sdp/ surface an attacker reaches: parse, byte-exact round trip, and both
 // normalisation profiles as offer and as answer. Invariant violations trap so libFuzzer (and
 // the replay ctest) report them.
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <optional>
-#include <string_view>
-
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
 #include <rampart/sdp/writer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace {
 

@@ -1,5 +1,10 @@
 // Runs every golden case through rampart::sdp::Bridge and compares the bytes produced with the
 // committed expectations. Inputs must also parse and round-trip byte-exact.
+#include <gtest/gtest.h>
+#include <rampart/sdp/normalize.h>
+#include <rampart/sdp/parser.h>
+#include <rampart/sdp/writer.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -7,11 +12,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rampart/sdp/normalize.h>
-#include <rampart/sdp/parser.h>
-#include <rampart/sdp/writer.h>
 
 namespace rampart::sdp {
 namespace {

@@ -1,8 +1,8 @@
-#include <string>
-
 #include <gtest/gtest.h>
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
+
+#include <string>
 
 namespace rampart::sdp {
 namespace {
@@ -45,12 +45,15 @@ std::string trunkAnswer(const std::string& direction, uint16_t port = 20000) {
          "s=Asterisk\r\n"
          "c=IN IP4 10.0.0.5\r\n"
          "t=0 0\r\n"
-         "m=audio " + std::to_string(port) + " RTP/AVP 0 101\r\n"
+         "m=audio " +
+         std::to_string(port) +
+         " RTP/AVP 0 101\r\n"
          "a=rtpmap:0 PCMU/8000\r\n"
          "a=rtpmap:101 telephone-event/8000\r\n"
          "a=fmtp:101 0-16\r\n"
          "a=ptime:20\r\n"
-         "a=" + direction + "\r\n";
+         "a=" +
+         direction + "\r\n";
 }
 
 Session mustParse(const std::string& s) {
@@ -189,7 +192,8 @@ TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
   Bridge br(a, b);
   std::string g729 =
       "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
-      "m=audio 4000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+      "m=audio 4000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\na=rtpmap:101 "
+      "telephone-event/8000\r\n";
   Result<std::string> r = br.offer(Leg::A, mustParse(g729));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::NoAcceptableMedia);
@@ -242,19 +246,23 @@ const std::string kAsteriskOffer =
 std::string browserAnswer(const std::string& codecs, const std::string& rtpmaps,
                           const std::string& dir) {
   return "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-         "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF " + codecs + "\r\nc=IN IP4 0.0.0.0\r\n"
+         "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF " +
+         codecs +
+         "\r\nc=IN IP4 0.0.0.0\r\n"
          "a=mid:0\r\na=setup:active\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
-         "a=" + dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
+         "a=" +
+         dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
 }
 
 TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {
   Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
   ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
   // Firefox style answer: c=0.0.0.0 is not a hold for a WebRTC leg.
-  Result<std::string> ans = br.answer(
-      Leg::B, mustParse(browserAnswer("0 101", "a=rtpmap:0 PCMU/8000\r\n"
-                                               "a=rtpmap:101 telephone-event/8000\r\n",
-                                      "sendrecv")));
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("0 101",
+                                                "a=rtpmap:0 PCMU/8000\r\n"
+                                                "a=rtpmap:101 telephone-event/8000\r\n",
+                                                "sendrecv")));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   EXPECT_NE(ans->find("a=sendrecv\r\n"), std::string::npos) << *ans;
   // The PBX renumbers telephone-event in its re-INVITE (janus-gateway#1591): the browser must
@@ -266,8 +274,9 @@ TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {
   EXPECT_NE(off->find("UDP/TLS/RTP/SAVPF 0 8 101\r\n"), std::string::npos) << *off;
   EXPECT_NE(off->find("a=rtpmap:101 telephone-event/8000\r\n"), std::string::npos) << *off;
   EXPECT_NE(off->find("a=mid:0\r\n"), std::string::npos);
-  ans = br.answer(Leg::B, mustParse(browserAnswer("0 101", "a=rtpmap:0 PCMU/8000\r\n"
-                                                           "a=rtpmap:101 telephone-event/8000\r\n",
+  ans = br.answer(Leg::B, mustParse(browserAnswer("0 101",
+                                                  "a=rtpmap:0 PCMU/8000\r\n"
+                                                  "a=rtpmap:101 telephone-event/8000\r\n",
                                                   "sendrecv")));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   // Back to the PBX in its own (new) numbering, and the dataplane map says 96 <-> 101.
@@ -282,13 +291,13 @@ TEST(SdpBridge, TrunkReofferAddingVideoAppendsAStableMid) {
   EXPECT_TRUE(applyOption(a, "video-codecs", "H264").ok());
   Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
   ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
-  ASSERT_TRUE(br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n",
-                                                        "sendrecv")))
-                  .ok());
-  std::string withVideo = replaceAll(kAsteriskOffer, "1953384935 1953384935",
-                                     "1953384935 1953384936") +
-                          "m=video 12536 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
-                          "a=fmtp:99 packetization-mode=1\r\n";
+  ASSERT_TRUE(
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")))
+          .ok());
+  std::string withVideo =
+      replaceAll(kAsteriskOffer, "1953384935 1953384935", "1953384935 1953384936") +
+      "m=video 12536 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+      "a=fmtp:99 packetization-mode=1\r\n";
   Result<std::string> off = br.offer(Leg::A, mustParse(withVideo));
   ASSERT_TRUE(off.ok()) << describe(off.error());
   EXPECT_NE(off->find("a=group:BUNDLE 0 1\r\n"), std::string::npos) << *off;
@@ -296,8 +305,8 @@ TEST(SdpBridge, TrunkReofferAddingVideoAppendsAStableMid) {
   EXPECT_NE(off->find("a=mid:1\r\n"), std::string::npos);
   EXPECT_EQ(br.slotCount(Leg::B), 2u);
   // The browser must answer both m-lines.
-  Result<std::string> bad = br.answer(
-      Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  Result<std::string> bad =
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::AnswerMismatch);
 }
@@ -311,8 +320,8 @@ TEST(SdpBridge, DirectionsAreClampedAndSessionLevelDirectionApplies) {
   ASSERT_TRUE(off.ok()) << describe(off.error());
   EXPECT_NE(off->find("a=sendonly\r\n"), std::string::npos) << *off;
   // A (wrong) sendrecv answer to a sendonly offer becomes recvonly toward the PBX.
-  Result<std::string> ans = br.answer(
-      Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
 }
@@ -384,8 +393,8 @@ TEST(SdpBridge, Rfc4317AudioVideoOfferAnswerAndVideoRejection) {
   EXPECT_EQ(br.mappings().size(), 2u);
 
   // 2.2 style: a re-offer where Bob now rejects video with port 0.
-  std::string reoffer = replaceAll(kRfc4317AliceOffer, "2890844526 2890844526",
-                                   "2890844526 2890844527");
+  std::string reoffer =
+      replaceAll(kRfc4317AliceOffer, "2890844526 2890844526", "2890844526 2890844527");
   ASSERT_TRUE(br.offer(Leg::A, mustParse(reoffer)).ok());
   std::string bobNoVideo = replaceAll(bob, "m=video 49170", "m=video 0");
   ans = br.answer(Leg::B, mustParse(bobNoVideo));
@@ -399,8 +408,8 @@ TEST(SdpBridge, Rfc4317AudioVideoOfferAnswerAndVideoRejection) {
   Result<std::string> holdOff = br.offer(Leg::A, mustParse(hold));
   ASSERT_TRUE(holdOff.ok()) << describe(holdOff.error());
   EXPECT_NE(holdOff->find("a=sendonly\r\n"), std::string::npos) << *holdOff;
-  std::string bobHold = replaceAll(bobNoVideo, "a=rtpmap:0 PCMU/8000\r\n",
-                                   "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n");
+  std::string bobHold =
+      replaceAll(bobNoVideo, "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n");
   ans = br.answer(Leg::B, mustParse(bobHold));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;

@@ -1,8 +1,8 @@
-#include <string>
-
 #include <gtest/gtest.h>
 #include <rampart/sdp/parser.h>
 #include <rampart/sdp/writer.h>
+
+#include <string>
 
 namespace rampart::sdp {
 namespace {
@@ -30,7 +30,8 @@ constexpr const char* kBase =
     "a=rtcp-mux\r\n";
 
 TEST(SdpParser, RoundTripIsByteExactForCrLfLfAndMissingFinalEol) {
-  for (std::string body : {std::string(kBase), std::string(kBase).substr(0, std::string(kBase).size() - 2)}) {
+  for (std::string body :
+       {std::string(kBase), std::string(kBase).substr(0, std::string(kBase).size() - 2)}) {
     Result<Session> s = parse(body);
     ASSERT_TRUE(s.ok()) << describe(s.error());
     EXPECT_EQ(serialize(*s), body);
@@ -196,8 +197,8 @@ TEST(SdpParser, MalformedInputsGiveTypedErrorsWithLineNumbers) {
       {"blank line inside", withLine(b, "t=0 0\r\n", "t=0 0\r\n\r\n"), ErrorCode::BadLineSyntax, 6},
       {"attr name", withLine(b, "a=sendrecv", "a=send(recv"), ErrorCode::BadAttribute, 13},
       {"no c anywhere", withLine(b, "c=IN IP4 203.0.113.1\r\n", ""), ErrorCode::MissingLine, 6},
-      {"m before t", withLine(withLine(b, "t=0 0\r\n", ""), "a=group:BUNDLE 0\r\n",
-                              "a=group:BUNDLE 0\r\n"),
+      {"m before t",
+       withLine(withLine(b, "t=0 0\r\n", ""), "a=group:BUNDLE 0\r\n", "a=group:BUNDLE 0\r\n"),
        ErrorCode::MissingLine, 6},
   };
   for (const BadCase& c : cases) {

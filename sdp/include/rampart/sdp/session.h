@@ -2,6 +2,8 @@
 // The SDP session model: every line is kept in input order, so an unmodified session serialises
 // back byte-exact. Typed views (attributes.h) are parsed from the stored lines on demand; the
 // parser has already checked their syntax, so they cannot fail on a parsed Session.
+#include <rampart/sdp/attributes.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -9,8 +11,6 @@
 #include <span>
 #include <string_view>
 #include <vector>
-
-#include <rampart/sdp/attributes.h>
 
 namespace rampart::sdp {
 
@@ -119,10 +119,10 @@ class Session {
   std::string_view store(std::string_view text);
   void rebuildMediaIndex();
 
-  std::unique_ptr<char[]> text_;                    // the input body
-  std::vector<std::unique_ptr<char[]>> edits_;      // storage for edited values
+  std::unique_ptr<char[]> text_;                // the input body
+  std::vector<std::unique_ptr<char[]>> edits_;  // storage for edited values
   std::vector<Line> lines_;
-  std::vector<uint32_t> mediaStart_;                // index of each m= line in lines_
+  std::vector<uint32_t> mediaStart_;  // index of each m= line in lines_
   std::string_view trailer_;
 };
 
