@@ -96,9 +96,15 @@ bool staticPayload(uint8_t pt, CodecView& c) {
 
 bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
 
+const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
+
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
 // typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
-std::vector<Stream> extract(const Session& s) {
+// With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
+// policies allow: a browser's video section toward an audio-only trunk is 80% of the bytes of
+// a Chrome offer and would be discarded anyway.
+std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
+                            const Profile* to = nullptr) {
   std::vector<Stream> out;
   out.reserve(s.mediaCount());
   Direction sessionDir = Direction::SendRecv;
@@ -132,11 +138,14 @@ std::vector<Stream> extract(const Session& s) {
               mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
     (void)parseMediaLine(mv.lines()[0].value, st.m);
+    const bool details =
+        from == nullptr || to == nullptr ||
+        (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
     size_t nfmt = 0;
     forEachToken(st.m.formats, [&](std::string_view) { ++nfmt; });
     st.codecs.reserve(nfmt);
     bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
-    if (rtp) {
+    if (rtp && details) {
       forEachToken(st.m.formats, [&](std::string_view f) {
         CodecView c;
         uint64_t pt = 0;
@@ -160,6 +169,11 @@ std::vector<Stream> extract(const Session& s) {
       }
       Attribute a = splitAttribute(l.value);
       Direction d;
+      if (!details &&
+          (a.name == "rtpmap" || a.name == "fmtp" || a.name == "crypto" || a.name == "rtcp-fb" ||
+           a.name == "ssrc" || a.name == "extmap" || a.name == "candidate")) {
+        continue;
+      }
       if (a.name == "rtpmap") {
         Rtpmap r;
         if (parseRtpmap(a.value, r) == nullptr) {
@@ -587,7 +601,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   if (ys.config.local.address.empty()) {
     return missing("no local media address");
   }
-  std::vector<Stream> streams = extract(offer);
+  std::vector<Stream> streams = extract(offer, &px, &py);
   if (streams.size() < xs.slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
   }
