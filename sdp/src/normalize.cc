@@ -838,24 +838,30 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
                          "RTP/SAVP answer without a matching a=crypto");
       }
     }
+    // Each offered codec is answered at most once: an answer that names one codec under two
+    // payload types (found by the fuzzer) must not produce a repeated payload type.
+    std::array<bool, 128> taken{};
     for (const CodecView& c : st.codecs) {
       // Same payload type first: an offer may carry one codec name several times (H.264
       // profiles, telephone-event rates); only a renumbering answerer needs the name match.
-      const CodecEntry* hit = nullptr;
-      for (const CodecEntry& offered : t.codecs) {
-        if (c.pt == offered.ptOut &&
+      size_t hit = t.codecs.size();
+      for (size_t k = 0; k < t.codecs.size(); ++k) {
+        const CodecEntry& offered = t.codecs[k];
+        if (c.pt == offered.ptOut && !taken[offered.pt] &&
             (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
-          hit = &offered;
+          hit = k;
           break;
         }
       }
-      for (size_t k = 0; hit == nullptr && k < t.codecs.size(); ++k) {
-        if (!c.name.empty() && sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
-          hit = &t.codecs[k];
+      for (size_t k = 0; hit == t.codecs.size() && k < t.codecs.size(); ++k) {
+        if (!c.name.empty() && !taken[t.codecs[k].pt] &&
+            sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
+          hit = k;
         }
       }
-      if (hit != nullptr) {
-        CodecEntry e = *hit;
+      if (hit != t.codecs.size()) {
+        CodecEntry e = t.codecs[hit];
+        taken[e.pt] = true;
         e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
         accepted[j].push_back(std::move(e));
       }

@@ -431,6 +431,19 @@ TEST(SdpBridge, BundleOnlyMlineWithPortZeroIsLive) {
   EXPECT_EQ(off->find("m=video"), std::string::npos) << *off;
 }
 
+TEST(SdpBridge, AnswerNamingOneCodecTwiceGivesItOnce) {
+  // Fuzzer find: the browser answer maps PT 9 to PCMA (not G722) and also lists PCMA as 8.
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  Result<std::string> ans = br.answer(
+      Leg::B, mustParse(browserAnswer("9 0 8 101", "a=rtpmap:9 PCMA/8000\r\n"
+                                                   "a=rtpmap:101 telephone-event/8000\r\n",
+                                      "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=audio 30000 RTP/AVP 8 0 101\r\n"), std::string::npos) << *ans;
+  EXPECT_TRUE(parse(*ans).ok());
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
