@@ -517,6 +517,9 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 
 // ---- Bridge ---------------------------------------------------------------------------------
 
+// Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
+constexpr size_t kMaxMidTries = 1024;
+
 // Typical output is 0.5-2 KiB; the headroom covers "v=" and "o=" inserted at the front.
 constexpr size_t kBodyReserve = 2048;
 
@@ -702,7 +705,17 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     y.kind = xs.slots[best].kind;
     y.peer = static_cast<int>(best);
     if (py.kind == ProfileKind::WebRtc) {
-      y.mid = std::to_string(ys.slots.size());
+      // The m-line index, unless the browser already used that tag for another m-line.
+      for (size_t n = ys.slots.size(); n < ys.slots.size() + kMaxMidTries; ++n) {
+        y.mid = std::to_string(n);
+        bool used = false;
+        for (const Slot& other : ys.slots) {
+          used = used || other.mid == y.mid;
+        }
+        if (!used) {
+          break;
+        }
+      }
     }
     xs.slots[best].peer = static_cast<int>(ys.slots.size());
     ys.slots.push_back(std::move(y));

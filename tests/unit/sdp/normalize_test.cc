@@ -435,13 +435,30 @@ TEST(SdpBridge, AnswerNamingOneCodecTwiceGivesItOnce) {
   // Fuzzer find: the browser answer maps PT 9 to PCMA (not G722) and also lists PCMA as 8.
   Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
   ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
-  Result<std::string> ans = br.answer(
-      Leg::B, mustParse(browserAnswer("9 0 8 101", "a=rtpmap:9 PCMA/8000\r\n"
-                                                   "a=rtpmap:101 telephone-event/8000\r\n",
-                                      "sendrecv")));
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("9 0 8 101",
+                                                "a=rtpmap:9 PCMA/8000\r\n"
+                                                "a=rtpmap:101 telephone-event/8000\r\n",
+                                                "sendrecv")));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   EXPECT_NE(ans->find("m=audio 30000 RTP/AVP 8 0 101\r\n"), std::string::npos) << *ans;
   EXPECT_TRUE(parse(*ans).ok());
+}
+
+TEST(SdpBridge, MidsRampartAssignsNeverCollideWithTheBrowsers) {
+  // The browser named its audio m-line "1"; a trunk re-offer adding video must not reuse it.
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "video-codecs", "H264").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  std::string offer = kBrowserOffer.substr(0, kBrowserOffer.find("m=video"));
+  offer = replaceAll(replaceAll(offer, "a=mid:0", "a=mid:1"), "BUNDLE 0 1", "BUNDLE 1");
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(offer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  std::string reoffer =
+      trunkAnswer("sendrecv") + "m=video 20002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n";
+  Result<std::string> off = br.offer(Leg::B, mustParse(reoffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=group:BUNDLE 1 2\r\n"), std::string::npos) << *off;
 }
 
 TEST(SdpOptions, ApplyAndReject) {
