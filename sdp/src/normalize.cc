@@ -277,9 +277,14 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
   return kNone;
 }
 
+// Suites we can answer with the key the control plane generated for the realm's suite: the
+// realm suite itself, or an AES-CM-128 variant when that key has the same length (30 bytes).
 bool suiteSupported(const Profile& p, std::string_view suite) {
-  return suite == p.sdesSuite || suite == "AES_CM_128_HMAC_SHA1_80" ||
-         suite == "AES_CM_128_HMAC_SHA1_32";
+  if (suite == p.sdesSuite) {
+    return true;
+  }
+  bool cm128 = suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
+  return cm128 && Crypto::keySaltBytes(p.sdesSuite) == Crypto::keySaltBytes(suite);
 }
 
 // Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.

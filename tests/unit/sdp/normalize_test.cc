@@ -461,6 +461,20 @@ TEST(SdpBridge, MidsRampartAssignsNeverCollideWithTheBrowsers) {
   EXPECT_NE(off->find("a=group:BUNDLE 1 2\r\n"), std::string::npos) << *off;
 }
 
+TEST(SdpBridge, SdesAnswerOnlyPicksSuitesMatchingTheRealmKeyLength) {
+  // The realm's keys are AES-256 (46 bytes): an offered AES_CM_128 suite cannot be answered.
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(a, "srtp", "sdes").ok());
+  EXPECT_TRUE(applyOption(a, "sdes-suite", "AES_256_CM_HMAC_SHA1_80").ok());
+  Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
+  std::string savp = replaceAll(kAsteriskOffer, "RTP/AVP", "RTP/SAVP") +
+                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                     "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+  Result<std::string> off = br.offer(Leg::A, mustParse(savp));
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().code, ErrorCode::NoAcceptableMedia);
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
