@@ -27,10 +27,6 @@ constexpr uint16_t kTxDesc = 1024;
 
 std::atomic<bool> g_stop{false};
 
-struct WorkerSlot {
-  LcoreCtx* ctx;
-};
-
 int lcoreMain(void* arg) {
   auto* ctx = static_cast<LcoreCtx*>(arg);
   workerLoop(*ctx, g_stop);

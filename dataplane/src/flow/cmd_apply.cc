@@ -278,7 +278,6 @@ void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   r.status = abi::checkHello(h, size, r.reason, sizeof(r.reason));
   r.abi_major = abi::kAbiMajor;
   r.abi_minor = abi::kAbiMinor;
-  r.dp_epoch = 0;  // filled by the caller's region epoch below when known
   r.worker = ctx.cfg.worker;
   r.flows_live = ctx.flows.live();
   // A new control plane starts a new session: a dump left by the old one is abandoned.
@@ -300,47 +299,45 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
     hello(ctx, slot, size);
     return;
   }
-  int32_t st = abi::checkHeader(h, slot_size);
-  if (st != abi::kOk) {
-    if (h.type == MsgType::FlowAdd || h.type == MsgType::FlowModify) {
-      explicit_bzero(slot + sizeof(h), slot_size - sizeof(h));
-    }
-    ack(ctx, h, st, h.flow);
-    return;
-  }
-  if (!ctx.attached) {
-    ack(ctx, h, abi::kErrProto, h.flow);
-    return;
-  }
-  switch (h.type) {
-    case MsgType::FlowAdd:
-    case MsgType::FlowModify: {
-      abi::FlowAdd m;
-      std::memcpy(&m, slot, sizeof(m));
-      // The slot's copy of the keys is wiped as soon as it is read; the local copy below.
+  // Key material leaves the shared slot as soon as it is read, whatever the verdict (refused
+  // before a Hello, too short, bad suite...): a local copy is used and wiped below.
+  bool carries_keys = h.type == MsgType::FlowAdd || h.type == MsgType::FlowModify;
+  abi::FlowAdd m{};
+  if (carries_keys) {
+    std::memcpy(&m, slot, slot_size < sizeof(m) ? slot_size : sizeof(m));
+    static_assert(sizeof(abi::FlowAdd) <= abi::kCmdSlotSize);
+    if (slot_size >= sizeof(abi::FlowAdd)) {
       auto* in_slot = reinterpret_cast<abi::FlowAdd*>(slot);
       explicit_bzero(in_slot->srtp_in.key, sizeof(in_slot->srtp_in.key));
       explicit_bzero(in_slot->srtp_out.key, sizeof(in_slot->srtp_out.key));
-      if (h.type == MsgType::FlowAdd) {
-        flowAdd(ctx, m);
-      } else {
-        flowModify(ctx, m);
-      }
-      wipeKeys(m);
-      return;
+    } else {
+      explicit_bzero(slot, slot_size);
     }
-    case MsgType::FlowDel: flowDel(ctx, h); return;
-    case MsgType::FlowQuery: flowQuery(ctx, h); return;
-    case MsgType::FlowDump:
-      // FlowDumpEnd answers a dump (the client waits for it, not for an Ack).
-      ctx.dumping = true;
-      ctx.dump_seq = h.seq;
-      ctx.dump_cursor = 0;
-      ctx.dump_count = 0;
-      return;
-    default:
-      ack(ctx, h, abi::kErrNotSup, h.flow);
-      return;
+  }
+  int32_t st = abi::checkHeader(h, slot_size);
+  if (st == abi::kOk && !ctx.attached) {
+    st = abi::kErrProto;
+  }
+  if (st != abi::kOk) {
+    ack(ctx, h, st, h.flow);
+  } else {
+    switch (h.type) {
+      case MsgType::FlowAdd: flowAdd(ctx, m); break;
+      case MsgType::FlowModify: flowModify(ctx, m); break;
+      case MsgType::FlowDel: flowDel(ctx, h); break;
+      case MsgType::FlowQuery: flowQuery(ctx, h); break;
+      case MsgType::FlowDump:
+        // FlowDumpEnd answers a dump (the client waits for it, not for an Ack).
+        ctx.dumping = true;
+        ctx.dump_seq = h.seq;
+        ctx.dump_cursor = 0;
+        ctx.dump_count = 0;
+        break;
+      default: ack(ctx, h, abi::kErrNotSup, h.flow); break;
+    }
+  }
+  if (carries_keys) {
+    wipeKeys(m);
   }
 }
 

@@ -31,7 +31,7 @@ struct RtpRx {
   uint32_t jitter_q4;  // jitter * 16 (A.8 keeps four fractional bits)
 };
 
-struct FlowEntry {
+struct alignas(64) FlowEntry {
   FlowKey key;
   uint32_t generation;
   bool in_use;

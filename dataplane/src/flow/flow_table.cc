@@ -96,10 +96,8 @@ int32_t FlowTable::rekey(uint32_t index, const FlowKey& key) {
   if (buckets_[nb] != 0) {
     return abi::kErrExist;
   }
-  uint32_t gen = e.generation;
   unlink(e.key);
   e.key = key;
-  e.generation = gen;
   buckets_[findBucket(key)] = index + 1;
   return abi::kOk;
 }

@@ -44,6 +44,12 @@ class SrtpCtx {
   // Frees the session; libsrtp zeroises its key schedule on dealloc.
   void reset();
   bool active() const { return s_ != nullptr; }
+  // Warms the session's first cache line ahead of use (the rest is libsrtp's business).
+  void prefetch() const {
+    if (s_ != nullptr) {
+      __builtin_prefetch(s_);
+    }
+  }
 
   // In place. `len` is updated. protect* need `capacity - *len >= kSrtpMaxTrailer`.
   DropReason unprotectRtp(uint8_t* pkt, uint32_t* len);

@@ -40,23 +40,53 @@ constexpr uint64_t kHouseMs = 10;
 constexpr uint64_t kIdleScanMs = 100;
 constexpr uint32_t kEmptyPassesBeforeSleep = 256;
 
-void processPacket(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
+// Two stages per burst: parse and look up every packet first (prefetching flow entries and
+// their counters so the lookups' cache misses overlap), then act on each packet with its
+// session heads prefetched one packet ahead.
+void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
   PortCounters& pc = ctx.stats->ports[in.index];
-  bump(pc.rx_packets);
-  bump(pc.rx_bytes, rte_pktmbuf_pkt_len(m));
-  PacketInfo pi;
-  // Only the first segment is parsed; media fits one segment (multi-segment is dropped later).
-  DropReason r = parseFrame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), &pi);
-  if (r != kNoDrop) {
-    ctx.drop(in.index, r);
-    rte_pktmbuf_free(m);
-    return;
+  PacketInfo pi[kBurst];
+  DropReason verdict[kBurst];
+  FlowEntry* flow[kBurst];
+  uint64_t bytes = 0;
+  for (uint16_t k = 0; k < n; ++k) {
+    if (k + 1 < n) {
+      rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void*));
+    }
+    bytes += rte_pktmbuf_pkt_len(pkts[k]);
+    // Only the first segment is parsed; media fits one (multi-segment is dropped later).
+    verdict[k] = parseFrame(rte_pktmbuf_mtod(pkts[k], const uint8_t*),
+                            rte_pktmbuf_data_len(pkts[k]), &pi[k]);
+    flow[k] = nullptr;
+    if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp) {
+      flow[k] = lookupUdp(ctx, in, pi[k]);
+      if (flow[k] != nullptr) {
+        for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
+          __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
+        }
+        __builtin_prefetch(&ctx.flow_stats[ctx.flows.indexOf(flow[k])], 1);
+      }
+    }
   }
-  switch (pi.kind) {
-    case PktKind::Udp: handleUdp(ctx, in, m, pi); return;
-    case PktKind::Arp: handleArp(ctx, in, m, pi); return;
-    case PktKind::NdSolicit:
-    case PktKind::NdAdvert: handleNd(ctx, in, m, pi); return;
+  bump(pc.rx_packets, n);
+  bump(pc.rx_bytes, bytes);
+  for (uint16_t k = 0; k < n; ++k) {
+    if (k + 1 < n && flow[k + 1] != nullptr) {
+      flow[k + 1]->srtp_in.prefetch();
+      flow[k + 1]->srtp_out.prefetch();
+    }
+    rte_mbuf* m = pkts[k];
+    if (verdict[k] != kNoDrop) {
+      ctx.drop(in.index, verdict[k]);
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    switch (pi[k].kind) {
+      case PktKind::Udp: handleUdp(ctx, in, m, pi[k], flow[k]); break;
+      case PktKind::Arp: handleArp(ctx, in, m, pi[k]); break;
+      case PktKind::NdSolicit:
+      case PktKind::NdAdvert: handleNd(ctx, in, m, pi[k]); break;
+    }
   }
 }
 
@@ -137,11 +167,8 @@ uint32_t workerPass(LcoreCtx& ctx) {
   for (uint32_t i = 0; i < ctx.ifaces->count; ++i) {
     const Iface& in = ctx.ifaces->ifaces[i];
     uint16_t n = rte_eth_rx_burst(in.port_id, ctx.cfg.queue, pkts, kBurst);
-    for (uint16_t k = 0; k < n; ++k) {
-      if (k + 1 < n) {
-        rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void*));
-      }
-      processPacket(ctx, in, pkts[k]);
+    if (n > 0) {
+      processBurst(ctx, in, pkts, n);
     }
     total += n;
     full_burst = full_burst || n == kBurst;

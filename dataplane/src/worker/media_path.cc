@@ -127,13 +127,12 @@ void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uin
 
 }  // namespace
 
-void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi) {
-  if (!ownsAddress(in, pi.family, pi.dst)) {
+void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry* f) {
+  if (f == nullptr && !ownsAddress(in, pi.family, pi.dst)) {
     ctx.drop(in.index, DropReason::NotForUs);
     rte_pktmbuf_free(m);
     return;
   }
-  FlowEntry* f = ctx.flows.lookup(pi.family, in.index, pi.dst, pi.dst_port);
   if (f == nullptr) {
     // Also covers a prober hitting an unallocated port: silence, never an ICMP error.
     ctx.drop(in.index, DropReason::NoFlow);

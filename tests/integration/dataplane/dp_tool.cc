@@ -419,6 +419,30 @@ int cmdCtl(int argc, char** argv) {
     }
     return 0;
   }
+  if (what == "punt-echo") {
+    // Control-plane side of ICE/DTLS in miniature: wait (up to 3 s) for one punted packet,
+    // print what it was, and inject its payload back to the sender from the same port.
+    std::vector<uint8_t> buf(abi::kPacketSlotSize);
+    for (int i = 0; i < 300; ++i) {
+      if (client->takePunted(0, buf.data(), 1) == 1) {
+        abi::PacketSlot in;
+        std::memcpy(&in, buf.data(), sizeof(in));
+        std::printf("punted kind=%u len=%u from_port=%u flow=%llu\n", in.kind, in.len,
+                    in.remote.port, static_cast<unsigned long long>(in.flow));
+        abi::PacketSlot out = in;
+        out.local = in.local;
+        out.remote = in.remote;
+        if (!client->inject(0, out, buf.data() + sizeof(in))) {
+          std::fprintf(stderr, "inject ring full\n");
+          return 1;
+        }
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::fprintf(stderr, "nothing punted\n");
+    return 1;
+  }
   if (what == "events") {
     // Waits up to 3 s and prints event types seen.
     for (int i = 0; i < 30; ++i) {

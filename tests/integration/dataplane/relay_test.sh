@@ -7,6 +7,7 @@
 #  3. egress DSCP seen by the receiver (IP_RECVTOS / IPV6_RECVTCLASS);
 #  4. wrong source, forged tags, replays, truncated/garbage frames, bad IP/UDP lengths: dropped
 #     and counted, process up, the legitimate stream unaffected; a prober gets nothing;
+#     latching after SRTP authentication; STUN punted and the answer injected; FlowIdle;
 #  5. control-plane restart while a stream flows: no loss, the new one resynchronises (dump);
 #  6. SIGTERM: exit 0.
 # The dataplane runs with the idle back-off; every step is bounded.
@@ -151,6 +152,42 @@ r=$(stream "$wan" "[$WP6]:20012" "[$W6]:20012" "$lan" $LP:30012 "--suite 1 --key
 r=$(stream "$lan" $LP:30012 $L:30012 "$wan" "[$WP6]:20012" "--suite 3 --key $K3" "--suite 1 --key $K1") || fail "v4->v6: $r"
 grep -q "tos=184" <<<"$r" || fail "IPv6 traffic class: $r"
 
+echo "   latching: the first source whose SRTP authenticates inside the window"
+add latch_a in_port=0 in_local=$W in_lport=20014 out_port=1 out_local=$L out_lport=30014 \
+    out_remote=$LP out_rport=30014 latch=3000 in_suite=1 in_key=$K1 out_suite=1 out_key=$K2
+# A stranger with the wrong key is refused; the real peer (any port) latches.
+nsx "$wan" "$tool" send --from $WP:7777 --to $W:20014 --count 3 --interval-us 0 --suite 1 --key $K2 >/dev/null
+r=$(stream "$wan" $WP:5555 $W:20014 "$lan" $LP:30014 "--suite 1 --key $K1 --first-seq 10" "--suite 1 --key $K2") || fail "latching: $r"
+nsx "$lan" "$tool" recv --bind $LP:30014 --expect 1 --timeout-ms 800 --suite 1 --key $K2 >"$work/latch2.out" &
+lp=$!
+nsx "$wan" "$tool" send --from $WP:7777 --to $W:20014 --count 3 --interval-us 0 --suite 1 --key $K1 --first-seq 100 >/dev/null
+if wait $lp; then fail "a second source got through after latching"; fi
+ctl query "$H_latch_a" | grep -q "remote_port=5555" || fail "latched remote: $(ctl query "$H_latch_a")"
+
+echo "   STUN punted to the control plane, its answer injected back"
+ip netns exec "$sbc" "$tool" ctl "$shm" punt-echo >"$work/punt.out" 2>&1 &
+pe=$!
+sleep 0.3
+echo=$(nsx "$wan" python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('198.18.2.2', 6666))
+s.settimeout(3)
+req = bytes([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]) + bytes(range(12))
+s.sendto(req, ('198.18.2.1', 20000))
+data, src = s.recvfrom(2048)
+print('echo', len(data), src[1], data == req)
+PY
+) || fail "no injected answer: $(cat "$work/punt.out")"
+wait $pe || fail "punt: $(cat "$work/punt.out")"
+grep -q "punted kind=1 len=20 from_port=6666" "$work/punt.out" || fail "punt: $(cat "$work/punt.out")"
+grep -q "echo 20 20000 True" <<<"$echo" || fail "inject: $echo"
+
+echo "   idle event"
+add idle_a in_port=0 in_local=$W in_lport=20016 in_remote=$WP in_rport=20016 out_port=1 \
+    out_local=$L out_lport=30016 out_remote=$LP out_rport=30016 idle=2
+ctl events | grep -q "event=FlowIdle flow=$H_idle_a" || fail "no FlowIdle for the silent flow"
+
 echo "3. attacks and garbage are dropped and counted; the stream is unaffected"
 before_ws=$(metric 'reason="wrong_source"')
 before_auth=$(metric 'reason="srtp_auth"')
@@ -237,8 +274,8 @@ cp1=$!
 sleep 0.3
 kill -KILL "$cp1" 2>/dev/null || true
 wait "$cp1" 2>/dev/null || true
-ctl connect | grep -q "flows=14" || fail "new control plane does not see the 14 live flows: $(ctl connect)"
-ctl dump | grep -q "^flows=14" || fail "resynchronisation dump"
+ctl connect | grep -q "flows=16" || fail "new control plane does not see the 16 live flows: $(ctl connect)"
+ctl dump | grep -q "^flows=16" || fail "resynchronisation dump"
 wait "$cont" || fail "stream lost packets across the control-plane restart: $(cat "$work/cont.out")"
 grep -q "ok=150 bad=0" "$work/cont.out" || fail "$(cat "$work/cont.out")"
 q=$(ctl query "$H_rtp_rtp_a") || fail "query"

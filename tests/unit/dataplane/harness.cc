@@ -31,8 +31,8 @@ Eal& eal() {
 
 bool setupPort(Eal& e, int i) {
   std::string n = "t" + std::to_string(i);
-  e.rx[i] = rte_ring_create((n + "rx").c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  e.tx[i] = rte_ring_create((n + "tx").c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  e.rx[i] = rte_ring_create((n + "rx").c_str(), 16384, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  e.tx[i] = rte_ring_create((n + "tx").c_str(), 16384, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (e.rx[i] == nullptr || e.tx[i] == nullptr) {
     return false;
   }
@@ -67,7 +67,7 @@ bool ensureEal(const char* lcores) {
   if (rte_eal_init(sizeof(argv) / sizeof(argv[0]), const_cast<char**>(argv)) < 0) {
     return false;
   }
-  e.pool = rte_pktmbuf_pool_create("tpool", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  e.pool = rte_pktmbuf_pool_create("tpool", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   if (e.pool == nullptr || !setupPort(e, 0) || !setupPort(e, 1) || !srtpGlobalInit()) {
     return false;
   }
@@ -152,7 +152,9 @@ Harness::~Harness() {
 void Harness::rx(uint32_t iface, const std::vector<uint8_t>& frame) {
   rte_mbuf* m = rte_pktmbuf_alloc(eal().pool);
   auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())));
-  std::memcpy(d, frame.data(), frame.size());
+  if (!frame.empty()) {
+    std::memcpy(d, frame.data(), frame.size());
+  }
   rte_ring_enqueue(eal().rx[iface], m);
 }
 

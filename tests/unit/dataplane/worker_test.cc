@@ -501,6 +501,42 @@ TEST_F(WorkerTest, StatsLossJitterAndEvents) {
   EXPECT_TRUE(idle);
 }
 
+TEST_F(WorkerTest, RewritesSsrcAndReKeysThroughFlowModify) {
+  h->learnPeers();
+  auto f = makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
+  f.ssrc_rewrite = 0xcafef00d;
+  f.srtp_out = key(S::AesCm128HmacSha1_80, 5);
+  uint64_t flow = addFlow(f);
+  SrtpCtx rx5;
+  ASSERT_EQ(rx5.init(key(S::AesCm128HmacSha1_80, 5), SrtpCtx::Dir::Inbound), abi::kOk);
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(1, 0, 0x1111, 40)));
+  h->pass();
+  auto out = h->tx(1);
+  ASSERT_EQ(out.size(), 1u);
+  auto got = checkEgress(out[0], h->lan(), kPeerLanMac, kLanPeer, 30000, 5000, 46);
+  auto len = static_cast<uint32_t>(got.size());
+  ASSERT_EQ(rx5.unprotectRtp(got.data(), &len), kNoDrop);
+  EXPECT_EQ(get32(&got[8]), 0xcafef00du);
+  // Re-key: the same handle now protects with another key and keeps its counters.
+  abi::FlowAdd m = f;
+  m.hdr.type = abi::MsgType::FlowModify;
+  m.hdr.flow = flow;
+  m.srtp_out = key(S::AeadAes128Gcm, 6);
+  EXPECT_EQ(h->call(m.hdr).status, abi::kOk);
+  SrtpCtx rx6;
+  ASSERT_EQ(rx6.init(key(S::AeadAes128Gcm, 6), SrtpCtx::Dir::Inbound), abi::kOk);
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(2, 160, 0x1111, 40)));
+  h->pass();
+  out = h->tx(1);
+  ASSERT_EQ(out.size(), 1u);
+  got = checkEgress(out[0], h->lan(), kPeerLanMac, kLanPeer, 30000, 5000, 46);
+  len = static_cast<uint32_t>(got.size());
+  ASSERT_EQ(rx6.unprotectRtp(got.data(), &len), kNoDrop);
+  EXPECT_EQ(h->ctx().flow_stats[abi::unpackHandle(flow).index].packets, 2u);
+  m.hdr.flow = flow + 1;  // wrong index
+  EXPECT_EQ(h->call(m.hdr).status, abi::kErrNoEnt);
+}
+
 TEST_F(WorkerTest, GarbageIsDroppedAndCounted) {
   h->learnPeers();
   addFlow(makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000));
