@@ -22,16 +22,20 @@ bool parseUint(std::string_view s, uint64_t& out, uint64_t max) noexcept {
   if (s.empty() || s.size() > 20) {
     return false;
   }
+  // Overflow checks by builtins, not a division per digit: this runs for every number in
+  // every line.
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') {
       return false;
     }
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (max - d) / 10) {
+    if (__builtin_mul_overflow(v, uint64_t{10}, &v) ||
+        __builtin_add_overflow(v, static_cast<uint64_t>(c - '0'), &v)) {
       return false;
     }
-    v = v * 10 + d;
+  }
+  if (v > max) {
+    return false;
   }
   out = v;
   return true;
@@ -188,8 +192,8 @@ bool parseDirection(std::string_view name, Direction& out) noexcept {
 Reason parseOrigin(std::string_view v, Origin& out) noexcept {
   Fields f(v);
   std::string_view version;
-  if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) ||
-      !f.next(out.netType) || !f.next(out.addrType) || !f.next(out.address) || !f.done()) {
+  if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) || !f.next(out.netType) ||
+      !f.next(out.addrType) || !f.next(out.address) || !f.done()) {
     return "expected <username> <sess-id> <sess-version> <nettype> <addrtype> <address>";
   }
   if (out.sessionId.size() > 64 || !allOf(out.sessionId, detail::isDigit)) {
@@ -298,6 +302,7 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   Fields fmts(out.formats);
   std::string_view fmt;
   size_t count = 0;
+  uint64_t seen[2] = {0, 0};
   while (fmts.next(fmt)) {
     ++count;
     if (rtp) {
@@ -305,6 +310,12 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
       if (!parseNum(fmt, pt, 0, 127)) {
         return "RTP format is not a payload type 0-127";
       }
+      // A repeated payload type makes the codec list ambiguous (found by the fuzzer).
+      uint64_t bit = uint64_t{1} << (pt & 63);
+      if ((seen[pt >> 6] & bit) != 0) {
+        return "payload type listed twice";
+      }
+      seen[pt >> 6] |= bit;
     } else if (!isToken(fmt)) {
       return "bad format";
     }
@@ -438,8 +449,8 @@ Reason parseMsid(std::string_view v, Msid& out) noexcept {
     return "bad msid-id";
   }
   out.appdata = {};
-  if (!f.done() && (!f.next(out.appdata) || out.appdata.size() > 64 || !isToken(out.appdata) ||
-                    !f.done())) {
+  if (!f.done() &&
+      (!f.next(out.appdata) || out.appdata.size() > 64 || !isToken(out.appdata) || !f.done())) {
     return "bad msid-appdata";
   }
   return nullptr;
@@ -731,8 +742,8 @@ Reason parseCandidate(std::string_view v, Candidate& out) noexcept {
   if (prio.size() > 10 || !parseNum(prio, out.priority, 1, UINT32_MAX)) {
     return "bad priority";
   }
-  out.mdns = out.address.size() > 6 && equalsIgnoreCase(out.address.substr(out.address.size() - 6),
-                                                        ".local");
+  out.mdns = out.address.size() > 6 &&
+             equalsIgnoreCase(out.address.substr(out.address.size() - 6), ".local");
   if (!isAddress(out.address)) {
     return "bad connection address";
   }

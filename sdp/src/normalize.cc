@@ -1,7 +1,9 @@
 #include <rampart/sdp/normalize.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 #include "text.h"
 
@@ -10,8 +12,8 @@ namespace rampart::sdp {
 // ---- private model --------------------------------------------------------------------------
 
 struct Bridge::CodecEntry {
-  uint8_t pt = 0;          // on the leg the SDP came from
-  uint8_t ptOut = 0;       // on the leg it goes to (offers)
+  uint8_t pt = 0;     // on the leg the SDP came from
+  uint8_t ptOut = 0;  // on the leg it goes to (offers)
   std::string name;
   uint32_t clock = 0;
   uint16_t channels = 1;
@@ -39,6 +41,7 @@ struct Bridge::OffererSlot {
   uint32_t cryptoTag = 0;  // chosen offered a=crypto (trunk SAVP), with its suite
   std::string cryptoSuite;
   int target = -1;
+  bool eligible = false;
 };
 
 struct Bridge::TargetSlot {
@@ -64,6 +67,7 @@ struct Stream {
   Direction direction = Direction::SendRecv;
   bool holdAddress = false;
   bool rtcpMux = false;
+  bool bundleOnly = false;  // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
   uint32_t ptime = 0, maxptime = 0;
   std::vector<CodecView> codecs;
   std::vector<Crypto> cryptos;
@@ -77,8 +81,8 @@ bool staticPayload(uint8_t pt, CodecView& c) {
     const char* name;
     uint32_t clock;
   };
-  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},  {4, "G723", 8000},
-                                     {8, "PCMA", 8000},  {9, "G722", 8000}, {13, "CN", 8000},
+  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},   {4, "G723", 8000},
+                                     {8, "PCMA", 8000},  {9, "G722", 8000},  {13, "CN", 8000},
                                      {18, "G729", 8000}, {34, "H263", 90000}};
   for (const Entry& e : kTable) {
     if (e.pt == pt) {
@@ -92,9 +96,15 @@ bool staticPayload(uint8_t pt, CodecView& c) {
 
 bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
 
+const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
+
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
 // typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
-std::vector<Stream> extract(const Session& s) {
+// With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
+// policies allow: a browser's video section toward an audio-only trunk is 80% of the bytes of
+// a Chrome offer and would be discarded anyway.
+std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
+                            const Profile* to = nullptr) {
   std::vector<Stream> out;
   out.reserve(s.mediaCount());
   Direction sessionDir = Direction::SendRecv;
@@ -114,14 +124,28 @@ std::vector<Stream> extract(const Session& s) {
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    Stream st{MediaLine{}, {}, {}, sessionDir, sessionHold, false, 0, 0, {}, {}, mv,
+    Stream st{MediaLine{},
+              {},
+              {},
+              sessionDir,
+              sessionHold,
+              false,
+              false,
+              0,
+              0,
+              {},
+              {},
+              mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
     (void)parseMediaLine(mv.lines()[0].value, st.m);
+    const bool details =
+        from == nullptr || to == nullptr ||
+        (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
     size_t nfmt = 0;
     forEachToken(st.m.formats, [&](std::string_view) { ++nfmt; });
     st.codecs.reserve(nfmt);
     bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
-    if (rtp) {
+    if (rtp && details) {
       forEachToken(st.m.formats, [&](std::string_view f) {
         CodecView c;
         uint64_t pt = 0;
@@ -145,6 +169,11 @@ std::vector<Stream> extract(const Session& s) {
       }
       Attribute a = splitAttribute(l.value);
       Direction d;
+      if (!details &&
+          (a.name == "rtpmap" || a.name == "fmtp" || a.name == "crypto" || a.name == "rtcp-fb" ||
+           a.name == "ssrc" || a.name == "extmap" || a.name == "candidate")) {
+        continue;
+      }
       if (a.name == "rtpmap") {
         Rtpmap r;
         if (parseRtpmap(a.value, r) == nullptr) {
@@ -175,6 +204,8 @@ std::vector<Stream> extract(const Session& s) {
         st.setup = a.value;
       } else if (a.name == "rtcp-mux") {
         st.rtcpMux = true;
+      } else if (a.name == "bundle-only") {
+        st.bundleOnly = true;
       } else if (a.name == "ptime") {
         (void)parsePtime(a.value, st.ptime);
       } else if (a.name == "maxptime") {
@@ -191,6 +222,11 @@ std::vector<Stream> extract(const Session& s) {
     out.push_back(std::move(st));
   }
   return out;
+}
+
+// Port 0 disables an m-line, except a bundle-only one from a browser.
+bool disabled(const Stream& s, ProfileKind from) {
+  return s.m.port == 0 && !(s.bundleOnly && from == ProfileKind::WebRtc);
 }
 
 bool isWebRtcProto(std::string_view p) {
@@ -241,15 +277,21 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
   return kNone;
 }
 
+// Suites we can answer with the key the control plane generated for the realm's suite: the
+// realm suite itself, or an AES-CM-128 variant when that key has the same length (30 bytes).
 bool suiteSupported(const Profile& p, std::string_view suite) {
-  return suite == p.sdesSuite || suite == "AES_CM_128_HMAC_SHA1_80" ||
-         suite == "AES_CM_128_HMAC_SHA1_32";
+  if (suite == p.sdesSuite) {
+    return true;
+  }
+  bool cm128 = suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
+  return cm128 && Crypto::keySaltBytes(p.sdesSuite) == Crypto::keySaltBytes(suite);
 }
 
 // Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
 std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
                                              const std::vector<std::string>& policy) {
   std::vector<Bridge::CodecEntry> out;
+  out.reserve(s.codecs.size());
   bool wantEvents = false;
   for (const std::string& name : policy) {
     if (isEvent(name)) {
@@ -327,9 +369,7 @@ void putRtpmap(Out& o, const Bridge::CodecEntry& c, uint8_t pt) {
   }
 }
 
-Error missing(const char* what) {
-  return makeError(ErrorCode::MissingLocalParameter, 0, what);
-}
+Error missing(const char* what) { return makeError(ErrorCode::MissingLocalParameter, 0, what); }
 
 uint16_t rtcpPort(const PortPair& p) {
   return p.rtcp != 0 ? p.rtcp : static_cast<uint16_t>(p.rtp + 1);
@@ -341,7 +381,7 @@ struct Emit {
   bool active = false;
   Direction direction = Direction::SendRecv;
   const std::vector<Bridge::CodecEntry>* codecs = nullptr;
-  bool useOutPt = true;       // offers use ptOut, answers pt
+  bool useOutPt = true;  // offers use ptOut, answers pt
   uint32_t ptime = 0, maxptime = 0;
   bool rtcpMux = false;
   uint32_t cryptoTag = 0;
@@ -367,7 +407,7 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
-  uint32_t ptime = leg.profile.ptime != 0 ? leg.profile.ptime : e.ptime;
+  uint32_t ptime = leg.profile->ptime != 0 ? leg.profile->ptime : e.ptime;
   if (ptime != 0 && e.kind == "audio") {
     o.put("a=ptime:").num(ptime).eol();
   }
@@ -387,13 +427,13 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
     o.put(leg.local.sdesKeys[e.slot]).eol();
   }
   o.put("a=").put(directionName(e.direction)).eol();
-  if (e.passFrom != nullptr && !leg.profile.allowAttributes.empty()) {
+  if (e.passFrom != nullptr && !leg.profile->allowAttributes.empty()) {
     for (const Line& l : e.passFrom->view.lines().subspan(1)) {
       if (l.type != 'a') {
         continue;
       }
       std::string_view name = splitAttribute(l.value).name;
-      for (const std::string& allowed : leg.profile.allowAttributes) {
+      for (const std::string& allowed : leg.profile->allowAttributes) {
         if (name == allowed) {
           o.put("a=").put(l.value).eol();
           break;
@@ -441,7 +481,11 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   if (e.ptime != 0 && e.kind == "audio") {
     o.put("a=ptime:").num(e.ptime).eol();
   }
-  o.put("a=candidate:1 1 udp 2130706431 ").put(lm.address).put(' ').num(port).put(" typ host")
+  o.put("a=candidate:1 1 udp 2130706431 ")
+      .put(lm.address)
+      .put(' ')
+      .num(port)
+      .put(" typ host")
       .eol();
   o.put("a=end-of-candidates").eol();
   return true;
@@ -449,12 +493,12 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
 
 void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string>& bundle) {
   const LocalMedia& lm = leg.local;
-  o.put("s=").put(leg.profile.sessionName).eol();
-  if (leg.profile.kind == ProfileKind::Trunk) {
+  o.put("s=").put(leg.profile->sessionName).eol();
+  if (leg.profile->kind == ProfileKind::Trunk) {
     o.put("c=IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
   }
   o.put("t=0 0").eol();
-  if (leg.profile.kind == ProfileKind::WebRtc) {
+  if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
       for (const std::string& m : bundle) {
@@ -478,9 +522,20 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 
 // ---- Bridge ---------------------------------------------------------------------------------
 
+// Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
+constexpr size_t kMaxMidTries = 1024;
+
+// Typical output is 0.5-2 KiB; the headroom covers "v=" and "o=" inserted at the front.
+constexpr size_t kBodyReserve = 2048;
+
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
   legs_[1].config = std::move(b);
+  for (LegState& l : legs_) {
+    if (!l.config.profile) {
+      l.config.profile = std::make_shared<const Profile>();
+    }
+  }
 }
 
 Bridge::~Bridge() = default;
@@ -489,21 +544,57 @@ Bridge& Bridge::operator=(Bridge&&) noexcept = default;
 
 size_t Bridge::slotCount(Leg leg) const noexcept { return legs_[index(leg)].slots.size(); }
 
-std::string Bridge::finish(Leg to, std::string_view body) {
+std::string Bridge::finish(Leg to, std::string&& body) {
   LegState& ls = legs_[index(to)];
-  if (ls.version == 0 || body != ls.lastBody) {
+  // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
+  // (an identical session refresh keeps it). A collision would only skip one increment.
+  // Four independent lanes keep the multiplies from forming one long dependency chain.
+  uint64_t lane[4] = {1469598103934665603ull ^ body.size(), 0x9E3779B97F4A7C15ull,
+                      0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull};
+  size_t i = 0;
+  for (; i + 32 <= body.size(); i += 32) {
+    for (int k = 0; k < 4; ++k) {
+      uint64_t w;
+      std::memcpy(&w, body.data() + i + 8 * static_cast<size_t>(k), 8);
+      lane[k] = (lane[k] ^ w) * 0x9E3779B97F4A7C15ull;
+      lane[k] ^= lane[k] >> 29;
+    }
+  }
+  uint64_t hash = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
+  for (; i < body.size(); ++i) {
+    hash = (hash ^ static_cast<unsigned char>(body[i])) * 1099511628211ull;
+  }
+  if (ls.version == 0 || hash != ls.lastBodyHash) {
     ++ls.version;
-    ls.lastBody.assign(body);
+    ls.lastBodyHash = hash;
   }
   const LocalMedia& lm = ls.config.local;
-  std::string out;
-  out.reserve(body.size() + 96);
-  Out o(out);
-  o.put("v=0").eol();
-  o.put("o=").put(ls.config.profile.originUser).put(' ').num(lm.sessionId).put(' ')
-      .num(ls.version).put(" IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
-  out.append(body);
-  return out;
+  // "v=0" and "o=" go in front of the body, which was reserved with headroom: splice them in
+  // place, so the SDP costs one allocation.
+  char num1[24];
+  char num2[24];
+  auto r1 = std::to_chars(num1, num1 + sizeof num1, lm.sessionId);
+  auto r2 = std::to_chars(num2, num2 + sizeof num2, ls.version);
+  const std::string_view user = ls.config.profile->originUser;
+  const std::string_view at = addrType(lm.address);
+  const std::string_view parts[] = {
+      "v=0\r\no=", user,
+      " ",         std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
+      " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
+      " IN ",      at,
+      " ",         lm.address,
+      "\r\n"};
+  size_t len = 0;
+  for (std::string_view part : parts) {
+    len += part.size();
+  }
+  body.insert(0, len, ' ');
+  char* dst = body.data();
+  for (std::string_view part : parts) {
+    std::memcpy(dst, part.data(), part.size());
+    dst += part.size();
+  }
+  return std::move(body);
 }
 
 Result<std::string> Bridge::offer(Leg from, const Session& offer) {
@@ -513,12 +604,12 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   const Leg to = other(from);
   LegState& xs = legs_[index(from)];
   LegState& ys = legs_[index(to)];
-  const Profile& px = xs.config.profile;
-  const Profile& py = ys.config.profile;
+  const Profile& px = *xs.config.profile;
+  const Profile& py = *ys.config.profile;
   if (ys.config.local.address.empty()) {
     return missing("no local media address");
   }
-  std::vector<Stream> streams = extract(offer);
+  std::vector<Stream> streams = extract(offer, &px, &py);
   if (streams.size() < xs.slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
   }
@@ -540,7 +631,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   Pending p;
   p.from = from;
   p.offerer.resize(streams.size());
-  std::vector<bool> eligible(streams.size(), false);
   for (size_t i = 0; i < streams.size(); ++i) {
     const Stream& st = streams[i];
     OffererSlot& os = p.offerer[i];
@@ -548,7 +638,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     os.proto.assign(st.m.proto);
     os.mid.assign(st.mid);
     os.setup.assign(st.setup);
-    os.port = st.m.port;
+    os.port = disabled(st, px.kind) ? 0 : (st.m.port != 0 ? st.m.port : 9);
     os.direction = effectiveDirection(st, px.kind);
     os.rtcpMux = st.rtcpMux;
     os.ptime = st.ptime;
@@ -557,12 +647,12 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     xs.slots[i].mid.assign(st.mid);
     xs.slots[i].proto = os.proto;
     xs.slots[i].firstFormat = os.firstFormat;
-    if (st.m.port == 0) {
+    if (os.port == 0) {
       continue;
     }
     // Can we answer this m-line to the offerer at all?
     bool protoOk = px.kind == ProfileKind::WebRtc ? isWebRtcProto(st.m.proto)
-                                                   : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
+                                                  : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
     if (!protoOk) {
       continue;
     }
@@ -583,19 +673,19 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     for (const CodecEntry& c : os.codecs) {
       real += isEvent(c.name) ? 0 : 1;
     }
-    eligible[i] = real > 0 && !policyFor(px, st.m.kind).empty();
+    os.eligible = real > 0 && !policyFor(px, st.m.kind).empty();
   }
 
   // One m-line per media kind: keep existing links, otherwise pick the preferred candidate
   // (for a dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
   for (size_t i = 0; i < streams.size(); ++i) {
-    if (!eligible[i] || xs.slots[i].peer >= 0) {
+    if (!p.offerer[i].eligible || xs.slots[i].peer >= 0) {
       continue;
     }
     bool kindTaken = false;
     for (size_t k = 0; k < streams.size(); ++k) {
       if (k != i && xs.slots[k].kind == xs.slots[i].kind && xs.slots[k].peer >= 0 &&
-          streams[k].m.port != 0) {
+          p.offerer[k].port != 0) {
         kindTaken = true;
       }
     }
@@ -611,7 +701,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       return (px.srtp == SrtpMode::Sdes) == savp ? 1 : 0;
     };
     for (size_t k = i + 1; k < streams.size(); ++k) {
-      if (eligible[k] && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
+      if (p.offerer[k].eligible && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
           score(k) > score(best)) {
         best = k;
       }
@@ -620,7 +710,17 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     y.kind = xs.slots[best].kind;
     y.peer = static_cast<int>(best);
     if (py.kind == ProfileKind::WebRtc) {
-      y.mid = std::to_string(ys.slots.size());
+      // The m-line index, unless the browser already used that tag for another m-line.
+      for (size_t n = ys.slots.size(); n < ys.slots.size() + kMaxMidTries; ++n) {
+        y.mid = std::to_string(n);
+        bool used = false;
+        for (const Slot& other : ys.slots) {
+          used = used || other.mid == y.mid;
+        }
+        if (!used) {
+          break;
+        }
+      }
     }
     xs.slots[best].peer = static_cast<int>(ys.slots.size());
     ys.slots.push_back(std::move(y));
@@ -630,7 +730,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   p.target.resize(ys.slots.size());
   std::vector<std::string> bundle;
   std::string body;
-  body.reserve(1024);
+  body.reserve(kBodyReserve);
   Out o(body);
   std::vector<Emit> emits(ys.slots.size());
   size_t activeCount = 0;
@@ -641,7 +741,8 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     e.kind = y.kind;
     e.slot = j;
     int i = y.peer;
-    bool active = i >= 0 && static_cast<size_t>(i) < streams.size() && eligible[static_cast<size_t>(i)];
+    bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
+                  p.offerer[static_cast<size_t>(i)].eligible;
     t.proto.assign(targetProto(py, y.kind));
     e.proto = t.proto;
     if (!active) {
@@ -656,11 +757,11 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     OffererSlot& os = p.offerer[static_cast<size_t>(i)];
     os.target = static_cast<int>(j);
     t.fromSlot = i;
-    t.codecs = os.codecs;
+    t.codecs = std::move(os.codecs);
     // Payload types on the target leg: reuse what this pair negotiated before, so re-INVITEs
     // keep PT continuity; otherwise keep the offerer's number.
     const Slot& aSlot = from == Leg::A ? xs.slots[static_cast<size_t>(i)] : y;
-    std::vector<bool> used(128, false);
+    std::array<bool, 128> used{};
     for (CodecEntry& c : t.codecs) {
       for (const PayloadMapping& m : aSlot.negotiated) {
         if (equalsIgnoreCase(m.encoding, c.name) && m.clockRate == c.clock) {
@@ -710,7 +811,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   }
   p.active = true;
   pending_ = std::move(p);
-  return finish(to, body);
+  return finish(to, std::move(body));
 }
 
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
@@ -720,8 +821,8 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   const Leg to = pending_.from;
   LegState& ys = legs_[index(from)];  // answerer
   LegState& xs = legs_[index(to)];    // offerer
-  const Profile& px = xs.config.profile;
-  const Profile& py = ys.config.profile;
+  const Profile& px = *xs.config.profile;
+  const Profile& py = *ys.config.profile;
   std::vector<Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
@@ -737,13 +838,13 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     if (st.m.kind != ys.slots[j].kind) {
       return makeError(ErrorCode::AnswerMismatch, st.lineNo, "answer changed the media type");
     }
-    if (st.m.port == 0 || t.fromSlot < 0) {
+    if (disabled(st, py.kind) || t.fromSlot < 0) {
       continue;
     }
     if (st.m.proto != t.proto) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-                           t.proto);
+      return makeError(
+          ErrorCode::AnswerMismatch, st.lineNo,
+          "answer protocol " + std::string(st.m.proto) + " differs from offered " + t.proto);
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;
@@ -755,24 +856,30 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
                          "RTP/SAVP answer without a matching a=crypto");
       }
     }
+    // Each offered codec is answered at most once: an answer that names one codec under two
+    // payload types (found by the fuzzer) must not produce a repeated payload type.
+    std::array<bool, 128> taken{};
     for (const CodecView& c : st.codecs) {
       // Same payload type first: an offer may carry one codec name several times (H.264
       // profiles, telephone-event rates); only a renumbering answerer needs the name match.
-      const CodecEntry* hit = nullptr;
-      for (const CodecEntry& offered : t.codecs) {
-        if (c.pt == offered.ptOut &&
+      size_t hit = t.codecs.size();
+      for (size_t k = 0; k < t.codecs.size(); ++k) {
+        const CodecEntry& offered = t.codecs[k];
+        if (c.pt == offered.ptOut && !taken[offered.pt] &&
             (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
-          hit = &offered;
+          hit = k;
           break;
         }
       }
-      for (size_t k = 0; hit == nullptr && k < t.codecs.size(); ++k) {
-        if (!c.name.empty() && sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
-          hit = &t.codecs[k];
+      for (size_t k = 0; hit == t.codecs.size() && k < t.codecs.size(); ++k) {
+        if (!c.name.empty() && !taken[t.codecs[k].pt] &&
+            sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
+          hit = k;
         }
       }
-      if (hit != nullptr) {
-        CodecEntry e = *hit;
+      if (hit != t.codecs.size()) {
+        CodecEntry e = t.codecs[hit];
+        taken[e.pt] = true;
         e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
         accepted[j].push_back(std::move(e));
       }
@@ -789,7 +896,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   }
 
   std::string body;
-  body.reserve(1024);
+  body.reserve(kBodyReserve);
   Out o(body);
   std::vector<Emit> emits(pending_.offerer.size());
   std::vector<std::string> bundle;
@@ -807,14 +914,14 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     e.useOutPt = false;
     int j = os.target;
     bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
-    bool wasBundled = std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) !=
-                      xs.bundleMids.end();
+    bool wasBundled =
+        std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) != xs.bundleMids.end();
     if (ok) {
       size_t ju = static_cast<size_t>(j);
       Direction d = answeredDir[ju];
       // Our direction toward the offerer: what the answerer does, within what the offerer allows.
-      e.direction = makeDirection(sends(d) && receives(os.direction),
-                                  receives(d) && sends(os.direction));
+      e.direction =
+          makeDirection(sends(d) && receives(os.direction), receives(d) && sends(os.direction));
       e.active = true;
       e.codecs = &accepted[ju];
       e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : os.ptime;
@@ -843,10 +950,11 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       sm.payloads = std::move(pm);
       mappings_.push_back(std::move(sm));
     } else if (px.kind == ProfileKind::WebRtc && os.port != 0 && wasBundled &&
-               !os.codecs.empty()) {
+               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).empty()) {
       // Chromium rejects an answer that removes a mid from an established BUNDLE group: keep
       // the m-line in the group, with no media flowing.
-      placeholders[i].push_back(os.codecs.front());
+      placeholders[i].push_back(
+          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).front());
       e.active = true;
       e.codecs = &placeholders[i];
       e.direction = Direction::Inactive;
@@ -886,7 +994,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     xs.bundleMids = bundle;
   }
   pending_.active = false;
-  return finish(to, body);
+  return finish(to, std::move(body));
 }
 
 }  // namespace rampart::sdp

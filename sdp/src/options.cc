@@ -1,7 +1,8 @@
-#include <string>
-
 #include <rampart/sdp/attributes.h>
 #include <rampart/sdp/normalize.h>
+
+#include <memory>
+#include <string>
 
 #include "text.h"
 
@@ -9,7 +10,8 @@ namespace rampart::sdp {
 
 LegConfig defaultLegConfig(ProfileKind kind) {
   LegConfig c;
-  c.profile.kind = kind;
+  auto profile = std::make_shared<Profile>();
+  profile->kind = kind;
   if (kind == ProfileKind::WebRtc) {
     // Documentation addresses (RFC 5737) and fixed credentials: deterministic output for tests
     // and for operators comparing runs. Production values always come from the control plane.
@@ -21,18 +23,18 @@ LegConfig defaultLegConfig(ProfileKind kind) {
         "5A:6C:2B:8E:41:F0:93:1D:7C:AA:02:4E:B5:68:D9:13:E7:30:C4:9F:58:0B:A6:71:2D:E8:4C:95:"
         "3F:B1:06:D2";
     c.local.sessionId = 4000000001;
-    c.profile.videoCodecs = {"VP8", "H264"};
-    c.profile.ptime = 0;
+    profile->videoCodecs = {"VP8", "H264"};
+    profile->ptime = 0;
   } else {
     c.local.address = "198.51.100.10";
     c.local.ports = {PortPair{30000, 30001}, PortPair{30002, 30003}, PortPair{30004, 30005},
                      PortPair{30006, 30007}};
-    c.local.sdesKeys = {"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw",
-                        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk",
-                        "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3",
-                        "OTg3NjU0MzIxMDk4NzY1NDMyMTA5ODc2NTQzMjEw"};
+    c.local.sdesKeys = {
+        "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk",
+        "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3", "OTg3NjU0MzIxMDk4NzY1NDMyMTA5ODc2NTQzMjEw"};
     c.local.sessionId = 3000000001;
   }
+  c.profile = std::move(profile);
   return c;
 }
 
@@ -73,7 +75,9 @@ bool parseOnOff(std::string_view v, bool& out) {
 }  // namespace
 
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value) {
-  Profile& p = leg.profile;
+  // Copy-on-write: other legs may share the Profile.
+  auto copy = std::make_shared<Profile>(leg.profile ? *leg.profile : Profile{});
+  Profile& p = *copy;
   LocalMedia& l = leg.local;
   if (key == "address") {
     if (value.empty() || value.size() > 45) {
@@ -162,6 +166,7 @@ Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view 
   } else {
     return badOption(key, "unknown option");
   }
+  leg.profile = std::move(copy);
   return true;
 }
 

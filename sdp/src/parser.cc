@@ -1,10 +1,9 @@
+#include <rampart/sdp/attributes.h>
 #include <rampart/sdp/parser.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
-
-#include <rampart/sdp/attributes.h>
 
 #include "text.h"
 
@@ -30,6 +29,7 @@ enum SingleBit : uint32_t {
   kBitSimulcast = 1u << 13,
   kBitMixed = 1u << 14,
   kBitIceOptions = 1u << 15,
+  kBitBundleOnly = 1u << 16,
 };
 
 // Length of a valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0.
@@ -98,8 +98,8 @@ class Parser {
       ++lineNo;
       const char* start = text + pos;
       const void* nlp = std::memchr(start, '\n', size - pos);
-      size_t len = nlp != nullptr ? static_cast<size_t>(static_cast<const char*>(nlp) - start)
-                                  : size - pos;
+      size_t len =
+          nlp != nullptr ? static_cast<size_t>(static_cast<const char*>(nlp) - start) : size - pos;
       size_t next = pos + len + (nlp != nullptr ? 1 : 0);
       LineEnd end = nlp != nullptr ? LineEnd::Lf : LineEnd::None;
       if (end == LineEnd::Lf && len > 0 && start[len - 1] == '\r') {
@@ -149,7 +149,22 @@ class Parser {
   Result<bool> checkEncoding(std::string_view line, int lineNo) const {
     const auto* p = reinterpret_cast<const unsigned char*>(line.data());
     size_t n = line.size();
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    // Fast path, eight bytes at a time: skip words whose bytes are all printable ASCII
+    // (0x20-0x7e). Exact for "any byte < 0x20" and "any byte > 0x7e" (bit tricks from
+    // "Bit Twiddling Hacks", hasless/hasmore); everything else takes the byte loop below.
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      uint64_t below = (w - kOnes * 0x20) & ~w & kHigh;
+      uint64_t above = ((w + kOnes * (127 - 0x7e)) | w) & kHigh;
+      if ((below | above) != 0) {
+        break;
+      }
+    }
+    while (i < n) {
       unsigned char c = p[i];
       if (c >= 0x20 && c < 0x7f) {
         ++i;
@@ -225,7 +240,8 @@ class Parser {
       case 'p':
       case 'z':
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section");
+          return bad(ErrorCode::LineOutOfOrder, lineNo,
+                     "session-level line inside a media section");
         }
         return true;
       case 'c': {
@@ -489,6 +505,11 @@ class Parser {
       return flag(a, lineNo);
     } else if (n == "end-of-candidates") {
       if (Result<bool> o = once(kBitEoc, lineNo, n); !o.ok()) {
+        return o;
+      }
+      return flag(a, lineNo);
+    } else if (n == "bundle-only") {
+      if (Result<bool> o = once(kBitBundleOnly, lineNo, n); !o.ok()) {
         return o;
       }
       return flag(a, lineNo);

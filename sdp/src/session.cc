@@ -1,9 +1,8 @@
+#include <rampart/sdp/result.h>
 #include <rampart/sdp/session.h>
 
 #include <algorithm>
 #include <cstring>
-
-#include <rampart/sdp/result.h>
 
 namespace rampart::sdp {
 
@@ -44,11 +43,13 @@ std::string describe(const Error& error) {
 }
 
 Attribute splitAttribute(std::string_view v) noexcept {
-  size_t colon = v.find(':');
-  if (colon == std::string_view::npos) {
-    return Attribute{v, {}, false};
+  // Attribute names are short: scan inline rather than call memchr for every line.
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == ':') {
+      return Attribute{v.substr(0, i), v.substr(i + 1), true};
+    }
   }
-  return Attribute{v.substr(0, colon), v.substr(colon + 1), true};
+  return Attribute{v, {}, false};
 }
 
 namespace {
@@ -74,6 +75,61 @@ std::optional<std::string_view> MediaView::attribute(std::string_view name) cons
     return std::nullopt;
   }
   return splitAttribute(l->value).value;
+}
+
+MediaLine MediaView::mediaLine() const noexcept {
+  MediaLine m;
+  (void)parseMediaLine(lines_[0].value, m);
+  return m;
+}
+
+std::optional<Connection> MediaView::connection(
+    std::optional<Connection> sessionLevel) const noexcept {
+  for (const Line& l : lines_) {
+    Connection c;
+    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+      return c;
+    }
+  }
+  return sessionLevel;
+}
+
+Direction MediaView::direction(Direction sessionDefault) const noexcept {
+  for (const Line& l : lines_) {
+    Direction d;
+    if (l.type == 'a' && parseDirection(l.value, d)) {
+      return d;
+    }
+  }
+  return sessionDefault;
+}
+
+Origin Session::origin() const noexcept {
+  Origin o;
+  if (lines_.size() > 1) {
+    (void)parseOrigin(lines_[1].value, o);
+  }
+  return o;
+}
+
+std::optional<Connection> Session::connection() const noexcept {
+  for (const Line& l : sessionLines()) {
+    Connection c;
+    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+Direction Session::direction() const noexcept {
+  for (const Line& l : sessionLines()) {
+    Direction d;
+    if (l.type == 'a' && parseDirection(l.value, d)) {
+      return d;
+    }
+  }
+  return Direction::SendRecv;
 }
 
 std::span<const Line> Session::sessionLines() const noexcept {
@@ -122,7 +178,7 @@ void Session::insertLine(size_t index, char type, std::string_view value) {
     end = LineEnd::None;
   }
   lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(std::min(index, lines_.size())),
-                Line{type, end == LineEnd::None ? LineEnd::None : end, store(value)});
+                Line{type, end, store(value)});
   rebuildMediaIndex();
 }
 

@@ -1,5 +1,10 @@
 // rampart-sdp: parse (--check) or normalise (--profile) one SDP read from stdin. Operators use it
 // to debug interop; the golden tests use the same library calls.
+#include <rampart/sdp/attributes.h>
+#include <rampart/sdp/normalize.h>
+#include <rampart/sdp/parser.h>
+#include <rampart/sdp/writer.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -9,11 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <rampart/sdp/attributes.h>
-#include <rampart/sdp/normalize.h>
-#include <rampart/sdp/parser.h>
-#include <rampart/sdp/writer.h>
-
 namespace {
 
 using namespace rampart::sdp;
@@ -22,12 +22,15 @@ constexpr const char* kUsage =
     "usage: rampart-sdp --check < offer.sdp\n"
     "       rampart-sdp --roundtrip < any.sdp\n"
     "       rampart-sdp --profile webrtc-to-trunk|trunk-to-webrtc [--a key=value]... \n"
-    "                   [--b key=value]... [--answer answer.sdp] < offer.sdp\n"
+    "                   [--b key=value]... [--answer answer.sdp]\n"
+    "                   [--step offer-a|offer-b|answer-a|answer-b FILE]... < offer.sdp\n"
     "  --check      validate and print the typed view of every m-line\n"
     "  --roundtrip  validate and print the body back unchanged (byte-exact)\n"
     "  --profile    the offer on stdin comes from leg A; A is WebRTC and B a trunk for\n"
     "               webrtc-to-trunk, the reverse for trunk-to-webrtc. Prints the offer for\n"
     "               leg B; with --answer, also the answer from B mapped back for leg A.\n"
+    "  --step       further SDPs in order (re-offers from either leg, their answers), each\n"
+    "               printed after a line '--- <offer|answer> for leg <X>'\n"
     "  --a/--b      leg options: address, ports (rtp[/rtcp],...), sdes-keys, ufrag, pwd,\n"
     "               fingerprint, session-id, codecs, video-codecs, ptime, srtp (off|sdes),\n"
     "               sdes-suite, rtcp-mux (on|off), allow, setup, origin-user, session-name\n"
@@ -51,8 +54,7 @@ void printCheck(const Session& s) {
   (void)parseOrigin(s.lines()[1].value, o);
   std::printf("session: origin %.*s version %llu, %zu lines, %zu m-lines\n",
               static_cast<int>(o.sessionId.size()), o.sessionId.data(),
-              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(),
-              s.mediaCount());
+              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(), s.mediaCount());
   if (const Line* g = s.findSessionAttribute("group")) {
     std::printf("  %.*s\n", static_cast<int>(g->value.size()), g->value.data());
   }
@@ -63,9 +65,9 @@ void printCheck(const Session& s) {
     MediaView mv = s.media(i);
     MediaLine m;
     (void)parseMediaLine(mv.lines()[0].value, m);
-    std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i,
-                mv.firstLineIndex() + 1, static_cast<int>(m.kind.size()), m.kind.data(), m.port,
-                m.portCount, static_cast<int>(m.proto.size()), m.proto.data());
+    std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i, mv.firstLineIndex() + 1,
+                static_cast<int>(m.kind.size()), m.kind.data(), m.port, m.portCount,
+                static_cast<int>(m.proto.size()), m.proto.data());
     int candidates = 0, mdns = 0, cryptos = 0, extmaps = 0, ssrcs = 0, rids = 0;
     for (const Line& l : mv.lines().subspan(1)) {
       if (l.type != 'a') {
@@ -117,7 +119,8 @@ int fail(const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string mode, profile, answerFile;
+  std::string mode, profile;
+  std::vector<std::pair<std::string, std::string>> steps;
   std::vector<std::pair<char, std::string>> opts;
   Limits limits;
   for (int i = 1; i < argc; ++i) {
@@ -137,7 +140,14 @@ int main(int argc, char** argv) {
     } else if ((arg == "--a" || arg == "--b") && i + 1 < argc) {
       opts.emplace_back(arg[2], argv[++i]);
     } else if (arg == "--answer" && i + 1 < argc) {
-      answerFile = argv[++i];
+      steps.emplace_back("answer-b", argv[++i]);
+    } else if (arg == "--step" && i + 2 < argc) {
+      std::string kind = argv[++i];
+      if (kind != "offer-a" && kind != "offer-b" && kind != "answer-a" && kind != "answer-b") {
+        std::fputs(kUsage, stderr);
+        return 2;
+      }
+      steps.emplace_back(kind, argv[++i]);
     } else if (arg == "--max-body" && value(limits.maxBodyBytes)) {
     } else if (arg == "--max-line" && value(limits.maxLineLength)) {
     } else if (arg == "--max-media" && value(limits.maxMedia)) {
@@ -199,23 +209,27 @@ int main(int argc, char** argv) {
     return fail(offer.error());
   }
   std::fwrite(offer->data(), 1, offer->size(), stdout);
-  if (!answerFile.empty()) {
-    std::ifstream in(answerFile, std::ios::binary);
-    std::string ans;
-    if (!in || !readAll(in, ans, limits.maxBodyBytes + 1)) {
-      std::fprintf(stderr, "rampart-sdp: cannot read %s\n", answerFile.c_str());
+  for (const auto& [kind, file] : steps) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text;
+    if (!in || !readAll(in, text, limits.maxBodyBytes + 1)) {
+      std::fprintf(stderr, "rampart-sdp: cannot read %s\n", file.c_str());
       return 2;
     }
-    Result<Session> as = parse(ans, limits);
-    if (!as.ok()) {
-      return fail(as.error());
+    Result<Session> step = parse(text, limits);
+    if (!step.ok()) {
+      return fail(step.error());
     }
-    Result<std::string> mapped = bridge.answer(Leg::B, *as);
-    if (!mapped.ok()) {
-      return fail(mapped.error());
+    Leg from = kind.back() == 'a' ? Leg::A : Leg::B;
+    bool isOffer = kind.rfind("offer", 0) == 0;
+    Result<std::string> out = isOffer ? bridge.offer(from, *step) : bridge.answer(from, *step);
+    if (!out.ok()) {
+      return fail(out.error());
     }
-    std::printf("--- answer for leg A\n");
-    std::fwrite(mapped->data(), 1, mapped->size(), stdout);
+    // Offers and answers both go to the other leg.
+    char to = from == Leg::A ? 'B' : 'A';
+    std::printf("--- %s for leg %c\n", isOffer ? "offer" : "answer", to);
+    std::fwrite(out->data(), 1, out->size(), stdout);
   }
   return 0;
 }

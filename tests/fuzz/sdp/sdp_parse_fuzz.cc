@@ -1,14 +1,15 @@
 // Fuzzes the whole sdp/ surface an attacker reaches: parse, byte-exact round trip, and both
 // normalisation profiles as offer and as answer. Invariant violations trap so libFuzzer (and
 // the replay ctest) report them.
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
-
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
 #include <rampart/sdp/writer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace {
 
@@ -66,6 +67,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   check(serialize(*s) == body);
+  // Typed views must hold up on anything the parser accepted.
+  const Session& sess = *s;
+  (void)sess.origin();
+  std::optional<Connection> conn = sess.connection();
+  for (size_t i = 0; i < sess.mediaCount(); ++i) {
+    MediaView m = sess.media(i);
+    check(m.lines()[0].type == 'm');
+    (void)m.direction(sess.direction());
+    (void)m.connection(conn);
+    MediaLine ml = m.mediaLine();
+    check(!ml.formats.empty());
+    m.forEachAttribute("crypto", [](std::string_view v) {
+      Crypto c;
+      check(parseCrypto(v, c) == nullptr && c.keyCount > 0);
+    });
+    m.forEachAttribute("candidate", [](std::string_view v) {
+      Candidate c;
+      check(parseCandidate(v, c) == nullptr);
+    });
+  }
+  // Editing then re-serialising must give a body that parses again (values are copied).
+  if (sess.lines().size() > 3) {
+    Result<Session> copy = parse(body, limits);
+    check(copy.ok());
+    copy->setLineValue(2, "rampart");
+    copy->eraseLine(copy->lines().size() - 1);
+    std::string edited = serialize(*copy);
+    check(edited.size() <= body.size() + 8);
+  }
   exerciseBridge(ProfileKind::WebRtc, ProfileKind::Trunk, *s);
   exerciseBridge(ProfileKind::Trunk, ProfileKind::WebRtc, *s);
   return 0;

@@ -18,18 +18,19 @@ TEST(SdpAttributes, CryptoWithLifetimeAndMki) {
   EXPECT_EQ(c.keys[0].mkiValue, 1u);
   EXPECT_EQ(c.keys[0].mkiLength, 4);
   // RFC 4568 example with two keys and session parameters.
-  ASSERT_EQ(parseCrypto("2 F8_128_HMAC_SHA1_80 "
-                        "inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm|2^20|1:4;"
-                        "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 FEC_ORDER=FEC_SRTP",
-                        c),
-            nullptr);
+  ASSERT_EQ(
+      parseCrypto("2 F8_128_HMAC_SHA1_80 "
+                  "inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm|2^20|1:4;"
+                  "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 FEC_ORDER=FEC_SRTP",
+                  c),
+      nullptr);
   EXPECT_EQ(c.keyCount, 2);
   EXPECT_EQ(c.sessionParams, "FEC_ORDER=FEC_SRTP");
   // Wrong key length for the suite, bad base64, bad lifetime, MKI before lifetime.
   EXPECT_NE(parseCrypto("1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=", c), nullptr);
-  EXPECT_NE(parseCrypto("1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtx*VBR",
-                        c),
-            nullptr);
+  EXPECT_NE(
+      parseCrypto("1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtx*VBR", c),
+      nullptr);
   EXPECT_NE(parseCrypto("1 AES_CM_128_HMAC_SHA1_80 "
                         "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^99",
                         c),
@@ -81,10 +82,11 @@ TEST(SdpAttributes, Candidates) {
 
 TEST(SdpAttributes, FingerprintIceSetupTlsId) {
   Fingerprint f;
-  EXPECT_EQ(parseFingerprint("sha-256 84:EE:C8:63:BE:3C:8D:29:58:6D:79:44:09:C3:F8:DB:74:ED:AB:9C:DF:"
-                             "76:AA:40:61:48:A0:A9:59:DC:3B:61",
-                             f),
-            nullptr);
+  EXPECT_EQ(
+      parseFingerprint("sha-256 84:EE:C8:63:BE:3C:8D:29:58:6D:79:44:09:C3:F8:DB:74:ED:AB:9C:DF:"
+                       "76:AA:40:61:48:A0:A9:59:DC:3B:61",
+                       f),
+      nullptr);
   EXPECT_NE(parseFingerprint("sha-256 84:EE:C8", f), nullptr);
   EXPECT_NE(parseFingerprint("sha-1 84:EE:ZZ", f), nullptr);
   EXPECT_EQ(parseIceUfrag("tHJW"), nullptr);
@@ -106,7 +108,8 @@ TEST(SdpAttributes, RtpmapFmtpExtmapSsrcGroupRidSimulcast) {
   EXPECT_NE(parseRtpmap("200 opus/48000", r), nullptr);
   EXPECT_NE(parseRtpmap("111 opus/48000/2/1", r), nullptr);
   Extmap e;
-  ASSERT_EQ(parseExtmap("3/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on", e), nullptr);
+  ASSERT_EQ(parseExtmap("3/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on", e),
+            nullptr);
   EXPECT_EQ(e.id, 3);
   EXPECT_EQ(e.direction, "sendonly");
   EXPECT_NE(parseExtmap("0 urn:x", e), nullptr);

@@ -1,8 +1,8 @@
-#include <string>
-
 #include <gtest/gtest.h>
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
+
+#include <string>
 
 namespace rampart::sdp {
 namespace {
@@ -45,12 +45,15 @@ std::string trunkAnswer(const std::string& direction, uint16_t port = 20000) {
          "s=Asterisk\r\n"
          "c=IN IP4 10.0.0.5\r\n"
          "t=0 0\r\n"
-         "m=audio " + std::to_string(port) + " RTP/AVP 0 101\r\n"
+         "m=audio " +
+         std::to_string(port) +
+         " RTP/AVP 0 101\r\n"
          "a=rtpmap:0 PCMU/8000\r\n"
          "a=rtpmap:101 telephone-event/8000\r\n"
          "a=fmtp:101 0-16\r\n"
          "a=ptime:20\r\n"
-         "a=" + direction + "\r\n";
+         "a=" +
+         direction + "\r\n";
 }
 
 Session mustParse(const std::string& s) {
@@ -69,7 +72,7 @@ std::string replaceAll(std::string s, const std::string& a, const std::string& b
 Bridge webrtcToTrunk() {
   LegConfig a = defaultLegConfig(ProfileKind::WebRtc);
   LegConfig b = defaultLegConfig(ProfileKind::Trunk);
-  b.profile.audioCodecs = {"PCMU", "PCMA", "telephone-event"};
+  EXPECT_TRUE(applyOption(b, "codecs", "PCMU,PCMA,telephone-event").ok());
   return Bridge(std::move(a), std::move(b));
 }
 
@@ -189,7 +192,8 @@ TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
   Bridge br(a, b);
   std::string g729 =
       "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
-      "m=audio 4000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+      "m=audio 4000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\na=rtpmap:101 "
+      "telephone-event/8000\r\n";
   Result<std::string> r = br.offer(Leg::A, mustParse(g729));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::NoAcceptableMedia);
@@ -203,7 +207,7 @@ TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
 
 TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
   LegConfig a = defaultLegConfig(ProfileKind::Trunk);
-  a.profile.srtp = SrtpMode::Sdes;
+  EXPECT_TRUE(applyOption(a, "srtp", "sdes").ok());
   Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
   std::string dual =
       "v=0\r\no=pbx 5 5 IN IP4 10.0.0.1\r\ns=pbx\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
@@ -233,6 +237,244 @@ TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
   // address; only trunks use the RFC 2543 hold address.
 }
 
+const std::string kAsteriskOffer =
+    "v=0\r\no=- 1953384935 1953384935 IN IP4 192.0.2.20\r\ns=Asterisk\r\n"
+    "c=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 12534 RTP/AVP 0 8 101\r\n"
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n";
+
+std::string browserAnswer(const std::string& codecs, const std::string& rtpmaps,
+                          const std::string& dir) {
+  return "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+         "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF " +
+         codecs +
+         "\r\nc=IN IP4 0.0.0.0\r\n"
+         "a=mid:0\r\na=setup:active\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+         "a=" +
+         dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
+}
+
+TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  // Firefox style answer: c=0.0.0.0 is not a hold for a WebRTC leg.
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("0 101",
+                                                "a=rtpmap:0 PCMU/8000\r\n"
+                                                "a=rtpmap:101 telephone-event/8000\r\n",
+                                                "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=sendrecv\r\n"), std::string::npos) << *ans;
+  // The PBX renumbers telephone-event in its re-INVITE (janus-gateway#1591): the browser must
+  // keep seeing 101.
+  std::string reoffer = replaceAll(replaceAll(kAsteriskOffer, " 101", " 96"), ":101 ", ":96 ");
+  reoffer = replaceAll(reoffer, "1953384935 1953384935", "1953384935 1953384936");
+  Result<std::string> off = br.offer(Leg::A, mustParse(reoffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("UDP/TLS/RTP/SAVPF 0 8 101\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=rtpmap:101 telephone-event/8000\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=mid:0\r\n"), std::string::npos);
+  ans = br.answer(Leg::B, mustParse(browserAnswer("0 101",
+                                                  "a=rtpmap:0 PCMU/8000\r\n"
+                                                  "a=rtpmap:101 telephone-event/8000\r\n",
+                                                  "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  // Back to the PBX in its own (new) numbering, and the dataplane map says 96 <-> 101.
+  EXPECT_NE(ans->find("RTP/AVP 0 96\r\n"), std::string::npos) << *ans;
+  ASSERT_EQ(br.mappings().size(), 1u);
+  EXPECT_EQ(br.mappings()[0].payloads[1].ptA, 96);
+  EXPECT_EQ(br.mappings()[0].payloads[1].ptB, 101);
+}
+
+TEST(SdpBridge, TrunkReofferAddingVideoAppendsAStableMid) {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(a, "video-codecs", "H264").ok());
+  Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  ASSERT_TRUE(
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")))
+          .ok());
+  std::string withVideo =
+      replaceAll(kAsteriskOffer, "1953384935 1953384935", "1953384935 1953384936") +
+      "m=video 12536 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+      "a=fmtp:99 packetization-mode=1\r\n";
+  Result<std::string> off = br.offer(Leg::A, mustParse(withVideo));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=group:BUNDLE 0 1\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("m=video 40000 UDP/TLS/RTP/SAVPF 99\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=mid:1\r\n"), std::string::npos);
+  EXPECT_EQ(br.slotCount(Leg::B), 2u);
+  // The browser must answer both m-lines.
+  Result<std::string> bad =
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::AnswerMismatch);
+}
+
+TEST(SdpBridge, DirectionsAreClampedAndSessionLevelDirectionApplies) {
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  // Session-level a=sendonly applies to the m-line that has no direction of its own.
+  std::string hold = replaceAll(kAsteriskOffer, "a=sendrecv\r\n", "");
+  hold = replaceAll(hold, "t=0 0\r\n", "t=0 0\r\na=sendonly\r\n");
+  Result<std::string> off = br.offer(Leg::A, mustParse(hold));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=sendonly\r\n"), std::string::npos) << *off;
+  // A (wrong) sendrecv answer to a sendonly offer becomes recvonly toward the PBX.
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("0", "a=rtpmap:0 PCMU/8000\r\n", "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
+}
+
+TEST(SdpBridge, PortZeroInAReofferDisablesTheLinkedMline) {
+  Bridge br = webrtcToTrunk();
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  std::string off0 = replaceAll(kBrowserOffer, "m=audio 58025", "m=audio 0");
+  Result<std::string> off = br.offer(Leg::A, mustParse(off0));
+  // The only media is disabled: nothing to offer to the trunk.
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().code, ErrorCode::NoAcceptableMedia);
+}
+
+TEST(SdpBridge, TrunkAnswerWithAnUnofferedCryptoTagIsRejected) {
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "srtp", "sdes").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  Result<std::string> off = br.offer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_TRUE(off.ok());
+  EXPECT_NE(off->find("RTP/SAVP"), std::string::npos);
+  std::string ans = replaceAll(trunkAnswer("sendrecv"), "RTP/AVP", "RTP/SAVP") +
+                    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 "
+                    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+  Result<std::string> r = br.answer(Leg::B, mustParse(ans));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::AnswerMismatch);
+  br.cancelOffer();
+  EXPECT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+}
+
+// RFC 4317 section 2.1-2.4 (audio + video offer, video rejected, hold), bridged between two
+// plain SIP legs. RFC 4317 writes "s= " (a space), which RFC 8866 allows.
+const std::string kRfc4317AliceOffer =
+    "v=0\r\no=alice 2890844526 2890844526 IN IP4 host.atlanta.example.com\r\ns= \r\n"
+    "c=IN IP4 host.atlanta.example.com\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 97\r\n"
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:97 iLBC/8000\r\n"
+    "m=video 51372 RTP/AVP 31 32\r\na=rtpmap:31 H261/90000\r\na=rtpmap:32 MPV/90000\r\n";
+
+Bridge sipToSip() {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  for (LegConfig* c : {&a, &b}) {
+    EXPECT_TRUE(applyOption(*c, "codecs", "PCMU,PCMA,iLBC,telephone-event").ok());
+    EXPECT_TRUE(applyOption(*c, "video-codecs", "H261,MPV").ok());
+    EXPECT_TRUE(applyOption(*c, "ptime", "0").ok());
+  }
+  EXPECT_TRUE(applyOption(a, "address", "198.51.100.20").ok());
+  return Bridge(std::move(a), std::move(b));
+}
+
+TEST(SdpBridge, Rfc4317AudioVideoOfferAnswerAndVideoRejection) {
+  Bridge br = sipToSip();
+  Result<std::string> off = br.offer(Leg::A, mustParse(kRfc4317AliceOffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=audio 30000 RTP/AVP 0 8 97\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("m=video 30002 RTP/AVP 31 32\r\n"), std::string::npos) << *off;
+  // 2.1: Bob accepts PCMU and one of the video codecs.
+  std::string bob =
+      "v=0\r\no=bob 2808844564 2808844564 IN IP4 host.biloxi.example.com\r\ns= \r\n"
+      "c=IN IP4 host.biloxi.example.com\r\nt=0 0\r\nm=audio 49174 RTP/AVP 0\r\n"
+      "a=rtpmap:0 PCMU/8000\r\nm=video 49170 RTP/AVP 32\r\na=rtpmap:32 MPV/90000\r\n";
+  Result<std::string> ans = br.answer(Leg::B, mustParse(bob));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=audio 30000 RTP/AVP 0\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("m=video 30002 RTP/AVP 32\r\n"), std::string::npos) << *ans;
+  EXPECT_NE(ans->find("c=IN IP4 198.51.100.20\r\n"), std::string::npos) << *ans;
+  EXPECT_EQ(br.mappings().size(), 2u);
+
+  // 2.2 style: a re-offer where Bob now rejects video with port 0.
+  std::string reoffer =
+      replaceAll(kRfc4317AliceOffer, "2890844526 2890844526", "2890844526 2890844527");
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(reoffer)).ok());
+  std::string bobNoVideo = replaceAll(bob, "m=video 49170", "m=video 0");
+  ans = br.answer(Leg::B, mustParse(bobNoVideo));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=video 0 RTP/AVP 31\r\n"), std::string::npos) << *ans;
+  EXPECT_EQ(br.mappings().size(), 1u);
+
+  // 2.4 style hold: Alice re-offers sendonly, Bob answers recvonly.
+  std::string hold = replaceAll(reoffer, "2890844526 2890844527", "2890844526 2890844528");
+  hold = replaceAll(hold, "a=rtpmap:97 iLBC/8000\r\n", "a=rtpmap:97 iLBC/8000\r\na=sendonly\r\n");
+  Result<std::string> holdOff = br.offer(Leg::A, mustParse(hold));
+  ASSERT_TRUE(holdOff.ok()) << describe(holdOff.error());
+  EXPECT_NE(holdOff->find("a=sendonly\r\n"), std::string::npos) << *holdOff;
+  std::string bobHold =
+      replaceAll(bobNoVideo, "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n");
+  ans = br.answer(Leg::B, mustParse(bobHold));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=recvonly\r\n"), std::string::npos) << *ans;
+}
+
+TEST(SdpBridge, BundleOnlyMlineWithPortZeroIsLive) {
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "video-codecs", "VP8").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  std::string offer = replaceAll(kBrowserOffer, "m=video 58026", "m=video 0");
+  offer = replaceAll(offer, "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+  Result<std::string> off = br.offer(Leg::A, mustParse(offer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=video 30002 RTP/AVP 96\r\n"), std::string::npos) << *off;
+  // Without bundle-only, port 0 means disabled.
+  Bridge br2(defaultLegConfig(ProfileKind::WebRtc), b);
+  off = br2.offer(Leg::A, mustParse(replaceAll(kBrowserOffer, "m=video 58026", "m=video 0")));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_EQ(off->find("m=video"), std::string::npos) << *off;
+}
+
+TEST(SdpBridge, AnswerNamingOneCodecTwiceGivesItOnce) {
+  // Fuzzer find: the browser answer maps PT 9 to PCMA (not G722) and also lists PCMA as 8.
+  Bridge br(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kAsteriskOffer)).ok());
+  Result<std::string> ans =
+      br.answer(Leg::B, mustParse(browserAnswer("9 0 8 101",
+                                                "a=rtpmap:9 PCMA/8000\r\n"
+                                                "a=rtpmap:101 telephone-event/8000\r\n",
+                                                "sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=audio 30000 RTP/AVP 8 0 101\r\n"), std::string::npos) << *ans;
+  EXPECT_TRUE(parse(*ans).ok());
+}
+
+TEST(SdpBridge, MidsRampartAssignsNeverCollideWithTheBrowsers) {
+  // The browser named its audio m-line "1"; a trunk re-offer adding video must not reuse it.
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "video-codecs", "H264").ok());
+  Bridge br(defaultLegConfig(ProfileKind::WebRtc), b);
+  std::string offer = kBrowserOffer.substr(0, kBrowserOffer.find("m=video"));
+  offer = replaceAll(replaceAll(offer, "a=mid:0", "a=mid:1"), "BUNDLE 0 1", "BUNDLE 1");
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(offer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  std::string reoffer =
+      trunkAnswer("sendrecv") + "m=video 20002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n";
+  Result<std::string> off = br.offer(Leg::B, mustParse(reoffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=group:BUNDLE 1 2\r\n"), std::string::npos) << *off;
+}
+
+TEST(SdpBridge, SdesAnswerOnlyPicksSuitesMatchingTheRealmKeyLength) {
+  // The realm's keys are AES-256 (46 bytes): an offered AES_CM_128 suite cannot be answered.
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(a, "srtp", "sdes").ok());
+  EXPECT_TRUE(applyOption(a, "sdes-suite", "AES_256_CM_HMAC_SHA1_80").ok());
+  Bridge br(a, defaultLegConfig(ProfileKind::WebRtc));
+  std::string savp = replaceAll(kAsteriskOffer, "RTP/AVP", "RTP/SAVP") +
+                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                     "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+  Result<std::string> off = br.offer(Leg::A, mustParse(savp));
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().code, ErrorCode::NoAcceptableMedia);
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());
@@ -240,7 +482,7 @@ TEST(SdpOptions, ApplyAndReject) {
   EXPECT_EQ(c.local.ports[1].rtcp, 0);
   EXPECT_TRUE(applyOption(c, "srtp", "sdes").ok());
   EXPECT_TRUE(applyOption(c, "rtcp-mux", "on").ok());
-  EXPECT_TRUE(c.profile.rtcpMux);
+  EXPECT_TRUE(c.profile->rtcpMux);
   EXPECT_FALSE(applyOption(c, "srtp", "dtls").ok());
   EXPECT_FALSE(applyOption(c, "ports", "x").ok());
   EXPECT_FALSE(applyOption(c, "bogus", "1").ok());

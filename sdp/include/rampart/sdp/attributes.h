@@ -27,7 +27,7 @@ struct Timing {
   uint64_t start = 0, stop = 0;
 };
 struct MediaLine {
-  std::string_view kind;     ///< audio, video, application, text, message, image or other token
+  std::string_view kind;  ///< audio, video, application, text, message, image or other token
   uint16_t port = 0;
   uint16_t portCount = 1;
   bool hasPortCount = false;
@@ -42,11 +42,11 @@ struct Rtpmap {
   bool hasChannels = false;
 };
 struct Fmtp {
-  std::string_view format;   ///< payload type (RTP) or other format token
+  std::string_view format;  ///< payload type (RTP) or other format token
   std::string_view params;
 };
 struct RtcpFb {
-  std::string_view format;   ///< payload type or "*"
+  std::string_view format;  ///< payload type or "*"
   std::string_view type, param;
 };
 struct Rtcp {
@@ -55,7 +55,7 @@ struct Rtcp {
 };
 struct Group {
   std::string_view semantics;
-  std::string_view tags;     ///< space separated identification tags (may be empty)
+  std::string_view tags;  ///< space separated identification tags (may be empty)
 };
 struct Msid {
   std::string_view id, appdata;
@@ -75,8 +75,8 @@ struct Extmap {
 };
 /// One RFC 4568 key-param: "inline:<key||salt>[|lifetime][|MKI:length]".
 struct KeyParam {
-  std::string_view keySalt;    ///< base64
-  std::string_view lifetime;   ///< "2^20" or decimal, empty when absent
+  std::string_view keySalt;   ///< base64
+  std::string_view lifetime;  ///< "2^20" or decimal, empty when absent
   uint64_t lifetimePackets = 0;
   uint32_t mkiValue = 0;
   uint8_t mkiLength = 0;
@@ -93,8 +93,8 @@ struct Crypto {
   static size_t keySaltBytes(std::string_view suite) noexcept;
 };
 struct Fingerprint {
-  std::string_view hash;       ///< sha-256 etc. (lower or upper case as received)
-  std::string_view value;      ///< colon-separated hex pairs
+  std::string_view hash;   ///< sha-256 etc. (lower or upper case as received)
+  std::string_view value;  ///< colon-separated hex pairs
 };
 enum class Transport : uint8_t { Udp, Tcp };
 enum class CandidateType : uint8_t { Host, Srflx, Prflx, Relay };
@@ -104,13 +104,13 @@ struct Candidate {
   Transport transport = Transport::Udp;
   uint32_t priority = 0;
   std::string_view address;
-  bool mdns = false;           ///< address is an RFC 6762 ".local" name
+  bool mdns = false;  ///< address is an RFC 6762 ".local" name
   uint16_t port = 0;
   CandidateType type = CandidateType::Host;
   std::string_view relAddr;
   uint16_t relPort = 0;
   std::string_view tcpType;
-  std::string_view extensions; ///< remaining "name value" pairs
+  std::string_view extensions;  ///< remaining "name value" pairs
 };
 struct Rid {
   std::string_view id, direction, params;

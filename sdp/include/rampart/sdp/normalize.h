@@ -17,14 +17,15 @@
 //    (Chromium rejects that), a rejected stream stays in the group as a=inactive instead;
 //  - the o= session id and version per leg: the version increases whenever the SDP Rampart
 //    sends to that leg changes, and stays put for an identical session refresh.
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include <rampart/sdp/attributes.h>
 #include <rampart/sdp/result.h>
 #include <rampart/sdp/session.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace rampart::sdp {
 
@@ -61,16 +62,18 @@ struct PortPair {
 
 /// What Rampart advertises to one leg; allocated by the control plane.
 struct LocalMedia {
-  std::string address;               ///< IPv4 or IPv6 literal of Rampart's media interface
-  std::vector<PortPair> ports;       ///< trunk: per m-line index; WebRTC: [0] (BUNDLE transport)
-  std::vector<std::string> sdesKeys; ///< trunk + SDES: base64 key||salt per m-line index
-  std::string iceUfrag, icePwd;      ///< WebRTC (ICE-lite)
-  std::string fingerprint;           ///< WebRTC: sha-256, colon-separated upper-case hex
-  uint64_t sessionId = 1;            ///< o= sess-id
+  std::string address;                ///< IPv4 or IPv6 literal of Rampart's media interface
+  std::vector<PortPair> ports;        ///< trunk: per m-line index; WebRTC: [0] (BUNDLE transport)
+  std::vector<std::string> sdesKeys;  ///< trunk + SDES: base64 key||salt per m-line index
+  std::string iceUfrag, icePwd;       ///< WebRTC (ICE-lite)
+  std::string fingerprint;            ///< WebRTC: sha-256, colon-separated upper-case hex
+  uint64_t sessionId = 1;             ///< o= sess-id
 };
 
+/// One leg of a call: the realm's immutable Profile (shared by every call of the realm, as the
+/// control plane's config snapshots are) and this call's LocalMedia.
 struct LegConfig {
-  Profile profile;
+  std::shared_ptr<const Profile> profile;
   LocalMedia local;
 };
 
@@ -118,7 +121,7 @@ class Bridge {
 
   /// The control plane may change ports or keys before a re-offer.
   LocalMedia& local(Leg leg) noexcept { return legs_[index(leg)].config.local; }
-  const Profile& profile(Leg leg) const noexcept { return legs_[index(leg)].config.profile; }
+  const Profile& profile(Leg leg) const noexcept { return *legs_[index(leg)].config.profile; }
   /// Linked m-lines with their payload maps, valid after each completed answer.
   const std::vector<StreamMapping>& mappings() const noexcept { return mappings_; }
   /// Number of m-lines Rampart has sent to / received from @p leg.
@@ -137,7 +140,7 @@ class Bridge {
     std::vector<Slot> slots;
     std::vector<std::string> bundleMids;  ///< established toward a WebRTC leg
     uint64_t version = 0;
-    std::string lastBody;                 ///< everything after o=, to detect changes
+    uint64_t lastBodyHash = 0;  ///< of everything after o=, to detect changes
   };
   struct Pending {
     bool active = false;
@@ -147,7 +150,7 @@ class Bridge {
   };
   static size_t index(Leg leg) noexcept { return static_cast<size_t>(leg); }
   static Leg other(Leg leg) noexcept { return leg == Leg::A ? Leg::B : Leg::A; }
-  std::string finish(Leg to, std::string_view body);
+  std::string finish(Leg to, std::string&& body);
 
   LegState legs_[2];
   Pending pending_;
@@ -157,9 +160,10 @@ class Bridge {
 /// Rampart's default, deterministic configuration for one side (the CLI and tests start here).
 LegConfig defaultLegConfig(ProfileKind kind);
 
-/// Applies "key=value" to @p leg. Keys: address, ports (rtp[/rtcp],...), sdes-keys (k1,k2),
-/// ufrag, pwd, fingerprint, session-id, codecs, video-codecs, ptime, srtp (off|sdes),
-/// sdes-suite, rtcp-mux (on|off), allow (a,b), setup, origin-user, session-name.
+/// Applies "key=value" to @p leg (profile keys copy the shared Profile first). Keys: address, ports
+/// (rtp[/rtcp],...), sdes-keys (k1,k2), ufrag, pwd, fingerprint, session-id, codecs, video-codecs,
+/// ptime, srtp (off|sdes), sdes-suite, rtcp-mux (on|off), allow (a,b), setup, origin-user,
+/// session-name.
 /// @return true, or BadOption naming the key.
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value);
 

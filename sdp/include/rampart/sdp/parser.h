@@ -1,8 +1,8 @@
 #pragma once
-#include <string_view>
-
 #include <rampart/sdp/result.h>
 #include <rampart/sdp/session.h>
+
+#include <string_view>
 
 namespace rampart::sdp {
 

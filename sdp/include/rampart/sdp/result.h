@@ -10,50 +10,50 @@
 namespace rampart::sdp {
 
 // X(name, text): one source of truth for the enum, its string and any metrics label.
-#define RAMPART_SDP_ERRORS(X)                                                   \
-  X(BodyTooLarge, "body larger than the configured limit")                      \
-  X(LineTooLong, "line longer than the configured limit")                       \
-  X(TooManyMedia, "more m-lines than the configured limit")                     \
-  X(TooManyAttributes, "more attributes than the configured limit")             \
-  X(EmptyBody, "empty body")                                                    \
-  X(BadEncoding, "control character or invalid UTF-8")                          \
-  X(BadLineSyntax, "line is not <type>=<value>")                                \
-  X(UnknownLineType, "unknown line type")                                       \
-  X(LineOutOfOrder, "line not allowed here")                                    \
-  X(MissingLine, "mandatory line missing")                                      \
-  X(BadVersion, "bad v= line")                                                  \
-  X(BadOrigin, "bad o= line")                                                   \
-  X(BadSessionName, "bad s= line")                                              \
-  X(BadConnection, "bad c= line")                                               \
-  X(BadBandwidth, "bad b= line")                                                \
-  X(BadTiming, "bad t= or r= line")                                             \
-  X(BadMedia, "bad m= line")                                                    \
-  X(BadAttribute, "bad attribute syntax")                                       \
-  X(BadRtpmap, "bad a=rtpmap")                                                  \
-  X(BadFmtp, "bad a=fmtp")                                                      \
-  X(BadRtcpFb, "bad a=rtcp-fb")                                                 \
-  X(BadPtime, "bad a=ptime or a=maxptime")                                      \
-  X(BadRtcp, "bad a=rtcp")                                                      \
-  X(BadMid, "bad a=mid")                                                        \
-  X(BadGroup, "bad a=group")                                                    \
-  X(BadMsid, "bad a=msid")                                                      \
-  X(BadSsrc, "bad a=ssrc or a=ssrc-group")                                      \
-  X(BadExtmap, "bad a=extmap")                                                  \
-  X(BadCrypto, "bad a=crypto")                                                  \
-  X(BadFingerprint, "bad a=fingerprint")                                        \
-  X(BadSetup, "bad a=setup")                                                    \
-  X(BadTlsId, "bad a=tls-id")                                                   \
-  X(BadIce, "bad a=ice-ufrag, a=ice-pwd or a=ice-options")                      \
-  X(BadCandidate, "bad a=candidate")                                            \
-  X(BadRid, "bad a=rid or a=simulcast")                                         \
-  X(FlagWithValue, "flag attribute carries a value")                            \
-  X(DuplicateAttribute, "attribute may appear only once")                       \
-  X(NoPendingOffer, "answer without a pending offer")                           \
-  X(OfferPending, "offer while another offer is pending")                       \
-  X(ReofferRemovedMedia, "re-offer removed or changed an m-line")               \
-  X(MidChanged, "mid of an established m-line changed")                         \
-  X(AnswerMismatch, "answer does not match the offer")                          \
-  X(NoAcceptableMedia, "no m-line survives the policy")                         \
+#define RAMPART_SDP_ERRORS(X)                                                      \
+  X(BodyTooLarge, "body larger than the configured limit")                         \
+  X(LineTooLong, "line longer than the configured limit")                          \
+  X(TooManyMedia, "more m-lines than the configured limit")                        \
+  X(TooManyAttributes, "more attributes than the configured limit")                \
+  X(EmptyBody, "empty body")                                                       \
+  X(BadEncoding, "control character or invalid UTF-8")                             \
+  X(BadLineSyntax, "line is not <type>=<value>")                                   \
+  X(UnknownLineType, "unknown line type")                                          \
+  X(LineOutOfOrder, "line not allowed here")                                       \
+  X(MissingLine, "mandatory line missing")                                         \
+  X(BadVersion, "bad v= line")                                                     \
+  X(BadOrigin, "bad o= line")                                                      \
+  X(BadSessionName, "bad s= line")                                                 \
+  X(BadConnection, "bad c= line")                                                  \
+  X(BadBandwidth, "bad b= line")                                                   \
+  X(BadTiming, "bad t= or r= line")                                                \
+  X(BadMedia, "bad m= line")                                                       \
+  X(BadAttribute, "bad attribute syntax")                                          \
+  X(BadRtpmap, "bad a=rtpmap")                                                     \
+  X(BadFmtp, "bad a=fmtp")                                                         \
+  X(BadRtcpFb, "bad a=rtcp-fb")                                                    \
+  X(BadPtime, "bad a=ptime or a=maxptime")                                         \
+  X(BadRtcp, "bad a=rtcp")                                                         \
+  X(BadMid, "bad a=mid")                                                           \
+  X(BadGroup, "bad a=group")                                                       \
+  X(BadMsid, "bad a=msid")                                                         \
+  X(BadSsrc, "bad a=ssrc or a=ssrc-group")                                         \
+  X(BadExtmap, "bad a=extmap")                                                     \
+  X(BadCrypto, "bad a=crypto")                                                     \
+  X(BadFingerprint, "bad a=fingerprint")                                           \
+  X(BadSetup, "bad a=setup")                                                       \
+  X(BadTlsId, "bad a=tls-id")                                                      \
+  X(BadIce, "bad a=ice-ufrag, a=ice-pwd or a=ice-options")                         \
+  X(BadCandidate, "bad a=candidate")                                               \
+  X(BadRid, "bad a=rid or a=simulcast")                                            \
+  X(FlagWithValue, "flag attribute carries a value")                               \
+  X(DuplicateAttribute, "attribute may appear only once")                          \
+  X(NoPendingOffer, "answer without a pending offer")                              \
+  X(OfferPending, "offer while another offer is pending")                          \
+  X(ReofferRemovedMedia, "re-offer removed or changed an m-line")                  \
+  X(MidChanged, "mid of an established m-line changed")                            \
+  X(AnswerMismatch, "answer does not match the offer")                             \
+  X(NoAcceptableMedia, "no m-line survives the policy")                            \
   X(MissingLocalParameter, "control plane did not supply an address, port or key") \
   X(BadOption, "bad normaliser option")
 
@@ -83,7 +83,7 @@ std::string describe(const Error& error);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const noexcept { return v_.index() == 0; }

@@ -2,6 +2,8 @@
 // The SDP session model: every line is kept in input order, so an unmodified session serialises
 // back byte-exact. Typed views (attributes.h) are parsed from the stored lines on demand; the
 // parser has already checked their syntax, so they cannot fail on a parsed Session.
+#include <rampart/sdp/attributes.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -55,6 +57,24 @@ class MediaView {
   /// Value of the first a= line named @p name, if present.
   std::optional<std::string_view> attribute(std::string_view name) const noexcept;
   bool hasAttribute(std::string_view name) const noexcept { return findAttribute(name) != nullptr; }
+  /// Calls @p fn(value) for every a= line named @p name, in order (values after "name:").
+  template <typename Fn>
+  void forEachAttribute(std::string_view name, Fn&& fn) const {
+    for (const Line& l : lines_) {
+      if (l.type == 'a') {
+        Attribute a = splitAttribute(l.value);
+        if (a.name == name) {
+          fn(a.value);
+        }
+      }
+    }
+  }
+  /// The m= line's fields (kind, port, port count, proto, formats).
+  MediaLine mediaLine() const noexcept;
+  /// Media-level c= if present, else @p sessionLevel (from Session::connection()).
+  std::optional<Connection> connection(std::optional<Connection> sessionLevel) const noexcept;
+  /// The direction attribute of this section, else @p sessionDefault.
+  Direction direction(Direction sessionDefault = Direction::SendRecv) const noexcept;
 
  private:
   std::span<const Line> lines_;
@@ -79,6 +99,10 @@ class Session {
   MediaView media(size_t index) const noexcept;
   /// First session-level a= line named @p name, or nullptr.
   const Line* findSessionAttribute(std::string_view name) const noexcept;
+  /// Typed o=, session-level c= (if any) and session-level direction (sendrecv if none).
+  Origin origin() const noexcept;
+  std::optional<Connection> connection() const noexcept;
+  Direction direction() const noexcept;
   /// Bytes after the last line that were only blank lines (kept for byte-exact output).
   std::string_view trailer() const noexcept { return trailer_; }
 
@@ -95,10 +119,10 @@ class Session {
   std::string_view store(std::string_view text);
   void rebuildMediaIndex();
 
-  std::unique_ptr<char[]> text_;                    // the input body
-  std::vector<std::unique_ptr<char[]>> edits_;      // storage for edited values
+  std::unique_ptr<char[]> text_;                // the input body
+  std::vector<std::unique_ptr<char[]>> edits_;  // storage for edited values
   std::vector<Line> lines_;
-  std::vector<uint32_t> mediaStart_;                // index of each m= line in lines_
+  std::vector<uint32_t> mediaStart_;  // index of each m= line in lines_
   std::string_view trailer_;
 };
 

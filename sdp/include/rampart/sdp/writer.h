@@ -1,7 +1,7 @@
 #pragma once
-#include <string>
-
 #include <rampart/sdp/session.h>
+
+#include <string>
 
 namespace rampart::sdp {
 
