@@ -229,6 +229,24 @@ bool disabled(const Stream& s, ProfileKind from) {
   return s.m.port == 0 && !(s.bundleOnly && from == ProfileKind::WebRtc);
 }
 
+// The browser's ICE username fragment: the first live m-line's, else the session-level one.
+std::string_view iceUfragOf(const Session& s) {
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    MediaView m = s.media(i);
+    if (m.mediaLine().port == 0 && !m.hasAttribute("bundle-only")) {
+      continue;
+    }
+    if (std::optional<std::string_view> u = m.attribute("ice-ufrag")) {
+      return *u;
+    }
+    break;
+  }
+  if (const Line* l = s.findSessionAttribute("ice-ufrag")) {
+    return splitAttribute(l->value).value;
+  }
+  return {};
+}
+
 bool isWebRtcProto(std::string_view p) {
   return p == "UDP/TLS/RTP/SAVPF" || p == "UDP/TLS/RTP/SAVP" || p == "TCP/DTLS/RTP/SAVPF" ||
          p == "TCP/TLS/RTP/SAVPF";
@@ -539,6 +557,15 @@ Bridge::Bridge(LegConfig a, LegConfig b) {
 }
 
 Bridge::~Bridge() = default;
+
+void Bridge::cancelOffer() noexcept {
+  if (pending_.active) {
+    LegState& offerer = legs_[index(pending_.from)];
+    offerer.remoteUfrag.swap(offerer.prevRemoteUfrag);
+    offerer.iceRestart = false;
+  }
+  pending_.active = false;
+}
 Bridge::Bridge(Bridge&&) noexcept = default;
 Bridge& Bridge::operator=(Bridge&&) noexcept = default;
 
@@ -610,6 +637,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     return missing("no local media address");
   }
   std::vector<Stream> streams = extract(offer, &px, &py);
+  std::string_view ufrag = px.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
   if (streams.size() < xs.slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
   }
@@ -809,6 +837,14 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       return r.error();
     }
   }
+  if (px.kind == ProfileKind::WebRtc && !ufrag.empty()) {
+    xs.prevRemoteUfrag = xs.remoteUfrag;
+    if (!xs.remoteUfrag.empty() && ufrag != xs.remoteUfrag) {
+      xs.iceRestart = true;
+      xs.ufragAtRestart = xs.config.local.iceUfrag;
+    }
+    xs.remoteUfrag.assign(ufrag);
+  }
   p.active = true;
   pending_ = std::move(p);
   return finish(to, std::move(body));
@@ -819,6 +855,13 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     return makeError(ErrorCode::NoPendingOffer, 0, "no offer is outstanding toward this leg");
   }
   const Leg to = pending_.from;
+  {
+    const LegState& offerer = legs_[index(to)];
+    if (offerer.iceRestart && offerer.config.local.iceUfrag == offerer.ufragAtRestart) {
+      return makeError(ErrorCode::MissingLocalParameter, 0,
+                       "the browser restarted ICE: set new ice ufrag/pwd for its leg first");
+    }
+  }
   LegState& ys = legs_[index(from)];  // answerer
   LegState& xs = legs_[index(to)];    // offerer
   const Profile& px = *xs.config.profile;
@@ -992,6 +1035,13 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   }
   if (px.kind == ProfileKind::WebRtc) {
     xs.bundleMids = bundle;
+    xs.iceRestart = false;
+  }
+  if (py.kind == ProfileKind::WebRtc) {
+    std::string_view u = iceUfragOf(answer);
+    if (!u.empty()) {
+      ys.remoteUfrag.assign(u);
+    }
   }
   pending_.active = false;
   return finish(to, std::move(body));

@@ -475,6 +475,41 @@ TEST(SdpBridge, SdesAnswerOnlyPicksSuitesMatchingTheRealmKeyLength) {
   EXPECT_EQ(off.error().code, ErrorCode::NoAcceptableMedia);
 }
 
+TEST(SdpBridge, IceRestartNeedsNewLocalCredentialsAndLeavesTheTrunkAlone) {
+  Bridge br = webrtcToTrunk();
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  EXPECT_FALSE(br.iceRestartPending(Leg::A));
+  // One refresh first: the re-offer then carries the trunk's telephone-event PT (101).
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(kBrowserOffer)).ok());
+  ASSERT_TRUE(br.answer(Leg::B, mustParse(trunkAnswer("sendrecv"))).ok());
+  EXPECT_FALSE(br.iceRestartPending(Leg::A));
+  uint64_t trunkVersion = br.originVersion(Leg::B);
+
+  std::string restart = replaceAll(kBrowserOffer, "a=ice-ufrag:tHJW", "a=ice-ufrag:nEw1");
+  restart = replaceAll(restart, "ZyyEXzpOfYVs9eRTcAsJ/ejA", "QzyEXzpOfYVs9eRTcAsJ/ejB");
+  Result<std::string> off = br.offer(Leg::A, mustParse(restart));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_TRUE(br.iceRestartPending(Leg::A));
+  // Nothing changed toward the trunk (rtpengine#614: the PSTN leg must not notice).
+  EXPECT_EQ(br.originVersion(Leg::B), trunkVersion);
+
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_FALSE(ans.ok());
+  EXPECT_EQ(ans.error().code, ErrorCode::MissingLocalParameter);
+  br.local(Leg::A).iceUfrag = "rmp2";
+  br.local(Leg::A).icePwd = "rampartIcePassword0123457";
+  ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("a=ice-ufrag:rmp2\r\n"), std::string::npos) << *ans;
+  EXPECT_FALSE(br.iceRestartPending(Leg::A));
+
+  // A session refresh with the same ufrag is not a restart.
+  ASSERT_TRUE(br.offer(Leg::A, mustParse(restart)).ok());
+  EXPECT_FALSE(br.iceRestartPending(Leg::A));
+  br.cancelOffer();
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());

@@ -113,11 +113,18 @@ class Bridge {
   /// Turns the answer received on leg @p from into the answer for the leg that offered.
   /// @return the SDP body, or NoPendingOffer, AnswerMismatch (m-line count, kind or protocol
   ///   differ from what was offered; a missing a=crypto answer to RTP/SAVP),
-  ///   MissingLocalParameter.
+  ///   MissingLocalParameter (also: the browser restarted ICE and local(leg) still holds the
+  ///   old ice ufrag; the offer stays pending so the call can be retried).
   Result<std::string> answer(Leg from, const Session& answer);
 
   /// Forgets the outstanding offer (the other leg rejected it); layouts stay as negotiated.
-  void cancelOffer() noexcept { pending_.active = false; }
+  void cancelOffer() noexcept;
+
+  /// True after offer() from WebRTC leg @p leg changed the browser's ice-ufrag (an ICE
+  /// restart, RFC 8839 section 4.4.1): Rampart's answer must carry new credentials, so the
+  /// control plane sets local(leg).iceUfrag/icePwd before calling answer(). The trunk side is
+  /// left alone: its offer is unchanged, so its o= version does not move (re-INVITE optional).
+  bool iceRestartPending(Leg leg) const noexcept { return legs_[index(leg)].iceRestart; }
 
   /// The control plane may change ports or keys before a re-offer.
   LocalMedia& local(Leg leg) noexcept { return legs_[index(leg)].config.local; }
@@ -141,6 +148,10 @@ class Bridge {
     std::vector<std::string> bundleMids;  ///< established toward a WebRTC leg
     uint64_t version = 0;
     uint64_t lastBodyHash = 0;  ///< of everything after o=, to detect changes
+    std::string remoteUfrag;    ///< the browser's ice-ufrag in its last offer or answer
+    std::string prevRemoteUfrag;
+    std::string ufragAtRestart;  ///< local(leg).iceUfrag when the restart was seen
+    bool iceRestart = false;
   };
   struct Pending {
     bool active = false;
