@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   }
   const platform::Config& config = *loaded.config;
   if (opts->check_only) {
-    std::printf("rampart-controlplane: configuration %s is valid\n", opts->config_path.c_str());
+    std::printf("rampart-controlplane: configuration %s is valid\n%s", opts->config_path.c_str(),
+                platform::describeConfig(config).c_str());
     return 0;
   }
   platform::LogLevel level = platform::LogLevel::Info;

@@ -159,6 +159,13 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& base
 /// @return "" for no errors.
 std::string formatConfigErrors(const std::string& path, const std::vector<ConfigError>& errors);
 
+/// What a loaded configuration makes Rampart listen on, one item per line, for operators
+/// (printed by --check-config and tools/run), e.g.
+///   realm wan (webrtc): signalling wss 198.18.1.1:8443
+///   realm wan (webrtc): media 198.18.2.1 2001:2:0:2::1 ports 20000-29999 on net_af_packet0,...
+///   metrics http://198.18.255.2:9100/metrics (control plane)
+std::string describeConfig(const Config& config);
+
 /// Parses "198.18.0.1" or "2001:2::1" (inet_pton syntax, no zone, no brackets).
 /// @return nullopt when malformed.
 std::optional<IpAddress> parseIpAddress(const std::string& text);
