@@ -158,8 +158,12 @@ std::vector<std::string> buildEalArgs(const platform::Config& cfg,
     args.push_back(std::to_string(dp.main_cpu));
   }
   for (const auto& r : cfg.realms) {
-    args.push_back("--vdev");
-    args.push_back(r.media.devargs);
+    for (const auto& d : r.media.devargs) {
+      // A PCI address ("0000:03:00.0[,opts]") is a NIC to allow; anything else a vdev.
+      bool pci = d.size() >= 12 && d[4] == ':' && d[7] == ':' && d[10] == '.';
+      args.push_back(pci ? "-a" : "--vdev");
+      args.push_back(d);
+    }
   }
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
@@ -167,8 +171,16 @@ std::vector<std::string> buildEalArgs(const platform::Config& cfg,
 
 int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
   using platform::LogLevel;
-  if (cfg.realms.empty() || cfg.realms.size() > kMaxPorts) {
-    RAMPART_LOG(LogLevel::Error, kLog, "need 1..%u realms with media ports", kMaxPorts);
+  // Ports in config order: each realm's devices in turn. FlowAdd.in_port/out_port are these
+  // positions.
+  std::vector<std::pair<const platform::Realm*, std::string>> ports;
+  for (const auto& r : cfg.realms) {
+    for (const auto& d : r.media.devargs) {
+      ports.emplace_back(&r, d);
+    }
+  }
+  if (ports.empty() || ports.size() > kMaxPorts) {
+    RAMPART_LOG(LogLevel::Error, kLog, "need 1..%u media ports", kMaxPorts);
     return 1;
   }
   std::vector<std::string> args = buildEalArgs(cfg, opt.extra_eal);
@@ -197,7 +209,7 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
   auto ifaces = std::make_unique<IfaceSet>();
   std::memset(ifaces.get(), 0, sizeof(IfaceSet));
   std::memset(ifaces->by_port, 0xff, sizeof(ifaces->by_port));
-  uint32_t mbufs = 8192 + static_cast<uint32_t>(cfg.realms.size()) * n_workers *
+  uint32_t mbufs = 8192 + static_cast<uint32_t>(ports.size()) * n_workers *
                               (kRxDesc + kTxDesc + 2 * kBurst) + n_workers * kPendingCap;
   rte_mempool* pool = rte_pktmbuf_pool_create("rampart_mbufs", mbufs, 256, 0,
                                               RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -209,9 +221,9 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
     return 1;
   }
   int rc = 0;
-  for (uint16_t i = 0; i < cfg.realms.size(); ++i) {
-    fillIface(cfg.realms[i], i, &ifaces->ifaces[i]);
-    if (!startPort(ifaces->ifaces[i], portName(cfg.realms[i].media.devargs),
+  for (uint16_t i = 0; i < ports.size(); ++i) {
+    fillIface(*ports[i].first, i, &ifaces->ifaces[i]);
+    if (!startPort(ifaces->ifaces[i], portName(ports[i].second),
                    static_cast<uint16_t>(n_workers), pool)) {
       rc = 1;
       break;

@@ -63,23 +63,28 @@ std::vector<std::string> checkDataplane(const Config& cfg) {
   if (cfg.realms.empty()) {
     errs.push_back("realms: at least one realm with a media port is needed");
   }
-  if (cfg.realms.size() > rampart::dp::kMaxPorts) {
-    errs.push_back("realms: at most " + std::to_string(rampart::dp::kMaxPorts) +
-                   " media ports are supported");
-  }
+  // Every device name once across all realms (EAL refuses a repeated vdev name).
+  std::vector<std::pair<std::string, std::string>> seen;  // device name, key that used it
   for (std::size_t i = 0; i < cfg.realms.size(); ++i) {
     const auto& m = cfg.realms[i].media;
-    std::string key = "realms[" + std::to_string(i) + "].media";
+    std::string key = "realms[" + std::to_string(i) + "].media.devargs";
     if (m.devargs.empty()) {
-      errs.push_back(key + ".devargs: a DPDK device is required");
+      errs.push_back(key + ": a DPDK device is required");
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (cfg.realms[j].media.devargs.substr(0, cfg.realms[j].media.devargs.find(',')) ==
-          m.devargs.substr(0, m.devargs.find(','))) {
-        errs.push_back(key + ".devargs: device name also used by realms[" + std::to_string(j) +
-                       "]");
+    for (std::size_t k = 0; k < m.devargs.size(); ++k) {
+      std::string name = m.devargs[k].substr(0, m.devargs[k].find(','));
+      std::string here = m.devargs.size() > 1 ? key + "[" + std::to_string(k) + "]" : key;
+      for (const auto& [other, where] : seen) {
+        if (other == name) {
+          errs.push_back(here + ": device name " + name + " also used by " + where);
+        }
       }
+      seen.emplace_back(name, here);
     }
+  }
+  if (seen.size() > rampart::dp::kMaxPorts) {
+    errs.push_back("realms: " + std::to_string(seen.size()) + " media ports configured, at most " +
+                   std::to_string(rampart::dp::kMaxPorts) + " are supported");
   }
   return errs;
 }

@@ -18,8 +18,11 @@ std::string describeConfig(const Config& config) {
     if (m.address6) {
       out += " " + m.address6->text;
     }
-    out += " ports " + std::to_string(m.port_min) + "-" + std::to_string(m.port_max) + " on " +
-           m.devargs + "\n";
+    out += " ports " + std::to_string(m.port_min) + "-" + std::to_string(m.port_max) + " on";
+    for (const std::string& d : m.devargs) {
+      out += " " + d;
+    }
+    out += "\n";
   }
   const ManagementSettings& mg = config.management;
   std::string host = mg.address.family == 6 ? "[" + mg.address.text + "]" : mg.address.text;

@@ -439,7 +439,34 @@ void parseListener(const YAML::Node& n, const std::string& path, SignallingListe
 
 void parseMedia(const MapReader& m, MediaSettings* media) {
   readString(m, "interface", &media->interface, false);
-  readString(m, "devargs", &media->devargs, true, false);
+  // One device as a string, or several as a list (one realm on several NICs).
+  if (std::optional<YAML::Node> n = m.get("devargs", true)) {
+    std::vector<std::string> devs;
+    auto take = [&](const YAML::Node& e, const std::string& key) {
+      std::string s;
+      if (!readStringNode(e, key, &s, m.sink())) {
+        return;
+      }
+      if (s.empty()) {
+        m.sink()->add(key, "must not be empty", lineOf(e));
+        return;
+      }
+      devs.push_back(std::move(s));
+    };
+    if (n->IsSequence()) {
+      forEachInList(m, "devargs", true, take);
+      if (n->size() == 0) {
+        m.sink()->add(m.keyPath("devargs"), "must list at least one DPDK device", lineOf(*n));
+      } else if (n->size() > kMaxPortsPerRealm) {
+        m.sink()->add(m.keyPath("devargs"),
+                      "at most " + std::to_string(kMaxPortsPerRealm) + " devices per realm",
+                      lineOf(*n));
+      }
+    } else {
+      take(*n, m.keyPath("devargs"));
+    }
+    media->devargs = std::move(devs);
+  }
   if (std::optional<IpAddress> ip = readIp(m, "address", 4, true)) {
     media->address = std::move(*ip);
   }

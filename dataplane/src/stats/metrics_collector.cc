@@ -53,7 +53,9 @@ class DataplaneCollector : public prometheus::Collectable {
       pend.metric.push_back(gauge({{"worker", wl}}, readRelaxed(ws->neigh_pending)));
       for (uint32_t p = 0; p < ifaces_->count; ++p) {
         const PortCounters& pc = ws->ports[p];
-        std::vector<ClientMetric::Label> l{{"worker", wl}, {"realm", ifaces_->ifaces[p].realm}};
+        // A realm may have several ports: the port index keeps the series distinct.
+        std::vector<ClientMetric::Label> l{
+            {"worker", wl}, {"realm", ifaces_->ifaces[p].realm}, {"port", std::to_string(p)}};
         rx.metric.push_back(counter(l, readRelaxed(pc.rx_packets)));
         rxb.metric.push_back(counter(l, readRelaxed(pc.rx_bytes)));
         tx.metric.push_back(counter(l, readRelaxed(pc.tx_packets)));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rampart-dataplane lifecycle against the real binary (net_ring vdevs, --no-huge, no NIC):
 #  1. --check-config: 0 on a good file; 1 and every error printed on a bad one; EAL untouched;
+#     the lan realm has two ports (a devargs list), both started;
 #  2. start; a control plane (dp_tool ctl) handshakes, programs a flow, leaves;
 #  3. a second control plane handshakes with the live dataplane, sees the flow (HelloAck
 #     flows_live and a FlowDump) — the resynchronisation path;
@@ -23,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 30 "$work/dp.log" >&2 2>/dev/null || true; exit 1; }
 
-write_config() {  # write_config FILE WORKER_CPUS DEVARGS0 DEVARGS1
+write_config() {  # write_config FILE WORKER_CPUS DEVARGS0 DEVARGS1 (YAML: a name or a list)
   cat >"$1" <<YAML
 node: {name: rdt, shm_name: $shm, log_level: info}
 dataplane:
@@ -41,14 +42,14 @@ realms:
             address6: "2001:2:0:2::1", port_min: 20000, port_max: 29999}
   - name: lan
     signalling: [{transport: udp, address: 127.0.0.1, port: 5061}]
-    media: {interface: none, devargs: "$4", address: 198.18.4.1, prefix_len: 24,
+    media: {interface: none, devargs: $4, address: 198.18.4.1, prefix_len: 24,
             port_min: 30000, port_max: 39999}
 management: {address: 127.0.0.1, controlplane_port: $((port + 1)), dataplane_port: $port}
 YAML
 }
 
 echo "1. --check-config"
-write_config "$work/good.yaml" 1 net_ring0 net_ring1
+write_config "$work/good.yaml" 1 net_ring0 "[net_ring1, net_ring2]"
 "$dp" --config "$work/good.yaml" --check-config >/dev/null || fail "good config refused"
 write_config "$work/bad.yaml" 0 net_ring0 net_ring0
 sed -i 's/address: 198.18.4.1/address: 198.18.4.999/' "$work/bad.yaml"
@@ -73,6 +74,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q "ready:" "$work/dp.log" || fail "dataplane not ready"
+grep -q "port 2 (net_ring2, realm lan) up" "$work/dp.log" || fail "second lan port not started"
 "$tool" ctl "$shm" connect | grep -q "workers=1 .*flows=0" || fail "first handshake"
 handle=$("$tool" ctl "$shm" add in_port=0 in_local=198.18.2.1 in_lport=20000 \
          in_remote=198.18.2.2 in_rport=4000 out_port=1 out_local=198.18.4.1 out_lport=30000 \
@@ -91,6 +93,8 @@ echo "4. metrics"
 text=$(curl -sf --max-time 3 "http://127.0.0.1:$port/metrics") || fail "metrics unreachable"
 grep -q '^rampart_dp_drops_total{.*reason="srtp_auth"' <<<"$text" || fail "no drop counters"
 grep -q '^rampart_dp_rx_packets_total{.*realm="lan"' <<<"$text" || fail "no realm label"
+grep -q '^rampart_dp_rx_packets_total{.*realm="lan".*port="2"' <<<"$text" ||
+  fail "no series for the lan realm's second port"
 grep -q '^rampart_ring_enqueued_total{.*ring="command"' <<<"$text" || fail "no ring counters"
 grep -qE '^rampart_dp_commands_total\{worker="0"\} [1-9]' <<<"$text" || fail "no commands counted"
 

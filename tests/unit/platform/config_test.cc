@@ -169,6 +169,20 @@ TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
   EXPECT_EQ(r.config->realms[0].signalling[0].port, 443);
 }
 
+TEST_F(ConfigTest, DevargsOneOrSeveralPorts) {
+  ConfigLoadResult one = load(kBaseYaml);
+  ASSERT_TRUE(one.config.has_value()) << dump(one.errors);
+  EXPECT_EQ(one.config->realms[0].media.devargs, std::vector<std::string>{"net_null0"});
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("devargs: net_null1"), 18, "devargs: [net_null1, \"net_null2,x=1\"]");
+  ConfigLoadResult two = load(yaml);
+  ASSERT_TRUE(two.config.has_value()) << dump(two.errors);
+  EXPECT_EQ(two.config->realms[1].media.devargs,
+            (std::vector<std::string>{"net_null1", "net_null2,x=1"}));
+  EXPECT_NE(describeConfig(*two.config).find("on net_null1 net_null2,x=1"), std::string::npos)
+      << describeConfig(*two.config);
+}
+
 TEST(ConfigLabFile, LabConfigLoads) {
   fs::path lab(RAMPART_LAB_CONFIG);
   if (!fs::exists(lab.parent_path() / "lab-certs")) {
@@ -201,6 +215,14 @@ struct InvalidCase {
 };
 
 const InvalidCase kInvalidCases[] = {
+    {"DevargsEmptyList", "devargs: net_null1", "devargs: []", "realms[1].media.devargs",
+     "at least one DPDK device"},
+    {"DevargsTooMany", "devargs: net_null1", "devargs: [a, b, c, d, e]",
+     "realms[1].media.devargs", "at most 4 devices"},
+    {"DevargsEmptyEntry", "devargs: net_null1", "devargs: [net_null1, \"\"]",
+     "realms[1].media.devargs[1]", "must not be empty"},
+    {"DevargsNotString", "devargs: net_null1", "devargs: [net_null1, {a: 1}]",
+     "realms[1].media.devargs[1]", "expected"},
     {"SyntaxError", "    sdp_profile: webrtc", "    sdp_profile: [webrtc", "", "YAML syntax"},
     {"EmptyFile", nullptr, "", "", "empty", false},
     {"TopLevelList", nullptr, "- a\n- b\n", "", "expected a map"},

@@ -47,9 +47,14 @@ enum class SdpProfile { WebRtc, Trunk };
 /// @return "webrtc" or "trunk" (the spelling used in the file).
 const char* sdpProfileName(SdpProfile p);
 
+inline constexpr std::size_t kMaxPortsPerRealm = 4;
+
 struct MediaSettings {
   std::string interface;    // kernel interface the DPDK port sits on (for the lab and logs)
-  std::string devargs;      // DPDK vdev/devargs, e.g. "net_af_packet0,iface=rp-wan-media"
+  // DPDK vdev/devargs of the realm's media ports, e.g. "net_af_packet0,iface=sbc-wan-med";
+  // one string or a list of up to kMaxPortsPerRealm in the file. Every port answers for the
+  // realm's media addresses.
+  std::vector<std::string> devargs;
   IpAddress address;        // Rampart's IPv4 media address on this realm
   int prefix_len = 24;      // on-link prefix for next-hop resolution
   std::optional<IpAddress> address6;  // optional IPv6 media address
