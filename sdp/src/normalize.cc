@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 #include "text.h"
 
@@ -103,10 +104,13 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
 // With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
 // policies allow: a browser's video section toward an audio-only trunk is 80% of the bytes of
 // a Chrome offer and would be discarded anyway.
-std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
-                            const Profile* to = nullptr) {
-  std::vector<Stream> out;
-  out.reserve(s.mediaCount());
+//
+// The streams live in a per-thread pool that is reused by the next call: their codec and key
+// lists keep their capacity, so a steady stream of offers and answers extracts without heap
+// allocations. The span is valid until the next extract() on this thread.
+std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
+                                const Profile* to = nullptr) {
+  thread_local std::vector<Stream> pool;
   Direction sessionDir = Direction::SendRecv;
   bool sessionHold = false;
   for (const Line& l : s.sessionLines()) {
@@ -124,7 +128,19 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    Stream st{MediaLine{},
+    std::vector<CodecView> codecs;
+    std::vector<Crypto> cryptos;
+    if (i < pool.size()) {
+      codecs = std::move(pool[i].codecs);
+      cryptos = std::move(pool[i].cryptos);
+      codecs.clear();
+      cryptos.clear();
+    } else {
+      pool.emplace_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0,
+                               {}, {}, mv, 0});
+    }
+    Stream& st = pool[i];
+    st = Stream{MediaLine{},
               {},
               {},
               sessionDir,
@@ -133,8 +149,8 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
               false,
               0,
               0,
-              {},
-              {},
+              std::move(codecs),
+              std::move(cryptos),
               mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
     (void)parseMediaLine(mv.lines()[0].value, st.m);
@@ -219,9 +235,8 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
         st.direction = d;
       }
     }
-    out.push_back(std::move(st));
   }
-  return out;
+  return std::span<const Stream>(pool.data(), s.mediaCount());
 }
 
 // Port 0 disables an m-line, except a bundle-only one from a browser.
@@ -349,27 +364,53 @@ bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 
 // ---- text output ----------------------------------------------------------------------------
 
+// Appends into a string pre-sized to its capacity and shrinks it once in close(): the ~25
+// lines of output are ~100 small appends, and std::string::append re-checks capacity and
+// re-terminates the string on every one of them.
 class Out {
  public:
-  explicit Out(std::string& s) : s_(s) {}
+  explicit Out(std::string& s) : s_(s) {
+    s_.resize(s_.capacity());
+    cur_ = s_.data();
+    end_ = cur_ + s_.size();
+  }
   Out& put(std::string_view v) {
-    s_.append(v);
+    room(v.size());
+    std::memcpy(cur_, v.data(), v.size());
+    cur_ += v.size();
     return *this;
   }
   Out& put(char c) {
-    s_.push_back(c);
+    room(1);
+    *cur_++ = c;
     return *this;
   }
   Out& num(uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    s_.append(buf, static_cast<size_t>(r.ptr - buf));
+    constexpr size_t kMaxDigits = 20;
+    room(kMaxDigits);
+    cur_ = std::to_chars(cur_, cur_ + kMaxDigits, v).ptr;
     return *this;
   }
   Out& eol() { return put("\r\n"); }
+  /// Cuts the string to what was written; call once, before handing the string on.
+  void close() { s_.resize(static_cast<size_t>(cur_ - s_.data())); }
 
  private:
+  // Inline check, out-of-line growth: the reserve makes growth rare.
+  void room(size_t n) {
+    if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
+      grow(n);
+    }
+  }
+  [[gnu::noinline]] void grow(size_t n) {
+    size_t len = static_cast<size_t>(cur_ - s_.data());
+    s_.resize(std::max(s_.size() * 2, len + n));
+    cur_ = s_.data() + len;
+    end_ = s_.data() + s_.size();
+  }
   std::string& s_;
+  char* cur_ = nullptr;
+  char* end_ = nullptr;
 };
 
 std::string_view addrType(std::string_view address) {
@@ -509,7 +550,7 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   return true;
 }
 
-void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string>& bundle) {
+void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle) {
   const LocalMedia& lm = leg.local;
   o.put("s=").put(leg.profile->sessionName).eol();
   if (leg.profile->kind == ProfileKind::Trunk) {
@@ -519,13 +560,26 @@ void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string
   if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
-      for (const std::string& m : bundle) {
+      for (std::string_view m : bundle) {
         o.put(' ').put(m);
       }
       o.eol();
     }
     o.put("a=ice-lite").eol();
   }
+}
+
+// Per-thread scratch for the plan of one emitted SDP (m-lines, BUNDLE mids): reused, so
+// building an offer or answer does not allocate them afresh. offer() and answer() never nest.
+std::vector<Emit>& emitScratch(size_t n) {
+  thread_local std::vector<Emit> v;
+  v.assign(n, Emit{});
+  return v;
+}
+std::vector<std::string_view>& bundleScratch() {
+  thread_local std::vector<std::string_view> v;
+  v.clear();
+  return v;
 }
 
 std::string_view targetProto(const Profile& p, std::string_view kind) {
@@ -636,7 +690,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   if (ys.config.local.address.empty()) {
     return missing("no local media address");
   }
-  std::vector<Stream> streams = extract(offer, &px, &py);
+  std::span<const Stream> streams = extract(offer, &px, &py);
   std::string_view ufrag = px.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
   if (streams.size() < xs.slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
@@ -756,11 +810,12 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
 
   // Target layout: every m-line the answering leg has ever seen, in order.
   p.target.resize(ys.slots.size());
-  std::vector<std::string> bundle;
+  // The mids point into ys.slots, which does not change size from here on.
+  std::vector<std::string_view>& bundle = bundleScratch();
   std::string body;
   body.reserve(kBodyReserve);
   Out o(body);
-  std::vector<Emit> emits(ys.slots.size());
+  std::vector<Emit>& emits = emitScratch(ys.slots.size());
   size_t activeCount = 0;
   for (size_t j = 0; j < ys.slots.size(); ++j) {
     Slot& y = ys.slots[j];
@@ -847,6 +902,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   }
   p.active = true;
   pending_ = std::move(p);
+  o.close();
   return finish(to, std::move(body));
 }
 
@@ -866,7 +922,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   LegState& xs = legs_[index(to)];    // offerer
   const Profile& px = *xs.config.profile;
   const Profile& py = *ys.config.profile;
-  std::vector<Stream> streams = extract(answer);
+  std::span<const Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
                      "answer has " + std::to_string(streams.size()) + " m-lines, offer had " +
@@ -941,8 +997,9 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   std::string body;
   body.reserve(kBodyReserve);
   Out o(body);
-  std::vector<Emit> emits(pending_.offerer.size());
-  std::vector<std::string> bundle;
+  std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
+  // The mids point into pending_.offerer, alive until the end of this function.
+  std::vector<std::string_view>& bundle = bundleScratch();
   std::vector<CodecEntry> keepAlive;  // a=inactive placeholder codec for BUNDLE members
   std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
   mappings_.clear();
@@ -1034,7 +1091,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
   if (px.kind == ProfileKind::WebRtc) {
-    xs.bundleMids = bundle;
+    xs.bundleMids.assign(bundle.begin(), bundle.end());
     xs.iceRestart = false;
   }
   if (py.kind == ProfileKind::WebRtc) {
@@ -1044,6 +1101,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
   pending_.active = false;
+  o.close();
   return finish(to, std::move(body));
 }
 
