@@ -97,6 +97,56 @@ bool staticPayload(uint8_t pt, CodecView& c) {
 
 bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
 
+// ---- splitting lines parse() has already checked -------------------------------------------
+//
+// A Session fresh from parse() had every m=, c= and a=rtpmap line checked by the typed parsers
+// (single spaces between fields, numbers in range), so extract() only has to cut the fields
+// out: that is a third of the work of checking them again. Edited sessions (validated() false)
+// take the checking parsers.
+
+// Decimal digits the parser has range-checked.
+uint32_t checkedNumber(std::string_view s) noexcept {
+  uint32_t v = 0;
+  for (char c : s) {
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return v;
+}
+
+// Cuts @p s at the first @p sep: returns the part before, leaves the rest (empty if none).
+std::string_view cut(std::string_view& s, char sep) noexcept {
+  size_t at = s.find(sep);
+  std::string_view head = s.substr(0, at);
+  s = at == std::string_view::npos ? std::string_view{} : s.substr(at + 1);
+  return head;
+}
+
+void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
+  out.kind = cut(v, ' ');
+  std::string_view port = cut(v, ' ');
+  out.proto = cut(v, ' ');
+  out.formats = v;
+  std::string_view count = port;
+  out.port = static_cast<uint16_t>(checkedNumber(cut(count, '/')));
+  out.hasPortCount = port.find('/') != std::string_view::npos;
+  out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
+}
+
+void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  out.payloadType = static_cast<uint8_t>(checkedNumber(cut(v, ' ')));
+  out.encoding = cut(v, '/');
+  out.clockRate = checkedNumber(cut(v, '/'));
+  out.hasChannels = !v.empty();
+  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v)) : 1;
+}
+
+// The connection address without "/ttl/count".
+std::string_view connectionAddress(std::string_view v) noexcept {
+  cut(v, ' ');
+  cut(v, ' ');
+  return cut(v, '/');
+}
+
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
 
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
@@ -111,6 +161,7 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
 std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
                                 const Profile* to = nullptr) {
   thread_local std::vector<Stream> pool;
+  const bool checked = s.validated();
   Direction sessionDir = Direction::SendRecv;
   bool sessionHold = false;
   for (const Line& l : s.sessionLines()) {
@@ -119,6 +170,8 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       if (parseDirection(l.value, d)) {
         sessionDir = d;
       }
+    } else if (l.type == 'c' && checked) {
+      sessionHold = isHoldAddress(connectionAddress(l.value));
     } else if (l.type == 'c') {
       Connection c;
       if (parseConnection(l.value, c) == nullptr) {
@@ -153,7 +206,11 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
               std::move(cryptos),
               mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
-    (void)parseMediaLine(mv.lines()[0].value, st.m);
+    if (checked) {
+      splitMediaLine(mv.lines()[0].value, st.m);
+    } else {
+      (void)parseMediaLine(mv.lines()[0].value, st.m);
+    }
     const bool details =
         from == nullptr || to == nullptr ||
         (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
@@ -173,6 +230,10 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       });
     }
     for (const Line& l : mv.lines().subspan(1)) {
+      if (l.type == 'c' && checked) {
+        st.holdAddress = isHoldAddress(connectionAddress(l.value));
+        continue;
+      }
       if (l.type == 'c') {
         Connection c;
         if (parseConnection(l.value, c) == nullptr) {
@@ -192,7 +253,10 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       }
       if (a.name == "rtpmap") {
         Rtpmap r;
-        if (parseRtpmap(a.value, r) == nullptr) {
+        if (checked) {
+          splitRtpmap(a.value, r);
+        }
+        if (checked || parseRtpmap(a.value, r) == nullptr) {
           for (CodecView& c : st.codecs) {
             if (c.pt == r.payloadType) {
               c.name = r.encoding;

@@ -138,6 +138,7 @@ class Parser {
     if (Result<bool> r = finish(lineNo); !r.ok()) {
       return r.error();
     }
+    s.validated_ = true;
     return s;
   }
 
