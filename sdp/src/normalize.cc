@@ -114,10 +114,14 @@ uint32_t checkedNumber(std::string_view s) noexcept {
 }
 
 // Cuts @p s at the first @p sep: returns the part before, leaves the rest (empty if none).
+// Fields are a few bytes long: an inline scan beats a libc memchr call per field.
 std::string_view cut(std::string_view& s, char sep) noexcept {
-  size_t at = s.find(sep);
+  size_t at = 0;
+  while (at < s.size() && s[at] != sep) {
+    ++at;
+  }
   std::string_view head = s.substr(0, at);
-  s = at == std::string_view::npos ? std::string_view{} : s.substr(at + 1);
+  s = at == s.size() ? std::string_view{} : s.substr(at + 1);
   return head;
 }
 
@@ -332,7 +336,11 @@ bool isWebRtcProto(std::string_view p) {
 }
 bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
 bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
-bool isEvent(std::string_view name) { return equalsIgnoreCase(name, "telephone-event"); }
+// Length first: most names differ in length, and equalsIgnoreCase is an out-of-line call.
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && equalsIgnoreCase(a, b);
+}
+bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
 
 // Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
 // trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
@@ -396,7 +404,7 @@ std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
       continue;
     }
     for (const CodecView& c : s.codecs) {
-      if (!c.name.empty() && equalsIgnoreCase(c.name, name)) {
+      if (!c.name.empty() && sameName(c.name, name)) {
         out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
                                          c.explicitChannels, std::string(c.fmtp)});
       }
@@ -438,13 +446,14 @@ class Out {
     cur_ = s_.data();
     end_ = cur_ + s_.size();
   }
-  Out& put(std::string_view v) {
+  // Always inlined: with a literal the copy becomes a few moves instead of a memcpy call.
+  [[gnu::always_inline]] Out& put(std::string_view v) {
     room(v.size());
     std::memcpy(cur_, v.data(), v.size());
     cur_ += v.size();
     return *this;
   }
-  Out& put(char c) {
+  [[gnu::always_inline]] Out& put(char c) {
     room(1);
     *cur_++ = c;
     return *this;
@@ -461,7 +470,7 @@ class Out {
 
  private:
   // Inline check, out-of-line growth: the reserve makes growth rare.
-  void room(size_t n) {
+  [[gnu::always_inline]] void room(size_t n) {
     if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
       grow(n);
     }
