@@ -436,13 +436,15 @@ bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 
 // ---- text output ----------------------------------------------------------------------------
 
-// Appends into a string pre-sized to its capacity and shrinks it once in close(): the ~25
-// lines of output are ~100 small appends, and std::string::append re-checks capacity and
-// re-terminates the string on every one of them.
+// Writes into a per-thread buffer that keeps its size between calls: no zero-filling on
+// resize and no capacity check inside std::string::append for each of the ~100 small appends.
+// finish() copies the result once into the exact-size string it returns.
 class Out {
  public:
-  explicit Out(std::string& s) : s_(s) {
-    s_.resize(s_.capacity());
+  explicit Out(std::string& buf) : s_(buf) {
+    if (s_.size() < kInitial) {
+      s_.resize(kInitial);
+    }
     cur_ = s_.data();
     end_ = cur_ + s_.size();
   }
@@ -465,11 +467,13 @@ class Out {
     return *this;
   }
   Out& eol() { return put("\r\n"); }
-  /// Cuts the string to what was written; call once, before handing the string on.
-  void close() { s_.resize(static_cast<size_t>(cur_ - s_.data())); }
+  /// What was written; valid until the buffer is used again.
+  std::string_view text() const { return {s_.data(), static_cast<size_t>(cur_ - s_.data())}; }
 
  private:
-  // Inline check, out-of-line growth: the reserve makes growth rare.
+  // Typical output is 0.5-2 KiB.
+  static constexpr size_t kInitial = 4096;
+  // Inline check, out-of-line growth: the buffer only grows for the largest SDPs.
   [[gnu::always_inline]] void room(size_t n) {
     if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
       grow(n);
@@ -485,6 +489,12 @@ class Out {
   char* cur_ = nullptr;
   char* end_ = nullptr;
 };
+
+// The per-thread output buffer; offer() and answer() never nest.
+std::string& bodyScratch() {
+  thread_local std::string buf;
+  return buf;
+}
 
 std::string_view addrType(std::string_view address) {
   return address.find(':') != std::string_view::npos ? "IP6" : "IP4";
@@ -670,8 +680,6 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 // Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
 constexpr size_t kMaxMidTries = 1024;
 
-// Typical output is 0.5-2 KiB; the headroom covers "v=" and "o=" inserted at the front.
-constexpr size_t kBodyReserve = 2048;
 
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
@@ -698,7 +706,7 @@ Bridge& Bridge::operator=(Bridge&&) noexcept = default;
 
 size_t Bridge::slotCount(Leg leg) const noexcept { return legs_[index(leg)].slots.size(); }
 
-std::string Bridge::finish(Leg to, std::string&& body) {
+std::string Bridge::finish(Leg to, std::string_view body) {
   LegState& ls = legs_[index(to)];
   // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
   // (an identical session refresh keeps it). A collision would only skip one increment.
@@ -723,8 +731,7 @@ std::string Bridge::finish(Leg to, std::string&& body) {
     ls.lastBodyHash = hash;
   }
   const LocalMedia& lm = ls.config.local;
-  // "v=0" and "o=" go in front of the body, which was reserved with headroom: splice them in
-  // place, so the SDP costs one allocation.
+  // "v=0" and "o=" go in front of the body: one exact-size allocation for the whole SDP.
   char num1[24];
   char num2[24];
   auto r1 = std::to_chars(num1, num1 + sizeof num1, lm.sessionId);
@@ -737,18 +744,17 @@ std::string Bridge::finish(Leg to, std::string&& body) {
       " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
       " IN ",      at,
       " ",         lm.address,
-      "\r\n"};
+      "\r\n",      body};
   size_t len = 0;
   for (std::string_view part : parts) {
     len += part.size();
   }
-  body.insert(0, len, ' ');
-  char* dst = body.data();
+  std::string out;
+  out.reserve(len);
   for (std::string_view part : parts) {
-    std::memcpy(dst, part.data(), part.size());
-    dst += part.size();
+    out.append(part);
   }
-  return std::move(body);
+  return out;
 }
 
 Result<std::string> Bridge::offer(Leg from, const Session& offer) {
@@ -885,9 +891,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   p.target.resize(ys.slots.size());
   // The mids point into ys.slots, which does not change size from here on.
   std::vector<std::string_view>& bundle = bundleScratch();
-  std::string body;
-  body.reserve(kBodyReserve);
-  Out o(body);
+  Out o(bodyScratch());
   std::vector<Emit>& emits = emitScratch(ys.slots.size());
   size_t activeCount = 0;
   for (size_t j = 0; j < ys.slots.size(); ++j) {
@@ -975,8 +979,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   }
   p.active = true;
   pending_ = std::move(p);
-  o.close();
-  return finish(to, std::move(body));
+  return finish(to, o.text());
 }
 
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
@@ -1067,9 +1070,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     answeredDir[j] = effectiveDirection(st, py.kind);
   }
 
-  std::string body;
-  body.reserve(kBodyReserve);
-  Out o(body);
+  Out o(bodyScratch());
   std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
   // The mids point into pending_.offerer, alive until the end of this function.
   std::vector<std::string_view>& bundle = bundleScratch();
@@ -1174,8 +1175,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
   pending_.active = false;
-  o.close();
-  return finish(to, std::move(body));
+  return finish(to, o.text());
 }
 
 }  // namespace rampart::sdp
