@@ -25,7 +25,6 @@ struct Bridge::CodecEntry {
 struct Bridge::Slot {
   std::string kind;
   std::string mid;
-  std::string proto;
   std::string firstFormat;  // for port-0 re-emission
   int peer = -1;
   bool active = false;
@@ -47,7 +46,7 @@ struct Bridge::OffererSlot {
 
 struct Bridge::TargetSlot {
   int fromSlot = -1;
-  std::string proto;
+  std::string_view proto;  // one of targetProto()'s literals
   std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
 };
 
@@ -806,7 +805,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     size_t sp = st.m.formats.find(' ');
     os.firstFormat.assign(st.m.formats.substr(0, sp));
     xs.slots[i].mid.assign(st.mid);
-    xs.slots[i].proto = os.proto;
     xs.slots[i].firstFormat = os.firstFormat;
     if (os.port == 0) {
       continue;
@@ -903,7 +901,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     int i = y.peer;
     bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
                   p.offerer[static_cast<size_t>(i)].eligible;
-    t.proto.assign(targetProto(py, y.kind));
+    t.proto = targetProto(py, y.kind);
     e.proto = t.proto;
     if (!active) {
       t.fromSlot = -1;
@@ -941,7 +939,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       used[c.ptOut] = true;
     }
     y.firstFormat = std::to_string(t.codecs.front().ptOut);
-    y.proto = t.proto;
     e.active = true;
     e.codecs = &t.codecs;
     e.direction = os.direction;
@@ -1019,7 +1016,8 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     if (st.m.proto != t.proto) {
       return makeError(
           ErrorCode::AnswerMismatch, st.lineNo,
-          "answer protocol " + std::string(st.m.proto) + " differs from offered " + t.proto);
+          "answer protocol " + std::string(st.m.proto) + " differs from offered " +
+              std::string(t.proto));
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;
@@ -1102,7 +1100,6 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       e.maxptime = streams[ju].maxptime;
       e.passFrom = &streams[ju];
       ys.slots[ju].active = true;
-      ys.slots[ju].proto = pending_.target[ju].proto;
       // Record the negotiated payload map on the leg-A slot.
       std::vector<PayloadMapping> pm;
       for (const CodecEntry& c : accepted[ju]) {
