@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 #include "text.h"
 
@@ -24,7 +25,6 @@ struct Bridge::CodecEntry {
 struct Bridge::Slot {
   std::string kind;
   std::string mid;
-  std::string proto;
   std::string firstFormat;  // for port-0 re-emission
   int peer = -1;
   bool active = false;
@@ -46,7 +46,7 @@ struct Bridge::OffererSlot {
 
 struct Bridge::TargetSlot {
   int fromSlot = -1;
-  std::string proto;
+  std::string_view proto;  // one of targetProto()'s literals
   std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
 };
 
@@ -96,6 +96,60 @@ bool staticPayload(uint8_t pt, CodecView& c) {
 
 bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
 
+// ---- splitting lines parse() has already checked -------------------------------------------
+//
+// A Session fresh from parse() had every m=, c= and a=rtpmap line checked by the typed parsers
+// (single spaces between fields, numbers in range), so extract() only has to cut the fields
+// out: that is a third of the work of checking them again. Edited sessions (validated() false)
+// take the checking parsers.
+
+// Decimal digits the parser has range-checked.
+uint32_t checkedNumber(std::string_view s) noexcept {
+  uint32_t v = 0;
+  for (char c : s) {
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return v;
+}
+
+// Cuts @p s at the first @p sep: returns the part before, leaves the rest (empty if none).
+// Fields are a few bytes long: an inline scan beats a libc memchr call per field.
+std::string_view cut(std::string_view& s, char sep) noexcept {
+  size_t at = 0;
+  while (at < s.size() && s[at] != sep) {
+    ++at;
+  }
+  std::string_view head = s.substr(0, at);
+  s = at == s.size() ? std::string_view{} : s.substr(at + 1);
+  return head;
+}
+
+void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
+  out.kind = cut(v, ' ');
+  std::string_view port = cut(v, ' ');
+  out.proto = cut(v, ' ');
+  out.formats = v;
+  std::string_view count = port;
+  out.port = static_cast<uint16_t>(checkedNumber(cut(count, '/')));
+  out.hasPortCount = port.find('/') != std::string_view::npos;
+  out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
+}
+
+void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  out.payloadType = static_cast<uint8_t>(checkedNumber(cut(v, ' ')));
+  out.encoding = cut(v, '/');
+  out.clockRate = checkedNumber(cut(v, '/'));
+  out.hasChannels = !v.empty();
+  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v)) : 1;
+}
+
+// The connection address without "/ttl/count".
+std::string_view connectionAddress(std::string_view v) noexcept {
+  cut(v, ' ');
+  cut(v, ' ');
+  return cut(v, '/');
+}
+
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
 
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
@@ -103,10 +157,14 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
 // With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
 // policies allow: a browser's video section toward an audio-only trunk is 80% of the bytes of
 // a Chrome offer and would be discarded anyway.
-std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
-                            const Profile* to = nullptr) {
-  std::vector<Stream> out;
-  out.reserve(s.mediaCount());
+//
+// The streams live in a per-thread pool that is reused by the next call: their codec and key
+// lists keep their capacity, so a steady stream of offers and answers extracts without heap
+// allocations. The span is valid until the next extract() on this thread.
+std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
+                                const Profile* to = nullptr) {
+  thread_local std::vector<Stream> pool;
+  const bool checked = s.validated();
   Direction sessionDir = Direction::SendRecv;
   bool sessionHold = false;
   for (const Line& l : s.sessionLines()) {
@@ -115,6 +173,8 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
       if (parseDirection(l.value, d)) {
         sessionDir = d;
       }
+    } else if (l.type == 'c' && checked) {
+      sessionHold = isHoldAddress(connectionAddress(l.value));
     } else if (l.type == 'c') {
       Connection c;
       if (parseConnection(l.value, c) == nullptr) {
@@ -124,7 +184,19 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    Stream st{MediaLine{},
+    std::vector<CodecView> codecs;
+    std::vector<Crypto> cryptos;
+    if (i < pool.size()) {
+      codecs = std::move(pool[i].codecs);
+      cryptos = std::move(pool[i].cryptos);
+      codecs.clear();
+      cryptos.clear();
+    } else {
+      pool.emplace_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0,
+                               {}, {}, mv, 0});
+    }
+    Stream& st = pool[i];
+    st = Stream{MediaLine{},
               {},
               {},
               sessionDir,
@@ -133,11 +205,15 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
               false,
               0,
               0,
-              {},
-              {},
+              std::move(codecs),
+              std::move(cryptos),
               mv,
               static_cast<int>(mv.firstLineIndex() + 1)};
-    (void)parseMediaLine(mv.lines()[0].value, st.m);
+    if (checked) {
+      splitMediaLine(mv.lines()[0].value, st.m);
+    } else {
+      (void)parseMediaLine(mv.lines()[0].value, st.m);
+    }
     const bool details =
         from == nullptr || to == nullptr ||
         (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
@@ -157,6 +233,10 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
       });
     }
     for (const Line& l : mv.lines().subspan(1)) {
+      if (l.type == 'c' && checked) {
+        st.holdAddress = isHoldAddress(connectionAddress(l.value));
+        continue;
+      }
       if (l.type == 'c') {
         Connection c;
         if (parseConnection(l.value, c) == nullptr) {
@@ -176,7 +256,10 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
       }
       if (a.name == "rtpmap") {
         Rtpmap r;
-        if (parseRtpmap(a.value, r) == nullptr) {
+        if (checked) {
+          splitRtpmap(a.value, r);
+        }
+        if (checked || parseRtpmap(a.value, r) == nullptr) {
           for (CodecView& c : st.codecs) {
             if (c.pt == r.payloadType) {
               c.name = r.encoding;
@@ -219,9 +302,8 @@ std::vector<Stream> extract(const Session& s, const Profile* from = nullptr,
         st.direction = d;
       }
     }
-    out.push_back(std::move(st));
   }
-  return out;
+  return std::span<const Stream>(pool.data(), s.mediaCount());
 }
 
 // Port 0 disables an m-line, except a bundle-only one from a browser.
@@ -253,7 +335,11 @@ bool isWebRtcProto(std::string_view p) {
 }
 bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
 bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
-bool isEvent(std::string_view name) { return equalsIgnoreCase(name, "telephone-event"); }
+// Length first: most names differ in length, and equalsIgnoreCase is an out-of-line call.
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && equalsIgnoreCase(a, b);
+}
+bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
 
 // Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
 // trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
@@ -317,7 +403,7 @@ std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
       continue;
     }
     for (const CodecView& c : s.codecs) {
-      if (!c.name.empty() && equalsIgnoreCase(c.name, name)) {
+      if (!c.name.empty() && sameName(c.name, name)) {
         out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
                                          c.explicitChannels, std::string(c.fmtp)});
       }
@@ -349,28 +435,65 @@ bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 
 // ---- text output ----------------------------------------------------------------------------
 
+// Writes into a per-thread buffer that keeps its size between calls: no zero-filling on
+// resize and no capacity check inside std::string::append for each of the ~100 small appends.
+// finish() copies the result once into the exact-size string it returns.
 class Out {
  public:
-  explicit Out(std::string& s) : s_(s) {}
-  Out& put(std::string_view v) {
-    s_.append(v);
+  explicit Out(std::string& buf) : s_(buf) {
+    if (s_.size() < kInitial) {
+      s_.resize(kInitial);
+    }
+    cur_ = s_.data();
+    end_ = cur_ + s_.size();
+  }
+  // Always inlined: with a literal the copy becomes a few moves instead of a memcpy call.
+  [[gnu::always_inline]] Out& put(std::string_view v) {
+    room(v.size());
+    std::memcpy(cur_, v.data(), v.size());
+    cur_ += v.size();
     return *this;
   }
-  Out& put(char c) {
-    s_.push_back(c);
+  [[gnu::always_inline]] Out& put(char c) {
+    room(1);
+    *cur_++ = c;
     return *this;
   }
   Out& num(uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    s_.append(buf, static_cast<size_t>(r.ptr - buf));
+    constexpr size_t kMaxDigits = 20;
+    room(kMaxDigits);
+    cur_ = std::to_chars(cur_, cur_ + kMaxDigits, v).ptr;
     return *this;
   }
   Out& eol() { return put("\r\n"); }
+  /// What was written; valid until the buffer is used again.
+  std::string_view text() const { return {s_.data(), static_cast<size_t>(cur_ - s_.data())}; }
 
  private:
+  // Typical output is 0.5-2 KiB.
+  static constexpr size_t kInitial = 4096;
+  // Inline check, out-of-line growth: the buffer only grows for the largest SDPs.
+  [[gnu::always_inline]] void room(size_t n) {
+    if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
+      grow(n);
+    }
+  }
+  [[gnu::noinline]] void grow(size_t n) {
+    size_t len = static_cast<size_t>(cur_ - s_.data());
+    s_.resize(std::max(s_.size() * 2, len + n));
+    cur_ = s_.data() + len;
+    end_ = s_.data() + s_.size();
+  }
   std::string& s_;
+  char* cur_ = nullptr;
+  char* end_ = nullptr;
 };
+
+// The per-thread output buffer; offer() and answer() never nest.
+std::string& bodyScratch() {
+  thread_local std::string buf;
+  return buf;
+}
 
 std::string_view addrType(std::string_view address) {
   return address.find(':') != std::string_view::npos ? "IP6" : "IP4";
@@ -509,7 +632,7 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   return true;
 }
 
-void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string>& bundle) {
+void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle) {
   const LocalMedia& lm = leg.local;
   o.put("s=").put(leg.profile->sessionName).eol();
   if (leg.profile->kind == ProfileKind::Trunk) {
@@ -519,13 +642,26 @@ void emitSessionTail(Out& o, const LegConfig& leg, const std::vector<std::string
   if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
-      for (const std::string& m : bundle) {
+      for (std::string_view m : bundle) {
         o.put(' ').put(m);
       }
       o.eol();
     }
     o.put("a=ice-lite").eol();
   }
+}
+
+// Per-thread scratch for the plan of one emitted SDP (m-lines, BUNDLE mids): reused, so
+// building an offer or answer does not allocate them afresh. offer() and answer() never nest.
+std::vector<Emit>& emitScratch(size_t n) {
+  thread_local std::vector<Emit> v;
+  v.assign(n, Emit{});
+  return v;
+}
+std::vector<std::string_view>& bundleScratch() {
+  thread_local std::vector<std::string_view> v;
+  v.clear();
+  return v;
 }
 
 std::string_view targetProto(const Profile& p, std::string_view kind) {
@@ -543,8 +679,6 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 // Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
 constexpr size_t kMaxMidTries = 1024;
 
-// Typical output is 0.5-2 KiB; the headroom covers "v=" and "o=" inserted at the front.
-constexpr size_t kBodyReserve = 2048;
 
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
@@ -571,7 +705,7 @@ Bridge& Bridge::operator=(Bridge&&) noexcept = default;
 
 size_t Bridge::slotCount(Leg leg) const noexcept { return legs_[index(leg)].slots.size(); }
 
-std::string Bridge::finish(Leg to, std::string&& body) {
+std::string Bridge::finish(Leg to, std::string_view body) {
   LegState& ls = legs_[index(to)];
   // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
   // (an identical session refresh keeps it). A collision would only skip one increment.
@@ -596,8 +730,7 @@ std::string Bridge::finish(Leg to, std::string&& body) {
     ls.lastBodyHash = hash;
   }
   const LocalMedia& lm = ls.config.local;
-  // "v=0" and "o=" go in front of the body, which was reserved with headroom: splice them in
-  // place, so the SDP costs one allocation.
+  // "v=0" and "o=" go in front of the body: one exact-size allocation for the whole SDP.
   char num1[24];
   char num2[24];
   auto r1 = std::to_chars(num1, num1 + sizeof num1, lm.sessionId);
@@ -610,18 +743,17 @@ std::string Bridge::finish(Leg to, std::string&& body) {
       " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
       " IN ",      at,
       " ",         lm.address,
-      "\r\n"};
+      "\r\n",      body};
   size_t len = 0;
   for (std::string_view part : parts) {
     len += part.size();
   }
-  body.insert(0, len, ' ');
-  char* dst = body.data();
+  std::string out;
+  out.reserve(len);
   for (std::string_view part : parts) {
-    std::memcpy(dst, part.data(), part.size());
-    dst += part.size();
+    out.append(part);
   }
-  return std::move(body);
+  return out;
 }
 
 Result<std::string> Bridge::offer(Leg from, const Session& offer) {
@@ -636,7 +768,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   if (ys.config.local.address.empty()) {
     return missing("no local media address");
   }
-  std::vector<Stream> streams = extract(offer, &px, &py);
+  std::span<const Stream> streams = extract(offer, &px, &py);
   std::string_view ufrag = px.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
   if (streams.size() < xs.slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
@@ -673,7 +805,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     size_t sp = st.m.formats.find(' ');
     os.firstFormat.assign(st.m.formats.substr(0, sp));
     xs.slots[i].mid.assign(st.mid);
-    xs.slots[i].proto = os.proto;
     xs.slots[i].firstFormat = os.firstFormat;
     if (os.port == 0) {
       continue;
@@ -756,11 +887,10 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
 
   // Target layout: every m-line the answering leg has ever seen, in order.
   p.target.resize(ys.slots.size());
-  std::vector<std::string> bundle;
-  std::string body;
-  body.reserve(kBodyReserve);
-  Out o(body);
-  std::vector<Emit> emits(ys.slots.size());
+  // The mids point into ys.slots, which does not change size from here on.
+  std::vector<std::string_view>& bundle = bundleScratch();
+  Out o(bodyScratch());
+  std::vector<Emit>& emits = emitScratch(ys.slots.size());
   size_t activeCount = 0;
   for (size_t j = 0; j < ys.slots.size(); ++j) {
     Slot& y = ys.slots[j];
@@ -771,7 +901,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     int i = y.peer;
     bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
                   p.offerer[static_cast<size_t>(i)].eligible;
-    t.proto.assign(targetProto(py, y.kind));
+    t.proto = targetProto(py, y.kind);
     e.proto = t.proto;
     if (!active) {
       t.fromSlot = -1;
@@ -809,7 +939,6 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       used[c.ptOut] = true;
     }
     y.firstFormat = std::to_string(t.codecs.front().ptOut);
-    y.proto = t.proto;
     e.active = true;
     e.codecs = &t.codecs;
     e.direction = os.direction;
@@ -847,7 +976,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   }
   p.active = true;
   pending_ = std::move(p);
-  return finish(to, std::move(body));
+  return finish(to, o.text());
 }
 
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
@@ -866,7 +995,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   LegState& xs = legs_[index(to)];    // offerer
   const Profile& px = *xs.config.profile;
   const Profile& py = *ys.config.profile;
-  std::vector<Stream> streams = extract(answer);
+  std::span<const Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
                      "answer has " + std::to_string(streams.size()) + " m-lines, offer had " +
@@ -887,7 +1016,8 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     if (st.m.proto != t.proto) {
       return makeError(
           ErrorCode::AnswerMismatch, st.lineNo,
-          "answer protocol " + std::string(st.m.proto) + " differs from offered " + t.proto);
+          "answer protocol " + std::string(st.m.proto) + " differs from offered " +
+              std::string(t.proto));
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;
@@ -938,11 +1068,10 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     answeredDir[j] = effectiveDirection(st, py.kind);
   }
 
-  std::string body;
-  body.reserve(kBodyReserve);
-  Out o(body);
-  std::vector<Emit> emits(pending_.offerer.size());
-  std::vector<std::string> bundle;
+  Out o(bodyScratch());
+  std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
+  // The mids point into pending_.offerer, alive until the end of this function.
+  std::vector<std::string_view>& bundle = bundleScratch();
   std::vector<CodecEntry> keepAlive;  // a=inactive placeholder codec for BUNDLE members
   std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
   mappings_.clear();
@@ -971,7 +1100,6 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       e.maxptime = streams[ju].maxptime;
       e.passFrom = &streams[ju];
       ys.slots[ju].active = true;
-      ys.slots[ju].proto = pending_.target[ju].proto;
       // Record the negotiated payload map on the leg-A slot.
       std::vector<PayloadMapping> pm;
       for (const CodecEntry& c : accepted[ju]) {
@@ -1034,7 +1162,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
   if (px.kind == ProfileKind::WebRtc) {
-    xs.bundleMids = bundle;
+    xs.bundleMids.assign(bundle.begin(), bundle.end());
     xs.iceRestart = false;
   }
   if (py.kind == ProfileKind::WebRtc) {
@@ -1044,7 +1172,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
   pending_.active = false;
-  return finish(to, std::move(body));
+  return finish(to, o.text());
 }
 
 }  // namespace rampart::sdp

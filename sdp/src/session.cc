@@ -168,9 +168,11 @@ void Session::rebuildMediaIndex() {
 
 void Session::setLineValue(size_t index, std::string_view value) {
   lines_.at(index).value = store(value);
+  validated_ = false;
 }
 
 void Session::insertLine(size_t index, char type, std::string_view value) {
+  validated_ = false;
   LineEnd end = lines_.empty() ? LineEnd::CrLf : lines_.front().end;
   if (index == lines_.size() && !lines_.empty() && lines_.back().end == LineEnd::None) {
     // The new last line takes over "no terminator"; the old last line needs one now.
@@ -186,6 +188,7 @@ void Session::eraseLine(size_t index) {
   if (index >= lines_.size()) {
     return;
   }
+  validated_ = false;
   LineEnd end = lines_[index].end;
   lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(index));
   if (index == lines_.size() && !lines_.empty() && end == LineEnd::None) {

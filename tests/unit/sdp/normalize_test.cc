@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <rampart/sdp/normalize.h>
 #include <rampart/sdp/parser.h>
+#include <rampart/sdp/writer.h>
 
 #include <string>
 
@@ -252,6 +253,29 @@ std::string browserAnswer(const std::string& codecs, const std::string& rtpmaps,
          "a=mid:0\r\na=setup:active\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
          "a=" +
          dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
+}
+
+TEST(SdpBridge, EditedSessionNormalisesLikeTheParsedText) {
+  // An edit clears validated(), so the normaliser re-checks the lines instead of only splitting
+  // them; both paths must give the same SDP (port count, hold address, channel count).
+  Session edited = mustParse(kAsteriskOffer);
+  ASSERT_TRUE(edited.validated());
+  size_t m = edited.media(0).firstLineIndex();
+  edited.setLineValue(m, "audio 12534/2 RTP/AVP 0 8 101 96");
+  edited.insertLine(m + 1, 'c', "IN IP4 0.0.0.0/127");
+  edited.insertLine(m + 2, 'a', "rtpmap:96 opus/48000/2");
+  EXPECT_FALSE(edited.validated());
+  Session parsed = mustParse(serialize(edited));
+  EXPECT_TRUE(parsed.validated());
+  Bridge x(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  Bridge y(defaultLegConfig(ProfileKind::Trunk), defaultLegConfig(ProfileKind::WebRtc));
+  Result<std::string> fromEdited = x.offer(Leg::A, edited);
+  Result<std::string> fromParsed = y.offer(Leg::A, parsed);
+  ASSERT_TRUE(fromEdited.ok()) << describe(fromEdited.error());
+  ASSERT_TRUE(fromParsed.ok()) << describe(fromParsed.error());
+  EXPECT_EQ(*fromEdited, *fromParsed);
+  EXPECT_NE(fromParsed->find("a=rtpmap:96 opus/48000/2\r\n"), std::string::npos);
+  EXPECT_NE(fromParsed->find("a=sendonly\r\n"), std::string::npos);
 }
 
 TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {

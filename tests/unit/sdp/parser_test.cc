@@ -101,7 +101,9 @@ TEST(SdpParser, EditingKeepsOrderAndSections) {
   Result<Session> s = parse(kBase);
   ASSERT_TRUE(s.ok());
   Session& sess = *s;
+  EXPECT_TRUE(sess.validated());
   sess.setLineValue(1, "- 20518 1 IN IP4 203.0.113.1");
+  EXPECT_FALSE(sess.validated());
   size_t mline = sess.media(0).firstLineIndex();
   sess.insertLine(mline + 1, 'c', "IN IP4 198.51.100.7");
   sess.insertLine(sess.lines().size(), 'm', "video 0 RTP/AVP 31");
@@ -113,7 +115,8 @@ TEST(SdpParser, EditingKeepsOrderAndSections) {
   EXPECT_NE(out.find("m=audio 54400 RTP/SAVPF 0 96\r\nc=IN IP4 198.51.100.7\r\n"),
             std::string::npos);
   Result<Session> again = parse(out);
-  EXPECT_TRUE(again.ok()) << describe(again.error());
+  ASSERT_TRUE(again.ok()) << describe(again.error());
+  EXPECT_TRUE(again->validated());
 }
 
 TEST(SdpParser, Rfc4317ExamplesParse) {

@@ -161,7 +161,7 @@ class Bridge {
   };
   static size_t index(Leg leg) noexcept { return static_cast<size_t>(leg); }
   static Leg other(Leg leg) noexcept { return leg == Leg::A ? Leg::B : Leg::A; }
-  std::string finish(Leg to, std::string&& body);
+  std::string finish(Leg to, std::string_view body);
 
   LegState legs_[2];
   Pending pending_;

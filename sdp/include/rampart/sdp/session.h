@@ -105,6 +105,9 @@ class Session {
   Direction direction() const noexcept;
   /// Bytes after the last line that were only blank lines (kept for byte-exact output).
   std::string_view trailer() const noexcept { return trailer_; }
+  /// True when parse() checked every line and nothing was edited since: readers may then split
+  /// fields without re-validating them. Edits clear it (edited values are not checked).
+  bool validated() const noexcept { return validated_; }
 
   // Editing. Values are copied into the session's own storage.
   /// Replaces the value of line @p index (< lines().size()).
@@ -124,6 +127,7 @@ class Session {
   std::vector<Line> lines_;
   std::vector<uint32_t> mediaStart_;  // index of each m= line in lines_
   std::string_view trailer_;
+  bool validated_ = false;
 };
 
 }  // namespace rampart::sdp
