@@ -123,15 +123,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(f + 6, in.mac, 6);
   store16(f + 12, kEtherIpv6);
   uint8_t* ip = f + kEthHdrLen;
-  store32(ip, 6u << 28);
-  store16(ip + 4, kNaLen);
-  ip[6] = kProtoIcmp6;
-  ip[7] = 255;
-  std::memcpy(ip + 8, in.v6, 16);
-  std::memcpy(ip + 24, dst, 16);
-  uint8_t* icmp = ip + kIpv6HdrLen;
-  std::memset(icmp, 0, kNaLen);
-  icmp[0] = 136;
+  uint8_t* icmp = writeNdHeaders(ip, kNaLen, in.v6, dst, 136);
   icmp[4] = dad ? 0x20 : 0x60;  // (S)olicited unless answering DAD, (O)verride
   std::memcpy(icmp + 8, in.v6, 16);
   icmp[24] = 2;  // target link-layer address option

@@ -26,6 +26,20 @@ void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type)
 
 }  // namespace
 
+uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
+                        uint8_t type) {
+  store32(ip, 6u << 28);
+  store16(ip + 4, icmp_len);
+  ip[6] = kProtoIcmp6;
+  ip[7] = 255;
+  std::memcpy(ip + 8, src, 16);
+  std::memcpy(ip + 24, dst, 16);
+  uint8_t* icmp = ip + kIpv6HdrLen;
+  std::memset(icmp, 0, icmp_len);
+  icmp[0] = type;
+  return icmp;
+}
+
 bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_hdr_len,
                      const L4Tuple& t) {
   uint32_t l3 = t.family == 4 ? kIpv4HdrLen : kIpv6HdrLen;
@@ -165,15 +179,7 @@ void solicit(LcoreCtx& ctx, uint16_t idx) {
     uint8_t mac[6] = {0x33, 0x33, 0xff, n.ip[13], n.ip[14], n.ip[15]};
     writeEth(f, mac, out.mac, kEtherIpv6);
     uint8_t* ip = f + kEthHdrLen;
-    store32(ip, 6u << 28);
-    store16(ip + 4, kNsLen);
-    ip[6] = kProtoIcmp6;
-    ip[7] = 255;
-    std::memcpy(ip + 8, out.v6, 16);
-    std::memcpy(ip + 24, group, 16);
-    uint8_t* icmp = ip + kIpv6HdrLen;
-    std::memset(icmp, 0, kNsLen);
-    icmp[0] = 135;
+    uint8_t* icmp = writeNdHeaders(ip, kNsLen, out.v6, group, 135);
     std::memcpy(icmp + 8, n.ip, 16);
     icmp[24] = 1;  // source link-layer address option
     icmp[25] = 1;

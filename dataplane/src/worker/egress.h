@@ -35,4 +35,9 @@ void solicit(LcoreCtx& ctx, uint16_t neigh);
 // Releases parked packets whose neighbour resolved; drops the expired ones; re-solicits.
 void neighbourHousekeeping(LcoreCtx& ctx);
 
+// Writes an IPv6 header (hop limit 255, as RFC 4861 requires for ND) for an ICMPv6 message of
+// `icmp_len` bytes at `ip`, zeroes that message and sets its type. Returns the ICMPv6 header.
+uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
+                        uint8_t type);
+
 }  // namespace rampart::dp

@@ -45,13 +45,11 @@ struct Impl {
 };
 
 struct RampartImpl : Impl {
-  RampartImpl(rampart::platform::RingHeader* h, uint32_t element_size)
-      : p(h), c(h), esize(element_size) {}
+  explicit RampartImpl(rampart::platform::RingHeader* h) : p(h), c(h) {}
   uint32_t enqueue(const uint8_t* src, uint32_t n) override { return p.enqueueSlots(src, n); }
   uint32_t dequeue(uint8_t* dst, uint32_t n) override { return c.dequeueBurst(dst, n); }
   rampart::platform::RingProducer p;
   rampart::platform::RingConsumer c;
-  uint32_t esize;
 };
 
 struct DpdkImpl : Impl {
@@ -188,7 +186,7 @@ int main(int argc, char** argv) {
     std::vector<double> r_ours;
     std::vector<double> r_dpdk;
     for (int run = 0; run < runs; ++run) {
-      RampartImpl a(rampart::platform::ringInit(ring_mem, kSlots, esize), esize);
+      RampartImpl a(rampart::platform::ringInit(ring_mem, kSlots, esize));
       r_ours.push_back(runPair(a, sh, esize, total, prod_cpu, cons_cpu));
       if (rte_ring_init(dpdk_mem, "bench", kSlots, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
         std::fprintf(stderr, "rte_ring_init failed\n");
