@@ -15,10 +15,12 @@ struct Neighbour {
   uint16_t iface;
   uint8_t ip[16];
   uint8_t mac[6];
-  uint8_t probes;     // solicitations sent since the last answer
-  uint32_t refs;      // flows using this next hop (referenced entries are never evicted)
-  uint32_t pending;   // packets queued on this entry
+  uint8_t probes;        // solicitations sent since the last answer
+  uint8_t stale_probes;  // re-confirmation probes of a Reachable entry since the last answer
+  uint32_t refs;         // flows using this next hop (referenced entries are never evicted)
+  uint32_t pending;      // packets queued on this entry
   uint64_t next_probe_tsc;
+  uint64_t confirmed_tsc;  // last ARP/ND packet that gave or confirmed the MAC
 };
 
 inline constexpr uint32_t kNeighCapacity = 256;
@@ -66,10 +68,10 @@ class NeighTable {
     return victim;
   }
 
-  // Records a MAC learnt from ARP/ND. Creates an entry only when `create` (the packet was
-  // addressed to us), so unsolicited chatter cannot churn the table.
+  // Records a MAC learnt from ARP/ND at `now_tsc`. Creates an entry only when `create` (the
+  // packet was addressed to us), so unsolicited chatter cannot churn the table.
   uint16_t learn(uint8_t family, uint16_t iface, const uint8_t* ip, const uint8_t* mac,
-                 bool create) {
+                 bool create, uint64_t now_tsc) {
     uint16_t i = create ? findOrCreate(family, iface, ip) : find(family, iface, ip);
     if (i == kNoNeigh) {
       return kNoNeigh;
@@ -77,6 +79,8 @@ class NeighTable {
     std::memcpy(e_[i].mac, mac, 6);
     e_[i].state = NeighState::Reachable;
     e_[i].probes = 0;
+    e_[i].stale_probes = 0;
+    e_[i].confirmed_tsc = now_tsc;
     return i;
   }
 

@@ -41,6 +41,9 @@ class DataplaneCollector : public prometheus::Collectable {
                       MetricType::Counter, {}};
     MetricFamily pend{"rampart_dp_neighbour_pending", "Packets waiting for next-hop resolution",
                       MetricType::Gauge, {}};
+    MetricFamily expired{"rampart_dp_neighbour_expired_total",
+                         "Next hops forgotten after unanswered re-confirmation probes",
+                         MetricType::Counter, {}};
     for (uint32_t w = 0; w < region_->workers(); ++w) {
       const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
       if (readRelaxed(ws->magic) != kStatsMagic) {
@@ -51,6 +54,7 @@ class DataplaneCollector : public prometheus::Collectable {
       cmds.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->commands)));
       lost.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->events_lost)));
       pend.metric.push_back(gauge({{"worker", wl}}, readRelaxed(ws->neigh_pending)));
+      expired.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_expired)));
       for (uint32_t p = 0; p < ifaces_->count; ++p) {
         const PortCounters& pc = ws->ports[p];
         // A realm may have several ports: the port index keeps the series distinct.
@@ -70,7 +74,7 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx, rxb, tx, txb, punt, inj, arp, drops, flows, cmds, lost, pend};
+    return {rx, rxb, tx, txb, punt, inj, arp, drops, flows, cmds, lost, pend, expired};
   }
 
  private:

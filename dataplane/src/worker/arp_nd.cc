@@ -30,13 +30,14 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   if (!for_us) {
     // Gratuitous ARP or traffic for someone else: refresh what we already know, nothing more.
     if (!probe) {
-      ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, false);
+      ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, false, ctx.now_tsc);
     }
     ctx.drop(in.index, DropReason::ArpIgnored);
     rte_pktmbuf_free(m);
     return;
   }
-  uint16_t nh = probe ? kNoNeigh : ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, true);
+  uint16_t nh =
+      probe ? kNoNeigh : ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, true, ctx.now_tsc);
   if (pi.arp_op == 1) {
     auto* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t* a = f + kEthHdrLen;
@@ -71,7 +72,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
     uint16_t nh = kNoNeigh;
     if (!for_us) {
       const uint8_t* mac = pi.has_lladdr ? pi.lladdr : rte_pktmbuf_mtod(m, uint8_t*) + 6;
-      nh = ctx.neigh.learn(6, in.index, pi.target, mac, false);
+      nh = ctx.neigh.learn(6, in.index, pi.target, mac, false, ctx.now_tsc);
     }
     if (nh == kNoNeigh) {
       ctx.drop(in.index, DropReason::ArpIgnored);
@@ -96,7 +97,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(peer_mac, f + 6, 6);
   uint16_t nh = kNoNeigh;
   if (!dad && pi.has_lladdr) {
-    nh = ctx.neigh.learn(6, in.index, pi.src, pi.lladdr, true);
+    nh = ctx.neigh.learn(6, in.index, pi.src, pi.lladdr, true, ctx.now_tsc);
   }
   uint8_t dst[16];
   static constexpr uint8_t kAllNodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};

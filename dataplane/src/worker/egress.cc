@@ -15,6 +15,10 @@ namespace {
 constexpr uint64_t kPendingTimeoutMs = 1000;
 constexpr uint64_t kProbeIntervalMs = 300;
 constexpr uint64_t kProbeBackoffMs = 5000;
+// A next hop in use is re-confirmed after this long without an ARP/ND packet from it (the MAC
+// stays in use meanwhile), and forgotten when kMaxProbes probes go unanswered: a peer that
+// moved to a new MAC without a gratuitous ARP, or went away, is then resolved afresh.
+constexpr uint64_t kReachableMs = 30000;
 
 uint64_t msToTsc(const LcoreCtx& ctx, uint64_t ms) { return ms * ctx.tsc_hz / 1000; }
 
@@ -216,6 +220,19 @@ void neighbourHousekeeping(LcoreCtx& ctx) {
     if (n.state == NeighState::Incomplete && (n.refs > 0 || n.pending > 0) &&
         ctx.now_tsc >= n.next_probe_tsc) {
       solicit(ctx, i);
+    } else if (n.state == NeighState::Reachable && n.refs > 0 &&
+               ctx.now_tsc - n.confirmed_tsc >= msToTsc(ctx, kReachableMs) &&
+               ctx.now_tsc >= n.next_probe_tsc) {
+      if (n.stale_probes >= kMaxProbes) {
+        n.state = NeighState::Incomplete;  // packets park from now on; resolution restarts
+        n.stale_probes = 0;
+        n.probes = 0;
+        n.next_probe_tsc = ctx.now_tsc;
+        bump(ctx.stats->neigh_expired);
+      } else {
+        n.stale_probes++;
+        solicit(ctx, i);
+      }
     }
   }
 }

@@ -241,10 +241,10 @@ bool Harness::injectPacket(const abi::PacketSlot& meta, const std::vector<uint8_
 }
 
 void Harness::learnPeers() {
-  ctx_->neigh.learn(4, 0, v4(198, 18, 2, 2).b, kPeerWanMac, true);
-  ctx_->neigh.learn(4, 1, v4(198, 18, 4, 2).b, kPeerLanMac, true);
-  ctx_->neigh.learn(6, 0, v6(0x2001, 2, 0, 2, 2).b, kPeerWanMac, true);
-  ctx_->neigh.learn(6, 1, v6(0x2001, 2, 0, 4, 2).b, kPeerLanMac, true);
+  ctx_->neigh.learn(4, 0, v4(198, 18, 2, 2).b, kPeerWanMac, true, rte_rdtsc());
+  ctx_->neigh.learn(4, 1, v4(198, 18, 4, 2).b, kPeerLanMac, true, rte_rdtsc());
+  ctx_->neigh.learn(6, 0, v6(0x2001, 2, 0, 2, 2).b, kPeerWanMac, true, rte_rdtsc());
+  ctx_->neigh.learn(6, 1, v6(0x2001, 2, 0, 4, 2).b, kPeerLanMac, true, rte_rdtsc());
 }
 
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,

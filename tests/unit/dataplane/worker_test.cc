@@ -417,6 +417,74 @@ TEST_F(WorkerTest, ResolvesNextHopByArpAndReleasesParkedPackets) {
   EXPECT_EQ(std::memcmp(out[0].data(), kPeerLanMac, 6), 0);
 }
 
+// A next hop in use is re-confirmed after 30 s of silence (the old MAC stays in use), follows
+// a MAC change the answer brings, and is forgotten when three probes go unanswered.
+TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
+  addFlow(makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000));
+  h->learnPeers();
+  uint16_t n = h->ctx().neigh.find(4, 1, kLanPeer.b);
+  ASSERT_NE(n, kNoNeigh);
+  Neighbour& nb = h->ctx().neigh.at(n);
+  auto makeStale = [&] {
+    nb.confirmed_tsc = rte_rdtsc() - 31 * h->ctx().tsc_hz;
+    nb.next_probe_tsc = 0;
+    h->ctx().next_house_tsc = 0;
+  };
+  makeStale();
+  h->pass();
+  auto req = h->tx(1);
+  ASSERT_EQ(req.size(), 1u);
+  EXPECT_EQ(get16(&req[0][12]), 0x0806);
+  EXPECT_EQ(std::memcmp(&req[0][38], kLanPeer.b, 4), 0);
+  EXPECT_EQ(nb.state, NeighState::Reachable);
+  // Media keeps flowing to the known MAC while the entry is being re-confirmed.
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(1, 0, 1, 20)));
+  h->pass();
+  auto out = h->tx(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::memcmp(out[0].data(), kPeerLanMac, 6), 0);
+  // The answer comes from a new MAC (the peer failed over): media follows it.
+  static constexpr uint8_t kMovedMac[6] = {0x02, 0x00, 0x00, 0x00, 0x04, 0x99};
+  auto rep = req[0];
+  std::memcpy(&rep[0], h->lan().mac, 6);
+  std::memcpy(&rep[6], kMovedMac, 6);
+  put16(rep, 20, 2);
+  std::memcpy(&rep[22], kMovedMac, 6);
+  std::memcpy(&rep[28], kLanPeer.b, 4);
+  std::memcpy(&rep[32], h->lan().mac, 6);
+  std::memcpy(&rep[38], h->lan().v4, 4);
+  h->rx(1, rep);
+  h->pass();
+  EXPECT_EQ(nb.stale_probes, 0);
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(2, 160, 1, 20)));
+  h->pass();
+  out = h->tx(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::memcmp(out[0].data(), kMovedMac, 6), 0);
+  // Silence after three probes: the entry is forgotten and counted, media parks, and a new
+  // resolution starts.
+  makeStale();
+  for (uint32_t i = 0; i < kMaxProbes; ++i) {
+    nb.next_probe_tsc = 0;
+    h->ctx().next_house_tsc = 0;
+    h->pass();
+    EXPECT_EQ(h->tx(1).size(), 1u) << "probe " << i;
+  }
+  EXPECT_EQ(nb.state, NeighState::Reachable);
+  nb.next_probe_tsc = 0;
+  h->ctx().next_house_tsc = 0;
+  h->pass();
+  EXPECT_EQ(nb.state, NeighState::Incomplete);
+  EXPECT_EQ(h->ctx().stats->neigh_expired, 1u);
+  h->tx(1);
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(3, 320, 1, 20)));
+  h->pass();
+  out = h->tx(1);
+  ASSERT_EQ(out.size(), 1u);  // the ARP request, not the media packet
+  EXPECT_EQ(get16(&out[0][12]), 0x0806);
+  EXPECT_EQ(h->ctx().pending_n, 1u);
+}
+
 TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   h->learnPeers();
   std::vector<uint64_t> flows;

@@ -39,7 +39,7 @@ struct WorkerStats {
   uint64_t commands;        // commands applied
   uint64_t events_lost;     // events (idle, ssrc change) not posted for lack of room
   uint64_t neigh_pending;   // packets now waiting on next-hop resolution
-  uint64_t _pad;
+  uint64_t neigh_expired;   // next hops that stopped answering re-confirmation probes
   PortCounters ports[kMaxPorts];
 };
 
