@@ -387,6 +387,19 @@ TEST_F(WorkerTest, InjectsPacketsFromTheControlPlane) {
   EXPECT_EQ(h->drops(0, DropReason::BadInject), 1u);
 }
 
+// The lan peer's answer (from `mac`) to the dataplane's ARP request `req` for kLanPeer.
+std::vector<uint8_t> arpReplyTo(const std::vector<uint8_t>& req, const uint8_t* mac) {
+  auto rep = req;
+  std::memcpy(&rep[0], &req[6], 6);  // to the requester
+  std::memcpy(&rep[6], mac, 6);
+  put16(rep, 20, 2);
+  std::memcpy(&rep[22], mac, 6);
+  std::memcpy(&rep[28], &req[38], 4);  // sender: the address asked for
+  std::memcpy(&rep[32], &req[22], 6);  // target: the requester's MAC and address
+  std::memcpy(&rep[38], &req[28], 4);
+  return rep;
+}
+
 TEST_F(WorkerTest, ResolvesNextHopByArpAndReleasesParkedPackets) {
   addFlow(makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000));
   h->learnPeers();
@@ -402,15 +415,7 @@ TEST_F(WorkerTest, ResolvesNextHopByArpAndReleasesParkedPackets) {
   EXPECT_EQ(get16(&req[0][12]), 0x0806);
   EXPECT_EQ(std::memcmp(&req[0][38], kLanPeer.b, 4), 0);
   // The ARP reply releases the parked packet.
-  auto rep = req[0];
-  std::memcpy(&rep[0], h->lan().mac, 6);
-  std::memcpy(&rep[6], kPeerLanMac, 6);
-  put16(rep, 20, 2);
-  std::memcpy(&rep[22], kPeerLanMac, 6);
-  std::memcpy(&rep[28], kLanPeer.b, 4);
-  std::memcpy(&rep[32], h->lan().mac, 6);
-  std::memcpy(&rep[38], h->lan().v4, 4);
-  h->rx(1, rep);
+  h->rx(1, arpReplyTo(req[0], kPeerLanMac));
   h->pass();
   auto out = h->tx(1);
   ASSERT_EQ(out.size(), 1u);
@@ -445,15 +450,7 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   EXPECT_EQ(std::memcmp(out[0].data(), kPeerLanMac, 6), 0);
   // The answer comes from a new MAC (the peer failed over): media follows it.
   static constexpr uint8_t kMovedMac[6] = {0x02, 0x00, 0x00, 0x00, 0x04, 0x99};
-  auto rep = req[0];
-  std::memcpy(&rep[0], h->lan().mac, 6);
-  std::memcpy(&rep[6], kMovedMac, 6);
-  put16(rep, 20, 2);
-  std::memcpy(&rep[22], kMovedMac, 6);
-  std::memcpy(&rep[28], kLanPeer.b, 4);
-  std::memcpy(&rep[32], h->lan().mac, 6);
-  std::memcpy(&rep[38], h->lan().v4, 4);
-  h->rx(1, rep);
+  h->rx(1, arpReplyTo(req[0], kMovedMac));
   h->pass();
   EXPECT_EQ(nb.stale_probes, 0);
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(2, 160, 1, 20)));
