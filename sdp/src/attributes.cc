@@ -86,18 +86,28 @@ bool isHex(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// One pass: four 1-3 digit parts of at most 255, separated by single dots.
 bool isIpv4(std::string_view s) noexcept {
-  Fields f(s, '.');
-  std::string_view part;
-  int n = 0;
-  while (f.next(part)) {
-    uint64_t v = 0;
-    if (part.size() > 3 || !uintOf(part, v, 255)) {
+  size_t i = 0;
+  const size_t n = s.size();
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= n || s[i] != '.') {
+        return false;
+      }
+      ++i;
+    }
+    size_t start = i;
+    unsigned v = 0;
+    while (i < n && i - start < 4 && detail::isDigit(s[i])) {
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+    }
+    if (i == start || i - start > 3 || v > 255) {
       return false;
     }
-    ++n;
   }
-  return n == 4 && f.done();
+  return i == n;
 }
 
 bool isIpv6(std::string_view s) noexcept {
@@ -277,6 +287,88 @@ Reason parseTiming(std::string_view v, Timing& out) noexcept {
   return nullptr;
 }
 
+namespace {
+
+// Up to @p maxDigits decimal digits at v[i]; false when there are none or more.
+[[gnu::always_inline]] inline bool shortNumber(std::string_view v, size_t& i, size_t maxDigits,
+                                               uint64_t& out) noexcept {
+  size_t start = i;
+  uint64_t n = 0;
+  while (i < v.size() && detail::isDigit(v[i])) {
+    if (i - start == maxDigits) {
+      return false;
+    }
+    n = n * 10 + static_cast<uint64_t>(v[i] - '0');
+    ++i;
+  }
+  out = n;
+  return i > start;
+}
+
+// The common a=rtpmap shape in one pass ("96 opus/48000/2"). Accepts only values the general
+// parser below accepts, with the same result; anything else (leading zeros, long numbers,
+// errors) goes to the general parser, which also words the error.
+bool fastRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  size_t i = 0;
+  uint64_t pt = 0, clock = 0, ch = 0;
+  if (!shortNumber(v, i, 3, pt) || pt > 127 || i >= v.size() || v[i] != ' ') {
+    return false;
+  }
+  size_t enc = ++i;
+  while (i < v.size() && detail::isTokenChar(v[i])) {
+    ++i;
+  }
+  if (i == enc || i >= v.size() || v[i] != '/') {
+    return false;
+  }
+  out.encoding = v.substr(enc, i - enc);
+  ++i;
+  if (!shortNumber(v, i, 10, clock) || clock == 0 || clock > UINT32_MAX) {
+    return false;
+  }
+  out.hasChannels = i < v.size();
+  if (out.hasChannels) {
+    if (v[i] != '/') {
+      return false;
+    }
+    ++i;
+    if (!shortNumber(v, i, 3, ch) || ch == 0 || ch > 255 || i != v.size()) {
+      return false;
+    }
+  }
+  out.payloadType = static_cast<uint8_t>(pt);
+  out.clockRate = static_cast<uint32_t>(clock);
+  out.channels = out.hasChannels ? static_cast<uint16_t>(ch) : 1;
+  return true;
+}
+
+// The common RTP format list in one pass: 1-3 digit payload types, single spaces, none twice.
+// Anything else goes to the general loop in parseMediaLine(), which words the error.
+bool fastRtpFormats(std::string_view v) noexcept {
+  uint64_t seen[2] = {0, 0};
+  size_t i = 0;
+  while (true) {
+    uint64_t pt = 0;
+    if (!shortNumber(v, i, 3, pt) || pt > 127) {
+      return false;
+    }
+    uint64_t bit = uint64_t{1} << (pt & 63);
+    if ((seen[pt >> 6] & bit) != 0) {
+      return false;
+    }
+    seen[pt >> 6] |= bit;
+    if (i == v.size()) {
+      return true;
+    }
+    if (v[i] != ' ') {
+      return false;
+    }
+    ++i;
+  }
+}
+
+}  // namespace
+
 Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   Fields f(v);
   std::string_view port;
@@ -310,6 +402,9 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
     return "bad proto";
   }
   bool rtp = out.proto.find("RTP/") != std::string_view::npos;
+  if (rtp && fastRtpFormats(out.formats)) {
+    return nullptr;
+  }
   Fields fmts(out.formats);
   std::string_view fmt;
   size_t count = 0;
@@ -338,6 +433,9 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
 }
 
 Reason parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  if (fastRtpmap(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view pt, enc;
   if (!f.next(pt) || !f.next(enc) || !f.done()) {

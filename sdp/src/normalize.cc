@@ -217,21 +217,23 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
     const bool details =
         from == nullptr || to == nullptr ||
         (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
-    size_t nfmt = 0;
-    forEachToken(st.m.formats, [&](std::string_view) { ++nfmt; });
-    st.codecs.reserve(nfmt);
     bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
     if (rtp && details) {
       forEachToken(st.m.formats, [&](std::string_view f) {
         CodecView c;
         uint64_t pt = 0;
-        if (parseUint(f, pt, 127)) {
-          c.pt = static_cast<uint8_t>(pt);
-          staticPayload(c.pt, c);
-          st.codecs.push_back(c);
+        // The parser checked every RTP format of a validated Session to be 0-127.
+        if (checked) {
+          pt = checkedNumber(f);
+        } else if (!parseUint(f, pt, 127)) {
+          return;
         }
+        c.pt = static_cast<uint8_t>(pt);
+        staticPayload(c.pt, c);
+        st.codecs.push_back(c);
       });
     }
+    using detail::AttrId;
     for (const Line& l : mv.lines().subspan(1)) {
       if (l.type == 'c' && checked) {
         st.holdAddress = isHoldAddress(connectionAddress(l.value));
@@ -248,58 +250,82 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
         continue;
       }
       Attribute a = splitAttribute(l.value);
-      Direction d;
-      if (!details &&
-          (a.name == "rtpmap" || a.name == "fmtp" || a.name == "crypto" || a.name == "rtcp-fb" ||
-           a.name == "ssrc" || a.name == "extmap" || a.name == "candidate")) {
+      const AttrId id = detail::attrId(a.name);
+      if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
+                       id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
+                       id == AttrId::Candidate)) {
         continue;
       }
-      if (a.name == "rtpmap") {
-        Rtpmap r;
-        if (checked) {
-          splitRtpmap(a.value, r);
-        }
-        if (checked || parseRtpmap(a.value, r) == nullptr) {
-          for (CodecView& c : st.codecs) {
-            if (c.pt == r.payloadType) {
-              c.name = r.encoding;
-              c.clock = r.clockRate;
-              c.channels = r.channels;
-              c.explicitChannels = r.hasChannels;
-            }
+      switch (id) {
+        case AttrId::Rtpmap: {
+          Rtpmap r;
+          if (checked) {
+            splitRtpmap(a.value, r);
           }
-        }
-      } else if (a.name == "fmtp") {
-        Fmtp f;
-        if (parseFmtp(a.value, f) == nullptr) {
-          uint64_t pt = 0;
-          if (parseUint(f.format, pt, 127)) {
+          if (checked || parseRtpmap(a.value, r) == nullptr) {
             for (CodecView& c : st.codecs) {
-              if (c.pt == pt) {
-                c.fmtp = f.params;
+              if (c.pt == r.payloadType) {
+                c.name = r.encoding;
+                c.clock = r.clockRate;
+                c.channels = r.channels;
+                c.explicitChannels = r.hasChannels;
               }
             }
           }
+          break;
         }
-      } else if (a.name == "mid") {
-        st.mid = a.value;
-      } else if (a.name == "setup") {
-        st.setup = a.value;
-      } else if (a.name == "rtcp-mux") {
-        st.rtcpMux = true;
-      } else if (a.name == "bundle-only") {
-        st.bundleOnly = true;
-      } else if (a.name == "ptime") {
-        (void)parsePtime(a.value, st.ptime);
-      } else if (a.name == "maxptime") {
-        (void)parsePtime(a.value, st.maxptime);
-      } else if (a.name == "crypto") {
-        Crypto c;
-        if (parseCrypto(a.value, c) == nullptr) {
-          st.cryptos.push_back(c);
+        case AttrId::Fmtp: {
+          Fmtp f;
+          if (parseFmtp(a.value, f) == nullptr) {
+            uint64_t pt = 0;
+            if (parseUint(f.format, pt, 127)) {
+              for (CodecView& c : st.codecs) {
+                if (c.pt == pt) {
+                  c.fmtp = f.params;
+                }
+              }
+            }
+          }
+          break;
         }
-      } else if (!a.hasValue && parseDirection(a.name, d)) {
-        st.direction = d;
+        case AttrId::Mid:
+          st.mid = a.value;
+          break;
+        case AttrId::Setup:
+          st.setup = a.value;
+          break;
+        case AttrId::RtcpMux:
+          st.rtcpMux = true;
+          break;
+        case AttrId::BundleOnly:
+          st.bundleOnly = true;
+          break;
+        case AttrId::Ptime:
+          (void)parsePtime(a.value, st.ptime);
+          break;
+        case AttrId::Maxptime:
+          (void)parsePtime(a.value, st.maxptime);
+          break;
+        case AttrId::Crypto: {
+          Crypto c;
+          if (parseCrypto(a.value, c) == nullptr) {
+            st.cryptos.push_back(c);
+          }
+          break;
+        }
+        case AttrId::SendRecv:
+        case AttrId::SendOnly:
+        case AttrId::RecvOnly:
+        case AttrId::Inactive:
+          if (!a.hasValue) {
+            st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
+                           : id == AttrId::SendOnly ? Direction::SendOnly
+                           : id == AttrId::RecvOnly ? Direction::RecvOnly
+                                                    : Direction::Inactive;
+          }
+          break;
+        default:
+          break;
       }
     }
   }
@@ -335,10 +361,8 @@ bool isWebRtcProto(std::string_view p) {
 }
 bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
 bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
-// Length first: most names differ in length, and equalsIgnoreCase is an out-of-line call.
-bool sameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && equalsIgnoreCase(a, b);
-}
+// Inline and length first: this runs for every policy name against every offered codec.
+bool sameName(std::string_view a, std::string_view b) { return detail::sameNameFold(a, b); }
 bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
 
 // Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
@@ -430,7 +454,7 @@ std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
 
 bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
                const Bridge::CodecEntry& e) {
-  return equalsIgnoreCase(name, e.name) && clock == e.clock && channels == e.channels;
+  return detail::sameNameFold(name, e.name) && clock == e.clock && channels == e.channels;
 }
 
 // ---- text output ----------------------------------------------------------------------------
@@ -922,7 +946,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     std::array<bool, 128> used{};
     for (CodecEntry& c : t.codecs) {
       for (const PayloadMapping& m : aSlot.negotiated) {
-        if (equalsIgnoreCase(m.encoding, c.name) && m.clockRate == c.clock) {
+        if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
           uint8_t prev = from == Leg::A ? m.ptB : m.ptA;
           if (!used[prev]) {
             c.ptOut = prev;

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text.h"
 
 namespace rampart::sdp {
@@ -68,6 +72,79 @@ size_t utf8Sequence(const unsigned char* p, size_t avail) noexcept {
   return n;
 }
 
+// What one pass over the whole body learns before the lines are split.
+struct BodyScan {
+  size_t newlines = 0;
+  // Every byte is printable ASCII (0x20-0x7e), '\n', or a '\r' right before '\n'. Then no line
+  // can fail the encoding check, and the per-line check is skipped; otherwise it runs on every
+  // line, so errors are reported exactly as before.
+  bool plain = true;
+};
+
+// Scalar form of the scan, for the tail and for targets without SSE2.
+void scanBytes(const unsigned char* p, size_t n, bool& crPending, BodyScan& out) noexcept {
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = p[i];
+    if (crPending && c != '\n') {
+      out.plain = false;
+    }
+    crPending = c == '\r';
+    if (c == '\n') {
+      ++out.newlines;
+    } else if ((c < 0x20 || c > 0x7e) && c != '\r') {
+      out.plain = false;
+    }
+  }
+}
+
+// Replaces a memchr pass that counted lines and an eight-bytes-at-a-time encoding check per
+// line: on a small SDP those cost as much as checking the lines' syntax.
+// Out of line: inlined into run(), it threw GCC's range analysis off into a bogus
+// -Wstringop-overflow on the body copy.
+[[gnu::noinline]] BodyScan scanBody(const char* text, size_t size) noexcept {
+  BodyScan out;
+  const auto* p = reinterpret_cast<const unsigned char*>(text);
+  size_t i = 0;
+  bool crPending = false;
+#if defined(__SSE2__)
+  const __m128i below = _mm_set1_epi8(0x20);
+  const __m128i above = _mm_set1_epi8(0x7e);
+  const __m128i nl = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i zero = _mm_setzero_si128();
+  uint32_t carry = 0;  // a '\r' in the last byte of the previous block
+  uint32_t badBits = 0;
+  while (i + 16 <= size) {
+    // Newline counts accumulate per byte lane; folded before a lane can overflow.
+    __m128i lanes = zero;
+    size_t stop = std::min(size - (size - i) % 16, i + 16 * 255);
+    for (; i < stop; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      __m128i isNl = _mm_cmpeq_epi8(v, nl);
+      lanes = _mm_sub_epi8(lanes, isNl);
+      // Signed compares: bytes >= 0x80 are negative, so they count as "below" too.
+      __m128i outside = _mm_or_si128(_mm_cmplt_epi8(v, below), _mm_cmpgt_epi8(v, above));
+      auto nlBits = static_cast<uint32_t>(_mm_movemask_epi8(isNl));
+      auto crBits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
+      auto outBits = static_cast<uint32_t>(_mm_movemask_epi8(outside));
+      uint32_t wantNl = (crBits << 1) | carry;
+      carry = wantNl >> 16;
+      badBits |= (outBits & ~(nlBits | crBits)) | (wantNl & 0xffffu & ~nlBits);
+    }
+    __m128i sums = _mm_sad_epu8(lanes, zero);
+    out.newlines += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+                    static_cast<size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+  out.plain = badBits == 0;
+  crPending = carry != 0;
+#endif
+  scanBytes(p + i, size - i, crPending, out);
+  if (crPending) {
+    out.plain = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 class Parser {
@@ -89,18 +166,8 @@ class Parser {
     const char* text = s.text_.get();
     const size_t size = body.size();
     // One allocation for the line table: the count is bounded by the (limited) body size.
-    // memchr jumps line by line (vectorised in libc); std::count at -O2 is a byte loop, which
-    // cost as much as checking all the lines of a small SDP.
-    size_t newlines = 0;
-    const char* const stop = text + size;
-    for (const char* p = text; p < stop; ++p) {
-      p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
-      if (p == nullptr) {
-        break;
-      }
-      ++newlines;
-    }
-    s.lines_.reserve(newlines + 1);
+    const BodyScan scan = scanBody(text, size);
+    s.lines_.reserve(scan.newlines + 1);
 
     size_t pos = 0;
     int lineNo = 0;
@@ -132,8 +199,10 @@ class Parser {
         break;
       }
       std::string_view line(start, len);
-      if (Result<bool> enc = checkEncoding(line, lineNo); !enc.ok()) {
-        return enc.error();
+      if (!scan.plain) {
+        if (Result<bool> enc = checkEncoding(line, lineNo); !enc.ok()) {
+          return enc.error();
+        }
       }
       if (len < 2 || line[1] != '=') {
         return makeError(ErrorCode::BadLineSyntax, lineNo, "expected <type>=<value>");
@@ -379,169 +448,199 @@ class Parser {
     Reason r = nullptr;
     ErrorCode code = ErrorCode::BadAttribute;
     auto needValue = [&]() -> bool { return a.hasValue; };
-    Direction dir;
-    if (n == "rtpmap") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+    using detail::AttrId;
+    switch (detail::attrId(n)) {
+      case AttrId::Rtpmap: {
+        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+          return m;
+        }
+        Rtpmap x;
+        code = ErrorCode::BadRtpmap;
+        r = needValue() ? parseRtpmap(val, x) : "missing value";
+        break;
       }
-      Rtpmap x;
-      code = ErrorCode::BadRtpmap;
-      r = needValue() ? parseRtpmap(val, x) : "missing value";
-    } else if (n == "fmtp") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::Fmtp: {
+        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+          return m;
+        }
+        Fmtp x;
+        code = ErrorCode::BadFmtp;
+        r = needValue() ? parseFmtp(val, x) : "missing value";
+        break;
       }
-      Fmtp x;
-      code = ErrorCode::BadFmtp;
-      r = needValue() ? parseFmtp(val, x) : "missing value";
-    } else if (n == "rtcp-fb") {
-      RtcpFb x;
-      code = ErrorCode::BadRtcpFb;
-      r = needValue() ? parseRtcpFb(val, x) : "missing value";
-    } else if (n == "candidate") {
-      Candidate x;
-      code = ErrorCode::BadCandidate;
-      r = needValue() ? parseCandidate(val, x) : "missing value";
-    } else if (n == "ssrc") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::RtcpFb: {
+        RtcpFb x;
+        code = ErrorCode::BadRtcpFb;
+        r = needValue() ? parseRtcpFb(val, x) : "missing value";
+        break;
       }
-      Ssrc x;
-      code = ErrorCode::BadSsrc;
-      r = needValue() ? parseSsrc(val, x) : "missing value";
-    } else if (n == "ssrc-group") {
-      SsrcGroup x;
-      code = ErrorCode::BadSsrc;
-      r = needValue() ? parseSsrcGroup(val, x) : "missing value";
-    } else if (n == "extmap") {
-      Extmap x;
-      code = ErrorCode::BadExtmap;
-      r = needValue() ? parseExtmap(val, x) : "missing value";
-    } else if (n == "crypto") {
-      Crypto x;
-      code = ErrorCode::BadCrypto;
-      r = needValue() ? parseCrypto(val, x) : "missing value";
-    } else if (n == "fingerprint") {
-      Fingerprint x;
-      code = ErrorCode::BadFingerprint;
-      r = needValue() ? parseFingerprint(val, x) : "missing value";
-    } else if (n == "mid") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::Candidate: {
+        Candidate x;
+        code = ErrorCode::BadCandidate;
+        r = needValue() ? parseCandidate(val, x) : "missing value";
+        break;
       }
-      if (Result<bool> o = once(kBitMid, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Ssrc: {
+        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+          return m;
+        }
+        Ssrc x;
+        code = ErrorCode::BadSsrc;
+        r = needValue() ? parseSsrc(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadMid;
-      r = needValue() ? parseMid(val) : "missing value";
-    } else if (n == "group") {
-      if (inMedia_) {
-        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute");
+      case AttrId::SsrcGroup: {
+        SsrcGroup x;
+        code = ErrorCode::BadSsrc;
+        r = needValue() ? parseSsrcGroup(val, x) : "missing value";
+        break;
       }
-      Group x;
-      code = ErrorCode::BadGroup;
-      r = needValue() ? parseGroup(val, x) : "missing value";
-    } else if (n == "msid") {
-      Msid x;
-      code = ErrorCode::BadMsid;
-      r = needValue() ? parseMsid(val, x) : "missing value";
-    } else if (n == "setup") {
-      if (Result<bool> o = once(kBitSetup, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Extmap: {
+        Extmap x;
+        code = ErrorCode::BadExtmap;
+        r = needValue() ? parseExtmap(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadSetup;
-      r = needValue() ? parseSetup(val) : "missing value";
-    } else if (n == "tls-id") {
-      if (Result<bool> o = once(kBitTlsId, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Crypto: {
+        Crypto x;
+        code = ErrorCode::BadCrypto;
+        r = needValue() ? parseCrypto(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadTlsId;
-      r = needValue() ? parseTlsId(val) : "missing value";
-    } else if (n == "ice-ufrag") {
-      if (Result<bool> o = once(kBitUfrag, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Fingerprint: {
+        Fingerprint x;
+        code = ErrorCode::BadFingerprint;
+        r = needValue() ? parseFingerprint(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIceUfrag(val) : "missing value";
-    } else if (n == "ice-pwd") {
-      if (Result<bool> o = once(kBitPwd, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Mid:
+        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
+          return m;
+        }
+        if (Result<bool> o = once(kBitMid, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadMid;
+        r = needValue() ? parseMid(val) : "missing value";
+        break;
+      case AttrId::Group: {
+        if (inMedia_) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute");
+        }
+        Group x;
+        code = ErrorCode::BadGroup;
+        r = needValue() ? parseGroup(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIcePwd(val) : "missing value";
-    } else if (n == "ice-options") {
-      if (Result<bool> o = once(kBitIceOptions, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Msid: {
+        Msid x;
+        code = ErrorCode::BadMsid;
+        r = needValue() ? parseMsid(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIceOptions(val) : "missing value";
-    } else if (n == "ptime" || n == "maxptime") {
-      if (Result<bool> o = once(n == "ptime" ? kBitPtime : kBitMaxptime, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Setup:
+        if (Result<bool> o = once(kBitSetup, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadSetup;
+        r = needValue() ? parseSetup(val) : "missing value";
+        break;
+      case AttrId::TlsId:
+        if (Result<bool> o = once(kBitTlsId, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadTlsId;
+        r = needValue() ? parseTlsId(val) : "missing value";
+        break;
+      case AttrId::IceUfrag:
+        if (Result<bool> o = once(kBitUfrag, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIceUfrag(val) : "missing value";
+        break;
+      case AttrId::IcePwd:
+        if (Result<bool> o = once(kBitPwd, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIcePwd(val) : "missing value";
+        break;
+      case AttrId::IceOptions:
+        if (Result<bool> o = once(kBitIceOptions, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIceOptions(val) : "missing value";
+        break;
+      case AttrId::Ptime:
+      case AttrId::Maxptime: {
+        uint32_t bit = detail::attrId(n) == AttrId::Ptime ? kBitPtime : kBitMaxptime;
+        if (Result<bool> o = once(bit, lineNo, n); !o.ok()) {
+          return o;
+        }
+        uint32_t ms = 0;
+        code = ErrorCode::BadPtime;
+        r = needValue() ? parsePtime(val, ms) : "missing value";
+        break;
       }
-      uint32_t ms = 0;
-      code = ErrorCode::BadPtime;
-      r = needValue() ? parsePtime(val, ms) : "missing value";
-    } else if (n == "rtcp") {
-      if (Result<bool> o = once(kBitRtcp, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Rtcp: {
+        if (Result<bool> o = once(kBitRtcp, lineNo, n); !o.ok()) {
+          return o;
+        }
+        Rtcp x;
+        code = ErrorCode::BadRtcp;
+        r = needValue() ? parseRtcp(val, x) : "missing value";
+        break;
       }
-      Rtcp x;
-      code = ErrorCode::BadRtcp;
-      r = needValue() ? parseRtcp(val, x) : "missing value";
-    } else if (n == "rid") {
-      Rid x;
-      code = ErrorCode::BadRid;
-      r = needValue() ? parseRid(val, x) : "missing value";
-    } else if (n == "simulcast") {
-      if (Result<bool> o = once(kBitSimulcast, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Rid: {
+        Rid x;
+        code = ErrorCode::BadRid;
+        r = needValue() ? parseRid(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadRid;
-      r = needValue() ? parseSimulcast(val) : "missing value";
-    } else if (parseDirection(n, dir)) {
-      if (Result<bool> o = once(kBitDirection, lineNo, "direction"); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "rtcp-mux") {
-      if (Result<bool> o = once(kBitRtcpMux, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "rtcp-rsize") {
-      if (Result<bool> o = once(kBitRsize, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "end-of-candidates") {
-      if (Result<bool> o = once(kBitEoc, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "bundle-only") {
-      if (Result<bool> o = once(kBitBundleOnly, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "extmap-allow-mixed") {
-      if (Result<bool> o = once(kBitMixed, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "ice-lite") {
-      if (inMedia_) {
-        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute");
-      }
-      if (Result<bool> o = once(kBitIceLite, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
+      case AttrId::Simulcast:
+        if (Result<bool> o = once(kBitSimulcast, lineNo, n); !o.ok()) {
+          return o;
+        }
+        code = ErrorCode::BadRid;
+        r = needValue() ? parseSimulcast(val) : "missing value";
+        break;
+      case AttrId::SendRecv:
+      case AttrId::SendOnly:
+      case AttrId::RecvOnly:
+      case AttrId::Inactive:
+        return flagOnce(kBitDirection, a, lineNo, "direction");
+      case AttrId::RtcpMux:
+        return flagOnce(kBitRtcpMux, a, lineNo, n);
+      case AttrId::RtcpRsize:
+        return flagOnce(kBitRsize, a, lineNo, n);
+      case AttrId::EndOfCandidates:
+        return flagOnce(kBitEoc, a, lineNo, n);
+      case AttrId::BundleOnly:
+        return flagOnce(kBitBundleOnly, a, lineNo, n);
+      case AttrId::ExtmapAllowMixed:
+        return flagOnce(kBitMixed, a, lineNo, n);
+      case AttrId::IceLite:
+        if (inMedia_) {
+          return bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute");
+        }
+        return flagOnce(kBitIceLite, a, lineNo, n);
+      case AttrId::Other:
+        break;
     }
     if (r != nullptr) {
       return makeError(code, lineNo, "a=" + std::string(n) + ": " + r);
     }
     return true;
+  }
+
+  // A flag attribute that may appear once per section.
+  Result<bool> flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
+    if (Result<bool> o = once(bit, lineNo, name); !o.ok()) {
+      return o;
+    }
+    return flag(a, lineNo);
   }
 
   Result<bool> finish(int lineNo) {
