@@ -135,12 +135,36 @@ void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
   out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
 }
 
+// One pass over "<pt> <encoding>/<clock>[/<channels>]", numbers accumulated as they are read.
 void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
-  out.payloadType = static_cast<uint8_t>(checkedNumber(cut(v, ' ')));
-  out.encoding = cut(v, '/');
-  out.clockRate = checkedNumber(cut(v, '/'));
-  out.hasChannels = !v.empty();
-  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v)) : 1;
+  size_t i = 0;
+  const size_t n = v.size();
+  uint32_t pt = 0;
+  for (; i < n && v[i] != ' '; ++i) {
+    pt = pt * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  size_t enc = ++i;
+  while (i < n && v[i] != '/') {
+    ++i;
+  }
+  out.encoding = v.substr(std::min(enc, n), i - std::min(enc, n));
+  uint32_t clock = 0;
+  for (++i; i < n && v[i] != '/'; ++i) {
+    clock = clock * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  out.payloadType = static_cast<uint8_t>(pt);
+  out.clockRate = clock;
+  out.hasChannels = i < n;
+  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
+}
+
+// a=ptime / a=maxptime value the parser checked: the whole milliseconds before any fraction.
+uint32_t splitPtime(std::string_view v) noexcept {
+  uint32_t ms = 0;
+  for (size_t i = 0; i < v.size() && v[i] != '.'; ++i) {
+    ms = ms * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  return ms;
 }
 
 // The connection address without "/ttl/count".
@@ -249,7 +273,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       if (l.type != 'a') {
         continue;
       }
-      Attribute a = splitAttribute(l.value);
+      const detail::AttrSplit a = detail::splitAttr(l.value);
       const AttrId id = detail::attrId(a.name);
       if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
                        id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
@@ -301,10 +325,18 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
           st.bundleOnly = true;
           break;
         case AttrId::Ptime:
-          (void)parsePtime(a.value, st.ptime);
+          if (checked) {
+            st.ptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.ptime);
+          }
           break;
         case AttrId::Maxptime:
-          (void)parsePtime(a.value, st.maxptime);
+          if (checked) {
+            st.maxptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.maxptime);
+          }
           break;
         case AttrId::Crypto: {
           Crypto c;
@@ -355,12 +387,13 @@ std::string_view iceUfragOf(const Session& s) {
   return {};
 }
 
+using detail::is;
 bool isWebRtcProto(std::string_view p) {
-  return p == "UDP/TLS/RTP/SAVPF" || p == "UDP/TLS/RTP/SAVP" || p == "TCP/DTLS/RTP/SAVPF" ||
-         p == "TCP/TLS/RTP/SAVPF";
+  return is(p, "UDP/TLS/RTP/SAVPF") || is(p, "UDP/TLS/RTP/SAVP") || is(p, "TCP/DTLS/RTP/SAVPF") ||
+         is(p, "TCP/TLS/RTP/SAVPF");
 }
-bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
-bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
+bool isSavp(std::string_view p) { return is(p, "RTP/SAVP") || is(p, "RTP/SAVPF"); }
+bool isPlainRtp(std::string_view p) { return is(p, "RTP/AVP") || is(p, "RTP/AVPF"); }
 // Inline and length first: this runs for every policy name against every offered codec.
 bool sameName(std::string_view a, std::string_view b) { return detail::sameNameFold(a, b); }
 bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
@@ -396,10 +429,10 @@ Direction makeDirection(bool send, bool recv) {
 
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind) {
   static const std::vector<std::string> kNone;
-  if (kind == "audio") {
+  if (detail::is(kind, "audio")) {
     return p.audioCodecs;
   }
-  if (kind == "video") {
+  if (detail::is(kind, "video")) {
     return p.videoCodecs;
   }
   return kNone;
@@ -486,6 +519,27 @@ class Out {
   Out& num(uint64_t v) {
     constexpr size_t kMaxDigits = 20;
     room(kMaxDigits);
+    // Payload types, clock rates, ptimes and ports: up to five digits, two at a time from a
+    // table, without a to_chars call.
+    if (v < 100000) {
+      auto n = static_cast<uint32_t>(v);
+      if (n < 10) {
+        *cur_++ = static_cast<char>('0' + n);
+      } else if (n < 100) {
+        pair(n);
+      } else if (n < 1000) {
+        *cur_++ = static_cast<char>('0' + n / 100);
+        pair(n % 100);
+      } else if (n < 10000) {
+        pair(n / 100);
+        pair(n % 100);
+      } else {
+        *cur_++ = static_cast<char>('0' + n / 10000);
+        pair(n / 100 % 100);
+        pair(n % 100);
+      }
+      return *this;
+    }
     cur_ = std::to_chars(cur_, cur_ + kMaxDigits, v).ptr;
     return *this;
   }
@@ -496,6 +550,15 @@ class Out {
  private:
   // Typical output is 0.5-2 KiB.
   static constexpr size_t kInitial = 4096;
+  // Two decimal digits of @p n (< 100).
+  void pair(uint32_t n) {
+    static constexpr char kDigits[] =
+        "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243"
+        "4445464748495051525354555657585960616263646566676869707172737475767778798081828384858687"
+        "888990919293949596979899";
+    std::memcpy(cur_, kDigits + 2 * n, 2);
+    cur_ += 2;
+  }
   // Inline check, out-of-line growth: the buffer only grows for the largest SDPs.
   [[gnu::always_inline]] void room(size_t n) {
     if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
@@ -573,7 +636,7 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
   uint32_t ptime = leg.profile->ptime != 0 ? leg.profile->ptime : e.ptime;
-  if (ptime != 0 && e.kind == "audio") {
+  if (ptime != 0 && detail::is(e.kind, "audio")) {
     o.put("a=ptime:").num(ptime).eol();
   }
   if (e.maxptime != 0) {
@@ -643,7 +706,7 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
-  if (e.ptime != 0 && e.kind == "audio") {
+  if (e.ptime != 0 && detail::is(e.kind, "audio")) {
     o.put("a=ptime:").num(e.ptime).eol();
   }
   o.put("a=candidate:1 1 udp 2130706431 ")

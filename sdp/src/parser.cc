@@ -439,7 +439,8 @@ class Parser {
   }
 
   Result<bool> checkAttribute(std::string_view v, int lineNo) {
-    Attribute a = splitAttribute(v);
+    const detail::AttrSplit split = detail::splitAttr(v);
+    const Attribute a{split.name, split.value, split.hasValue};
     const std::string_view n = a.name;
     const std::string_view val = a.value;
     if (!detail::isToken(n)) {

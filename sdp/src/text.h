@@ -12,13 +12,61 @@ inline char lower(char c) noexcept {
 }
 inline bool isDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+// s == lit with the length known at compile time, so the compare is inlined (string_view's
+// operator== calls memcmp).
+template <size_t N>
+inline bool is(std::string_view s, const char (&lit)[N]) noexcept {
+  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
+struct AttrSplit {
+  std::string_view name, value;
+  bool hasValue;
+};
+// splitAttribute() for the hot loops: attribute names are short, an inline scan beats a call.
+inline AttrSplit splitAttr(std::string_view v) noexcept {
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == ':') {
+      return AttrSplit{v.substr(0, i), v.substr(i + 1), true};
+    }
+  }
+  return AttrSplit{v, {}, false};
+}
+
 // Case-insensitive ASCII equality, inlined: codec names are compared in the normaliser's inner
-// loops, where the out-of-line equalsIgnoreCase() call cost more than the compare.
+// loops (every policy name against every offered codec), where a byte loop folding both sides
+// was the largest cost of building an offer.
 inline bool sameNameFold(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) {
     return false;
   }
-  for (size_t i = 0; i < a.size(); ++i) {
+  const size_t n = a.size();
+  // Names of 4-16 bytes: two overlapping words per side. OR-ing 0x20 into every byte maps both
+  // cases of a letter to the same value, so words that still differ cannot match; words that are
+  // identical do match. Only a case-only difference takes the byte loop below.
+  auto words = [&](auto word) -> int {
+    using W = decltype(word);
+    W a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), sizeof(W));
+    std::memcpy(&a1, a.data() + n - sizeof(W), sizeof(W));
+    std::memcpy(&b0, b.data(), sizeof(W));
+    std::memcpy(&b1, b.data() + n - sizeof(W), sizeof(W));
+    const W fold = static_cast<W>(0x2020202020202020ull);
+    if (((a0 | fold) != (b0 | fold)) || ((a1 | fold) != (b1 | fold))) {
+      return 0;
+    }
+    return a0 == b0 && a1 == b1 ? 1 : -1;
+  };
+  int quick = -1;
+  if (n >= 8 && n <= 16) {
+    quick = words(uint64_t{});
+  } else if (n >= 4 && n < 8) {
+    quick = words(uint32_t{});
+  }
+  if (quick >= 0) {
+    return quick == 1;
+  }
+  for (size_t i = 0; i < n; ++i) {
     if (lower(a[i]) != lower(b[i])) {
       return false;
     }
