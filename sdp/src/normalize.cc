@@ -208,31 +208,26 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    std::vector<CodecView> codecs;
-    std::vector<Crypto> cryptos;
-    if (i < pool.size()) {
-      codecs = std::move(pool[i].codecs);
-      cryptos = std::move(pool[i].cryptos);
-      codecs.clear();
-      cryptos.clear();
-    } else {
-      pool.emplace_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0,
-                               {}, {}, mv, 0});
+    if (i == pool.size()) {
+      pool.push_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {},
+                            {}, mv, 0});
     }
+    // Reset field by field: the codec and key lists keep their capacity, and no Stream-sized
+    // temporary is zero-filled and moved for every m-line.
     Stream& st = pool[i];
-    st = Stream{MediaLine{},
-              {},
-              {},
-              sessionDir,
-              sessionHold,
-              false,
-              false,
-              0,
-              0,
-              std::move(codecs),
-              std::move(cryptos),
-              mv,
-              static_cast<int>(mv.firstLineIndex() + 1)};
+    st.m = MediaLine{};
+    st.mid = {};
+    st.setup = {};
+    st.direction = sessionDir;
+    st.holdAddress = sessionHold;
+    st.rtcpMux = false;
+    st.bundleOnly = false;
+    st.ptime = 0;
+    st.maxptime = 0;
+    st.codecs.clear();
+    st.cryptos.clear();
+    st.view = mv;
+    st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
     if (checked) {
       splitMediaLine(mv.lines()[0].value, st.m);
     } else {
@@ -504,16 +499,15 @@ class Out {
     cur_ = s_.data();
     end_ = cur_ + s_.size();
   }
-  // Always inlined: with a literal the copy becomes a few moves instead of a memcpy call.
-  [[gnu::always_inline]] Out& put(std::string_view v) {
-    room(v.size());
-    std::memcpy(cur_, v.data(), v.size());
-    cur_ += v.size();
-    return *this;
-  }
-  [[gnu::always_inline]] Out& put(char c) {
-    room(1);
-    *cur_++ = c;
+  // Appends every part after one room check. Always inlined: with a literal the copy becomes a
+  // few moves instead of a memcpy call. The write position stays in a local: every store
+  // through a char* may alias cur_, which would force a reload of it after each part.
+  template <typename... Parts>
+  [[gnu::always_inline]] Out& put(const Parts&... parts) {
+    room((view(parts).size() + ...));
+    char* p = cur_;
+    ((p = copy(p, view(parts))), ...);
+    cur_ = p;
     return *this;
   }
   Out& num(uint64_t v) {
@@ -543,13 +537,18 @@ class Out {
     cur_ = std::to_chars(cur_, cur_ + kMaxDigits, v).ptr;
     return *this;
   }
-  Out& eol() { return put("\r\n"); }
   /// What was written; valid until the buffer is used again.
   std::string_view text() const { return {s_.data(), static_cast<size_t>(cur_ - s_.data())}; }
 
  private:
   // Typical output is 0.5-2 KiB.
   static constexpr size_t kInitial = 4096;
+  [[gnu::always_inline]] static std::string_view view(std::string_view v) { return v; }
+  [[gnu::always_inline]] static std::string_view view(const char& c) { return {&c, 1}; }
+  [[gnu::always_inline]] static char* copy(char* p, std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    return p + v.size();
+  }
   // Two decimal digits of @p n (< 100).
   void pair(uint32_t n) {
     static constexpr char kDigits[] =
@@ -587,13 +586,13 @@ std::string_view addrType(std::string_view address) {
 }
 
 void putRtpmap(Out& o, const Bridge::CodecEntry& c, uint8_t pt) {
-  o.put("a=rtpmap:").num(pt).put(' ').put(c.name).put('/').num(c.clock);
+  o.put("a=rtpmap:").num(pt).put(' ', c.name, '/').num(c.clock);
   if (c.explicitChannels || c.channels != 1) {
     o.put('/').num(c.channels);
   }
-  o.eol();
+  o.put("\r\n");
   if (!c.fmtp.empty()) {
-    o.put("a=fmtp:").num(pt).put(' ').put(c.fmtp).eol();
+    o.put("a=fmtp:").num(pt).put(' ', c.fmtp, "\r\n");
   }
 }
 
@@ -620,41 +619,41 @@ struct Emit {
 
 Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
   if (!e.active) {
-    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
+    o.put("m=", e.kind, " 0 ", e.proto, ' ', e.firstFormat, "\r\n");
     return true;
   }
   if (e.slot >= leg.local.ports.size() || leg.local.ports[e.slot].rtp == 0) {
     return missing("no RTP port for a trunk m-line");
   }
   const PortPair& pp = leg.local.ports[e.slot];
-  o.put("m=").put(e.kind).put(' ').num(pp.rtp).put(' ').put(e.proto);
+  o.put("m=", e.kind, ' ').num(pp.rtp).put(' ', e.proto);
   for (const Bridge::CodecEntry& c : *e.codecs) {
     o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
   }
-  o.eol();
+  o.put("\r\n");
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
   uint32_t ptime = leg.profile->ptime != 0 ? leg.profile->ptime : e.ptime;
   if (ptime != 0 && detail::is(e.kind, "audio")) {
-    o.put("a=ptime:").num(ptime).eol();
+    o.put("a=ptime:").num(ptime).put("\r\n");
   }
   if (e.maxptime != 0) {
-    o.put("a=maxptime:").num(e.maxptime).eol();
+    o.put("a=maxptime:").num(e.maxptime).put("\r\n");
   }
   if (e.rtcpMux) {
-    o.put("a=rtcp-mux").eol();
+    o.put("a=rtcp-mux\r\n");
   } else {
-    o.put("a=rtcp:").num(rtcpPort(pp)).eol();
+    o.put("a=rtcp:").num(rtcpPort(pp)).put("\r\n");
   }
   if (isSavp(e.proto)) {
     if (e.slot >= leg.local.sdesKeys.size() || leg.local.sdesKeys[e.slot].empty()) {
       return missing("no SDES key for an RTP/SAVP m-line");
     }
-    o.put("a=crypto:").num(e.cryptoTag).put(' ').put(e.cryptoSuite).put(" inline:");
-    o.put(leg.local.sdesKeys[e.slot]).eol();
+    o.put("a=crypto:").num(e.cryptoTag).put(' ', e.cryptoSuite, " inline:");
+    o.put(leg.local.sdesKeys[e.slot], "\r\n");
   }
-  o.put("a=").put(directionName(e.direction)).eol();
+  o.put("a=", directionName(e.direction), "\r\n");
   if (e.passFrom != nullptr && !leg.profile->allowAttributes.empty()) {
     for (const Line& l : e.passFrom->view.lines().subspan(1)) {
       if (l.type != 'a') {
@@ -663,7 +662,7 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
       std::string_view name = splitAttribute(l.value).name;
       for (const std::string& allowed : leg.profile->allowAttributes) {
         if (name == allowed) {
-          o.put("a=").put(l.value).eol();
+          o.put("a=", l.value, "\r\n");
           break;
         }
       }
@@ -676,10 +675,10 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   const LocalMedia& lm = leg.local;
   std::string_view at = addrType(lm.address);
   if (!e.active) {
-    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
-    o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
+    o.put("m=", e.kind, " 0 ", e.proto, ' ', e.firstFormat, "\r\n");
+    o.put("c=IN ", at, ' ', lm.address, "\r\n");
     if (!e.mid.empty()) {
-      o.put("a=mid:").put(e.mid).eol();
+      o.put("a=mid:", e.mid, "\r\n");
     }
     return true;
   }
@@ -690,51 +689,46 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
     return missing("WebRTC needs ice ufrag, ice pwd and a DTLS fingerprint");
   }
   uint16_t port = lm.ports[0].rtp;
-  o.put("m=").put(e.kind).put(' ').num(port).put(' ').put(e.proto);
+  o.put("m=", e.kind, ' ').num(port).put(' ', e.proto);
   for (const Bridge::CodecEntry& c : *e.codecs) {
     o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
   }
-  o.eol();
-  o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
-  o.put("a=mid:").put(e.mid).eol();
-  o.put("a=ice-ufrag:").put(lm.iceUfrag).eol();
-  o.put("a=ice-pwd:").put(lm.icePwd).eol();
-  o.put("a=fingerprint:sha-256 ").put(lm.fingerprint).eol();
-  o.put("a=setup:").put(e.setup).eol();
-  o.put("a=").put(directionName(e.direction)).eol();
-  o.put("a=rtcp-mux").eol();
+  o.put("\r\n");
+  o.put("c=IN ", at, ' ', lm.address, "\r\n");
+  o.put("a=mid:", e.mid, "\r\n");
+  o.put("a=ice-ufrag:", lm.iceUfrag, "\r\n");
+  o.put("a=ice-pwd:", lm.icePwd, "\r\n");
+  o.put("a=fingerprint:sha-256 ", lm.fingerprint, "\r\n");
+  o.put("a=setup:", e.setup, "\r\n");
+  o.put("a=", directionName(e.direction), "\r\n");
+  o.put("a=rtcp-mux\r\n");
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
   if (e.ptime != 0 && detail::is(e.kind, "audio")) {
-    o.put("a=ptime:").num(e.ptime).eol();
+    o.put("a=ptime:").num(e.ptime).put("\r\n");
   }
-  o.put("a=candidate:1 1 udp 2130706431 ")
-      .put(lm.address)
-      .put(' ')
-      .num(port)
-      .put(" typ host")
-      .eol();
-  o.put("a=end-of-candidates").eol();
+  o.put("a=candidate:1 1 udp 2130706431 ", lm.address, ' ').num(port).put(" typ host\r\n");
+  o.put("a=end-of-candidates\r\n");
   return true;
 }
 
 void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle) {
   const LocalMedia& lm = leg.local;
-  o.put("s=").put(leg.profile->sessionName).eol();
+  o.put("s=", leg.profile->sessionName, "\r\n");
   if (leg.profile->kind == ProfileKind::Trunk) {
-    o.put("c=IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
+    o.put("c=IN ", addrType(lm.address), ' ', lm.address, "\r\n");
   }
-  o.put("t=0 0").eol();
+  o.put("t=0 0\r\n");
   if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
       for (std::string_view m : bundle) {
-        o.put(' ').put(m);
+        o.put(' ', m);
       }
-      o.eol();
+      o.put("\r\n");
     }
-    o.put("a=ice-lite").eol();
+    o.put("a=ice-lite\r\n");
   }
 }
 
@@ -796,22 +790,37 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   LegState& ls = legs_[index(to)];
   // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
   // (an identical session refresh keeps it). A collision would only skip one increment.
-  // Four independent lanes keep the multiplies from forming one long dependency chain.
-  uint64_t lane[4] = {1469598103934665603ull ^ body.size(), 0x9E3779B97F4A7C15ull,
-                      0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull};
+  // Four independent scalar lanes keep the multiplies from forming one long dependency chain;
+  // the tail is one overlapping word rather than a byte-by-byte multiply chain.
+  const size_t n = body.size();
+  const char* p = body.data();
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  auto mix = [](uint64_t h, const char* at) {
+    uint64_t w;
+    std::memcpy(&w, at, 8);
+    h = (h ^ w) * kMul;
+    return h ^ (h >> 29);
+  };
+  uint64_t h0 = 1469598103934665603ull ^ n, h1 = kMul, h2 = 0xC2B2AE3D27D4EB4Full,
+           h3 = 0x165667B19E3779F9ull;
   size_t i = 0;
-  for (; i + 32 <= body.size(); i += 32) {
-    for (int k = 0; k < 4; ++k) {
-      uint64_t w;
-      std::memcpy(&w, body.data() + i + 8 * static_cast<size_t>(k), 8);
-      lane[k] = (lane[k] ^ w) * 0x9E3779B97F4A7C15ull;
-      lane[k] ^= lane[k] >> 29;
+  for (; i + 32 <= n; i += 32) {
+    h0 = mix(h0, p + i);
+    h1 = mix(h1, p + i + 8);
+    h2 = mix(h2, p + i + 16);
+    h3 = mix(h3, p + i + 24);
+  }
+  for (; i + 8 <= n; i += 8) {
+    h0 = mix(h0, p + i);
+  }
+  if (i < n && n >= 8) {
+    h1 = mix(h1, p + n - 8);  // overlaps bytes already hashed; the length is in h0
+  } else {
+    for (; i < n; ++i) {
+      h1 = (h1 ^ static_cast<unsigned char>(p[i])) * kMul;
     }
   }
-  uint64_t hash = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
-  for (; i < body.size(); ++i) {
-    hash = (hash ^ static_cast<unsigned char>(body[i])) * 1099511628211ull;
-  }
+  uint64_t hash = h0 ^ (h1 * 3) ^ (h2 * 5) ^ (h3 * 7);
   if (ls.version == 0 || hash != ls.lastBodyHash) {
     ++ls.version;
     ls.lastBodyHash = hash;
