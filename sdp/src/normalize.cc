@@ -46,7 +46,7 @@ struct Bridge::OffererSlot {
 
 struct Bridge::TargetSlot {
   int fromSlot = -1;
-  std::string_view proto;  // one of targetProto()'s literals
+  std::string_view proto;          // one of targetProto()'s literals
   std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
 };
 
@@ -209,8 +209,8 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
     if (i == pool.size()) {
-      pool.push_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {},
-                            {}, mv, 0});
+      pool.push_back(
+          Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv, 0});
     }
     // Reset field by field: the codec and key lists keep their capacity, and no Stream-sized
     // temporary is zero-filled and moved for every m-line.
@@ -760,7 +760,6 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 // Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
 constexpr size_t kMaxMidTries = 1024;
 
-
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
   legs_[1].config = std::move(b);
@@ -1110,10 +1109,9 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       continue;
     }
     if (st.m.proto != t.proto) {
-      return makeError(
-          ErrorCode::AnswerMismatch, st.lineNo,
-          "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-              std::string(t.proto));
+      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
+                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
+                           std::string(t.proto));
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;

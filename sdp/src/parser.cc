@@ -200,33 +200,39 @@ class Parser {
       }
       std::string_view line(start, len);
       if (!scan.plain) {
-        if (Result<bool> enc = checkEncoding(line, lineNo); !enc.ok()) {
-          return enc.error();
+        if (!checkEncoding(line, lineNo)) {
+          return std::move(error_);
         }
       }
       if (len < 2 || line[1] != '=') {
         return makeError(ErrorCode::BadLineSyntax, lineNo, "expected <type>=<value>");
       }
       Line l{line[0], end, line.substr(2)};
-      if (Result<bool> r = checkLine(l, lineNo, s); !r.ok()) {
-        return r.error();
+      if (!checkLine(l, lineNo, s)) {
+        return std::move(error_);
       }
       s.lines_.push_back(l);
       pos = next;
     }
-    if (Result<bool> r = finish(lineNo); !r.ok()) {
-      return r.error();
+    if (!finish(lineNo)) {
+      return std::move(error_);
     }
     s.validated_ = true;
     return s;
   }
 
  private:
+  // The check functions return false after storing the error here: a Result<bool> built,
+  // returned and destroyed for every line cost more than most of the checks.
+  bool fail(Error e) {
+    error_ = std::move(e);
+    return false;
+  }
   static Error bad(ErrorCode code, int lineNo, Reason reason) {
     return makeError(code, lineNo, reason);
   }
 
-  Result<bool> checkEncoding(std::string_view line, int lineNo) const {
+  bool checkEncoding(std::string_view line, int lineNo) {
     const auto* p = reinterpret_cast<const unsigned char*>(line.data());
     size_t n = line.size();
     size_t i = 0;
@@ -257,14 +263,15 @@ class Parser {
       if (c >= 0x80) {
         size_t seq = utf8Sequence(p + i, n - i);
         if (seq == 0) {
-          return makeError(ErrorCode::BadEncoding, lineNo,
-                           "invalid UTF-8 at column " + std::to_string(i + 1));
+          return fail(makeError(ErrorCode::BadEncoding, lineNo,
+                                "invalid UTF-8 at column " + std::to_string(i + 1)));
         }
         i += seq;
         continue;
       }
-      return makeError(ErrorCode::BadEncoding, lineNo,
-                       "control character 0x" + hex(c) + " at column " + std::to_string(i + 1));
+      return fail(
+          makeError(ErrorCode::BadEncoding, lineNo,
+                    "control character 0x" + hex(c) + " at column " + std::to_string(i + 1)));
     }
     return true;
   }
@@ -274,42 +281,42 @@ class Parser {
     return std::string{digits[c >> 4], digits[c & 15]};
   }
 
-  Result<bool> checkLine(const Line& l, int lineNo, Session& s) {
+  bool checkLine(const Line& l, int lineNo, Session& s) {
     const std::string_view v = l.value;
     if (lineNo == 1 && l.type != 'v') {
-      return makeError(ErrorCode::MissingLine, lineNo, "first line must be v=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "first line must be v="));
     }
     if (lineNo == 2 && l.type != 'o') {
-      return makeError(ErrorCode::MissingLine, lineNo, "second line must be o=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "second line must be o="));
     }
     if (lineNo == 3 && l.type != 's') {
-      return makeError(ErrorCode::MissingLine, lineNo, "third line must be s=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "third line must be s="));
     }
     switch (l.type) {
       case 'v':
         if (lineNo != 1) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line"));
         }
         if (v != "0") {
-          return bad(ErrorCode::BadVersion, lineNo, "version is not 0");
+          return fail(bad(ErrorCode::BadVersion, lineNo, "version is not 0"));
         }
         return true;
       case 'o': {
         if (lineNo != 2) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line"));
         }
         Origin o;
         if (Reason r = parseOrigin(v, o)) {
-          return bad(ErrorCode::BadOrigin, lineNo, r);
+          return fail(bad(ErrorCode::BadOrigin, lineNo, r));
         }
         return true;
       }
       case 's':
         if (lineNo != 3) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line"));
         }
         if (v.empty()) {
-          return bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)");
+          return fail(bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)"));
         }
         return true;
       case 'i':
@@ -320,14 +327,14 @@ class Parser {
       case 'p':
       case 'z':
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo,
-                     "session-level line inside a media section");
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section"));
         }
         return true;
       case 'c': {
         if (!inMedia_) {
           if (sessionConnection_) {
-            return bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c=");
+            return fail(bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c="));
           }
           sessionConnection_ = true;
         } else {
@@ -335,66 +342,67 @@ class Parser {
         }
         Connection c;
         if (Reason r = parseConnection(v, c)) {
-          return bad(ErrorCode::BadConnection, lineNo, r);
+          return fail(bad(ErrorCode::BadConnection, lineNo, r));
         }
         return true;
       }
       case 'b': {
         Bandwidth b;
         if (Reason r = parseBandwidth(v, b)) {
-          return bad(ErrorCode::BadBandwidth, lineNo, r);
+          return fail(bad(ErrorCode::BadBandwidth, lineNo, r));
         }
         return true;
       }
       case 't': {
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section"));
         }
         Timing t;
         if (Reason r = parseTiming(v, t)) {
-          return bad(ErrorCode::BadTiming, lineNo, r);
+          return fail(bad(ErrorCode::BadTiming, lineNo, r));
         }
         timing_ = true;
         return true;
       }
       case 'r':
         if (inMedia_ || !timing_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t=");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t="));
         }
         if (v.empty() || !detail::isDigit(v[0])) {
-          return bad(ErrorCode::BadTiming, lineNo, "bad repeat time");
+          return fail(bad(ErrorCode::BadTiming, lineNo, "bad repeat time"));
         }
         return true;
       case 'm':
         return checkMedia(v, lineNo, s);
       case 'a':
         if (++attributes_ > limits_.maxAttributes) {
-          return makeError(ErrorCode::TooManyAttributes, lineNo,
-                           "more than " + std::to_string(limits_.maxAttributes) + " attributes");
+          return fail(
+              makeError(ErrorCode::TooManyAttributes, lineNo,
+                        "more than " + std::to_string(limits_.maxAttributes) + " attributes"));
         }
         return checkAttribute(v, lineNo);
       default:
         if (l.type >= 'a' && l.type <= 'z') {
-          return bad(ErrorCode::UnknownLineType, lineNo, "unknown line type");
+          return fail(bad(ErrorCode::UnknownLineType, lineNo, "unknown line type"));
         }
-        return bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter");
+        return fail(bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter"));
     }
   }
 
-  Result<bool> checkMedia(std::string_view v, int lineNo, Session& s) {
+  bool checkMedia(std::string_view v, int lineNo, Session& s) {
     if (!timing_) {
-      return bad(ErrorCode::MissingLine, lineNo, "m= before any t= line");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "m= before any t= line"));
     }
-    if (Result<bool> r = endMedia(lineNo); !r.ok()) {
-      return r;
+    if (!endMedia(lineNo)) {
+      return false;
     }
     if (s.mediaStart_.size() >= limits_.maxMedia) {
-      return makeError(ErrorCode::TooManyMedia, lineNo,
-                       "more than " + std::to_string(limits_.maxMedia) + " m-lines");
+      return fail(makeError(ErrorCode::TooManyMedia, lineNo,
+                            "more than " + std::to_string(limits_.maxMedia) + " m-lines"));
     }
     MediaLine m;
     if (Reason r = parseMediaLine(v, m)) {
-      return bad(ErrorCode::BadMedia, lineNo, r);
+      return fail(bad(ErrorCode::BadMedia, lineNo, r));
     }
     s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
     inMedia_ = true;
@@ -405,55 +413,63 @@ class Parser {
     return true;
   }
 
-  Result<bool> endMedia(int lineNo) {
+  bool endMedia(int lineNo) {
     if (inMedia_ && !sessionConnection_ && !mediaConnection_ && mediaPort_ != 0) {
-      return bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
-                 "media section without c= and no session-level c=");
+      return fail(bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
+                      "media section without c= and no session-level c="));
     }
     return true;
   }
 
-  Result<bool> once(uint32_t bit, int lineNo, std::string_view name) {
+  bool once(uint32_t bit, int lineNo, std::string_view name) {
     if ((seen_ & bit) != 0) {
-      return makeError(ErrorCode::DuplicateAttribute, lineNo,
-                       "a=" + std::string(name) + " appears twice in one section");
+      return fail(makeError(ErrorCode::DuplicateAttribute, lineNo,
+                            "a=" + std::string(name) + " appears twice in one section"));
     }
     seen_ |= bit;
     return true;
   }
 
-  static Result<bool> flag(const Attribute& a, int lineNo) {
+  bool flag(const Attribute& a, int lineNo) {
     if (a.hasValue) {
-      return makeError(ErrorCode::FlagWithValue, lineNo,
-                       "a=" + std::string(a.name) + " takes no value");
+      return fail(makeError(ErrorCode::FlagWithValue, lineNo,
+                            "a=" + std::string(a.name) + " takes no value"));
     }
     return true;
   }
 
-  Result<bool> mediaOnly(const Attribute& a, int lineNo) const {
+  bool mediaOnly(const Attribute& a, int lineNo) {
     if (!inMedia_) {
-      return makeError(ErrorCode::LineOutOfOrder, lineNo,
-                       "a=" + std::string(a.name) + " is a media-level attribute");
+      return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+                            "a=" + std::string(a.name) + " is a media-level attribute"));
     }
     return true;
   }
 
-  Result<bool> checkAttribute(std::string_view v, int lineNo) {
-    const detail::AttrSplit split = detail::splitAttr(v);
-    const Attribute a{split.name, split.value, split.hasValue};
+  bool checkAttribute(std::string_view v, int lineNo) {
+    // One scan finds the ':' and checks that the name is a token: ':' is not a token
+    // character, so the scan stops at the first ':' or at the first byte that makes the name
+    // (everything before the first ':') invalid.
+    size_t colon = 0;
+    while (colon < v.size() && detail::isTokenChar(v[colon])) {
+      ++colon;
+    }
+    if (colon == 0 || (colon < v.size() && v[colon] != ':')) {
+      return fail(bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token"));
+    }
+    const bool hasValue = colon < v.size();
+    const Attribute a{v.substr(0, colon), hasValue ? v.substr(colon + 1) : std::string_view{},
+                      hasValue};
     const std::string_view n = a.name;
     const std::string_view val = a.value;
-    if (!detail::isToken(n)) {
-      return bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token");
-    }
     Reason r = nullptr;
     ErrorCode code = ErrorCode::BadAttribute;
     auto needValue = [&]() -> bool { return a.hasValue; };
     using detail::AttrId;
     switch (detail::attrId(n)) {
       case AttrId::Rtpmap: {
-        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-          return m;
+        if (!mediaOnly(a, lineNo)) {
+          return false;
         }
         Rtpmap x;
         code = ErrorCode::BadRtpmap;
@@ -461,8 +477,8 @@ class Parser {
         break;
       }
       case AttrId::Fmtp: {
-        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-          return m;
+        if (!mediaOnly(a, lineNo)) {
+          return false;
         }
         Fmtp x;
         code = ErrorCode::BadFmtp;
@@ -482,8 +498,8 @@ class Parser {
         break;
       }
       case AttrId::Ssrc: {
-        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-          return m;
+        if (!mediaOnly(a, lineNo)) {
+          return false;
         }
         Ssrc x;
         code = ErrorCode::BadSsrc;
@@ -515,18 +531,19 @@ class Parser {
         break;
       }
       case AttrId::Mid:
-        if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-          return m;
+        if (!mediaOnly(a, lineNo)) {
+          return false;
         }
-        if (Result<bool> o = once(kBitMid, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitMid, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadMid;
         r = needValue() ? parseMid(val) : "missing value";
         break;
       case AttrId::Group: {
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute");
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute"));
         }
         Group x;
         code = ErrorCode::BadGroup;
@@ -540,36 +557,36 @@ class Parser {
         break;
       }
       case AttrId::Setup:
-        if (Result<bool> o = once(kBitSetup, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitSetup, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadSetup;
         r = needValue() ? parseSetup(val) : "missing value";
         break;
       case AttrId::TlsId:
-        if (Result<bool> o = once(kBitTlsId, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitTlsId, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadTlsId;
         r = needValue() ? parseTlsId(val) : "missing value";
         break;
       case AttrId::IceUfrag:
-        if (Result<bool> o = once(kBitUfrag, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitUfrag, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadIce;
         r = needValue() ? parseIceUfrag(val) : "missing value";
         break;
       case AttrId::IcePwd:
-        if (Result<bool> o = once(kBitPwd, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitPwd, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadIce;
         r = needValue() ? parseIcePwd(val) : "missing value";
         break;
       case AttrId::IceOptions:
-        if (Result<bool> o = once(kBitIceOptions, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitIceOptions, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadIce;
         r = needValue() ? parseIceOptions(val) : "missing value";
@@ -577,8 +594,8 @@ class Parser {
       case AttrId::Ptime:
       case AttrId::Maxptime: {
         uint32_t bit = detail::attrId(n) == AttrId::Ptime ? kBitPtime : kBitMaxptime;
-        if (Result<bool> o = once(bit, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(bit, lineNo, n)) {
+          return false;
         }
         uint32_t ms = 0;
         code = ErrorCode::BadPtime;
@@ -586,8 +603,8 @@ class Parser {
         break;
       }
       case AttrId::Rtcp: {
-        if (Result<bool> o = once(kBitRtcp, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitRtcp, lineNo, n)) {
+          return false;
         }
         Rtcp x;
         code = ErrorCode::BadRtcp;
@@ -601,8 +618,8 @@ class Parser {
         break;
       }
       case AttrId::Simulcast:
-        if (Result<bool> o = once(kBitSimulcast, lineNo, n); !o.ok()) {
-          return o;
+        if (!once(kBitSimulcast, lineNo, n)) {
+          return false;
         }
         code = ErrorCode::BadRid;
         r = needValue() ? parseSimulcast(val) : "missing value";
@@ -624,37 +641,39 @@ class Parser {
         return flagOnce(kBitMixed, a, lineNo, n);
       case AttrId::IceLite:
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute");
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute"));
         }
         return flagOnce(kBitIceLite, a, lineNo, n);
       case AttrId::Other:
         break;
     }
     if (r != nullptr) {
-      return makeError(code, lineNo, "a=" + std::string(n) + ": " + r);
+      return fail(makeError(code, lineNo, "a=" + std::string(n) + ": " + r));
     }
     return true;
   }
 
   // A flag attribute that may appear once per section.
-  Result<bool> flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
-    if (Result<bool> o = once(bit, lineNo, name); !o.ok()) {
-      return o;
+  bool flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
+    if (!once(bit, lineNo, name)) {
+      return false;
     }
     return flag(a, lineNo);
   }
 
-  Result<bool> finish(int lineNo) {
+  bool finish(int lineNo) {
     if (lineNo < 3) {
-      return bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory"));
     }
     if (!timing_) {
-      return bad(ErrorCode::MissingLine, lineNo, "t= is mandatory");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "t= is mandatory"));
     }
     return endMedia(lineNo);
   }
 
   const Limits& limits_;
+  Error error_;
   size_t attributes_ = 0;
   uint32_t seen_ = 0;
   bool inMedia_ = false;

@@ -136,9 +136,7 @@ inline AttrId attrId(std::string_view n) noexcept {
              : is("tls-id") ? AttrId::TlsId
                             : AttrId::Other;
     case 7:
-      return is("rtcp-fb")   ? AttrId::RtcpFb
-             : is("ice-pwd") ? AttrId::IcePwd
-                             : AttrId::Other;
+      return is("rtcp-fb") ? AttrId::RtcpFb : is("ice-pwd") ? AttrId::IcePwd : AttrId::Other;
     case 8:
       return is("sendrecv")   ? AttrId::SendRecv
              : is("rtcp-mux") ? AttrId::RtcpMux
@@ -154,7 +152,7 @@ inline AttrId attrId(std::string_view n) noexcept {
              : is("simulcast") ? AttrId::Simulcast
                                : AttrId::Other;
     case 10:
-      return is("ssrc-group") ? AttrId::SsrcGroup
+      return is("ssrc-group")   ? AttrId::SsrcGroup
              : is("rtcp-rsize") ? AttrId::RtcpRsize
                                 : AttrId::Other;
     case 11:
