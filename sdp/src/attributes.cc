@@ -135,16 +135,20 @@ bool isHostname(std::string_view s) noexcept {
 bool isAddress(std::string_view s) noexcept { return isIpv4(s) || isIpv6(s) || isHostname(s); }
 
 bool isUnicastAddress(std::string_view addrType, std::string_view s) noexcept {
-  if (addrType == "IP4") {
+  if (detail::is(addrType, "IP4")) {
     // A name made only of digits and dots must be a valid dotted quad (rejects 1.2.3.300); any
-    // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp.
+    // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp. A valid quad is
+    // numeric, so the common case needs only the quad check.
+    if (isIpv4(s)) {
+      return true;
+    }
     bool numeric = true;
     for (char c : s) {
       numeric = numeric && (detail::isDigit(c) || c == '.');
     }
-    return numeric ? isIpv4(s) : isHostname(s);
+    return !numeric && isHostname(s);
   }
-  if (addrType == "IP6") {
+  if (detail::is(addrType, "IP6")) {
     return isIpv6(s) || isHostname(s);
   }
   return isToken(s);
@@ -210,7 +214,86 @@ bool parseDirection(std::string_view name, Direction& out) noexcept {
   return true;
 }
 
+namespace {
+
+// Cursor for the one-pass forms of the o= and c= checks below.
+struct Scan {
+  std::string_view v;
+  size_t i = 0;
+  bool token(std::string_view& out) noexcept {
+    size_t start = i;
+    while (i < v.size() && detail::isTokenChar(v[i])) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start;
+  }
+  bool digits(std::string_view& out, size_t maxDigits) noexcept {
+    size_t start = i;
+    while (i < v.size() && detail::isDigit(v[i])) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start && i - start <= maxDigits;
+  }
+  bool space() noexcept {
+    if (i < v.size() && v[i] == ' ') {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  // The rest of the value, non-empty, up to the end, with no byte equal to @p stop or ' '.
+  bool last(std::string_view& out, char stop) noexcept {
+    size_t start = i;
+    while (i < v.size() && v[i] != ' ' && v[i] != stop) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start && i == v.size();
+  }
+};
+
+// The common o= shape in one pass; anything else (and every error) takes the general parser.
+// @p result is written only on success, so a failed value leaves what the general parser leaves.
+bool fastOrigin(std::string_view v, Origin& result) noexcept {
+  Scan s{v};
+  Origin out;
+  std::string_view version;
+  // 19 digits cannot overflow 64 bits.
+  if (!s.token(out.username) || !s.space() || !s.digits(out.sessionId, 64) || !s.space() ||
+      !s.digits(version, 19) || !s.space() || !s.token(out.netType) || !s.space() ||
+      !s.token(out.addrType) || !s.space() || !s.last(out.address, ' ') ||
+      !isUnicastAddress(out.addrType, out.address)) {
+    return false;
+  }
+  uint64_t n = 0;
+  for (char c : version) {
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out.sessionVersion = n;
+  result = out;
+  return true;
+}
+
+// The common c= shape (no /ttl or /count) in one pass; anything else takes the general parser.
+bool fastConnection(std::string_view v, Connection& result) noexcept {
+  Scan s{v};
+  Connection out;
+  if (!s.token(out.netType) || !s.space() || !s.token(out.addrType) || !s.space() ||
+      !s.last(out.address, '/') || !isUnicastAddress(out.addrType, out.address)) {
+    return false;
+  }
+  result = out;
+  return true;
+}
+
+}  // namespace
+
 Reason parseOrigin(std::string_view v, Origin& out) noexcept {
+  if (fastOrigin(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view version;
   if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) || !f.next(out.netType) ||
@@ -233,6 +316,9 @@ Reason parseOrigin(std::string_view v, Origin& out) noexcept {
 }
 
 Reason parseConnection(std::string_view v, Connection& out) noexcept {
+  if (fastConnection(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view addr;
   if (!f.next(out.netType) || !f.next(out.addrType) || !f.next(addr) || !f.done()) {
@@ -307,8 +393,9 @@ namespace {
 
 // The common a=rtpmap shape in one pass ("96 opus/48000/2"). Accepts only values the general
 // parser below accepts, with the same result; anything else (leading zeros, long numbers,
-// errors) goes to the general parser, which also words the error.
-bool fastRtpmap(std::string_view v, Rtpmap& out) noexcept {
+// errors) goes to the general parser, which also words the error and fills @p result as before.
+bool fastRtpmap(std::string_view v, Rtpmap& result) noexcept {
+  Rtpmap out;  // written back only on success, like fastOrigin()
   size_t i = 0;
   uint64_t pt = 0, clock = 0, ch = 0;
   if (!shortNumber(v, i, 3, pt) || pt > 127 || i >= v.size() || v[i] != ' ') {
@@ -339,6 +426,7 @@ bool fastRtpmap(std::string_view v, Rtpmap& out) noexcept {
   out.payloadType = static_cast<uint8_t>(pt);
   out.clockRate = static_cast<uint32_t>(clock);
   out.channels = out.hasChannels ? static_cast<uint16_t>(ch) : 1;
+  result = out;
   return true;
 }
 
