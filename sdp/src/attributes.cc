@@ -455,9 +455,57 @@ bool fastRtpFormats(std::string_view v) noexcept {
   }
 }
 
+// The common m= shape ("audio 9 UDP/TLS/RTP/SAVPF 111 0") in one pass, RTP formats only; any
+// other shape, and every error, takes the general parser below.
+bool fastMediaLine(std::string_view v, MediaLine& result) noexcept {
+  MediaLine out;
+  size_t i = 0;
+  const size_t n = v.size();
+  while (i < n && detail::isTokenChar(v[i])) {
+    ++i;
+  }
+  if (i == 0 || i >= n || v[i] != ' ') {
+    return false;
+  }
+  out.kind = v.substr(0, i);
+  uint64_t port = 0;
+  if (!shortNumber(v, ++i, 5, port) || port > 65535 || i >= n || v[i] != ' ') {
+    return false;
+  }
+  out.port = static_cast<uint16_t>(port);
+  size_t proto = ++i;
+  while (true) {  // token parts separated by single '/'
+    size_t part = i;
+    while (i < n && detail::isTokenChar(v[i])) {
+      ++i;
+    }
+    if (i == part || i >= n) {
+      return false;
+    }
+    if (v[i] == ' ') {
+      break;
+    }
+    if (v[i] != '/') {
+      return false;
+    }
+    ++i;
+  }
+  out.proto = v.substr(proto, i - proto);
+  out.formats = v.substr(i + 1);
+  if (out.formats.empty() || out.proto.find("RTP/") == std::string_view::npos ||
+      !fastRtpFormats(out.formats)) {
+    return false;
+  }
+  result = out;
+  return true;
+}
+
 }  // namespace
 
 Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
+  if (fastMediaLine(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view port;
   if (!f.next(out.kind) || !f.next(port) || !f.next(out.proto)) {

@@ -390,7 +390,9 @@ bool isWebRtcProto(std::string_view p) {
 bool isSavp(std::string_view p) { return is(p, "RTP/SAVP") || is(p, "RTP/SAVPF"); }
 bool isPlainRtp(std::string_view p) { return is(p, "RTP/AVP") || is(p, "RTP/AVPF"); }
 // Inline and length first: this runs for every policy name against every offered codec.
-bool sameName(std::string_view a, std::string_view b) { return detail::sameNameFold(a, b); }
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && detail::sameNameFold(a, b);
+}
 bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
 
 // Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
@@ -510,7 +512,7 @@ class Out {
     cur_ = p;
     return *this;
   }
-  Out& num(uint64_t v) {
+  [[gnu::always_inline]] Out& num(uint64_t v) {
     constexpr size_t kMaxDigits = 20;
     room(kMaxDigits);
     // Payload types, clock rates, ptimes and ports: up to five digits, two at a time from a
