@@ -494,12 +494,15 @@ bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 // finish() copies the result once into the exact-size string it returns.
 class Out {
  public:
+  // The body starts kHeaderRoom bytes into the buffer: finish() writes "v=0" and o= in front
+  // of it, so the whole SDP is copied out in one piece.
+  static constexpr size_t kHeaderRoom = 256;
   explicit Out(std::string& buf) : s_(buf) {
-    if (s_.size() < kInitial) {
-      s_.resize(kInitial);
+    if (s_.size() < kHeaderRoom + kInitial) {
+      s_.resize(kHeaderRoom + kInitial);
     }
-    cur_ = s_.data();
-    end_ = cur_ + s_.size();
+    cur_ = s_.data() + kHeaderRoom;
+    end_ = s_.data() + s_.size();
   }
   // Appends every part after one room check. Always inlined: with a literal the copy becomes a
   // few moves instead of a memcpy call. The write position stays in a local: every store
@@ -540,7 +543,9 @@ class Out {
     return *this;
   }
   /// What was written; valid until the buffer is used again.
-  std::string_view text() const { return {s_.data(), static_cast<size_t>(cur_ - s_.data())}; }
+  std::string_view text() const {
+    return {s_.data() + kHeaderRoom, static_cast<size_t>(cur_ - s_.data()) - kHeaderRoom};
+  }
 
  private:
   // Typical output is 0.5-2 KiB.
@@ -834,22 +839,41 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   auto r2 = std::to_chars(num2, num2 + sizeof num2, ls.version);
   const std::string_view user = ls.config.profile->originUser;
   const std::string_view at = addrType(lm.address);
-  const std::string_view parts[] = {
-      "v=0\r\no=", user,
-      " ",         std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
-      " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
-      " IN ",      at,
-      " ",         lm.address,
-      "\r\n",      body};
+  const std::string_view sessId(num1, static_cast<size_t>(r1.ptr - num1));
+  const std::string_view version(num2, static_cast<size_t>(r2.ptr - num2));
+  // Written part by part (not from an array) so the literal copies compile to plain moves.
+  auto header = [&](auto&& put) {
+    put("v=0\r\no=");
+    put(user);
+    put(" ");
+    put(sessId);
+    put(" ");
+    put(version);
+    put(" IN ");
+    put(at);
+    put(" ");
+    put(lm.address);
+    put("\r\n");
+  };
   size_t len = 0;
-  for (std::string_view part : parts) {
-    len += part.size();
+  header([&](std::string_view v) { len += v.size(); });
+  // The body comes from Out, behind Out::kHeaderRoom free bytes of the scratch buffer: the
+  // header is written there and the SDP leaves in one copy. A header longer than the room (a
+  // very long origin user or address) takes the general path.
+  std::string& scratch = bodyScratch();
+  if (len <= Out::kHeaderRoom && body.data() == scratch.data() + Out::kHeaderRoom) {
+    char* const start = scratch.data() + Out::kHeaderRoom - len;
+    char* w = start;
+    header([&](std::string_view v) {
+      std::memcpy(w, v.data(), v.size());
+      w += v.size();
+    });
+    return std::string(start, len + body.size());
   }
   std::string out;
-  out.reserve(len);
-  for (std::string_view part : parts) {
-    out.append(part);
-  }
+  out.reserve(len + body.size());
+  header([&](std::string_view v) { out.append(v); });
+  out.append(body);
   return out;
 }
 
