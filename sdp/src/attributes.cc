@@ -629,6 +629,19 @@ Reason parseRtcpFb(std::string_view v, RtcpFb& out) noexcept {
 }
 
 Reason parsePtime(std::string_view v, uint32_t& ms) noexcept {
+  // Whole milliseconds (the usual form): no search for a '.'.
+  if (!v.empty() && v.size() <= 6) {
+    uint32_t n = 0;
+    size_t i = 0;
+    while (i < v.size() && detail::isDigit(v[i])) {
+      n = n * 10 + static_cast<uint32_t>(v[i] - '0');
+      ++i;
+    }
+    if (i == v.size() && n <= 100000) {
+      ms = n;
+      return nullptr;
+    }
+  }
   size_t dot = v.find('.');
   std::string_view whole = v.substr(0, dot);
   if (!parseNum(whole, ms, 0, 100000)) {

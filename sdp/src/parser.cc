@@ -438,12 +438,12 @@ class Parser {
     return true;
   }
 
-  bool mediaOnly(const Attribute& a, int lineNo) {
-    if (!inMedia_) {
-      return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
-                            "a=" + std::string(a.name) + " is a media-level attribute"));
-    }
-    return true;
+  [[gnu::always_inline]] bool mediaOnly(const Attribute& a, int lineNo) {
+    return inMedia_ || notInMedia(a, lineNo);
+  }
+  [[gnu::noinline]] bool notInMedia(const Attribute& a, int lineNo) {
+    return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+                          "a=" + std::string(a.name) + " is a media-level attribute"));
   }
 
   bool checkAttribute(std::string_view v, int lineNo) {
