@@ -176,6 +176,85 @@ std::string_view connectionAddress(std::string_view v) noexcept {
 
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
 
+// Splits an a= value and names the attribute. The ones extract() reads most are recognised by
+// their leading bytes (with the ':' for valued ones, the whole value for flags), without a scan
+// for the ':' and a second look at the name; anything else takes the general split.
+detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
+  using detail::AttrId;
+  auto valued = [&]<size_t N>(const char(&lit)[N], AttrId id) {
+    if (v.size() >= N - 1 && std::memcmp(v.data(), lit, N - 1) == 0) {
+      out = detail::AttrSplit{v.substr(0, N - 2), v.substr(N - 1), true};
+      return id;
+    }
+    return AttrId::Other;
+  };
+  auto flag = [&]<size_t N>(const char(&lit)[N], AttrId id) {
+    if (detail::is(v, lit)) {
+      out = detail::AttrSplit{v, {}, false};
+      return id;
+    }
+    return AttrId::Other;
+  };
+  AttrId id = AttrId::Other;
+  switch (v.empty() ? '\0' : v[0]) {
+    case 'r':
+      id = valued("rtpmap:", AttrId::Rtpmap);
+      if (id == AttrId::Other) {
+        id = valued("rtcp-fb:", AttrId::RtcpFb);
+      }
+      if (id == AttrId::Other) {
+        id = flag("rtcp-mux", AttrId::RtcpMux);
+      }
+      if (id == AttrId::Other) {
+        id = flag("recvonly", AttrId::RecvOnly);
+      }
+      break;
+    case 'f':
+      id = valued("fmtp:", AttrId::Fmtp);
+      break;
+    case 'p':
+      id = valued("ptime:", AttrId::Ptime);
+      break;
+    case 'm':
+      id = valued("mid:", AttrId::Mid);
+      if (id == AttrId::Other) {
+        id = valued("maxptime:", AttrId::Maxptime);
+      }
+      break;
+    case 's':
+      id = flag("sendrecv", AttrId::SendRecv);
+      if (id == AttrId::Other) {
+        id = valued("setup:", AttrId::Setup);
+      }
+      if (id == AttrId::Other) {
+        id = valued("ssrc:", AttrId::Ssrc);
+      }
+      if (id == AttrId::Other) {
+        id = flag("sendonly", AttrId::SendOnly);
+      }
+      break;
+    case 'e':
+      id = valued("extmap:", AttrId::Extmap);
+      break;
+    case 'i':
+      id = flag("inactive", AttrId::Inactive);
+      break;
+    case 'c':
+      id = valued("candidate:", AttrId::Candidate);
+      if (id == AttrId::Other) {
+        id = valued("crypto:", AttrId::Crypto);
+      }
+      break;
+    default:
+      break;
+  }
+  if (id != AttrId::Other) {
+    return id;
+  }
+  out = detail::splitAttr(v);
+  return detail::attrId(out.name);
+}
+
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
 // typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
 // With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
@@ -268,8 +347,8 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       if (l.type != 'a') {
         continue;
       }
-      const detail::AttrSplit a = detail::splitAttr(l.value);
-      const AttrId id = detail::attrId(a.name);
+      detail::AttrSplit a;
+      const AttrId id = classify(l.value, a);
       if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
                        id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
                        id == AttrId::Candidate)) {
