@@ -181,69 +181,49 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
 // for the ':' and a second look at the name; anything else takes the general split.
 detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
   using detail::AttrId;
-  auto valued = [&]<size_t N>(const char(&lit)[N], AttrId id) {
+  AttrId id = AttrId::Other;
+  // Each returns true and sets id/out on a match; the literal lengths are compile-time
+  // constants, so every compare is a load or two.
+  auto valued = [&]<size_t N>(const char(&lit)[N], AttrId known) {
     if (v.size() >= N - 1 && std::memcmp(v.data(), lit, N - 1) == 0) {
       out = detail::AttrSplit{v.substr(0, N - 2), v.substr(N - 1), true};
-      return id;
+      id = known;
     }
-    return AttrId::Other;
+    return id != AttrId::Other;
   };
-  auto flag = [&]<size_t N>(const char(&lit)[N], AttrId id) {
+  auto flag = [&]<size_t N>(const char(&lit)[N], AttrId known) {
     if (detail::is(v, lit)) {
       out = detail::AttrSplit{v, {}, false};
-      return id;
+      id = known;
     }
-    return AttrId::Other;
+    return id != AttrId::Other;
   };
-  AttrId id = AttrId::Other;
   switch (v.empty() ? '\0' : v[0]) {
     case 'r':
-      id = valued("rtpmap:", AttrId::Rtpmap);
-      if (id == AttrId::Other) {
-        id = valued("rtcp-fb:", AttrId::RtcpFb);
-      }
-      if (id == AttrId::Other) {
-        id = flag("rtcp-mux", AttrId::RtcpMux);
-      }
-      if (id == AttrId::Other) {
-        id = flag("recvonly", AttrId::RecvOnly);
-      }
+      (void)(valued("rtpmap:", AttrId::Rtpmap) || valued("rtcp-fb:", AttrId::RtcpFb) ||
+             flag("rtcp-mux", AttrId::RtcpMux) || flag("recvonly", AttrId::RecvOnly));
       break;
     case 'f':
-      id = valued("fmtp:", AttrId::Fmtp);
+      (void)valued("fmtp:", AttrId::Fmtp);
       break;
     case 'p':
-      id = valued("ptime:", AttrId::Ptime);
+      (void)valued("ptime:", AttrId::Ptime);
       break;
     case 'm':
-      id = valued("mid:", AttrId::Mid);
-      if (id == AttrId::Other) {
-        id = valued("maxptime:", AttrId::Maxptime);
-      }
+      (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime));
       break;
     case 's':
-      id = flag("sendrecv", AttrId::SendRecv);
-      if (id == AttrId::Other) {
-        id = valued("setup:", AttrId::Setup);
-      }
-      if (id == AttrId::Other) {
-        id = valued("ssrc:", AttrId::Ssrc);
-      }
-      if (id == AttrId::Other) {
-        id = flag("sendonly", AttrId::SendOnly);
-      }
+      (void)(flag("sendrecv", AttrId::SendRecv) || valued("setup:", AttrId::Setup) ||
+             valued("ssrc:", AttrId::Ssrc) || flag("sendonly", AttrId::SendOnly));
       break;
     case 'e':
-      id = valued("extmap:", AttrId::Extmap);
+      (void)valued("extmap:", AttrId::Extmap);
       break;
     case 'i':
-      id = flag("inactive", AttrId::Inactive);
+      (void)flag("inactive", AttrId::Inactive);
       break;
     case 'c':
-      id = valued("candidate:", AttrId::Candidate);
-      if (id == AttrId::Other) {
-        id = valued("crypto:", AttrId::Crypto);
-      }
+      (void)(valued("candidate:", AttrId::Candidate) || valued("crypto:", AttrId::Crypto));
       break;
     default:
       break;
