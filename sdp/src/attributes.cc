@@ -86,18 +86,28 @@ bool isHex(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// One pass: four 1-3 digit parts of at most 255, separated by single dots.
 bool isIpv4(std::string_view s) noexcept {
-  Fields f(s, '.');
-  std::string_view part;
-  int n = 0;
-  while (f.next(part)) {
-    uint64_t v = 0;
-    if (part.size() > 3 || !uintOf(part, v, 255)) {
+  size_t i = 0;
+  const size_t n = s.size();
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= n || s[i] != '.') {
+        return false;
+      }
+      ++i;
+    }
+    size_t start = i;
+    unsigned v = 0;
+    while (i < n && i - start < 4 && detail::isDigit(s[i])) {
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+    }
+    if (i == start || i - start > 3 || v > 255) {
       return false;
     }
-    ++n;
   }
-  return n == 4 && f.done();
+  return i == n;
 }
 
 bool isIpv6(std::string_view s) noexcept {
@@ -125,16 +135,20 @@ bool isHostname(std::string_view s) noexcept {
 bool isAddress(std::string_view s) noexcept { return isIpv4(s) || isIpv6(s) || isHostname(s); }
 
 bool isUnicastAddress(std::string_view addrType, std::string_view s) noexcept {
-  if (addrType == "IP4") {
+  if (detail::is(addrType, "IP4")) {
     // A name made only of digits and dots must be a valid dotted quad (rejects 1.2.3.300); any
-    // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp.
+    // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp. A valid quad is
+    // numeric, so the common case needs only the quad check.
+    if (isIpv4(s)) {
+      return true;
+    }
     bool numeric = true;
     for (char c : s) {
       numeric = numeric && (detail::isDigit(c) || c == '.');
     }
-    return numeric ? isIpv4(s) : isHostname(s);
+    return !numeric && isHostname(s);
   }
-  if (addrType == "IP6") {
+  if (detail::is(addrType, "IP6")) {
     return isIpv6(s) || isHostname(s);
   }
   return isToken(s);
@@ -200,7 +214,86 @@ bool parseDirection(std::string_view name, Direction& out) noexcept {
   return true;
 }
 
+namespace {
+
+// Cursor for the one-pass forms of the o= and c= checks below.
+struct Scan {
+  std::string_view v;
+  size_t i = 0;
+  bool token(std::string_view& out) noexcept {
+    size_t start = i;
+    while (i < v.size() && detail::isTokenChar(v[i])) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start;
+  }
+  bool digits(std::string_view& out, size_t maxDigits) noexcept {
+    size_t start = i;
+    while (i < v.size() && detail::isDigit(v[i])) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start && i - start <= maxDigits;
+  }
+  bool space() noexcept {
+    if (i < v.size() && v[i] == ' ') {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  // The rest of the value, non-empty, up to the end, with no byte equal to @p stop or ' '.
+  bool last(std::string_view& out, char stop) noexcept {
+    size_t start = i;
+    while (i < v.size() && v[i] != ' ' && v[i] != stop) {
+      ++i;
+    }
+    out = v.substr(start, i - start);
+    return i > start && i == v.size();
+  }
+};
+
+// The common o= shape in one pass; anything else (and every error) takes the general parser.
+// @p result is written only on success, so a failed value leaves what the general parser leaves.
+bool fastOrigin(std::string_view v, Origin& result) noexcept {
+  Scan s{v};
+  Origin out;
+  std::string_view version;
+  // 19 digits cannot overflow 64 bits.
+  if (!s.token(out.username) || !s.space() || !s.digits(out.sessionId, 64) || !s.space() ||
+      !s.digits(version, 19) || !s.space() || !s.token(out.netType) || !s.space() ||
+      !s.token(out.addrType) || !s.space() || !s.last(out.address, ' ') ||
+      !isUnicastAddress(out.addrType, out.address)) {
+    return false;
+  }
+  uint64_t n = 0;
+  for (char c : version) {
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out.sessionVersion = n;
+  result = out;
+  return true;
+}
+
+// The common c= shape (no /ttl or /count) in one pass; anything else takes the general parser.
+bool fastConnection(std::string_view v, Connection& result) noexcept {
+  Scan s{v};
+  Connection out;
+  if (!s.token(out.netType) || !s.space() || !s.token(out.addrType) || !s.space() ||
+      !s.last(out.address, '/') || !isUnicastAddress(out.addrType, out.address)) {
+    return false;
+  }
+  result = out;
+  return true;
+}
+
+}  // namespace
+
 Reason parseOrigin(std::string_view v, Origin& out) noexcept {
+  if (fastOrigin(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view version;
   if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) || !f.next(out.netType) ||
@@ -223,6 +316,9 @@ Reason parseOrigin(std::string_view v, Origin& out) noexcept {
 }
 
 Reason parseConnection(std::string_view v, Connection& out) noexcept {
+  if (fastConnection(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view addr;
   if (!f.next(out.netType) || !f.next(out.addrType) || !f.next(addr) || !f.done()) {
@@ -277,7 +373,139 @@ Reason parseTiming(std::string_view v, Timing& out) noexcept {
   return nullptr;
 }
 
+namespace {
+
+// Up to @p maxDigits decimal digits at v[i]; false when there are none or more.
+[[gnu::always_inline]] inline bool shortNumber(std::string_view v, size_t& i, size_t maxDigits,
+                                               uint64_t& out) noexcept {
+  size_t start = i;
+  uint64_t n = 0;
+  while (i < v.size() && detail::isDigit(v[i])) {
+    if (i - start == maxDigits) {
+      return false;
+    }
+    n = n * 10 + static_cast<uint64_t>(v[i] - '0');
+    ++i;
+  }
+  out = n;
+  return i > start;
+}
+
+// The common a=rtpmap shape in one pass ("96 opus/48000/2"). Accepts only values the general
+// parser below accepts, with the same result; anything else (leading zeros, long numbers,
+// errors) goes to the general parser, which also words the error and fills @p result as before.
+bool fastRtpmap(std::string_view v, Rtpmap& result) noexcept {
+  Rtpmap out;  // written back only on success, like fastOrigin()
+  size_t i = 0;
+  uint64_t pt = 0, clock = 0, ch = 0;
+  if (!shortNumber(v, i, 3, pt) || pt > 127 || i >= v.size() || v[i] != ' ') {
+    return false;
+  }
+  size_t enc = ++i;
+  while (i < v.size() && detail::isTokenChar(v[i])) {
+    ++i;
+  }
+  if (i == enc || i >= v.size() || v[i] != '/') {
+    return false;
+  }
+  out.encoding = v.substr(enc, i - enc);
+  ++i;
+  if (!shortNumber(v, i, 10, clock) || clock == 0 || clock > UINT32_MAX) {
+    return false;
+  }
+  out.hasChannels = i < v.size();
+  if (out.hasChannels) {
+    if (v[i] != '/') {
+      return false;
+    }
+    ++i;
+    if (!shortNumber(v, i, 3, ch) || ch == 0 || ch > 255 || i != v.size()) {
+      return false;
+    }
+  }
+  out.payloadType = static_cast<uint8_t>(pt);
+  out.clockRate = static_cast<uint32_t>(clock);
+  out.channels = out.hasChannels ? static_cast<uint16_t>(ch) : 1;
+  result = out;
+  return true;
+}
+
+// The common RTP format list in one pass: 1-3 digit payload types, single spaces, none twice.
+// Anything else goes to the general loop in parseMediaLine(), which words the error.
+bool fastRtpFormats(std::string_view v) noexcept {
+  uint64_t seen[2] = {0, 0};
+  size_t i = 0;
+  while (true) {
+    uint64_t pt = 0;
+    if (!shortNumber(v, i, 3, pt) || pt > 127) {
+      return false;
+    }
+    uint64_t bit = uint64_t{1} << (pt & 63);
+    if ((seen[pt >> 6] & bit) != 0) {
+      return false;
+    }
+    seen[pt >> 6] |= bit;
+    if (i == v.size()) {
+      return true;
+    }
+    if (v[i] != ' ') {
+      return false;
+    }
+    ++i;
+  }
+}
+
+// The common m= shape ("audio 9 UDP/TLS/RTP/SAVPF 111 0") in one pass, RTP formats only; any
+// other shape, and every error, takes the general parser below.
+bool fastMediaLine(std::string_view v, MediaLine& result) noexcept {
+  MediaLine out;
+  size_t i = 0;
+  const size_t n = v.size();
+  while (i < n && detail::isTokenChar(v[i])) {
+    ++i;
+  }
+  if (i == 0 || i >= n || v[i] != ' ') {
+    return false;
+  }
+  out.kind = v.substr(0, i);
+  uint64_t port = 0;
+  if (!shortNumber(v, ++i, 5, port) || port > 65535 || i >= n || v[i] != ' ') {
+    return false;
+  }
+  out.port = static_cast<uint16_t>(port);
+  size_t proto = ++i;
+  while (true) {  // token parts separated by single '/'
+    size_t part = i;
+    while (i < n && detail::isTokenChar(v[i])) {
+      ++i;
+    }
+    if (i == part || i >= n) {
+      return false;
+    }
+    if (v[i] == ' ') {
+      break;
+    }
+    if (v[i] != '/') {
+      return false;
+    }
+    ++i;
+  }
+  out.proto = v.substr(proto, i - proto);
+  out.formats = v.substr(i + 1);
+  if (out.formats.empty() || out.proto.find("RTP/") == std::string_view::npos ||
+      !fastRtpFormats(out.formats)) {
+    return false;
+  }
+  result = out;
+  return true;
+}
+
+}  // namespace
+
 Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
+  if (fastMediaLine(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view port;
   if (!f.next(out.kind) || !f.next(port) || !f.next(out.proto)) {
@@ -310,6 +538,9 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
     return "bad proto";
   }
   bool rtp = out.proto.find("RTP/") != std::string_view::npos;
+  if (rtp && fastRtpFormats(out.formats)) {
+    return nullptr;
+  }
   Fields fmts(out.formats);
   std::string_view fmt;
   size_t count = 0;
@@ -338,6 +569,9 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
 }
 
 Reason parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  if (fastRtpmap(v, out)) {
+    return nullptr;
+  }
   Fields f(v);
   std::string_view pt, enc;
   if (!f.next(pt) || !f.next(enc) || !f.done()) {
@@ -395,6 +629,19 @@ Reason parseRtcpFb(std::string_view v, RtcpFb& out) noexcept {
 }
 
 Reason parsePtime(std::string_view v, uint32_t& ms) noexcept {
+  // Whole milliseconds (the usual form): no search for a '.'.
+  if (!v.empty() && v.size() <= 6) {
+    uint32_t n = 0;
+    size_t i = 0;
+    while (i < v.size() && detail::isDigit(v[i])) {
+      n = n * 10 + static_cast<uint32_t>(v[i] - '0');
+      ++i;
+    }
+    if (i == v.size() && n <= 100000) {
+      ms = n;
+      return nullptr;
+    }
+  }
   size_t dot = v.find('.');
   std::string_view whole = v.substr(0, dot);
   if (!parseNum(whole, ms, 0, 100000)) {

@@ -46,7 +46,7 @@ struct Bridge::OffererSlot {
 
 struct Bridge::TargetSlot {
   int fromSlot = -1;
-  std::string_view proto;  // one of targetProto()'s literals
+  std::string_view proto;          // one of targetProto()'s literals
   std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
 };
 
@@ -135,12 +135,36 @@ void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
   out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
 }
 
+// One pass over "<pt> <encoding>/<clock>[/<channels>]", numbers accumulated as they are read.
 void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
-  out.payloadType = static_cast<uint8_t>(checkedNumber(cut(v, ' ')));
-  out.encoding = cut(v, '/');
-  out.clockRate = checkedNumber(cut(v, '/'));
-  out.hasChannels = !v.empty();
-  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v)) : 1;
+  size_t i = 0;
+  const size_t n = v.size();
+  uint32_t pt = 0;
+  for (; i < n && v[i] != ' '; ++i) {
+    pt = pt * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  size_t enc = ++i;
+  while (i < n && v[i] != '/') {
+    ++i;
+  }
+  out.encoding = v.substr(std::min(enc, n), i - std::min(enc, n));
+  uint32_t clock = 0;
+  for (++i; i < n && v[i] != '/'; ++i) {
+    clock = clock * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  out.payloadType = static_cast<uint8_t>(pt);
+  out.clockRate = clock;
+  out.hasChannels = i < n;
+  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
+}
+
+// a=ptime / a=maxptime value the parser checked: the whole milliseconds before any fraction.
+uint32_t splitPtime(std::string_view v) noexcept {
+  uint32_t ms = 0;
+  for (size_t i = 0; i < v.size() && v[i] != '.'; ++i) {
+    ms = ms * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  return ms;
 }
 
 // The connection address without "/ttl/count".
@@ -151,6 +175,65 @@ std::string_view connectionAddress(std::string_view v) noexcept {
 }
 
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
+
+// Splits an a= value and names the attribute. The ones extract() reads most are recognised by
+// their leading bytes (with the ':' for valued ones, the whole value for flags), without a scan
+// for the ':' and a second look at the name; anything else takes the general split.
+detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
+  using detail::AttrId;
+  AttrId id = AttrId::Other;
+  // Each returns true and sets id/out on a match; the literal lengths are compile-time
+  // constants, so every compare is a load or two.
+  auto valued = [&]<size_t N>(const char(&lit)[N], AttrId known) {
+    if (v.size() >= N - 1 && std::memcmp(v.data(), lit, N - 1) == 0) {
+      out = detail::AttrSplit{v.substr(0, N - 2), v.substr(N - 1), true};
+      id = known;
+    }
+    return id != AttrId::Other;
+  };
+  auto flag = [&]<size_t N>(const char(&lit)[N], AttrId known) {
+    if (detail::is(v, lit)) {
+      out = detail::AttrSplit{v, {}, false};
+      id = known;
+    }
+    return id != AttrId::Other;
+  };
+  switch (v.empty() ? '\0' : v[0]) {
+    case 'r':
+      (void)(valued("rtpmap:", AttrId::Rtpmap) || valued("rtcp-fb:", AttrId::RtcpFb) ||
+             flag("rtcp-mux", AttrId::RtcpMux) || flag("recvonly", AttrId::RecvOnly));
+      break;
+    case 'f':
+      (void)valued("fmtp:", AttrId::Fmtp);
+      break;
+    case 'p':
+      (void)valued("ptime:", AttrId::Ptime);
+      break;
+    case 'm':
+      (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime));
+      break;
+    case 's':
+      (void)(flag("sendrecv", AttrId::SendRecv) || valued("setup:", AttrId::Setup) ||
+             valued("ssrc:", AttrId::Ssrc) || flag("sendonly", AttrId::SendOnly));
+      break;
+    case 'e':
+      (void)valued("extmap:", AttrId::Extmap);
+      break;
+    case 'i':
+      (void)flag("inactive", AttrId::Inactive);
+      break;
+    case 'c':
+      (void)(valued("candidate:", AttrId::Candidate) || valued("crypto:", AttrId::Crypto));
+      break;
+    default:
+      break;
+  }
+  if (id != AttrId::Other) {
+    return id;
+  }
+  out = detail::splitAttr(v);
+  return detail::attrId(out.name);
+}
 
 // Extracts the neutral view of every m-line. The Session was validated by the parser, so the
 // typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
@@ -184,31 +267,26 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
   }
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
-    std::vector<CodecView> codecs;
-    std::vector<Crypto> cryptos;
-    if (i < pool.size()) {
-      codecs = std::move(pool[i].codecs);
-      cryptos = std::move(pool[i].cryptos);
-      codecs.clear();
-      cryptos.clear();
-    } else {
-      pool.emplace_back(Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0,
-                               {}, {}, mv, 0});
+    if (i == pool.size()) {
+      pool.push_back(
+          Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv, 0});
     }
+    // Reset field by field: the codec and key lists keep their capacity, and no Stream-sized
+    // temporary is zero-filled and moved for every m-line.
     Stream& st = pool[i];
-    st = Stream{MediaLine{},
-              {},
-              {},
-              sessionDir,
-              sessionHold,
-              false,
-              false,
-              0,
-              0,
-              std::move(codecs),
-              std::move(cryptos),
-              mv,
-              static_cast<int>(mv.firstLineIndex() + 1)};
+    st.m = MediaLine{};
+    st.mid = {};
+    st.setup = {};
+    st.direction = sessionDir;
+    st.holdAddress = sessionHold;
+    st.rtcpMux = false;
+    st.bundleOnly = false;
+    st.ptime = 0;
+    st.maxptime = 0;
+    st.codecs.clear();
+    st.cryptos.clear();
+    st.view = mv;
+    st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
     if (checked) {
       splitMediaLine(mv.lines()[0].value, st.m);
     } else {
@@ -217,21 +295,23 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
     const bool details =
         from == nullptr || to == nullptr ||
         (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
-    size_t nfmt = 0;
-    forEachToken(st.m.formats, [&](std::string_view) { ++nfmt; });
-    st.codecs.reserve(nfmt);
     bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
     if (rtp && details) {
       forEachToken(st.m.formats, [&](std::string_view f) {
         CodecView c;
         uint64_t pt = 0;
-        if (parseUint(f, pt, 127)) {
-          c.pt = static_cast<uint8_t>(pt);
-          staticPayload(c.pt, c);
-          st.codecs.push_back(c);
+        // The parser checked every RTP format of a validated Session to be 0-127.
+        if (checked) {
+          pt = checkedNumber(f);
+        } else if (!parseUint(f, pt, 127)) {
+          return;
         }
+        c.pt = static_cast<uint8_t>(pt);
+        staticPayload(c.pt, c);
+        st.codecs.push_back(c);
       });
     }
+    using detail::AttrId;
     for (const Line& l : mv.lines().subspan(1)) {
       if (l.type == 'c' && checked) {
         st.holdAddress = isHoldAddress(connectionAddress(l.value));
@@ -247,59 +327,91 @@ std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
       if (l.type != 'a') {
         continue;
       }
-      Attribute a = splitAttribute(l.value);
-      Direction d;
-      if (!details &&
-          (a.name == "rtpmap" || a.name == "fmtp" || a.name == "crypto" || a.name == "rtcp-fb" ||
-           a.name == "ssrc" || a.name == "extmap" || a.name == "candidate")) {
+      detail::AttrSplit a;
+      const AttrId id = classify(l.value, a);
+      if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
+                       id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
+                       id == AttrId::Candidate)) {
         continue;
       }
-      if (a.name == "rtpmap") {
-        Rtpmap r;
-        if (checked) {
-          splitRtpmap(a.value, r);
-        }
-        if (checked || parseRtpmap(a.value, r) == nullptr) {
-          for (CodecView& c : st.codecs) {
-            if (c.pt == r.payloadType) {
-              c.name = r.encoding;
-              c.clock = r.clockRate;
-              c.channels = r.channels;
-              c.explicitChannels = r.hasChannels;
-            }
+      switch (id) {
+        case AttrId::Rtpmap: {
+          Rtpmap r;
+          if (checked) {
+            splitRtpmap(a.value, r);
           }
-        }
-      } else if (a.name == "fmtp") {
-        Fmtp f;
-        if (parseFmtp(a.value, f) == nullptr) {
-          uint64_t pt = 0;
-          if (parseUint(f.format, pt, 127)) {
+          if (checked || parseRtpmap(a.value, r) == nullptr) {
             for (CodecView& c : st.codecs) {
-              if (c.pt == pt) {
-                c.fmtp = f.params;
+              if (c.pt == r.payloadType) {
+                c.name = r.encoding;
+                c.clock = r.clockRate;
+                c.channels = r.channels;
+                c.explicitChannels = r.hasChannels;
               }
             }
           }
+          break;
         }
-      } else if (a.name == "mid") {
-        st.mid = a.value;
-      } else if (a.name == "setup") {
-        st.setup = a.value;
-      } else if (a.name == "rtcp-mux") {
-        st.rtcpMux = true;
-      } else if (a.name == "bundle-only") {
-        st.bundleOnly = true;
-      } else if (a.name == "ptime") {
-        (void)parsePtime(a.value, st.ptime);
-      } else if (a.name == "maxptime") {
-        (void)parsePtime(a.value, st.maxptime);
-      } else if (a.name == "crypto") {
-        Crypto c;
-        if (parseCrypto(a.value, c) == nullptr) {
-          st.cryptos.push_back(c);
+        case AttrId::Fmtp: {
+          Fmtp f;
+          if (parseFmtp(a.value, f) == nullptr) {
+            uint64_t pt = 0;
+            if (parseUint(f.format, pt, 127)) {
+              for (CodecView& c : st.codecs) {
+                if (c.pt == pt) {
+                  c.fmtp = f.params;
+                }
+              }
+            }
+          }
+          break;
         }
-      } else if (!a.hasValue && parseDirection(a.name, d)) {
-        st.direction = d;
+        case AttrId::Mid:
+          st.mid = a.value;
+          break;
+        case AttrId::Setup:
+          st.setup = a.value;
+          break;
+        case AttrId::RtcpMux:
+          st.rtcpMux = true;
+          break;
+        case AttrId::BundleOnly:
+          st.bundleOnly = true;
+          break;
+        case AttrId::Ptime:
+          if (checked) {
+            st.ptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.ptime);
+          }
+          break;
+        case AttrId::Maxptime:
+          if (checked) {
+            st.maxptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.maxptime);
+          }
+          break;
+        case AttrId::Crypto: {
+          Crypto c;
+          if (parseCrypto(a.value, c) == nullptr) {
+            st.cryptos.push_back(c);
+          }
+          break;
+        }
+        case AttrId::SendRecv:
+        case AttrId::SendOnly:
+        case AttrId::RecvOnly:
+        case AttrId::Inactive:
+          if (!a.hasValue) {
+            st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
+                           : id == AttrId::SendOnly ? Direction::SendOnly
+                           : id == AttrId::RecvOnly ? Direction::RecvOnly
+                                                    : Direction::Inactive;
+          }
+          break;
+        default:
+          break;
       }
     }
   }
@@ -329,15 +441,16 @@ std::string_view iceUfragOf(const Session& s) {
   return {};
 }
 
+using detail::is;
 bool isWebRtcProto(std::string_view p) {
-  return p == "UDP/TLS/RTP/SAVPF" || p == "UDP/TLS/RTP/SAVP" || p == "TCP/DTLS/RTP/SAVPF" ||
-         p == "TCP/TLS/RTP/SAVPF";
+  return is(p, "UDP/TLS/RTP/SAVPF") || is(p, "UDP/TLS/RTP/SAVP") || is(p, "TCP/DTLS/RTP/SAVPF") ||
+         is(p, "TCP/TLS/RTP/SAVPF");
 }
-bool isSavp(std::string_view p) { return p == "RTP/SAVP" || p == "RTP/SAVPF"; }
-bool isPlainRtp(std::string_view p) { return p == "RTP/AVP" || p == "RTP/AVPF"; }
-// Length first: most names differ in length, and equalsIgnoreCase is an out-of-line call.
+bool isSavp(std::string_view p) { return is(p, "RTP/SAVP") || is(p, "RTP/SAVPF"); }
+bool isPlainRtp(std::string_view p) { return is(p, "RTP/AVP") || is(p, "RTP/AVPF"); }
+// Inline and length first: this runs for every policy name against every offered codec.
 bool sameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && equalsIgnoreCase(a, b);
+  return a.size() == b.size() && detail::sameNameFold(a, b);
 }
 bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
 
@@ -372,10 +485,10 @@ Direction makeDirection(bool send, bool recv) {
 
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind) {
   static const std::vector<std::string> kNone;
-  if (kind == "audio") {
+  if (detail::is(kind, "audio")) {
     return p.audioCodecs;
   }
-  if (kind == "video") {
+  if (detail::is(kind, "video")) {
     return p.videoCodecs;
   }
   return kNone;
@@ -430,7 +543,7 @@ std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
 
 bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
                const Bridge::CodecEntry& e) {
-  return equalsIgnoreCase(name, e.name) && clock == e.clock && channels == e.channels;
+  return detail::sameNameFold(name, e.name) && clock == e.clock && channels == e.channels;
 }
 
 // ---- text output ----------------------------------------------------------------------------
@@ -440,38 +553,100 @@ bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 // finish() copies the result once into the exact-size string it returns.
 class Out {
  public:
+  // The body starts kHeaderRoom bytes into the buffer: finish() writes "v=0" and o= in front
+  // of it, so the whole SDP is copied out in one piece.
+  static constexpr size_t kHeaderRoom = 256;
   explicit Out(std::string& buf) : s_(buf) {
-    if (s_.size() < kInitial) {
-      s_.resize(kInitial);
+    if (s_.size() < kHeaderRoom + kInitial) {
+      s_.resize(kHeaderRoom + kInitial);
     }
-    cur_ = s_.data();
-    end_ = cur_ + s_.size();
+    cur_ = s_.data() + kHeaderRoom;
+    end_ = s_.data() + s_.size();
   }
-  // Always inlined: with a literal the copy becomes a few moves instead of a memcpy call.
-  [[gnu::always_inline]] Out& put(std::string_view v) {
-    room(v.size());
-    std::memcpy(cur_, v.data(), v.size());
-    cur_ += v.size();
+  // Appends every part after one room check. Always inlined: with a literal the copy becomes a
+  // few moves instead of a memcpy call. The write position stays in a local: every store
+  // through a char* may alias cur_, which would force a reload of it after each part.
+  template <typename... Parts>
+  [[gnu::always_inline]] Out& put(const Parts&... parts) {
+    room((view(parts).size() + ...));
+    char* p = cur_;
+    ((p = copy(p, view(parts))), ...);
+    cur_ = p;
     return *this;
   }
-  [[gnu::always_inline]] Out& put(char c) {
-    room(1);
-    *cur_++ = c;
-    return *this;
-  }
-  Out& num(uint64_t v) {
+  [[gnu::always_inline]] Out& num(uint64_t v) {
     constexpr size_t kMaxDigits = 20;
     room(kMaxDigits);
+    // Payload types, clock rates, ptimes and ports: up to five digits, two at a time from a
+    // table, without a to_chars call.
+    if (v < 100000) {
+      auto n = static_cast<uint32_t>(v);
+      if (n < 10) {
+        *cur_++ = static_cast<char>('0' + n);
+      } else if (n < 100) {
+        pair(n);
+      } else if (n < 1000) {
+        *cur_++ = static_cast<char>('0' + n / 100);
+        pair(n % 100);
+      } else if (n < 10000) {
+        pair(n / 100);
+        pair(n % 100);
+      } else {
+        *cur_++ = static_cast<char>('0' + n / 10000);
+        pair(n / 100 % 100);
+        pair(n % 100);
+      }
+      return *this;
+    }
     cur_ = std::to_chars(cur_, cur_ + kMaxDigits, v).ptr;
     return *this;
   }
-  Out& eol() { return put("\r\n"); }
   /// What was written; valid until the buffer is used again.
-  std::string_view text() const { return {s_.data(), static_cast<size_t>(cur_ - s_.data())}; }
+  std::string_view text() const {
+    return {s_.data() + kHeaderRoom, static_cast<size_t>(cur_ - s_.data()) - kHeaderRoom};
+  }
 
  private:
   // Typical output is 0.5-2 KiB.
   static constexpr size_t kInitial = 4096;
+  [[gnu::always_inline]] static std::string_view view(std::string_view v) { return v; }
+  [[gnu::always_inline]] static std::string_view view(const char& c) { return {&c, 1}; }
+  // Most runtime-length parts (mids, codec names, addresses) are under 17 bytes: two
+  // overlapping loads and stores instead of a memcpy call each.
+  [[gnu::always_inline]] static char* copy(char* p, std::string_view v) {
+    const size_t n = v.size();
+    const char* s = v.data();
+    if (__builtin_constant_p(n) || n > 16) {
+      std::memcpy(p, s, n);
+    } else if (n >= 8) {
+      overlap<uint64_t>(p, s, n);
+    } else if (n >= 4) {
+      overlap<uint32_t>(p, s, n);
+    } else if (n > 0) {
+      p[0] = s[0];
+      p[n / 2] = s[n / 2];
+      p[n - 1] = s[n - 1];
+    }
+    return p + n;
+  }
+  template <typename W>
+  [[gnu::always_inline]] static void overlap(char* p, const char* s, size_t n) {
+    W head;
+    W tail;
+    std::memcpy(&head, s, sizeof(W));
+    std::memcpy(&tail, s + n - sizeof(W), sizeof(W));
+    std::memcpy(p, &head, sizeof(W));
+    std::memcpy(p + n - sizeof(W), &tail, sizeof(W));
+  }
+  // Two decimal digits of @p n (< 100).
+  void pair(uint32_t n) {
+    static constexpr char kDigits[] =
+        "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243"
+        "4445464748495051525354555657585960616263646566676869707172737475767778798081828384858687"
+        "888990919293949596979899";
+    std::memcpy(cur_, kDigits + 2 * n, 2);
+    cur_ += 2;
+  }
   // Inline check, out-of-line growth: the buffer only grows for the largest SDPs.
   [[gnu::always_inline]] void room(size_t n) {
     if (static_cast<size_t>(end_ - cur_) < n) [[unlikely]] {
@@ -500,13 +675,13 @@ std::string_view addrType(std::string_view address) {
 }
 
 void putRtpmap(Out& o, const Bridge::CodecEntry& c, uint8_t pt) {
-  o.put("a=rtpmap:").num(pt).put(' ').put(c.name).put('/').num(c.clock);
+  o.put("a=rtpmap:").num(pt).put(' ', c.name, '/').num(c.clock);
   if (c.explicitChannels || c.channels != 1) {
     o.put('/').num(c.channels);
   }
-  o.eol();
+  o.put("\r\n");
   if (!c.fmtp.empty()) {
-    o.put("a=fmtp:").num(pt).put(' ').put(c.fmtp).eol();
+    o.put("a=fmtp:").num(pt).put(' ', c.fmtp, "\r\n");
   }
 }
 
@@ -533,41 +708,41 @@ struct Emit {
 
 Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
   if (!e.active) {
-    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
+    o.put("m=", e.kind, " 0 ", e.proto, ' ', e.firstFormat, "\r\n");
     return true;
   }
   if (e.slot >= leg.local.ports.size() || leg.local.ports[e.slot].rtp == 0) {
     return missing("no RTP port for a trunk m-line");
   }
   const PortPair& pp = leg.local.ports[e.slot];
-  o.put("m=").put(e.kind).put(' ').num(pp.rtp).put(' ').put(e.proto);
+  o.put("m=", e.kind, ' ').num(pp.rtp).put(' ', e.proto);
   for (const Bridge::CodecEntry& c : *e.codecs) {
     o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
   }
-  o.eol();
+  o.put("\r\n");
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
   uint32_t ptime = leg.profile->ptime != 0 ? leg.profile->ptime : e.ptime;
-  if (ptime != 0 && e.kind == "audio") {
-    o.put("a=ptime:").num(ptime).eol();
+  if (ptime != 0 && detail::is(e.kind, "audio")) {
+    o.put("a=ptime:").num(ptime).put("\r\n");
   }
   if (e.maxptime != 0) {
-    o.put("a=maxptime:").num(e.maxptime).eol();
+    o.put("a=maxptime:").num(e.maxptime).put("\r\n");
   }
   if (e.rtcpMux) {
-    o.put("a=rtcp-mux").eol();
+    o.put("a=rtcp-mux\r\n");
   } else {
-    o.put("a=rtcp:").num(rtcpPort(pp)).eol();
+    o.put("a=rtcp:").num(rtcpPort(pp)).put("\r\n");
   }
   if (isSavp(e.proto)) {
     if (e.slot >= leg.local.sdesKeys.size() || leg.local.sdesKeys[e.slot].empty()) {
       return missing("no SDES key for an RTP/SAVP m-line");
     }
-    o.put("a=crypto:").num(e.cryptoTag).put(' ').put(e.cryptoSuite).put(" inline:");
-    o.put(leg.local.sdesKeys[e.slot]).eol();
+    o.put("a=crypto:").num(e.cryptoTag).put(' ', e.cryptoSuite, " inline:");
+    o.put(leg.local.sdesKeys[e.slot], "\r\n");
   }
-  o.put("a=").put(directionName(e.direction)).eol();
+  o.put("a=", directionName(e.direction), "\r\n");
   if (e.passFrom != nullptr && !leg.profile->allowAttributes.empty()) {
     for (const Line& l : e.passFrom->view.lines().subspan(1)) {
       if (l.type != 'a') {
@@ -576,7 +751,7 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e) {
       std::string_view name = splitAttribute(l.value).name;
       for (const std::string& allowed : leg.profile->allowAttributes) {
         if (name == allowed) {
-          o.put("a=").put(l.value).eol();
+          o.put("a=", l.value, "\r\n");
           break;
         }
       }
@@ -589,10 +764,10 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   const LocalMedia& lm = leg.local;
   std::string_view at = addrType(lm.address);
   if (!e.active) {
-    o.put("m=").put(e.kind).put(" 0 ").put(e.proto).put(' ').put(e.firstFormat).eol();
-    o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
+    o.put("m=", e.kind, " 0 ", e.proto, ' ', e.firstFormat, "\r\n");
+    o.put("c=IN ", at, ' ', lm.address, "\r\n");
     if (!e.mid.empty()) {
-      o.put("a=mid:").put(e.mid).eol();
+      o.put("a=mid:", e.mid, "\r\n");
     }
     return true;
   }
@@ -603,51 +778,46 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
     return missing("WebRTC needs ice ufrag, ice pwd and a DTLS fingerprint");
   }
   uint16_t port = lm.ports[0].rtp;
-  o.put("m=").put(e.kind).put(' ').num(port).put(' ').put(e.proto);
+  o.put("m=", e.kind, ' ').num(port).put(' ', e.proto);
   for (const Bridge::CodecEntry& c : *e.codecs) {
     o.put(' ').num(e.useOutPt ? c.ptOut : c.pt);
   }
-  o.eol();
-  o.put("c=IN ").put(at).put(' ').put(lm.address).eol();
-  o.put("a=mid:").put(e.mid).eol();
-  o.put("a=ice-ufrag:").put(lm.iceUfrag).eol();
-  o.put("a=ice-pwd:").put(lm.icePwd).eol();
-  o.put("a=fingerprint:sha-256 ").put(lm.fingerprint).eol();
-  o.put("a=setup:").put(e.setup).eol();
-  o.put("a=").put(directionName(e.direction)).eol();
-  o.put("a=rtcp-mux").eol();
+  o.put("\r\n");
+  o.put("c=IN ", at, ' ', lm.address, "\r\n");
+  o.put("a=mid:", e.mid, "\r\n");
+  o.put("a=ice-ufrag:", lm.iceUfrag, "\r\n");
+  o.put("a=ice-pwd:", lm.icePwd, "\r\n");
+  o.put("a=fingerprint:sha-256 ", lm.fingerprint, "\r\n");
+  o.put("a=setup:", e.setup, "\r\n");
+  o.put("a=", directionName(e.direction), "\r\n");
+  o.put("a=rtcp-mux\r\n");
   for (const Bridge::CodecEntry& c : *e.codecs) {
     putRtpmap(o, c, e.useOutPt ? c.ptOut : c.pt);
   }
-  if (e.ptime != 0 && e.kind == "audio") {
-    o.put("a=ptime:").num(e.ptime).eol();
+  if (e.ptime != 0 && detail::is(e.kind, "audio")) {
+    o.put("a=ptime:").num(e.ptime).put("\r\n");
   }
-  o.put("a=candidate:1 1 udp 2130706431 ")
-      .put(lm.address)
-      .put(' ')
-      .num(port)
-      .put(" typ host")
-      .eol();
-  o.put("a=end-of-candidates").eol();
+  o.put("a=candidate:1 1 udp 2130706431 ", lm.address, ' ').num(port).put(" typ host\r\n");
+  o.put("a=end-of-candidates\r\n");
   return true;
 }
 
 void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle) {
   const LocalMedia& lm = leg.local;
-  o.put("s=").put(leg.profile->sessionName).eol();
+  o.put("s=", leg.profile->sessionName, "\r\n");
   if (leg.profile->kind == ProfileKind::Trunk) {
-    o.put("c=IN ").put(addrType(lm.address)).put(' ').put(lm.address).eol();
+    o.put("c=IN ", addrType(lm.address), ' ', lm.address, "\r\n");
   }
-  o.put("t=0 0").eol();
+  o.put("t=0 0\r\n");
   if (leg.profile->kind == ProfileKind::WebRtc) {
     if (!bundle.empty()) {
       o.put("a=group:BUNDLE");
       for (std::string_view m : bundle) {
-        o.put(' ').put(m);
+        o.put(' ', m);
       }
-      o.eol();
+      o.put("\r\n");
     }
-    o.put("a=ice-lite").eol();
+    o.put("a=ice-lite\r\n");
   }
 }
 
@@ -679,7 +849,6 @@ std::string_view targetProto(const Profile& p, std::string_view kind) {
 // Bound for finding a free mid: more tries than m-lines can exist (Limits::maxMedia).
 constexpr size_t kMaxMidTries = 1024;
 
-
 Bridge::Bridge(LegConfig a, LegConfig b) {
   legs_[0].config = std::move(a);
   legs_[1].config = std::move(b);
@@ -709,22 +878,37 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   LegState& ls = legs_[index(to)];
   // A 64-bit hash of everything after o=: the version moves only when the SDP really changed
   // (an identical session refresh keeps it). A collision would only skip one increment.
-  // Four independent lanes keep the multiplies from forming one long dependency chain.
-  uint64_t lane[4] = {1469598103934665603ull ^ body.size(), 0x9E3779B97F4A7C15ull,
-                      0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull};
+  // Four independent scalar lanes keep the multiplies from forming one long dependency chain;
+  // the tail is one overlapping word rather than a byte-by-byte multiply chain.
+  const size_t n = body.size();
+  const char* p = body.data();
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  auto mix = [](uint64_t h, const char* at) {
+    uint64_t w;
+    std::memcpy(&w, at, 8);
+    h = (h ^ w) * kMul;
+    return h ^ (h >> 29);
+  };
+  uint64_t h0 = 1469598103934665603ull ^ n, h1 = kMul, h2 = 0xC2B2AE3D27D4EB4Full,
+           h3 = 0x165667B19E3779F9ull;
   size_t i = 0;
-  for (; i + 32 <= body.size(); i += 32) {
-    for (int k = 0; k < 4; ++k) {
-      uint64_t w;
-      std::memcpy(&w, body.data() + i + 8 * static_cast<size_t>(k), 8);
-      lane[k] = (lane[k] ^ w) * 0x9E3779B97F4A7C15ull;
-      lane[k] ^= lane[k] >> 29;
+  for (; i + 32 <= n; i += 32) {
+    h0 = mix(h0, p + i);
+    h1 = mix(h1, p + i + 8);
+    h2 = mix(h2, p + i + 16);
+    h3 = mix(h3, p + i + 24);
+  }
+  for (; i + 8 <= n; i += 8) {
+    h0 = mix(h0, p + i);
+  }
+  if (i < n && n >= 8) {
+    h1 = mix(h1, p + n - 8);  // overlaps bytes already hashed; the length is in h0
+  } else {
+    for (; i < n; ++i) {
+      h1 = (h1 ^ static_cast<unsigned char>(p[i])) * kMul;
     }
   }
-  uint64_t hash = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
-  for (; i < body.size(); ++i) {
-    hash = (hash ^ static_cast<unsigned char>(body[i])) * 1099511628211ull;
-  }
+  uint64_t hash = h0 ^ (h1 * 3) ^ (h2 * 5) ^ (h3 * 7);
   if (ls.version == 0 || hash != ls.lastBodyHash) {
     ++ls.version;
     ls.lastBodyHash = hash;
@@ -737,22 +921,41 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   auto r2 = std::to_chars(num2, num2 + sizeof num2, ls.version);
   const std::string_view user = ls.config.profile->originUser;
   const std::string_view at = addrType(lm.address);
-  const std::string_view parts[] = {
-      "v=0\r\no=", user,
-      " ",         std::string_view(num1, static_cast<size_t>(r1.ptr - num1)),
-      " ",         std::string_view(num2, static_cast<size_t>(r2.ptr - num2)),
-      " IN ",      at,
-      " ",         lm.address,
-      "\r\n",      body};
+  const std::string_view sessId(num1, static_cast<size_t>(r1.ptr - num1));
+  const std::string_view version(num2, static_cast<size_t>(r2.ptr - num2));
+  // Written part by part (not from an array) so the literal copies compile to plain moves.
+  auto header = [&](auto&& put) {
+    put("v=0\r\no=");
+    put(user);
+    put(" ");
+    put(sessId);
+    put(" ");
+    put(version);
+    put(" IN ");
+    put(at);
+    put(" ");
+    put(lm.address);
+    put("\r\n");
+  };
   size_t len = 0;
-  for (std::string_view part : parts) {
-    len += part.size();
+  header([&](std::string_view v) { len += v.size(); });
+  // The body comes from Out, behind Out::kHeaderRoom free bytes of the scratch buffer: the
+  // header is written there and the SDP leaves in one copy. A header longer than the room (a
+  // very long origin user or address) takes the general path.
+  std::string& scratch = bodyScratch();
+  if (len <= Out::kHeaderRoom && body.data() == scratch.data() + Out::kHeaderRoom) {
+    char* const start = scratch.data() + Out::kHeaderRoom - len;
+    char* w = start;
+    header([&](std::string_view v) {
+      std::memcpy(w, v.data(), v.size());
+      w += v.size();
+    });
+    return std::string(start, len + body.size());
   }
   std::string out;
-  out.reserve(len);
-  for (std::string_view part : parts) {
-    out.append(part);
-  }
+  out.reserve(len + body.size());
+  header([&](std::string_view v) { out.append(v); });
+  out.append(body);
   return out;
 }
 
@@ -922,7 +1125,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     std::array<bool, 128> used{};
     for (CodecEntry& c : t.codecs) {
       for (const PayloadMapping& m : aSlot.negotiated) {
-        if (equalsIgnoreCase(m.encoding, c.name) && m.clockRate == c.clock) {
+        if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
           uint8_t prev = from == Leg::A ? m.ptB : m.ptA;
           if (!used[prev]) {
             c.ptOut = prev;
@@ -1014,10 +1217,9 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       continue;
     }
     if (st.m.proto != t.proto) {
-      return makeError(
-          ErrorCode::AnswerMismatch, st.lineNo,
-          "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-              std::string(t.proto));
+      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
+                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
+                           std::string(t.proto));
     }
     if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
       bool ok = false;

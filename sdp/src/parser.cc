@@ -5,6 +5,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text.h"
 
 namespace rampart::sdp {
@@ -68,6 +72,79 @@ size_t utf8Sequence(const unsigned char* p, size_t avail) noexcept {
   return n;
 }
 
+// What one pass over the whole body learns before the lines are split.
+struct BodyScan {
+  size_t newlines = 0;
+  // Every byte is printable ASCII (0x20-0x7e), '\n', or a '\r' right before '\n'. Then no line
+  // can fail the encoding check, and the per-line check is skipped; otherwise it runs on every
+  // line, so errors are reported exactly as before.
+  bool plain = true;
+};
+
+// Scalar form of the scan, for the tail and for targets without SSE2.
+void scanBytes(const unsigned char* p, size_t n, bool& crPending, BodyScan& out) noexcept {
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = p[i];
+    if (crPending && c != '\n') {
+      out.plain = false;
+    }
+    crPending = c == '\r';
+    if (c == '\n') {
+      ++out.newlines;
+    } else if ((c < 0x20 || c > 0x7e) && c != '\r') {
+      out.plain = false;
+    }
+  }
+}
+
+// Replaces a memchr pass that counted lines and an eight-bytes-at-a-time encoding check per
+// line: on a small SDP those cost as much as checking the lines' syntax.
+// Out of line: inlined into run(), it threw GCC's range analysis off into a bogus
+// -Wstringop-overflow on the body copy.
+[[gnu::noinline]] BodyScan scanBody(const char* text, size_t size) noexcept {
+  BodyScan out;
+  const auto* p = reinterpret_cast<const unsigned char*>(text);
+  size_t i = 0;
+  bool crPending = false;
+#if defined(__SSE2__)
+  const __m128i below = _mm_set1_epi8(0x20);
+  const __m128i above = _mm_set1_epi8(0x7e);
+  const __m128i nl = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i zero = _mm_setzero_si128();
+  uint32_t carry = 0;  // a '\r' in the last byte of the previous block
+  uint32_t badBits = 0;
+  while (i + 16 <= size) {
+    // Newline counts accumulate per byte lane; folded before a lane can overflow.
+    __m128i lanes = zero;
+    size_t stop = std::min(size - (size - i) % 16, i + 16 * 255);
+    for (; i < stop; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      __m128i isNl = _mm_cmpeq_epi8(v, nl);
+      lanes = _mm_sub_epi8(lanes, isNl);
+      // Signed compares: bytes >= 0x80 are negative, so they count as "below" too.
+      __m128i outside = _mm_or_si128(_mm_cmplt_epi8(v, below), _mm_cmpgt_epi8(v, above));
+      auto nlBits = static_cast<uint32_t>(_mm_movemask_epi8(isNl));
+      auto crBits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
+      auto outBits = static_cast<uint32_t>(_mm_movemask_epi8(outside));
+      uint32_t wantNl = (crBits << 1) | carry;
+      carry = wantNl >> 16;
+      badBits |= (outBits & ~(nlBits | crBits)) | (wantNl & 0xffffu & ~nlBits);
+    }
+    __m128i sums = _mm_sad_epu8(lanes, zero);
+    out.newlines += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+                    static_cast<size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+  out.plain = badBits == 0;
+  crPending = carry != 0;
+#endif
+  scanBytes(p + i, size - i, crPending, out);
+  if (crPending) {
+    out.plain = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 class Parser {
@@ -89,18 +166,8 @@ class Parser {
     const char* text = s.text_.get();
     const size_t size = body.size();
     // One allocation for the line table: the count is bounded by the (limited) body size.
-    // memchr jumps line by line (vectorised in libc); std::count at -O2 is a byte loop, which
-    // cost as much as checking all the lines of a small SDP.
-    size_t newlines = 0;
-    const char* const stop = text + size;
-    for (const char* p = text; p < stop; ++p) {
-      p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
-      if (p == nullptr) {
-        break;
-      }
-      ++newlines;
-    }
-    s.lines_.reserve(newlines + 1);
+    const BodyScan scan = scanBody(text, size);
+    s.lines_.reserve(scan.newlines + 1);
 
     size_t pos = 0;
     int lineNo = 0;
@@ -132,32 +199,40 @@ class Parser {
         break;
       }
       std::string_view line(start, len);
-      if (Result<bool> enc = checkEncoding(line, lineNo); !enc.ok()) {
-        return enc.error();
+      if (!scan.plain) {
+        if (!checkEncoding(line, lineNo)) {
+          return std::move(error_);
+        }
       }
       if (len < 2 || line[1] != '=') {
         return makeError(ErrorCode::BadLineSyntax, lineNo, "expected <type>=<value>");
       }
       Line l{line[0], end, line.substr(2)};
-      if (Result<bool> r = checkLine(l, lineNo, s); !r.ok()) {
-        return r.error();
+      if (!checkLine(l, lineNo, s)) {
+        return std::move(error_);
       }
       s.lines_.push_back(l);
       pos = next;
     }
-    if (Result<bool> r = finish(lineNo); !r.ok()) {
-      return r.error();
+    if (!finish(lineNo)) {
+      return std::move(error_);
     }
     s.validated_ = true;
     return s;
   }
 
  private:
+  // The check functions return false after storing the error here: a Result<bool> built,
+  // returned and destroyed for every line cost more than most of the checks.
+  bool fail(Error e) {
+    error_ = std::move(e);
+    return false;
+  }
   static Error bad(ErrorCode code, int lineNo, Reason reason) {
     return makeError(code, lineNo, reason);
   }
 
-  Result<bool> checkEncoding(std::string_view line, int lineNo) const {
+  bool checkEncoding(std::string_view line, int lineNo) {
     const auto* p = reinterpret_cast<const unsigned char*>(line.data());
     size_t n = line.size();
     size_t i = 0;
@@ -188,14 +263,15 @@ class Parser {
       if (c >= 0x80) {
         size_t seq = utf8Sequence(p + i, n - i);
         if (seq == 0) {
-          return makeError(ErrorCode::BadEncoding, lineNo,
-                           "invalid UTF-8 at column " + std::to_string(i + 1));
+          return fail(makeError(ErrorCode::BadEncoding, lineNo,
+                                "invalid UTF-8 at column " + std::to_string(i + 1)));
         }
         i += seq;
         continue;
       }
-      return makeError(ErrorCode::BadEncoding, lineNo,
-                       "control character 0x" + hex(c) + " at column " + std::to_string(i + 1));
+      return fail(
+          makeError(ErrorCode::BadEncoding, lineNo,
+                    "control character 0x" + hex(c) + " at column " + std::to_string(i + 1)));
     }
     return true;
   }
@@ -205,42 +281,42 @@ class Parser {
     return std::string{digits[c >> 4], digits[c & 15]};
   }
 
-  Result<bool> checkLine(const Line& l, int lineNo, Session& s) {
+  bool checkLine(const Line& l, int lineNo, Session& s) {
     const std::string_view v = l.value;
     if (lineNo == 1 && l.type != 'v') {
-      return makeError(ErrorCode::MissingLine, lineNo, "first line must be v=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "first line must be v="));
     }
     if (lineNo == 2 && l.type != 'o') {
-      return makeError(ErrorCode::MissingLine, lineNo, "second line must be o=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "second line must be o="));
     }
     if (lineNo == 3 && l.type != 's') {
-      return makeError(ErrorCode::MissingLine, lineNo, "third line must be s=");
+      return fail(makeError(ErrorCode::MissingLine, lineNo, "third line must be s="));
     }
     switch (l.type) {
       case 'v':
         if (lineNo != 1) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line"));
         }
         if (v != "0") {
-          return bad(ErrorCode::BadVersion, lineNo, "version is not 0");
+          return fail(bad(ErrorCode::BadVersion, lineNo, "version is not 0"));
         }
         return true;
       case 'o': {
         if (lineNo != 2) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line"));
         }
         Origin o;
         if (Reason r = parseOrigin(v, o)) {
-          return bad(ErrorCode::BadOrigin, lineNo, r);
+          return fail(bad(ErrorCode::BadOrigin, lineNo, r));
         }
         return true;
       }
       case 's':
         if (lineNo != 3) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line"));
         }
         if (v.empty()) {
-          return bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)");
+          return fail(bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)"));
         }
         return true;
       case 'i':
@@ -251,14 +327,14 @@ class Parser {
       case 'p':
       case 'z':
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo,
-                     "session-level line inside a media section");
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section"));
         }
         return true;
       case 'c': {
         if (!inMedia_) {
           if (sessionConnection_) {
-            return bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c=");
+            return fail(bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c="));
           }
           sessionConnection_ = true;
         } else {
@@ -266,66 +342,67 @@ class Parser {
         }
         Connection c;
         if (Reason r = parseConnection(v, c)) {
-          return bad(ErrorCode::BadConnection, lineNo, r);
+          return fail(bad(ErrorCode::BadConnection, lineNo, r));
         }
         return true;
       }
       case 'b': {
         Bandwidth b;
         if (Reason r = parseBandwidth(v, b)) {
-          return bad(ErrorCode::BadBandwidth, lineNo, r);
+          return fail(bad(ErrorCode::BadBandwidth, lineNo, r));
         }
         return true;
       }
       case 't': {
         if (inMedia_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section"));
         }
         Timing t;
         if (Reason r = parseTiming(v, t)) {
-          return bad(ErrorCode::BadTiming, lineNo, r);
+          return fail(bad(ErrorCode::BadTiming, lineNo, r));
         }
         timing_ = true;
         return true;
       }
       case 'r':
         if (inMedia_ || !timing_) {
-          return bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t=");
+          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t="));
         }
         if (v.empty() || !detail::isDigit(v[0])) {
-          return bad(ErrorCode::BadTiming, lineNo, "bad repeat time");
+          return fail(bad(ErrorCode::BadTiming, lineNo, "bad repeat time"));
         }
         return true;
       case 'm':
         return checkMedia(v, lineNo, s);
       case 'a':
         if (++attributes_ > limits_.maxAttributes) {
-          return makeError(ErrorCode::TooManyAttributes, lineNo,
-                           "more than " + std::to_string(limits_.maxAttributes) + " attributes");
+          return fail(
+              makeError(ErrorCode::TooManyAttributes, lineNo,
+                        "more than " + std::to_string(limits_.maxAttributes) + " attributes"));
         }
         return checkAttribute(v, lineNo);
       default:
         if (l.type >= 'a' && l.type <= 'z') {
-          return bad(ErrorCode::UnknownLineType, lineNo, "unknown line type");
+          return fail(bad(ErrorCode::UnknownLineType, lineNo, "unknown line type"));
         }
-        return bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter");
+        return fail(bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter"));
     }
   }
 
-  Result<bool> checkMedia(std::string_view v, int lineNo, Session& s) {
+  bool checkMedia(std::string_view v, int lineNo, Session& s) {
     if (!timing_) {
-      return bad(ErrorCode::MissingLine, lineNo, "m= before any t= line");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "m= before any t= line"));
     }
-    if (Result<bool> r = endMedia(lineNo); !r.ok()) {
-      return r;
+    if (!endMedia(lineNo)) {
+      return false;
     }
     if (s.mediaStart_.size() >= limits_.maxMedia) {
-      return makeError(ErrorCode::TooManyMedia, lineNo,
-                       "more than " + std::to_string(limits_.maxMedia) + " m-lines");
+      return fail(makeError(ErrorCode::TooManyMedia, lineNo,
+                            "more than " + std::to_string(limits_.maxMedia) + " m-lines"));
     }
     MediaLine m;
     if (Reason r = parseMediaLine(v, m)) {
-      return bad(ErrorCode::BadMedia, lineNo, r);
+      return fail(bad(ErrorCode::BadMedia, lineNo, r));
     }
     s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
     inMedia_ = true;
@@ -336,225 +413,267 @@ class Parser {
     return true;
   }
 
-  Result<bool> endMedia(int lineNo) {
+  bool endMedia(int lineNo) {
     if (inMedia_ && !sessionConnection_ && !mediaConnection_ && mediaPort_ != 0) {
-      return bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
-                 "media section without c= and no session-level c=");
+      return fail(bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
+                      "media section without c= and no session-level c="));
     }
     return true;
   }
 
-  Result<bool> once(uint32_t bit, int lineNo, std::string_view name) {
+  bool once(uint32_t bit, int lineNo, std::string_view name) {
     if ((seen_ & bit) != 0) {
-      return makeError(ErrorCode::DuplicateAttribute, lineNo,
-                       "a=" + std::string(name) + " appears twice in one section");
+      return fail(makeError(ErrorCode::DuplicateAttribute, lineNo,
+                            "a=" + std::string(name) + " appears twice in one section"));
     }
     seen_ |= bit;
     return true;
   }
 
-  static Result<bool> flag(const Attribute& a, int lineNo) {
+  bool flag(const Attribute& a, int lineNo) {
     if (a.hasValue) {
-      return makeError(ErrorCode::FlagWithValue, lineNo,
-                       "a=" + std::string(a.name) + " takes no value");
+      return fail(makeError(ErrorCode::FlagWithValue, lineNo,
+                            "a=" + std::string(a.name) + " takes no value"));
     }
     return true;
   }
 
-  Result<bool> mediaOnly(const Attribute& a, int lineNo) const {
-    if (!inMedia_) {
-      return makeError(ErrorCode::LineOutOfOrder, lineNo,
-                       "a=" + std::string(a.name) + " is a media-level attribute");
-    }
-    return true;
+  [[gnu::always_inline]] bool mediaOnly(const Attribute& a, int lineNo) {
+    return inMedia_ || notInMedia(a, lineNo);
+  }
+  [[gnu::noinline]] bool notInMedia(const Attribute& a, int lineNo) {
+    return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+                          "a=" + std::string(a.name) + " is a media-level attribute"));
   }
 
-  Result<bool> checkAttribute(std::string_view v, int lineNo) {
-    Attribute a = splitAttribute(v);
+  bool checkAttribute(std::string_view v, int lineNo) {
+    // One scan finds the ':' and checks that the name is a token: ':' is not a token
+    // character, so the scan stops at the first ':' or at the first byte that makes the name
+    // (everything before the first ':') invalid.
+    size_t colon = 0;
+    while (colon < v.size() && detail::isTokenChar(v[colon])) {
+      ++colon;
+    }
+    if (colon == 0 || (colon < v.size() && v[colon] != ':')) {
+      return fail(bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token"));
+    }
+    const bool hasValue = colon < v.size();
+    const Attribute a{v.substr(0, colon), hasValue ? v.substr(colon + 1) : std::string_view{},
+                      hasValue};
     const std::string_view n = a.name;
     const std::string_view val = a.value;
-    if (!detail::isToken(n)) {
-      return bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token");
-    }
     Reason r = nullptr;
     ErrorCode code = ErrorCode::BadAttribute;
     auto needValue = [&]() -> bool { return a.hasValue; };
-    Direction dir;
-    if (n == "rtpmap") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+    using detail::AttrId;
+    switch (detail::attrId(n)) {
+      case AttrId::Rtpmap: {
+        if (!mediaOnly(a, lineNo)) {
+          return false;
+        }
+        Rtpmap x;
+        code = ErrorCode::BadRtpmap;
+        r = needValue() ? parseRtpmap(val, x) : "missing value";
+        break;
       }
-      Rtpmap x;
-      code = ErrorCode::BadRtpmap;
-      r = needValue() ? parseRtpmap(val, x) : "missing value";
-    } else if (n == "fmtp") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::Fmtp: {
+        if (!mediaOnly(a, lineNo)) {
+          return false;
+        }
+        Fmtp x;
+        code = ErrorCode::BadFmtp;
+        r = needValue() ? parseFmtp(val, x) : "missing value";
+        break;
       }
-      Fmtp x;
-      code = ErrorCode::BadFmtp;
-      r = needValue() ? parseFmtp(val, x) : "missing value";
-    } else if (n == "rtcp-fb") {
-      RtcpFb x;
-      code = ErrorCode::BadRtcpFb;
-      r = needValue() ? parseRtcpFb(val, x) : "missing value";
-    } else if (n == "candidate") {
-      Candidate x;
-      code = ErrorCode::BadCandidate;
-      r = needValue() ? parseCandidate(val, x) : "missing value";
-    } else if (n == "ssrc") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::RtcpFb: {
+        RtcpFb x;
+        code = ErrorCode::BadRtcpFb;
+        r = needValue() ? parseRtcpFb(val, x) : "missing value";
+        break;
       }
-      Ssrc x;
-      code = ErrorCode::BadSsrc;
-      r = needValue() ? parseSsrc(val, x) : "missing value";
-    } else if (n == "ssrc-group") {
-      SsrcGroup x;
-      code = ErrorCode::BadSsrc;
-      r = needValue() ? parseSsrcGroup(val, x) : "missing value";
-    } else if (n == "extmap") {
-      Extmap x;
-      code = ErrorCode::BadExtmap;
-      r = needValue() ? parseExtmap(val, x) : "missing value";
-    } else if (n == "crypto") {
-      Crypto x;
-      code = ErrorCode::BadCrypto;
-      r = needValue() ? parseCrypto(val, x) : "missing value";
-    } else if (n == "fingerprint") {
-      Fingerprint x;
-      code = ErrorCode::BadFingerprint;
-      r = needValue() ? parseFingerprint(val, x) : "missing value";
-    } else if (n == "mid") {
-      if (Result<bool> m = mediaOnly(a, lineNo); !m.ok()) {
-        return m;
+      case AttrId::Candidate: {
+        Candidate x;
+        code = ErrorCode::BadCandidate;
+        r = needValue() ? parseCandidate(val, x) : "missing value";
+        break;
       }
-      if (Result<bool> o = once(kBitMid, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Ssrc: {
+        if (!mediaOnly(a, lineNo)) {
+          return false;
+        }
+        Ssrc x;
+        code = ErrorCode::BadSsrc;
+        r = needValue() ? parseSsrc(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadMid;
-      r = needValue() ? parseMid(val) : "missing value";
-    } else if (n == "group") {
-      if (inMedia_) {
-        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute");
+      case AttrId::SsrcGroup: {
+        SsrcGroup x;
+        code = ErrorCode::BadSsrc;
+        r = needValue() ? parseSsrcGroup(val, x) : "missing value";
+        break;
       }
-      Group x;
-      code = ErrorCode::BadGroup;
-      r = needValue() ? parseGroup(val, x) : "missing value";
-    } else if (n == "msid") {
-      Msid x;
-      code = ErrorCode::BadMsid;
-      r = needValue() ? parseMsid(val, x) : "missing value";
-    } else if (n == "setup") {
-      if (Result<bool> o = once(kBitSetup, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Extmap: {
+        Extmap x;
+        code = ErrorCode::BadExtmap;
+        r = needValue() ? parseExtmap(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadSetup;
-      r = needValue() ? parseSetup(val) : "missing value";
-    } else if (n == "tls-id") {
-      if (Result<bool> o = once(kBitTlsId, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Crypto: {
+        Crypto x;
+        code = ErrorCode::BadCrypto;
+        r = needValue() ? parseCrypto(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadTlsId;
-      r = needValue() ? parseTlsId(val) : "missing value";
-    } else if (n == "ice-ufrag") {
-      if (Result<bool> o = once(kBitUfrag, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Fingerprint: {
+        Fingerprint x;
+        code = ErrorCode::BadFingerprint;
+        r = needValue() ? parseFingerprint(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIceUfrag(val) : "missing value";
-    } else if (n == "ice-pwd") {
-      if (Result<bool> o = once(kBitPwd, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Mid:
+        if (!mediaOnly(a, lineNo)) {
+          return false;
+        }
+        if (!once(kBitMid, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadMid;
+        r = needValue() ? parseMid(val) : "missing value";
+        break;
+      case AttrId::Group: {
+        if (inMedia_) {
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute"));
+        }
+        Group x;
+        code = ErrorCode::BadGroup;
+        r = needValue() ? parseGroup(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIcePwd(val) : "missing value";
-    } else if (n == "ice-options") {
-      if (Result<bool> o = once(kBitIceOptions, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Msid: {
+        Msid x;
+        code = ErrorCode::BadMsid;
+        r = needValue() ? parseMsid(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadIce;
-      r = needValue() ? parseIceOptions(val) : "missing value";
-    } else if (n == "ptime" || n == "maxptime") {
-      if (Result<bool> o = once(n == "ptime" ? kBitPtime : kBitMaxptime, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Setup:
+        if (!once(kBitSetup, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadSetup;
+        r = needValue() ? parseSetup(val) : "missing value";
+        break;
+      case AttrId::TlsId:
+        if (!once(kBitTlsId, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadTlsId;
+        r = needValue() ? parseTlsId(val) : "missing value";
+        break;
+      case AttrId::IceUfrag:
+        if (!once(kBitUfrag, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIceUfrag(val) : "missing value";
+        break;
+      case AttrId::IcePwd:
+        if (!once(kBitPwd, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIcePwd(val) : "missing value";
+        break;
+      case AttrId::IceOptions:
+        if (!once(kBitIceOptions, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadIce;
+        r = needValue() ? parseIceOptions(val) : "missing value";
+        break;
+      case AttrId::Ptime:
+      case AttrId::Maxptime: {
+        uint32_t bit = detail::attrId(n) == AttrId::Ptime ? kBitPtime : kBitMaxptime;
+        if (!once(bit, lineNo, n)) {
+          return false;
+        }
+        uint32_t ms = 0;
+        code = ErrorCode::BadPtime;
+        r = needValue() ? parsePtime(val, ms) : "missing value";
+        break;
       }
-      uint32_t ms = 0;
-      code = ErrorCode::BadPtime;
-      r = needValue() ? parsePtime(val, ms) : "missing value";
-    } else if (n == "rtcp") {
-      if (Result<bool> o = once(kBitRtcp, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Rtcp: {
+        if (!once(kBitRtcp, lineNo, n)) {
+          return false;
+        }
+        Rtcp x;
+        code = ErrorCode::BadRtcp;
+        r = needValue() ? parseRtcp(val, x) : "missing value";
+        break;
       }
-      Rtcp x;
-      code = ErrorCode::BadRtcp;
-      r = needValue() ? parseRtcp(val, x) : "missing value";
-    } else if (n == "rid") {
-      Rid x;
-      code = ErrorCode::BadRid;
-      r = needValue() ? parseRid(val, x) : "missing value";
-    } else if (n == "simulcast") {
-      if (Result<bool> o = once(kBitSimulcast, lineNo, n); !o.ok()) {
-        return o;
+      case AttrId::Rid: {
+        Rid x;
+        code = ErrorCode::BadRid;
+        r = needValue() ? parseRid(val, x) : "missing value";
+        break;
       }
-      code = ErrorCode::BadRid;
-      r = needValue() ? parseSimulcast(val) : "missing value";
-    } else if (parseDirection(n, dir)) {
-      if (Result<bool> o = once(kBitDirection, lineNo, "direction"); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "rtcp-mux") {
-      if (Result<bool> o = once(kBitRtcpMux, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "rtcp-rsize") {
-      if (Result<bool> o = once(kBitRsize, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "end-of-candidates") {
-      if (Result<bool> o = once(kBitEoc, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "bundle-only") {
-      if (Result<bool> o = once(kBitBundleOnly, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "extmap-allow-mixed") {
-      if (Result<bool> o = once(kBitMixed, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
-    } else if (n == "ice-lite") {
-      if (inMedia_) {
-        return bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute");
-      }
-      if (Result<bool> o = once(kBitIceLite, lineNo, n); !o.ok()) {
-        return o;
-      }
-      return flag(a, lineNo);
+      case AttrId::Simulcast:
+        if (!once(kBitSimulcast, lineNo, n)) {
+          return false;
+        }
+        code = ErrorCode::BadRid;
+        r = needValue() ? parseSimulcast(val) : "missing value";
+        break;
+      case AttrId::SendRecv:
+      case AttrId::SendOnly:
+      case AttrId::RecvOnly:
+      case AttrId::Inactive:
+        return flagOnce(kBitDirection, a, lineNo, "direction");
+      case AttrId::RtcpMux:
+        return flagOnce(kBitRtcpMux, a, lineNo, n);
+      case AttrId::RtcpRsize:
+        return flagOnce(kBitRsize, a, lineNo, n);
+      case AttrId::EndOfCandidates:
+        return flagOnce(kBitEoc, a, lineNo, n);
+      case AttrId::BundleOnly:
+        return flagOnce(kBitBundleOnly, a, lineNo, n);
+      case AttrId::ExtmapAllowMixed:
+        return flagOnce(kBitMixed, a, lineNo, n);
+      case AttrId::IceLite:
+        if (inMedia_) {
+          return fail(
+              bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute"));
+        }
+        return flagOnce(kBitIceLite, a, lineNo, n);
+      case AttrId::Other:
+        break;
     }
     if (r != nullptr) {
-      return makeError(code, lineNo, "a=" + std::string(n) + ": " + r);
+      return fail(makeError(code, lineNo, "a=" + std::string(n) + ": " + r));
     }
     return true;
   }
 
-  Result<bool> finish(int lineNo) {
+  // A flag attribute that may appear once per section.
+  bool flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
+    if (!once(bit, lineNo, name)) {
+      return false;
+    }
+    return flag(a, lineNo);
+  }
+
+  bool finish(int lineNo) {
     if (lineNo < 3) {
-      return bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory"));
     }
     if (!timing_) {
-      return bad(ErrorCode::MissingLine, lineNo, "t= is mandatory");
+      return fail(bad(ErrorCode::MissingLine, lineNo, "t= is mandatory"));
     }
     return endMedia(lineNo);
   }
 
   const Limits& limits_;
+  Error error_;
   size_t attributes_ = 0;
   uint32_t seen_ = 0;
   bool inMedia_ = false;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "text.h"
+
 namespace rampart::sdp {
 
 std::string_view errorCodeName(ErrorCode code) noexcept {
@@ -43,13 +45,8 @@ std::string describe(const Error& error) {
 }
 
 Attribute splitAttribute(std::string_view v) noexcept {
-  // Attribute names are short: scan inline rather than call memchr for every line.
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == ':') {
-      return Attribute{v.substr(0, i), v.substr(i + 1), true};
-    }
-  }
-  return Attribute{v, {}, false};
+  detail::AttrSplit a = detail::splitAttr(v);
+  return Attribute{a.name, a.value, a.hasValue};
 }
 
 namespace {
