@@ -706,7 +706,7 @@ int main(int argc, char** argv) {
     if (cpu != gen_cpu) {
       std::printf("\nmatched load for rtpengine, %u flows, worker on CPU %d, generator on CPU %d "
                   "(1 s per rate, best of %d rounds):\n", rtpengine_flows, cpu, gen_cpu, rounds);
-      for (double rate : {200e3, 300e3, 400e3, 450e3, 500e3, 550e3, 600e3, 650e3, 700e3, 800e3}) {
+      for (double rate = 100e3; rate <= 1000e3; rate += 50e3) {
         double best_fwd = 0;
         double best_loss = 100;
         double offered = 0;
