@@ -706,7 +706,8 @@ int main(int argc, char** argv) {
     if (cpu != gen_cpu) {
       std::printf("\nmatched load for rtpengine, %u flows, worker on CPU %d, generator on CPU %d "
                   "(1 s per rate, best of %d rounds):\n", rtpengine_flows, cpu, gen_cpu, rounds);
-      for (double rate = 100e3; rate <= 1000e3; rate += 50e3) {
+      // One rate, best of `rounds`: true when it was forwarded with under 0.1 % loss.
+      auto tryRate = [&](double rate) {
         double best_fwd = 0;
         double best_loss = 100;
         double offered = 0;
@@ -724,10 +725,25 @@ int main(int argc, char** argv) {
         std::printf("  target %.0f pps: offered %.0f, forwarded %.0f pps, loss %.3f%%\n", rate,
                     offered, best_fwd, best_loss);
         std::fflush(stdout);
-        if (best_loss >= 0.1) {
-          break;  // past the knee
+        if (best_loss < 0.1) {
+          matched = std::max(matched, best_fwd);
+          return true;
         }
-        matched = std::max(matched, best_fwd);
+        return false;
+      };
+      // 50 kpps steps up to the first failing rate, then three halvings of the last step.
+      double ok = 0;
+      double bad = 0;
+      for (double rate = 100e3; rate <= 1000e3; rate += 50e3) {
+        if (!tryRate(rate)) {
+          bad = rate;
+          break;
+        }
+        ok = rate;
+      }
+      for (int k = 0; k < 3 && bad > 0 && ok > 0; ++k) {
+        double mid = (ok + bad) / 2;
+        (tryRate(mid) ? ok : bad) = mid;
       }
     } else {
       for (int round = 0; round < rounds; ++round) {
