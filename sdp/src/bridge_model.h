@@ -1,0 +1,135 @@
+#pragma once
+// The Bridge's private model, shared by its parts: normalize.cc (the offer/answer state
+// machine), stream_reader.cc (what an SDP offers) and media_writer.cc (what Rampart sends).
+#include <rampart/sdp/normalize.h>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "text.h"
+
+namespace rampart::sdp {
+
+// ---- private model --------------------------------------------------------------------------
+
+struct Bridge::CodecEntry {
+  uint8_t pt = 0;     // on the leg the SDP came from
+  uint8_t ptOut = 0;  // on the leg it goes to (offers)
+  std::string name;
+  uint32_t clock = 0;
+  uint16_t channels = 1;
+  bool explicitChannels = false;
+  std::string fmtp;
+};
+
+struct Bridge::Slot {
+  std::string kind;
+  std::string mid;
+  std::string firstFormat;  // for port-0 re-emission
+  int peer = -1;
+  bool active = false;
+  std::vector<PayloadMapping> negotiated;  // stored on leg A slots only
+};
+
+struct Bridge::OffererSlot {
+  std::string kind, proto, mid, firstFormat, setup;
+  uint16_t port = 0;
+  Direction direction = Direction::SendRecv;
+  bool rtcpMux = false;
+  uint32_t ptime = 0;
+  std::vector<CodecEntry> codecs;
+  uint32_t cryptoTag = 0;  // chosen offered a=crypto (trunk SAVP), with its suite
+  std::string cryptoSuite;
+  int target = -1;
+  bool eligible = false;
+};
+
+struct Bridge::TargetSlot {
+  int fromSlot = -1;
+  std::string_view proto;          // one of targetProto()'s literals
+  std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
+};
+
+namespace detail {
+
+struct CodecView {
+  uint8_t pt = 0;
+  std::string_view name;
+  uint32_t clock = 0;
+  uint16_t channels = 1;
+  bool explicitChannels = false;
+  std::string_view fmtp;
+};
+
+struct Stream {
+  MediaLine m;
+  std::string_view mid, setup;
+  Direction direction = Direction::SendRecv;
+  bool holdAddress = false;
+  bool rtcpMux = false;
+  bool bundleOnly = false;  // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
+  uint32_t ptime = 0, maxptime = 0;
+  std::vector<CodecView> codecs;
+  std::vector<Crypto> cryptos;
+  MediaView view;
+  int lineNo = 0;
+};
+
+inline bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
+
+// Port 0 disables an m-line, except a bundle-only one from a browser.
+inline bool disabled(const Stream& s, ProfileKind from) {
+  return s.m.port == 0 && !(s.bundleOnly && from == ProfileKind::WebRtc);
+}
+
+inline bool isWebRtcProto(std::string_view p) {
+  return is(p, "UDP/TLS/RTP/SAVPF") || is(p, "UDP/TLS/RTP/SAVP") || is(p, "TCP/DTLS/RTP/SAVPF") ||
+         is(p, "TCP/TLS/RTP/SAVPF");
+}
+inline bool isSavp(std::string_view p) { return is(p, "RTP/SAVP") || is(p, "RTP/SAVPF"); }
+inline bool isPlainRtp(std::string_view p) { return is(p, "RTP/AVP") || is(p, "RTP/AVPF"); }
+// Inline and length first: this runs for every policy name against every offered codec.
+inline bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && detail::sameNameFold(a, b);
+}
+inline bool isEvent(std::string_view name) { return sameName(name, "telephone-event"); }
+
+inline bool sends(Direction d) { return d == Direction::SendRecv || d == Direction::SendOnly; }
+inline bool receives(Direction d) { return d == Direction::SendRecv || d == Direction::RecvOnly; }
+inline Direction makeDirection(bool send, bool recv) {
+  if (send && recv) {
+    return Direction::SendRecv;
+  }
+  if (send) {
+    return Direction::SendOnly;
+  }
+  return recv ? Direction::RecvOnly : Direction::Inactive;
+}
+
+inline bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
+               const Bridge::CodecEntry& e) {
+  return detail::sameNameFold(name, e.name) && clock == e.clock && channels == e.channels;
+}
+
+// ---- stream_reader.cc: what an SDP offers --------------------------------------------------
+
+// The m-lines of @p s as Streams (per-thread storage, valid until the next call); @p from and
+// @p to, when given, limit codec details to what the two profiles can use.
+std::span<const Stream> extract(const Session& s, const Profile* from = nullptr,
+                                const Profile* to = nullptr);
+// The browser's ICE username fragment: the first live m-line's, else the session-level one.
+std::string_view iceUfragOf(const Session& s);
+// Direction after an RFC 2543 hold address (trunks only).
+Direction effectiveDirection(const Stream& s, ProfileKind from);
+// The profile's codec policy for a media kind (empty for other kinds).
+const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
+// Suites we can answer with the key generated for the realm's suite.
+bool suiteSupported(const Profile& p, std::string_view suite);
+// Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
+std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
+                                             const std::vector<std::string>& policy);
+
+}  // namespace detail
+}  // namespace rampart::sdp

@@ -1,0 +1,445 @@
+// What an SDP offers, read into the Bridge's Stream model (see bridge_model.h).
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "bridge_model.h"
+
+namespace rampart::sdp::detail {
+namespace {
+
+bool staticPayload(uint8_t pt, CodecView& c) {
+  struct Entry {
+    uint8_t pt;
+    const char* name;
+    uint32_t clock;
+  };
+  static constexpr Entry kTable[] = {{0, "PCMU", 8000},  {3, "GSM", 8000},   {4, "G723", 8000},
+                                     {8, "PCMA", 8000},  {9, "G722", 8000},  {13, "CN", 8000},
+                                     {18, "G729", 8000}, {34, "H263", 90000}};
+  for (const Entry& e : kTable) {
+    if (e.pt == pt) {
+      c.name = e.name;
+      c.clock = e.clock;
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- splitting lines parse() has already checked -------------------------------------------
+//
+// A Session fresh from parse() had every m=, c= and a=rtpmap line checked by the typed parsers
+// (single spaces between fields, numbers in range), so extract() only has to cut the fields
+// out: that is a third of the work of checking them again. Edited sessions (validated() false)
+// take the checking parsers.
+
+// Decimal digits the parser has range-checked.
+uint32_t checkedNumber(std::string_view s) noexcept {
+  uint32_t v = 0;
+  for (char c : s) {
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return v;
+}
+
+// Cuts @p s at the first @p sep: returns the part before, leaves the rest (empty if none).
+// Fields are a few bytes long: an inline scan beats a libc memchr call per field.
+std::string_view cut(std::string_view& s, char sep) noexcept {
+  size_t at = 0;
+  while (at < s.size() && s[at] != sep) {
+    ++at;
+  }
+  std::string_view head = s.substr(0, at);
+  s = at == s.size() ? std::string_view{} : s.substr(at + 1);
+  return head;
+}
+
+void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
+  out.kind = cut(v, ' ');
+  std::string_view port = cut(v, ' ');
+  out.proto = cut(v, ' ');
+  out.formats = v;
+  std::string_view count = port;
+  out.port = static_cast<uint16_t>(checkedNumber(cut(count, '/')));
+  out.hasPortCount = port.find('/') != std::string_view::npos;
+  out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
+}
+
+// One pass over "<pt> <encoding>/<clock>[/<channels>]", numbers accumulated as they are read.
+void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
+  size_t i = 0;
+  const size_t n = v.size();
+  uint32_t pt = 0;
+  for (; i < n && v[i] != ' '; ++i) {
+    pt = pt * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  size_t enc = ++i;
+  while (i < n && v[i] != '/') {
+    ++i;
+  }
+  out.encoding = v.substr(std::min(enc, n), i - std::min(enc, n));
+  uint32_t clock = 0;
+  for (++i; i < n && v[i] != '/'; ++i) {
+    clock = clock * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  out.payloadType = static_cast<uint8_t>(pt);
+  out.clockRate = clock;
+  out.hasChannels = i < n;
+  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
+}
+
+// a=ptime / a=maxptime value the parser checked: the whole milliseconds before any fraction.
+uint32_t splitPtime(std::string_view v) noexcept {
+  uint32_t ms = 0;
+  for (size_t i = 0; i < v.size() && v[i] != '.'; ++i) {
+    ms = ms * 10 + static_cast<uint32_t>(v[i] - '0');
+  }
+  return ms;
+}
+
+// The connection address without "/ttl/count".
+std::string_view connectionAddress(std::string_view v) noexcept {
+  cut(v, ' ');
+  cut(v, ' ');
+  return cut(v, '/');
+}
+
+
+// Splits an a= value and names the attribute. The ones extract() reads most are recognised by
+// their leading bytes (with the ':' for valued ones, the whole value for flags), without a scan
+// for the ':' and a second look at the name; anything else takes the general split.
+detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
+  using detail::AttrId;
+  AttrId id = AttrId::Other;
+  // Each returns true and sets id/out on a match; the literal lengths are compile-time
+  // constants, so every compare is a load or two.
+  auto valued = [&]<size_t N>(const char(&lit)[N], AttrId known) {
+    if (v.size() >= N - 1 && std::memcmp(v.data(), lit, N - 1) == 0) {
+      out = detail::AttrSplit{v.substr(0, N - 2), v.substr(N - 1), true};
+      id = known;
+    }
+    return id != AttrId::Other;
+  };
+  auto flag = [&]<size_t N>(const char(&lit)[N], AttrId known) {
+    if (detail::is(v, lit)) {
+      out = detail::AttrSplit{v, {}, false};
+      id = known;
+    }
+    return id != AttrId::Other;
+  };
+  switch (v.empty() ? '\0' : v[0]) {
+    case 'r':
+      (void)(valued("rtpmap:", AttrId::Rtpmap) || valued("rtcp-fb:", AttrId::RtcpFb) ||
+             flag("rtcp-mux", AttrId::RtcpMux) || flag("recvonly", AttrId::RecvOnly));
+      break;
+    case 'f':
+      (void)valued("fmtp:", AttrId::Fmtp);
+      break;
+    case 'p':
+      (void)valued("ptime:", AttrId::Ptime);
+      break;
+    case 'm':
+      (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime));
+      break;
+    case 's':
+      (void)(flag("sendrecv", AttrId::SendRecv) || valued("setup:", AttrId::Setup) ||
+             valued("ssrc:", AttrId::Ssrc) || flag("sendonly", AttrId::SendOnly));
+      break;
+    case 'e':
+      (void)valued("extmap:", AttrId::Extmap);
+      break;
+    case 'i':
+      (void)flag("inactive", AttrId::Inactive);
+      break;
+    case 'c':
+      (void)(valued("candidate:", AttrId::Candidate) || valued("crypto:", AttrId::Crypto));
+      break;
+    default:
+      break;
+  }
+  if (id != AttrId::Other) {
+    return id;
+  }
+  out = detail::splitAttr(v);
+  return detail::attrId(out.name);
+}
+
+// Extracts the neutral view of every m-line. The Session was validated by the parser, so the
+// typed parses here cannot fail; a failure would mean a hand-built Session and is skipped.
+// With @p from and @p to set (offers), codecs and keys are extracted only for media kinds both
+// policies allow: a browser's video section toward an audio-only trunk is 80% of the bytes of
+// a Chrome offer and would be discarded anyway.
+//
+// The streams live in a per-thread pool that is reused by the next call: their codec and key
+// lists keep their capacity, so a steady stream of offers and answers extracts without heap
+// allocations. The span is valid until the next extract() on this thread.
+}  // namespace
+
+std::span<const Stream> extract(const Session& s, const Profile* from, const Profile* to) {
+  thread_local std::vector<Stream> pool;
+  const bool checked = s.validated();
+  Direction sessionDir = Direction::SendRecv;
+  bool sessionHold = false;
+  for (const Line& l : s.sessionLines()) {
+    if (l.type == 'a') {
+      Direction d;
+      if (parseDirection(l.value, d)) {
+        sessionDir = d;
+      }
+    } else if (l.type == 'c' && checked) {
+      sessionHold = isHoldAddress(connectionAddress(l.value));
+    } else if (l.type == 'c') {
+      Connection c;
+      if (parseConnection(l.value, c) == nullptr) {
+        sessionHold = isHoldAddress(c.address);
+      }
+    }
+  }
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    MediaView mv = s.media(i);
+    if (i == pool.size()) {
+      pool.push_back(
+          Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv, 0});
+    }
+    // Reset field by field: the codec and key lists keep their capacity, and no Stream-sized
+    // temporary is zero-filled and moved for every m-line.
+    Stream& st = pool[i];
+    st.m = MediaLine{};
+    st.mid = {};
+    st.setup = {};
+    st.direction = sessionDir;
+    st.holdAddress = sessionHold;
+    st.rtcpMux = false;
+    st.bundleOnly = false;
+    st.ptime = 0;
+    st.maxptime = 0;
+    st.codecs.clear();
+    st.cryptos.clear();
+    st.view = mv;
+    st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
+    if (checked) {
+      splitMediaLine(mv.lines()[0].value, st.m);
+    } else {
+      (void)parseMediaLine(mv.lines()[0].value, st.m);
+    }
+    const bool details =
+        from == nullptr || to == nullptr ||
+        (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
+    bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
+    if (rtp && details) {
+      forEachToken(st.m.formats, [&](std::string_view f) {
+        CodecView c;
+        uint64_t pt = 0;
+        // The parser checked every RTP format of a validated Session to be 0-127.
+        if (checked) {
+          pt = checkedNumber(f);
+        } else if (!parseUint(f, pt, 127)) {
+          return;
+        }
+        c.pt = static_cast<uint8_t>(pt);
+        staticPayload(c.pt, c);
+        st.codecs.push_back(c);
+      });
+    }
+    using detail::AttrId;
+    for (const Line& l : mv.lines().subspan(1)) {
+      if (l.type == 'c' && checked) {
+        st.holdAddress = isHoldAddress(connectionAddress(l.value));
+        continue;
+      }
+      if (l.type == 'c') {
+        Connection c;
+        if (parseConnection(l.value, c) == nullptr) {
+          st.holdAddress = isHoldAddress(c.address);
+        }
+        continue;
+      }
+      if (l.type != 'a') {
+        continue;
+      }
+      detail::AttrSplit a;
+      const AttrId id = classify(l.value, a);
+      if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
+                       id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
+                       id == AttrId::Candidate)) {
+        continue;
+      }
+      switch (id) {
+        case AttrId::Rtpmap: {
+          Rtpmap r;
+          if (checked) {
+            splitRtpmap(a.value, r);
+          }
+          if (checked || parseRtpmap(a.value, r) == nullptr) {
+            for (CodecView& c : st.codecs) {
+              if (c.pt == r.payloadType) {
+                c.name = r.encoding;
+                c.clock = r.clockRate;
+                c.channels = r.channels;
+                c.explicitChannels = r.hasChannels;
+              }
+            }
+          }
+          break;
+        }
+        case AttrId::Fmtp: {
+          Fmtp f;
+          if (parseFmtp(a.value, f) == nullptr) {
+            uint64_t pt = 0;
+            if (parseUint(f.format, pt, 127)) {
+              for (CodecView& c : st.codecs) {
+                if (c.pt == pt) {
+                  c.fmtp = f.params;
+                }
+              }
+            }
+          }
+          break;
+        }
+        case AttrId::Mid:
+          st.mid = a.value;
+          break;
+        case AttrId::Setup:
+          st.setup = a.value;
+          break;
+        case AttrId::RtcpMux:
+          st.rtcpMux = true;
+          break;
+        case AttrId::BundleOnly:
+          st.bundleOnly = true;
+          break;
+        case AttrId::Ptime:
+          if (checked) {
+            st.ptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.ptime);
+          }
+          break;
+        case AttrId::Maxptime:
+          if (checked) {
+            st.maxptime = splitPtime(a.value);
+          } else {
+            (void)parsePtime(a.value, st.maxptime);
+          }
+          break;
+        case AttrId::Crypto: {
+          Crypto c;
+          if (parseCrypto(a.value, c) == nullptr) {
+            st.cryptos.push_back(c);
+          }
+          break;
+        }
+        case AttrId::SendRecv:
+        case AttrId::SendOnly:
+        case AttrId::RecvOnly:
+        case AttrId::Inactive:
+          if (!a.hasValue) {
+            st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
+                           : id == AttrId::SendOnly ? Direction::SendOnly
+                           : id == AttrId::RecvOnly ? Direction::RecvOnly
+                                                    : Direction::Inactive;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return std::span<const Stream>(pool.data(), s.mediaCount());
+}
+
+// The browser's ICE username fragment: the first live m-line's, else the session-level one.
+std::string_view iceUfragOf(const Session& s) {
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    MediaView m = s.media(i);
+    if (m.mediaLine().port == 0 && !m.hasAttribute("bundle-only")) {
+      continue;
+    }
+    if (std::optional<std::string_view> u = m.attribute("ice-ufrag")) {
+      return *u;
+    }
+    break;
+  }
+  if (const Line* l = s.findSessionAttribute("ice-ufrag")) {
+    return splitAttribute(l->value).value;
+  }
+  return {};
+}
+
+// Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
+// trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
+Direction effectiveDirection(const Stream& s, ProfileKind from) {
+  if (!s.holdAddress || from == ProfileKind::WebRtc) {
+    return s.direction;
+  }
+  switch (s.direction) {
+    case Direction::SendRecv:
+    case Direction::SendOnly:
+      return Direction::SendOnly;
+    case Direction::RecvOnly:
+    case Direction::Inactive:
+      return Direction::Inactive;
+  }
+  return Direction::Inactive;
+}
+
+const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind) {
+  static const std::vector<std::string> kNone;
+  if (detail::is(kind, "audio")) {
+    return p.audioCodecs;
+  }
+  if (detail::is(kind, "video")) {
+    return p.videoCodecs;
+  }
+  return kNone;
+}
+
+// Suites we can answer with the key the control plane generated for the realm's suite: the
+// realm suite itself, or an AES-CM-128 variant when that key has the same length (30 bytes).
+bool suiteSupported(const Profile& p, std::string_view suite) {
+  if (suite == p.sdesSuite) {
+    return true;
+  }
+  bool cm128 = suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
+  return cm128 && Crypto::keySaltBytes(p.sdesSuite) == Crypto::keySaltBytes(suite);
+}
+
+// Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
+std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
+                                             const std::vector<std::string>& policy) {
+  std::vector<Bridge::CodecEntry> out;
+  out.reserve(s.codecs.size());
+  bool wantEvents = false;
+  for (const std::string& name : policy) {
+    if (isEvent(name)) {
+      wantEvents = true;
+      continue;
+    }
+    for (const CodecView& c : s.codecs) {
+      if (!c.name.empty() && sameName(c.name, name)) {
+        out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
+                                         c.explicitChannels, std::string(c.fmtp)});
+      }
+    }
+  }
+  if (wantEvents && !out.empty()) {
+    size_t kept = out.size();
+    for (const CodecView& c : s.codecs) {
+      if (!isEvent(c.name)) {
+        continue;
+      }
+      bool clockKept = false;
+      for (size_t i = 0; i < kept; ++i) {
+        clockKept = clockKept || out[i].clock == c.clock;
+      }
+      if (clockKept) {
+        out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
+                                         c.explicitChannels, std::string(c.fmtp)});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace rampart::sdp::detail
