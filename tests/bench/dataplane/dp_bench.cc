@@ -238,6 +238,22 @@ void drainTx(uint32_t iface, uint64_t* count) {
   }
 }
 
+// Warm-up outside any timed window: one packet per flow (libsrtp clones its per-SSRC stream on
+// the first one), forwarded and freed. `each_burst` runs after every burst.
+template <typename Fn>
+void warmUp(Harness& h, Generator& gen, uint32_t flows, Fn&& each_burst) {
+  rte_mbuf* burst[kBurst];
+  uint64_t out = 0;
+  for (uint32_t done = 0; done < flows; done += kBurst) {
+    gen.fill(burst, kBurst);
+    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
+    h.pass();
+    drainTx(1, &out);
+    each_burst();
+  }
+}
+void warmUp(Harness& h, Generator& gen, uint32_t flows) { warmUp(h, gen, flows, [] {}); }
+
 // Median cycles per burst: robust against the preemptions of a shared machine (a burst that
 // was interrupted costs 10-1000x more and would dominate a mean).
 double medianPerPacket(std::vector<uint64_t>& bursts) {
@@ -298,16 +314,11 @@ PointResult runPoint(const Variant& v, uint32_t flows, uint32_t size, uint32_t p
     }
     rte_pktmbuf_free_bulk(burst, kBurst);
   };
-  // Warm-up: one packet per flow each (libsrtp clones its per-SSRC stream on the first one).
-  for (uint32_t done = 0; done < flows; done += kBurst) {
-    gen.fill(burst, kBurst);
-    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
-    h.pass();
-    drainTx(1, &out_count);
+  warmUp(h, gen, flows, [&] {
     if (has_ref) {
       refBurst(false, nullptr);
     }
-  }
+  });
   std::vector<uint64_t> dp_samples;
   std::vector<uint64_t> ref_samples;
   uint64_t drops0 = totalDrops(h);
@@ -351,14 +362,9 @@ Service runService(const Variant& v, uint32_t flows, uint32_t size, uint32_t pac
   Harness h(16384);
   programFlows(h, v, flows);
   Generator gen(h, flows, v.in, size);
+  warmUp(h, gen, flows);
   rte_mbuf* burst[kBurst];
   uint64_t out = 0;
-  for (uint32_t done = 0; done < flows; done += kBurst) {
-    gen.fill(burst, kBurst);
-    rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
-    h.pass();
-    drainTx(1, &out);
-  }
   std::vector<uint64_t> samples;
   samples.reserve(packets);
   for (uint32_t i = 0; i < packets; ++i) {
@@ -429,17 +435,7 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
   Harness h(16384);
   programFlows(h, v, flows);
   Generator gen(h, flows, v.in, size);
-  {
-    // Warm-up outside the timed window, as above.
-    rte_mbuf* burst[kBurst];
-    uint64_t out = 0;
-    for (uint32_t done = 0; done < flows; done += kBurst) {
-      gen.fill(burst, kBurst);
-      rte_ring_enqueue_bulk(rxRing(0), reinterpret_cast<void**>(burst), kBurst, nullptr);
-      h.pass();
-      drainTx(1, &out);
-    }
-  }
+  warmUp(h, gen, flows);
   double rate = per_flow_pps * flows;
   uint64_t total = static_cast<uint64_t>(rate * seconds);
   std::vector<uint8_t> frames;
