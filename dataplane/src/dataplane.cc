@@ -85,6 +85,14 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   if (rte_eth_dev_info_get(pid, &info) != 0) {
     return false;
   }
+  if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
+    // Each worker polls its own queue pair on every port.
+    RAMPART_LOG(platform::LogLevel::Error, kLog,
+                "port %s has %u RX / %u TX queues, %u workers need one each%s", name.c_str(),
+                info.max_rx_queues, info.max_tx_queues, queues,
+                name.rfind("net_af_packet", 0) == 0 ? " (add qpairs=N to its devargs)" : "");
+    return false;
+  }
   rte_eth_conf conf;
   std::memset(&conf, 0, sizeof(conf));
   constexpr uint64_t kCsum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
@@ -235,6 +243,17 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
   }
   platform::ShmRegion region;
   std::vector<std::unique_ptr<LcoreCtx>> ctxs;
+  // Packets reach whichever worker's queue the PMD hashes them to; with several workers the
+  // owner of each flow is looked up and the packet handed over (worker/steering.h).
+  std::unique_ptr<Steering> steering;
+  if (rc == 0 && n_workers > 1) {
+    steering = std::make_unique<Steering>();
+    if (!steering->init(n_workers, "rampart")) {
+      RAMPART_LOG(LogLevel::Error, kLog, "handoff rings for %u workers: %s", n_workers,
+                  rte_strerror(rte_errno));
+      rc = 1;
+    }
+  }
   if (rc == 0) {
     platform::RegionGeometry g;
     g.n_workers = n_workers;
@@ -272,6 +291,7 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
         break;
       }
       ctx->epoch = region.epoch();
+      ctx->steer = steering.get();
       rte_eal_remote_launch(lcoreMain, ctx.get(), lcore);
       RAMPART_LOG(LogLevel::Info, kLog, "worker %u on lcore %u, %u flows, idle back-off %u us",
                   w, lcore, cfg.dataplane.flow_capacity, cfg.dataplane.idle_backoff_us);
@@ -303,6 +323,7 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
   for (auto& c : ctxs) {
     lcoreFini(*c);
   }
+  steering.reset();
   for (uint32_t i = 0; i < ifaces->count; ++i) {
     rte_eth_dev_stop(ifaces->ifaces[i].port_id);
     rte_eth_dev_close(ifaces->ifaces[i].port_id);

@@ -172,6 +172,9 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
     return;
   }
   ctx.neigh.at(nh).refs++;
+  if (ctx.steer != nullptr) {
+    ctx.steer->claim(p.key, ctx.cfg.worker);
+  }
   FlowEntry& e = ctx.flows.at(index);
   installAction(ctx, e, m, p, nh);
   e.rtp = RtpRx{};
@@ -198,10 +201,15 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     return;
   }
   uint32_t index = abi::unpackHandle(m.hdr.flow).index;
+  FlowKey old_key = e->key;
   st = ctx.flows.rekey(index, p.key);
   if (st != abi::kOk) {
     ack(ctx, m.hdr, st, m.hdr.flow);
     return;
+  }
+  if (ctx.steer != nullptr && !keyEqual(old_key, p.key)) {
+    ctx.steer->release(old_key, ctx.cfg.worker);
+    ctx.steer->claim(p.key, ctx.cfg.worker);
   }
   ctx.neigh.at(e->neigh).refs--;
   ctx.neigh.at(nh).refs++;
@@ -227,6 +235,9 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
   }
   uint32_t index = abi::unpackHandle(h.flow).index;
   ctx.neigh.at(e->neigh).refs--;
+  if (ctx.steer != nullptr) {
+    ctx.steer->release(e->key, ctx.cfg.worker);
+  }
   ctx.flows.erase(index);
   publish(ctx.flow_stats[index].generation, 0u);
   publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});

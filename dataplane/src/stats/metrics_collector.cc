@@ -44,6 +44,12 @@ class DataplaneCollector : public prometheus::Collectable {
     MetricFamily expired{"rampart_dp_neighbour_expired_total",
                          "Next hops forgotten after unanswered re-confirmation probes",
                          MetricType::Counter, {}};
+    MetricFamily handoff{"rampart_dp_handoff_packets_total",
+                         "Packets received on one worker's queue for another worker's flow",
+                         MetricType::Counter, {}};
+    MetricFamily shared_lost{"rampart_dp_neighbour_share_lost_total",
+                             "Neighbour updates another worker's ring had no room for",
+                             MetricType::Counter, {}};
     for (uint32_t w = 0; w < region_->workers(); ++w) {
       const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
       if (readRelaxed(ws->magic) != kStatsMagic) {
@@ -55,6 +61,11 @@ class DataplaneCollector : public prometheus::Collectable {
       lost.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->events_lost)));
       pend.metric.push_back(gauge({{"worker", wl}}, readRelaxed(ws->neigh_pending)));
       expired.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_expired)));
+      handoff.metric.push_back(
+          counter({{"worker", wl}, {"direction", "out"}}, readRelaxed(ws->handoff_out)));
+      handoff.metric.push_back(
+          counter({{"worker", wl}, {"direction", "in"}}, readRelaxed(ws->handoff_in)));
+      shared_lost.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_share_lost)));
       for (uint32_t p = 0; p < ifaces_->count; ++p) {
         const PortCounters& pc = ws->ports[p];
         // A realm may have several ports: the port index keeps the series distinct.
@@ -74,7 +85,8 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx, rxb, tx, txb, punt, inj, arp, drops, flows, cmds, lost, pend, expired};
+    return {rx,    rxb,  tx,   txb,     punt,    inj,        arp,
+            drops, flows, cmds, lost, pend, expired, handoff, shared_lost};
   }
 
  private:

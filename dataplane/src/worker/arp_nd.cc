@@ -14,6 +14,13 @@ void consumed(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
   rte_pktmbuf_free(m);
 }
 
+// Learns locally and tells the other workers: the solicitation may have been one of theirs.
+uint16_t learn(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
+               const uint8_t* mac, bool create) {
+  shareNeighbour(ctx, family, iface, ip, mac, create);
+  return ctx.neigh.learn(family, iface, ip, mac, create, ctx.now_tsc);
+}
+
 void learnt(LcoreCtx& ctx, uint16_t neigh) {
   // Packets parked on this neighbour can leave now rather than at the next housekeeping tick.
   if (neigh != kNoNeigh && ctx.neigh.at(neigh).pending > 0) {
@@ -30,14 +37,14 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   if (!for_us) {
     // Gratuitous ARP or traffic for someone else: refresh what we already know, nothing more.
     if (!probe) {
-      ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, false, ctx.now_tsc);
+      learn(ctx, 4, in.index, pi.src, pi.lladdr, false);
     }
     ctx.drop(in.index, DropReason::ArpIgnored);
     rte_pktmbuf_free(m);
     return;
   }
   uint16_t nh =
-      probe ? kNoNeigh : ctx.neigh.learn(4, in.index, pi.src, pi.lladdr, true, ctx.now_tsc);
+      probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
   if (pi.arp_op == 1) {
     auto* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t* a = f + kEthHdrLen;
@@ -72,7 +79,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
     uint16_t nh = kNoNeigh;
     if (!for_us) {
       const uint8_t* mac = pi.has_lladdr ? pi.lladdr : rte_pktmbuf_mtod(m, uint8_t*) + 6;
-      nh = ctx.neigh.learn(6, in.index, pi.target, mac, false, ctx.now_tsc);
+      nh = learn(ctx, 6, in.index, pi.target, mac, false);
     }
     if (nh == kNoNeigh) {
       ctx.drop(in.index, DropReason::ArpIgnored);
@@ -97,7 +104,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(peer_mac, f + 6, 6);
   uint16_t nh = kNoNeigh;
   if (!dad && pi.has_lladdr) {
-    nh = ctx.neigh.learn(6, in.index, pi.src, pi.lladdr, true, ctx.now_tsc);
+    nh = learn(ctx, 6, in.index, pi.src, pi.lladdr, true);
   }
   uint8_t dst[16];
   static constexpr uint8_t kAllNodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};

@@ -14,6 +14,7 @@
 #include "net/iface.h"
 #include "net/neighbour.h"
 #include "stats/drop_reasons.h"
+#include "worker/steering.h"
 #include "worker/tx_buffer.h"
 
 namespace rampart::dp {
@@ -53,6 +54,8 @@ struct LcoreCtx {
   platform::RingProducer evt;
   platform::RingProducer punt;
   platform::RingConsumer inject;
+  Steering* steer;  // shared between the workers; nullptr with one worker
+
 
   WorkerStats* stats;
   FlowStats* flow_stats;

@@ -1,10 +1,13 @@
 // The worker pipeline, one pass (run to completion, no locks, no allocation, no syscalls
 // except the optional idle sleep):
 //
-//   for each port: rte_eth_rx_burst(port, my queue, 32)
+//   for each port: rte_eth_rx_burst(port, my queue, 32); then my handoff ring
 //     parseFrame()          L2-L4, every length checked          -> drop(Malformed...)
 //     ARP / ND              answer for our addresses, learn MACs  -> TX on the same port
-//     UDP to our address    flow lookup on the local endpoint     -> drop(NoFlow)
+//                           (and copy what was learnt to the other workers)
+//     UDP to our address    flow lookup on the local endpoint     -> another worker's flow:
+//                                                                    its handoff ring
+//                                                                 -> else drop(NoFlow)
 //       RFC 7983 demux      STUN/DTLS -> punt ring; other         -> drop(NotRtp)
 //       strict source       programmed or latched peer only       -> drop(WrongSource)
 //       SRTP unprotect      libsrtp2, in place                    -> drop(SrtpAuth/Replay)
@@ -42,8 +45,9 @@ constexpr uint32_t kEmptyPassesBeforeSleep = 256;
 
 // Two stages per burst: parse and look up every packet first (prefetching flow entries and
 // their counters so the lookups' cache misses overlap), then act on each packet with its
-// session heads prefetched one packet ahead.
-void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
+// session heads prefetched one packet ahead. `handed`: the packets came from another worker's
+// queue (already counted as received there, and never handed on again).
+void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, bool handed) {
   PortCounters& pc = ctx.stats->ports[in.index];
   PacketInfo pi[kBurst];
   DropReason verdict[kBurst];
@@ -60,6 +64,11 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
     flow[k] = nullptr;
     if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp) {
       flow[k] = lookupUdp(ctx, in, pi[k]);
+      if (flow[k] == nullptr && ctx.steer != nullptr && !handed &&
+          handOff(ctx, in, pkts[k], pi[k])) {
+        pkts[k] = nullptr;  // now the owner's
+        continue;
+      }
       if (flow[k] != nullptr) {
         for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
           __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
@@ -68,14 +77,19 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
       }
     }
   }
-  bump(pc.rx_packets, n);
-  bump(pc.rx_bytes, bytes);
+  if (!handed) {
+    bump(pc.rx_packets, n);
+    bump(pc.rx_bytes, bytes);
+  }
   for (uint16_t k = 0; k < n; ++k) {
     if (k + 1 < n && flow[k + 1] != nullptr) {
       flow[k + 1]->srtp_in.prefetch();
       flow[k + 1]->srtp_out.prefetch();
     }
     rte_mbuf* m = pkts[k];
+    if (m == nullptr) {
+      continue;  // handed to another worker
+    }
     if (verdict[k] != kNoDrop) {
       ctx.drop(in.index, verdict[k]);
       rte_pktmbuf_free(m);
@@ -88,6 +102,29 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n) {
       case PktKind::NdAdvert: handleNd(ctx, in, m, pi[k]); break;
     }
   }
+}
+
+// Packets other workers received for this worker's flows, in runs of the same arrival port.
+uint32_t serviceHandoff(LcoreCtx& ctx) {
+  rte_mbuf* pkts[kBurst];
+  unsigned n = rte_ring_sc_dequeue_burst(ctx.steer->handoff(ctx.cfg.worker),
+                                         reinterpret_cast<void**>(pkts), kBurst, nullptr);
+  bump(ctx.stats->handoff_in, n);
+  unsigned start = 0;
+  while (start < n) {
+    unsigned end = start + 1;
+    while (end < n && pkts[end]->port == pkts[start]->port) {
+      ++end;
+    }
+    const Iface* in = ctx.ifaces->byPort(pkts[start]->port);
+    if (in == nullptr) {
+      rte_pktmbuf_free_bulk(pkts + start, end - start);  // cannot happen: handOff sets port
+    } else {
+      processBurst(ctx, *in, pkts + start, static_cast<uint16_t>(end - start), true);
+    }
+    start = end;
+  }
+  return n;
 }
 
 void flushAll(LcoreCtx& ctx) {
@@ -116,6 +153,7 @@ bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
   ctx.evt = platform::RingProducer(evt);
   ctx.punt = platform::RingProducer(punt);
   ctx.inject = platform::RingConsumer(inject);
+  ctx.steer = nullptr;
   ctx.stats = static_cast<WorkerStats*>(stats_area);
   std::memset(ctx.stats, 0, sizeof(WorkerStats));
   ctx.stats->magic = kStatsMagic;
@@ -143,6 +181,13 @@ bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
 }
 
 void lcoreFini(LcoreCtx& ctx) {
+  if (ctx.steer != nullptr) {  // packets handed to us after our last pass
+    rte_mbuf* m = nullptr;
+    while (rte_ring_sc_dequeue(ctx.steer->handoff(ctx.cfg.worker),
+                               reinterpret_cast<void**>(&m)) == 0) {
+      rte_pktmbuf_free(m);
+    }
+  }
   for (uint32_t i = 0; i < ctx.pending_n; ++i) {
     rte_pktmbuf_free(ctx.pending[i].m);
   }
@@ -154,6 +199,9 @@ void lcoreFini(LcoreCtx& ctx) {
     ctx.tx[i].count = 0;
   }
   for (uint32_t i = 0; i < ctx.flows.capacity(); ++i) {
+    if (ctx.steer != nullptr && ctx.flows.at(i).in_use) {
+      ctx.steer->release(ctx.flows.at(i).key, ctx.cfg.worker);
+    }
     ctx.flows.erase(i);  // wipes keys
   }
 }
@@ -168,10 +216,15 @@ uint32_t workerPass(LcoreCtx& ctx) {
     const Iface& in = ctx.ifaces->ifaces[i];
     uint16_t n = rte_eth_rx_burst(in.port_id, ctx.cfg.queue, pkts, kBurst);
     if (n > 0) {
-      processBurst(ctx, in, pkts, n);
+      processBurst(ctx, in, pkts, n, false);
     }
     total += n;
     full_burst = full_burst || n == kBurst;
+  }
+  if (ctx.steer != nullptr) {
+    uint32_t handed = serviceHandoff(ctx);
+    total += handed;
+    full_burst = full_burst || handed == kBurst;
   }
   // Drain now when the queues ran dry (lowest latency at low load); under sustained load the
   // buffers fill to a full burst by themselves, and the timer bounds what is left behind.
@@ -186,12 +239,14 @@ uint32_t workerPass(LcoreCtx& ctx) {
   }
   uint32_t injected = serviceInject(ctx);
   work += injected;
+  uint32_t shared = serviceNeighbourShare(ctx);
+  work += shared;
   bool house = ctx.now_tsc >= ctx.next_house_tsc;
   if (house) {
     neighbourHousekeeping(ctx);
     ctx.next_house_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
   }
-  if (injected > 0 || house) {
+  if (injected > 0 || shared > 0 || house) {
     flushAll(ctx);  // injected packets, released parked packets and solicitations
   }
   if (ctx.now_tsc >= ctx.next_idle_tsc) {

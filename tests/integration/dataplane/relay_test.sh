@@ -17,49 +17,18 @@ dp=$1
 tool=$2
 src=$3
 prefix="rdt$(( $$ % 100000 ))-"
-sbc=${prefix}sbc
-wan=${prefix}wan
-lan=${prefix}lan
 shm="/rdt-$$-relay"
 mport=$((20000 + $$ % 20000))
 work=$(mktemp -d /tmp/rdt-$$-XXXX)
-dp_pid=""
-bg_pids=()
-cleanup() {
-  for p in "${bg_pids[@]}" $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
-  "$src/tools/lab" down --prefix "$prefix" >/dev/null 2>&1 || true
-  rm -f "/dev/shm/${shm#/}"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 20 "$work/dp.log" >&2 2>/dev/null || true; exit 1; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-ctl() { nsx "$sbc" "$tool" ctl "$shm" "$@"; }
-metric() {  # metric REGEX -> sum of matching samples
-  nsx "$sbc" curl -sf --max-time 3 "http://127.0.0.1:$mport/metrics" |
-    grep -E "$1" | awk '{s += $NF} END {print s + 0}'
-}
+# shellcheck source=lab_lib.sh
+. "$(dirname "$0")/lab_lib.sh"
 
 K1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d       # 30 B
 K2=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbd       # 30 B
 K3=303132333435363738393a3b3c3d3e3f404142434445464748494a4b           # 28 B
 K4=505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b  # 44 B
 
-"$src/tools/lab" up --prefix "$prefix" --no-mgmt >/dev/null
-config=$work/rampart.yaml
-sed -e "s#shm_name: /rampart#shm_name: $shm#" \
-    -e "s#certificate: lab-certs/#certificate: $src/etc/lab-certs/#" \
-    -e "s#private_key: lab-certs/#private_key: $src/etc/lab-certs/#" \
-    -e "s#idle_backoff_us: .*#idle_backoff_us: 500#" \
-    -e "s#flow_capacity: .*#flow_capacity: 256#" \
-    -e "s#\"--no-shconf\"\]#\"--no-shconf\", \"--no-telemetry\", \"--file-prefix\", \"rdt$$\"]#" \
-    -e "s#management: .*#management: {address: 127.0.0.1, controlplane_port: $((mport + 1)), dataplane_port: $mport}#" \
-    "$src/etc/rampart.yaml" >"$config"
-"$dp" --config "$config" --check-config >/dev/null || fail "config refused"
-ip netns exec "$sbc" "$dp" --config "$config" >"$work/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 1 100); do grep -q "ready:" "$work/dp.log" && break; sleep 0.1; done
-grep -q "ready:" "$work/dp.log" || fail "dataplane not ready"
+lab_start
 ctl connect >/dev/null || fail "handshake"
 
 # add NAME args...: programs a flow, remembers its handle in $H_NAME
@@ -82,15 +51,6 @@ stream() {
 
 echo "1. ARP and ND"
 mac=$(sed -n 's/.*realm wan) up: \([0-9a-f:]*\),.*/\1/p' "$work/dp.log")
-# Retried (bounded): each attempt makes the peer's kernel resolve the media address again.
-resolved() {  # resolved NS ADDR FROM TO
-  for _ in $(seq 1 20); do
-    nsx "$1" "$tool" send --from "$3" --to "$4" --count 1 --interval-us 0 >/dev/null
-    nsx "$1" ip neigh show "$2" | grep -q "lladdr" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 resolved "$wan" 198.18.2.1 198.18.2.2:4999 198.18.2.1:29999 || fail "wan peer: no ARP entry"
 nsx "$wan" ip neigh show 198.18.2.1 | grep -q "lladdr $mac" || fail "wan ARP entry is not the dataplane's MAC $mac"
 resolved "$wan" 2001:2:0:2::1 "[2001:2:0:2::2]:4999" "[2001:2:0:2::1]:29999" || fail "wan peer: no ND entry"

@@ -79,7 +79,7 @@ rte_mempool* testPool() { return eal().pool; }
 rte_ring* rxRing(uint32_t iface) { return eal().rx[iface]; }
 rte_ring* txRing(uint32_t iface) { return eal().tx[iface]; }
 
-Harness::Harness(uint32_t flow_capacity) {
+Harness::Harness(uint32_t flow_capacity, uint32_t worker) {
   if (!ensureEal()) {
     std::abort();
   }
@@ -119,7 +119,7 @@ Harness::Harness(uint32_t flow_capacity) {
   auto* stats = static_cast<uint8_t*>(std::aligned_alloc(64, sbytes));
   mem_.push_back(stats);
   ctx_ = std::make_unique<LcoreCtx>();
-  WorkerConfig wc{0, 0, flow_capacity, 60, 0};
+  WorkerConfig wc{worker, 0, flow_capacity, 60, 0};
   if (!lcoreInit(*ctx_, wc, &ifaces_, e.pool, stats, cmd, evt, punt, inj, rte_get_tsc_hz())) {
     std::abort();
   }

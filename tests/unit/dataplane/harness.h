@@ -29,10 +29,13 @@ rte_ring* txRing(uint32_t iface);  // what the port sent
 
 class Harness {
  public:
-  explicit Harness(uint32_t flow_capacity = 64);
+  // `worker`: the worker id (several harnesses share the two ports' single queue, and the
+  // test decides whose pass reads a frame).
+  explicit Harness(uint32_t flow_capacity = 64, uint32_t worker = 0);
   ~Harness();
 
   LcoreCtx& ctx() { return *ctx_; }
+  void attach(Steering* s) { ctx_->steer = s; }
   const Iface& wan() const { return ifaces_.ifaces[0]; }
   const Iface& lan() const { return ifaces_.ifaces[1]; }
 

@@ -482,6 +482,77 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   EXPECT_EQ(h->ctx().pending_n, 1u);
 }
 
+// Two workers sharing the ports, as RSS or af_packet fanout make them: a packet that arrives on
+// worker 0's queue for worker 1's flow is handed over and leaves from worker 1; the answer to
+// worker 1's ARP request arrives at worker 0, which passes the MAC on; a full handoff ring is
+// a counted drop; a deleted flow's port is nobody's again.
+TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
+  ASSERT_TRUE(ensureEal());
+  Steering steer;
+  ASSERT_TRUE(steer.init(2, "tsteer"));
+  Harness w0(16, 0);
+  Harness w1(16, 1);
+  w0.attach(&steer);
+  w1.attach(&steer);
+  ASSERT_EQ(w0.hello(), abi::kOk);
+  ASSERT_EQ(w1.hello(), abi::kOk);
+  auto add = makeFlow(w1, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
+  abi::Ack a = w1.call(add.hdr);
+  ASSERT_EQ(a.status, abi::kOk);
+  FlowKey key{};
+  key.family = 4;
+  key.iface = 0;
+  key.port = 20000;
+  EXPECT_EQ(steer.owner(key), 1);
+
+  auto rtp = rtpPacket(1, 160, 0x1234, 160);
+  w0.rx(0, fromWan(w0, kWanPeer, 4000, 20000, rtp));
+  w0.pass();
+  EXPECT_EQ(w0.ctx().stats->handoff_out, 1u);
+  EXPECT_TRUE(w0.tx(1).empty());
+  EXPECT_EQ(w0.drops(0, DropReason::NoFlow), 0u);
+  w1.pass();  // takes the packet over; its next hop is unknown: parked, ARP request sent
+  EXPECT_EQ(w1.ctx().stats->handoff_in, 1u);
+  EXPECT_EQ(w1.ctx().stats->ports[0].rx_packets, 0u) << "counted once, by the receiving worker";
+  auto req = w1.tx(1);
+  ASSERT_EQ(req.size(), 1u);
+  ASSERT_EQ(get16(&req[0][12]), 0x0806);
+  EXPECT_EQ(w1.ctx().pending_n, 1u);
+
+  w0.rx(1, arpReplyTo(req[0], kPeerLanMac));
+  w0.pass();  // the reply lands on worker 0's queue
+  w1.pass();  // worker 1 learns it from worker 0 and releases the parked packet
+  auto out = w1.tx(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(checkEgress(out[0], w1.lan(), kPeerLanMac, kLanPeer, 30000, 5000, 46), rtp);
+  EXPECT_EQ(w1.ctx().pending_n, 0u);
+
+  // More than the handoff ring holds while the owner is not polling: the excess is counted.
+  constexpr uint32_t kExtra = 5;
+  for (uint32_t i = 0; i < kHandoffSlots - 1 + kExtra; ++i) {
+    w0.rx(0, fromWan(w0, kWanPeer, 4000, 20000,
+                     rtpPacket(static_cast<uint16_t>(2 + i), 320, 0x1234, 160)));
+  }
+  w0.pass((kHandoffSlots + kExtra) / kBurst + 2);
+  // An rte_ring of 4096 slots holds 4095.
+  EXPECT_EQ(w0.ctx().stats->handoff_out, 1u + kHandoffSlots - 1);
+  EXPECT_EQ(w0.drops(0, DropReason::HandoffFull), kExtra);
+  w1.pass(kHandoffSlots / kBurst + 2);
+  EXPECT_EQ(w1.tx(1).size(), kHandoffSlots - 1);
+  EXPECT_EQ(w1.ctx().flow_stats[abi::unpackHandle(a.hdr.flow).index].packets, kHandoffSlots);
+
+  abi::FlowDel d{};
+  d.hdr.type = abi::MsgType::FlowDel;
+  d.hdr.size = sizeof(d);
+  d.hdr.flow = a.hdr.flow;
+  ASSERT_EQ(w1.call(d.hdr).status, abi::kOk);
+  EXPECT_EQ(steer.owner(key), -1);
+  w0.rx(0, fromWan(w0, kWanPeer, 4000, 20000, rtp));
+  w0.pass();
+  EXPECT_EQ(w0.drops(0, DropReason::NoFlow), 1u);
+  EXPECT_EQ(w0.ctx().stats->handoff_out, kHandoffSlots);
+}
+
 TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   h->learnPeers();
   std::vector<uint64_t> flows;

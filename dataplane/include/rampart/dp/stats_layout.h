@@ -10,7 +10,7 @@
 namespace rampart::dp {
 
 inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
-inline constexpr uint32_t kStatsVersion = 1;
+inline constexpr uint32_t kStatsVersion = 2;  // 2: handoff and neighbour-share counters
 inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
 inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
 
@@ -40,6 +40,9 @@ struct WorkerStats {
   uint64_t events_lost;     // events (idle, ssrc change) not posted for lack of room
   uint64_t neigh_pending;   // packets now waiting on next-hop resolution
   uint64_t neigh_expired;   // next hops that stopped answering re-confirmation probes
+  uint64_t handoff_out;     // packets handed to the worker owning their flow
+  uint64_t handoff_in;      // packets other workers handed to this one
+  uint64_t neigh_share_lost;  // neighbour updates another worker's ring had no room for
   PortCounters ports[kMaxPorts];
 };
 
