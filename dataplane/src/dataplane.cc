@@ -207,6 +207,9 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
     rte_eal_cleanup();
     return 1;
   }
+  RAMPART_LOG(LogLevel::Info, kLog, "SRTP: libsrtp2 over OpenSSL, HMAC-SHA1 %s",
+              srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1)"
+                                    : "with precomputed pads (srtp/hmac_sha1.h)");
   auto n_workers = static_cast<uint32_t>(cfg.dataplane.worker_cpus.size());
   if (n_workers == 0 || rte_lcore_count() < n_workers + 1) {
     RAMPART_LOG(LogLevel::Error, kLog, "need %u worker lcores plus the main lcore, EAL has %u",

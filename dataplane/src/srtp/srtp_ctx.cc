@@ -1,9 +1,12 @@
 #include "srtp/srtp_ctx.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include <srtp2/srtp.h>
+
+#include "srtp/hmac_sha1.h"
 
 namespace rampart::dp {
 namespace {
@@ -46,8 +49,14 @@ bool setPolicies(abi::SrtpSuite suite, srtp_policy_t* p) {
 }  // namespace
 
 bool srtpGlobalInit() {
-  static bool ok = srtp_init() == srtp_err_status_ok;
+  static bool ok = srtp_init() == srtp_err_status_ok &&
+                   (srtpUsesLibsrtpHmac() || installHmacSha1());
   return ok;
+}
+
+bool srtpUsesLibsrtpHmac() {
+  const char* v = std::getenv("RAMPART_LIBSRTP_HMAC");
+  return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
 uint32_t srtpKeyLen(abi::SrtpSuite suite) {

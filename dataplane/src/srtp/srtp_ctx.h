@@ -20,8 +20,12 @@ namespace rampart::dp {
 // SRTP_MAX_TRAILER_LEN.
 inline constexpr uint32_t kSrtpMaxTrailer = 16 + 128 + 4;  // tag + MKI max + SRTCP index
 
-// Initialises libsrtp2 once per process. @return false when srtp_init fails.
+// Initialises libsrtp2 once per process and installs Rampart's HMAC-SHA1 auth type
+// (srtp/hmac_sha1.h) unless srtpUsesLibsrtpHmac(). @return false when either fails.
 bool srtpGlobalInit();
+
+// True when RAMPART_LIBSRTP_HMAC=1: libsrtp2's own HMAC stays (comparison, fallback).
+bool srtpUsesLibsrtpHmac();
 
 // Master key + salt bytes a suite needs (0 for None or an unknown suite).
 uint32_t srtpKeyLen(abi::SrtpSuite suite);

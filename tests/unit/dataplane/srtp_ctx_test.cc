@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "packet_builder.h"
+#include "srtp/hmac_sha1.h"
 
 namespace rampart::dp {
 namespace {
@@ -87,6 +89,91 @@ TEST(SrtpCtx, RejectsBadParameters) {
   p.suite = abi::SrtpSuite::None;
   EXPECT_EQ(c.init(p, SrtpCtx::Dir::Inbound), abi::kOk);
   EXPECT_FALSE(c.active());
+}
+
+}  // namespace
+}  // namespace rampart::dp
+
+// libsrtp2's own HMAC-SHA1 auth type (2.5.0, hmac_ossl.c), for a differential check.
+extern "C" const srtp_auth_type_t srtp_hmac;
+
+namespace rampart::dp {
+namespace {
+
+std::vector<uint8_t> tagOf(const srtp_auth_type_t& type, const std::vector<uint8_t>& key,
+                           const std::vector<uint8_t>& msg, int tag_len, size_t split) {
+  srtp_auth_t* a = nullptr;
+  EXPECT_EQ(type.alloc(&a, static_cast<int>(key.size()), tag_len), srtp_err_status_ok);
+  EXPECT_EQ(type.init(a->state, key.data(), static_cast<int>(key.size())), srtp_err_status_ok);
+  std::vector<uint8_t> tag(static_cast<size_t>(tag_len));
+  for (int round = 0; round < 2; ++round) {  // start() must reset: the second tag is the same
+    EXPECT_EQ(type.start(a->state), srtp_err_status_ok);
+    EXPECT_EQ(type.update(a->state, msg.data(), static_cast<int>(split)), srtp_err_status_ok);
+    EXPECT_EQ(type.compute(a->state, msg.data() + split, static_cast<int>(msg.size() - split),
+                           tag_len, tag.data()),
+              srtp_err_status_ok);
+  }
+  type.dealloc(a);
+  return tag;
+}
+
+std::vector<uint8_t> unhex(const char* h) {
+  std::vector<uint8_t> out;
+  for (; h[0] != 0 && h[1] != 0; h += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(std::string(h, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+TEST(HmacSha1, Rfc2202Vectors) {
+  struct Case {
+    std::vector<uint8_t> key;
+    std::vector<uint8_t> data;
+    const char* digest;
+  };
+  const Case cases[] = {
+      {std::vector<uint8_t>(20, 0x0b), {'H', 'i', ' ', 'T', 'h', 'e', 'r', 'e'},
+       "b617318655057264e28bc0b6fb378c8ef146be00"},
+      {{'J', 'e', 'f', 'e'},
+       std::vector<uint8_t>({'w', 'h', 'a', 't', ' ', 'd', 'o', ' ', 'y', 'a', ' ', 'w', 'a',
+                             'n', 't', ' ', 'f', 'o', 'r', ' ', 'n', 'o', 't', 'h', 'i', 'n',
+                             'g', '?'}),
+       "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+      {std::vector<uint8_t>(20, 0xaa), std::vector<uint8_t>(50, 0xdd),
+       "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(tagOf(hmacSha1Type(), c.key, c.data, 20, c.data.size() / 2), unhex(c.digest));
+  }
+}
+
+// The same tags as libsrtp2's own HMAC for SRTP-shaped inputs: 20-byte session keys, 4-byte
+// and 10-byte tags, messages of every length up to three SHA-1 blocks, split anywhere.
+TEST(HmacSha1, MatchesLibsrtpHmac) {
+  ASSERT_TRUE(srtpGlobalInit());
+  uint32_t x = 12345;
+  auto next = [&x] {
+    x = x * 1103515245u + 12345u;
+    return static_cast<uint8_t>(x >> 16);
+  };
+  for (size_t len = 0; len < 200; ++len) {
+    std::vector<uint8_t> key(20);
+    std::vector<uint8_t> msg(len);
+    for (auto& b : key) b = next();
+    for (auto& b : msg) b = next();
+    int tag_len = len % 2 == 0 ? 10 : 4;
+    size_t split = len == 0 ? 0 : next() % len;
+    EXPECT_EQ(tagOf(hmacSha1Type(), key, msg, tag_len, split),
+              tagOf(srtp_hmac, key, msg, tag_len, split))
+        << "length " << len;
+  }
+}
+
+TEST(HmacSha1, RefusesWhatLibsrtpRefuses) {
+  srtp_auth_t* a = nullptr;
+  EXPECT_EQ(hmacSha1Type().alloc(&a, 21, 10), srtp_err_status_bad_param);
+  EXPECT_EQ(hmacSha1Type().alloc(&a, 20, 21), srtp_err_status_bad_param);
+  EXPECT_EQ(a, nullptr);
 }
 
 }  // namespace
