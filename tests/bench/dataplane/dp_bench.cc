@@ -632,6 +632,11 @@ int main(int argc, char** argv) {
   std::printf("rampart-bench-dataplane: worker on CPU %d, TSC %.2f GHz, %u packets per point, "
               "best of %d rounds\n", cpu, static_cast<double>(rte_get_tsc_hz()) / 1e9, packets,
               rounds);
+  // The dataplane and the reference loop share the process, so both use the same HMAC.
+  std::printf("libsrtp2 2.5 over OpenSSL; HMAC-SHA1 for both columns: %s\n",
+              srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1)"
+                                    : "the dataplane's (srtp/hmac_sha1.h; RAMPART_LIBSRTP_HMAC=1 "
+                                      "for libsrtp2's own)");
   std::printf("%-36s %5s %6s | %10s %8s %5s | %10s %8s | %6s\n", "variant", "size", "flows",
               "dp pps", "cyc/pkt", "loss", "libsrtp", "cyc/pkt", "dp/ref");
   double headline_dp = 0;
