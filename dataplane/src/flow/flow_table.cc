@@ -48,8 +48,8 @@ uint32_t FlowTable::hashKey(const FlowKey& k) const {
   return static_cast<uint32_t>(h);
 }
 
-uint32_t FlowTable::findBucket(const FlowKey& k) const {
-  uint32_t b = hashKey(k) & mask_;
+uint32_t FlowTable::findBucket(const FlowKey& k, uint32_t hash) const {
+  uint32_t b = hash & mask_;
   while (buckets_[b] != 0) {
     if (keyEqual(entries_[buckets_[b] - 1].key, k)) {
       return b;
@@ -60,13 +60,8 @@ uint32_t FlowTable::findBucket(const FlowKey& k) const {
 }
 
 FlowEntry* FlowTable::lookup(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port) {
-  FlowKey k{};
-  k.family = family;
-  k.iface = iface;
-  k.port = port;
-  std::memcpy(k.addr, addr, family == 4 ? 4 : 16);
-  uint32_t b = findBucket(k);
-  return buckets_[b] != 0 ? &entries_[buckets_[b] - 1] : nullptr;
+  FlowKey k = makeKey(family, iface, addr, port);
+  return lookup(k, hashKey(k));
 }
 
 int32_t FlowTable::insert(const FlowKey& key, uint32_t* index) {

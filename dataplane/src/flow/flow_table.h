@@ -22,6 +22,30 @@ class FlowTable {
   // Packet path: the flow listening on (family, iface, local addr, local port), or nullptr.
   FlowEntry* lookup(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port);
 
+  // The same lookup in steps, so that a burst's cache misses overlap (as rte_hash's bulk
+  // lookup does): hash every key and prefetch its bucket, then prefetch the entry each bucket
+  // names, then compare.
+  static FlowKey makeKey(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port) {
+    FlowKey k{};
+    k.family = family;
+    k.iface = iface;
+    k.port = port;
+    __builtin_memcpy(k.addr, addr, family == 4 ? 4 : 16);
+    return k;
+  }
+  uint32_t hash(const FlowKey& k) const { return hashKey(k); }
+  void prefetchBucket(uint32_t hash) const { __builtin_prefetch(&buckets_[hash & mask_]); }
+  void prefetchEntry(uint32_t hash) const {
+    uint32_t v = buckets_[hash & mask_];
+    if (v != 0) {
+      __builtin_prefetch(&entries_[v - 1]);
+    }
+  }
+  FlowEntry* lookup(const FlowKey& k, uint32_t hash) {
+    uint32_t b = findBucket(k, hash);
+    return buckets_[b] != 0 ? &entries_[buckets_[b] - 1] : nullptr;
+  }
+
   // Claims a slot for `key`. @return kOk with *index set, kErrExist or kErrNoSpace.
   int32_t insert(const FlowKey& key, uint32_t* index);
   // Moves an existing flow to a new key. @return kOk, kErrExist (key taken by another flow).
@@ -40,7 +64,9 @@ class FlowTable {
 
  private:
   uint32_t hashKey(const FlowKey& k) const;
-  uint32_t findBucket(const FlowKey& k) const;  // bucket holding k, or the empty one to use
+  uint32_t findBucket(const FlowKey& k) const { return findBucket(k, hashKey(k)); }
+  // The bucket holding k, or the empty one to use.
+  uint32_t findBucket(const FlowKey& k, uint32_t hash) const;
   void unlink(const FlowKey& k);                 // removes k's bucket (backward shift)
 
   std::unique_ptr<FlowEntry[]> entries_;

@@ -43,15 +43,19 @@ constexpr uint64_t kHouseMs = 10;
 constexpr uint64_t kIdleScanMs = 100;
 constexpr uint32_t kEmptyPassesBeforeSleep = 256;
 
-// Two stages per burst: parse and look up every packet first (prefetching flow entries and
-// their counters so the lookups' cache misses overlap), then act on each packet with its
-// session heads prefetched one packet ahead. `handed`: the packets came from another worker's
-// queue (already counted as received there, and never handed on again).
+// Two stages per burst. First every packet is parsed and looked up, in steps across the
+// burst so that the cache misses overlap (hash and prefetch the bucket, prefetch the entry the
+// bucket names, compare; then prefetch the flow's entry and counters). Then each packet is
+// acted on with its session heads prefetched one packet ahead. `handed`: the packets came
+// from another worker's queue (already counted as received there, never handed on again).
 void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, bool handed) {
   PortCounters& pc = ctx.stats->ports[in.index];
   PacketInfo pi[kBurst];
   DropReason verdict[kBurst];
   FlowEntry* flow[kBurst];
+  FlowKey key[kBurst];
+  uint32_t hash[kBurst];
+  bool ours[kBurst];  // UDP to one of our addresses: has a flow key
   uint64_t bytes = 0;
   for (uint16_t k = 0; k < n; ++k) {
     if (k + 1 < n) {
@@ -61,9 +65,23 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
     // Only the first segment is parsed; media fits one (multi-segment is dropped later).
     verdict[k] = parseFrame(rte_pktmbuf_mtod(pkts[k], const uint8_t*),
                             rte_pktmbuf_data_len(pkts[k]), &pi[k]);
+    ours[k] = verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
+              ownsAddress(in, pi[k].family, pi[k].dst);
+    if (ours[k]) {
+      key[k] = FlowTable::makeKey(pi[k].family, in.index, pi[k].dst, pi[k].dst_port);
+      hash[k] = ctx.flows.hash(key[k]);
+      ctx.flows.prefetchBucket(hash[k]);
+    }
+  }
+  for (uint16_t k = 0; k < n; ++k) {
+    if (ours[k]) {
+      ctx.flows.prefetchEntry(hash[k]);
+    }
+  }
+  for (uint16_t k = 0; k < n; ++k) {
     flow[k] = nullptr;
     if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp) {
-      flow[k] = lookupUdp(ctx, in, pi[k]);
+      flow[k] = ours[k] ? ctx.flows.lookup(key[k], hash[k]) : nullptr;
       if (flow[k] == nullptr && ctx.steer != nullptr && !handed &&
           handOff(ctx, in, pkts[k], pi[k])) {
         pkts[k] = nullptr;  // now the owner's

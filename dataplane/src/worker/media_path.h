@@ -8,17 +8,9 @@
 
 namespace rampart::dp {
 
-// `f` is the flow listening on the destination (looked up by lookupUdp ahead of time so the
-// burst's lookups overlap), nullptr when none.
+// `f` is the flow listening on the destination (looked up for the whole burst ahead of time,
+// lcore_loop.cc, so the lookups' cache misses overlap), nullptr when none.
 void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry* f);
-
-// The flow for a UDP packet to one of our addresses on `in`, or nullptr (not ours / no flow).
-inline FlowEntry* lookupUdp(LcoreCtx& ctx, const Iface& in, const PacketInfo& pi) {
-  if (!ownsAddress(in, pi.family, pi.dst)) {
-    return nullptr;
-  }
-  return ctx.flows.lookup(pi.family, in.index, pi.dst, pi.dst_port);
-}
 
 // Sends up to kInjectPerPass packets the control plane placed on the inject ring.
 uint32_t serviceInject(LcoreCtx& ctx);
