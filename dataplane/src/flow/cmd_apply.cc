@@ -150,11 +150,25 @@ void resetFlowStats(LcoreCtx& ctx, uint32_t index, uint32_t generation) {
   publish(fs.generation, generation);
 }
 
+// A local endpoint carries one flow direction in the whole dataplane, not just per worker:
+// packets for it may arrive on any worker's queue and go to the one the owner map names.
+bool heldElsewhere(const LcoreCtx& ctx, const FlowKey& k) {
+  if (ctx.steer == nullptr) {
+    return false;
+  }
+  int owner = ctx.steer->owner(k);
+  return owner >= 0 && static_cast<uint32_t>(owner) != ctx.cfg.worker;
+}
+
 void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
   Prepared p;
   int32_t st = prepare(ctx, m, &p);
   if (st != abi::kOk) {
     ack(ctx, m.hdr, st, 0);
+    return;
+  }
+  if (heldElsewhere(ctx, p.key)) {
+    ack(ctx, m.hdr, abi::kErrExist, 0);
     return;
   }
   uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
@@ -193,6 +207,10 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
   int32_t st = prepare(ctx, m, &p);
   if (st != abi::kOk) {
     ack(ctx, m.hdr, st, m.hdr.flow);
+    return;
+  }
+  if (!keyEqual(e->key, p.key) && heldElsewhere(ctx, p.key)) {
+    ack(ctx, m.hdr, abi::kErrExist, m.hdr.flow);
     return;
   }
   uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);

@@ -499,6 +499,8 @@ TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
   auto add = makeFlow(w1, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   abi::Ack a = w1.call(add.hdr);
   ASSERT_EQ(a.status, abi::kOk);
+  auto dup = add;
+  EXPECT_EQ(w0.call(dup.hdr).status, abi::kErrExist) << "the port is worker 1's";
   FlowKey key{};
   key.family = 4;
   key.iface = 0;
