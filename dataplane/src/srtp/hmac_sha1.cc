@@ -82,7 +82,6 @@ srtp_err_status_t hmacInit(void* sv, const uint8_t* key, int key_len) {
             SHA1_Init(&s->outer) == 1 && SHA1_Update(&s->outer, opad, kBlockLen) == 1;
   OPENSSL_cleanse(ipad, sizeof(ipad));
   OPENSSL_cleanse(opad, sizeof(opad));
-  s->work = s->inner;
   return ok ? srtp_err_status_ok : srtp_err_status_auth_fail;
 }
 

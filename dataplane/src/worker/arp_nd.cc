@@ -43,8 +43,7 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     rte_pktmbuf_free(m);
     return;
   }
-  uint16_t nh =
-      probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
+  uint16_t nh = probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
   if (pi.arp_op == 1) {
     auto* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t* a = f + kEthHdrLen;

@@ -79,20 +79,15 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
     }
   }
   for (uint16_t k = 0; k < n; ++k) {
-    flow[k] = nullptr;
-    if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp) {
-      flow[k] = ours[k] ? ctx.flows.lookup(key[k], hash[k]) : nullptr;
-      if (flow[k] == nullptr && ctx.steer != nullptr && !handed &&
-          handOff(ctx, in, pkts[k], pi[k])) {
-        pkts[k] = nullptr;  // now the owner's
-        continue;
+    flow[k] = ours[k] ? ctx.flows.lookup(key[k], hash[k]) : nullptr;
+    if (flow[k] != nullptr) {
+      for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
+        __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
       }
-      if (flow[k] != nullptr) {
-        for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
-          __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
-        }
-        __builtin_prefetch(&ctx.flow_stats[ctx.flows.indexOf(flow[k])], 1);
-      }
+      __builtin_prefetch(&ctx.flow_stats[ctx.flows.indexOf(flow[k])], 1);
+    } else if (ours[k] && ctx.steer != nullptr && !handed &&
+               handOff(ctx, in, pkts[k], key[k])) {
+      pkts[k] = nullptr;  // now the owner's
     }
   }
   if (!handed) {

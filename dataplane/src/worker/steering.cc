@@ -51,14 +51,7 @@ bool Steering::init(uint32_t workers, const char* tag) {
   return true;
 }
 
-bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi) {
-  if (!ownsAddress(in, pi.family, pi.dst)) {
-    return false;
-  }
-  FlowKey k{};
-  k.family = pi.family;
-  k.iface = in.index;
-  k.port = pi.dst_port;
+bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const FlowKey& k) {
   int owner = ctx.steer->owner(k);
   if (owner < 0 || static_cast<uint32_t>(owner) == ctx.cfg.worker) {
     return false;  // nobody (or, in a race with our own erase, we) holds it: no flow

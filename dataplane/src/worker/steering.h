@@ -17,7 +17,6 @@
 #include <rampart/platform/shm_region.h>
 
 #include "flow/flow_entry.h"
-#include "pkt/parse.h"
 
 namespace rampart::dp {
 
@@ -81,10 +80,11 @@ class Steering {
   rte_ring* neigh_[platform::kMaxWorkers]{};
 };
 
-// Packet path, on a table miss for a UDP packet: when another worker owns a flow on the
-// destination, hands `m` to it (lcore_loop.cc drains the ring as the owner's second input).
-// @return true when `m` was consumed (handed over, or dropped and counted as HandoffFull).
-bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi);
+// Packet path, on a table miss for a UDP packet to our address (flow key `k`): when another
+// worker owns a flow there, hands `m` to it (lcore_loop.cc drains the ring as the owner's
+// second input). @return true when `m` was consumed (handed over, or dropped and counted as
+// HandoffFull).
+bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const FlowKey& k);
 
 // Copies a MAC learnt from ARP/ND to every other worker.
 void shareNeighbour(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
