@@ -17,7 +17,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   try {
     server->exposer_ = std::make_unique<prometheus::Exposer>(bind, 2);
   } catch (const std::exception& e) {
-    return Error{"metrics: cannot listen on " + bind + ": " + e.what()};
+    return Error{ErrorCode::Io, "metrics: cannot listen on " + bind + ": " + e.what()};
   }
   server->registry_ = std::make_shared<prometheus::Registry>();
   server->exposer_->RegisterCollectable(server->registry_);

@@ -8,7 +8,7 @@ Result<ProcessOptions> parseProcessOptions(int argc, char** argv) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> Result<std::string> {
       if (i + 1 >= argc) {
-        return Error{std::string("option ") + name + " needs a value"};
+        return Error{ErrorCode::InvalidArgument, std::string("option ") + name + " needs a value"};
       }
       return std::string(argv[++i]);
     };

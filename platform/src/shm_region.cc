@@ -17,7 +17,7 @@ namespace rampart::platform {
 namespace {
 
 Error sysError(const std::string& what, const std::string& name) {
-  return Error{what + " " + name + ": " + std::strerror(errno)};
+  return Error{ErrorCode::Io, what + " " + name + ": " + std::strerror(errno)};
 }
 
 uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -89,11 +89,11 @@ void ShmRegion::release() {
 
 Result<ShmRegion> ShmRegion::create(const std::string& name, const RegionGeometry& g) {
   if (g.n_workers == 0 || g.n_workers > kMaxWorkers) {
-    return Error{"region " + name + ": worker count must be 1.." + std::to_string(kMaxWorkers)};
+    return Error{ErrorCode::InvalidArgument, "region " + name + ": worker count must be 1.." + std::to_string(kMaxWorkers)};
   }
   for (uint32_t count : {g.cmd_slots, g.evt_slots, g.punt_slots, g.inject_slots}) {
     if (!isPowerOfTwo(count)) {
-      return Error{"region " + name + ": ring slot counts must be powers of two"};
+      return Error{ErrorCode::InvalidArgument, "region " + name + ": ring slot counts must be powers of two"};
     }
   }
   // Layout: header page, then per worker its four rings and stats, each cache-line aligned.
@@ -169,19 +169,19 @@ Result<ShmRegion> ShmRegion::attach(const std::string& name, bool exclusive) {
   r.fd_ = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
   if (r.fd_ < 0) {
     if (errno == ENOENT) {
-      return Error{"shared-memory region " + name + " does not exist (is rampart-dataplane running?)"};
+      return Error{ErrorCode::Unavailable, "shared-memory region " + name + " does not exist (is rampart-dataplane running?)"};
     }
     return sysError("shm_open", name);
   }
   if (exclusive && flock(r.fd_, LOCK_EX | LOCK_NB) != 0) {
-    return Error{"region " + name + " is already attached by another control plane"};
+    return Error{ErrorCode::Conflict, "region " + name + " is already attached by another control plane"};
   }
   struct stat st{};
   if (fstat(r.fd_, &st) != 0) {
     return sysError("fstat", name);
   }
   if (static_cast<std::size_t>(st.st_size) < sizeof(RegionHeader)) {
-    return Error{"region " + name + " is too small to be a Rampart region (still initialising?)"};
+    return Error{ErrorCode::Unavailable, "region " + name + " is too small to be a Rampart region (still initialising?)"};
   }
   r.size_ = static_cast<std::size_t>(st.st_size);
   void* base = mmap(nullptr, r.size_, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd_, 0);
@@ -194,16 +194,16 @@ Result<ShmRegion> ShmRegion::attach(const std::string& name, bool exclusive) {
   const RegionHeader& h = r.header();
   if (h.state.load(std::memory_order_acquire) != static_cast<uint32_t>(RegionState::Ready) ||
       h.magic != kRegionMagic) {
-    return Error{"region " + name + " is not ready (bad magic or dataplane still starting)"};
+    return Error{ErrorCode::Unavailable, "region " + name + " is not ready (bad magic or dataplane still starting)"};
   }
   if (h.abi_major != abi::kAbiMajor) {
-    return Error{"region " + name + " speaks ABI " + std::to_string(h.abi_major) + "." +
+    return Error{ErrorCode::Unsupported, "region " + name + " speaks ABI " + std::to_string(h.abi_major) + "." +
                  std::to_string(h.abi_minor) + ", this build speaks " +
                  std::to_string(abi::kAbiMajor) + "." + std::to_string(abi::kAbiMinor) +
                  ": upgrade both processes together"};
   }
   if (h.total_size != r.size_ || h.n_workers == 0 || h.n_workers > kMaxWorkers) {
-    return Error{"region " + name + " has an inconsistent header"};
+    return Error{ErrorCode::Malformed, "region " + name + " has an inconsistent header"};
   }
   return r;
 }
