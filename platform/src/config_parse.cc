@@ -19,23 +19,27 @@ namespace {
 
 using KeyList = std::span<const std::string_view>;
 
-constexpr std::string_view kRootKeys[] = {"node",   "dataplane", "realms",
-                                          "routes", "security",  "management"};
+constexpr std::string_view kRootKeys[] = {"node",     "dataplane", "realms",    "routes",
+                                          "security", "management", "sip"};
+constexpr std::string_view kSipKeys[] = {"t1_ms", "no_answer_timeout_s", "max_call_duration_s",
+                                         "flow_ack_timeout_ms"};
+constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime"};
+constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
                                                "flow_capacity", "idle_timeout_s", "idle_backoff_us",
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile", "signalling",
-                                           "tls",  "media",       "dscp"};
+constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile", "signalling", "tls",
+                                           "media", "dscp",       "sdp"};
 constexpr std::string_view kListenerKeys[] = {"transport", "address", "port"};
 constexpr std::string_view kTlsKeys[] = {"certificate", "private_key"};
 constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address", "prefix_len",
                                            "address6",  "prefix_len6", "gateway", "gateway6",
                                            "port_min",  "port_max"};
 constexpr std::string_view kDscpKeys[] = {"audio", "video", "signalling"};
-constexpr std::string_view kRouteKeys[] = {"name", "from", "to", "match_user", "target"};
+constexpr std::string_view kRouteKeys[] = {"name", "from", "to", "match_user", "target", "targets"};
 constexpr std::string_view kSecurityKeys[] = {
     "invite_per_source",     "register_per_source", "invite_global", "allowed_origins", "deny",
     "max_sip_message_bytes", "max_sdp_bytes"};
@@ -479,6 +483,52 @@ void parseMedia(const MapReader& m, MediaSettings* media) {
   readNumber(m, "port_max", 1, 65535, &media->port_max, true);
 }
 
+void readStringList(const MapReader& m, std::string_view key, std::vector<std::string>* out) {
+  if (!m.get(key, false)) {
+    return;
+  }
+  std::vector<std::string> items;
+  forEachInList(m, key, false, [&](const YAML::Node& e, const std::string& item_key) {
+    std::string v;
+    if (readStringNode(e, item_key, &v, m.sink())) {
+      items.push_back(std::move(v));
+    }
+  });
+  *out = std::move(items);
+}
+
+void readBool(const MapReader& m, std::string_view key, bool* out) {
+  std::optional<YAML::Node> n = m.get(key, false);
+  if (!n) {
+    return;
+  }
+  std::string text = n->IsScalar() ? n->Scalar() : "";
+  if (text == "true" || text == "yes" || text == "on") {
+    *out = true;
+  } else if (text == "false" || text == "no" || text == "off") {
+    *out = false;
+  } else {
+    m.sink()->add(m.keyPath(key), "must be true or false", lineOf(*n));
+  }
+}
+
+void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
+  int srtp = readEnum(m, "srtp", kSrtpPolicies, false);
+  if (srtp >= 0) {
+    sdp->srtp = srtp == 0 ? SrtpPolicy::Off : SrtpPolicy::Sdes;
+  }
+  readBool(m, "rtcp_mux", &sdp->rtcp_mux);
+  readStringList(m, "codecs", &sdp->codecs);
+  readNumber(m, "ptime", 0, 120, &sdp->ptime);
+}
+
+void parseSip(const MapReader& m, SipSettings* sip) {
+  readNumber(m, "t1_ms", 10, 10000, &sip->t1_ms);
+  readNumber(m, "no_answer_timeout_s", 1, 3600, &sip->no_answer_timeout_s);
+  readNumber(m, "max_call_duration_s", 1, 604800, &sip->max_call_duration_s);
+  readNumber(m, "flow_ack_timeout_ms", 10, 10000, &sip->flow_ack_timeout_ms);
+}
+
 void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, ErrorSink* sink) {
   MapReader m(n, path, kRealmKeys, sink);
   readString(m, "name", &realm->name, true, false);
@@ -509,6 +559,10 @@ void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, Erro
       parseMedia(md, &realm->media);
     }
   }
+  if (std::optional<YAML::Node> sdp = m.get("sdp", false)) {
+    MapReader sp(*sdp, m.keyPath("sdp"), kSdpPolicyKeys, sink);
+    parseSdpPolicy(sp, &realm->sdp);
+  }
   if (std::optional<YAML::Node> dscp = m.get("dscp", false)) {
     MapReader d(*dscp, m.keyPath("dscp"), kDscpKeys, sink);
     readNumber(d, "audio", 0, 63, &realm->dscp.audio);
@@ -523,8 +577,22 @@ void parseRoute(const YAML::Node& n, const std::string& path, Route* route, Erro
   readString(m, "from", &route->from_realm, true, false);
   readString(m, "to", &route->to_realm, true, false);
   readString(m, "match_user", &route->match_user, false);
-  readString(m, "target", &route->target, true, false);
+  bool has_list = m.get("targets", false).has_value();
+  readString(m, "target", &route->target, !has_list, false);
+  if (!route->target.empty()) {
+    route->targets.push_back(route->target);
+  }
+  std::vector<std::string> more;
+  readStringList(m, "targets", &more);
+  route->targets.insert(route->targets.end(), more.begin(), more.end());
+  if (has_list && route->targets.empty()) {
+    sink->add(m.keyPath("targets"), "must list at least one SIP URI", lineOf(n));
+  }
+  if (route->target.empty() && !route->targets.empty()) {
+    route->target = route->targets.front();
+  }
 }
+
 
 void readRate(const MapReader& m, std::string_view key, RateLimit* rate) {
   if (std::optional<YAML::Node> n = m.get(key, false)) {
@@ -632,6 +700,10 @@ void parseConfig(const YAML::Node& root, Config* c, ErrorSink* sink) {
     parseRoute(e, key, &route, sink);
     c->routes.push_back(std::move(route));
   });
+  if (std::optional<YAML::Node> n = m.get("sip", false)) {
+    MapReader sm(*n, "sip", kSipKeys, sink);
+    parseSip(sm, &c->sip);
+  }
   if (std::optional<YAML::Node> n = m.get("security", false)) {
     parseSecurity(*n, &c->security, sink);
   }

@@ -71,6 +71,16 @@ struct DscpSettings {
   uint8_t signalling = 26;  // AF31
 };
 
+// How Rampart writes SDP toward a realm whose sdp_profile is trunk (the peers there: PBXs,
+// trunks, phones; and, until DTLS-SRTP arrives, scripted browsers).
+enum class SrtpPolicy { Off, Sdes };
+struct SdpPolicy {
+  SrtpPolicy srtp = SrtpPolicy::Off;  // RTP/AVP, or RTP/SAVP with a=crypto (SDES)
+  bool rtcp_mux = false;              // offer/accept rtcp-mux instead of a separate RTCP port
+  std::vector<std::string> codecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
+  uint32_t ptime = 20;
+};
+
 struct Realm {
   std::string name;
   std::vector<SignallingListener> signalling;
@@ -78,6 +88,7 @@ struct Realm {
   MediaSettings media;
   DscpSettings dscp;
   SdpProfile sdp_profile = SdpProfile::Trunk;
+  SdpPolicy sdp;
 };
 
 struct Route {
@@ -86,6 +97,17 @@ struct Route {
   std::string to_realm;
   std::string match_user;   // regular expression on the Request-URI user, "" matches all
   std::string target;       // SIP URI of the next hop, e.g. "sip:198.18.4.2:5060"
+  // Every next hop in failover order (`target` first when given, then `targets`): the next
+  // one is tried on 408, 503, a transport error or a timeout.
+  std::vector<std::string> targets;
+};
+
+// SIP behaviour of the B2BUA.
+struct SipSettings {
+  uint32_t t1_ms = 500;                  // RFC 3261 T1; T2 = 8*T1, T4 = 10*T1
+  uint32_t no_answer_timeout_s = 180;    // ringing longer than this: CANCEL, 408 to the caller
+  uint32_t max_call_duration_s = 14400;  // BYE to both sides after this
+  uint32_t flow_ack_timeout_ms = 250;    // dataplane Ack wait per command
 };
 
 struct RateLimit {
@@ -129,6 +151,7 @@ struct Config {
   DataplaneSettings dataplane;
   std::vector<Realm> realms;
   std::vector<Route> routes;
+  SipSettings sip;
   SecurityPolicy security;
   ManagementSettings management;
 

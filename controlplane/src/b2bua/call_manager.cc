@@ -1,0 +1,486 @@
+// The B2BUA. One INVITE, from the socket to the answer relayed back:
+//
+//  1. transport/transport_layer.cc (UDP/TCP) or transport/wss_listener.cc (WSS) receives the
+//     bytes and frames one message; TransactionLayer::onMessage gets it.
+//  2. sip/parser.cc parses it with sofia-sip into sip::Message (malformed: 400 naming the
+//     header, sent by txn/transaction_layer.cc, which also absorbs retransmissions, sends 100
+//     Trying for an INVITE and creates the server transaction).
+//  3. CallManager::onRequest (this file) dispatches: no To tag + INVITE -> onInvite. The
+//     connection's JWT (WSS) must name the caller; b2bua/routing.cc picks the route and its
+//     targets, or b2bua/registration_relay.cc the callee's registered bindings.
+//  4. createCall makes the Call (b2bua/call.h): A leg from the request, a MediaSession
+//     (media/media_session.cc) that normalises the SDP offer for the B realm (sdp/), allocates
+//     ports on one dataplane worker and SDES keys.
+//  5. sendBInvite builds a fresh B-leg INVITE (own Call-ID, tags, Via, Contact: nothing of the
+//     A realm crosses) and sends it through a client transaction.
+//  6. b2bua/call_setup.cc handles B's answers: 18x relayed (with SDP: early media, flows
+//     programmed first), 2xx: B is ACKed, MediaSession::answer programs both directions' flows
+//     through flowprog/flow_programmer.cc and only after every dataplane Ack is the 200 relayed
+//     to A; 3xx-6xx fail over to the next target or are relayed.
+//  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE, INFO, CANCEL.
+#include "b2bua/call_manager.h"
+
+#include <chrono>
+
+#include <rampart/platform/log.h>
+
+#include "b2bua/sip_errors.h"
+
+namespace rampart::cp {
+namespace {
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool isIpLiteral(const std::string& host) {
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[') {
+    h = h.substr(1, h.size() - 2);
+  }
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(h, ec);
+  return !ec;
+}
+
+}  // namespace
+
+CallManager::CallManager(boost::asio::io_context& io, const platform::Config& config,
+                         TransactionLayer& txn, MediaContext& media,
+                         std::vector<MediaRealm> media_realms, prometheus::Registry& registry)
+    : io_(io),
+      config_(config),
+      txn_(txn),
+      media_(media),
+      media_realms_(std::move(media_realms)),
+      router_(config),
+      registrations_(io, txn, router_, registry) {
+  calls_active_ = &prometheus::BuildGauge()
+                       .Name("rampart_cp_calls_active")
+                       .Help("Calls in progress (set-up and established)")
+                       .Register(registry)
+                       .Add({});
+  attempts_ = &prometheus::BuildCounter()
+                   .Name("rampart_cp_call_attempts_total")
+                   .Help("Call attempts by originating realm and result")
+                   .Register(registry);
+  setup_seconds_ = &prometheus::BuildHistogram()
+                        .Name("rampart_cp_call_setup_seconds")
+                        .Help("Time from INVITE to the 200 OK relayed to the caller")
+                        .Register(registry)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{
+                                     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  ended_ = &prometheus::BuildCounter()
+                .Name("rampart_cp_calls_ended_total")
+                .Help("Calls ended, by reason")
+                .Register(registry);
+}
+
+CallManager::~CallManager() = default;
+
+Call* CallManager::find(uint64_t id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+void CallManager::respond(uint64_t txn, const sip::Message& req, int status,
+                          const std::string& reason, const std::string& to_tag) {
+  txn_.respond(txn, sip::makeResponse(req, status, reason,
+                                      to_tag.empty() ? sip::randomToken(10) : to_tag));
+}
+
+void CallManager::respondError(uint64_t txn, const sip::Message& req, const Error& e,
+                               const std::string& to_tag) {
+  SipStatus s = sipStatusFor(e);
+  auto resp = sip::makeResponse(req, s.code, s.reason,
+                                to_tag.empty() ? sip::randomToken(10) : to_tag);
+  if (s.retry_after) {
+    resp.addHeader("Retry-After", "5");
+  }
+  if (s.code == 488) {
+    resp.addHeader("Warning", "399 rampart \"" + s.reason + "\"");
+  }
+  txn_.respond(txn, std::move(resp));
+}
+
+void CallManager::countAttempt(const Call& call, const char* result) {
+  attempts_->Add({{"realm", config_.realms[call.a.realm].name}, {"result", result}}).Increment();
+}
+
+sip::NameAddr CallManager::contactFor(uint32_t realm, Transport transport) const {
+  sip::NameAddr c;
+  auto l = txn_.transport().listener(realm, transport);
+  if (!l) {
+    l = txn_.transport().listener(realm, Transport::Udp);
+  }
+  if (l) {
+    c.uri.host = l->address.family == 6 ? "[" + l->address.text + "]" : l->address.text;
+    c.uri.port = l->port;
+    c.uri.params = std::string(";transport=") + platform::transportName(l->transport);
+  }
+  return c;
+}
+
+// --- dispatch -------------------------------------------------------------------------------
+void CallManager::onRequest(uint64_t txn, const sip::Message& req, const Peer& from) {
+  if (req.request_uri.scheme != "sip" && req.request_uri.scheme != "sips") {
+    respond(txn, req, 416, "");
+    return;
+  }
+  if (!req.require.empty() && req.method != "CANCEL") {
+    // Extensions we do not implement (e.g. 100rel toward us): RFC 3261 8.2.2.3.
+    auto resp = sip::makeResponse(req, 420, "", sip::randomToken(10));
+    std::string unsupported;
+    for (const auto& r : req.require) {
+      unsupported += (unsupported.empty() ? "" : ", ") + r;
+    }
+    resp.addHeader("Unsupported", unsupported);
+    txn_.respond(txn, std::move(resp));
+    return;
+  }
+  if (req.hasToTag()) {
+    onInDialog(txn, req, from);
+    return;
+  }
+  if (req.method == "INVITE") {
+    onInvite(txn, req, from);
+  } else if (req.method == "REGISTER") {
+    if (authorizeConnection(txn, req, from, false)) {
+      registrations_.onRegister(txn, req, from);
+    }
+  } else if (req.method == "OPTIONS") {
+    auto resp = sip::makeResponse(req, 200, "", sip::randomToken(10));
+    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER");
+    resp.addHeader("Accept", "application/sdp");
+    txn_.respond(txn, std::move(resp));
+  } else if (req.method == "BYE" || req.method == "INFO" || req.method == "UPDATE" ||
+             req.method == "PRACK") {
+    respond(txn, req, 481, "");
+  } else {
+    auto resp = sip::makeResponse(req, 405, "", sip::randomToken(10));
+    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER");
+    txn_.respond(txn, std::move(resp));
+  }
+}
+
+bool CallManager::authorizeConnection(uint64_t txn, const sip::Message& req, const Peer& from,
+                                      bool call) {
+  if (from.connection == 0) {
+    return true;
+  }
+  auto conn = txn_.transport().connections().find(from.connection);
+  const ConnectionAuth* auth = conn ? conn->auth() : nullptr;
+  if (!auth) {
+    return true;
+  }
+  const std::string& user = call ? req.from.uri.user : req.to.uri.user;
+  if (!auth->subject.empty() && user != auth->subject) {
+    respond(txn, req, 403, "Identity does not match the token");
+    return false;
+  }
+  if ((call && !auth->may_call) || (!call && !auth->may_register)) {
+    respond(txn, req, 403, "Token does not allow this");
+    return false;
+  }
+  if (auth->expires_unix_s != 0 && std::time(nullptr) >= auth->expires_unix_s) {
+    respond(txn, req, 403, "Token expired");
+    return false;
+  }
+  return true;
+}
+
+// --- new calls ------------------------------------------------------------------------------
+void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& from) {
+  if (!authorizeConnection(txn, req, from, true)) {
+    return;
+  }
+  if (req.body.empty() || !sip::iequals(req.content_type, "application/sdp")) {
+    respond(txn, req, 488, "An SDP offer is required");
+    return;
+  }
+  // Calls from the PBX side to a user registered through Rampart go to its bindings.
+  std::vector<Binding> bindings = registrations_.lookup(req.request_uri.user);
+  std::optional<RouteMatch> route;
+  if (bindings.empty()) {
+    route = router_.route(from.realm, req.request_uri.user);
+    if (!route) {
+      bool known_realm = false;
+      for (const auto& r : config_.routes) {
+        known_realm |= r.from_realm == config_.realms[from.realm].name;
+      }
+      respond(txn, req, known_realm ? 404 : 480, known_realm ? "No route" : "User not registered");
+      return;
+    }
+  }
+  uint32_t to_realm = route ? route->to_realm : bindings.front().realm;
+  if (!media_.sink.ready()) {
+    respondError(txn, req, Error{ErrorCode::Unavailable, "dataplane not connected"});
+    return;
+  }
+  Call& call = createCall(txn, req, from);
+  call.b.realm = to_realm;
+  call.media = std::make_unique<MediaSession>(media_, media_realms_[from.realm],
+                                              media_realms_[to_realm], call.id);
+  auto offer = call.media->offer(Leg::A, req.body);
+  if (!offer) {
+    countAttempt(call, "rejected");
+    respondError(txn, req, offer.error(), call.a.local_tag);
+    endCall(call.id, "offer_refused");
+    return;
+  }
+  call.b_offer = std::move(*offer);
+  armTimers(call);
+  if (route) {
+    call.route_name = route->route;
+    call.targets = route->targets;
+    sendBInvite(call);
+  } else {
+    inviteBindings(call, bindings);
+  }
+}
+
+Call& CallManager::createCall(uint64_t txn, const sip::Message& req, const Peer& from) {
+  auto owned = std::make_unique<Call>(io_);
+  Call& call = *owned;
+  call.id = ++next_call_;
+  call.created_ms = steadyMs();
+  call.a_invite_txn = txn;
+  DialogLeg& a = call.a;
+  a.realm = from.realm;
+  a.peer = TransactionLayer::responseDestination(from);
+  a.call_id = req.call_id;
+  a.local_tag = sip::randomToken(12);
+  a.remote_tag = req.from.tag;
+  a.local = req.to;
+  a.local.tag.clear();
+  a.remote = req.from;
+  a.remote.tag.clear();
+  if (!req.contacts.empty()) {
+    a.remote_target = req.contacts.front().uri;
+  }
+  for (const auto& rr : req.record_route) {
+    a.route_set.push_back(rr);
+  }
+  a.remote_cseq = req.cseq;
+  a.local_cseq = 0;
+  dialogs_[a.call_id + "|" + a.local_tag] = {call.id, Leg::A};
+  invite_txn_to_call_[txn] = call.id;
+  calls_[call.id] = std::move(owned);
+  calls_active_->Set(static_cast<double>(calls_.size()));
+  return call;
+}
+
+sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
+  const sip::Message* a_req = txn_.request(call.a_invite_txn);
+  sip::Message m;
+  m.method = "INVITE";
+  // The user the caller dialled; a domain host is kept (digest responses cover it), an IP
+  // literal (one of our addresses) becomes the target's.
+  m.request_uri = target.uri;
+  if (a_req) {
+    m.request_uri.user = a_req->request_uri.user;
+    if (!isIpLiteral(a_req->request_uri.host)) {
+      m.request_uri.host = a_req->request_uri.host;
+      m.request_uri.port = 0;
+      m.request_uri.params.clear();
+    }
+  }
+  DialogLeg& b = call.b;
+  if (b.call_id.empty()) {
+    b.call_id = sip::randomToken(24) + "@rampart";
+    b.local_tag = sip::randomToken(12);
+  }
+  b.peer = target.dst;
+  b.local = call.a.remote;  // the caller's identity, host hidden when it is an address
+  if (isIpLiteral(b.local.uri.host)) {
+    b.local.uri.host = m.request_uri.host;
+    b.local.uri.port = 0;
+  }
+  b.local.uri.params.clear();
+  b.local.params.clear();
+  b.remote = call.a.local;
+  b.remote.uri.user = m.request_uri.user;
+  b.remote.uri.host = m.request_uri.host;
+  b.remote.uri.port = m.request_uri.port;
+  b.remote.uri.params.clear();
+  b.remote.params.clear();
+  b.remote_target = m.request_uri;
+  m.from = b.local;
+  m.from.tag = b.local_tag;
+  m.to = b.remote;
+  m.call_id = b.call_id;
+  m.cseq = ++b.local_cseq;
+  m.cseq_method = "INVITE";
+  m.contacts.push_back(contactFor(b.realm, target.dst.transport));
+  m.content_type = "application/sdp";
+  m.body = call.b_offer;
+  m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+  if (a_req) {
+    for (const char* h : {"Proxy-Authorization", "Authorization"}) {
+      for (auto v : a_req->headerValues(h)) {
+        m.addHeader(h, std::string(v));
+      }
+    }
+  }
+  return m;
+}
+
+void CallManager::sendBInvite(Call& call) {
+  const Target& target = call.targets[call.target_index];
+  sip::Message m = buildBInvite(call, target);
+  call.b_invite = m;
+  std::vector<Fork>& forks = forks_[call.id];
+  forks.clear();
+  forks.push_back(Fork{call.b, 0, false, 0});
+  uint64_t id = call.id;
+  forks[0].txn = txn_.sendRequest(std::move(m), target.dst,
+                                  [this, id](const TransactionLayer::ClientEvent& ev) {
+                                    onBResponse(id, 0, ev);
+                                  });
+  call.b_invite_txn = forks[0].txn;
+}
+
+void CallManager::inviteBindings(Call& call, const std::vector<Binding>& bindings) {
+  call.route_name = "registered";
+  std::vector<Fork>& forks = forks_[call.id];
+  forks.clear();
+  for (std::size_t i = 0; i < bindings.size(); ++i) {
+    const Binding& bnd = bindings[i];
+    Target t;
+    t.uri = bnd.contact.uri;
+    t.dst = bnd.peer;
+    call.b.call_id.clear();
+    call.b.realm = bnd.realm;
+    call.b.local_cseq = 0;
+    sip::Message m = buildBInvite(call, t);
+    m.request_uri = bnd.contact.uri;  // the client's own Contact (RFC 7118 .invalid hosts too)
+    m.to.uri.user = bnd.user;
+    forks.push_back(Fork{call.b, 0, false, 0});
+    uint64_t id = call.id;
+    forks.back().txn = txn_.sendRequest(std::move(m), t.dst,
+                                        [this, id, i](const TransactionLayer::ClientEvent& ev) {
+                                          onBResponse(id, i, ev);
+                                        });
+    dialogs_[forks.back().leg.call_id + "|" + forks.back().leg.local_tag] = {call.id, Leg::B};
+  }
+  call.b = forks.front().leg;
+  call.b_invite_txn = forks.front().txn;
+}
+
+void CallManager::armTimers(Call& call) {
+  uint64_t id = call.id;
+  call.timer.expires_after(std::chrono::seconds(config_.sip.no_answer_timeout_s));
+  call.timer.async_wait([this, id](boost::system::error_code ec) {
+    Call* c = find(id);
+    if (ec || !c || c->state == CallState::Confirmed || c->state == CallState::Ending) {
+      return;
+    }
+    for (auto& f : forks_[id]) {
+      txn_.cancel(f.txn);
+    }
+    c->cancelled = true;
+    relayToA(*c, 408, "No Answer", "", nullptr);
+    countAttempt(*c, "no_answer");
+    endCall(id, "no_answer");
+  });
+}
+
+// --- teardown -------------------------------------------------------------------------------
+void CallManager::hangUp(Call& call, const std::string& reason) {
+  if (call.state == CallState::Ending || call.state == CallState::Ended) {
+    return;
+  }
+  if (call.state == CallState::Confirmed || call.state == CallState::Answering) {
+    for (Leg l : {Leg::A, Leg::B}) {
+      sip::Message bye = buildInDialog(call, l, "BYE");
+      bye.addHeader("Reason", "SIP;cause=200;text=\"" + reason + "\"");
+      sendInDialog(call, l, std::move(bye), [](const TransactionLayer::ClientEvent&) {});
+    }
+  } else {
+    for (auto& f : forks_[call.id]) {
+      txn_.cancel(f.txn);
+    }
+    call.cancelled = true;
+    relayToA(call, 503, "Call Torn Down", "", nullptr);
+  }
+  endCall(call.id, reason);
+}
+
+void CallManager::endCall(uint64_t call_id, const std::string& reason) {
+  Call* call = find(call_id);
+  if (!call || call->state == CallState::Ended) {
+    return;
+  }
+  call->state = CallState::Ended;
+  call->end_reason = reason;
+  ended_->Add({{"reason", reason}}).Increment();
+  call->timer.cancel();
+  call->duration.cancel();
+  auto finish = [this, call_id]() {
+    auto it = calls_.find(call_id);
+    if (it == calls_.end()) {
+      return;
+    }
+    Call& c = *it->second;
+    dialogs_.erase(c.a.call_id + "|" + c.a.local_tag);
+    dialogs_.erase(c.b.call_id + "|" + c.b.local_tag);
+    for (auto& f : forks_[call_id]) {
+      dialogs_.erase(f.leg.call_id + "|" + f.leg.local_tag);
+    }
+    forks_.erase(call_id);
+    invite_txn_to_call_.erase(c.a_invite_txn);
+    calls_.erase(it);
+    calls_active_->Set(static_cast<double>(calls_.size()));
+  };
+  if (call->media) {
+    // Ports are freed only after the dataplane acknowledged the flow deletions.
+    call->media->close(finish);
+  } else {
+    finish();
+  }
+}
+
+void CallManager::onMediaIdle(uint64_t call_id) {
+  Call* call = find(call_id);
+  if (call && call->state == CallState::Confirmed) {
+    RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: media idle, hanging up",
+                static_cast<unsigned long long>(call_id));
+    hangUp(*call, "media_idle");
+  }
+}
+
+void CallManager::onDataplaneRestart() {
+  for (auto& [id, call] : calls_) {
+    if (call->media && call->state == CallState::Confirmed) {
+      uint64_t cid = id;
+      call->media->reprogram([this, cid](Result<void> r) {
+        if (!r) {
+          Call* c = find(cid);
+          if (c) {
+            hangUp(*c, "media_lost");
+          }
+        }
+      });
+    }
+  }
+}
+
+void CallManager::onConnectionClosed(uint64_t connection) {
+  registrations_.onConnectionClosed(connection);
+  std::vector<uint64_t> affected;
+  for (auto& [id, call] : calls_) {
+    if (call->a.peer.connection == connection || call->b.peer.connection == connection) {
+      affected.push_back(id);
+    }
+  }
+  for (uint64_t id : affected) {
+    Call* call = find(id);
+    if (call) {
+      hangUp(*call, "connection_lost");
+    }
+  }
+}
+
+}  // namespace rampart::cp

@@ -1,0 +1,117 @@
+#pragma once
+// The B2BUA: owns every call and routes SIP between their legs. See call_manager.cc for the
+// walkthrough of one INVITE from the socket to the answer relayed back.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <rampart/platform/config.h>
+
+#include "b2bua/call.h"
+#include "b2bua/registration_relay.h"
+#include "b2bua/routing.h"
+#include "media/media_session.h"
+#include "txn/transaction_layer.h"
+
+namespace rampart::cp {
+
+class CallManager : public TransactionLayer::User {
+ public:
+  CallManager(boost::asio::io_context& io, const platform::Config& config,
+              TransactionLayer& txn, MediaContext& media, std::vector<MediaRealm> media_realms,
+              prometheus::Registry& registry);
+  ~CallManager() override;
+
+  // TransactionLayer::User
+  void onRequest(uint64_t txn, const sip::Message& request, const Peer& from) override;
+  void onAck(const sip::Message& ack, const Peer& from) override;
+  void onCancel(uint64_t invite_txn) override;
+  void onConnectionClosed(uint64_t connection) override;
+
+  /// The dataplane reported a call's media idle: BYE to both legs.
+  void onMediaIdle(uint64_t call_id);
+  /// The dataplane restarted: re-program every established call's flows.
+  void onDataplaneRestart();
+
+  std::size_t activeCalls() const { return calls_.size(); }
+  const RegistrationRelay& registrations() const { return registrations_; }
+
+ private:
+  struct Fork {
+    DialogLeg leg;
+    uint64_t txn = 0;
+    bool done = false;
+    int status = 0;
+  };
+  struct DialogRef {
+    uint64_t call = 0;
+    Leg leg = Leg::A;
+  };
+
+  // New calls (call_manager.cc)
+  void onInvite(uint64_t txn, const sip::Message& req, const Peer& from);
+  bool authorizeConnection(uint64_t txn, const sip::Message& req, const Peer& from, bool call);
+  Call& createCall(uint64_t txn, const sip::Message& req, const Peer& from);
+  void sendBInvite(Call& call);
+  sip::Message buildBInvite(Call& call, const Target& target);
+  void inviteBindings(Call& call, const std::vector<Binding>& bindings);
+
+  // B-leg responses to the initial INVITE (call_setup.cc)
+  void onBResponse(uint64_t call_id, std::size_t fork, const TransactionLayer::ClientEvent& ev);
+  void onBProvisional(Call& call, std::size_t fork, const sip::Message& resp);
+  void onBAnswer(Call& call, std::size_t fork, const sip::Message& resp, bool retransmission);
+  void onBFailure(Call& call, std::size_t fork, int status, const sip::Message* resp);
+  void relayToA(Call& call, int status, const std::string& reason, const std::string& sdp,
+                const sip::Message* from_b);
+  void ackB(Call& call, const DialogLeg& leg, uint32_t cseq);
+
+  // In-dialog requests (in_dialog.cc)
+  void onInDialog(uint64_t txn, const sip::Message& req, const Peer& from);
+  void onBye(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+  void onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+  void relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+  sip::Message buildInDialog(Call& call, Leg to_leg, const std::string& method);
+  void sendInDialog(Call& call, Leg to_leg, sip::Message req,
+                    TransactionLayer::ClientHandler handler);
+
+  // Teardown (call_manager.cc)
+  void hangUp(Call& call, const std::string& reason);  // BYE to every confirmed leg
+  void endCall(uint64_t call_id, const std::string& reason);
+  void armTimers(Call& call);
+
+  sip::NameAddr contactFor(uint32_t realm, Transport transport) const;
+  Call* find(uint64_t id);
+  void respond(uint64_t txn, const sip::Message& req, int status, const std::string& reason,
+               const std::string& to_tag = {});
+  void respondError(uint64_t txn, const sip::Message& req, const Error& e,
+                    const std::string& to_tag = {});
+  void countAttempt(const Call& call, const char* result);
+
+  boost::asio::io_context& io_;
+  const platform::Config& config_;
+  TransactionLayer& txn_;
+  MediaContext& media_;
+  std::vector<MediaRealm> media_realms_;
+  Router router_;
+  RegistrationRelay registrations_;
+  uint64_t next_call_ = 0;
+  std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
+  std::map<std::string, DialogRef> dialogs_;         // call-id + "|" + our tag
+  std::unordered_map<uint64_t, uint64_t> invite_txn_to_call_;
+  std::unordered_map<uint64_t, std::vector<Fork>> forks_;
+
+  prometheus::Gauge* calls_active_;
+  prometheus::Family<prometheus::Counter>* attempts_;
+  prometheus::Histogram* setup_seconds_;
+  prometheus::Family<prometheus::Counter>* ended_;
+};
+
+}  // namespace rampart::cp

@@ -1,0 +1,74 @@
+#pragma once
+// REGISTER relay: a browser's or phone's REGISTER goes to the PBX registrar with the Contact
+// replaced by Rampart's address on the registrar's realm (one Contact per user, so the PBX
+// reaches every binding of a user through Rampart, which forks). Digest challenges and
+// credentials pass through unchanged: Rampart never sees a password. A binding is kept with
+// its expiry and tied to the client's connection (WSS/TCP: dropped when it closes) or NAT
+// binding (UDP: the source address the REGISTER came from).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "b2bua/routing.h"
+#include "sip/message.h"
+#include "txn/transaction_layer.h"
+
+namespace rampart::cp {
+
+struct Binding {
+  std::string user;          // AOR user part
+  uint32_t realm = 0;        // realm the client registered from
+  Destination peer;          // where requests for it go (its connection or NAT address)
+  sip::NameAddr contact;     // the client's own Contact (Request-URI of calls to it)
+  std::string instance;      // RFC 5626 +sip.instance, when sent
+  std::string reg_id;
+  int64_t expires_at_s = 0;  // steady clock seconds
+};
+
+class RegistrationRelay {
+ public:
+  RegistrationRelay(boost::asio::io_context& io, TransactionLayer& txn, const Router& router,
+                    prometheus::Registry& registry);
+
+  /// Handles a REGISTER received in server transaction `txn`.
+  void onRegister(uint64_t txn, const sip::Message& request, const Peer& from);
+
+  /// Live bindings of `user` (expired ones are skipped).
+  std::vector<Binding> lookup(const std::string& user) const;
+
+  /// A client connection closed: its bindings go.
+  void onConnectionClosed(uint64_t connection);
+
+  std::size_t active() const { return bindings_.size(); }
+
+ private:
+  struct Upstream {
+    std::string call_id;  // our Call-ID toward the registrar for this client registration
+    std::string from_tag;
+    uint32_t cseq = 0;
+  };
+  std::string bindingKey(const sip::Message& req, const Peer& from, const sip::NameAddr& c) const;
+  void relayResponse(uint64_t txn, const sip::Message& request, const Peer& from,
+                     const sip::Message& response, const std::string& key,
+                     const Binding& candidate, uint32_t requested);
+  void sweep();
+  void updateGauge();
+
+  boost::asio::io_context& io_;
+  TransactionLayer& txn_;
+  const Router& router_;
+  std::map<std::string, Binding> bindings_;
+  std::map<std::string, Upstream> upstream_;  // by client Call-ID + source
+  boost::asio::steady_timer sweep_timer_;
+  prometheus::Gauge* active_gauge_;
+  prometheus::Family<prometheus::Counter>* results_;
+};
+
+}  // namespace rampart::cp

@@ -1,0 +1,469 @@
+// UDP sockets, TCP acceptors and TCP connections (TLS and WSS arrive through their own
+// listeners and register their connections in the same ConnectionTable).
+#include "transport/transport_layer.h"
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <deque>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <rampart/platform/log.h>
+
+#include "transport/stream_framer.h"
+
+namespace rampart::cp {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+void setSignallingDscp(int fd, bool ipv6, uint8_t dscp) {
+  int tos = dscp << 2;
+  if (ipv6) {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+  } else {
+    ::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+  }
+}
+
+namespace {
+asio::ip::address toAsio(const platform::IpAddress& a) {
+  return asio::ip::make_address(a.text);
+}
+}  // namespace
+
+// --- UDP ------------------------------------------------------------------------------------
+class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket> {
+ public:
+  UdpSocket(TransportLayer& layer, uint32_t realm, uint8_t dscp)
+      : layer_(layer), socket_(layer.io()), realm_(realm), dscp_(dscp) {}
+
+  Result<void> bind(const udp::endpoint& ep) {
+    boost::system::error_code ec;
+    socket_.open(ep.protocol(), ec);
+    if (!ec) {
+      socket_.set_option(asio::socket_base::reuse_address(true), ec);
+      socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+      ec.clear();
+      socket_.bind(ep, ec);
+    }
+    if (ec) {
+      return Error{ErrorCode::Io, "cannot bind udp " + ep.address().to_string() + ":" +
+                                      std::to_string(ep.port()) + ": " + ec.message()};
+    }
+    setSignallingDscp(socket_.native_handle(), ep.address().is_v6(), dscp_);
+    return {};
+  }
+
+  void receive() {
+    socket_.async_receive_from(
+        asio::buffer(buf_), from_,
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (ec == asio::error::operation_aborted || !self->socket_.is_open()) {
+            return;
+          }
+          if (!ec) {
+            self->deliver(n);
+          }
+          self->receive();
+        });
+  }
+
+  void send(const udp::endpoint& to, std::string bytes) {
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    socket_.async_send_to(asio::buffer(*data), to,
+                          [data, self = shared_from_this()](boost::system::error_code ec,
+                                                            std::size_t) {
+                            if (ec && ec != asio::error::operation_aborted) {
+                              self->layer_.countDrop("udp_send_error");
+                            }
+                          });
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+  uint32_t realm() const { return realm_; }
+  bool v6() const { return socket_.local_endpoint().address().is_v6(); }
+
+ private:
+  void deliver(std::size_t n) {
+    if (n == buf_.size() || n > layer_.limits().max_message_bytes) {
+      layer_.countOversize();
+      return;
+    }
+    std::string_view data(buf_.data(), n);
+    // RFC 5626 keepalives and stray line ends carry no message.
+    if (data.find_first_not_of("\r\n ") == std::string_view::npos) {
+      return;
+    }
+    Peer peer{Transport::Udp, from_.address(), from_.port(), 0, realm_};
+    layer_.sink().onMessage(peer, std::string(data));
+  }
+
+  TransportLayer& layer_;
+  udp::socket socket_;
+  uint32_t realm_;
+  uint8_t dscp_;
+  udp::endpoint from_;
+  std::array<char, 65536> buf_{};
+};
+
+// --- TCP connections ------------------------------------------------------------------------
+namespace {
+
+class TcpConnection : public Connection, public std::enable_shared_from_this<TcpConnection> {
+ public:
+  TcpConnection(TransportLayer& layer, tcp::socket socket, Peer peer, uint8_t dscp)
+      : layer_(layer),
+        socket_(std::move(socket)),
+        peer_(std::move(peer)),
+        framer_(layer.limits().max_message_bytes),
+        idle_(layer.io()),
+        dscp_(dscp) {}
+
+  uint64_t id() const override { return peer_.connection; }
+  const Peer& peer() const override { return peer_; }
+
+  // Inbound: the socket is connected already.
+  void startAccepted() {
+    setSignallingDscp(socket_.native_handle(), peer_.address.is_v6(), dscp_);
+    open_ = true;
+    layer_.connectionOpened(peer_.realm, Transport::Tcp);
+    armIdle();
+    read();
+  }
+
+  // Outbound: connect, then flush what was queued meanwhile.
+  void startConnect() {
+    layer_.connectionOpened(peer_.realm, Transport::Tcp);
+    open_ = true;
+    tcp::endpoint ep(peer_.address, peer_.port);
+    socket_.async_connect(ep, [self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) {
+        self->fail("connect failed");
+        return;
+      }
+      setSignallingDscp(self->socket_.native_handle(), self->peer_.address.is_v6(), self->dscp_);
+      self->connected_ = true;
+      self->armIdle();
+      self->read();
+      self->flush();
+    });
+  }
+
+  void send(std::string bytes) override {
+    if (!open_) {
+      layer_.countDrop("connection_closed");
+      return;
+    }
+    queued_bytes_ += bytes.size();
+    if (queued_bytes_ > layer_.limits().max_send_queue_bytes) {
+      fail("send queue over its limit");
+      return;
+    }
+    queue_.push_back(std::move(bytes));
+    if (connected_ && !writing_) {
+      flush();
+    }
+  }
+
+  void close() override { fail(nullptr); }
+  // Outbound connections queue what is sent until the connect completes.
+  void markConnecting() { connected_ = false; }
+
+ private:
+  void read() {
+    socket_.async_read_some(
+        asio::buffer(buf_), [self = shared_from_this()](boost::system::error_code ec,
+                                                        std::size_t n) {
+          if (ec) {
+            self->fail(nullptr);
+            return;
+          }
+          self->activity_ = true;
+          self->framer_.feed(std::string_view(self->buf_.data(), n));
+          if (!self->drain()) {
+            return;
+          }
+          self->read();
+        });
+  }
+
+  // Delivers every complete message. @return false when the connection was closed.
+  bool drain() {
+    std::string msg;
+    for (int i = 0; i < 1024 && open_; ++i) {
+      switch (framer_.next(&msg)) {
+        case StreamFramer::Status::NeedMore: return true;
+        case StreamFramer::Status::Ping: send("\r\n"); break;
+        case StreamFramer::Status::Message: layer_.sink().onMessage(peer_, std::move(msg)); break;
+        case StreamFramer::Status::Error:
+          layer_.countOversize();
+          fail(framer_.error());
+          return false;
+      }
+    }
+    return open_;
+  }
+
+  void flush() {
+    if (queue_.empty() || !open_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(queue_.front()),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                        if (ec) {
+                          self->fail("write failed");
+                          return;
+                        }
+                        self->activity_ = true;
+                        self->queued_bytes_ -= n;
+                        self->queue_.pop_front();
+                        self->flush();
+                      });
+  }
+
+  void armIdle() {
+    idle_.expires_after(std::chrono::seconds(layer_.limits().idle_timeout_s));
+    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || !self->open_) {
+        return;
+      }
+      if (!self->activity_) {
+        self->fail("idle");
+        return;
+      }
+      self->activity_ = false;
+      self->armIdle();
+    });
+  }
+
+  void fail(const char* why) {
+    if (!open_) {
+      return;
+    }
+    open_ = false;
+    if (why) {
+      RAMPART_LOG(platform::LogLevel::Debug, "transport", "tcp %s:%u closed: %s",
+                  peer_.address.to_string().c_str(), peer_.port, why);
+    }
+    boost::system::error_code ec;
+    socket_.close(ec);
+    idle_.cancel();
+    queue_.clear();
+    layer_.connectionClosed(peer_.connection, peer_.realm, Transport::Tcp);
+  }
+
+  TransportLayer& layer_;
+  tcp::socket socket_;
+  Peer peer_;
+  StreamFramer framer_;
+  asio::steady_timer idle_;
+  uint8_t dscp_;
+  std::array<char, 16384> buf_{};
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool open_ = false;
+  bool connected_ = true;
+  bool writing_ = false;
+  bool activity_ = false;
+};
+
+}  // namespace
+
+class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAcceptor> {
+ public:
+  TcpAcceptor(TransportLayer& layer, uint32_t realm, uint8_t dscp)
+      : layer_(layer), acceptor_(layer.io()), realm_(realm), dscp_(dscp) {}
+
+  Result<void> bind(const tcp::endpoint& ep) {
+    boost::system::error_code ec;
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) {
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor_.bind(ep, ec);
+    }
+    if (!ec) {
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return Error{ErrorCode::Io, "cannot listen on tcp " + ep.address().to_string() + ":" +
+                                      std::to_string(ep.port()) + ": " + ec.message()};
+    }
+    return {};
+  }
+
+  void accept() {
+    acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
+                                                       tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) {
+        return;
+      }
+      if (!ec) {
+        boost::system::error_code ep_ec;
+        auto remote = socket.remote_endpoint(ep_ec);
+        if (!ep_ec) {
+          Peer peer{Transport::Tcp, remote.address(), remote.port(),
+                    self->layer_.connections().nextId(), self->realm_};
+          auto conn = std::make_shared<TcpConnection>(self->layer_, std::move(socket), peer,
+                                                      self->dscp_);
+          self->layer_.connections().add(conn);
+          conn->startAccepted();
+        }
+      }
+      self->accept();
+    });
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+
+ private:
+  TransportLayer& layer_;
+  tcp::acceptor acceptor_;
+  uint32_t realm_;
+  uint8_t dscp_;
+};
+
+// --- the layer ------------------------------------------------------------------------------
+TransportLayer::TransportLayer(asio::io_context& io, const platform::Config& config,
+                               MessageSink& sink, prometheus::Registry& registry)
+    : io_(io), config_(config), sink_(sink) {
+  limits_.max_message_bytes = config.security.max_sip_message_bytes;
+  active_family_ = &prometheus::BuildGauge()
+                        .Name("rampart_cp_connections_active")
+                        .Help("Open signalling stream connections by realm and transport")
+                        .Register(registry);
+  drops_family_ = &prometheus::BuildCounter()
+                       .Name("rampart_cp_transport_drops_total")
+                       .Help("Signalling messages the transport layer could not send or deliver")
+                       .Register(registry);
+  oversize_ = &drops_family_->Add({{"reason", "oversize_or_unframed"}});
+}
+
+TransportLayer::~TransportLayer() { stop(); }
+
+Result<void> TransportLayer::start() {
+  for (uint32_t r = 0; r < config_.realms.size(); ++r) {
+    const auto& realm = config_.realms[r];
+    for (const auto& l : realm.signalling) {
+      auto addr = toAsio(l.address);
+      if (l.transport == Transport::Udp) {
+        auto s = std::make_shared<UdpSocket>(*this, r, realm.dscp.signalling);
+        auto ok = s->bind(udp::endpoint(addr, l.port));
+        if (!ok) {
+          return Error{ErrorCode::Io, "realm " + realm.name + ": " + ok.error().message};
+        }
+        s->receive();
+        udp_.push_back(std::move(s));
+      } else if (l.transport == Transport::Tcp) {
+        auto a = std::make_shared<TcpAcceptor>(*this, r, realm.dscp.signalling);
+        auto ok = a->bind(tcp::endpoint(addr, l.port));
+        if (!ok) {
+          return Error{ErrorCode::Io, "realm " + realm.name + ": " + ok.error().message};
+        }
+        a->accept();
+        tcp_.push_back(std::move(a));
+      }
+    }
+  }
+  return {};
+}
+
+void TransportLayer::stop() {
+  for (auto& s : udp_) {
+    s->close();
+  }
+  for (auto& a : tcp_) {
+    a->close();
+  }
+  udp_.clear();
+  tcp_.clear();
+}
+
+std::optional<platform::SignallingListener> TransportLayer::listener(uint32_t realm,
+                                                                     Transport transport) const {
+  if (realm >= config_.realms.size()) {
+    return std::nullopt;
+  }
+  for (const auto& l : config_.realms[realm].signalling) {
+    if (l.transport == transport) {
+      return l;
+    }
+  }
+  return std::nullopt;
+}
+
+bool TransportLayer::send(const Destination& dst, std::string bytes) {
+  if (dst.transport == Transport::Udp) {
+    for (auto& s : udp_) {
+      if (s->realm() == dst.realm && s->v6() == dst.address.is_v6()) {
+        s->send(udp::endpoint(dst.address, dst.port), std::move(bytes));
+        return true;
+      }
+    }
+    countDrop("no_socket");
+    return false;
+  }
+  std::shared_ptr<Connection> conn;
+  if (dst.connection != 0) {
+    conn = connections_.find(dst.connection);
+  }
+  if (!conn) {
+    conn = connections_.findTo(dst.transport, dst.address, dst.port);
+  }
+  if (!conn && dst.transport == Transport::Tcp) {
+    uint8_t dscp = dst.realm < config_.realms.size() ? config_.realms[dst.realm].dscp.signalling
+                                                     : 26;
+    Peer peer{Transport::Tcp, dst.address, dst.port, connections_.nextId(), dst.realm};
+    auto tcp_conn = std::make_shared<TcpConnection>(*this, tcp::socket(io_), peer, dscp);
+    tcp_conn->markConnecting();
+    connections_.add(tcp_conn);
+    tcp_conn->startConnect();
+    conn = tcp_conn;
+  }
+  if (!conn) {
+    countDrop("connection_closed");
+    return false;
+  }
+  conn->send(std::move(bytes));
+  return true;
+}
+
+void TransportLayer::connectionOpened(uint32_t realm, Transport t) {
+  if (realm < config_.realms.size()) {
+    active_family_->Add({{"realm", config_.realms[realm].name}, {"transport",
+                                                                 platform::transportName(t)}})
+        .Increment();
+  }
+}
+
+void TransportLayer::connectionClosed(uint64_t id, uint32_t realm, Transport t) {
+  if (realm < config_.realms.size()) {
+    active_family_->Add({{"realm", config_.realms[realm].name}, {"transport",
+                                                                 platform::transportName(t)}})
+        .Decrement();
+  }
+  // Keep the object alive until this call returns: the table may hold its last reference.
+  auto keep = connections_.find(id);
+  connections_.remove(id);
+  sink_.onConnectionClosed(id);
+}
+
+void TransportLayer::countDrop(const char* reason) { drops_family_->Add({{"reason", reason}}).Increment(); }
+
+void TransportLayer::countOversize() { oversize_->Increment(); }
+
+}  // namespace rampart::cp

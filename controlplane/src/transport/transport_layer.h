@@ -1,0 +1,90 @@
+#pragma once
+// Owns every signalling socket of the control plane: one UDP socket and one TCP acceptor per
+// configured listener, the stream connections (inbound and outbound), and — through the WSS
+// listener — the browsers' WebSocket connections. Delivers whole SIP messages to one
+// MessageSink and sends on whatever transport a destination names (RFC 3261 section 18).
+// Runs on the control plane's single event loop; nothing here blocks.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <rampart/platform/config.h>
+#include <rampart/platform/result.h>
+
+#include "transport/transport.h"
+
+namespace rampart::cp {
+
+struct Destination {
+  Transport transport = Transport::Udp;
+  boost::asio::ip::address address;
+  uint16_t port = 5060;
+  uint64_t connection = 0;  // a stream connection to use; 0: find or open one
+  uint32_t realm = 0;       // the realm whose sockets send it
+};
+
+struct TransportLimits {
+  std::size_t max_message_bytes = 65535;
+  std::size_t max_send_queue_bytes = 1 << 20;
+  uint32_t idle_timeout_s = 300;  // stream connections with no traffic are closed
+};
+
+class TransportLayer {
+ public:
+  TransportLayer(boost::asio::io_context& io, const platform::Config& config, MessageSink& sink,
+                 prometheus::Registry& registry);
+  ~TransportLayer();
+
+  /// Binds every UDP and TCP listener of every realm. @return Io naming the listener that
+  /// could not be bound.
+  Result<void> start();
+  void stop();
+
+  /// Sends one message; never blocks. A stream destination without a live connection opens
+  /// one (TCP). @return false when it cannot be sent (closed connection, no socket for the
+  /// realm and transport); the drop is counted.
+  bool send(const Destination& dst, std::string bytes);
+
+  /// The listener Rampart advertises on `realm` for `transport` (Via sent-by, Contact, Record-
+  /// Route). nullopt when the realm has none of that transport.
+  std::optional<platform::SignallingListener> listener(uint32_t realm, Transport transport) const;
+
+  ConnectionTable& connections() { return connections_; }
+  MessageSink& sink() { return sink_; }
+  boost::asio::io_context& io() { return io_; }
+  const TransportLimits& limits() const { return limits_; }
+
+  // Called by stream connections.
+  void connectionOpened(uint32_t realm, Transport t);
+  void connectionClosed(uint64_t id, uint32_t realm, Transport t);
+  void countDrop(const char* reason);
+  void countOversize();
+
+ private:
+  class UdpSocket;
+  class TcpAcceptor;
+
+  boost::asio::io_context& io_;
+  const platform::Config& config_;
+  MessageSink& sink_;
+  TransportLimits limits_;
+  ConnectionTable connections_;
+  std::vector<std::shared_ptr<UdpSocket>> udp_;
+  std::vector<std::shared_ptr<TcpAcceptor>> tcp_;
+  prometheus::Family<prometheus::Gauge>* active_family_;
+  prometheus::Family<prometheus::Counter>* drops_family_;
+  prometheus::Counter* oversize_;
+};
+
+/// Applies the realm's signalling DSCP to a socket (IP_TOS, or IPV6_TCLASS for IPv6).
+void setSignallingDscp(int fd, bool ipv6, uint8_t dscp);
+
+}  // namespace rampart::cp
