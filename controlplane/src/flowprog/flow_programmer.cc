@@ -144,7 +144,7 @@ void FlowProgrammer::stop() {
     return;
   }
   if (client_) {
-    linkDown("control plane stopping", false);
+    linkDown("control plane stopping", false, /*closing=*/true);
   }
   state_ = State::Stopped;
   ++timer_gen_;
@@ -484,9 +484,11 @@ void FlowProgrammer::checkLiveness() {
   }
 }
 
-void FlowProgrammer::linkDown(const std::string& why, bool retry_now) {
+void FlowProgrammer::linkDown(const std::string& why, bool retry_now, bool closing) {
   const bool was_up = state_ == State::Up;
-  if (was_up) {
+  if (closing) {
+    RAMPART_LOG(platform::LogLevel::Info, "cp", "dataplane link closed: %s", why.c_str());
+  } else if (was_up) {
     RAMPART_LOG(platform::LogLevel::Warn, "cp", "dataplane link lost: %s", why.c_str());
   }
   connected_gauge_->Set(0);
@@ -495,9 +497,7 @@ void FlowProgrammer::linkDown(const std::string& why, bool retry_now) {
     client_.reset();
   }
   ++link_generation_;
-  if (state_ != State::Stopped) {
-    state_ = State::Down;
-  }
+  state_ = closing ? State::Stopped : State::Down;
   next_attempt_ = retry_now ? Clock::now() : Clock::now() + kRetry;
   for (size_t w = 0; w < backlog_.size(); ++w) {
     for (Queued& q : backlog_[w]) {

@@ -162,7 +162,7 @@ class FlowProgrammer {
   void tryAttach();
   void pollHandshake();
   void checkLiveness();
-  void linkDown(const std::string& why, bool retry_now);
+  void linkDown(const std::string& why, bool retry_now, bool closing = false);
   void drainBacklogs();
   bool pollEvents();
   bool pollPunts();
