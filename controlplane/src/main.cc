@@ -1,17 +1,22 @@
 // rampart-controlplane: loads and validates the configuration, exposes metrics on the
 // management address, and keeps a handshaken link to rampart-dataplane through shared memory.
-// Signalling (SIP over WSS/UDP/TCP/TLS) arrives with the control-plane issue.
+// Everything runs on one boost::asio::io_context on the main thread (the metrics server has
+// its own); SIGTERM/SIGINT stop it. Signalling (SIP over WSS/UDP/TCP/TLS) arrives with the
+// control-plane issue.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
-#include <rampart/cp/dataplane_link.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "flowprog/flow_programmer.h"
 #include <rampart/mgmt/metrics.h>
 #include <rampart/platform/config.h>
 #include <rampart/platform/log.h>
 #include <rampart/platform/process_options.h>
-#include <rampart/platform/signals.h>
 
 using namespace rampart;
 
@@ -51,7 +56,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   platform::setLogLevel(level);
-  platform::installStopHandlers();
+  std::signal(SIGPIPE, SIG_IGN);  // peers closing sockets must not kill an SBC
 
   auto metrics = mgmt::MetricsServer::start(config.management.address.text,
                                             config.management.controlplane_port, "controlplane");
@@ -59,18 +64,29 @@ int main(int argc, char** argv) {
     RAMPART_LOG(platform::LogLevel::Error, "cp", "%s", metrics.error().message.c_str());
     return 1;
   }
-  cp::DataplaneLink link(config.shm_name, metrics.value()->registry());
-  metrics.value()->addCollectable(mgmt::makeRingCollector([&link] { return link.region(); }));
+  boost::asio::io_context io;
+  cp::FlowProgrammer dataplane(io, config.shm_name, metrics.value()->registry());
+  metrics.value()->addCollectable(
+      mgmt::makeRingCollector([&dataplane] { return dataplane.region(); }));
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) {
+      return;
+    }
+    RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping (signal %d)",
+                signo);
+    dataplane.stop();
+    io.stop();
+  });
+  dataplane.start();
   RAMPART_LOG(platform::LogLevel::Info, "cp",
               "rampart-controlplane %d started: metrics on http://%s:%u/metrics, dataplane "
               "region %s",
               static_cast<int>(getpid()), config.management.address.text.c_str(),
               config.management.controlplane_port, config.shm_name.c_str());
-
-  while (!platform::stopRequested()) {
-    link.poll();
-    platform::waitForStop(20);
-  }
-  RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping");
+  io.run();
+  // The collector reads `dataplane`: stop serving scrapes before it goes away.
+  metrics.value().reset();
+  RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopped");
   return 0;
 }

@@ -97,13 +97,21 @@ int list(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
 }
 
 int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
-  // call() + takeEvents() rather than DataplaneClient::query(), so the dataplane's status code
-  // (not only its text) decides the exit status.
+  // call() with an answer visitor rather than DataplaneClient::query(), so the dataplane's
+  // status code (not only its text) decides the exit status.
   rampart::abi::FlowQuery q{};
   q.hdr.type = rampart::abi::MsgType::FlowQuery;
   q.hdr.size = sizeof(q);
   q.hdr.flow = a.handle;
-  auto ack = dp.call(*a.worker, q.hdr, a.timeout_ms);
+  bool have_info = false;
+  rampart::tools::WorkerFlow wf{*a.worker, {}};
+  auto ack = dp.call(*a.worker, q.hdr, a.timeout_ms,
+                     [&](const rampart::platform::EventView& ev) {
+                       if (ev.header.type == rampart::abi::MsgType::FlowInfo) {
+                         wf.info = ev.as<rampart::abi::FlowInfo>();
+                         have_info = true;
+                       }
+                     });
   if (!ack) {
     std::fprintf(stderr, "rampart-flowctl: query: %s\n", ack.error().message.c_str());
     return kExitNoDataplane;
@@ -114,26 +122,17 @@ int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
                  rampart::tools::statusText(ack->status).c_str());
     return kExitRefused;
   }
-  // The dataplane posts FlowInfo before the Ack, so it is already among the pending events.
-  for (const auto& ev : dp.takeEvents()) {
-    // Copied out: EventSlot::bytes sits at offset 4, too misaligned to bind a MsgHeader to.
-    rampart::abi::MsgHeader h;
-    std::memcpy(&h, ev.bytes, sizeof(h));
-    if (ev.worker == *a.worker && h.type == rampart::abi::MsgType::FlowInfo &&
-        h.seq == q.hdr.seq) {
-      rampart::tools::WorkerFlow wf{*a.worker, {}};
-      std::memcpy(&wf.info, ev.bytes, sizeof(wf.info));
-      if (a.json) {
-        std::printf("%s\n", rampart::tools::flowJson(wf).c_str());
-      } else {
-        rampart::tools::printFlowDetail(stdout, wf);
-      }
-      return 0;
-    }
+  if (!have_info) {
+    std::fprintf(stderr, "rampart-flowctl: query: worker %u acknowledged without a FlowInfo\n",
+                 *a.worker);
+    return kExitNoDataplane;
   }
-  std::fprintf(stderr, "rampart-flowctl: query: worker %u acknowledged without a FlowInfo\n",
-               *a.worker);
-  return kExitNoDataplane;
+  if (a.json) {
+    std::printf("%s\n", rampart::tools::flowJson(wf).c_str());
+  } else {
+    rampart::tools::printFlowDetail(stdout, wf);
+  }
+  return 0;
 }
 
 int del(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, const std::string& what) {

@@ -446,9 +446,15 @@ int cmdCtl(int argc, char** argv) {
   if (what == "events") {
     // Waits up to 3 s and prints event types seen.
     for (int i = 0; i < 30; ++i) {
-      for (const auto& e : client->takeEvents()) {
-        std::printf("event=%s flow=%llu\n", abi::msgTypeName(e.header().type),
-                    static_cast<unsigned long long>(e.header().flow));
+      for (uint32_t w = 0; w < client->workers(); ++w) {
+        client->pollEvents(
+            w,
+            [](const platform::EventView& e) {
+              std::printf("event=%s flow=%llu\n", abi::msgTypeName(e.header.type),
+                          static_cast<unsigned long long>(e.header.flow));
+              return true;
+            },
+            1024);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
