@@ -1,8 +1,8 @@
 // rampart-controlplane: loads and validates the configuration, exposes metrics on the
 // management address, and keeps a handshaken link to rampart-dataplane through shared memory.
 // Everything runs on one boost::asio::io_context on the main thread (the metrics server has
-// its own); SIGTERM/SIGINT stop it. Signalling (SIP over WSS/UDP/TCP/TLS) arrives with the
-// control-plane issue.
+// its own); SIGTERM/SIGINT stop it. Signalling: SIP over UDP/TCP (and WSS/TLS) through the
+// B2BUA (server.h builds the layers).
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "flowprog/flow_programmer.h"
+#include "server.h"
 #include <rampart/mgmt/metrics.h>
 #include <rampart/platform/config.h>
 #include <rampart/platform/log.h>
@@ -64,8 +65,9 @@ int main(int argc, char** argv) {
     RAMPART_LOG(platform::LogLevel::Error, "cp", "%s", metrics.error().message.c_str());
     return 1;
   }
-  boost::asio::io_context io;
-  cp::FlowProgrammer dataplane(io, config.shm_name, metrics.value()->registry());
+  boost::asio::io_context io(1);  // one thread owns every call, socket and timer
+  cp::Server server(io, config, metrics.value()->registry());
+  cp::FlowProgrammer& dataplane = server.dataplane();
   metrics.value()->addCollectable(
       mgmt::makeRingCollector([&dataplane] { return dataplane.region(); }));
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -75,10 +77,14 @@ int main(int argc, char** argv) {
     }
     RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping (signal %d)",
                 signo);
-    dataplane.stop();
+    server.stop();
     io.stop();
   });
-  dataplane.start();
+  auto started = server.start();
+  if (!started) {
+    RAMPART_LOG(platform::LogLevel::Error, "cp", "%s", started.error().message.c_str());
+    return 1;
+  }
   RAMPART_LOG(platform::LogLevel::Info, "cp",
               "rampart-controlplane %d started: metrics on http://%s:%u/metrics, dataplane "
               "region %s",

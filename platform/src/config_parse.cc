@@ -23,7 +23,7 @@ constexpr std::string_view kRootKeys[] = {"node",     "dataplane", "realms",    
                                           "security", "management", "sip"};
 constexpr std::string_view kSipKeys[] = {"t1_ms", "no_answer_timeout_s", "max_call_duration_s",
                                          "flow_ack_timeout_ms"};
-constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime"};
+constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime", "latch"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
@@ -520,6 +520,7 @@ void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
   readBool(m, "rtcp_mux", &sdp->rtcp_mux);
   readStringList(m, "codecs", &sdp->codecs);
   readNumber(m, "ptime", 0, 120, &sdp->ptime);
+  readBool(m, "latch", &sdp->latch);
 }
 
 void parseSip(const MapReader& m, SipSettings* sip) {

@@ -339,8 +339,8 @@ class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAccep
 
 // --- the layer ------------------------------------------------------------------------------
 TransportLayer::TransportLayer(asio::io_context& io, const platform::Config& config,
-                               MessageSink& sink, prometheus::Registry& registry)
-    : io_(io), config_(config), sink_(sink) {
+                               prometheus::Registry& registry)
+    : io_(io), config_(config) {
   limits_.max_message_bytes = config.security.max_sip_message_bytes;
   active_family_ = &prometheus::BuildGauge()
                         .Name("rampart_cp_connections_active")
@@ -459,7 +459,7 @@ void TransportLayer::connectionClosed(uint64_t id, uint32_t realm, Transport t) 
   // Keep the object alive until this call returns: the table may hold its last reference.
   auto keep = connections_.find(id);
   connections_.remove(id);
-  sink_.onConnectionClosed(id);
+  sink_->onConnectionClosed(id);
 }
 
 void TransportLayer::countDrop(const char* reason) { drops_family_->Add({{"reason", reason}}).Increment(); }

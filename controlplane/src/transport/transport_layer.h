@@ -39,8 +39,10 @@ struct TransportLimits {
 
 class TransportLayer {
  public:
-  TransportLayer(boost::asio::io_context& io, const platform::Config& config, MessageSink& sink,
+  TransportLayer(boost::asio::io_context& io, const platform::Config& config,
                  prometheus::Registry& registry);
+  /// Who receives messages (the transaction layer); set before start().
+  void setSink(MessageSink* sink) { sink_ = sink; }
   ~TransportLayer();
 
   /// Binds every UDP and TCP listener of every realm. @return Io naming the listener that
@@ -58,7 +60,7 @@ class TransportLayer {
   std::optional<platform::SignallingListener> listener(uint32_t realm, Transport transport) const;
 
   ConnectionTable& connections() { return connections_; }
-  MessageSink& sink() { return sink_; }
+  MessageSink& sink() { return *sink_; }
   boost::asio::io_context& io() { return io_; }
   const TransportLimits& limits() const { return limits_; }
 
@@ -74,7 +76,7 @@ class TransportLayer {
 
   boost::asio::io_context& io_;
   const platform::Config& config_;
-  MessageSink& sink_;
+  MessageSink* sink_ = nullptr;
   TransportLimits limits_;
   ConnectionTable connections_;
   std::vector<std::shared_ptr<UdpSocket>> udp_;

@@ -79,6 +79,9 @@ struct SdpPolicy {
   bool rtcp_mux = false;              // offer/accept rtcp-mux instead of a separate RTCP port
   std::vector<std::string> codecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
   uint32_t ptime = 20;
+  // Learn each peer's media source from its first (authenticated) packet instead of trusting
+  // the SDP address: for phones and browsers behind NAT. Strict source otherwise.
+  bool latch = false;
 };
 
 struct Realm {

@@ -1,0 +1,156 @@
+#include "server.h"
+
+#include <rampart/platform/log.h>
+
+#include "b2bua/call_manager.h"
+#include "flowprog/flow_programmer.h"
+#include "media/flow_sink.h"
+#include "media/media_session.h"
+#include "media/port_allocator.h"
+#include "media/worker_picker.h"
+#include "transport/transport_layer.h"
+#include "txn/transaction_layer.h"
+
+namespace rampart::cp {
+
+// The media layer programs flows through FlowSink; the FlowProgrammer is that sink.
+class FlowProgrammerSink : public FlowSink {
+ public:
+  explicit FlowProgrammerSink(FlowProgrammer& fp) : fp_(fp) {}
+  bool ready() const override { return fp_.ready(); }
+  uint32_t workers() const override { return fp_.workers(); }
+  Result<uint32_t> submit(uint32_t worker, const abi::MsgHeader& msg, AckHandler done) override {
+    return fp_.submit(worker, msg, std::move(done));
+  }
+
+ private:
+  FlowProgrammer& fp_;
+};
+
+// Dataplane events that concern calls.
+class DataplaneEvents : public FlowProgrammer::Listener {
+ public:
+  DataplaneEvents(CallManager& calls, WorkerPicker& workers, FlowProgrammer& fp)
+      : calls_(calls), workers_(workers), fp_(fp) {}
+  void onFlowIdle(uint32_t, const abi::FlowIdle& ev) override { calls_.onMediaIdle(ev.cookie); }
+  void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
+  void onPunt(uint32_t, const abi::PacketSlot&, const uint8_t*) override {}
+  void onDataplaneUp(uint64_t epoch, bool new_epoch) override {
+    RAMPART_LOG(platform::LogLevel::Info, "cp", "dataplane up (epoch %llu%s)",
+                static_cast<unsigned long long>(epoch), new_epoch ? ", new" : "");
+    if (fp_.workers() > workers_.workers()) {
+      workers_.resize(fp_.workers());  // more workers than the config said: use them all
+    }
+    if (new_epoch) {
+      calls_.onDataplaneRestart();
+    }
+  }
+  void onDataplaneDown() override {}
+
+ private:
+  CallManager& calls_;
+  WorkerPicker& workers_;
+  FlowProgrammer& fp_;
+};
+
+namespace {
+
+std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
+  auto p = std::make_shared<sdp::Profile>();
+  p->kind = realm.sdp_profile == platform::SdpProfile::WebRtc ? sdp::ProfileKind::WebRtc
+                                                              : sdp::ProfileKind::Trunk;
+  p->audioCodecs = realm.sdp.codecs;
+  p->ptime = realm.sdp.ptime;
+  p->srtp = realm.sdp.srtp == platform::SrtpPolicy::Sdes ? sdp::SrtpMode::Sdes
+                                                         : sdp::SrtpMode::Off;
+  p->rtcpMux = realm.sdp.rtcp_mux;
+  return p;
+}
+
+}  // namespace
+
+Server::Server(boost::asio::io_context& io, const platform::Config& config,
+               prometheus::Registry& registry)
+    : io_(io), config_(config), gauge_timer_(io) {
+  FlowProgrammer::Options opts;
+  opts.command_timeout = std::chrono::milliseconds(config.sip.flow_ack_timeout_ms);
+  dataplane_ = std::make_unique<FlowProgrammer>(io, config.shm_name, registry, opts);
+  sink_ = std::make_unique<FlowProgrammerSink>(*dataplane_);
+  workers_ = std::make_unique<WorkerPicker>(
+      static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
+  media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}});
+
+  auto& ports_family = prometheus::BuildGauge()
+                           .Name("rampart_cp_media_ports_in_use")
+                           .Help("Media ports allocated to calls, per realm")
+                           .Register(registry);
+  std::vector<MediaRealm> realms;
+  uint16_t dp_port = 0;
+  for (uint32_t i = 0; i < config.realms.size(); ++i) {
+    const platform::Realm& r = config.realms[i];
+    ports_.push_back(std::make_unique<PortAllocator>(r.name, r.media.port_min, r.media.port_max));
+    ports_gauges_.push_back(&ports_family.Add({{"realm", r.name}}));
+    MediaRealm m;
+    m.realm_index = i;
+    m.dp_port = dp_port;  // the realm's first device, in config order (dataplane/README.md)
+    m.address = r.media.address;
+    m.address6 = r.media.address6;
+    m.profile = profileFor(r);
+    m.ports = ports_.back().get();
+    m.latch = r.sdp.latch || r.sdp_profile == platform::SdpProfile::WebRtc;
+    realms.push_back(std::move(m));
+    dp_port = static_cast<uint16_t>(dp_port + std::max<std::size_t>(1, r.media.devargs.size()));
+  }
+
+  transport_ = std::make_unique<TransportLayer>(io, config, registry);
+  TxnTimers timers;
+  timers.t1 = std::chrono::milliseconds(config.sip.t1_ms);
+  timers.t2 = 8 * timers.t1;
+  timers.t4 = 10 * timers.t1;
+  txn_ = std::make_unique<TransactionLayer>(io, *transport_, registry, timers);
+  transport_->setSink(txn_.get());
+  calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
+  txn_->setUser(calls_.get());
+  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_);
+  dataplane_->setListener(events_.get());
+}
+
+Server::~Server() {
+  stop();
+  // Calls hold media sessions that reference the sink: they go first.
+  calls_.reset();
+}
+
+Result<void> Server::start() {
+  auto ok = transport_->start();
+  if (!ok) {
+    return ok;
+  }
+  dataplane_->start();
+  publishGauges();
+  return {};
+}
+
+void Server::stop() {
+  gauge_timer_.cancel();
+  if (transport_) {
+    transport_->stop();
+  }
+  if (dataplane_) {
+    dataplane_->stop();
+  }
+}
+
+void Server::publishGauges() {
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    ports_gauges_[i]->Set(static_cast<double>(ports_[i]->portsInUse()));
+  }
+  gauge_timer_.expires_after(std::chrono::seconds(1));
+  gauge_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      publishGauges();
+    }
+  });
+}
+
+}  // namespace rampart::cp

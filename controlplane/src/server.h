@@ -1,0 +1,62 @@
+#pragma once
+// The control plane's composition root: builds the layers bottom-up on one io_context —
+// transport -> transactions -> B2BUA (calls, registrations, routing) -> media -> dataplane
+// link — and connects the events that flow back up (dataplane idle/restart -> calls).
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <rampart/platform/config.h>
+#include <rampart/platform/result.h>
+
+namespace rampart::cp {
+
+class CallManager;
+class FlowProgrammer;
+class PortAllocator;
+class TransactionLayer;
+class TransportLayer;
+class WorkerPicker;
+struct MediaContext;
+class FlowProgrammerSink;
+class DataplaneEvents;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const platform::Config& config,
+         prometheus::Registry& registry);
+  ~Server();
+
+  /// Binds every signalling listener and starts the dataplane link. @return Io naming the
+  /// listener that failed.
+  Result<void> start();
+  /// Closes the listeners and the dataplane link (calls are not torn down: their media keeps
+  /// flowing in the dataplane).
+  void stop();
+
+  FlowProgrammer& dataplane() { return *dataplane_; }
+  CallManager& calls() { return *calls_; }
+
+ private:
+  void publishGauges();
+
+  boost::asio::io_context& io_;
+  const platform::Config& config_;
+  std::unique_ptr<FlowProgrammer> dataplane_;
+  std::unique_ptr<FlowProgrammerSink> sink_;
+  std::unique_ptr<WorkerPicker> workers_;
+  std::vector<std::unique_ptr<PortAllocator>> ports_;
+  std::unique_ptr<MediaContext> media_;
+  std::unique_ptr<TransportLayer> transport_;
+  std::unique_ptr<TransactionLayer> txn_;
+  std::unique_ptr<CallManager> calls_;
+  std::unique_ptr<DataplaneEvents> events_;
+  std::vector<prometheus::Gauge*> ports_gauges_;
+  boost::asio::steady_timer gauge_timer_;
+};
+
+}  // namespace rampart::cp
