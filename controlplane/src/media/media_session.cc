@@ -187,13 +187,18 @@ bool unhex(std::string_view s, uint8_t* out, size_t n) {
 }
 
 // Non-throwing readers for nlohmann::json (get<T>() throws on a type mismatch).
-bool readU64(const nlohmann::json& j, const char* key, uint64_t& out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) {
+bool readU64(const nlohmann::json& v, uint64_t& out) {
+  // A json built in memory holds signed integers; one parsed from text holds unsigned ones.
+  if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<int64_t>() < 0)) {
     return false;
   }
-  out = it->get<uint64_t>();
+  out = v.get<uint64_t>();
   return true;
+}
+
+bool readU64(const nlohmann::json& j, const char* key, uint64_t& out) {
+  auto it = j.find(key);
+  return it != j.end() && readU64(*it, out);
 }
 
 bool readStr(const nlohmann::json& j, const char* key, std::string& out) {
@@ -439,7 +444,8 @@ Result<std::string> MediaSession::offer(Leg from, std::string_view body) {
     }
     // TODO(media): WebRTC legs need ICE-lite credentials, a DTLS certificate and DTLS-SRTP keys.
     if (l.realm.profile->kind == sdp::ProfileKind::WebRtc) {
-      return Error(ErrorCode::Unsupported, "WebRTC media (DTLS-SRTP) is not in the media layer yet");
+      return Error(ErrorCode::Unsupported,
+                   "WebRTC media (DTLS-SRTP) is not in the media layer yet");
     }
   }
   sdp::Result<sdp::Session> parsed = sdp::parse(body);
@@ -1193,13 +1199,12 @@ Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx,
       return bad("legs[" + std::to_string(i) + "] needs remote_sdp, local_sdp, ports, sdes");
     }
     for (const nlohmann::json& p : *ports) {
-      if (!p.is_array() || p.size() != 2 || !p[0].is_number_unsigned() ||
-          !p[1].is_number_unsigned() || p[0].get<uint64_t>() > 0xffff ||
-          p[1].get<uint64_t>() > 0xffff) {
+      uint64_t rtp = 0, rtcp = 0;
+      if (!p.is_array() || p.size() != 2 || !readU64(p[0], rtp) || !readU64(p[1], rtcp) ||
+          rtp > 0xffff || rtcp > 0xffff) {
         return bad("bad port pair");
       }
-      sdp::PortPair pp{static_cast<uint16_t>(p[0].get<uint64_t>()),
-                       static_cast<uint16_t>(p[1].get<uint64_t>())};
+      sdp::PortPair pp{static_cast<uint16_t>(rtp), static_cast<uint16_t>(rtcp)};
       if (pp.rtp != 0) {
         if (Result<void> r = l.realm.ports->reserve(pp.rtp); !r.ok()) {
           return r.error();  // ports reserved so far are freed by the session's destructor

@@ -72,7 +72,7 @@ Result<void> PortAllocator::free(uint16_t rtp) {
   uint32_t index = 0;
   if (!indexOf(rtp, index)) {
     return Error(ErrorCode::InvalidArgument,
-                 "realm " + realm_ + ": port " + std::to_string(rtp) + " is not a pair of the range");
+                 "realm " + realm_ + ": " + std::to_string(rtp) + " is not a pair of the range");
   }
   if (!inUse_[index]) {
     return Error(ErrorCode::NotFound,
@@ -88,7 +88,7 @@ Result<void> PortAllocator::reserve(uint16_t rtp) {
   uint32_t index = 0;
   if (!indexOf(rtp, index)) {
     return Error(ErrorCode::InvalidArgument,
-                 "realm " + realm_ + ": port " + std::to_string(rtp) + " is not a pair of the range");
+                 "realm " + realm_ + ": " + std::to_string(rtp) + " is not a pair of the range");
   }
   if (inUse_[index]) {
     return Error(ErrorCode::AlreadyExists,
