@@ -5,12 +5,14 @@
 # onDataplaneUp(new_epoch=true), and program a flow there. Runs in a network namespace of its
 # own (the dataplane's metrics listener), deleted on exit. Bounded: every wait has a limit.
 # Then rampart-flowctl (the blocking DataplaneClient API) runs hello/add/query/list/del on the
-# same dataplane once the control plane has let go of the region.
-# usage: flowprog_dp_test.sh DATAPLANE_BIN FLOWPROG_CHECK FLOWCTL
+# same dataplane once the control plane has let go of the region, and rampart-controlplane
+# itself attaches (its metrics say so) and stops cleanly on SIGTERM.
+# usage: flowprog_dp_test.sh DATAPLANE_BIN FLOWPROG_CHECK FLOWCTL CONTROLPLANE_BIN
 set -euo pipefail
 dp=$1
 check=$2
 flowctl=$3
+cp=$4
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP: needs root (network namespace, shared memory)"
   exit 77
@@ -21,8 +23,9 @@ shm="/rt-dpl-$$"
 port=$((20000 + $$ % 20000))
 dp_pid=""
 check_pid=""
+cp_pid=""
 cleanup() {  # only what this test started, by PID; then its namespace, region and files
-  for p in $check_pid $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in $check_pid $cp_pid $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
   ip netns del "$ns" 2>/dev/null || true
   rm -f "/dev/shm/${shm#/}"
   rm -rf "$work"
@@ -107,7 +110,27 @@ rc=0
 fc query --worker 0 "$handle" 2>/dev/null || rc=$?
 [ "$rc" = 3 ] || fail "flowctl query of a deleted flow: exit $rc, expected 3"
 
-echo "4. SIGTERM"
+echo "4. rampart-controlplane attaches, serves metrics, stops on SIGTERM"
+ip netns exec "$ns" "$cp" --config "$work/rampart.yaml" >"$work/cp.log" 2>&1 &
+cp_pid=$!
+cp_metrics() { nsx curl -sf --max-time 2 "http://127.0.0.1:$((port + 1))/metrics" || true; }
+for _ in $(seq 1 50); do
+  cp_metrics | grep -q '^rampart_cp_dataplane_connected 1' && break
+  sleep 0.1
+done
+text=$(cp_metrics)
+grep -q '^rampart_cp_dataplane_connected 1' <<<"$text" || fail "controlplane not connected: $(cat "$work/cp.log")"
+grep -q '^rampart_ring_enqueued_total{.*ring="command"' <<<"$text" || fail "no ring metrics"
+grep -q '^rampart_cp_dataplane_commands_total{' <<<"$text" || fail "no command metrics"
+kill -TERM "$cp_pid"
+for _ in $(seq 1 50); do kill -0 "$cp_pid" 2>/dev/null || break; sleep 0.1; done
+rc=0
+wait "$cp_pid" || rc=$?
+cp_pid=""
+[ "$rc" = 0 ] || fail "controlplane exit code $rc: $(cat "$work/cp.log")"
+grep -q "stopping (signal 15)" "$work/cp.log" || fail "no clean stop: $(cat "$work/cp.log")"
+
+echo "5. SIGTERM"
 kill -TERM "$dp_pid"
 rc=0
 wait "$dp_pid" || rc=$?
