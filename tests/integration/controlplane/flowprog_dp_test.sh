@@ -44,7 +44,8 @@ node: {name: rt-dpl, shm_name: $shm, log_level: info}
 dataplane:
   worker_cpus: [1]
   main_cpu: 0
-  eal_args: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry", "--file-prefix", "rt-dpl-$$"]
+  eal_args: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--no-telemetry",
+             "--file-prefix", "rt-dpl-$$"]
   flow_capacity: 256
   idle_timeout_s: 60
   idle_backoff_us: 1000
@@ -119,7 +120,8 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 text=$(cp_metrics)
-grep -q '^rampart_cp_dataplane_connected 1' <<<"$text" || fail "controlplane not connected: $(cat "$work/cp.log")"
+grep -q '^rampart_cp_dataplane_connected 1' <<<"$text" ||
+  fail "controlplane not connected: $(cat "$work/cp.log")"
 grep -q '^rampart_ring_enqueued_total{.*ring="command"' <<<"$text" || fail "no ring metrics"
 grep -q '^rampart_cp_dataplane_commands_total{' <<<"$text" || fail "no command metrics"
 kill -TERM "$cp_pid"
