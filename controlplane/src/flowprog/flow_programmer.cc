@@ -178,7 +178,8 @@ Result<uint32_t> FlowProgrammer::submit(uint32_t worker, const abi::MsgHeader& m
                                         AckHandler done) {
   Pending p;
   p.kind = Kind::Command;
-  p.on_ack = std::move(done);
+  // A caller that does not care about the answer may pass no handler.
+  p.on_ack = done ? std::move(done) : [](Result<abi::Ack>) {};
   return enqueue(worker, msg, std::move(p));
 }
 
@@ -187,6 +188,9 @@ void FlowProgrammer::query(uint32_t worker, uint64_t flow, QueryHandler done) {
   q.hdr.type = abi::MsgType::FlowQuery;
   q.hdr.size = sizeof(q);
   q.hdr.flow = flow;
+  if (!done) {
+    done = [](Result<abi::FlowInfo>) {};
+  }
   Pending p;
   p.kind = Kind::Query;
   p.on_query = done;
@@ -200,6 +204,9 @@ void FlowProgrammer::dump(uint32_t worker, DumpHandler done) {
   abi::FlowDump d{};
   d.hdr.type = abi::MsgType::FlowDump;
   d.hdr.size = sizeof(d);
+  if (!done) {
+    done = [](Result<std::vector<abi::FlowInfo>>) {};
+  }
   Pending p;
   p.kind = Kind::Dump;
   p.on_dump = done;

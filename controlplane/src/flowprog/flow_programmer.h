@@ -42,6 +42,8 @@ namespace rampart::cp {
 
 class FlowProgrammer {
  public:
+  // Called on the loop. FlowIdle/SsrcChange about flows the dataplane kept may arrive while
+  // the handshake runs, that is just before onDataplaneUp. Callbacks may submit or stop().
   class Listener {
    public:
     virtual ~Listener() = default;

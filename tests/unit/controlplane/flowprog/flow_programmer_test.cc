@@ -122,7 +122,9 @@ abi::FlowDel flowDel(uint64_t handle) {
 
 class FlowProgrammerTest : public ::testing::Test {
  protected:
-  void SetUp() override { name_ = uniqueName(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
+  void SetUp() override {
+    name_ = uniqueName(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
 
   // Starts a fake dataplane and a FlowProgrammer on it, and waits until the link is up.
   void startBoth(FlowProgrammer::Options opts = {}) {
