@@ -41,6 +41,14 @@ declare -A sip_pid_of=()
 
 sip_cleanup() {  # only what this test started, by PID; then the PBX, the lab, the files
   local p
+  # The recorded PIDs are timeout(1)s: SIGTERM reaches their sipp/tcpdump child through them.
+  for p in "${sip_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 30); do
+    local left=0
+    for p in "${sip_pids[@]}"; do kill -0 "$p" 2>/dev/null && left=1; done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
   for p in "${sip_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   "$src/tools/pbx" down --prefix "$prefix" --dir "$pbx_dir" >/dev/null 2>&1 || true
   "$src/tools/lab" down --prefix "$prefix" >/dev/null 2>&1 || true
@@ -126,7 +134,7 @@ sip_wait() {  # NAME [SECS]
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; fail "sipp $name still running after ${secs}s"; }
+  kill -0 "$pid" 2>/dev/null && fail "sipp $name still running after ${secs}s"  # cleanup ends it
   wait "$pid" || rc=$?
   _sip_report "$name" "$rc"
   if [ "$rc" != 0 ]; then _sip_evidence "$name"; fail "sipp $name exited $rc"; fi
