@@ -81,8 +81,8 @@ class Message {
   std::string content_type;
   std::string body;
 
-  // parse(): every header of the message in order, as written (also those modelled above).
-  // serialize(): extra headers written after the modelled ones.
+  // Every other header, in order, as written (parse() fills it; serialize() writes it after
+  // the modelled ones).
   std::vector<Header> headers;
 
   /// Parses one whole message (a datagram, a stream message framed by Content-Length, or one

@@ -148,6 +148,20 @@ std::string_view rawValue(const msg_header_t* h, std::string* name_out) {
   return value;
 }
 
+// Headers the model carries in its own fields (serialize() writes them from there).
+bool modelled(std::string_view name) {
+  static constexpr std::string_view kModelled[] = {
+      "Via",     "Max-Forwards", "From",    "To",      "Call-ID",      "CSeq",          "Contact",
+      "Route",   "Record-Route", "Expires", "Require", "Supported",    "Content-Type",
+      "Content-Length"};
+  for (auto m : kModelled) {
+    if (iequals(m, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void collectHeaders(msg_t* msg, Message& out) {
   for (msg_header_t* h = *msg_chain_head(msg); h; h = h->sh_succ) {
     int hash = h->sh_class->hc_hash;
@@ -159,6 +173,9 @@ void collectHeaders(msg_t* msg, Message& out) {
     std::string_view value = rawValue(h, &raw_name);
     const char* canonical = h->sh_class->hc_name;
     std::string name = (canonical && *canonical) ? std::string(canonical) : raw_name;
+    if (modelled(name)) {
+      continue;
+    }
     out.headers.push_back({std::move(name), std::string(value)});
   }
 }
