@@ -148,9 +148,10 @@ sip_calls() {  # NAME ok|failed: the cumulative column of sipp's last statistics
 
 sip_capture_start() {  # NS IFACE NAME SECS [FILTER]
   local ns=$1 ifc=$2 name=$3 secs=$4 filter=${5:-}
-  # -U: packets reach the file as they come, so a count is right as soon as tcpdump stops.
+  # --immediate-mode -U: packets reach the file as they come (libpcap would otherwise hold them
+  # in its ring for up to a second, and lose them when tcpdump is stopped).
   # shellcheck disable=SC2086
-  timeout -k 1 "$secs" ip netns exec "$ns" tcpdump -i "$ifc" -n -U -s 0 -w "$work/$name.pcap" \
+  timeout -k 1 "$secs" ip netns exec "$ns" tcpdump -i "$ifc" -n --immediate-mode -U -s 0 -w "$work/$name.pcap" \
     $filter >"$work/$name.tcpdump.log" 2>&1 &
   sip_pid_of[$name]=$!
   sip_pids+=($!)
@@ -163,6 +164,8 @@ sip_capture_start() {  # NS IFACE NAME SECS [FILTER]
 
 sip_capture_stop() {  # NAME
   local pid=${sip_pid_of[$1]}
+  # A moment for the last packets in flight (the BYE's 200, the last echo) to be written.
+  sleep 0.3
   kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   wait "$pid" 2>/dev/null || true
