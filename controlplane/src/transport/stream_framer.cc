@@ -55,19 +55,16 @@ long contentLength(std::string_view headers) {
 }  // namespace
 
 StreamFramer::Status StreamFramer::next(std::string* out) {
-  // Keepalives and stray CRLFs between messages (RFC 5626 section 3.5.1).
-  if (buf_.rfind("\r\n\r\n", 0) == 0) {
-    buf_.erase(0, 4);
-    return Status::Ping;
-  }
-  std::size_t skip = 0;
-  while (skip + 1 < buf_.size() && buf_[skip] == '\r' && buf_[skip + 1] == '\n') {
-    skip += 2;
-  }
-  if (skip > 0 && skip < buf_.size()) {
-    buf_.erase(0, skip);
-  } else if (skip > 0) {
-    return Status::NeedMore;
+  // Keepalives (a double CRLF) and stray CRLFs between messages (RFC 5626 section 3.5.1).
+  while (buf_.size() >= 2 && buf_[0] == '\r' && buf_[1] == '\n') {
+    if (buf_.compare(0, 4, "\r\n\r\n") == 0) {
+      buf_.erase(0, 4);
+      return Status::Ping;
+    }
+    if (buf_.size() < 4 && buf_.find_first_not_of("\r\n") == std::string::npos) {
+      return Status::NeedMore;  // maybe the start of a ping
+    }
+    buf_.erase(0, 2);
   }
   auto end = buf_.find("\r\n\r\n");
   if (end == std::string::npos) {
