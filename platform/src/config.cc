@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -199,6 +200,62 @@ const char* sdpProfileName(SdpProfile p) {
       return "trunk";
   }
   return "?";
+}
+
+const char* jwtAlgName(JwtAlg a) {
+  switch (a) {
+    case JwtAlg::Hs256:
+      return "HS256";
+    case JwtAlg::Rs256:
+      return "RS256";
+    case JwtAlg::Es256:
+      return "ES256";
+  }
+  return "?";
+}
+
+Result<std::string> loadJwtKeyMaterial(const JwtKey& key) {
+  const bool hs = key.alg == JwtAlg::Hs256;
+  const std::string& path = hs ? key.secret_file : key.public_key;
+  if (path.empty()) {
+    return Error(ErrorCode::InvalidArgument,
+                 std::string(jwtAlgName(key.alg)) + " key '" + key.kid + "' needs " +
+                     (hs ? "secret_file" : "public_key"));
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Error(ErrorCode::NotFound, "file not found or not a regular file: " + path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  // Key files are small; a huge one is a mistake, not a key.
+  constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+  std::string text(kMaxKeyFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    return Error(ErrorCode::Io, "cannot read " + path);
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxKeyFileBytes) {
+    return Error(ErrorCode::InvalidArgument, "larger than 64 KiB, not a key: " + path);
+  }
+  if (hs) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+      text.pop_back();
+    }
+    if (text.size() < config_detail::kMinJwtSecretBytes) {
+      return Error(ErrorCode::InvalidArgument,
+                   "HS256 secret is " + std::to_string(text.size()) + " bytes, need at least " +
+                       std::to_string(config_detail::kMinJwtSecretBytes) + ": " + path);
+    }
+  } else if (text.find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+    return Error(ErrorCode::InvalidArgument,
+                 "not a PEM public key (no '-----BEGIN PUBLIC KEY-----'): " + path);
+  }
+  return text;
+}
+
+const std::vector<std::string>& Config::allowedOrigins(const Realm& realm) const {
+  return realm.allowed_origins ? *realm.allowed_origins : security.allowed_origins;
 }
 
 bool IpAddress::operator==(const IpAddress& other) const {

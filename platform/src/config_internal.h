@@ -32,6 +32,16 @@ inline constexpr uint32_t kMaxSipMessageBytes = 1u << 20;
 inline constexpr uint32_t kMinSdpBytes = 128;
 inline constexpr std::size_t kMaxRegexLength = 256;
 inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
+// realms[i].websocket and realms[i].jwt
+inline constexpr uint32_t kMinWsMessageBytes = 1024;
+inline constexpr uint32_t kMaxWsMessageBytes = 1u << 20;
+inline constexpr uint32_t kMaxWsMessagesPerSecond = 100000;
+inline constexpr uint32_t kMaxWsIdleTimeoutS = 86400;
+inline constexpr uint32_t kMaxWsPingIntervalS = 3600;
+inline constexpr uint32_t kMaxWsHandshakeTimeoutS = 60;
+inline constexpr uint32_t kMaxJwtLifetimeS = 31 * 86400;
+inline constexpr uint32_t kMaxJwtLeewayS = 600;
+inline constexpr std::size_t kMinJwtSecretBytes = 32;  // RFC 7518 3.2: key >= hash size
 
 class ErrorSink {
  public:

@@ -31,8 +31,17 @@ constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",     
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile", "signalling", "tls",
-                                           "media", "dscp",       "sdp"};
+constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
+                                           "media", "dscp",        "allowed_origins", "websocket",
+                                           "jwt",   "sdp"};
+constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
+                                               "idle_timeout_s", "ping_interval_s",
+                                               "handshake_timeout_s"};
+constexpr std::string_view kJwtKeys[] = {"required",       "issuer",   "audience",
+                                         "max_lifetime_s", "leeway_s", "keys"};
+constexpr std::string_view kJwtKeyKeys[] = {"kid", "alg", "secret_file", "public_key"};
+constexpr std::string_view kJwtAlgs[] = {"HS256", "RS256", "ES256"};
+constexpr JwtAlg kJwtAlgValues[] = {JwtAlg::Hs256, JwtAlg::Rs256, JwtAlg::Es256};
 constexpr std::string_view kListenerKeys[] = {"transport", "address", "port"};
 constexpr std::string_view kTlsKeys[] = {"certificate", "private_key"};
 constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address", "prefix_len",
@@ -292,6 +301,19 @@ void readString(const MapReader& m, std::string_view key, std::string* out, bool
   *out = std::move(v);
 }
 
+void readBool(const MapReader& m, std::string_view key, bool* out) {
+  std::optional<YAML::Node> n = m.get(key, false);
+  if (!n) {
+    return;
+  }
+  // Only the two spellings people mean; YAML 1.1's yes/on/y are typos waiting to happen.
+  if (n->IsScalar() && !isQuoted(*n) && (n->Scalar() == "true" || n->Scalar() == "false")) {
+    *out = n->Scalar() == "true";
+    return;
+  }
+  m.sink()->add(m.keyPath(key), "expected true or false, got " + describe(*n), lineOf(*n));
+}
+
 // Index into `names` of the value of `key`, or -1 (absent or reported).
 int readEnum(const MapReader& m, std::string_view key, KeyList names, bool required) {
   std::optional<YAML::Node> n = m.get(key, required);
@@ -497,20 +519,6 @@ void readStringList(const MapReader& m, std::string_view key, std::vector<std::s
   *out = std::move(items);
 }
 
-void readBool(const MapReader& m, std::string_view key, bool* out) {
-  std::optional<YAML::Node> n = m.get(key, false);
-  if (!n) {
-    return;
-  }
-  std::string text = n->IsScalar() ? n->Scalar() : "";
-  if (text == "true" || text == "yes" || text == "on") {
-    *out = true;
-  } else if (text == "false" || text == "no" || text == "off") {
-    *out = false;
-  } else {
-    m.sink()->add(m.keyPath(key), "must be true or false", lineOf(*n));
-  }
-}
 
 void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
   int srtp = readEnum(m, "srtp", kSrtpPolicies, false);
@@ -528,6 +536,68 @@ void parseSip(const MapReader& m, SipSettings* sip) {
   readNumber(m, "no_answer_timeout_s", 1, 3600, &sip->no_answer_timeout_s);
   readNumber(m, "max_call_duration_s", 1, 604800, &sip->max_call_duration_s);
   readNumber(m, "flow_ack_timeout_ms", 10, 10000, &sip->flow_ack_timeout_ms);
+}
+
+// --- realms[i].allowed_origins, .websocket, .jwt (the WebSocket edge) ----------------------
+
+void parseStringList(const MapReader& m, std::string_view key, std::vector<std::string>* out) {
+  forEachInList(m, key, false, [&](const YAML::Node& e, const std::string& k) {
+    std::string s;
+    if (readStringNode(e, k, &s, m.sink())) {
+      out->push_back(std::move(s));
+    }
+  });
+}
+
+void parseWebSocket(const YAML::Node& n, const std::string& path, WebSocketSettings* ws,
+                    ErrorSink* sink) {
+  MapReader m(n, path, kWebSocketKeys, sink);
+  readNumber(m, "max_message_bytes", kMinWsMessageBytes, kMaxWsMessageBytes,
+             &ws->max_message_bytes);
+  readNumber(m, "max_messages_per_second", 1, kMaxWsMessagesPerSecond,
+             &ws->max_messages_per_second);
+  readNumber(m, "idle_timeout_s", 1, kMaxWsIdleTimeoutS, &ws->idle_timeout_s);
+  readNumber(m, "ping_interval_s", 1, kMaxWsPingIntervalS, &ws->ping_interval_s);
+  readNumber(m, "handshake_timeout_s", 1, kMaxWsHandshakeTimeoutS, &ws->handshake_timeout_s);
+}
+
+void parseJwtKey(const YAML::Node& n, const std::string& path, JwtKey* key, ErrorSink* sink) {
+  MapReader m(n, path, kJwtKeyKeys, sink);
+  readString(m, "kid", &key->kid, true, false);
+  int alg = readEnum(m, "alg", kJwtAlgs, true);
+  if (alg >= 0) {
+    key->alg = kJwtAlgValues[alg];
+  }
+  readString(m, "secret_file", &key->secret_file, false, false);
+  readString(m, "public_key", &key->public_key, false, false);
+}
+
+void parseJwt(const YAML::Node& n, const std::string& path, JwtSettings* jwt, ErrorSink* sink) {
+  MapReader m(n, path, kJwtKeys, sink);
+  readBool(m, "required", &jwt->required);
+  readString(m, "issuer", &jwt->issuer, false, false);
+  readString(m, "audience", &jwt->audience, false, false);
+  readNumber(m, "max_lifetime_s", 1, kMaxJwtLifetimeS, &jwt->max_lifetime_s);
+  readNumber(m, "leeway_s", 0, kMaxJwtLeewayS, &jwt->leeway_s);
+  forEachInList(m, "keys", false, [&](const YAML::Node& e, const std::string& key) {
+    JwtKey k;
+    parseJwtKey(e, key, &k, sink);
+    jwt->keys.push_back(std::move(k));
+  });
+}
+
+void parseRealmWebEdge(const MapReader& m, Realm* realm) {
+  if (m.get("allowed_origins", false)) {
+    std::vector<std::string> origins;
+    parseStringList(m, "allowed_origins", &origins);
+    realm->allowed_origins = std::move(origins);
+  }
+  if (std::optional<YAML::Node> ws = m.get("websocket", false)) {
+    parseWebSocket(*ws, m.keyPath("websocket"), &realm->websocket, m.sink());
+  }
+  if (std::optional<YAML::Node> jwt = m.get("jwt", false)) {
+    parseJwt(*jwt, m.keyPath("jwt"), &realm->jwt, m.sink());
+  }
 }
 
 void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, ErrorSink* sink) {
@@ -570,6 +640,7 @@ void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, Erro
     readNumber(d, "video", 0, 63, &realm->dscp.video);
     readNumber(d, "signalling", 0, 63, &realm->dscp.signalling);
   }
+  parseRealmWebEdge(m, realm);
 }
 
 void parseRoute(const YAML::Node& n, const std::string& path, Route* route, ErrorSink* sink) {

@@ -155,6 +155,79 @@ void validateTls(Realm* realm, const std::string& path, const std::string& base_
   resolve(&realm->tls->private_key, "private_key", true);
 }
 
+bool originOk(const std::string& origin);
+
+// realms[i].allowed_origins, .websocket and .jwt: the WebSocket edge of a realm. Key files
+// are resolved against `base_dir` like the TLS paths and read as the control plane will.
+void validateWebEdge(Realm* realm, const std::string& path, const std::string& base_dir,
+                     ErrorSink* sink) {
+  if (realm->allowed_origins) {
+    for (std::size_t i = 0; i < realm->allowed_origins->size(); ++i) {
+      const std::string& o = (*realm->allowed_origins)[i];
+      std::string key = path + ".allowed_origins[" + std::to_string(i) + "]";
+      if (!sink->failed(key) && !originOk(o)) {
+        addAt(sink, key,
+              "'" + o.substr(0, 60) +
+                  "' is not an origin (scheme://host[:port], e.g. https://app.example.com)");
+      }
+    }
+  }
+  std::string jwt_path = path + ".jwt";
+  if (sink->failedAt(jwt_path)) {
+    return;
+  }
+  JwtSettings& jwt = realm->jwt;
+  if (jwt.required) {
+    // A token nobody checks the issuer or audience of is a token anyone's IdP can mint.
+    if (jwt.issuer.empty() && !sink->failed(jwt_path + ".issuer")) {
+      addAt(sink, jwt_path + ".issuer", "required when jwt.required is true");
+    }
+    if (jwt.audience.empty() && !sink->failed(jwt_path + ".audience")) {
+      addAt(sink, jwt_path + ".audience", "required when jwt.required is true");
+    }
+    if (jwt.keys.empty() && !sink->failed(jwt_path + ".keys")) {
+      addAt(sink, jwt_path + ".keys", "at least one key is needed when jwt.required is true");
+    }
+  }
+  std::map<std::string, std::size_t> kids;
+  for (std::size_t i = 0; i < jwt.keys.size(); ++i) {
+    JwtKey& k = jwt.keys[i];
+    std::string key = jwt_path + ".keys[" + std::to_string(i) + "]";
+    if (sink->failed(key)) {
+      continue;
+    }
+    auto [it, inserted] = kids.emplace(k.kid, i);
+    if (!inserted) {
+      addAt(sink, key + ".kid",
+            "duplicate kid '" + k.kid.substr(0, 40) + "' (also " + jwt_path + ".keys[" +
+                std::to_string(it->second) + "])");
+    }
+    const bool hs = k.alg == JwtAlg::Hs256;
+    const char* want = hs ? "secret_file" : "public_key";
+    const char* other = hs ? "public_key" : "secret_file";
+    if (!(hs ? k.public_key : k.secret_file).empty()) {
+      addAt(sink, key + "." + other,
+            std::string("not used with ") + jwtAlgName(k.alg) + "; give " + want);
+      continue;
+    }
+    std::string& file = hs ? k.secret_file : k.public_key;
+    if (file.empty()) {
+      addAt(sink, key + "." + want,
+            std::string("missing required key (") + jwtAlgName(k.alg) + " needs " + want + ")");
+      continue;
+    }
+    std::filesystem::path p(file);
+    if (p.is_relative() && !base_dir.empty()) {
+      p = std::filesystem::path(base_dir) / p;
+    }
+    file = p.lexically_normal().string();
+    Result<std::string> material = loadJwtKeyMaterial(k);
+    if (!material) {
+      addAt(sink, key + "." + want, material.error().message);
+    }
+  }
+}
+
 bool inPrefix(const IpAddress& a, const IpAddress& net, int prefix) {
   for (int bit = 0; bit < prefix; ++bit) {
     int shift = 7 - bit % 8;
@@ -272,6 +345,7 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
       }
     }
     validateTls(&r, path, base_dir, sink);
+    validateWebEdge(&r, path, base_dir, sink);
     range_ok[i] = validateMedia(r.media, path, workers, sink);
   }
   // Every realm's media ports are steered to cores by range, so ranges must be disjoint

@@ -34,6 +34,7 @@ lab_start() {
   sed -e "s#shm_name: /rampart#shm_name: $shm#" \
       -e "s#certificate: lab-certs/#certificate: $src/etc/lab-certs/#" \
       -e "s#private_key: lab-certs/#private_key: $src/etc/lab-certs/#" \
+      -e "s#secret_file: lab-certs/#secret_file: $src/etc/lab-certs/#" \
       -e "s#idle_backoff_us: .*#idle_backoff_us: 500#" \
       -e "s#flow_capacity: .*#flow_capacity: 256#" \
       -e "s#\"--no-shconf\"\]#\"--no-shconf\", \"--no-telemetry\", \"--file-prefix\", \"${prefix%-}\"]#" \

@@ -64,6 +64,7 @@ config=$work/rampart.yaml
 sed -e "s#shm_name: /rampart#shm_name: $shm#" \
     -e "s#certificate: lab-certs/#certificate: $src/etc/lab-certs/#" \
     -e "s#private_key: lab-certs/#private_key: $src/etc/lab-certs/#" \
+    -e "s#secret_file: lab-certs/#secret_file: $src/etc/lab-certs/#" \
     "$src/etc/rampart.yaml" >"$config"
 "$cp" --config "$config" --check-config >/dev/null || fail "control plane rejects the config"
 "$dp" --config "$config" --check-config >/dev/null || fail "dataplane rejects the config"

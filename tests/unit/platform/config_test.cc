@@ -185,8 +185,8 @@ TEST_F(ConfigTest, DevargsOneOrSeveralPorts) {
 
 TEST(ConfigLabFile, LabConfigLoads) {
   fs::path lab(RAMPART_LAB_CONFIG);
-  if (!fs::exists(lab.parent_path() / "lab-certs")) {
-    GTEST_SKIP() << "etc/lab-certs absent; run tools/bootstrap";
+  if (!fs::exists(lab.parent_path() / "lab-certs" / "jwt-hs256.key")) {
+    GTEST_SKIP() << "etc/lab-certs (or its jwt-hs256.key) absent; run tools/bootstrap";
   }
   ConfigLoadResult r = loadConfigFile(lab.string());
   ASSERT_TRUE(r.config.has_value()) << formatConfigErrors(lab.string(), r.errors);
@@ -201,6 +201,11 @@ TEST(ConfigLabFile, LabConfigLoads) {
   EXPECT_EQ(c.realms[0].media.address6->family, 6);
   EXPECT_TRUE(fs::path(c.realms[0].tls->certificate).is_absolute());
   EXPECT_EQ(c.realms[1].signalling.size(), 2u);
+  EXPECT_TRUE(c.realms[0].jwt.required);
+  ASSERT_EQ(c.realms[0].jwt.keys.size(), 1u);
+  EXPECT_EQ(c.realms[0].jwt.keys[0].kid, "lab");
+  EXPECT_EQ(c.realms[0].jwt.issuer, "rampart-lab");
+  EXPECT_EQ(c.realms[0].jwt.audience, "rampart");
   EXPECT_EQ(c.routes.size(), 1u);
   EXPECT_EQ(c.management.controlplane_port, 9100);
 }
@@ -523,6 +528,195 @@ TEST(ConfigParse, Names) {
   EXPECT_STREQ(transportName(Transport::Udp), "udp");
   EXPECT_STREQ(sdpProfileName(SdpProfile::WebRtc), "webrtc");
 }
+
+// --- realms[i].allowed_origins, .websocket, .jwt -----------------------------------------------
+
+// Inserted into the wan realm of kBaseYaml, block style so each case can change one line.
+constexpr const char* kWebEdgeYaml = R"(    allowed_origins:
+      - https://phone.example.com
+      - http://localhost:8080
+    websocket:
+      max_message_bytes: 32768
+      max_messages_per_second: 20
+      idle_timeout_s: 60
+      ping_interval_s: 15
+      handshake_timeout_s: 3
+    jwt:
+      required: true
+      issuer: rampart-test
+      audience: rampart
+      max_lifetime_s: 3600
+      leeway_s: 10
+      keys:
+        - kid: lab
+          alg: HS256
+          secret_file: certs/jwt.key
+        - kid: rsa1
+          alg: RS256
+          public_key: certs/rsa.pub
+        - kid: ec1
+          alg: ES256
+          public_key: certs/rsa.pub
+)";
+
+constexpr const char* kFakePublicKey =
+    "-----BEGIN PUBLIC KEY-----\nMFkwfake\n-----END PUBLIC KEY-----\n";
+
+class WebEdgeConfigTest : public ConfigTest {
+ protected:
+  void SetUp() override {
+    ConfigTest::SetUp();
+    // 64 hex characters and a newline, as `openssl rand -hex 32` writes.
+    writeFile(dir_ / "certs" / "jwt.key", std::string(64, 'a') + "\n");
+    writeFile(dir_ / "certs" / "short.key", std::string(31, 'a') + "\n\n");
+    writeFile(dir_ / "certs" / "rsa.pub", kFakePublicKey);
+  }
+  static std::string yaml() {
+    std::string y = kBaseYaml;
+    y.insert(y.find("    media:\n      devargs: net_null0"), kWebEdgeYaml);
+    return y;
+  }
+};
+
+TEST_F(WebEdgeConfigTest, Loads) {
+  ConfigLoadResult r = load(yaml());
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  const Config& c = *r.config;
+  const Realm& wan = c.realms[0];
+  ASSERT_TRUE(wan.allowed_origins.has_value());
+  EXPECT_EQ(c.allowedOrigins(wan),
+            (std::vector<std::string>{"https://phone.example.com", "http://localhost:8080"}));
+  // lan has no list of its own: security's applies.
+  EXPECT_EQ(c.allowedOrigins(c.realms[1]), std::vector<std::string>{"https://app.example.com"});
+  EXPECT_EQ(wan.websocket.max_message_bytes, 32768u);
+  EXPECT_EQ(wan.websocket.max_messages_per_second, 20u);
+  EXPECT_EQ(wan.websocket.idle_timeout_s, 60u);
+  EXPECT_EQ(wan.websocket.ping_interval_s, 15u);
+  EXPECT_EQ(wan.websocket.handshake_timeout_s, 3u);
+  EXPECT_TRUE(wan.jwt.required);
+  EXPECT_EQ(wan.jwt.issuer, "rampart-test");
+  EXPECT_EQ(wan.jwt.audience, "rampart");
+  EXPECT_EQ(wan.jwt.max_lifetime_s, 3600u);
+  EXPECT_EQ(wan.jwt.leeway_s, 10u);
+  ASSERT_EQ(wan.jwt.keys.size(), 3u);
+  EXPECT_EQ(wan.jwt.keys[0].kid, "lab");
+  EXPECT_EQ(wan.jwt.keys[0].alg, JwtAlg::Hs256);
+  EXPECT_EQ(wan.jwt.keys[0].secret_file, (dir_ / "certs" / "jwt.key").string());
+  EXPECT_EQ(wan.jwt.keys[1].alg, JwtAlg::Rs256);
+  EXPECT_EQ(wan.jwt.keys[1].public_key, (dir_ / "certs" / "rsa.pub").string());
+  EXPECT_EQ(wan.jwt.keys[2].alg, JwtAlg::Es256);
+  Result<std::string> secret = loadJwtKeyMaterial(wan.jwt.keys[0]);
+  ASSERT_TRUE(secret.ok()) << secret.error().message;
+  EXPECT_EQ(*secret, std::string(64, 'a'));  // trailing newline removed
+  Result<std::string> pem = loadJwtKeyMaterial(wan.jwt.keys[1]);
+  ASSERT_TRUE(pem.ok());
+  EXPECT_EQ(*pem, kFakePublicKey);
+}
+
+TEST_F(WebEdgeConfigTest, Defaults) {
+  ConfigLoadResult r = load(kBaseYaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  const Realm& wan = r.config->realms[0];
+  EXPECT_FALSE(wan.allowed_origins.has_value());
+  EXPECT_EQ(wan.websocket.max_message_bytes, 65535u);
+  EXPECT_EQ(wan.websocket.max_messages_per_second, 50u);
+  EXPECT_EQ(wan.websocket.idle_timeout_s, 120u);
+  EXPECT_EQ(wan.websocket.ping_interval_s, 30u);
+  EXPECT_EQ(wan.websocket.handshake_timeout_s, 5u);
+  EXPECT_FALSE(wan.jwt.required);
+  EXPECT_EQ(wan.jwt.max_lifetime_s, 86400u);
+  EXPECT_EQ(wan.jwt.leeway_s, 30u);
+  EXPECT_TRUE(wan.jwt.keys.empty());
+  EXPECT_STREQ(jwtAlgName(JwtAlg::Es256), "ES256");
+}
+
+TEST_F(WebEdgeConfigTest, EmptyRealmListAllowsAnyOrigin) {
+  std::string y = yaml();
+  const std::string list =
+      "    allowed_origins:\n      - https://phone.example.com\n      - http://localhost:8080\n";
+  y.replace(y.find(list), list.size(), "    allowed_origins: []\n");
+  ConfigLoadResult r = load(y);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_TRUE(r.config->allowedOrigins(r.config->realms[0]).empty());
+}
+
+const InvalidCase kWebEdgeInvalidCases[] = {
+    {"RealmBadOrigin", "- http://localhost:8080", "- localhost:8080",
+     "realms[0].allowed_origins[1]", "is not an origin"},
+    {"RealmOriginsNotList", "    allowed_origins:\n      - https://phone.example.com\n"
+                            "      - http://localhost:8080\n",
+     "    allowed_origins: https://phone.example.com\n", "realms[0].allowed_origins",
+     "expected a list"},
+    {"WsUnknownKey", "idle_timeout_s: 60", "idle_timeout: 60", "realms[0].websocket.idle_timeout",
+     "did you mean 'idle_timeout_s'"},
+    {"WsMessageTooSmall", "max_message_bytes: 32768", "max_message_bytes: 100",
+     "realms[0].websocket.max_message_bytes", "out of range (1024-1048576)"},
+    {"WsRateZero", "max_messages_per_second: 20", "max_messages_per_second: 0",
+     "realms[0].websocket.max_messages_per_second", "out of range"},
+    {"WsIdleZero", "idle_timeout_s: 60", "idle_timeout_s: 0", "realms[0].websocket.idle_timeout_s",
+     "out of range"},
+    {"WsHandshakeTooLong", "handshake_timeout_s: 3", "handshake_timeout_s: 600",
+     "realms[0].websocket.handshake_timeout_s", "out of range (1-60)"},
+    {"JwtRequiredNotBool", "required: true", "required: yes", "realms[0].jwt.required",
+     "expected true or false"},
+    {"JwtRequiredWithoutIssuer", "      issuer: rampart-test\n", "", "realms[0].jwt.issuer",
+     "required when jwt.required is true"},
+    {"JwtRequiredWithoutAudience", "      audience: rampart\n", "", "realms[0].jwt.audience",
+     "required when jwt.required is true"},
+    {"JwtRequiredWithoutKeys",
+     "      keys:\n        - kid: lab\n          alg: HS256\n          secret_file: certs/jwt.key\n"
+     "        - kid: rsa1\n          alg: RS256\n          public_key: certs/rsa.pub\n"
+     "        - kid: ec1\n          alg: ES256\n          public_key: certs/rsa.pub\n",
+     "", "realms[0].jwt.keys", "at least one key"},
+    {"JwtLeewayTooLarge", "leeway_s: 10", "leeway_s: 3600", "realms[0].jwt.leeway_s",
+     "out of range (0-600)"},
+    {"JwtUnknownAlg", "alg: RS256", "alg: none", "realms[0].jwt.keys[1].alg",
+     "unknown value 'none'; expected one of HS256, RS256, ES256"},
+    {"JwtMissingKid", "        - kid: rsa1\n          alg: RS256", "        - alg: RS256",
+     "realms[0].jwt.keys[1].kid", "missing required key"},
+    {"JwtDuplicateKid", "kid: ec1", "kid: rsa1", "realms[0].jwt.keys[2].kid",
+     "duplicate kid 'rsa1' (also realms[0].jwt.keys[1])"},
+    {"JwtSecretMissing", "secret_file: certs/jwt.key", "secret_file: certs/none.key",
+     "realms[0].jwt.keys[0].secret_file", "file not found"},
+    {"JwtSecretTooShort", "secret_file: certs/jwt.key", "secret_file: certs/short.key",
+     "realms[0].jwt.keys[0].secret_file", "31 bytes, need at least 32"},
+    {"JwtHsWithPublicKey", "secret_file: certs/jwt.key", "public_key: certs/rsa.pub",
+     "realms[0].jwt.keys[0].public_key", "not used with HS256; give secret_file"},
+    {"JwtRsWithoutPublicKey", "          public_key: certs/rsa.pub\n        - kid: ec1",
+     "        - kid: ec1", "realms[0].jwt.keys[1].public_key", "RS256 needs public_key"},
+    {"JwtPublicKeyNotPem", "alg: RS256\n          public_key: certs/rsa.pub",
+     "alg: RS256\n          public_key: certs/wss.crt", "realms[0].jwt.keys[1].public_key",
+     "not a PEM public key"},
+};
+
+class WebEdgeInvalidTest : public WebEdgeConfigTest,
+                           public ::testing::WithParamInterface<InvalidCase> {};
+
+TEST_P(WebEdgeInvalidTest, IsRejectedWithKeyAndReason) {
+  const InvalidCase& c = GetParam();
+  std::string y = yaml();
+  std::size_t pos = y.find(c.find);
+  ASSERT_NE(pos, std::string::npos) << c.find;
+  ASSERT_EQ(y.find(c.find, pos + 1), std::string::npos) << "ambiguous: " << c.find;
+  y.replace(pos, std::string(c.find).size(), c.replace);
+  ConfigLoadResult r = load(y);
+  EXPECT_FALSE(r.config.has_value());
+  const ConfigError* match = nullptr;
+  for (const ConfigError& e : r.errors) {
+    if (e.key.find(c.key) != std::string::npos && e.reason.find(c.reason) != std::string::npos) {
+      match = &e;
+      break;
+    }
+  }
+  ASSERT_NE(match, nullptr) << "want key~'" << c.key << "' reason~'" << c.reason << "', got:\n"
+                            << dump(r.errors);
+  EXPECT_GT(match->line, 0) << dump(r.errors);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, WebEdgeInvalidTest, ::testing::ValuesIn(kWebEdgeInvalidCases),
+                         [](const ::testing::TestParamInfo<InvalidCase>& param_info) {
+                           return std::string(param_info.param.name);
+                         });
 
 }  // namespace
 }  // namespace rampart::platform

@@ -84,6 +84,39 @@ struct SdpPolicy {
   bool latch = false;
 };
 
+// Limits of one SIP-over-WebSocket connection (ws/wss listeners of a realm).
+struct WebSocketSettings {
+  uint32_t max_message_bytes = 65535;     // larger frame or message: close 1009
+  uint32_t max_messages_per_second = 50;  // more: close 1008 (policy violation)
+  uint32_t idle_timeout_s = 120;          // no SIP message for this long: close
+  uint32_t ping_interval_s = 30;          // WebSocket ping; no pong before the next: close
+  uint32_t handshake_timeout_s = 5;       // TLS handshake + HTTP upgrade must finish in this
+};
+
+enum class JwtAlg { Hs256, Rs256, Es256 };
+/// @return "HS256", "RS256" or "ES256" (the spelling used in the file and in JWT headers).
+const char* jwtAlgName(JwtAlg a);
+
+// One verification key; a token's `kid` header selects it.
+struct JwtKey {
+  std::string kid;
+  JwtAlg alg = JwtAlg::Hs256;
+  // HS256: path of a file holding the shared secret (its bytes, trailing whitespace removed,
+  // at least 32). RS256/ES256: path of a PEM public key. Resolved like the TLS paths.
+  std::string secret_file;
+  std::string public_key;
+};
+
+// Token required at the WebSocket upgrade of the realm's ws/wss listeners.
+struct JwtSettings {
+  bool required = false;
+  std::string issuer;             // "iss" must equal this
+  std::string audience;           // "aud" (string or array) must contain this
+  uint32_t max_lifetime_s = 86400;  // exp - iat (or exp - now without iat) at most this
+  uint32_t leeway_s = 30;         // clock skew allowed on exp and nbf
+  std::vector<JwtKey> keys;
+};
+
 struct Realm {
   std::string name;
   std::vector<SignallingListener> signalling;
@@ -92,6 +125,10 @@ struct Realm {
   DscpSettings dscp;
   SdpProfile sdp_profile = SdpProfile::Trunk;
   SdpPolicy sdp;
+  // WebSocket access and limits (ws/wss listeners). Kept together for the transport layer.
+  std::optional<std::vector<std::string>> allowed_origins;  // absent: security.allowed_origins
+  WebSocketSettings websocket;
+  JwtSettings jwt;
 };
 
 struct Route {
@@ -159,6 +196,8 @@ struct Config {
   ManagementSettings management;
 
   const Realm* findRealm(const std::string& name) const;
+  /// The Origin allow-list of `realm`: its own `allowed_origins`, else security's.
+  const std::vector<std::string>& allowedOrigins(const Realm& realm) const;
 };
 
 struct ConfigError {
@@ -196,6 +235,12 @@ std::string formatConfigErrors(const std::string& path, const std::vector<Config
 ///   realm wan (webrtc): media 198.18.2.1 2001:2:0:2::1 ports 20000-29999 on net_af_packet0,...
 ///   metrics http://198.18.255.2:9100/metrics (control plane)
 std::string describeConfig(const Config& config);
+
+/// Reads the key material of a JWT key: the HS256 secret (the file's bytes with trailing
+/// whitespace removed, so `openssl rand -hex 32 > f` works) or the PEM public key text.
+/// The loader checks the files; the control plane reads them with this same function.
+/// @return Error (NotFound/Io/InvalidArgument) naming the file when it cannot be used.
+Result<std::string> loadJwtKeyMaterial(const JwtKey& key);
 
 /// Parses "198.18.0.1" or "2001:2::1" (inet_pton syntax, no zone, no brackets).
 /// @return nullopt when malformed.
