@@ -15,7 +15,7 @@
 
 #include <rampart/platform/log.h>
 
-#include "transport/stream_framer.h"
+#include "transport/stream_connection.h"
 
 namespace rampart::cp {
 namespace asio = boost::asio;
@@ -116,175 +116,11 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
   std::array<char, 65536> buf_{};
 };
 
-// --- TCP connections ------------------------------------------------------------------------
-namespace {
-
-class TcpConnection : public Connection, public std::enable_shared_from_this<TcpConnection> {
+// --- TCP and TLS listeners ------------------------------------------------------------------
+class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<StreamAcceptor> {
  public:
-  TcpConnection(TransportLayer& layer, tcp::socket socket, Peer peer, uint8_t dscp)
-      : layer_(layer),
-        socket_(std::move(socket)),
-        peer_(std::move(peer)),
-        framer_(layer.limits().max_message_bytes),
-        idle_(layer.io()),
-        dscp_(dscp) {}
-
-  uint64_t id() const override { return peer_.connection; }
-  const Peer& peer() const override { return peer_; }
-
-  // Inbound: the socket is connected already.
-  void startAccepted() {
-    setSignallingDscp(socket_.native_handle(), peer_.address.is_v6(), dscp_);
-    open_ = true;
-    layer_.connectionOpened(peer_.realm, Transport::Tcp);
-    armIdle();
-    read();
-  }
-
-  // Outbound: connect, then flush what was queued meanwhile.
-  void startConnect() {
-    layer_.connectionOpened(peer_.realm, Transport::Tcp);
-    open_ = true;
-    tcp::endpoint ep(peer_.address, peer_.port);
-    socket_.async_connect(ep, [self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) {
-        self->fail("connect failed");
-        return;
-      }
-      setSignallingDscp(self->socket_.native_handle(), self->peer_.address.is_v6(), self->dscp_);
-      self->connected_ = true;
-      self->armIdle();
-      self->read();
-      self->flush();
-    });
-  }
-
-  void send(std::string bytes) override {
-    if (!open_) {
-      layer_.countDrop("connection_closed");
-      return;
-    }
-    queued_bytes_ += bytes.size();
-    if (queued_bytes_ > layer_.limits().max_send_queue_bytes) {
-      fail("send queue over its limit");
-      return;
-    }
-    queue_.push_back(std::move(bytes));
-    if (connected_ && !writing_) {
-      flush();
-    }
-  }
-
-  void close() override { fail(nullptr); }
-  // Outbound connections queue what is sent until the connect completes.
-  void markConnecting() { connected_ = false; }
-
- private:
-  void read() {
-    socket_.async_read_some(
-        asio::buffer(buf_), [self = shared_from_this()](boost::system::error_code ec,
-                                                        std::size_t n) {
-          if (ec) {
-            self->fail(nullptr);
-            return;
-          }
-          self->activity_ = true;
-          self->framer_.feed(std::string_view(self->buf_.data(), n));
-          if (!self->drain()) {
-            return;
-          }
-          self->read();
-        });
-  }
-
-  // Delivers every complete message. @return false when the connection was closed.
-  bool drain() {
-    std::string msg;
-    for (int i = 0; i < 1024 && open_; ++i) {
-      switch (framer_.next(&msg)) {
-        case StreamFramer::Status::NeedMore: return true;
-        case StreamFramer::Status::Ping: send("\r\n"); break;
-        case StreamFramer::Status::Message: layer_.sink().onMessage(peer_, std::move(msg)); break;
-        case StreamFramer::Status::Error:
-          layer_.countOversize();
-          fail(framer_.error());
-          return false;
-      }
-    }
-    return open_;
-  }
-
-  void flush() {
-    if (queue_.empty() || !open_) {
-      writing_ = false;
-      return;
-    }
-    writing_ = true;
-    asio::async_write(socket_, asio::buffer(queue_.front()),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                        if (ec) {
-                          self->fail("write failed");
-                          return;
-                        }
-                        self->activity_ = true;
-                        self->queued_bytes_ -= n;
-                        self->queue_.pop_front();
-                        self->flush();
-                      });
-  }
-
-  void armIdle() {
-    idle_.expires_after(std::chrono::seconds(layer_.limits().idle_timeout_s));
-    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || !self->open_) {
-        return;
-      }
-      if (!self->activity_) {
-        self->fail("idle");
-        return;
-      }
-      self->activity_ = false;
-      self->armIdle();
-    });
-  }
-
-  void fail(const char* why) {
-    if (!open_) {
-      return;
-    }
-    open_ = false;
-    if (why) {
-      RAMPART_LOG(platform::LogLevel::Debug, "transport", "tcp %s:%u closed: %s",
-                  peer_.address.to_string().c_str(), peer_.port, why);
-    }
-    boost::system::error_code ec;
-    socket_.close(ec);
-    idle_.cancel();
-    queue_.clear();
-    layer_.connectionClosed(peer_.connection, peer_.realm, Transport::Tcp);
-  }
-
-  TransportLayer& layer_;
-  tcp::socket socket_;
-  Peer peer_;
-  StreamFramer framer_;
-  asio::steady_timer idle_;
-  uint8_t dscp_;
-  std::array<char, 16384> buf_{};
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool open_ = false;
-  bool connected_ = true;
-  bool writing_ = false;
-  bool activity_ = false;
-};
-
-}  // namespace
-
-class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAcceptor> {
- public:
-  TcpAcceptor(TransportLayer& layer, uint32_t realm, uint8_t dscp)
-      : layer_(layer), acceptor_(layer.io()), realm_(realm), dscp_(dscp) {}
+  StreamAcceptor(TransportLayer& layer, uint32_t realm, uint8_t dscp, TlsContextPtr tls)
+      : layer_(layer), acceptor_(layer.io()), realm_(realm), dscp_(dscp), tls_(std::move(tls)) {}
 
   Result<void> bind(const tcp::endpoint& ep) {
     boost::system::error_code ec;
@@ -297,8 +133,9 @@ class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAccep
       acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-      return Error{ErrorCode::Io, "cannot listen on tcp " + ep.address().to_string() + ":" +
-                                      std::to_string(ep.port()) + ": " + ec.message()};
+      return Error{ErrorCode::Io, std::string("cannot listen on ") + (tls_ ? "tls " : "tcp ") +
+                                      ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                                      ": " + ec.message()};
     }
     return {};
   }
@@ -310,16 +147,7 @@ class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAccep
         return;
       }
       if (!ec) {
-        boost::system::error_code ep_ec;
-        auto remote = socket.remote_endpoint(ep_ec);
-        if (!ep_ec) {
-          Peer peer{Transport::Tcp, remote.address(), remote.port(),
-                    self->layer_.connections().nextId(), self->realm_};
-          auto conn = std::make_shared<TcpConnection>(self->layer_, std::move(socket), peer,
-                                                      self->dscp_);
-          self->layer_.connections().add(conn);
-          conn->startAccepted();
-        }
+        self->adopt(std::move(socket));
       }
       self->accept();
     });
@@ -331,10 +159,32 @@ class TransportLayer::TcpAcceptor : public std::enable_shared_from_this<TcpAccep
   }
 
  private:
+  void adopt(tcp::socket socket) {
+    boost::system::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) {
+      return;
+    }
+    Peer peer{tls_ ? Transport::Tls : Transport::Tcp, remote.address(), remote.port(),
+              layer_.connections().nextId(), realm_};
+    if (tls_) {
+      auto conn = std::make_shared<StreamConnection<TlsStream>>(
+          layer_, TlsStream(std::move(socket), *tls_), peer, dscp_);
+      layer_.connections().add(conn);
+      conn->startAccepted();
+    } else {
+      auto conn = std::make_shared<StreamConnection<tcp::socket>>(layer_, std::move(socket), peer,
+                                                                  dscp_);
+      layer_.connections().add(conn);
+      conn->startAccepted();
+    }
+  }
+
   TransportLayer& layer_;
   tcp::acceptor acceptor_;
   uint32_t realm_;
   uint8_t dscp_;
+  TlsContextPtr tls_;
 };
 
 // --- the layer ------------------------------------------------------------------------------
@@ -368,14 +218,26 @@ Result<void> TransportLayer::start() {
         }
         s->receive();
         udp_.push_back(std::move(s));
-      } else if (l.transport == Transport::Tcp) {
-        auto a = std::make_shared<TcpAcceptor>(*this, r, realm.dscp.signalling);
+      } else if (l.transport == Transport::Tcp || l.transport == Transport::Tls) {
+        TlsContextPtr tls;
+        if (l.transport == Transport::Tls) {
+          if (!realm.tls) {
+            return Error{ErrorCode::InvalidArgument, "realm " + realm.name + ": tls listener "
+                                                     "without tls settings"};
+          }
+          auto ctx = makeServerTlsContext(*realm.tls);
+          if (!ctx) {
+            return Error{ErrorCode::Io, "realm " + realm.name + ": " + ctx.error().message};
+          }
+          tls = *ctx;
+        }
+        auto a = std::make_shared<StreamAcceptor>(*this, r, realm.dscp.signalling, tls);
         auto ok = a->bind(tcp::endpoint(addr, l.port));
         if (!ok) {
           return Error{ErrorCode::Io, "realm " + realm.name + ": " + ok.error().message};
         }
         a->accept();
-        tcp_.push_back(std::move(a));
+        streams_.push_back(std::move(a));
       }
     }
   }
@@ -386,11 +248,11 @@ void TransportLayer::stop() {
   for (auto& s : udp_) {
     s->close();
   }
-  for (auto& a : tcp_) {
+  for (auto& a : streams_) {
     a->close();
   }
   udp_.clear();
-  tcp_.clear();
+  streams_.clear();
 }
 
 std::optional<platform::SignallingListener> TransportLayer::listener(uint32_t realm,
@@ -424,15 +286,8 @@ bool TransportLayer::send(const Destination& dst, std::string bytes) {
   if (!conn) {
     conn = connections_.findTo(dst.transport, dst.address, dst.port);
   }
-  if (!conn && dst.transport == Transport::Tcp) {
-    uint8_t dscp = dst.realm < config_.realms.size() ? config_.realms[dst.realm].dscp.signalling
-                                                     : 26;
-    Peer peer{Transport::Tcp, dst.address, dst.port, connections_.nextId(), dst.realm};
-    auto tcp_conn = std::make_shared<TcpConnection>(*this, tcp::socket(io_), peer, dscp);
-    tcp_conn->markConnecting();
-    connections_.add(tcp_conn);
-    tcp_conn->startConnect();
-    conn = tcp_conn;
+  if (!conn && (dst.transport == Transport::Tcp || dst.transport == Transport::Tls)) {
+    conn = connect(dst);
   }
   if (!conn) {
     countDrop("connection_closed");
@@ -440,6 +295,33 @@ bool TransportLayer::send(const Destination& dst, std::string bytes) {
   }
   conn->send(std::move(bytes));
   return true;
+}
+
+std::shared_ptr<Connection> TransportLayer::connect(const Destination& dst) {
+  uint8_t dscp =
+      dst.realm < config_.realms.size() ? config_.realms[dst.realm].dscp.signalling : 26;
+  Peer peer{dst.transport, dst.address, dst.port, connections_.nextId(), dst.realm};
+  if (dst.transport == Transport::Tcp) {
+    auto c = std::make_shared<StreamConnection<tcp::socket>>(*this, tcp::socket(io_), peer, dscp);
+    connections_.add(c);
+    c->startConnect(nullptr);
+    return c;
+  }
+  if (!client_tls_) {
+    auto ctx = makeClientTlsContext(client_tls_options_);
+    if (!ctx) {
+      RAMPART_LOG(platform::LogLevel::Warn, "transport", "outbound TLS unavailable: %s",
+                  ctx.error().message.c_str());
+      return nullptr;
+    }
+    client_tls_ = *ctx;
+  }
+  auto c = std::make_shared<StreamConnection<TlsStream>>(*this, TlsStream(tcp::socket(io_),
+                                                                          *client_tls_),
+                                                         peer, dscp);
+  connections_.add(c);
+  c->startConnect(&client_tls_options_);
+  return c;
 }
 
 void TransportLayer::connectionOpened(uint32_t realm, Transport t) {

@@ -19,6 +19,7 @@
 #include <rampart/platform/config.h>
 #include <rampart/platform/result.h>
 
+#include "transport/tls_context.h"
 #include "transport/transport.h"
 
 namespace rampart::cp {
@@ -50,8 +51,11 @@ class TransportLayer {
   Result<void> start();
   void stop();
 
+  /// Outbound TLS toward trunks: certificate verification and CA file (verify on by default).
+  void setClientTls(ClientTlsOptions options) { client_tls_options_ = std::move(options); }
+
   /// Sends one message; never blocks. A stream destination without a live connection opens
-  /// one (TCP). @return false when it cannot be sent (closed connection, no socket for the
+  /// one (TCP or TLS). @return false when it cannot be sent (closed connection, no socket for the
   /// realm and transport); the drop is counted.
   bool send(const Destination& dst, std::string bytes);
 
@@ -72,7 +76,8 @@ class TransportLayer {
 
  private:
   class UdpSocket;
-  class TcpAcceptor;
+  class StreamAcceptor;
+  std::shared_ptr<Connection> connect(const Destination& dst);
 
   boost::asio::io_context& io_;
   const platform::Config& config_;
@@ -80,7 +85,9 @@ class TransportLayer {
   TransportLimits limits_;
   ConnectionTable connections_;
   std::vector<std::shared_ptr<UdpSocket>> udp_;
-  std::vector<std::shared_ptr<TcpAcceptor>> tcp_;
+  std::vector<std::shared_ptr<StreamAcceptor>> streams_;
+  ClientTlsOptions client_tls_options_;
+  TlsContextPtr client_tls_;  // made on the first outbound TLS connection
   prometheus::Family<prometheus::Gauge>* active_family_;
   prometheus::Family<prometheus::Counter>* drops_family_;
   prometheus::Counter* oversize_;

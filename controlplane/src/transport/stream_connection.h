@@ -1,0 +1,232 @@
+#pragma once
+// One SIP stream connection (RFC 3261 section 18 over TCP, or over TLS), inbound or outbound:
+// TLS handshake when it is one, Content-Length framing (StreamFramer), RFC 5626 CRLF keepalive
+// answers, a bounded send queue written one message at a time, and an idle timeout. Closing
+// removes it from the ConnectionTable and tells the sink (TransportLayer::connectionClosed).
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <rampart/platform/log.h>
+
+#include "transport/stream_framer.h"
+#include "transport/tls_context.h"
+#include "transport/transport_layer.h"
+
+namespace rampart::cp {
+
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+template <typename Stream>
+class StreamConnection : public Connection,
+                         public std::enable_shared_from_this<StreamConnection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  StreamConnection(TransportLayer& layer, Stream stream, Peer peer, uint8_t dscp)
+      : layer_(layer),
+        stream_(std::move(stream)),
+        peer_(std::move(peer)),
+        framer_(layer.limits().max_message_bytes),
+        idle_(layer.io()),
+        dscp_(dscp) {}
+
+  uint64_t id() const override { return peer_.connection; }
+  const Peer& peer() const override { return peer_; }
+
+  // Inbound: the socket is connected; TLS handshakes first (bounded by the idle timer).
+  void startAccepted() {
+    setSignallingDscp(socket().native_handle(), peer_.address.is_v6(), dscp_);
+    open_ = true;
+    layer_.connectionOpened(peer_.realm, peer_.transport);
+    armIdle();
+    if constexpr (kTls) {
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::system::error_code ec) {
+                                if (ec) {
+                                  self->fail("TLS handshake failed");
+                                  return;
+                                }
+                                self->connected_ = true;
+                                self->read();
+                                self->flush();
+                              });
+    } else {
+      connected_ = true;
+      read();
+    }
+  }
+
+  // Outbound: connect (and handshake), then flush what was queued meanwhile.
+  void startConnect(const ClientTlsOptions* tls) {
+    open_ = true;
+    layer_.connectionOpened(peer_.realm, peer_.transport);
+    armIdle();
+    if constexpr (kTls) {
+      if (tls && tls->verify_peer) {
+        auto named = setClientPeerName(stream_.native_handle(), peer_.address.to_string());
+        (void)named;
+      }
+    }
+    boost::asio::ip::tcp::endpoint ep(peer_.address, peer_.port);
+    socket().async_connect(ep, [self = this->shared_from_this()](boost::system::error_code ec) {
+      if (ec) {
+        self->fail("connect failed");
+        return;
+      }
+      setSignallingDscp(self->socket().native_handle(), self->peer_.address.is_v6(),
+                        self->dscp_);
+      if constexpr (kTls) {
+        self->stream_.async_handshake(boost::asio::ssl::stream_base::client,
+                                      [self](boost::system::error_code hec) {
+                                        if (hec) {
+                                          self->fail("TLS handshake failed");
+                                          return;
+                                        }
+                                        self->connected_ = true;
+                                        self->read();
+                                        self->flush();
+                                      });
+      } else {
+        self->connected_ = true;
+        self->read();
+        self->flush();
+      }
+    });
+  }
+
+  void send(std::string bytes) override {
+    if (!open_) {
+      layer_.countDrop("connection_closed");
+      return;
+    }
+    queued_bytes_ += bytes.size();
+    if (queued_bytes_ > layer_.limits().max_send_queue_bytes) {
+      fail("send queue over its limit");
+      return;
+    }
+    queue_.push_back(std::move(bytes));
+    if (connected_ && !writing_) {
+      flush();
+    }
+  }
+
+  void close() override { fail(nullptr); }
+
+ private:
+  boost::asio::ip::tcp::socket& socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  void read() {
+    stream_.async_read_some(boost::asio::buffer(buf_),
+                            [self = this->shared_from_this()](boost::system::error_code ec,
+                                                              std::size_t n) {
+                              if (ec) {
+                                self->fail(nullptr);
+                                return;
+                              }
+                              self->activity_ = true;
+                              self->framer_.feed(std::string_view(self->buf_.data(), n));
+                              if (self->drain()) {
+                                self->read();
+                              }
+                            });
+  }
+
+  // Delivers every complete message. @return false when the connection was closed.
+  bool drain() {
+    std::string msg;
+    for (int i = 0; i < 1024 && open_; ++i) {
+      switch (framer_.next(&msg)) {
+        case StreamFramer::Status::NeedMore: return true;
+        case StreamFramer::Status::Ping: send("\r\n"); break;
+        case StreamFramer::Status::Message: layer_.sink().onMessage(peer_, std::move(msg)); break;
+        case StreamFramer::Status::Error:
+          layer_.countOversize();
+          fail(framer_.error());
+          return false;
+      }
+    }
+    return open_;
+  }
+
+  void flush() {
+    if (queue_.empty() || !open_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    boost::asio::async_write(stream_, boost::asio::buffer(queue_.front()),
+                             [self = this->shared_from_this()](boost::system::error_code ec,
+                                                               std::size_t n) {
+                               if (ec) {
+                                 self->fail("write failed");
+                                 return;
+                               }
+                               self->activity_ = true;
+                               self->queued_bytes_ -= n;
+                               self->queue_.pop_front();
+                               self->flush();
+                             });
+  }
+
+  void armIdle() {
+    idle_.expires_after(std::chrono::seconds(layer_.limits().idle_timeout_s));
+    idle_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (ec || !self->open_) {
+        return;
+      }
+      if (!self->activity_ || !self->connected_) {
+        self->fail("idle");
+        return;
+      }
+      self->activity_ = false;
+      self->armIdle();
+    });
+  }
+
+  void fail(const char* why) {
+    if (!open_) {
+      return;
+    }
+    open_ = false;
+    if (why) {
+      RAMPART_LOG(platform::LogLevel::Debug, "transport", "%s %s:%u closed: %s",
+                  platform::transportName(peer_.transport), peer_.address.to_string().c_str(),
+                  peer_.port, why);
+    }
+    boost::system::error_code ec;
+    socket().close(ec);
+    idle_.cancel();
+    queue_.clear();
+    layer_.connectionClosed(peer_.connection, peer_.realm, peer_.transport);
+  }
+
+  TransportLayer& layer_;
+  Stream stream_;
+  Peer peer_;
+  StreamFramer framer_;
+  boost::asio::steady_timer idle_;
+  uint8_t dscp_;
+  std::array<char, 16384> buf_{};
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool open_ = false;
+  bool connected_ = false;
+  bool writing_ = false;
+  bool activity_ = false;
+};
+
+}  // namespace rampart::cp
