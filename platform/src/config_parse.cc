@@ -27,9 +27,9 @@ constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",     
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile",     "signalling", "tls",
-                                           "media", "dscp",            "allowed_origins",
-                                           "websocket", "jwt"};
+constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
+                                           "media", "dscp",        "allowed_origins", "websocket",
+                                           "jwt"};
 constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
                                                "idle_timeout_s", "ping_interval_s",
                                                "handshake_timeout_s"};

@@ -11,6 +11,10 @@
 #include <unordered_map>
 #include <utility>
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -27,10 +31,6 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include <rampart/platform/log.h>
 
@@ -76,8 +76,8 @@ struct WssListener::Shared {
                            .Help("Tokens refused at WebSocket upgrades, by reason")
                            .Register(registry);
     for (std::size_t i = 0; i < kJwtRejectCount; ++i) {
-      jwt_rejected[i] = &jwt_family.Add(
-          {{"realm", realm}, {"reason", jwtRejectName(static_cast<JwtReject>(i))}});
+      jwt_rejected[i] =
+          &jwt_family.Add({{"realm", realm}, {"reason", jwtRejectName(static_cast<JwtReject>(i))}});
     }
   }
 
@@ -165,10 +165,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     started_ = Clock::now();
     armTimer();
     auto self = shared_from_this();
-    ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
-                                     [self](const boost::system::error_code& ec) {
-                                       self->onTlsHandshake(ec);
-                                     });
+    ws_.next_layer().async_handshake(
+        asio::ssl::stream_base::server,
+        [self](const boost::system::error_code& ec) { self->onTlsHandshake(ec); });
   }
 
  private:
@@ -198,10 +197,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     parser_->header_limit(static_cast<uint32_t>(shared_->options.max_upgrade_request_bytes));
     parser_->body_limit(0);
     auto self = shared_from_this();
-    http::async_read(ws_.next_layer(), request_buffer_, *parser_,
-                     [self](const boost::system::error_code& e, std::size_t) {
-                       self->onUpgradeRequest(e);
-                     });
+    http::async_read(
+        ws_.next_layer(), request_buffer_, *parser_,
+        [self](const boost::system::error_code& e, std::size_t) { self->onUpgradeRequest(e); });
   }
 
   void onUpgradeRequest(const boost::system::error_code& ec) {
@@ -316,8 +314,8 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     in_table_ = true;
     shared_->active->Increment();
     RAMPART_LOG(LogLevel::Debug, "wss", "connection %llu from %s upgraded%s%s",
-                static_cast<unsigned long long>(id_), remote().c_str(),
-                auth_ ? " as " : "", auth_ ? auth_->subject.c_str() : "");
+                static_cast<unsigned long long>(id_), remote().c_str(), auth_ ? " as " : "",
+                auth_ ? auth_->subject.c_str() : "");
     armTimer();
     readNext();
   }
@@ -331,10 +329,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     std::size_t max = shared_->options.max_message_bytes;
     std::size_t room = max + 1 - std::min(read_buffer_.size(), max);
     auto self = shared_from_this();
-    ws_.async_read_some(read_buffer_, room,
-                        [self](const boost::system::error_code& ec, std::size_t) {
-                          self->onRead(ec);
-                        });
+    ws_.async_read_some(
+        read_buffer_, room,
+        [self](const boost::system::error_code& ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(const boost::system::error_code& ec) {
@@ -399,10 +396,8 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     writing_ = true;
     ws_.text(true);
     auto self = shared_from_this();
-    ws_.async_write(asio::buffer(send_queue_.front()),
-                    [self](const boost::system::error_code& ec, std::size_t) {
-                      self->onWrite(ec);
-                    });
+    ws_.async_write(asio::buffer(send_queue_.front()), [self](const boost::system::error_code& ec,
+                                                              std::size_t) { self->onWrite(ec); });
   }
 
   void onWrite(const boost::system::error_code& ec) {
@@ -614,10 +609,9 @@ void onAccept(const std::shared_ptr<Shared>& shared, const boost::system::error_
 }
 
 void acceptNext(const std::shared_ptr<Shared>& shared) {
-  shared->acceptor.async_accept(
-      [shared](const boost::system::error_code& ec, tcp::socket socket) {
-        onAccept(shared, ec, std::move(socket));
-      });
+  shared->acceptor.async_accept([shared](const boost::system::error_code& ec, tcp::socket socket) {
+    onAccept(shared, ec, std::move(socket));
+  });
 }
 
 }  // namespace
@@ -660,15 +654,14 @@ WssListener::~WssListener() { stop(); }
 
 Result<std::unique_ptr<WssListener>> WssListener::create(asio::io_context& io,
                                                          WsListenerOptions options,
-                                                         TlsContextPtr tls,
-                                                         ConnectionTable& table,
+                                                         TlsContextPtr tls, ConnectionTable& table,
                                                          MessageSink& sink,
                                                          prometheus::Registry& registry) {
   if (!tls) {
     return Error(ErrorCode::InvalidArgument, "wss listener needs a TLS context");
   }
-  auto shared = std::make_shared<Shared>(io, std::move(options), std::move(tls), table, sink,
-                                         registry);
+  auto shared =
+      std::make_shared<Shared>(io, std::move(options), std::move(tls), table, sink, registry);
   const tcp::endpoint& ep = shared->options.endpoint;
   std::string where = ep.address().to_string() + ":" + std::to_string(ep.port());
   boost::system::error_code ec;

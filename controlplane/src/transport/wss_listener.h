@@ -45,9 +45,9 @@ struct WsListenerOptions {
   std::chrono::milliseconds idle_timeout{120'000};
   std::chrono::milliseconds ping_interval{30'000};  // a pong must arrive within this too
   std::chrono::milliseconds handshake_timeout{5'000};
-  std::chrono::milliseconds close_timeout{2'000};   // closing handshake, then the socket goes
-  std::size_t max_send_queue_bytes = 1u << 20;      // queued, unsent bytes per connection
-  std::size_t max_upgrade_request_bytes = 8192;     // HTTP upgrade request header
+  std::chrono::milliseconds close_timeout{2'000};  // closing handshake, then the socket goes
+  std::size_t max_send_queue_bytes = 1u << 20;     // queued, unsent bytes per connection
+  std::size_t max_upgrade_request_bytes = 8192;    // HTTP upgrade request header
   WsAccessPolicy access;
 };
 
@@ -64,9 +64,8 @@ class WssListener {
   /// io_context's run. Metric families are registered in `registry` (shared by listeners).
   /// @return Error Unavailable naming the address when it cannot bind.
   static Result<std::unique_ptr<WssListener>> create(boost::asio::io_context& io,
-                                                     WsListenerOptions options,
-                                                     TlsContextPtr tls, ConnectionTable& table,
-                                                     MessageSink& sink,
+                                                     WsListenerOptions options, TlsContextPtr tls,
+                                                     ConnectionTable& table, MessageSink& sink,
                                                      prometheus::Registry& registry);
   ~WssListener();
   WssListener(const WssListener&) = delete;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/registry.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,7 +26,6 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <prometheus/registry.h>
 
 #include "test_keys.h"
 #include "transport/tls_context.h"
@@ -67,11 +67,11 @@ struct ClientResult {
   boost::system::error_code connect_ec;
   boost::system::error_code tls_ec;
   boost::system::error_code upgrade_ec;
-  unsigned status = 0;            // HTTP status of the upgrade answer
-  std::string subprotocol;        // Sec-WebSocket-Protocol answered
+  unsigned status = 0;      // HTTP status of the upgrade answer
+  std::string subprotocol;  // Sec-WebSocket-Protocol answered
   std::vector<std::string> received;
   boost::system::error_code read_ec;  // how reading ended
-  unsigned close_code = 0;           // close code the server sent
+  unsigned close_code = 0;            // close code the server sent
 };
 
 struct ClientPlan {
@@ -80,10 +80,10 @@ struct ClientPlan {
   std::string target = "/";
   std::string authorization;
   std::vector<std::string> to_send;
-  std::size_t expect_replies = 0;     // read this many messages, then close normally
-  bool read_until_closed = false;     // keep reading until the server closes
+  std::size_t expect_replies = 0;  // read this many messages, then close normally
+  bool read_until_closed = false;  // keep reading until the server closes
   bool tls11_only = false;
-  bool tcp_only = false;              // connect, then wait for the server to hang up
+  bool tcp_only = false;  // connect, then wait for the server to hang up
 };
 
 class WssListenerTest : public ::testing::Test {
@@ -199,8 +199,8 @@ class WssListenerTest : public ::testing::Test {
       co_return;
     }
     tcp_layer.expires_never();
-    ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(5),
-                                                  std::chrono::seconds(5), false});
+    ws.set_option(
+        websocket::stream_base::timeout{std::chrono::seconds(5), std::chrono::seconds(5), false});
     for (const std::string& m : plan.to_send) {
       ws.text(true);
       co_await ws.async_write(asio::buffer(m), asio::redirect_error(asio::use_awaitable, ec));
