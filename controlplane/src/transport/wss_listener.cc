@@ -426,8 +426,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     }
     state_ = State::Closing;
     closing_since_ = Clock::now();
-    send_queue_.clear();
-    queued_bytes_ = 0;
+    dropQueued();
     armTimer();
     auto self = shared_from_this();
     ws_.async_close(websocket::close_reason(code, why),
@@ -521,6 +520,14 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     });
   }
 
+  // Forgets unsent messages, except the one a pending write still points into.
+  void dropQueued() {
+    while (send_queue_.size() > (writing_ ? 1u : 0u)) {
+      send_queue_.pop_back();
+    }
+    queued_bytes_ = send_queue_.empty() ? 0 : send_queue_.front().size();
+  }
+
   // The end, whatever the cause; runs its effects once.
   void finish() {
     if (state_ == State::Closed) {
@@ -531,7 +538,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
-    send_queue_.clear();
+    dropQueued();
     shared_->live.erase(id_);
     if (in_table_) {
       in_table_ = false;

@@ -459,6 +459,26 @@ TEST_F(WssListenerTest, NoUpgradeWithinHandshakeTimeoutCloses) {
   EXPECT_EQ(metric("rampart_cp_connections_refused_total", "handshake_timeout"), 1);
 }
 
+TEST_F(WssListenerTest, SendQueueOverflowCloses) {
+  options_.max_send_queue_bytes = 1000;
+  startListener();
+  sink_.on_message = [&](const Peer& from, const std::string&) {
+    std::shared_ptr<Connection> c = table_.find(from.connection);
+    ASSERT_NE(c, nullptr);
+    for (int i = 0; i < 5; ++i) {
+      c->send(std::string(300, 'r'));  // the fourth passes the limit
+    }
+  };
+  ClientPlan plan;
+  plan.target = "/?token=" + goodToken();
+  plan.to_send = {"OPTIONS sip:x SIP/2.0\r\n\r\n"};
+  plan.read_until_closed = true;
+  ClientResult r = runClient(plan);
+  EXPECT_EQ(r.close_code, 1008u);
+  EXPECT_LE(r.received.size(), 3u);
+  EXPECT_EQ(metric("rampart_cp_connections_refused_total", "send_queue"), 1);
+}
+
 TEST_F(WssListenerTest, StopClosesConnections) {
   startListener();
   ClientPlan plan;
