@@ -68,18 +68,17 @@ Result<void> loadChainAndKey(SSL_CTX* ctx, const std::string& certificate,
   }
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1) {
-    return Error(ErrorCode::InvalidArgument,
-                 "cannot load certificate chain " + certificate + ": " +
-                     takeOpenSslError("not a PEM certificate"));
+    return Error(ErrorCode::InvalidArgument, "cannot load certificate chain " + certificate + ": " +
+                                                 takeOpenSslError("not a PEM certificate"));
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
     return Error(ErrorCode::InvalidArgument, "cannot load private key " + private_key + ": " +
                                                  takeOpenSslError("not a PEM private key"));
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return Error(ErrorCode::InvalidArgument,
-                 "private key " + private_key + " does not match certificate " + certificate +
-                     ": " + takeOpenSslError("mismatch"));
+    return Error(ErrorCode::InvalidArgument, "private key " + private_key +
+                                                 " does not match certificate " + certificate +
+                                                 ": " + takeOpenSslError("mismatch"));
   }
   return {};
 }
@@ -115,8 +114,8 @@ Result<TlsContextPtr> makeClientTlsContext(const ClientTlsOptions& options) {
         return r.error();
       }
       if (SSL_CTX_load_verify_locations(native, options.ca_file.c_str(), nullptr) != 1) {
-        return Error(ErrorCode::InvalidArgument, "cannot load CA file " + options.ca_file +
-                                                     ": " + takeOpenSslError("bad PEM"));
+        return Error(ErrorCode::InvalidArgument,
+                     "cannot load CA file " + options.ca_file + ": " + takeOpenSslError("bad PEM"));
       }
     }
     SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);

@@ -14,12 +14,12 @@ namespace {
 using platform::JwtAlg;
 
 constexpr std::array<const char*, kJwtRejectCount> kJwtRejectNames = {
-    "missing",       "malformed", "bad_signature", "alg_refused",    "unknown_kid",
-    "expired",       "not_yet_valid", "wrong_issuer", "wrong_audience", "lifetime_too_long"};
+    "missing", "malformed",     "bad_signature", "alg_refused",    "unknown_kid",
+    "expired", "not_yet_valid", "wrong_issuer",  "wrong_audience", "lifetime_too_long"};
 
 constexpr std::array<const char*, kRefuseReasonCount> kRefuseReasonNames = {
-    "origin", "jwt",  "subprotocol", "bad_request", "tls_handshake", "handshake_timeout",
-    "rate",   "oversize", "idle",    "ping_timeout", "send_queue"};
+    "origin", "jwt",      "subprotocol", "bad_request",  "tls_handshake", "handshake_timeout",
+    "rate",   "oversize", "idle",        "ping_timeout", "send_queue"};
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -30,8 +30,8 @@ std::string toLower(std::string_view s) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -218,8 +218,7 @@ std::optional<std::string> normaliseOrigin(std::string_view origin) {
   }
   std::string scheme = toLower(origin.substr(0, sep));
   if (!std::all_of(scheme.begin(), scheme.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-               c == '.';
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
       })) {
     return std::nullopt;
   }
@@ -320,8 +319,7 @@ bool offersSipSubprotocol(std::string_view header) {
   return false;
 }
 
-std::string extractToken(std::optional<std::string_view> authorization,
-                         std::string_view target) {
+std::string extractToken(std::optional<std::string_view> authorization, std::string_view target) {
   if (authorization) {
     std::string_view a = trim(*authorization);
     if (a.size() > 7 && iequals(a.substr(0, 7), "bearer ")) {
@@ -352,7 +350,8 @@ std::string extractToken(std::optional<std::string_view> authorization,
   return "";
 }
 
-// --- JWT ------------------------------------------------------------------------------------------
+// --- JWT
+// ------------------------------------------------------------------------------------------
 
 Result<JwtPolicy> makeJwtPolicy(const platform::JwtSettings& settings) {
   JwtPolicy p;
@@ -428,8 +427,8 @@ Result<ConnectionAuth> verifyJwt(const JwtPolicy& policy, std::string_view token
   } else if (policy.keys.size() == 1) {
     key = &policy.keys[0];
   } else {
-    return fail(JwtReject::UnknownKid, "no kid and " + std::to_string(policy.keys.size()) +
-                                           " keys configured");
+    return fail(JwtReject::UnknownKid,
+                "no kid and " + std::to_string(policy.keys.size()) + " keys configured");
   }
   if (*alg != key->alg) {
     return fail(JwtReject::AlgRefused, std::string("alg ") + alg_name + " with " +
@@ -442,7 +441,8 @@ Result<ConnectionAuth> verifyJwt(const JwtPolicy& policy, std::string_view token
 
   std::string token_z(token);
   jwt_t* raw = nullptr;
-  int rc = jwt_decode(&raw, token_z.c_str(), reinterpret_cast<const unsigned char*>(key->material.data()),
+  int rc = jwt_decode(&raw, token_z.c_str(),
+                      reinterpret_cast<const unsigned char*>(key->material.data()),
                       static_cast<int>(key->material.size()));
   JwtPtr verified(raw);
   if (rc != 0 || !verified || jwt_get_alg(verified.get()) != libjwtAlg(key->alg)) {
@@ -465,12 +465,10 @@ Result<ConnectionAuth> verifyJwt(const JwtPolicy& policy, std::string_view token
     return fail(JwtReject::Expired, "expired " + std::to_string(now_unix_s - *exp) + " s ago");
   }
   if (nbf && now_unix_s + policy.leeway_s < *nbf) {
-    return fail(JwtReject::NotYetValid, "nbf is " + std::to_string(*nbf - now_unix_s) +
-                                            " s ahead");
+    return fail(JwtReject::NotYetValid, "nbf is " + std::to_string(*nbf - now_unix_s) + " s ahead");
   }
   if (iat && now_unix_s + policy.leeway_s < *iat) {
-    return fail(JwtReject::NotYetValid, "iat is " + std::to_string(*iat - now_unix_s) +
-                                            " s ahead");
+    return fail(JwtReject::NotYetValid, "iat is " + std::to_string(*iat - now_unix_s) + " s ahead");
   }
   if (!policy.issuer.empty()) {
     const char* iss = stringMember(c, "iss");

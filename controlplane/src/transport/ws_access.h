@@ -63,8 +63,7 @@ std::optional<std::string> normaliseOrigin(std::string_view origin);
 
 /// True when `origin` (the request's Origin header; nullopt when absent) may upgrade: always
 /// for an empty allow-list, otherwise only an origin equal after normalisation to one listed.
-bool originAllowed(std::optional<std::string_view> origin,
-                   const std::vector<std::string>& allowed);
+bool originAllowed(std::optional<std::string_view> origin, const std::vector<std::string>& allowed);
 
 // --- subprotocol and token ----------------------------------------------------------------------
 
@@ -130,11 +129,11 @@ struct UpgradeRequest {
 };
 
 struct UpgradeDecision {
-  unsigned status = 101;                 // 101: upgrade; else 400, 401 or 403
-  std::optional<RefuseReason> refused;   // set when status != 101
-  std::optional<JwtReject> jwt_reject;   // set when refused for the token
-  std::optional<ConnectionAuth> auth;    // set when a token was verified
-  std::string detail;                    // why, for the log (never sent to the client)
+  unsigned status = 101;                // 101: upgrade; else 400, 401 or 403
+  std::optional<RefuseReason> refused;  // set when status != 101
+  std::optional<JwtReject> jwt_reject;  // set when refused for the token
+  std::optional<ConnectionAuth> auth;   // set when a token was verified
+  std::string detail;                   // why, for the log (never sent to the client)
 };
 
 /// Checks in order: a WebSocket upgrade (400), Origin (403), `sip` subprotocol (400), then the

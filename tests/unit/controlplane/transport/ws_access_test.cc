@@ -21,8 +21,8 @@ const std::string kSecret = "0123456789abcdef0123456789abcdef-lab-secret";
 // Claims valid at kNow for issuer "rampart-test", audience "rampart", subject alice.
 std::string claims(const std::string& extra = "", int64_t exp = kNow + 600,
                    int64_t iat = kNow - 10) {
-  std::string c = R"({"iss":"rampart-test","aud":"rampart","sub":"alice","exp":)" +
-                  std::to_string(exp);
+  std::string c =
+      R"({"iss":"rampart-test","aud":"rampart","sub":"alice","exp":)" + std::to_string(exp);
   if (iat != 0) {
     c += R"(,"iat":)" + std::to_string(iat);
   }
@@ -64,8 +64,7 @@ class JwtTest : public ::testing::Test {
     ASSERT_FALSE(r.ok()) << "accepted: " << token;
     EXPECT_EQ(why, want) << jwtRejectName(why) << " / " << r.error().message;
     EXPECT_EQ(r.error().code, ErrorCode::Unauthenticated);
-    EXPECT_NE(r.error().message.find(jwtRejectName(want)), std::string::npos)
-        << r.error().message;
+    EXPECT_NE(r.error().message.find(jwtRejectName(want)), std::string::npos) << r.error().message;
   }
 
   static testing::KeyPairPem* rsa_;
@@ -87,8 +86,7 @@ TEST_F(JwtTest, Hs256Accepted) {
 }
 
 TEST_F(JwtTest, Rs256Accepted) {
-  Result<ConnectionAuth> r =
-      verify(mintToken("RS256", rsa_->private_pem, "rs", claims()), nullptr);
+  Result<ConnectionAuth> r = verify(mintToken("RS256", rsa_->private_pem, "rs", claims()), nullptr);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->subject, "alice");
 }
@@ -117,13 +115,15 @@ TEST_F(JwtTest, SingleKeyNeedsNoKid) {
 TEST_F(JwtTest, Missing) { expectRefused("", JwtReject::Missing); }
 
 TEST_F(JwtTest, Malformed) {
-  for (const char* bad : {"abc", "a.b", "a.b.c.d", "!!!.???.###", "e30.e30", "bm90IGpzb24.e30.c2ln"}) {
+  for (const char* bad :
+       {"abc", "a.b", "a.b.c.d", "!!!.???.###", "e30.e30", "bm90IGpzb24.e30.c2ln"}) {
     expectRefused(bad, JwtReject::Malformed);
   }
   expectRefused(std::string(kMaxTokenBytes + 1, 'a'), JwtReject::Malformed);
   // Signed properly but without the claims every token must carry.
-  expectRefused(mintToken("HS256", kSecret, "hs", R"({"iss":"rampart-test","aud":"rampart","sub":"a"})"),
-                JwtReject::Malformed);  // no exp
+  expectRefused(
+      mintToken("HS256", kSecret, "hs", R"({"iss":"rampart-test","aud":"rampart","sub":"a"})"),
+      JwtReject::Malformed);  // no exp
   expectRefused(mintToken("HS256", kSecret, "hs",
                           R"({"iss":"rampart-test","aud":"rampart","exp":)" +
                               std::to_string(kNow + 60) + "}"),
@@ -136,14 +136,13 @@ TEST_F(JwtTest, Expired) {
   expectRefused(mintToken("HS256", kSecret, "hs", claims("", kNow - 31, kNow - 100)),
                 JwtReject::Expired);
   // Within the leeway it still passes.
-  EXPECT_TRUE(verify(mintToken("HS256", kSecret, "hs", claims("", kNow - 29, kNow - 100)), nullptr)
-                  .ok());
+  EXPECT_TRUE(
+      verify(mintToken("HS256", kSecret, "hs", claims("", kNow - 29, kNow - 100)), nullptr).ok());
 }
 
 TEST_F(JwtTest, NotYetValid) {
-  expectRefused(
-      mintToken("HS256", kSecret, "hs", claims(R"("nbf":)" + std::to_string(kNow + 120))),
-      JwtReject::NotYetValid);
+  expectRefused(mintToken("HS256", kSecret, "hs", claims(R"("nbf":)" + std::to_string(kNow + 120))),
+                JwtReject::NotYetValid);
   EXPECT_TRUE(
       verify(mintToken("HS256", kSecret, "hs", claims(R"("nbf":)" + std::to_string(kNow + 20))),
              nullptr)
@@ -158,8 +157,7 @@ TEST_F(JwtTest, ForgedSignature) {
   testing::KeyPairPem other = testing::makeRsaKey();
   expectRefused(mintToken("RS256", other.private_pem, "rs", claims()), JwtReject::BadSignature);
   testing::KeyPairPem other_ec = testing::makeEcKey();
-  expectRefused(mintToken("ES256", other_ec.private_pem, "es", claims()),
-                JwtReject::BadSignature);
+  expectRefused(mintToken("ES256", other_ec.private_pem, "es", claims()), JwtReject::BadSignature);
   // A valid token whose payload was swapped for another subject's.
   std::string good = mintToken("HS256", kSecret, "hs", claims());
   std::string evil = mintToken("HS256", kSecret, "hs",
@@ -185,8 +183,8 @@ TEST_F(JwtTest, WrongAudience) {
 }
 
 TEST_F(JwtTest, WrongIssuer) {
-  std::string c = R"({"iss":"evil","aud":"rampart","sub":"a","exp":)" +
-                  std::to_string(kNow + 60) + "}";
+  std::string c =
+      R"({"iss":"evil","aud":"rampart","sub":"a","exp":)" + std::to_string(kNow + 60) + "}";
   expectRefused(mintToken("HS256", kSecret, "hs", c), JwtReject::WrongIssuer);
   c = R"({"aud":"rampart","sub":"a","exp":)" + std::to_string(kNow + 60) + "}";
   expectRefused(mintToken("HS256", kSecret, "hs", c), JwtReject::WrongIssuer);
@@ -253,17 +251,18 @@ TEST(JwtNames, EveryReasonHasALabel) {
   EXPECT_STREQ(refuseReasonName(RefuseReason::SendQueue), "send_queue");
 }
 
-// --- Origin, subprotocol, token location ----------------------------------------------------------
+// --- Origin, subprotocol, token location
+// ----------------------------------------------------------
 
 TEST(Origin, Normalise) {
   EXPECT_EQ(normaliseOrigin("https://App.Example.COM"), "https://app.example.com:443");
   EXPECT_EQ(normaliseOrigin("HTTP://localhost:8080"), "http://localhost:8080");
   EXPECT_EQ(normaliseOrigin("http://[::1]:3000"), "http://[::1]:3000");
   EXPECT_EQ(normaliseOrigin("https://a.b:0443"), "https://a.b:443");
-  for (const char* bad : {"", "null", "https://", "https://a.com/", "https://a.com/path",
-                          "https://user@a.com", "https://a.com:", "https://a.com:99999",
-                          "https://a.com:x", "https://a com", "://a.com", "https://[::1",
-                          "https://a.com?x"}) {
+  for (const char* bad :
+       {"", "null", "https://", "https://a.com/", "https://a.com/path", "https://user@a.com",
+        "https://a.com:", "https://a.com:99999", "https://a.com:x", "https://a com", "://a.com",
+        "https://[::1", "https://a.com?x"}) {
     EXPECT_FALSE(normaliseOrigin(bad).has_value()) << bad;
   }
 }
@@ -279,7 +278,7 @@ TEST(Origin, AllowList) {
   EXPECT_TRUE(originAllowed("http://localhost:8080", list));
   EXPECT_FALSE(originAllowed(std::nullopt, list));
   EXPECT_FALSE(originAllowed("null", list));
-  EXPECT_FALSE(originAllowed("http://app.example.com", list));       // scheme
+  EXPECT_FALSE(originAllowed("http://app.example.com", list));        // scheme
   EXPECT_FALSE(originAllowed("https://app.example.com:8443", list));  // port
   EXPECT_FALSE(originAllowed("https://evil-app.example.com", list));
   EXPECT_FALSE(originAllowed("https://app.example.com.evil.net", list));
