@@ -190,7 +190,7 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
 // --- the layer ------------------------------------------------------------------------------
 TransportLayer::TransportLayer(asio::io_context& io, const platform::Config& config,
                                prometheus::Registry& registry)
-    : io_(io), config_(config) {
+    : io_(io), config_(config), registry_(registry) {
   limits_.max_message_bytes = config.security.max_sip_message_bytes;
   active_family_ = &prometheus::BuildGauge()
                         .Name("rampart_cp_connections_active")
@@ -238,13 +238,44 @@ Result<void> TransportLayer::start() {
         }
         a->accept();
         streams_.push_back(std::move(a));
+      } else if (l.transport == Transport::Wss) {
+        auto ok = startWss(r, l);
+        if (!ok) {
+          return ok;
+        }
       }
     }
   }
   return {};
 }
 
+Result<void> TransportLayer::startWss(uint32_t realm, const platform::SignallingListener& l) {
+  const platform::Realm& cfg = config_.realms[realm];
+  if (!cfg.tls) {
+    return Error{ErrorCode::InvalidArgument, "realm " + cfg.name + ": wss without tls settings"};
+  }
+  auto ctx = makeServerTlsContext(*cfg.tls);
+  if (!ctx) {
+    return Error{ErrorCode::Io, "realm " + cfg.name + ": " + ctx.error().message};
+  }
+  auto opts = wsListenerOptions(config_, realm, l);
+  if (!opts) {
+    return Error{opts.error().code, "realm " + cfg.name + ": " + opts.error().message};
+  }
+  auto listener = WssListener::create(io_, std::move(*opts), *ctx, connections_, *sink_,
+                                      registry_);
+  if (!listener) {
+    return Error{ErrorCode::Io, "realm " + cfg.name + ": " + listener.error().message};
+  }
+  wss_.push_back(std::move(*listener));
+  return {};
+}
+
 void TransportLayer::stop() {
+  for (auto& w : wss_) {
+    w->stop();
+  }
+  wss_.clear();
   for (auto& s : udp_) {
     s->close();
   }

@@ -21,6 +21,7 @@
 
 #include "transport/tls_context.h"
 #include "transport/transport.h"
+#include "transport/wss_listener.h"
 
 namespace rampart::cp {
 
@@ -77,6 +78,7 @@ class TransportLayer {
  private:
   class UdpSocket;
   class StreamAcceptor;
+  Result<void> startWss(uint32_t realm, const platform::SignallingListener& l);
   std::shared_ptr<Connection> connect(const Destination& dst);
 
   boost::asio::io_context& io_;
@@ -86,6 +88,8 @@ class TransportLayer {
   ConnectionTable connections_;
   std::vector<std::shared_ptr<UdpSocket>> udp_;
   std::vector<std::shared_ptr<StreamAcceptor>> streams_;
+  std::vector<std::unique_ptr<WssListener>> wss_;
+  prometheus::Registry& registry_;
   ClientTlsOptions client_tls_options_;
   TlsContextPtr client_tls_;  // made on the first outbound TLS connection
   prometheus::Family<prometheus::Gauge>* active_family_;
