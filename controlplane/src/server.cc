@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <prometheus/counter.h>
+
 #include <rampart/platform/log.h>
 
 #include "b2bua/call_manager.h"
@@ -30,9 +32,30 @@ class FlowProgrammerSink : public FlowSink {
 // Dataplane events that concern calls.
 class DataplaneEvents : public FlowProgrammer::Listener {
  public:
-  DataplaneEvents(CallManager& calls, WorkerPicker& workers, FlowProgrammer& fp)
-      : calls_(calls), workers_(workers), fp_(fp) {}
-  void onFlowIdle(uint32_t, const abi::FlowIdle& ev) override { calls_.onMediaIdle(ev.cookie); }
+  DataplaneEvents(CallManager& calls, WorkerPicker& workers, FlowProgrammer& fp,
+                  prometheus::Registry& registry)
+      : calls_(calls), workers_(workers), fp_(fp) {
+    orphans_ = &prometheus::BuildCounter()
+                    .Name("rampart_cp_orphan_flows_removed_total")
+                    .Help("Idle flows no call owns (left by an earlier control plane), deleted")
+                    .Register(registry)
+                    .Add({});
+  }
+  // A control plane that restarted finds the previous one's flows still forwarding (their
+  // calls' media goes on); they are removed once idle, since no call of ours owns them.
+  void onFlowIdle(uint32_t worker, const abi::FlowIdle& ev) override {
+    if (calls_.onMediaIdle(ev.cookie)) {
+      return;
+    }
+    abi::FlowDel del{};
+    del.hdr.type = abi::MsgType::FlowDel;
+    del.hdr.size = sizeof(del);
+    del.hdr.flow = ev.hdr.flow;
+    auto submitted = fp_.submit(worker, del.hdr, [](Result<abi::Ack>) {});
+    if (submitted) {
+      orphans_->Increment();
+    }
+  }
   void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
   void onPunt(uint32_t, const abi::PacketSlot&, const uint8_t*) override {}
   void onDataplaneUp(uint64_t epoch, bool new_epoch) override {
@@ -51,6 +74,7 @@ class DataplaneEvents : public FlowProgrammer::Listener {
   CallManager& calls_;
   WorkerPicker& workers_;
   FlowProgrammer& fp_;
+  prometheus::Counter* orphans_;
 };
 
 namespace {
@@ -111,7 +135,7 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   transport_->setSink(txn_.get());
   calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
   txn_->setUser(calls_.get());
-  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_);
+  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, registry);
   dataplane_->setListener(events_.get());
 }
 

@@ -57,6 +57,9 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
       media_realms_(std::move(media_realms)),
       router_(config),
       registrations_(io, txn, router_, registry) {
+  // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
+  // must not reuse the ids of the flows its predecessor left behind.
+  next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
   calls_active_ = &prometheus::BuildGauge()
                        .Name("rampart_cp_calls_active")
                        .Help("Calls in progress (set-up and established)")
@@ -442,13 +445,17 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   }
 }
 
-void CallManager::onMediaIdle(uint64_t call_id) {
+bool CallManager::onMediaIdle(uint64_t call_id) {
   Call* call = find(call_id);
-  if (call && call->state == CallState::Confirmed) {
+  if (!call) {
+    return false;
+  }
+  if (call->state == CallState::Confirmed) {
     RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: media idle, hanging up",
                 static_cast<unsigned long long>(call_id));
     hangUp(*call, "media_idle");
   }
+  return true;
 }
 
 void CallManager::onDataplaneRestart() {

@@ -36,8 +36,9 @@ class CallManager : public TransactionLayer::User {
   void onCancel(uint64_t invite_txn) override;
   void onConnectionClosed(uint64_t connection) override;
 
-  /// The dataplane reported a call's media idle: BYE to both legs.
-  void onMediaIdle(uint64_t call_id);
+  /// The dataplane reported a call's media idle: BYE to both legs. @return false when no
+  /// call has that id (a flow left by an earlier control plane).
+  bool onMediaIdle(uint64_t call_id);
   /// The dataplane restarted: re-program every established call's flows.
   void onDataplaneRestart();
 
