@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Bad and odd SIP input against Rampart's wan listener (b2bua_call_test.sh, case 5).
+
+Each case is sent from --source (UDP, one socket; TCP for the oversized one) to --target:5060.
+A case's outcome is the first final response (100 Trying is skipped) within the wait, or "drop"
+when none came; with --metrics-cmd (a shell command printing the control plane's metrics page)
+a drop is "counted" when rampart_cp_sip_malformed_total grew while the case ran.
+
+Expectations:
+  valid    a request RFC 3261/4475 says must be handled: the listed answer (200, 405, 416, 420,
+           481, ...); a 400 or silence is a failure
+  invalid  must be refused: 400 (with a reason phrase), or a listed specific code (505, 513),
+           or a counted drop; any 2xx is a failure
+  drop     not a request (garbage, a response nobody asked for): no answer and no crash
+  ignore   keep-alive CRLFs: no answer
+Prints one line per case; exits 1 if any case failed.
+"""
+import argparse
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+
+
+def rnd(n=10):
+    return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+
+
+def request(method, ruri, src, port, extra="", body="", cseq_method=None, drop=(), via=None,
+            content_length=None):
+    """A request with the mandatory headers (minus those named in drop), CRLF line ends."""
+    branch = "z9hG4bK" + rnd()
+    hdrs = [
+        ("Via", via if via is not None else f"SIP/2.0/UDP {src}:{port};branch={branch};rport"),
+        ("Max-Forwards", "70"),
+        ("From", f"<sip:tester@{src}>;tag={rnd()}"),
+        ("To", "<sip:600@198.18.1.1>"),
+        ("Call-ID", f"{rnd(16)}@{src}"),
+        ("CSeq", f"1 {cseq_method or method}"),
+    ]
+    lines = [f"{method} {ruri} SIP/2.0"]
+    lines += [f"{k}: {v}" for k, v in hdrs if k not in drop]
+    if extra:
+        lines += extra.strip("\n").split("\n")
+    cl = len(body.encode()) if content_length is None else content_length
+    if "Content-Length" not in drop:
+        lines.append(f"Content-Length: {cl}")
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
+
+
+SDP = ("v=0\r\no=t 1 1 IN IP4 198.18.2.2\r\ns=-\r\nc=IN IP4 198.18.2.2\r\nt=0 0\r\n"
+       "m=audio 7990 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n")
+
+
+def cases(src, port, tgt):
+    """(name, kind, accepted answers, bytes)."""
+    R = f"sip:600@{tgt}"
+    O = f"sip:{tgt}"
+    c = []
+    # --- not SIP at all
+    c.append(("garbage-binary", "drop", set(), bytes(random.getrandbits(8) for _ in range(300))))
+    c.append(("garbage-text", "drop", set(), b"hello rampart, this is not SIP\r\n\r\n"))
+    c.append(("crlf-keepalive", "ignore", set(), b"\r\n\r\n"))
+    # --- valid requests, some odd but legal (RFC 4475 3.1.1)
+    c.append(("options-plain", "valid", {200}, request("OPTIONS", O, src, port)))
+    # 3.1.1.1 wsinv style: compact forms, folding, odd case, unknown headers, LWS around colons
+    b = "z9hG4bK" + rnd()
+    wsinv = (f"OPTIONS {O} SIP/2.0\r\n"
+             f"TO :\r\n <sip:600@{tgt}> ;   tag    = 1918181833n\r\n"
+             f"from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@{src}>\r\n  ;\r\n  tag = 98asjd8\r\n"
+             f"MaX-fOrWaRdS: 0068\r\n"
+             f"Call-ID\r\n   : wsinv.ndaksdj@{src}\r\n"
+             f"cseq: 0009\r\n  OPTIONS\r\n"
+             f"Via  : SIP  /   2.0\r\n  /UDP\r\n    {src}:{port};rport;branch=390skdjuw;received=9.9.9.9\r\n"
+             f"v:  SIP  / 2.0  / UDP  {src}:{port};branch={b}\r\n"
+             f"NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n"
+             f"UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n"
+             f"l: 0\r\n\r\n").encode()
+    # The above uses a To tag, which makes it an in-dialog OPTIONS: 481 is as right as 200.
+    c.append(("rfc4475-wsinv-like", "valid", {200, 481}, wsinv))
+    c.append(("compact-headers", "valid", {200},
+              (f"OPTIONS {O} SIP/2.0\r\nv: SIP/2.0/UDP {src}:{port};branch=z9hG4bK{rnd()};rport\r\n"
+               f"f: <sip:tester@{src}>;tag={rnd()}\r\nt: <sip:600@{tgt}>\r\ni: {rnd()}@{src}\r\n"
+               f"CSeq: 7 OPTIONS\r\nMax-Forwards: 70\r\nl: 0\r\n\r\n").encode()))
+    c.append(("rfc4475-esc01", "valid", {200},
+              request("OPTIONS", f"sip:sips%3Auser%40example.com@{tgt};other-param=summit", src, port)))
+    c.append(("rfc4475-escnull", "valid", {200},
+              request("OPTIONS", f"sip:null-%00-null@{tgt}", src, port)))
+    c.append(("rfc4475-longreq-like", "valid", {200},
+              request("OPTIONS", O, src, port,
+                      extra="X-Long: " + "x" * 4000 + "\nSubject: " + "long " * 400)))
+    c.append(("rfc4475-intmeth", "valid", {405, 501},
+              request("!interesting-Method0123456789_*+`.%indeed'~",
+                      f"sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@{tgt}",
+                      src, port)))
+    c.append(("rfc4475-unksm-ruri", "valid", {416},
+              request("OPTIONS", "soap.beep://192.0.2.103:3002", src, port)))
+    c.append(("require-unknown", "valid", {420},
+              request("OPTIONS", O, src, port, extra="Require: nothingweknow")))
+    c.append(("noreason-response", "drop", set(),
+              (f"SIP/2.0 200 \r\nVia: SIP/2.0/UDP 198.18.1.1:5060;branch=z9hG4bK{rnd()}\r\n"
+               f"From: <sip:a@{tgt}>;tag=1\r\nTo: <sip:b@{src}>;tag=2\r\nCall-ID: {rnd()}\r\n"
+               "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()))
+    c.append(("bye-unknown-dialog", "valid", {481},
+              request("BYE", R, src, port).replace(b"To: <sip:600@198.18.1.1>",
+                                                    b"To: <sip:600@198.18.1.1>;tag=nosuchdialog")))
+    c.append(("bye-no-to-tag", "valid", {481}, request("BYE", R, src, port)))
+    c.append(("cancel-unknown", "valid", {481}, request("CANCEL", R, src, port)))
+    c.append(("invite-no-sdp", "valid", {488, 400},  # RFC 3261 allows offerless INVITE; Rampart
+              request("INVITE", R, src, port)))   # documents 488 "An SDP offer is required"
+    # --- invalid (RFC 4475 3.1.2 and friends): 400 or a counted drop
+    c.append(("missing-call-id", "invalid", set(),
+              request("INVITE", R, src, port, body=SDP, drop=("Call-ID",),
+                      extra="Content-Type: application/sdp")))
+    c.append(("rfc4475-insuf", "invalid", set(),
+              request("OPTIONS", O, src, port, drop=("Call-ID", "From", "Max-Forwards"))))
+    c.append(("missing-cseq", "invalid", set(), request("OPTIONS", O, src, port, drop=("CSeq",))))
+    c.append(("via-no-host", "invalid", set(), request("OPTIONS", O, src, port, via="SIP/2.0/UDP")))
+    c.append(("via-bad-version", "invalid", set(),
+              request("OPTIONS", O, src, port, via=f"SIP/1.0/UDP {src}:{port};branch=z9hG4bK{rnd()}")))
+    c.append(("via-garbage", "invalid", set(), request("OPTIONS", O, src, port, via="@@@ ;;; ===")))
+    c.append(("rfc4475-ncl", "invalid", set(),
+              request("INVITE", R, src, port, body=SDP, content_length=-999,
+                      extra="Content-Type: application/sdp")))
+    c.append(("rfc4475-clerr", "invalid", set(),
+              request("INVITE", R, src, port, body=SDP, content_length=9999,
+                      extra="Content-Type: application/sdp")))
+    c.append(("rfc4475-mcl01", "invalid", set(),
+              request("OPTIONS", O, src, port, body="hello", extra="Content-Length: 3")))
+    c.append(("rfc4475-scalar02", "invalid", set(),
+              request("OPTIONS", O, src, port, cseq_method="OPTIONS").replace(
+                  b"CSeq: 1 OPTIONS", b"CSeq: 36893488147419103232 OPTIONS")))
+    c.append(("rfc4475-mismatch01", "invalid", set(),
+              request("OPTIONS", O, src, port, cseq_method="INVITE")))
+    c.append(("rfc4475-badvers", "invalid", {505},
+              request("OPTIONS", O, src, port).replace(b" SIP/2.0\r\n", b" SIP/7.0\r\n", 1)))
+    c.append(("rfc4475-lwsstart", "invalid", set(),
+              request("OPTIONS", O, src, port).replace(b"OPTIONS ", b"OPTIONS    ", 1)))
+    c.append(("rfc4475-ltgtruri", "invalid", set(), request("OPTIONS", f"<{O}>", src, port)))
+    c.append(("rfc4475-quotbal", "invalid", set(),
+              request("OPTIONS", O, src, port).replace(b"From: <sip:", b"From: \"Bob <sip:", 1)))
+    c.append(("rfc4475-bigcode-response", "drop", set(),
+              (f"SIP/2.0 4294967301 better not break the receiver\r\n"
+               f"Via: SIP/2.0/UDP 198.18.1.1:5060;branch=z9hG4bK{rnd()}\r\nFrom: <sip:a@{tgt}>;tag=1\r\n"
+               f"To: <sip:b@{src}>;tag=2\r\nCall-ID: {rnd()}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n").encode()))
+    c.append(("invite-bad-sdp", "invalid", {488},
+              request("INVITE", R, src, port, body="this is not sdp\r\n",
+                      extra="Content-Type: application/sdp")))
+    c.append(("large-valid-udp-30k", "valid", {200},
+              request("OPTIONS", O, src, port, extra="X-Pad: " + "p" * 30000)))
+    return c
+
+
+def first_final(sock, deadline):
+    """The first final response's status line (bytes) before deadline, or None."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        sock.settimeout(left)
+        try:
+            data, _ = sock.recvfrom(70000)
+        except socket.timeout:
+            return None
+        line = data.split(b"\r\n", 1)[0]
+        m = re.match(rb"SIP/2\.0 (\d{3})", line)
+        if m and m.group(1) != b"100":
+            return line.decode(errors="replace")
+
+
+def malformed(cmd):
+    if not cmd:
+        return None
+    out = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=5).stdout
+    return sum(float(l.split()[-1]) for l in out.splitlines()
+               if l.startswith("rampart_cp_sip_malformed_total"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--target", default="198.18.1.1")
+    ap.add_argument("--source", default="198.18.1.2")
+    ap.add_argument("--port", type=int, default=5098)
+    ap.add_argument("--wait", type=float, default=1.0)
+    ap.add_argument("--metrics-cmd", default="")
+    ap.add_argument("--report", default="-")
+    a = ap.parse_args()
+    out = sys.stdout if a.report == "-" else open(a.report, "w")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((a.source, a.port))
+    failed = 0
+    for name, kind, ok_codes, data in cases(a.source, a.port, a.target):
+        m0 = malformed(a.metrics_cmd)
+        sock.sendto(data, (a.target, 5060))
+        wait = a.wait if kind in ("valid", "invalid") else 0.5
+        line = first_final(sock, time.monotonic() + wait)
+        if line is None:
+            time.sleep(0.05)
+        m1 = malformed(a.metrics_cmd)
+        counted = m0 is not None and m1 > m0
+        code = int(line.split()[1]) if line else None
+        if kind == "valid":
+            good = code in ok_codes
+        elif kind == "invalid":
+            good = (code == 400 and len(line.split(None, 2)) == 3) or code in ok_codes or \
+                   (code is None and counted)
+        elif kind == "drop":
+            good = code is None
+        else:
+            good = code is None
+        outcome = line if line else ("drop, counted" if counted else "no answer, not counted")
+        print(f"   {'ok  ' if good else 'FAIL'} {kind:7} {name:26} {outcome} ({len(data)} bytes)", file=out)
+        failed += 0 if good else 1
+    # Oversized over TCP: past security.max_sip_message_bytes (65535), refused (513, 400 or a
+    # closed connection), never answered 200.
+    body = "x" * 70000
+    big = request("OPTIONS", f"sip:{a.target}", a.source, 5099, body=body,
+                  extra="Content-Type: text/plain").replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP", 1)
+    m0 = malformed(a.metrics_cmd)
+    s = socket.create_connection((a.target, 5060), timeout=3, source_address=(a.source, 0))
+    got = b""
+    try:
+        s.sendall(big)
+        s.settimeout(2)
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+            if b"\r\n\r\n" in got:
+                break
+    except (socket.timeout, ConnectionResetError, BrokenPipeError):
+        pass
+    s.close()
+    m1 = malformed(a.metrics_cmd)
+    line = got.split(b"\r\n", 1)[0].decode(errors="replace") if got else ""
+    good = not line.startswith("SIP/2.0 2")
+    outcome = line or ("connection closed/no answer" + (", counted" if m0 is not None and m1 > m0 else ""))
+    print(f"   {'ok  ' if good else 'FAIL'} invalid oversized-tcp-70k            {outcome} ({len(big)} bytes)", file=out)
+    failed += 0 if good else 1
+    # Still alive: a plain OPTIONS is answered.
+    sock.sendto(request("OPTIONS", f"sip:{a.target}", a.source, a.port), (a.target, 5060))
+    line = first_final(sock, time.monotonic() + 2)
+    good = bool(line) and line.startswith("SIP/2.0 200")
+    print(f"   {'ok  ' if good else 'FAIL'} valid   options-after-all              {line}", file=out)
+    failed += 0 if good else 1
+    print(f"   {failed} case(s) failed", file=out)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
