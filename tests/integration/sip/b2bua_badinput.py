@@ -153,8 +153,16 @@ def cases(src, port, tgt):
     return c
 
 
-def first_final(sock, deadline):
-    """The first final response's status line (bytes) before deadline, or None."""
+def header(msg, name, compact):
+    m = re.search(rb"^(?:" + name + rb"|" + compact + rb")[ \t]*:[ \t]*(.*?)\r?$", msg, re.I | re.M)
+    return m.group(1).strip() if m else None
+
+
+def first_final(sock, deadline, keys=(), target=None):
+    """The first final response (bytes) to our request before deadline, or None: it must carry
+    one of keys (the request's Call-ID or Via branch; no keys: any response).
+    Responses to other requests (retransmitted answers to earlier cases) are skipped; a final
+    answer to an INVITE is ACKed (RFC 3261 17.1.1.3) so the server stops retransmitting it."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -164,10 +172,45 @@ def first_final(sock, deadline):
             data, _ = sock.recvfrom(70000)
         except socket.timeout:
             return None
-        line = data.split(b"\r\n", 1)[0]
-        m = re.match(rb"SIP/2\.0 (\d{3})", line)
-        if m and m.group(1) != b"100":
-            return line.decode(errors="replace")
+        m = re.match(rb"SIP/2\.0 (\d{3})", data)
+        if not m or m.group(1) == b"100":
+            continue
+        cid = header(data, rb"Call-ID", rb"i")
+        cseq = header(data, rb"CSeq", rb"CSeq") or b""
+        if target and cseq.upper().endswith(b"INVITE"):
+            ack(sock, data, target)
+        if keys and not any(k in data for k in keys):
+            continue
+        return data
+
+
+def ack(sock, resp, target):
+    """ACK for a non-2xx final answer: same Via (top), From, To (with tag), Call-ID, CSeq number."""
+    via = header(resp, rb"Via", rb"v")
+    frm = header(resp, rb"From", rb"f")
+    to = header(resp, rb"To", rb"t")
+    cid = header(resp, rb"Call-ID", rb"i")
+    cseq = header(resp, rb"CSeq", rb"CSeq")
+    if not (via and frm and to and cid and cseq):
+        return
+    num = cseq.split()[0]
+    msg = (b"ACK sip:600@" + target.encode() + b" SIP/2.0\r\nVia: " + via + b"\r\nFrom: " + frm +
+           b"\r\nTo: " + to + b"\r\nCall-ID: " + cid + b"\r\nCSeq: " + num +
+           b" ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    sock.sendto(msg, (target, 5060))
+
+
+def keys_of(req):
+    keys = []
+    cid = header(req, rb"Call-ID", rb"i")
+    if cid and len(cid) >= 8:
+        keys.append(cid)
+    keys += [b for b in re.findall(rb"branch=(z9hG4bK[0-9a-z]+)", req)]
+    return keys
+
+
+def status_line(data):
+    return data.split(b"\r\n", 1)[0].decode(errors="replace") if data else None
 
 
 def malformed(cmd):
@@ -195,7 +238,7 @@ def main():
         m0 = malformed(a.metrics_cmd)
         sock.sendto(data, (a.target, 5060))
         wait = a.wait if kind in ("valid", "invalid") else 0.5
-        line = first_final(sock, time.monotonic() + wait)
+        line = status_line(first_final(sock, time.monotonic() + wait, keys_of(data), a.target))
         if line is None:
             time.sleep(0.05)
         m1 = malformed(a.metrics_cmd)
@@ -241,8 +284,9 @@ def main():
     print(f"   {'ok  ' if good else 'FAIL'} invalid oversized-tcp-70k            {outcome} ({len(big)} bytes)", file=out)
     failed += 0 if good else 1
     # Still alive: a plain OPTIONS is answered.
-    sock.sendto(request("OPTIONS", f"sip:{a.target}", a.source, a.port), (a.target, 5060))
-    line = first_final(sock, time.monotonic() + 2)
+    last = request("OPTIONS", f"sip:{a.target}", a.source, a.port)
+    sock.sendto(last, (a.target, 5060))
+    line = status_line(first_final(sock, time.monotonic() + 2, keys_of(last), a.target)) or ""
     good = bool(line) and line.startswith("SIP/2.0 200")
     print(f"   {'ok  ' if good else 'FAIL'} valid   options-after-all              {line}", file=out)
     failed += 0 if good else 1

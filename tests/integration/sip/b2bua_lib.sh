@@ -92,11 +92,11 @@ PY
 
 cpm() {  # REGEX: sum of the matching control plane samples
   nsx "$sbc" curl -sf --max-time 3 http://127.0.0.1:9100/metrics |
-    grep -E "^($1)" | awk '{s += $NF} END {print s + 0}'
+    { grep -E "^($1)" || true; } | awk '{s += $NF} END {print s + 0}'
 }
 dpm() {
   nsx "$sbc" curl -sf --max-time 3 http://127.0.0.1:9101/metrics |
-    grep -E "^($1)" | awk '{s += $NF} END {print s + 0}'
+    { grep -E "^($1)" || true; } | awk '{s += $NF} END {print s + 0}'
 }
 cp_metric_dump() {
   nsx "$sbc" curl -sf --max-time 3 http://127.0.0.1:9100/metrics >"$work/$1.cp.prom" || true
