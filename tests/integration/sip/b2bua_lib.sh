@@ -6,7 +6,8 @@
 # The caller sets, before sourcing: src, prefix, work (as for sip_lib.sh) and
 #   dp, cp   the rampart-dataplane and rampart-controlplane binaries
 # Functions:
-#   b2b_config [T1_MS]       writes $work/rampart.yaml (routes below; sip.t1_ms, default 100)
+#   b2b_config [T1_MS]       writes $work/rampart.yaml (routes below; sip.t1_ms, default 100;
+#                            B2B_LOAD=1: INVITE rate limits raised for load from one source)
 #   b2b_start                lab, dataplane, control plane ("dataplane up"), PBX; bounded waits
 #   b2b_stop_rampart         SIGTERM to both (control plane first), bounded, exit codes checked
 #   cpm REGEX / dpm REGEX    sum of the matching control/data plane metric samples
@@ -55,9 +56,10 @@ fail() {
 }
 
 b2b_config() {  # [T1_MS]
-  python3 - "$src/etc/rampart.yaml" "$config" "$shm" "${prefix%-}" "$src" "${1:-100}" <<'PY'
+  python3 - "$src/etc/rampart.yaml" "$config" "$shm" "${prefix%-}" "$src" "${1:-100}" \
+    "${B2B_LOAD:-0}" <<'PY'
 import sys, yaml
-src_cfg, out, shm, file_prefix, src, t1 = sys.argv[1:7]
+src_cfg, out, shm, file_prefix, src, t1, load = sys.argv[1:8]
 c = yaml.safe_load(open(src_cfg))
 c["node"]["shm_name"] = shm
 d = c["dataplane"]
@@ -83,6 +85,9 @@ c["routes"] = [
      "target": "sip:198.18.3.2:5060"},
 ]
 c["sip"] = {"t1_ms": int(t1)}
+if load == "1":  # load tests: one sipp source places tens of calls a second
+    c["security"]["invite_per_source"] = {"per_second": 500, "burst": 1000}
+    c["security"]["invite_global"] = {"per_second": 1000, "burst": 2000}
 c["management"] = {"address": "127.0.0.1", "controlplane_port": 9100, "dataplane_port": 9101}
 yaml.safe_dump(c, open(out, "w"), default_flow_style=None, sort_keys=False)
 PY
@@ -141,14 +146,14 @@ b2b_stop_rampart() {
 
 b2b_idle_state() {
   echo "calls=$(cpm rampart_cp_calls_active) ports=$(cpm rampart_cp_media_ports_in_use)" \
-       "flows=$(dpm 'rampart_dp_flows(_active)?[{ ]')" \
+       "flows=$(dpm 'rampart_dp_flows[{ ]')" \
        "txns=$(cpm rampart_cp_transactions_active)"
 }
 b2b_wait_idle() {  # SECS: calls, media ports and flows all 0
   local secs=$1
   for _ in $(seq 1 $((secs * 5))); do
     [ "$(cpm rampart_cp_calls_active)" = 0 ] && [ "$(cpm rampart_cp_media_ports_in_use)" = 0 ] &&
-      [ "$(dpm 'rampart_dp_flows(_active)?[{ ]')" = 0 ] && return 0
+      [ "$(dpm 'rampart_dp_flows[{ ]')" = 0 ] && return 0
     sleep 0.2
   done
   fail "not idle after ${secs}s: $(b2b_idle_state)"
