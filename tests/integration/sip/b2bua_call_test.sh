@@ -138,6 +138,8 @@ sip_capture_stop lsig3
 [ "$(sip_grep_wire lsig3 'ACK sip:486@')" -ge 1 ] || fail "Rampart did not ACK the 486 toward the PBX"
 [ "$(sip_grep_wire lsig3 'CANCEL sip:408@')" -ge 1 ] || fail "the PBX never saw a CANCEL"
 [ "$(sip_grep_wire lsig3 'SIP/2.0 487')" -ge 1 ] || fail "no 487 from the PBX"
+[ "$(sip_grep_wire lsig3 'a=sendonly')" -ge 1 ] || fail "the hold re-INVITE did not reach the PBX side as a=sendonly"
+[ "$(sip_grep_wire lsig3 'a=recvonly|a=inactive')" -ge 1 ] || fail "no recvonly/inactive answer to the hold on the lan side"
 for r in busy cancelled; do
   [ "$(cpm "rampart_cp_call_attempts_total\\{realm=\"wan\",result=\"$r\"")" -ge 1 ] ||
     fail "call_attempts_total{wan,$r} did not count"
