@@ -71,11 +71,15 @@ for r in c["realms"]:
         r["sdp_profile"] = "trunk"
         r["signalling"] = [{"transport": "udp", "address": "198.18.1.1", "port": 5060},
                            {"transport": "tcp", "address": "198.18.1.1", "port": 5060}]
-        r.pop("tls", None)
+        for k in ("tls", "websocket", "jwt", "allowed_origins"):  # WSS-only settings
+            r.pop(k, None)
         r["sdp"] = {"latch": True}
     for k in ("certificate", "private_key"):
         if "tls" in r and not r["tls"][k].startswith("/"):
             r["tls"][k] = src + "/etc/" + r["tls"][k]
+    for key in r.get("jwt", {}).get("keys", []):
+        if "secret_file" in key and not key["secret_file"].startswith("/"):
+            key["secret_file"] = src + "/etc/" + key["secret_file"]
 c["routes"] = [
     {"name": "to-uas", "from": "wan", "to": "lan", "match_user": "^7",
      "target": "sip:198.18.3.2:5080"},
