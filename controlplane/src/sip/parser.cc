@@ -2,6 +2,7 @@
 // msg_t; we copy what the stack needs into the plain model and free the msg_t before returning.
 #include "sip/message.h"
 
+#include <cctype>
 #include <cstring>
 #include <memory>
 
@@ -57,7 +58,7 @@ bool toPort(const char* text, uint16_t* out) {
   return true;
 }
 
-Result<Uri> fromUrl(const url_t* url, const char* what) {
+Result<Uri> fromUrl(const url_t* url, const char* what, bool any_scheme = false) {
   if (!url) {
     return malformed(std::string("Missing URI in ") + what);
   }
@@ -68,6 +69,16 @@ Result<Uri> fromUrl(const url_t* url, const char* what) {
   }
   u.scheme = str(url->url_scheme);
   if (url->url_type != url_sip && url->url_type != url_sips && url->url_type != url_tel) {
+    // RFC 3986 scheme syntax: a well-formed scheme we do not serve gets 416 from the caller
+    // (RFC 3261 8.2.2.1); anything else ("<sip", ...) is malformed.
+    bool scheme_ok = !u.scheme.empty() && std::isalpha(static_cast<unsigned char>(u.scheme[0]));
+    for (char c : u.scheme) {
+      scheme_ok = scheme_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
+                                c == '-' || c == '.');
+    }
+    if (any_scheme && scheme_ok) {
+      return u;
+    }
     return malformed(std::string("Unsupported URI scheme in ") + what);
   }
   u.user = str(url->url_user);
@@ -327,7 +338,7 @@ Result<Message> Message::parse(std::string_view bytes, Message* partial) {
   if (sip->sip_request) {
     m.request = true;
     m.method = str(sip->sip_request->rq_method_name);
-    auto uri = fromUrl(sip->sip_request->rq_url, "Request-URI");
+    auto uri = fromUrl(sip->sip_request->rq_url, "Request-URI", /*any_scheme=*/true);
     if (!uri) {
       return uri.error();
     }

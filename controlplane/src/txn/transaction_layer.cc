@@ -129,7 +129,7 @@ void TransactionLayer::onMessage(const Peer& from, std::string bytes) {
   sip::Message partial;
   auto parsed = sip::Message::parse(bytes, &partial);
   if (!parsed) {
-    rejectMalformed(from, partial, parsed.error());
+    rejectMalformed(from, partial, parsed.error(), bytes);
     return;
   }
   if (parsed->request) {
@@ -140,15 +140,22 @@ void TransactionLayer::onMessage(const Peer& from, std::string bytes) {
 }
 
 void TransactionLayer::rejectMalformed(const Peer& from, const sip::Message& partial,
-                                       const Error& err) {
+                                       const Error& err, std::string_view bytes) {
   bool answerable = partial.request && !partial.vias.empty() && !partial.call_id.empty() &&
                     partial.method != "ACK";
-  malformed_->Add({{"action", answerable ? "rejected" : "dropped"}}).Increment();
   RAMPART_LOG(platform::LogLevel::Debug, "sip", "malformed message from %s:%u: %s",
               from.address.to_string().c_str(), from.port, err.message.c_str());
   if (!answerable) {
+    // sofia-sip refused it whole: answer from the raw lines when they allow it.
+    auto raw = sip::rawErrorResponse(bytes, sip::randomToken(10));
+    malformed_->Add({{"action", raw ? "rejected" : "dropped"}}).Increment();
+    if (raw) {
+      responses_->Add({{"direction", "out"}, {"class", "4xx"}}).Increment();
+      transport_.send(responseDestination(from), std::move(*raw));
+    }
     return;
   }
+  malformed_->Add({{"action", "rejected"}}).Increment();
   int status = err.code == ErrorCode::Unsupported ? 505 : 400;
   auto resp = sip::makeResponse(partial, status, status == 400 ? err.message : "",
                                 sip::randomToken(10));

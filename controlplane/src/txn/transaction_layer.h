@@ -104,7 +104,8 @@ class TransactionLayer : public MessageSink {
 
   void onRequestMessage(const Peer& from, sip::Message msg);
   void onResponseMessage(const Peer& from, sip::Message msg);
-  void rejectMalformed(const Peer& from, const sip::Message& partial, const Error& err);
+  void rejectMalformed(const Peer& from, const sip::Message& partial, const Error& err,
+                       std::string_view bytes);
   void sendServerResponse(uint64_t id);
   void armServerTimers(uint64_t id, ServerTxn& t);
   void eraseServer(uint64_t id);
