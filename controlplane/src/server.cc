@@ -151,12 +151,16 @@ Result<void> Server::start() {
     return ok;
   }
   dataplane_->start();
+  calls_->start();
   publishGauges();
   return {};
 }
 
 void Server::stop() {
   gauge_timer_.cancel();
+  if (calls_) {
+    calls_->stop();
+  }
   if (transport_) {
     transport_->stop();
   }

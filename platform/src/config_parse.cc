@@ -22,7 +22,7 @@ using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"node",     "dataplane", "realms",    "routes",
                                           "security", "management", "sip"};
 constexpr std::string_view kSipKeys[] = {"t1_ms", "no_answer_timeout_s", "max_call_duration_s",
-                                         "flow_ack_timeout_ms"};
+                                         "flow_ack_timeout_ms", "options_interval_s"};
 constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime", "latch"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
@@ -536,6 +536,7 @@ void parseSip(const MapReader& m, SipSettings* sip) {
   readNumber(m, "no_answer_timeout_s", 1, 3600, &sip->no_answer_timeout_s);
   readNumber(m, "max_call_duration_s", 1, 604800, &sip->max_call_duration_s);
   readNumber(m, "flow_ack_timeout_ms", 10, 10000, &sip->flow_ack_timeout_ms);
+  readNumber(m, "options_interval_s", 1, 3600, &sip->options_interval_s);
 }
 
 // --- realms[i].allowed_origins, .websocket, .jwt (the WebSocket edge) ----------------------

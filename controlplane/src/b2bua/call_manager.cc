@@ -56,7 +56,8 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
       media_(media),
       media_realms_(std::move(media_realms)),
       router_(config),
-      registrations_(io, txn, router_, registry) {
+      registrations_(io, txn, router_, registry),
+      health_(io, txn, router_, registry, std::chrono::seconds(config.sip.options_interval_s)) {
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
   next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
@@ -237,7 +238,7 @@ void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& fr
   armTimers(call);
   if (route) {
     call.route_name = route->route;
-    call.targets = route->targets;
+    call.targets = health_.preferUp(route->targets);
     sendBInvite(call);
   } else {
     inviteBindings(call, bindings);

@@ -18,6 +18,7 @@
 #include "b2bua/call.h"
 #include "b2bua/registration_relay.h"
 #include "b2bua/routing.h"
+#include "b2bua/target_health.h"
 #include "media/media_session.h"
 #include "txn/transaction_layer.h"
 
@@ -43,6 +44,9 @@ class CallManager : public TransactionLayer::User {
   void onDataplaneRestart();
 
   std::size_t activeCalls() const { return calls_.size(); }
+  /// Starts the OPTIONS health checks of route targets.
+  void start() { health_.start(); }
+  void stop() { health_.stop(); }
   const RegistrationRelay& registrations() const { return registrations_; }
 
  private:
@@ -103,6 +107,7 @@ class CallManager : public TransactionLayer::User {
   std::vector<MediaRealm> media_realms_;
   Router router_;
   RegistrationRelay registrations_;
+  TargetHealth health_;
   uint64_t next_call_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::map<std::string, DialogRef> dialogs_;         // call-id + "|" + our tag

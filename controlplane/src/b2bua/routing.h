@@ -37,7 +37,6 @@ class Router {
   /// Realm index by name.
   std::optional<uint32_t> realmIndex(const std::string& name) const;
 
- private:
   struct Compiled {
     std::string name;
     uint32_t from = 0;
@@ -46,6 +45,9 @@ class Router {
     std::regex pattern;
     std::vector<Target> targets;
   };
+  const std::vector<Compiled>& routes() const { return routes_; }
+
+ private:
   const platform::Config& config_;
   std::vector<Compiled> routes_;
 };

@@ -148,6 +148,7 @@ struct SipSettings {
   uint32_t no_answer_timeout_s = 180;    // ringing longer than this: CANCEL, 408 to the caller
   uint32_t max_call_duration_s = 14400;  // BYE to both sides after this
   uint32_t flow_ack_timeout_ms = 250;    // dataplane Ack wait per command
+  uint32_t options_interval_s = 30;      // OPTIONS health check of every route target
 };
 
 struct RateLimit {
