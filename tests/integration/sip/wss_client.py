@@ -550,10 +550,22 @@ async def cmd_probe(args):
         if msg is not None:
             await ws.send(msg)
         deadline = time.monotonic() + args.wait
+        next_options = time.monotonic() + (args.options_every or 1e9)
+        out["options_sent"] = 0
         while time.monotonic() < deadline:
+            if time.monotonic() >= next_options:
+                br = "z9hG4bK" + rnd(12)
+                await ws.send(build("OPTIONS sip:198.18.1.1 SIP/2.0",
+                                    [("Via", f"SIP/2.0/WSS {host};branch={br}"), ("Max-Forwards", "70"),
+                                     ("To", "<sip:198.18.1.1>"), ("From", f"<sip:probe@{host}>;tag={rnd(6)}"),
+                                     ("Call-ID", rnd(16)), ("CSeq", "1 OPTIONS")]))
+                out["options_sent"] += 1
+                next_options += args.options_every
             try:
-                r = await asyncio.wait_for(ws.recv(), max(0.05, deadline - time.monotonic()))
+                r = await asyncio.wait_for(ws.recv(), max(0.05, min(deadline, next_options) - time.monotonic()))
             except asyncio.TimeoutError:
+                if args.idle:
+                    continue
                 break
             text = r if isinstance(r, str) else r.decode(errors="replace")
             if out["response"] is None:
@@ -572,6 +584,56 @@ async def cmd_probe(args):
         out["close_reason"] = e.rcvd.reason if e.rcvd else None
         out["closed_by"] = "server"
     out["elapsed_s"] = round(time.monotonic() - args.t0, 3)
+    emit(out)
+    return 0
+
+
+def cmd_nopong(args):
+    """A raw WebSocket client that upgrades, then reads frames and never answers a ping."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    out = {"http_status": None, "pings": 0, "close_code": None, "close_reason": None}
+    key = base64.b64encode(os.urandom(16)).decode()
+    path = "/?token=" + args.token if args.token else "/"
+    req = (f"GET {path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\nUpgrade: websocket\r\n"
+           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+           f"Sec-WebSocket-Protocol: sip\r\nOrigin: {args.origin}\r\n\r\n")
+    t0 = time.monotonic()
+    with socket.create_connection((args.host, args.port), timeout=args.wait) as s:
+        with ctx.wrap_socket(s, server_hostname=args.host) as t:
+            t.sendall(req.encode())
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                chunk = t.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            out["http_status"] = int(head.split(b" ")[1]) if head else None
+            deadline = t0 + args.wait
+            try:
+                while time.monotonic() < deadline:
+                    t.settimeout(max(0.05, deadline - time.monotonic()))
+                    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7F):
+                        chunk = t.recv(4096)
+                        if not chunk:
+                            raise EOFError
+                        buf += chunk
+                    op, n = buf[0] & 0x0F, buf[1] & 0x7F  # control frames: < 126 bytes, unmasked
+                    if n >= 126:
+                        out["error"] = "data frame"
+                        break
+                    payload, buf = buf[2:2 + n], buf[2 + n:]
+                    if op == 0x9:
+                        out["pings"] += 1
+                    elif op == 0x8:
+                        out["close_code"] = int.from_bytes(payload[:2], "big") if n >= 2 else None
+                        out["close_reason"] = payload[2:].decode(errors="replace")
+                        break
+            except (socket.timeout, EOFError, OSError) as e:
+                out["error"] = repr(e)
+    out["elapsed_s"] = round(time.monotonic() - t0, 3)
     emit(out)
     return 0
 
@@ -662,6 +724,13 @@ def main():
             p.add_argument("--raw")
             p.add_argument("--wait", type=float, default=3)
             p.add_argument("--idle", action="store_true", help="keep reading until the server closes or --wait")
+            p.add_argument("--options-every", type=float, help="with --idle: an OPTIONS this often")
+    p = sub.add_parser("nopong")
+    p.add_argument("--host", default="198.18.1.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--token")
+    p.add_argument("--origin", default="https://app.rampart.test")
+    p.add_argument("--wait", type=float, default=10)
     p = sub.add_parser("tls")
     p.add_argument("--host", default="198.18.1.1")
     p.add_argument("--port", type=int, default=8443)
@@ -680,6 +749,8 @@ def main():
         return asyncio.run(cmd_probe(args))
     if args.cmd == "tls":
         return cmd_tls(args)
+    if args.cmd == "nopong":
+        return cmd_nopong(args)
     return cmd_token(args)
 
 

@@ -78,7 +78,14 @@ wss_wait reg_alice 10
 for _ in $(seq 1 50); do [ "$(cpm rampart_cp_registrations_active)" = 0 ] && break; sleep 0.1; done
 [ "$(cpm rampart_cp_registrations_active)" = 0 ] ||
   fail "binding not dropped when the WebSocket closed: registrations_active $(cpm rampart_cp_registrations_active)"
-echo "   REGISTER 401 -> 200; PBX contact: $contacts; gauge 1 -> 0 on close"
+stale=$(sip_registered alice | tr '\n' ' ')
+# The PBX keeps Rampart's contact for alice (Rampart does not unREGISTER upstream when the
+# WebSocket goes); a call to alice must then fail at once instead of ringing nowhere.
+sip_run_fail "$lan" call_alice_gone 10 -sf "$S/uac_call.xml" "$PBX" -s alice -au alice \
+  -ap "$pw_alice" -i 198.18.3.20 -p 5091 -t u1 -mi 198.18.4.20 -mp 7010 -d 500 -m 1
+gone=$(grep -E '^SIP/2.0 [3-6][0-9][0-9]' "$work/call_alice_gone.msg" | grep -v ' 407 ' | tail -n 1 | tr -d '\r')
+echo "   REGISTER 401 -> 200; PBX contact: $contacts; gauge 1 -> 0 on close;" \
+  "the PBX still lists [$stale]; a call to alice now gets: $gone"
 
 # --- b -----------------------------------------------------------------------------------------
 step "b. WSS call to 600 (echo) with SDES-SRTP media"
@@ -121,7 +128,10 @@ echo "   media peer: sent $sent, received $got verified (lost $(jq .received.los
 [ "$(jq '.received.tos_seen["184"] // 0' "$m")" = "$got" ] ||
   fail "media into wan not all EF (TOS 0xb8): $(jq -c .received.tos_seen "$m")"
 lan_rtp=$(sip_count b_lan_med "src host 198.18.4.1 and dst host 198.18.4.2 and udp")
-lan_plain=$(sip_grep_wire b_lan_med 'RMP1')
+wire_magic() {  # NAME FILTER: packets matching FILTER whose payload shows the media peer's magic
+  tcpdump -n -A -r "$work/$1.pcap" "$2" 2>/dev/null | grep -c 'RMP1' || true
+}
+lan_plain=$(wire_magic b_lan_med "src host 198.18.4.1")
 wan_plain=$(sip_grep_wire b_wan_med 'RMP1')
 echo "   lan wire: $lan_rtp packets from 198.18.4.1, $lan_plain show the plain payload magic; wan wire: $wan_plain"
 [ "$lan_rtp" -ge 100 ] || fail "only $lan_rtp RTP packets from 198.18.4.1 to the PBX"
@@ -145,12 +155,27 @@ step "c. inbound call: sipp in the lan namespace calls bob (registered over WSS)
 wss_bg bob $(ua --token "$good_bob" --user bob --password "$pw_bob" --register --answer \
   --answer-timeout 20 --media 198.18.2.2:40100 --max-runtime 40)
 wss_wait_event bob registered 10
-sip_run "$lan" call_bob 30 -sf "$S/uac_call.xml" "$PBX" -s bob -au bob -ap "$pw_bob" \
-  -i 198.18.3.20 -p 5090 -t u1 -mi 198.18.4.20 -mp 7000 -d 1000 -m 1
+sip_bg "$lan" call_bob 30 -sf "$S/uac_call.xml" "$PBX" -s bob -au bob -ap "$pw_bob" \
+  -i 198.18.3.20 -p 5090 -t u1 -mi 198.18.4.20 -mp 7000 -d 2500 -m 1
+# The caller's PCMA (sipp's pcap) reaches bob as SRTP under the key Rampart offered him: it
+# authenticates (auth_failed 0); its payload is not the media peer's own, hence "garbage".
+wss_wait_event bob incoming 15
+r_key=$(grep '"event": "incoming"' "$work/bob.out" | jq -r .offer.crypto_key)
+b_key=$(grep '"event": "incoming"' "$work/bob.out" | jq -r .answer_key)
+timeout -k 2 15 ip netns exec "$wan" "$mpeer" --local 198.18.2.2:40100 --mode recv --duration 2.5 \
+  --drain-ms 200 --srtp AES_CM_128_HMAC_SHA1_80 --send-key "$b_key" --recv-key "$r_key" \
+  --quiet >"$work/media_c.json" 2>"$work/media_c.err" ||
+  fail "rampart-media-peer (bob) failed: $(cat "$work/media_c.err")"
+sip_wait call_bob 30
 wss_wait bob 15
+c_dgrams=$(jq .received.datagrams "$work/media_c.json")
+c_auth=$(jq .received.auth_failed "$work/media_c.json")
+[ "$c_dgrams" -ge 50 ] && [ "$c_auth" = 0 ] ||
+  fail "caller's media at bob: $(cat "$work/media_c.json")"
 [ "$(jq_of bob '.incoming.acked')" = true ] || fail "the answer was not ACKed: $(wss_report bob)"
 [ "$(jq_of bob '.incoming.bye_received')" = true ] || fail "no BYE reached bob: $(wss_report bob)"
-echo "   bob: INVITE $(jq_of bob .incoming.ruri) ($(jq_of bob .incoming.offer.proto)) answered, ACKed, BYE received; sipp: ok"
+echo "   bob: INVITE $(jq_of bob .incoming.ruri) ($(jq_of bob .incoming.offer.proto)) answered, ACKed, BYE received; sipp: ok;" \
+  "$c_dgrams SRTP packets of the caller's audio authenticated at bob ($c_auth failed)"
 
 # --- d -----------------------------------------------------------------------------------------
 step "d. refusals"
@@ -193,6 +218,11 @@ probe p_malformed --origin "$WSS_ORIGIN" --token "$good_alice" --raw "$bad_cseq"
 resp=$(jq -r .response "$work/p_malformed.out")
 [[ "$resp" =~ ^SIP/2.0\ 400\ .+ ]] || fail "malformed SIP over WSS: $(cat "$work/p_malformed.out")"
 echo "   malformed CSeq: $resp"
+bad_mf='OPTIONS sip:198.18.1.1 SIP/2.0\r\nVia: SIP/2.0/WSS HOST.invalid;branch=z9hG4bKbadmf1\r\nMax-Forwards: 300\r\nFrom: <sip:alice@pbx.lab>;tag=a2\r\nTo: <sip:198.18.1.1>\r\nCall-ID: malformed-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
+probe p_malformed2 --origin "$WSS_ORIGIN" --token "$good_alice" --raw "$bad_mf"
+resp=$(jq -r .response "$work/p_malformed2.out")
+[[ "$resp" =~ ^SIP/2.0\ 400\ .*Max-Forwards ]] || fail "Max-Forwards 300 over WSS: $(cat "$work/p_malformed2.out")"
+echo "   Max-Forwards 300: $resp"
 # shellcheck disable=SC2046
 wss_run sub_reg 15 $(ua --token "$good_alice" --user bob --password "$pw_bob" --register)
 [ "$(jq_of sub_reg '.register[-1]')" = 403 ] || fail "REGISTER as bob with alice's token: $(wss_report sub_reg)"
@@ -224,5 +254,37 @@ wss_run after 20 $(ua --token "$good_alice" --user alice --call 600 --hold 1)
   fail "a normal call after the refusals: $(wss_report after)"
 wss_alive
 echo "   a normal call afterwards: INVITE 200, BYE 200; both processes running"
+
+# --- e -----------------------------------------------------------------------------------------
+step "e. WebSocket liveness: idle_timeout_s 3, ping_interval_s 1 (control plane restarted)"
+wss_config "$work/rampart-short.yaml" idle_timeout_s=3 ping_interval_s=1
+wss_cp_restart "$work/rampart-short.yaml"
+idle0=$(refused idle)
+pt0=$(refused ping_timeout)
+# Answers pings (python3-websockets does), sends nothing: closed for idleness after ~3 s.
+probe e_idle --origin "$WSS_ORIGIN" --token "$good_alice" --idle --wait 8
+[ "$(jq -r .closed_by "$work/e_idle.out")" = server ] && [ "$(jq -r .close_code "$work/e_idle.out")" = 1001 ] ||
+  fail "silent client not closed as idle: $(cat "$work/e_idle.out")"
+e_idle_s=$(jq -r .elapsed_s "$work/e_idle.out")
+awk -v t="$e_idle_s" 'BEGIN {exit !(t >= 2.5 && t <= 5)}' || fail "idle close after $e_idle_s s, expected ~3"
+# Sends an OPTIONS every second for 5 s: outlives the idle limit.
+probe e_busy --origin "$WSS_ORIGIN" --token "$good_alice" --idle --options-every 1 --wait 5
+[ "$(jq -r .closed_by "$work/e_busy.out")" = client ] ||
+  fail "a client sending SIP every second was closed: $(cat "$work/e_busy.out")"
+# Never answers a ping: closed when the next ping is due without a pong (~2 s).
+wss_run e_nopong 15 nopong --token "$good_alice" --origin "$WSS_ORIGIN" --wait 8
+np_code=$(jq -r .close_code "$work/e_nopong.out")
+np_s=$(jq -r .elapsed_s "$work/e_nopong.out")
+[ "$np_code" = 1001 ] && [ "$(jq -r .pings "$work/e_nopong.out")" -ge 1 ] ||
+  fail "client without pongs: $(cat "$work/e_nopong.out")"
+awk -v t="$np_s" 'BEGIN {exit !(t >= 1.5 && t <= 3.5)}' || fail "no-pong close after $np_s s, expected ~2"
+[ "$(( $(refused idle) - idle0 ))" = 1 ] || fail "refused{reason=\"idle\"} +$(( $(refused idle) - idle0 )), expected +1"
+[ "$(( $(refused ping_timeout) - pt0 ))" = 1 ] ||
+  fail "refused{reason=\"ping_timeout\"} +$(( $(refused ping_timeout) - pt0 )), expected +1"
+echo "   silent client: closed $(jq -r .close_code "$work/e_idle.out") \"$(jq -r .close_reason "$work/e_idle.out")\" after $e_idle_s s;" \
+  "OPTIONS every 1 s: open for 5 s ($(jq -r .options_sent "$work/e_busy.out") sent);" \
+  "no pongs: $(jq -r .pings "$work/e_nopong.out") ping(s), closed $np_code \"$(jq -r .close_reason "$work/e_nopong.out")\" after $np_s s;" \
+  "idle +1, ping_timeout +1"
+wss_alive
 
 step "PASS"
