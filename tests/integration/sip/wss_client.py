@@ -219,6 +219,7 @@ class UA:
         try:
             async for raw in self.ws:
                 text = raw if isinstance(raw, str) else raw.decode(errors="replace")
+                self.trace("received", text)
                 m = Msg(text)
                 if m.is_response:
                     q = self.pending.get(m.branch())
@@ -237,7 +238,14 @@ class UA:
                 q.put_nowait(None)
             self.requests.put_nowait(None)
 
+    def trace(self, direction, text):
+        if self.a.trace:
+            with open(self.a.trace, "a") as f:
+                f.write(f"--- {direction} {time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d}\n"
+                        f"{text.replace(chr(13), '')}\n")
+
     async def send(self, text):
+        self.trace("sent", text)
         await self.ws.send(text)
 
     def respond_text(self, req, status, reason, to_tag=None, extra=(), body=""):
@@ -323,6 +331,7 @@ class UA:
                 return None
             final = rs[-1]
             statuses.append(final.status)
+            self.report[key + "_reason"] = final.reason
             if final.status in (401, 407) and a.password and cseq < 3 and not auth:
                 hname = "www-authenticate" if final.status == 401 else "proxy-authenticate"
                 aname = "Authorization" if final.status == 401 else "Proxy-Authorization"
@@ -388,6 +397,11 @@ class UA:
             await asyncio.sleep(0.05)
         if bye_fut.done():
             self.report["bye"] = "received"
+            return
+        if a.drop:  # the tab closes: no BYE, the WebSocket just goes
+            self.report["bye"] = "dropped"
+            emit({"event": "dropping"})
+            await self.ws.close()
             return
         b2 = "z9hG4bK" + rnd(16)
         rs = await self.transaction(build(f"BYE {target} SIP/2.0",
@@ -457,6 +471,8 @@ class UA:
 
     async def run(self):
         a = self.a
+        if a.delay:
+            await asyncio.sleep(a.delay)
         if a.register:
             await self.register()
         if a.call:
@@ -544,6 +560,18 @@ async def cmd_probe(args):
                     [("Via", f"SIP/2.0/WSS {host};branch={br}"), ("Max-Forwards", "70"),
                      ("To", "<sip:198.18.1.1>"), ("From", f"<sip:probe@{host}>;tag={rnd(6)}"),
                      ("Call-ID", rnd(16)), ("CSeq", "1 OPTIONS"), ("X-Pad", pad)])
+    elif args.burst:
+        for i in range(args.burst):
+            br = "z9hG4bK" + rnd(12)
+            try:
+                await ws.send(build("OPTIONS sip:198.18.1.1 SIP/2.0",
+                                    [("Via", f"SIP/2.0/WSS {host};branch={br}"), ("Max-Forwards", "70"),
+                                     ("To", "<sip:198.18.1.1>"), ("From", f"<sip:probe@{host}>;tag={rnd(6)}"),
+                                     ("Call-ID", rnd(16)), ("CSeq", f"{i + 1} OPTIONS")]))
+            except websockets.exceptions.ConnectionClosed:
+                break
+            out["burst_sent"] = i + 1
+        args.idle = True
     elif args.raw is not None:
         msg = args.raw.replace("\\r\\n", "\r\n").replace("HOST.invalid", host)
     try:
@@ -568,6 +596,7 @@ async def cmd_probe(args):
                     continue
                 break
             text = r if isinstance(r, str) else r.decode(errors="replace")
+            out["responses"] = out.get("responses", 0) + 1
             if out["response"] is None:
                 out["response"] = text.split("\r\n", 1)[0]
                 out["response_text"] = text
@@ -638,6 +667,24 @@ def cmd_nopong(args):
     return 0
 
 
+def cmd_tcpidle(args):
+    """Connects over TCP and sends nothing: when does the server give up?"""
+    t0 = time.monotonic()
+    out = {"closed_by": None}
+    with socket.create_connection((args.host, args.port), timeout=args.wait) as s:
+        try:
+            data = s.recv(1)
+            out["closed_by"] = "server" if not data else "data"
+        except socket.timeout:
+            out["closed_by"] = "timeout"
+        except OSError as e:
+            out["closed_by"] = "server"
+            out["error"] = repr(e)
+    out["elapsed_s"] = round(time.monotonic() - t0, 3)
+    emit(out)
+    return 0
+
+
 def cmd_tls(args):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -679,6 +726,10 @@ def cmd_token(args):
         claims["iss"] = "evil"
     elif k == "short":
         claims.update(exp=now + args.ttl)
+    elif k == "lapsed":  # expired 10 s ago: inside the realm's leeway (30 s)
+        claims.update(iat=now - 600, nbf=now - 600, exp=now - 10)
+    elif k == "register-only":
+        claims["scope"] = "register"
     if k == "none":
         def b64(o):
             return base64.urlsafe_b64encode(json.dumps(o, separators=(",", ":")).encode()).rstrip(b"=").decode()
@@ -702,6 +753,7 @@ def main():
             p.add_argument("--password")
             p.add_argument("--domain", default="pbx.lab")
             p.add_argument("--register", action="store_true")
+            p.add_argument("--delay", type=float, help="wait this long after the upgrade first")
             p.add_argument("--unregister", action="store_true")
             p.add_argument("--call")
             p.add_argument("--srtp", action="store_true")
@@ -709,6 +761,7 @@ def main():
             p.add_argument("--key", help="our SDES key (base64, 30 bytes); generated when absent")
             p.add_argument("--hold", type=float)
             p.add_argument("--hold-file")
+            p.add_argument("--drop", action="store_true", help="close the WebSocket instead of BYE")
             p.add_argument("--max-hold", type=float, default=30)
             p.add_argument("--answer", action="store_true")
             p.add_argument("--answer-timeout", type=float, default=20)
@@ -717,11 +770,13 @@ def main():
             p.add_argument("--linger", type=float)
             p.add_argument("--until-file")
             p.add_argument("--max-runtime", type=float, default=60)
+            p.add_argument("--trace", help="append every SIP message sent and received to this file")
         else:
             p.add_argument("--no-subprotocol", action="store_true")
             p.add_argument("--options", action="store_true")
             p.add_argument("--oversize", type=int)
             p.add_argument("--raw")
+            p.add_argument("--burst", type=int, help="N OPTIONS back to back, then read until closed")
             p.add_argument("--wait", type=float, default=3)
             p.add_argument("--idle", action="store_true", help="keep reading until the server closes or --wait")
             p.add_argument("--options-every", type=float, help="with --idle: an OPTIONS this often")
@@ -730,6 +785,10 @@ def main():
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--token")
     p.add_argument("--origin", default="https://app.rampart.test")
+    p.add_argument("--wait", type=float, default=10)
+    p = sub.add_parser("tcpidle")
+    p.add_argument("--host", default="198.18.1.1")
+    p.add_argument("--port", type=int, default=8443)
     p.add_argument("--wait", type=float, default=10)
     p = sub.add_parser("tls")
     p.add_argument("--host", default="198.18.1.1")
@@ -749,6 +808,8 @@ def main():
         return asyncio.run(cmd_probe(args))
     if args.cmd == "tls":
         return cmd_tls(args)
+    if args.cmd == "tcpidle":
+        return cmd_tcpidle(args)
     if args.cmd == "nopong":
         return cmd_nopong(args)
     return cmd_token(args)

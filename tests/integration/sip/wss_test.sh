@@ -56,7 +56,10 @@ good_alice=$(token good alice)
 good_bob=$(token good bob)
 pw_alice=$(sip_password alice)
 pw_bob=$(sip_password bob)
-ua() { echo ua --url "$WSS_URL" --origin "$WSS_ORIGIN" "$@"; }
+ua() { echo ua --url "$WSS_URL" --origin "$WSS_ORIGIN" --trace "$work/sip-trace.txt" "$@"; }
+# A Rampart bug found by a check: reported now, the test goes on and fails at the end.
+bugs=()
+bug() { echo "   BUG: $*" >&2; bugs+=("$*"); }
 jq_of() { wss_report "$1" | jq -r "$2"; }
 
 # --- a -----------------------------------------------------------------------------------------
@@ -230,6 +233,32 @@ wss_run sub_reg 15 $(ua --token "$good_alice" --user bob --password "$pw_bob" --
 wss_run sub_inv 15 $(ua --token "$good_alice" --user alice --from-user bob --call 600 --hold 0.5)
 [ "$(jq_of sub_inv '.invite[-1]')" = 403 ] || fail "INVITE From bob with alice's token: $(wss_report sub_inv)"
 echo "   token sub=alice: REGISTER as bob $(jq_of sub_reg '.register[-1]'), INVITE From bob $(jq_of sub_inv '.invite[-1]') ($(jq_of sub_inv .invite_reason))"
+# The token's scope and lifetime still hold after the upgrade.
+# shellcheck disable=SC2046
+wss_run scope_inv 15 $(ua --token "$(token register-only alice)" --user alice --call 600 --hold 0.5)
+[ "$(jq_of scope_inv '.invite[-1]')" = 403 ] || fail "INVITE with a register-only token: $(wss_report scope_inv)"
+# shellcheck disable=SC2046
+wss_run short_reg 15 $(ua --token "$("$py" "$wss_client" token --key "$jwt_key" --kind short --ttl 2)" \
+  --user alice --password "$pw_alice" --register --delay 3)
+[ "$(jq_of short_reg '.register[-1]')" = 403 ] || fail "REGISTER after the token expired: $(wss_report short_reg)"
+echo "   scope \"register\": INVITE $(jq_of scope_inv '.invite[-1]') ($(jq_of scope_inv .invite_reason));" \
+  "token expired 1 s before a REGISTER on its connection: $(jq_of short_reg '.register[-1]')"
+# A token that lapsed 10 s ago is inside the realm's 30 s leeway at the upgrade; the B2BUA
+# must honour the same leeway (or the upgrade refuse it): an upgraded connection that can do
+# nothing is a bug.
+# shellcheck disable=SC2046
+wss_run lapsed 15 $(ua --token "$(token lapsed alice)" --user alice --password "$pw_alice" --register)
+lapsed_http=$(jq_of lapsed .http_status)
+lapsed_reg=$(jq_of lapsed '.register[-1] // "none"')
+echo "   token expired 10 s ago (leeway 30 s): upgrade $lapsed_http, REGISTER $lapsed_reg"
+[ "$lapsed_http" = 101 ] && [ "$lapsed_reg" != 200 ] &&
+  bug "JWT leeway: the upgrade accepted a token expired 10 s ago (leeway_s 30) but the B2BUA" \
+    "answers its REGISTER $lapsed_reg \"$(jq_of lapsed .register_reason)\""
+rate0=$(refused rate)
+probe p_burst --origin "$WSS_ORIGIN" --token "$good_alice" --burst 80 --wait 5
+[ "$(jq -r .close_code "$work/p_burst.out")" = 1008 ] || fail "80 messages at once: $(cat "$work/p_burst.out")"
+[ "$(( $(refused rate) - rate0 ))" = 1 ] || fail "refused{reason=\"rate\"} not counted"
+echo "   80 OPTIONS at once: $(jq -r .responses "$work/p_burst.out") answered, then closed 1008; rate +1"
 delta() { echo $(( $2 - ${before[$1]} )); }
 check_count() {  # KEY NOW EXPECTED LABEL
   local d
@@ -255,9 +284,24 @@ wss_run after 20 $(ua --token "$good_alice" --user alice --call 600 --hold 1)
 wss_alive
 echo "   a normal call afterwards: INVITE 200, BYE 200; both processes running"
 
+step "d2. the WebSocket of a call in progress closes without a BYE (a tab closed)"
+sip_capture_start "$lan" lan-sig d2_lan_sig 20 "port 5060"
+# shellcheck disable=SC2046
+wss_bg drop $(ua --token "$good_alice" --user alice --call 600 --hold 1 --drop)
+wss_wait_event drop answered 15
+[ "$(cpm rampart_cp_calls_active)" = 1 ] || fail "calls_active $(cpm rampart_cp_calls_active) during the call"
+wss_wait drop 10
+for _ in $(seq 1 50); do [ "$(cpm rampart_cp_calls_active)" = 0 ] && break; sleep 0.1; done
+sip_capture_stop d2_lan_sig
+[ "$(cpm rampart_cp_calls_active)" = 0 ] || fail "call still active after its WebSocket closed"
+byes=$(tcpdump -n -r "$work/d2_lan_sig.pcap" "src host 198.18.3.1" 2>/dev/null | grep -c 'SIP: BYE sip:' || true)
+[ "$byes" -ge 1 ] || fail "no BYE toward the PBX after the WebSocket closed"
+lost=$(cpm 'rampart_cp_calls_ended_total\{reason="connection_lost"\}')
+echo "   calls_active 1 -> 0, BYE sent to the PBX ($byes), calls_ended{connection_lost} $lost"
+
 # --- e -----------------------------------------------------------------------------------------
-step "e. WebSocket liveness: idle_timeout_s 3, ping_interval_s 1 (control plane restarted)"
-wss_config "$work/rampart-short.yaml" idle_timeout_s=3 ping_interval_s=1
+step "e. WebSocket liveness: idle_timeout_s 3, ping_interval_s 1, handshake_timeout_s 1 (control plane restarted)"
+wss_config "$work/rampart-short.yaml" idle_timeout_s=3 ping_interval_s=1 handshake_timeout_s=1
 wss_cp_restart "$work/rampart-short.yaml"
 idle0=$(refused idle)
 pt0=$(refused ping_timeout)
@@ -271,6 +315,13 @@ awk -v t="$e_idle_s" 'BEGIN {exit !(t >= 2.5 && t <= 5)}' || fail "idle close af
 probe e_busy --origin "$WSS_ORIGIN" --token "$good_alice" --idle --options-every 1 --wait 5
 [ "$(jq -r .closed_by "$work/e_busy.out")" = client ] ||
   fail "a client sending SIP every second was closed: $(cat "$work/e_busy.out")"
+# TCP, and then nothing (no TLS ClientHello): dropped at handshake_timeout_s (1 s).
+hs0=$(refused handshake_timeout)
+wss_run e_tcp 10 tcpidle --wait 6
+[ "$(jq -r .closed_by "$work/e_tcp.out")" = server ] || fail "silent TCP connection: $(cat "$work/e_tcp.out")"
+awk -v t="$(jq -r .elapsed_s "$work/e_tcp.out")" 'BEGIN {exit !(t >= 0.8 && t <= 2.5)}' ||
+  fail "silent TCP connection closed after $(jq -r .elapsed_s "$work/e_tcp.out") s, expected ~1"
+[ "$(( $(refused handshake_timeout) - hs0 ))" = 1 ] || fail "refused{reason=\"handshake_timeout\"} not counted"
 # Never answers a ping: closed when the next ping is due without a pong (~2 s).
 wss_run e_nopong 15 nopong --token "$good_alice" --origin "$WSS_ORIGIN" --wait 8
 np_code=$(jq -r .close_code "$work/e_nopong.out")
@@ -284,7 +335,11 @@ awk -v t="$np_s" 'BEGIN {exit !(t >= 1.5 && t <= 3.5)}' || fail "no-pong close a
 echo "   silent client: closed $(jq -r .close_code "$work/e_idle.out") \"$(jq -r .close_reason "$work/e_idle.out")\" after $e_idle_s s;" \
   "OPTIONS every 1 s: open for 5 s ($(jq -r .options_sent "$work/e_busy.out") sent);" \
   "no pongs: $(jq -r .pings "$work/e_nopong.out") ping(s), closed $np_code \"$(jq -r .close_reason "$work/e_nopong.out")\" after $np_s s;" \
-  "idle +1, ping_timeout +1"
+  "silent TCP: closed after $(jq -r .elapsed_s "$work/e_tcp.out") s; idle +1, ping_timeout +1, handshake_timeout +1"
 wss_alive
 
+if [ "${#bugs[@]}" != 0 ]; then
+  printf '   %s\n' "${bugs[@]}" >&2
+  fail "${#bugs[@]} Rampart bug(s) found (above)"
+fi
 step "PASS"
