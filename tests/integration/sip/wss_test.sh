@@ -11,10 +11,16 @@
 #     the WSS client answers; the call completes.
 #  d. Refusals: token missing/expired/not yet valid/forged/wrong audience/alg none (401), wrong
 #     subject (403 to REGISTER and INVITE), Origin not allowed (403), no `sip` subprotocol (400),
-#     TLS 1.0/1.1, oversized message (close 1009), malformed SIP (400 with a reason); each counted;
-#     then a normal call completes and both processes still run.
+#     TLS 1.0/1.1, oversized message (close 1009), malformed SIP (400 with a reason), token scope
+#     and expiry after the upgrade (403), the JWT leeway honoured after the upgrade as at it, a
+#     message burst (close 1008); each counted; then a normal call completes, both processes run.
+#  d2. A call whose WebSocket closes without BYE: Rampart hangs up the PBX side (BYE), call gone.
 #  e. Connection liveness with short limits (control plane restarted): a silent client that answers
-#     pings is closed for idleness (1001), one that never answers pings is closed for the missing pong.
+#     pings is closed for idleness (1001), one sending SIP every second is not, one that never
+#     answers pings is closed for the missing pong, a TCP connection without TLS at the handshake
+#     timeout; each counted.
+# A Rampart bug found by a check is reported when found (bug) and fails the test at the end, so
+# one run shows every case.
 # Needs root (namespaces, shared memory) and kamailio, sipp, tcpdump, jq, Debian's python3 with
 # python3-websockets/-jwt/-yaml, the lab TLS files and JWT secret (tools/bootstrap).
 # usage: wss_test.sh SRC DATAPLANE CONTROLPLANE MEDIA_PEER
