@@ -180,16 +180,19 @@ bool CallManager::authorizeConnection(uint64_t txn, const sip::Message& req, con
     return true;
   }
   const std::string& user = call ? req.from.uri.user : req.to.uri.user;
+  const char* refusal = nullptr;
   if (!auth->subject.empty() && user != auth->subject) {
-    respond(txn, req, 403, "Identity does not match the token");
-    return false;
+    refusal = "Identity does not match the token";
+  } else if ((call && !auth->may_call) || (!call && !auth->may_register)) {
+    refusal = "Token does not allow this";
+  } else if (auth->expires_unix_s != 0 && std::time(nullptr) > auth->expires_unix_s) {
+    refusal = "Token expired";  // in-progress calls go on; the client reconnects
   }
-  if ((call && !auth->may_call) || (!call && !auth->may_register)) {
-    respond(txn, req, 403, "Token does not allow this");
-    return false;
-  }
-  if (auth->expires_unix_s != 0 && std::time(nullptr) >= auth->expires_unix_s) {
-    respond(txn, req, 403, "Token expired");
+  if (refusal) {
+    RAMPART_LOG(platform::LogLevel::Debug, "b2bua", "connection %llu (token sub %s): %s %s: %s",
+                static_cast<unsigned long long>(from.connection), auth->subject.c_str(),
+                req.method.c_str(), user.c_str(), refusal);
+    respond(txn, req, 403, refusal);
     return false;
   }
   return true;

@@ -123,7 +123,8 @@ std::string_view reasonPhrase(int status);
 /// For a request sofia-sip could not parse at all: a 400 (or 405 when only the method is
 /// unusual) built from the raw Via, From, To, Call-ID and CSeq lines, or nullopt when those
 /// cannot be found (then the message is dropped and counted).
-std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_view to_tag);
+std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_view to_tag,
+                                            std::string_view reason);
 
 /// A fresh random token of `n` characters from [0-9a-z] (tags, branches, Call-IDs).
 std::string randomToken(std::size_t n);

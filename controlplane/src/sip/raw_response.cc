@@ -43,7 +43,8 @@ std::string_view copiedHeader(std::string_view name) {
 
 }  // namespace
 
-std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_view to_tag) {
+std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_view to_tag,
+                                            std::string_view reason) {
   auto end = bytes.find("\r\n\r\n");
   std::string_view head = bytes.substr(0, end == std::string_view::npos ? bytes.size() : end);
   auto eol = head.find("\r\n");
@@ -110,7 +111,15 @@ std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_
   for (auto k : kKnown) {
     token = token && method != k;
   }
-  std::string status = token ? "405 Method Not Allowed" : "400 Malformed Request";
+  std::string why(reason.substr(0, 128));
+  for (auto& c : why) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = ' ';
+    }
+  }
+  reason = why;
+  std::string status = token ? "405 Method Not Allowed"
+                             : "400 " + std::string(reason.empty() ? "Malformed Request" : reason);
   std::string extra = token ? "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER\r\n"
                             : "";
   return "SIP/2.0 " + status + "\r\n" + out + extra + "Content-Length: 0\r\n\r\n";

@@ -130,6 +130,8 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
       acceptor_.bind(ep, ec);
     }
     if (!ec) {
+      // On the listening socket too, so the SYN-ACK already carries the signalling DSCP.
+      setSignallingDscp(acceptor_.native_handle(), ep.address().is_v6(), dscp_);
       acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {

@@ -504,7 +504,8 @@ Result<ConnectionAuth> verifyJwt(const JwtPolicy& policy, std::string_view token
   }
   ConnectionAuth auth;
   auth.subject = sub;
-  auth.expires_unix_s = *exp;
+  // The same leeway as the upgrade check: a token accepted there stays usable until then.
+  auth.expires_unix_s = *exp + policy.leeway_s;
   const json_t* scope = json_object_get(c, "scope");
   if (scope != nullptr) {
     if (!json_is_string(scope)) {

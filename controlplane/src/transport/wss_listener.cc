@@ -1,5 +1,7 @@
 #include "transport/wss_listener.h"
 
+#include "transport/transport_layer.h"
+
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/socket.h>
@@ -684,6 +686,9 @@ Result<std::unique_ptr<WssListener>> WssListener::create(asio::io_context& io,
     shared->acceptor.bind(ep, ec);
   }
   if (!ec) {
+    // On the listening socket too, so the SYN-ACK already carries the signalling DSCP.
+    setSignallingDscp(shared->acceptor.native_handle(), ep.address().is_v6(),
+                      shared->options.dscp);
     shared->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {

@@ -147,7 +147,7 @@ void TransactionLayer::rejectMalformed(const Peer& from, const sip::Message& par
               from.address.to_string().c_str(), from.port, err.message.c_str());
   if (!answerable) {
     // sofia-sip refused it whole: answer from the raw lines when they allow it.
-    auto raw = sip::rawErrorResponse(bytes, sip::randomToken(10));
+    auto raw = sip::rawErrorResponse(bytes, sip::randomToken(10), err.message);
     malformed_->Add({{"action", raw ? "rejected" : "dropped"}}).Increment();
     if (raw) {
       responses_->Add({{"direction", "out"}, {"class", "4xx"}}).Increment();

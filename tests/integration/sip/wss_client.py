@@ -725,7 +725,7 @@ def cmd_token(args):
     elif k == "iss":
         claims["iss"] = "evil"
     elif k == "short":
-        claims.update(exp=now + args.ttl)
+        claims.update(iat=now - 600, nbf=now - 600, exp=now + args.ttl)
     elif k == "lapsed":  # expired 10 s ago: inside the realm's leeway (30 s)
         claims.update(iat=now - 600, nbf=now - 600, exp=now - 10)
     elif k == "register-only":
