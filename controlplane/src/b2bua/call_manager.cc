@@ -324,6 +324,9 @@ sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
   m.content_type = "application/sdp";
   m.body = call.b_offer;
   m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+  // Max-Forwards crosses the B2BUA decremented, so a loop through several SBCs still ends.
+  m.max_forwards = a_req && a_req->max_forwards ? std::max<uint32_t>(*a_req->max_forwards, 1) - 1
+                                                : 69;
   if (a_req) {
     for (const char* h : {"Proxy-Authorization", "Authorization"}) {
       for (auto v : a_req->headerValues(h)) {

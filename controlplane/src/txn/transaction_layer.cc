@@ -9,6 +9,7 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr std::string_view kMagicCookie = "z9hG4bK";
+constexpr std::size_t kUdpMtuLimit = 1300;  // 1500-byte path MTU minus 200 (RFC 3261 18.1.1)
 
 enum class State { Trying, Proceeding, Completed, Confirmed, Accepted };
 
@@ -230,6 +231,14 @@ void TransactionLayer::onRequestMessage(const Peer& from, sip::Message msg) {
       transport_.send(responseDestination(t.peer), t.last_response);
     }
     return;
+  }
+  // A request carrying one of our own branches has come back to us: a routing loop (a route
+  // that points at ourselves, or two SBCs pointing at each other).
+  for (std::size_t i = 1; i < msg.vias.size(); ++i) {
+    if (client_by_branch_.count(msg.vias[i].branch + "|" + method_key) != 0) {
+      sendTo(responseDestination(from), sip::makeResponse(msg, 482, "", sip::randomToken(10)));
+      return;
+    }
   }
   if (msg.max_forwards && *msg.max_forwards == 0 && msg.method != "CANCEL") {
     auto resp = sip::makeResponse(msg, 483, "", sip::randomToken(10));
@@ -454,9 +463,16 @@ void TransactionLayer::addViaFor(sip::Message& request, const Destination& dst) 
   request.vias.insert(request.vias.begin(), std::move(via));
 }
 
-uint64_t TransactionLayer::sendRequest(sip::Message request, const Destination& dst,
+uint64_t TransactionLayer::sendRequest(sip::Message request, const Destination& target,
                                        ClientHandler handler) {
   uint64_t id = ++next_id_;
+  Destination dst = target;
+  // RFC 3261 18.1.1: a request within 200 bytes of the path MTU goes over TCP when we can.
+  if (dst.transport == Transport::Udp && dst.connection == 0 &&
+      request.serialize().size() > kUdpMtuLimit &&
+      transport_.listener(dst.realm, Transport::Tcp)) {
+    dst.transport = Transport::Tcp;
+  }
   addViaFor(request, dst);
   if (!request.max_forwards) {
     request.max_forwards = 70;
