@@ -57,6 +57,7 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
                                       std::to_string(ep.port()) + ": " + ec.message()};
     }
     setSignallingDscp(socket_.native_handle(), ep.address().is_v6(), dscp_);
+    v6_ = ep.address().is_v6();
     return {};
   }
 
@@ -91,7 +92,7 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
   }
 
   uint32_t realm() const { return realm_; }
-  bool v6() const { return socket_.local_endpoint().address().is_v6(); }
+  bool v6() const { return v6_; }  // cached: asking the socket costs a getsockname per send
 
  private:
   void deliver(std::size_t n) {
@@ -112,6 +113,7 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
   udp::socket socket_;
   uint32_t realm_;
   uint8_t dscp_;
+  bool v6_ = false;
   udp::endpoint from_;
   std::array<char, 65536> buf_{};
 };

@@ -117,6 +117,25 @@ TransactionLayer::TransactionLayer(asio::io_context& io, TransportLayer& transpo
 
 TransactionLayer::~TransactionLayer() = default;
 
+prometheus::Counter* TransactionLayer::requestCounter(std::string_view method) {
+  const char* label = methodLabel(method);
+  auto it = request_counters_.find(label);
+  if (it == request_counters_.end()) {
+    it = request_counters_.emplace(label, &requests_->Add({{"method", label}})).first;
+  }
+  return it->second;
+}
+
+prometheus::Counter* TransactionLayer::responseCounter(bool out, int status) {
+  int c = status / 100;
+  c = c >= 1 && c <= 6 ? c : 0;
+  prometheus::Counter*& slot = response_counters_[out ? 1 : 0][c];
+  if (!slot) {
+    slot = &responses_->Add({{"direction", out ? "out" : "in"}, {"class", classLabel(status)}});
+  }
+  return slot;
+}
+
 Destination TransactionLayer::responseDestination(const Peer& from) {
   return Destination{from.transport, from.address, from.port, from.connection, from.realm};
 }
@@ -151,7 +170,7 @@ void TransactionLayer::rejectMalformed(const Peer& from, const sip::Message& par
     auto raw = sip::rawErrorResponse(bytes, sip::randomToken(10), err.message);
     malformed_->Add({{"action", raw ? "rejected" : "dropped"}}).Increment();
     if (raw) {
-      responses_->Add({{"direction", "out"}, {"class", "4xx"}}).Increment();
+      responseCounter(true, 400)->Increment();
       transport_.send(responseDestination(from), std::move(*raw));
     }
     return;
@@ -160,12 +179,12 @@ void TransactionLayer::rejectMalformed(const Peer& from, const sip::Message& par
   int status = err.code == ErrorCode::Unsupported ? 505 : 400;
   auto resp = sip::makeResponse(partial, status, status == 400 ? err.message : "",
                                 sip::randomToken(10));
-  responses_->Add({{"direction", "out"}, {"class", classLabel(status)}}).Increment();
+  responseCounter(true, status)->Increment();
   sendTo(responseDestination(from), resp);
 }
 
 void TransactionLayer::onRequestMessage(const Peer& from, sip::Message msg) {
-  requests_->Add({{"method", methodLabel(msg.method)}}).Increment();
+  requestCounter(msg.method)->Increment();
   sip::Via& top = msg.vias.front();
   // RFC 3261 18.2.1 and RFC 3581: remember where the request really came from.
   std::string src = from.address.to_string();
@@ -278,7 +297,7 @@ void TransactionLayer::onRequestMessage(const Peer& from, sip::Message msg) {
 
 void TransactionLayer::onResponseMessage(const Peer& from, sip::Message msg) {
   (void)from;
-  responses_->Add({{"direction", "in"}, {"class", classLabel(msg.status)}}).Increment();
+  responseCounter(false, msg.status)->Increment();
   auto it = client_by_branch_.find(msg.vias.front().branch + "|" + msg.cseq_method);
   if (it == client_by_branch_.end()) {
     stray_->Increment();
@@ -364,7 +383,7 @@ void TransactionLayer::respond(uint64_t id, sip::Message response) {
   if (t.last_status >= 200) {
     return;  // one final response per transaction
   }
-  responses_->Add({{"direction", "out"}, {"class", classLabel(response.status)}}).Increment();
+  responseCounter(true, response.status)->Increment();
   t.last_status = response.status;
   t.last_response = response.serialize();
   transport_.send(responseDestination(t.peer), t.last_response);

@@ -127,8 +127,13 @@ class TransactionLayer : public MessageSink {
   std::unordered_map<std::string, uint64_t> client_by_branch_;
   std::unordered_map<std::string, uint64_t> accepted_by_dialog_;  // call-id + cseq -> server txn
 
+  // Counter handles made once: a label lookup per message showed in profiles.
+  prometheus::Counter* requestCounter(std::string_view method);
+  prometheus::Counter* responseCounter(bool out, int status);
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Counter>* responses_;
+  std::unordered_map<std::string, prometheus::Counter*> request_counters_;
+  prometheus::Counter* response_counters_[2][7] = {};
   prometheus::Counter* retransmissions_;
   prometheus::Counter* absorbed_;
   prometheus::Family<prometheus::Counter>* malformed_;

@@ -147,7 +147,9 @@ struct SipSettings {
   uint32_t t1_ms = 500;                  // RFC 3261 T1; T2 = 8*T1, T4 = 10*T1
   uint32_t no_answer_timeout_s = 180;    // ringing longer than this: CANCEL, 408 to the caller
   uint32_t max_call_duration_s = 14400;  // BYE to both sides after this
-  uint32_t flow_ack_timeout_ms = 250;    // dataplane Ack wait per command
+  // Dataplane Ack wait per command. Generous: on a loaded host the worker can be descheduled
+  // for hundreds of ms (bench-cps saw 250 ms stalls on a 2-core VM).
+  uint32_t flow_ack_timeout_ms = 1000;
   uint32_t options_interval_s = 30;      // OPTIONS health check of every route target
 };
 
