@@ -280,21 +280,25 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
       if (w == n_workers) {
         break;
       }
-      auto ctx = std::make_unique<LcoreCtx>();
-      WorkerConfig wc{w, static_cast<uint16_t>(w), cfg.dataplane.flow_capacity,
-                      cfg.dataplane.idle_timeout_s, cfg.dataplane.idle_backoff_us};
       using platform::RingKind;
-      if (!lcoreInit(*ctx, wc, ifaces.get(), pool, region.stats(w),
-                     region.ring(w, RingKind::Command), region.ring(w, RingKind::Event),
-                     region.ring(w, RingKind::Punt), region.ring(w, RingKind::Inject),
-                     rte_get_tsc_hz())) {
+      WorkerSetup setup;
+      setup.cfg = WorkerConfig{w, static_cast<uint16_t>(w), cfg.dataplane.flow_capacity,
+                               cfg.dataplane.idle_timeout_s, cfg.dataplane.idle_backoff_us};
+      setup.ifaces = ifaces.get();
+      setup.pool = pool;
+      setup.stats_area = region.stats(w);
+      setup.rings = {region.ring(w, RingKind::Command), region.ring(w, RingKind::Event),
+                     region.ring(w, RingKind::Punt), region.ring(w, RingKind::Inject)};
+      setup.tsc_hz = rte_get_tsc_hz();
+      setup.epoch = region.epoch();
+      setup.steer = steering.get();
+      std::unique_ptr<LcoreCtx> ctx = makeLcoreCtx(setup);
+      if (ctx == nullptr) {
         RAMPART_LOG(LogLevel::Error, kLog, "worker %u: flow table of %u entries: out of memory",
                     w, cfg.dataplane.flow_capacity);
         rc = 1;
         break;
       }
-      ctx->epoch = region.epoch();
-      ctx->steer = steering.get();
       rte_eal_remote_launch(lcoreMain, ctx.get(), lcore);
       RAMPART_LOG(LogLevel::Info, kLog, "worker %u on lcore %u, %u flows, idle back-off %u us",
                   w, lcore, cfg.dataplane.flow_capacity, cfg.dataplane.idle_backoff_us);

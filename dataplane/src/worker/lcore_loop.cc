@@ -148,49 +148,40 @@ void flushAll(LcoreCtx& ctx) {
 
 }  // namespace
 
-bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
-               rte_mempool* pool, void* stats_area, platform::RingHeader* cmd,
-               platform::RingHeader* evt, platform::RingHeader* punt,
-               platform::RingHeader* inject, uint64_t tsc_hz) {
-  ctx.cfg = cfg;
-  ctx.ifaces = ifaces;
-  ctx.pool = pool;
-  if (!ctx.flows.init(cfg.flow_capacity)) {
-    return false;
+std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
+  auto ctx = std::make_unique<LcoreCtx>();
+  const WorkerConfig& cfg = setup.cfg;
+  if (!ctx->flows.init(cfg.flow_capacity)) {
+    return nullptr;
   }
-  ctx.pending_n = 0;
-  for (uint32_t i = 0; i < ifaces->count; ++i) {
-    ctx.tx[i] = TxBuffer{ifaces->ifaces[i].port_id, cfg.queue, 0, {}};
+  ctx->cfg = cfg;
+  ctx->ifaces = setup.ifaces;
+  ctx->pool = setup.pool;
+  for (uint32_t i = 0; i < setup.ifaces->count; ++i) {
+    ctx->tx[i] = TxBuffer{setup.ifaces->ifaces[i].port_id, cfg.queue, 0, {}};
   }
-  ctx.cmd = platform::RingConsumer(cmd);
-  ctx.evt = platform::RingProducer(evt);
-  ctx.punt = platform::RingProducer(punt);
-  ctx.inject = platform::RingConsumer(inject);
-  ctx.steer = nullptr;
-  ctx.stats = static_cast<WorkerStats*>(stats_area);
-  std::memset(ctx.stats, 0, sizeof(WorkerStats));
-  ctx.stats->magic = kStatsMagic;
-  ctx.stats->version = kStatsVersion;
-  ctx.stats->worker = cfg.worker;
-  ctx.stats->n_ports = ifaces->count;
-  ctx.stats->n_drop_reasons = kDropReasonCount;
-  ctx.stats->flow_capacity = cfg.flow_capacity;
-  ctx.flow_stats = flowStatsArray(stats_area);
-  std::memset(static_cast<void*>(ctx.flow_stats), 0, sizeof(FlowStats) * cfg.flow_capacity);
-  ctx.attached = false;
-  ctx.dumping = false;
-  ctx.idle_cursor = 0;
-  ctx.tsc_hz = tsc_hz;
-  ctx.tsc_base = rte_rdtsc();
-  ctx.now_tsc = ctx.tsc_base;
-  ctx.now_ns = ctx.mono_base_ns;
-  ctx.mono_base_ns = platform::monotonicNs();
-  ctx.ip_id = 0;
-  ctx.next_house_tsc = 0;
-  ctx.next_idle_tsc = 0;
-  ctx.last_drain_tsc = 0;
-  ctx.empty_passes = 0;
-  return true;
+  ctx->cmd = platform::RingConsumer(setup.rings.cmd);
+  ctx->evt = platform::RingProducer(setup.rings.evt);
+  ctx->punt = platform::RingProducer(setup.rings.punt);
+  ctx->inject = platform::RingConsumer(setup.rings.inject);
+  ctx->steer = setup.steer;
+  ctx->epoch = setup.epoch;
+  ctx->stats = static_cast<WorkerStats*>(setup.stats_area);
+  std::memset(ctx->stats, 0, sizeof(WorkerStats));
+  ctx->stats->magic = kStatsMagic;
+  ctx->stats->version = kStatsVersion;
+  ctx->stats->worker = cfg.worker;
+  ctx->stats->n_ports = setup.ifaces->count;
+  ctx->stats->n_drop_reasons = kDropReasonCount;
+  ctx->stats->flow_capacity = cfg.flow_capacity;
+  ctx->flow_stats = flowStatsArray(setup.stats_area);
+  std::memset(static_cast<void*>(ctx->flow_stats), 0, sizeof(FlowStats) * cfg.flow_capacity);
+  ctx->tsc_hz = setup.tsc_hz;
+  ctx->tsc_base = rte_rdtsc();
+  ctx->mono_base_ns = platform::monotonicNs();
+  ctx->now_tsc = ctx->tsc_base;
+  ctx->now_ns = ctx->mono_base_ns;
+  return ctx;
 }
 
 void lcoreFini(LcoreCtx& ctx) {
@@ -254,10 +245,10 @@ uint32_t workerPass(LcoreCtx& ctx) {
   work += injected;
   uint32_t shared = serviceNeighbourShare(ctx);
   work += shared;
-  bool house = ctx.now_tsc >= ctx.next_house_tsc;
+  bool house = ctx.now_tsc >= ctx.next_neigh_timer_tsc;
   if (house) {
     neighbourHousekeeping(ctx);
-    ctx.next_house_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
+    ctx.next_neigh_timer_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
   }
   if (injected > 0 || shared > 0 || house) {
     flushAll(ctx);  // injected packets, released parked packets and solicitations

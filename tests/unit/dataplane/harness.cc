@@ -79,7 +79,7 @@ rte_mempool* testPool() { return eal().pool; }
 rte_ring* rxRing(uint32_t iface) { return eal().rx[iface]; }
 rte_ring* txRing(uint32_t iface) { return eal().tx[iface]; }
 
-Harness::Harness(uint32_t flow_capacity, uint32_t worker) {
+Harness::Harness(uint32_t flow_capacity, uint32_t worker, Steering* steer) {
   if (!ensureEal()) {
     std::abort();
   }
@@ -118,12 +118,19 @@ Harness::Harness(uint32_t flow_capacity, uint32_t worker) {
   std::size_t sbytes = (workerStatsBytes(flow_capacity) + 63) & ~std::size_t{63};
   auto* stats = static_cast<uint8_t*>(std::aligned_alloc(64, sbytes));
   mem_.push_back(stats);
-  ctx_ = std::make_unique<LcoreCtx>();
-  WorkerConfig wc{worker, 0, flow_capacity, 60, 0};
-  if (!lcoreInit(*ctx_, wc, &ifaces_, e.pool, stats, cmd, evt, punt, inj, rte_get_tsc_hz())) {
+  WorkerSetup setup;
+  setup.cfg = WorkerConfig{worker, 0, flow_capacity, 60, 0};
+  setup.ifaces = &ifaces_;
+  setup.pool = e.pool;
+  setup.stats_area = stats;
+  setup.rings = {cmd, evt, punt, inj};
+  setup.tsc_hz = rte_get_tsc_hz();
+  setup.epoch = 1234;
+  setup.steer = steer;
+  ctx_ = makeLcoreCtx(setup);
+  if (ctx_ == nullptr) {
     std::abort();
   }
-  ctx_->epoch = 1234;
   cmd_ = platform::RingProducer(cmd);
   evt_ = platform::RingConsumer(evt);
   punt_ = platform::RingConsumer(punt);

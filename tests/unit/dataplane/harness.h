@@ -30,12 +30,11 @@ rte_ring* txRing(uint32_t iface);  // what the port sent
 class Harness {
  public:
   // `worker`: the worker id (several harnesses share the two ports' single queue, and the
-  // test decides whose pass reads a frame).
-  explicit Harness(uint32_t flow_capacity = 64, uint32_t worker = 0);
+  // test decides whose pass reads a frame); `steer`: the workers' shared steering, if several.
+  explicit Harness(uint32_t flow_capacity = 64, uint32_t worker = 0, Steering* steer = nullptr);
   ~Harness();
 
   LcoreCtx& ctx() { return *ctx_; }
-  void attach(Steering* s) { ctx_->steer = s; }
   const Iface& wan() const { return ifaces_.ifaces[0]; }
   const Iface& lan() const { return ifaces_.ifaces[1]; }
 

@@ -433,7 +433,7 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   auto makeStale = [&] {
     nb.confirmed_tsc = rte_rdtsc() - 31 * h->ctx().tsc_hz;
     nb.next_probe_tsc = 0;
-    h->ctx().next_house_tsc = 0;
+    h->ctx().next_neigh_timer_tsc = 0;
   };
   makeStale();
   h->pass();
@@ -463,13 +463,13 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   makeStale();
   for (uint32_t i = 0; i < kMaxProbes; ++i) {
     nb.next_probe_tsc = 0;
-    h->ctx().next_house_tsc = 0;
+    h->ctx().next_neigh_timer_tsc = 0;
     h->pass();
     EXPECT_EQ(h->tx(1).size(), 1u) << "probe " << i;
   }
   EXPECT_EQ(nb.state, NeighState::Reachable);
   nb.next_probe_tsc = 0;
-  h->ctx().next_house_tsc = 0;
+  h->ctx().next_neigh_timer_tsc = 0;
   h->pass();
   EXPECT_EQ(nb.state, NeighState::Incomplete);
   EXPECT_EQ(h->ctx().stats->neigh_expired, 1u);
@@ -482,6 +482,19 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   EXPECT_EQ(h->ctx().pending_n, 1u);
 }
 
+// The context starts with its clock set: the stats region's times are monotonic from the
+// first command on, before the first pass has read the TSC.
+TEST(WorkerContext, StartsWithItsClockAndEpochSet) {
+  ASSERT_TRUE(ensureEal());
+  Harness h(4);
+  EXPECT_NE(h.ctx().mono_base_ns, 0u);
+  EXPECT_EQ(h.ctx().now_ns, h.ctx().mono_base_ns);
+  EXPECT_EQ(h.ctx().epoch, 1234u);
+  EXPECT_EQ(h.ctx().steer, nullptr);
+  EXPECT_FALSE(h.ctx().attached);
+  EXPECT_EQ(h.ctx().pending_n, 0u);
+}
+
 // Two workers sharing the ports, as RSS or af_packet fanout make them: a packet that arrives on
 // worker 0's queue for worker 1's flow is handed over and leaves from worker 1; the answer to
 // worker 1's ARP request arrives at worker 0, which passes the MAC on; a full handoff ring is
@@ -490,10 +503,8 @@ TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
   ASSERT_TRUE(ensureEal());
   Steering steer;
   ASSERT_TRUE(steer.init(2, "tsteer"));
-  Harness w0(16, 0);
-  Harness w1(16, 1);
-  w0.attach(&steer);
-  w1.attach(&steer);
+  Harness w0(16, 0, &steer);
+  Harness w1(16, 1, &steer);
   ASSERT_EQ(w0.hello(), abi::kOk);
   ASSERT_EQ(w1.hello(), abi::kOk);
   auto add = makeFlow(w1, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
