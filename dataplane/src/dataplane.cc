@@ -271,6 +271,13 @@ int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
       rc = 1;
     } else {
       region = std::move(r.value());
+      if (!region.memoryLocked()) {
+        // Not fatal (media flows), but the keys in the region may reach swap.
+        RAMPART_LOG(LogLevel::Warn, kLog,
+                    "region %s: mlock failed, SRTP keys may be swapped out (raise "
+                    "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK); rampart_dp_region_memory_locked=0",
+                    cfg.shm_name.c_str());
+      }
     }
   }
   if (rc == 0) {

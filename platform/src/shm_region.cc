@@ -205,6 +205,23 @@ Result<ShmRegion> ShmRegion::attach(const std::string& name, bool exclusive) {
   if (h.total_size != r.size_ || h.n_workers == 0 || h.n_workers > kMaxWorkers) {
     return Error{ErrorCode::Malformed, "region " + name + " has an inconsistent header"};
   }
+  // Every ring must lie inside the region where the header places it, initialised (ringInit
+  // writes the magic) with the geometry the header states: producers trust both.
+  for (uint32_t w = 0; w < h.n_workers; ++w) {
+    for (uint32_t k = 0; k < kRingKinds; ++k) {
+      const RingPlacement& p = h.workers[w].rings[k];
+      bool inside = p.offset % kCacheLine == 0 && p.offset < r.size_ &&
+                    ringBytes(p.slot_count, p.slot_size) <= r.size_ - p.offset;
+      const auto* ring = inside ? r.ring(w, static_cast<RingKind>(k)) : nullptr;
+      if (ring == nullptr || ring->magic != kRingMagic || ring->slot_count != p.slot_count ||
+          ring->slot_size != p.slot_size || !isPowerOfTwo(p.slot_count) ||
+          ring->mask != p.slot_count - 1) {
+        return Error{ErrorCode::Malformed, "region " + name + ": worker " + std::to_string(w) +
+                                               "'s " + ringKindName(static_cast<RingKind>(k)) +
+                                               " ring is not initialised (magic or geometry)"};
+      }
+    }
+  }
   return r;
 }
 

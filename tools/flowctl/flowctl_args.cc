@@ -121,6 +121,7 @@ std::string statusText(int32_t status) {
     case abi::kErrNoEnt: return "no such flow (ENOENT)";
     case abi::kErrExist: return "a flow with that match exists (EEXIST)";
     case abi::kErrNotSup: return "not supported (EOPNOTSUPP)";
+    case abi::kErrNeighFull: return "neighbour table full (ENOBUFS)";
     default: break;
   }
   return "error " + std::to_string(status);

@@ -29,6 +29,9 @@ void ack(LcoreCtx& ctx, const abi::MsgHeader& cmd, int32_t status, uint64_t flow
   a.hdr.flow = flow;
   a.status = status;
   a.cmd_type = static_cast<uint16_t>(cmd.type);
+  if (status != abi::kOk) {
+    bump(ctx.stats->commands_refused);
+  }
   postEvent(ctx, &a, sizeof(a));
 }
 
@@ -173,15 +176,13 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
   }
   uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
   if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNoSpace, 0);
+    bump(ctx.stats->neigh_table_full);
+    ack(ctx, m.hdr, abi::kErrNeighFull, 0);
     return;
   }
   uint32_t index = 0;
   st = ctx.flows.insert(p.key, &index);
   if (st != abi::kOk) {
-    if (st == abi::kErrNoSpace) {
-      ctx.drop(m.in_port, DropReason::TableFull);
-    }
     ack(ctx, m.hdr, st, 0);
     return;
   }
@@ -215,7 +216,8 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
   }
   uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
   if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNoSpace, m.hdr.flow);
+    bump(ctx.stats->neigh_table_full);
+    ack(ctx, m.hdr, abi::kErrNeighFull, m.hdr.flow);
     return;
   }
   uint32_t index = abi::unpackHandle(m.hdr.flow).index;
@@ -313,6 +315,9 @@ void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   ctx.dumping = false;
   ctx.attached = r.status == abi::kOk;
   r.dp_epoch = ctx.epoch;
+  if (r.status != abi::kOk) {
+    bump(ctx.stats->commands_refused);
+  }
   postEvent(ctx, &r, sizeof(r));
 }
 

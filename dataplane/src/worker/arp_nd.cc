@@ -14,11 +14,21 @@ void consumed(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
   rte_pktmbuf_free(m);
 }
 
+// Read (what it says about known peers was learnt) but not for us to answer: not a drop.
+void ignored(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
+  bump(ctx.stats->ports[in.index].arp_nd_ignored);
+  rte_pktmbuf_free(m);
+}
+
 // Learns locally and tells the other workers: the solicitation may have been one of theirs.
 uint16_t learn(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
                const uint8_t* mac, bool create) {
   shareNeighbour(ctx, family, iface, ip, mac, create);
-  return ctx.neigh.learn(family, iface, ip, mac, create, ctx.now_tsc);
+  uint16_t nh = ctx.neigh.learn(family, iface, ip, mac, create, ctx.now_tsc);
+  if (create && nh == kNoNeigh) {
+    bump(ctx.stats->neigh_table_full);
+  }
+  return nh;
 }
 
 void learnt(LcoreCtx& ctx, uint16_t neigh) {
@@ -39,8 +49,7 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     if (!probe) {
       learn(ctx, 4, in.index, pi.src, pi.lladdr, false);
     }
-    ctx.drop(in.index, DropReason::ArpIgnored);
-    rte_pktmbuf_free(m);
+    ignored(ctx, in, m);
     return;
   }
   uint16_t nh = probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
@@ -81,8 +90,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
       nh = learn(ctx, 6, in.index, pi.target, mac, false);
     }
     if (nh == kNoNeigh) {
-      ctx.drop(in.index, DropReason::ArpIgnored);
-      rte_pktmbuf_free(m);
+      ignored(ctx, in, m);
       return;
     }
     consumed(ctx, in, m);
@@ -90,8 +98,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
     return;
   }
   if (!for_us) {
-    ctx.drop(in.index, DropReason::ArpIgnored);
-    rte_pktmbuf_free(m);
+    ignored(ctx, in, m);
     return;
   }
   static constexpr uint8_t kUnspec[16] = {};

@@ -140,7 +140,7 @@ void solicit(LcoreCtx& ctx, uint16_t idx) {
   }
   rte_mbuf* m = rte_pktmbuf_alloc(ctx.pool);
   if (m == nullptr) {
-    ctx.drop(n.iface, DropReason::NoMbuf);
+    bump(ctx.stats->alloc_failed);  // no packet of anyone's was lost: retried next round
     return;
   }
   if (n.family == 4) {

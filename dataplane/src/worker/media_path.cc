@@ -99,12 +99,12 @@ void flowDrop(LcoreCtx& ctx, const Iface& in, uint32_t index, rte_mbuf* m, DropR
 void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uint32_t index,
           PayloadKind kind) {
   if (pi.payload_len > abi::kMaxPacket) {
-    flowDrop(ctx, in, index, m, DropReason::Malformed);
+    flowDrop(ctx, in, index, m, DropReason::PuntTooLarge);
     return;
   }
   if (ctx.punt.freeSlots(1) == 0) {
     ctx.punt.noteFull();
-    flowDrop(ctx, in, index, m, DropReason::RingFull);
+    flowDrop(ctx, in, index, m, DropReason::PuntFull);
     return;
   }
   auto* slot = static_cast<uint8_t*>(ctx.punt.slot(0));
@@ -235,7 +235,8 @@ uint32_t serviceInject(LcoreCtx& ctx) {
     if (h.port >= is.count || h.len > abi::kMaxPacket || (h.family != 4 && h.family != 6) ||
         h.local.port == 0 || h.remote.port == 0 ||
         !ownsAddress(is.ifaces[h.port], h.family, h.local.addr)) {
-      ctx.drop(h.port < is.count ? h.port : 0, DropReason::BadInject);
+      // The control plane broke the contract: no port to charge a packet drop to.
+      bump(ctx.stats->inject_refused);
       continue;
     }
     const Iface& out = is.ifaces[h.port];
@@ -255,6 +256,9 @@ uint32_t serviceInject(LcoreCtx& ctx) {
     if (nh == kNoNeigh || m == nullptr) {
       if (m != nullptr) {
         rte_pktmbuf_free(m);
+      }
+      if (nh == kNoNeigh) {
+        bump(ctx.stats->neigh_table_full);
       }
       ctx.drop(h.port, nh == kNoNeigh ? DropReason::NoNeighbour : DropReason::NoMbuf);
       continue;

@@ -54,6 +54,13 @@ class Harness {
   uint64_t drops(uint32_t iface, DropReason r) const {
     return ctx_->stats->ports[iface].drops[static_cast<uint32_t>(r)];
   }
+  uint64_t totalDrops(uint32_t iface) const {
+    uint64_t n = 0;
+    for (uint32_t r = 0; r < kDropReasonCount; ++r) {
+      n += ctx_->stats->ports[iface].drops[r];
+    }
+    return n;
+  }
 
  private:
   IfaceSet ifaces_{};

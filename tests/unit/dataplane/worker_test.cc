@@ -119,7 +119,8 @@ TEST_F(WorkerTest, AnswersArpForItsAddressOnly) {
   h->rx(0, f);
   h->pass();
   EXPECT_TRUE(h->tx(0).empty());
-  EXPECT_EQ(h->drops(0, DropReason::ArpIgnored), 1u);
+  EXPECT_EQ(h->ctx().stats->ports[0].arp_nd_ignored, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // read, not answered: no packet was lost
 }
 
 TEST_F(WorkerTest, AnswersNeighbourSolicitation) {
@@ -384,7 +385,8 @@ TEST_F(WorkerTest, InjectsPacketsFromTheControlPlane) {
   auto out = h->tx(0);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(checkEgress(out[0], h->wan(), kPeerWanMac, kWanPeer, 20000, 4000, 46), payload);
-  EXPECT_EQ(h->drops(0, DropReason::BadInject), 1u);
+  EXPECT_EQ(h->ctx().stats->inject_refused, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // a refused slot is no port's packet drop
 }
 
 // The lan peer's answer (from `mac`) to the dataplane's ARP request `req` for kLanPeer.
@@ -566,6 +568,29 @@ TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
   EXPECT_EQ(w0.ctx().stats->handoff_out, kHandoffSlots);
 }
 
+// A full neighbour table is not a full flow table: the Ack says which (ENOBUFS, not ENOSPC).
+TEST(WorkerNeighbours, FullNeighbourTableIsItsOwnStatus) {
+  ASSERT_TRUE(ensureEal());
+  Harness h(kNeighCapacity + 8);
+  ASSERT_EQ(h.hello(), abi::kOk);
+  auto flowTo = [&](uint32_t i) {
+    Addr peer = v6(0x2001, 2, 0, 4, 0);
+    peer.b[14] = static_cast<uint8_t>((i + 2) >> 8);
+    peer.b[15] = static_cast<uint8_t>(i + 2);
+    return makeFlow(h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, peer,
+                    5000);
+  };
+  for (uint32_t i = 0; i < kNeighCapacity; ++i) {
+    auto f = flowTo(i);
+    ASSERT_EQ(h.call(f.hdr).status, abi::kOk) << i;
+  }
+  auto f = flowTo(kNeighCapacity);
+  EXPECT_EQ(h.call(f.hdr).status, abi::kErrNeighFull);
+  EXPECT_EQ(h.ctx().stats->neigh_table_full, 1u);
+  EXPECT_EQ(h.ctx().stats->commands_refused, 1u);
+  EXPECT_EQ(h.ctx().flows.live(), kNeighCapacity);
+}
+
 TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   h->learnPeers();
   std::vector<uint64_t> flows;
@@ -575,6 +600,8 @@ TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   }
   auto f = makeFlow(*h, 0, 21000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   EXPECT_EQ(h->call(f.hdr).status, abi::kErrNoSpace);
+  EXPECT_EQ(h->ctx().stats->commands_refused, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // a refused command is not a packet drop
   abi::FlowDump d{};
   d.hdr.type = abi::MsgType::FlowDump;
   d.hdr.size = sizeof(d);

@@ -195,6 +195,7 @@ TEST(FlowctlBatch, LinesInheritGlobalsAndOnlyAddOrDel) {
 TEST(FlowctlStatus, EveryAbiErrorHasWords) {
   EXPECT_EQ(statusText(abi::kOk), "ok");
   EXPECT_NE(statusText(abi::kErrNoSpace).find("flow table full"), std::string::npos);
+  EXPECT_NE(statusText(abi::kErrNeighFull).find("neighbour table full"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrNoEnt).find("no such flow"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrExist).find("exists"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrInval).find("invalid"), std::string::npos);

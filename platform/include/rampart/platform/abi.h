@@ -38,7 +38,7 @@ enum class MsgType : uint16_t {
   Count               // keep last
 };
 
-// Status codes carried in Ack/HelloAck (negative errno values, 0 = success).
+// Status codes carried in Ack/HelloAck (negative errno values, 0 = success). Append-only.
 inline constexpr int32_t kOk = 0;
 inline constexpr int32_t kErrProto = -71;     // EPROTO: incompatible ABI
 inline constexpr int32_t kErrMsgSize = -90;   // EMSGSIZE: message shorter than known minimum
@@ -47,6 +47,9 @@ inline constexpr int32_t kErrNoSpace = -28;   // ENOSPC: flow table full
 inline constexpr int32_t kErrNoEnt = -2;      // ENOENT: unknown flow handle / stale generation
 inline constexpr int32_t kErrExist = -17;     // EEXIST: a flow with that match already exists
 inline constexpr int32_t kErrNotSup = -95;    // EOPNOTSUPP: unknown message type or suite
+// ENOBUFS (as Linux's neighbour-table overflow): the out leg's next hop needs a neighbour
+// entry and every one is held by other flows or parked packets.
+inline constexpr int32_t kErrNeighFull = -105;
 
 // Flow handle: slot index in the worker's flow table plus a generation, so a handle from a
 // deleted flow never addresses its successor (no ABA).
@@ -210,7 +213,7 @@ struct SsrcChange {
 // UDP payload.
 struct PacketSlot {
   uint16_t len;        // payload bytes
-  uint16_t port;       // DPDK port id it arrived on / leaves by
+  uint16_t port;       // port position in config order (as FlowAdd.in_port), not a DPDK id
   uint8_t family;      // 4 or 6
   uint8_t kind;        // PacketKind
   uint8_t _pad[2];
