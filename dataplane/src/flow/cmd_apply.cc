@@ -231,7 +231,7 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ctx.steer->release(old_key, ctx.cfg.worker);
     ctx.steer->claim(p.key, ctx.cfg.worker);
   }
-  ctx.neigh.at(e->neigh).refs--;
+  ctx.neigh.unref(e->neigh);
   ctx.neigh.at(nh).refs++;
   // Counters, RTP statistics and the latched peer of an unchanged remote survive a re-key.
   bool keep_latched = e->remote_known && m.in_remote.port == 0;
@@ -254,7 +254,7 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
     return;
   }
   uint32_t index = abi::unpackHandle(h.flow).index;
-  ctx.neigh.at(e->neigh).refs--;
+  ctx.neigh.unref(e->neigh);
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }

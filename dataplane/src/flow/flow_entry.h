@@ -20,7 +20,6 @@ struct FlowKey {
 // RFC 3550 appendix A.1 (sequence tracking) and A.8 (jitter) state.
 struct RtpRx {
   bool have_ssrc;
-  bool probation;
   uint16_t max_seq;
   uint32_t ssrc;
   uint32_t cycles;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <rampart/platform/assert.h>
+
 namespace rampart::dp {
 
 enum class NeighState : uint8_t { Free, Incomplete, Reachable };
@@ -82,6 +84,12 @@ class NeighTable {
     e_[i].stale_probes = 0;
     e_[i].confirmed_tsc = now_tsc;
     return i;
+  }
+
+  // A flow stops using next hop `i` (it holds one reference from install to removal).
+  void unref(uint16_t i) {
+    RAMPART_ASSERT(e_[i].refs > 0, "neighbour reference count underflow");
+    e_[i].refs--;
   }
 
   Neighbour& at(uint16_t i) { return e_[i]; }

@@ -27,6 +27,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <rampart/platform/assert.h>
 #include <rampart/platform/shm_region.h>
 
 #include "flow/cmd_apply.h"
@@ -149,6 +150,10 @@ void flushAll(LcoreCtx& ctx) {
 }  // namespace
 
 std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
+  // A setup without these is a programming error in the caller, not a runtime condition.
+  RAMPART_RELEASE_ASSERT(setup.ifaces != nullptr && setup.ifaces->count <= kMaxPorts &&
+                             setup.stats_area != nullptr && setup.tsc_hz != 0,
+                         "incomplete WorkerSetup");
   auto ctx = std::make_unique<LcoreCtx>();
   const WorkerConfig& cfg = setup.cfg;
   if (!ctx->flows.init(cfg.flow_capacity)) {

@@ -215,15 +215,15 @@ struct PacketSlot {
   uint16_t len;        // payload bytes
   uint16_t port;       // port position in config order (as FlowAdd.in_port), not a DPDK id
   uint8_t family;      // 4 or 6
-  uint8_t kind;        // PacketKind
+  uint8_t kind;        // kPacketStun / kPacketDtls (punt); ignored on inject
   uint8_t _pad[2];
   Endpoint local;      // Rampart's address:port
   Endpoint remote;     // the peer's address:port
   uint64_t flow;       // handle of the flow whose port received it, 0 if none
 };
+// PacketSlot.kind (append-only; 3 is reserved: an "other" kind was declared, never sent).
 inline constexpr uint8_t kPacketStun = 1;
 inline constexpr uint8_t kPacketDtls = 2;
-inline constexpr uint8_t kPacketOther = 3;
 
 // Minimum accepted sizes, indexed by MsgType.
 constexpr uint16_t minSize(MsgType t) {
