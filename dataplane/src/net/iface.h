@@ -74,4 +74,22 @@ inline bool onLink(const Iface& i, uint8_t family, const uint8_t* addr) {
   return true;
 }
 
+// The next hop towards `dst` from `i`: `dst` itself when on-link, else the realm's gateway of
+// that family. Writes it to `nh` (16 bytes, zero-padded). @return false when there is none.
+inline bool nextHopAddress(const Iface& i, uint8_t family, const uint8_t* dst, uint8_t* nh) {
+  const uint8_t* via = nullptr;
+  if (onLink(i, family, dst)) {
+    via = dst;
+  } else if (family == 4 && i.has_gw4) {
+    via = i.gw4;
+  } else if (family == 6 && i.has_gw6) {
+    via = i.gw6;
+  } else {
+    return false;
+  }
+  std::memset(nh, 0, 16);
+  std::memcpy(nh, via, family == 4 ? 4 : 16);
+  return true;
+}
+
 }  // namespace rampart::dp

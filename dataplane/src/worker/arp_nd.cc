@@ -5,10 +5,12 @@
 #include "pkt/bytes.h"
 #include "pkt/checksum.h"
 #include "worker/egress.h"
+#include "worker/neighbour_resolution.h"
 
 namespace rampart::dp {
 namespace {
 
+// An ARP reply / advertisement answering us: what it taught was learnt, nothing to send.
 void consumed(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
   bump(ctx.stats->ports[in.index].arp_nd_consumed);
   rte_pktmbuf_free(m);
@@ -20,24 +22,6 @@ void ignored(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
   rte_pktmbuf_free(m);
 }
 
-// Learns locally and tells the other workers: the solicitation may have been one of theirs.
-uint16_t learn(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
-               const uint8_t* mac, bool create) {
-  shareNeighbour(ctx, family, iface, ip, mac, create);
-  uint16_t nh = ctx.neigh.learn(family, iface, ip, mac, create, ctx.now_tsc);
-  if (create && nh == kNoNeigh) {
-    bump(ctx.stats->neigh_table_full);
-  }
-  return nh;
-}
-
-void learnt(LcoreCtx& ctx, uint16_t neigh) {
-  // Packets parked on this neighbour can leave now rather than at the next housekeeping tick.
-  if (neigh != kNoNeigh && ctx.neigh.at(neigh).pending > 0) {
-    neighbourHousekeeping(ctx);
-  }
-}
-
 }  // namespace
 
 void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi) {
@@ -47,12 +31,12 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   if (!for_us) {
     // Gratuitous ARP or traffic for someone else: refresh what we already know, nothing more.
     if (!probe) {
-      learn(ctx, 4, in.index, pi.src, pi.lladdr, false);
+      learnNeighbour(ctx, 4, in.index, pi.src, pi.lladdr, false);
     }
     ignored(ctx, in, m);
     return;
   }
-  uint16_t nh = probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
+  uint16_t nh = probe ? kNoNeigh : learnNeighbour(ctx, 4, in.index, pi.src, pi.lladdr, true);
   if (pi.arp_op == 1) {
     auto* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t* a = f + kEthHdrLen;
@@ -76,7 +60,7 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     ctx.drop(in.index, DropReason::Malformed);
     rte_pktmbuf_free(m);
   }
-  learnt(ctx, nh);
+  releaseParked(ctx, nh);
 }
 
 void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi) {
@@ -87,14 +71,14 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
     uint16_t nh = kNoNeigh;
     if (!for_us) {
       const uint8_t* mac = pi.has_lladdr ? pi.lladdr : rte_pktmbuf_mtod(m, uint8_t*) + 6;
-      nh = learn(ctx, 6, in.index, pi.target, mac, false);
+      nh = learnNeighbour(ctx, 6, in.index, pi.target, mac, false);
     }
     if (nh == kNoNeigh) {
       ignored(ctx, in, m);
       return;
     }
     consumed(ctx, in, m);
-    learnt(ctx, nh);
+    releaseParked(ctx, nh);
     return;
   }
   if (!for_us) {
@@ -110,7 +94,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(peer_mac, f + 6, 6);
   uint16_t nh = kNoNeigh;
   if (!dad && pi.has_lladdr) {
-    nh = learn(ctx, 6, in.index, pi.src, pi.lladdr, true);
+    nh = learnNeighbour(ctx, 6, in.index, pi.src, pi.lladdr, true);
   }
   uint8_t dst[16];
   static constexpr uint8_t kAllNodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
@@ -148,7 +132,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   m->ol_flags = 0;
   bump(ctx.stats->ports[in.index].arp_nd_replies);
   txPush(ctx.tx[in.index], ctx.stats->ports[in.index], m);
-  learnt(ctx, nh);
+  releaseParked(ctx, nh);
 }
 
 }  // namespace rampart::dp
