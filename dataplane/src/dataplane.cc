@@ -82,7 +82,10 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   }
   iface.port_id = pid;
   rte_eth_dev_info info;
-  if (rte_eth_dev_info_get(pid, &info) != 0) {
+  int rc = rte_eth_dev_info_get(pid, &info);
+  if (rc != 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: device info: %s", name.c_str(),
+                rte_strerror(-rc));
     return false;
   }
   if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
@@ -100,7 +103,7 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
     conf.txmode.offloads |= kCsum;
     iface.tx_csum_offload = true;
   }
-  int rc = rte_eth_dev_configure(pid, queues, queues, &conf);
+  rc = rte_eth_dev_configure(pid, queues, queues, &conf);
   if (rc != 0) {
     RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s",
                 name.c_str(), queues, rte_strerror(-rc));
@@ -111,10 +114,13 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
   int socket = rte_eth_dev_socket_id(pid);
   for (uint16_t q = 0; q < queues; ++q) {
-    if (rte_eth_rx_queue_setup(pid, q, rxd, static_cast<unsigned>(socket), nullptr, pool) != 0 ||
-        rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr) != 0) {
-      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup failed",
-                  name.c_str(), q);
+    rc = rte_eth_rx_queue_setup(pid, q, rxd, static_cast<unsigned>(socket), nullptr, pool);
+    if (rc == 0) {
+      rc = rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr);
+    }
+    if (rc != 0) {
+      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup: %s", name.c_str(),
+                  q, rte_strerror(-rc));
       return false;
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
-// Assertions with the error rules of docs/ARCHITECTURE.md: RAMPART_RELEASE_ASSERT for broken
-// invariants that make continuing unsafe (abort; restarts are cheap), RAMPART_ASSERT for
-// debug-only checks.
+// Assertions, used as docs/ARCHITECTURE.md "Error handling" rule 3 says: RAMPART_RELEASE_ASSERT
+// for broken invariants that make continuing unsafe (abort; restarts are cheap),
+// RAMPART_ASSERT for the same checks in debug builds only. Never for untrusted input (rules 1
+// and 2: return an error, or count a drop).
 #include <cstdio>
 #include <cstdlib>
 
