@@ -33,9 +33,7 @@ int lcoreMain(void* arg) {
   return 0;
 }
 
-std::string portName(const std::string& devargs) {
-  return devargs.substr(0, devargs.find(','));
-}
+std::string portName(const std::string& devargs) { return devargs.substr(0, devargs.find(',')); }
 
 uint32_t prefixMask(int len) {
   return len <= 0 ? 0 : len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1);
@@ -76,8 +74,7 @@ bool fillIface(const platform::Realm& realm, uint16_t index, Iface* out) {
 bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempool* pool) {
   uint16_t pid = 0;
   if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0) {
-    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s not found (check devargs)",
-                name.c_str());
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s not found (check devargs)", name.c_str());
     return false;
   }
   iface.port_id = pid;
@@ -105,8 +102,8 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   }
   rc = rte_eth_dev_configure(pid, queues, queues, &conf);
   if (rc != 0) {
-    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s",
-                name.c_str(), queues, rte_strerror(-rc));
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s", name.c_str(),
+                queues, rte_strerror(-rc));
     return false;
   }
   uint16_t rxd = kRxDesc;
@@ -119,8 +116,8 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
       rc = rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr);
     }
     if (rc != 0) {
-      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup: %s", name.c_str(),
-                  q, rte_strerror(-rc));
+      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup: %s", name.c_str(), q,
+                  rte_strerror(-rc));
       return false;
     }
   }
@@ -140,8 +137,8 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   RAMPART_LOG(platform::LogLevel::Info, kLog,
               "port %u (%s, realm %s) up: %02x:%02x:%02x:%02x:%02x:%02x, %u queue(s), %s checksums",
               pid, name.c_str(), iface.realm, mac.addr_bytes[0], mac.addr_bytes[1],
-              mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5],
-              queues, iface.tx_csum_offload ? "offloaded" : "software");
+              mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5], queues,
+              iface.tx_csum_offload ? "offloaded" : "software");
   return true;
 }
 
@@ -215,10 +212,10 @@ bool startEal(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
 }
 
 bool createMbufPool(Runtime& rt) {
-  uint32_t mbufs = 8192 +
-                   static_cast<uint32_t>(rt.ports.size()) * rt.n_workers *
-                       (kRxDesc + kTxDesc + 2 * kBurst) +
-                   rt.n_workers * kPendingCap;
+  uint32_t mbufs =
+      8192 +
+      static_cast<uint32_t>(rt.ports.size()) * rt.n_workers * (kRxDesc + kTxDesc + 2 * kBurst) +
+      rt.n_workers * kPendingCap;
   rt.pool = rte_pktmbuf_pool_create("rampart_mbufs", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                     static_cast<int>(rte_socket_id()));
   if (rt.pool == nullptr) {
@@ -254,8 +251,8 @@ bool createSteering(Runtime& rt) {
   }
   rt.steering = std::make_unique<Steering>();
   if (!rt.steering->init(rt.n_workers, "rampart")) {
-    RAMPART_LOG(platform::LogLevel::Error, kLog, "handoff rings for %u workers: %s",
-                rt.n_workers, rte_strerror(rte_errno));
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "handoff rings for %u workers: %s", rt.n_workers,
+                rte_strerror(rte_errno));
     return false;
   }
   return true;
@@ -399,9 +396,8 @@ std::vector<std::string> buildEalArgs(const platform::Config& cfg,
 
 int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
   Runtime rt;
-  bool ok = listPorts(cfg, rt) && startEal(cfg, opt, rt) && createMbufPool(rt) &&
-            startPorts(rt) && createSteering(rt) && createRegion(cfg, rt) &&
-            launchWorkers(cfg, rt);
+  bool ok = listPorts(cfg, rt) && startEal(cfg, opt, rt) && createMbufPool(rt) && startPorts(rt) &&
+            createSteering(rt) && createRegion(cfg, rt) && launchWorkers(cfg, rt);
   if (ok) {
     serveUntilStopped(cfg, opt, rt);
   }

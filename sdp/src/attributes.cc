@@ -187,14 +187,10 @@ bool isRidChar(char c) noexcept { return isAlnum(c) || c == '-' || c == '_'; }
 
 std::string_view directionName(Direction d) noexcept {
   switch (d) {
-    case Direction::SendRecv:
-      return "sendrecv";
-    case Direction::SendOnly:
-      return "sendonly";
-    case Direction::RecvOnly:
-      return "recvonly";
-    case Direction::Inactive:
-      return "inactive";
+    case Direction::SendRecv: return "sendrecv";
+    case Direction::SendOnly: return "sendonly";
+    case Direction::RecvOnly: return "recvonly";
+    case Direction::Inactive: return "inactive";
   }
   return "sendrecv";
 }

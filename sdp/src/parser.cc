@@ -320,8 +320,7 @@ class Parser {
         }
         return true;
       case 'i':
-      case 'k':
-        return true;
+      case 'k': return true;
       case 'u':
       case 'e':
       case 'p':
@@ -372,8 +371,7 @@ class Parser {
           return fail(bad(ErrorCode::BadTiming, lineNo, "bad repeat time"));
         }
         return true;
-      case 'm':
-        return checkMedia(v, lineNo, s);
+      case 'm': return checkMedia(v, lineNo, s);
       case 'a':
         if (++attributes_ > limits_.maxAttributes) {
           return fail(
@@ -627,26 +625,19 @@ class Parser {
       case AttrId::SendRecv:
       case AttrId::SendOnly:
       case AttrId::RecvOnly:
-      case AttrId::Inactive:
-        return flagOnce(kBitDirection, a, lineNo, "direction");
-      case AttrId::RtcpMux:
-        return flagOnce(kBitRtcpMux, a, lineNo, n);
-      case AttrId::RtcpRsize:
-        return flagOnce(kBitRsize, a, lineNo, n);
-      case AttrId::EndOfCandidates:
-        return flagOnce(kBitEoc, a, lineNo, n);
-      case AttrId::BundleOnly:
-        return flagOnce(kBitBundleOnly, a, lineNo, n);
-      case AttrId::ExtmapAllowMixed:
-        return flagOnce(kBitMixed, a, lineNo, n);
+      case AttrId::Inactive: return flagOnce(kBitDirection, a, lineNo, "direction");
+      case AttrId::RtcpMux: return flagOnce(kBitRtcpMux, a, lineNo, n);
+      case AttrId::RtcpRsize: return flagOnce(kBitRsize, a, lineNo, n);
+      case AttrId::EndOfCandidates: return flagOnce(kBitEoc, a, lineNo, n);
+      case AttrId::BundleOnly: return flagOnce(kBitBundleOnly, a, lineNo, n);
+      case AttrId::ExtmapAllowMixed: return flagOnce(kBitMixed, a, lineNo, n);
       case AttrId::IceLite:
         if (inMedia_) {
           return fail(
               bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute"));
         }
         return flagOnce(kBitIceLite, a, lineNo, n);
-      case AttrId::Other:
-        break;
+      case AttrId::Other: break;
     }
     if (r != nullptr) {
       return fail(makeError(code, lineNo, "a=" + std::string(n) + ": " + r));

@@ -11,8 +11,7 @@ namespace rampart::sdp {
 std::string_view errorCodeName(ErrorCode code) noexcept {
   switch (code) {
 #define RAMPART_SDP_X(name, text) \
-  case ErrorCode::name:           \
-    return #name;
+  case ErrorCode::name: return #name;
     RAMPART_SDP_ERRORS(RAMPART_SDP_X)
 #undef RAMPART_SDP_X
   }
@@ -22,8 +21,7 @@ std::string_view errorCodeName(ErrorCode code) noexcept {
 std::string_view errorCodeText(ErrorCode code) noexcept {
   switch (code) {
 #define RAMPART_SDP_X(name, text) \
-  case ErrorCode::name:           \
-    return text;
+  case ErrorCode::name: return text;
     RAMPART_SDP_ERRORS(RAMPART_SDP_X)
 #undef RAMPART_SDP_X
   }

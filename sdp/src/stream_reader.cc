@@ -105,7 +105,6 @@ std::string_view connectionAddress(std::string_view v) noexcept {
   return cut(v, '/');
 }
 
-
 // Splits an a= value and names the attribute. The ones extract() reads most are recognised by
 // their leading bytes (with the ':' for valued ones, the whole value for flags), without a scan
 // for the ':' and a second look at the name; anything else takes the general split.
@@ -133,30 +132,19 @@ detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
       (void)(valued("rtpmap:", AttrId::Rtpmap) || valued("rtcp-fb:", AttrId::RtcpFb) ||
              flag("rtcp-mux", AttrId::RtcpMux) || flag("recvonly", AttrId::RecvOnly));
       break;
-    case 'f':
-      (void)valued("fmtp:", AttrId::Fmtp);
-      break;
-    case 'p':
-      (void)valued("ptime:", AttrId::Ptime);
-      break;
-    case 'm':
-      (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime));
-      break;
+    case 'f': (void)valued("fmtp:", AttrId::Fmtp); break;
+    case 'p': (void)valued("ptime:", AttrId::Ptime); break;
+    case 'm': (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime)); break;
     case 's':
       (void)(flag("sendrecv", AttrId::SendRecv) || valued("setup:", AttrId::Setup) ||
              valued("ssrc:", AttrId::Ssrc) || flag("sendonly", AttrId::SendOnly));
       break;
-    case 'e':
-      (void)valued("extmap:", AttrId::Extmap);
-      break;
-    case 'i':
-      (void)flag("inactive", AttrId::Inactive);
-      break;
+    case 'e': (void)valued("extmap:", AttrId::Extmap); break;
+    case 'i': (void)flag("inactive", AttrId::Inactive); break;
     case 'c':
       (void)(valued("candidate:", AttrId::Candidate) || valued("crypto:", AttrId::Crypto));
       break;
-    default:
-      break;
+    default: break;
   }
   if (id != AttrId::Other) {
     return id;
@@ -297,18 +285,10 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
           }
           break;
         }
-        case AttrId::Mid:
-          st.mid = a.value;
-          break;
-        case AttrId::Setup:
-          st.setup = a.value;
-          break;
-        case AttrId::RtcpMux:
-          st.rtcpMux = true;
-          break;
-        case AttrId::BundleOnly:
-          st.bundleOnly = true;
-          break;
+        case AttrId::Mid: st.mid = a.value; break;
+        case AttrId::Setup: st.setup = a.value; break;
+        case AttrId::RtcpMux: st.rtcpMux = true; break;
+        case AttrId::BundleOnly: st.bundleOnly = true; break;
         case AttrId::Ptime:
           if (checked) {
             st.ptime = splitPtime(a.value);
@@ -341,8 +321,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
                                                     : Direction::Inactive;
           }
           break;
-        default:
-          break;
+        default: break;
       }
     }
   }
@@ -375,11 +354,9 @@ Direction effectiveDirection(const Stream& s, ProfileKind from) {
   }
   switch (s.direction) {
     case Direction::SendRecv:
-    case Direction::SendOnly:
-      return Direction::SendOnly;
+    case Direction::SendOnly: return Direction::SendOnly;
     case Direction::RecvOnly:
-    case Direction::Inactive:
-      return Direction::Inactive;
+    case Direction::Inactive: return Direction::Inactive;
   }
   return Direction::Inactive;
 }

@@ -45,8 +45,7 @@ int command(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, rampart::abi
             const std::string& what) {
   auto ack = dp.call(*a.worker, hdr, a.timeout_ms);
   if (!ack) {
-    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what.c_str(),
-                 ack.error().message.c_str());
+    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what.c_str(), ack.error().message.c_str());
     return kExitNoDataplane;
   }
   if (ack->status != rampart::abi::kOk) {
@@ -119,8 +118,7 @@ int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
     // Copied out: EventSlot::bytes sits at offset 4, too misaligned to bind a MsgHeader to.
     rampart::abi::MsgHeader h;
     std::memcpy(&h, ev.bytes, sizeof(h));
-    if (ev.worker == *a.worker && h.type == rampart::abi::MsgType::FlowInfo &&
-        h.seq == q.hdr.seq) {
+    if (ev.worker == *a.worker && h.type == rampart::abi::MsgType::FlowInfo && h.seq == q.hdr.seq) {
       rampart::tools::WorkerFlow wf{*a.worker, {}};
       std::memcpy(&wf.info, ev.bytes, sizeof(wf.info));
       if (a.json) {
@@ -165,9 +163,8 @@ int batch(rampart::platform::DataplaneClient& dp, const FlowctlArgs& global) {
                    where.c_str(), *a.worker, dp.workers());
       return kExitUsage;
     }
-    const int rc = a.command == FlowctlCommand::Add
-                       ? command(dp, a, a.add.hdr, where + ": add")
-                       : del(dp, a, where + ": del");
+    const int rc = a.command == FlowctlCommand::Add ? command(dp, a, a.add.hdr, where + ": add")
+                                                    : del(dp, a, where + ": del");
     if (rc != 0) {
       return rc;
     }

@@ -1,8 +1,8 @@
 #include "flow/cmd_apply.h"
 
+#include <strings.h>
 #include <cstdio>
 #include <cstring>
-#include <strings.h>
 
 #include <rampart/platform/abi.h>
 

@@ -1,8 +1,8 @@
 #include "flow/flow_table.h"
 
+#include <strings.h>
 #include <cstring>
 #include <new>
-#include <strings.h>
 
 #include <rampart/platform/assert.h>
 

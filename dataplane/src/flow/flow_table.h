@@ -68,7 +68,7 @@ class FlowTable {
   uint32_t findBucket(const FlowKey& k) const { return findBucket(k, hashKey(k)); }
   // The bucket holding k, or the empty one to use.
   uint32_t findBucket(const FlowKey& k, uint32_t hash) const;
-  void unlink(const FlowKey& k);                 // removes k's bucket (backward shift)
+  void unlink(const FlowKey& k);  // removes k's bucket (backward shift)
 
   std::unique_ptr<FlowEntry[]> entries_;
   std::unique_ptr<uint32_t[]> buckets_;  // index + 1; 0 = empty

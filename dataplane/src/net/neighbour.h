@@ -72,8 +72,8 @@ class NeighTable {
 
   // Records a MAC learnt from ARP/ND at `now_tsc`. Creates an entry only when `create` (the
   // packet was addressed to us), so unsolicited chatter cannot churn the table.
-  uint16_t learn(uint8_t family, uint16_t iface, const uint8_t* ip, const uint8_t* mac,
-                 bool create, uint64_t now_tsc) {
+  uint16_t learn(uint8_t family, uint16_t iface, const uint8_t* ip, const uint8_t* mac, bool create,
+                 uint64_t now_tsc) {
     uint16_t i = create ? findOrCreate(family, iface, ip) : find(family, iface, ip);
     if (i == kNoNeigh) {
       return kNoNeigh;

@@ -26,49 +26,66 @@ class DataplaneCollector : public prometheus::Collectable {
     MetricFamily rxb{"rampart_dp_rx_bytes_total", "Bytes received", MetricType::Counter, {}};
     MetricFamily tx{"rampart_dp_tx_packets_total", "Packets sent", MetricType::Counter, {}};
     MetricFamily txb{"rampart_dp_tx_bytes_total", "Bytes sent", MetricType::Counter, {}};
-    MetricFamily punt{"rampart_dp_punted_total", "STUN/DTLS packets copied to the control plane",
-                      MetricType::Counter, {}};
-    MetricFamily inj{"rampart_dp_injected_total", "Packets sent for the control plane",
-                     MetricType::Counter, {}};
-    MetricFamily arp{"rampart_dp_arp_nd_replies_total", "ARP replies and neighbour adverts sent",
-                     MetricType::Counter, {}};
-    MetricFamily drops{"rampart_dp_drops_total", "Packets dropped, by reason",
-                       MetricType::Counter, {}};
+    MetricFamily punt{"rampart_dp_punted_total",
+                      "STUN/DTLS packets copied to the control plane",
+                      MetricType::Counter,
+                      {}};
+    MetricFamily inj{
+        "rampart_dp_injected_total", "Packets sent for the control plane", MetricType::Counter, {}};
+    MetricFamily arp{"rampart_dp_arp_nd_replies_total",
+                     "ARP replies and neighbour adverts sent",
+                     MetricType::Counter,
+                     {}};
+    MetricFamily drops{
+        "rampart_dp_drops_total", "Packets dropped, by reason", MetricType::Counter, {}};
     MetricFamily flows{"rampart_dp_flows", "Flows programmed", MetricType::Gauge, {}};
-    MetricFamily cmds{"rampart_dp_commands_total", "Control-plane commands applied",
-                      MetricType::Counter, {}};
-    MetricFamily lost{"rampart_dp_events_lost_total", "Events not posted (event ring full)",
-                      MetricType::Counter, {}};
-    MetricFamily pend{"rampart_dp_neighbour_pending", "Packets waiting for next-hop resolution",
-                      MetricType::Gauge, {}};
+    MetricFamily cmds{
+        "rampart_dp_commands_total", "Control-plane commands applied", MetricType::Counter, {}};
+    MetricFamily lost{"rampart_dp_events_lost_total",
+                      "Events not posted (event ring full)",
+                      MetricType::Counter,
+                      {}};
+    MetricFamily pend{"rampart_dp_neighbour_pending",
+                      "Packets waiting for next-hop resolution",
+                      MetricType::Gauge,
+                      {}};
     MetricFamily expired{"rampart_dp_neighbour_expired_total",
                          "Next hops forgotten after unanswered re-confirmation probes",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
     MetricFamily handoff{"rampart_dp_handoff_packets_total",
                          "Packets received on one worker's queue for another worker's flow",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
     MetricFamily refused{"rampart_dp_commands_refused_total",
                          "Control-plane commands answered with an error status",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
     MetricFamily neigh_full{"rampart_dp_neighbour_table_full_total",
                             "Next hops not created: the neighbour table was full",
-                            MetricType::Counter, {}};
+                            MetricType::Counter,
+                            {}};
     MetricFamily inj_refused{"rampart_dp_inject_refused_total",
                              "Inject slots refused (bad port, length, family or address)",
-                             MetricType::Counter, {}};
+                             MetricType::Counter,
+                             {}};
     MetricFamily alloc{"rampart_dp_alloc_failed_total",
-                       "ARP/ND solicitations not sent: mbuf pool empty", MetricType::Counter,
+                       "ARP/ND solicitations not sent: mbuf pool empty",
+                       MetricType::Counter,
                        {}};
     MetricFamily ignored{"rampart_dp_arp_nd_ignored_total",
                          "ARP/ND packets for other hosts (read, not answered)",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
     MetricFamily locked{"rampart_dp_region_memory_locked",
                         "1 when the shared-memory region (SRTP keys) is locked in RAM",
-                        MetricType::Gauge, {}};
+                        MetricType::Gauge,
+                        {}};
     locked.metric.push_back(gauge({}, region_->memoryLocked() ? 1 : 0));
     MetricFamily shared_lost{"rampart_dp_neighbour_share_lost_total",
                              "Neighbour updates another worker's ring had no room for",
-                             MetricType::Counter, {}};
+                             MetricType::Counter,
+                             {}};
     for (uint32_t w = 0; w < region_->workers(); ++w) {
       const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
       if (readRelaxed(ws->magic) != kStatsMagic || readRelaxed(ws->version) != kStatsVersion) {
@@ -109,9 +126,9 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx,   rxb,     tx,      txb,     punt,       inj,         arp,   ignored,
-            drops, flows, cmds, refused, lost, pend, expired, handoff, shared_lost,
-            neigh_full, inj_refused, alloc, locked};
+    return {rx,      rxb,     tx,          txb,        punt,        inj,   arp,
+            ignored, drops,   flows,       cmds,       refused,     lost,  pend,
+            expired, handoff, shared_lost, neigh_full, inj_refused, alloc, locked};
   }
 
  private:

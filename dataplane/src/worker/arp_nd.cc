@@ -103,8 +103,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   uint32_t total = kEthHdrLen + kIpv6HdrLen + kNaLen;
   if (rte_pktmbuf_data_len(m) < total) {
     // The request had no room for our options (no SLLA): grow the single segment.
-    if (rte_pktmbuf_append(m, static_cast<uint16_t>(total - rte_pktmbuf_data_len(m))) ==
-        nullptr) {
+    if (rte_pktmbuf_append(m, static_cast<uint16_t>(total - rte_pktmbuf_data_len(m))) == nullptr) {
       ctx.drop(in.index, DropReason::NoMbuf);
       rte_pktmbuf_free(m);
       return;

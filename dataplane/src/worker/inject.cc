@@ -41,7 +41,8 @@ void injectOne(LcoreCtx& ctx, const abi::PacketSlot& h, const uint8_t* payload) 
     return;
   }
   std::memcpy(p, payload, h.len);
-  L4Tuple t{h.family, static_cast<uint8_t>(out.dscp_audio << 2), h.local.port, h.remote.port,
+  L4Tuple t{h.family,     static_cast<uint8_t>(out.dscp_audio << 2),
+            h.local.port, h.remote.port,
             h.local.addr, h.remote.addr};
   if (!writeUdpHeaders(ctx, out, m, 0, t)) {
     rte_pktmbuf_free(m);

@@ -20,10 +20,10 @@
 
 namespace rampart::dp {
 
-inline constexpr uint32_t kPendingCap = 128;      // packets waiting for next-hop resolution
-inline constexpr uint32_t kCmdPerPass = 32;       // commands applied per loop pass
+inline constexpr uint32_t kPendingCap = 128;  // packets waiting for next-hop resolution
+inline constexpr uint32_t kCmdPerPass = 32;   // commands applied per loop pass
 inline constexpr uint32_t kInjectPerPass = 32;
-inline constexpr uint32_t kDumpPerPass = 64;      // FlowInfo records per pass while dumping
+inline constexpr uint32_t kDumpPerPass = 64;  // FlowInfo records per pass while dumping
 inline constexpr uint32_t kMaxProbes = 3;
 
 struct PendingPkt {
@@ -57,8 +57,8 @@ struct WorkerSetup {
   void* stats_area = nullptr;   // workerStatsBytes(cfg.flow_capacity) bytes, 64-byte aligned
   WorkerRings rings;
   uint64_t tsc_hz = 0;
-  uint64_t epoch = 0;           // the region's epoch, reported in HelloAck
-  Steering* steer = nullptr;    // shared between the workers; nullptr with one worker
+  uint64_t epoch = 0;         // the region's epoch, reported in HelloAck
+  Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
 };
 
 struct LcoreCtx {
@@ -95,9 +95,9 @@ struct LcoreCtx {
   uint64_t mono_base_ns = 0;
   uint64_t tsc_base = 0;
   uint16_t ip_id = 0;
-  uint64_t epoch = 0;                // the region's epoch, reported in HelloAck
-  uint64_t next_neigh_timer_tsc = 0; // neighbour probes and parked-packet timeouts
-  uint64_t next_idle_tsc = 0;        // idle-flow scan
+  uint64_t epoch = 0;                 // the region's epoch, reported in HelloAck
+  uint64_t next_neigh_timer_tsc = 0;  // neighbour probes and parked-packet timeouts
+  uint64_t next_idle_tsc = 0;         // idle-flow scan
   uint64_t last_drain_tsc = 0;
   uint32_t empty_passes = 0;
 

@@ -21,8 +21,8 @@
 // parked slot in the neighbour queue (which itself ends in TX or a counted drop).
 #include "worker/lcore_loop.h"
 
-#include <cstring>
 #include <time.h>
+#include <cstring>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -52,8 +52,7 @@ constexpr uint32_t kEmptyPassesBeforeSleep = 256;
 // bucket names, compare; then prefetch the flow's entry and counters). Then each packet is
 // acted on with its session heads prefetched one packet ahead. `from_handoff`: the packets
 // came from another worker's queue (already counted as received there, never handed on again).
-void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n,
-                  bool from_handoff) {
+void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, bool from_handoff) {
   PortCounters& pc = ctx.stats->ports[in.index];
   PacketInfo pi[kBurst];
   DropReason verdict[kBurst];
@@ -71,7 +70,7 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n,
     verdict[k] = parseFrame(rte_pktmbuf_mtod(pkts[k], const uint8_t*),
                             rte_pktmbuf_data_len(pkts[k]), &pi[k]);
     keyed[k] = verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
-              ownsAddress(in, pi[k].family, pi[k].dst);
+               ownsAddress(in, pi[k].family, pi[k].dst);
     if (keyed[k]) {
       key[k] = FlowTable::makeKey(pi[k].family, in.index, pi[k].dst, pi[k].dst_port);
       hash[k] = ctx.flows.hash(key[k]);
@@ -224,8 +223,8 @@ std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
 void lcoreFini(LcoreCtx& ctx) {
   if (ctx.steer != nullptr) {  // packets handed to us after our last pass
     rte_mbuf* m = nullptr;
-    while (rte_ring_sc_dequeue(ctx.steer->handoff(ctx.cfg.worker),
-                               reinterpret_cast<void**>(&m)) == 0) {
+    while (rte_ring_sc_dequeue(ctx.steer->handoff(ctx.cfg.worker), reinterpret_cast<void**>(&m)) ==
+           0) {
       rte_pktmbuf_free(m);
     }
   }

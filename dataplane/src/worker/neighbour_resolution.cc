@@ -55,8 +55,8 @@ rte_mbuf* buildNeighbourSolicitation(rte_mbuf* m, const Iface& out, const Neighb
     return nullptr;
   }
   // Solicited-node multicast group ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX.
-  uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, n.ip[13], n.ip[14],
-                       n.ip[15]};
+  uint8_t group[16] = {0xff, 0x02, 0, 0, 0,    0,        0,        0,
+                       0,    0,    0, 1, 0xff, n.ip[13], n.ip[14], n.ip[15]};
   uint8_t mac[6] = {0x33, 0x33, 0xff, n.ip[13], n.ip[14], n.ip[15]};
   writeEth(f, mac, out.mac, kEtherIpv6);
   uint8_t* ip = f + kEthHdrLen;
@@ -74,8 +74,8 @@ rte_mbuf* buildNeighbourSolicitation(rte_mbuf* m, const Iface& out, const Neighb
 void solicit(LcoreCtx& ctx, uint16_t idx) {
   Neighbour& n = ctx.neigh.at(idx);
   n.probes++;
-  n.next_probe_tsc = ctx.now_tsc + msToTsc(ctx, n.probes >= kMaxProbes ? kProbeBackoffMs
-                                                                         : kProbeIntervalMs);
+  n.next_probe_tsc =
+      ctx.now_tsc + msToTsc(ctx, n.probes >= kMaxProbes ? kProbeBackoffMs : kProbeIntervalMs);
   if (n.probes >= kMaxProbes) {
     n.probes = 0;  // start a new round after the back-off
   }
@@ -228,8 +228,8 @@ uint32_t serviceNeighbourShare(LcoreCtx& ctx) {
     if (u[i].iface >= ctx.ifaces->count) {
       continue;
     }
-    uint16_t nh = ctx.neigh.learn(u[i].family, u[i].iface, u[i].ip, u[i].mac, u[i].create != 0,
-                                  ctx.now_tsc);
+    uint16_t nh =
+        ctx.neigh.learn(u[i].family, u[i].iface, u[i].ip, u[i].mac, u[i].create != 0, ctx.now_tsc);
     release = release || (nh != kNoNeigh && ctx.neigh.at(nh).pending > 0);
   }
   if (release) {

@@ -41,8 +41,8 @@ bool Steering::init(uint32_t workers, const char* tag) {
     std::snprintf(name, sizeof(name), "%s_ho%u", tag, w);
     handoff_[w] = rte_ring_create(name, kHandoffSlots, socket, RING_F_SC_DEQ);
     std::snprintf(name, sizeof(name), "%s_nb%u", tag, w);
-    neigh_[w] = rte_ring_create_elem(name, sizeof(NeighUpdate), kNeighShareSlots, socket,
-                                     RING_F_SC_DEQ);
+    neigh_[w] =
+        rte_ring_create_elem(name, sizeof(NeighUpdate), kNeighShareSlots, socket, RING_F_SC_DEQ);
     if (handoff_[w] == nullptr || neigh_[w] == nullptr) {
       return false;
     }

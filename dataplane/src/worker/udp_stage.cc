@@ -129,8 +129,8 @@ void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uin
 // the flow's programmed or latched peer.
 bool sourceAdmitted(LcoreCtx& ctx, FlowEntry& f, const PacketInfo& pi, bool* from_peer) {
   uint32_t alen = pi.family == 4 ? 4 : 16;
-  *from_peer = f.remote_known && f.remote_port == pi.src_port &&
-               std::memcmp(f.remote, pi.src, alen) == 0;
+  *from_peer =
+      f.remote_known && f.remote_port == pi.src_port && std::memcmp(f.remote, pi.src, alen) == 0;
   if (*from_peer) {
     return true;
   }
@@ -173,8 +173,8 @@ void account(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const PacketInfo& pi, 
 void forward(LcoreCtx& ctx, const Iface& in, uint32_t index, FlowEntry& f, rte_mbuf* m,
              const PacketInfo& pi, uint8_t* pkt, uint32_t len, bool rtcp) {
   if (f.srtp_out.active()) {
-    uint32_t cap = static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + rte_pktmbuf_data_len(m) -
-                   pi.payload_off;
+    uint32_t cap =
+        static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + rte_pktmbuf_data_len(m) - pi.payload_off;
     DropReason r =
         rtcp ? f.srtp_out.protectRtcp(pkt, &len, cap) : f.srtp_out.protectRtp(pkt, &len, cap);
     if (r != kNoDrop) {
@@ -186,8 +186,12 @@ void forward(LcoreCtx& ctx, const Iface& in, uint32_t index, FlowEntry& f, rte_m
   m->data_len = static_cast<uint16_t>(pi.payload_off + len);
   m->pkt_len = m->data_len;
   bool split_rtcp = rtcp && f.out_rtcp_lport != 0;
-  L4Tuple t{f.out_family, f.tos, split_rtcp ? f.out_rtcp_lport : f.out_lport,
-            split_rtcp ? f.out_rtcp_rport : f.out_rport, f.out_local, f.out_remote};
+  L4Tuple t{f.out_family,
+            f.tos,
+            split_rtcp ? f.out_rtcp_lport : f.out_lport,
+            split_rtcp ? f.out_rtcp_rport : f.out_rport,
+            f.out_local,
+            f.out_remote};
   const Iface& out = ctx.ifaces->ifaces[f.out_iface];
   if (!writeUdpHeaders(ctx, out, m, pi.payload_off, t)) {
     flowDrop(ctx, in, index, m, DropReason::NoRoute);
@@ -201,8 +205,8 @@ void forward(LcoreCtx& ctx, const Iface& in, uint32_t index, FlowEntry& f, rte_m
 void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry* f) {
   if (f == nullptr) {
     // Also covers a prober hitting an unallocated port: silence, never an ICMP error.
-    ctx.drop(in.index, ownsAddress(in, pi.family, pi.dst) ? DropReason::NoFlow
-                                                           : DropReason::NotForUs);
+    ctx.drop(in.index,
+             ownsAddress(in, pi.family, pi.dst) ? DropReason::NoFlow : DropReason::NotForUs);
     rte_pktmbuf_free(m);
     return;
   }

@@ -104,10 +104,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (h.type == abi::MsgType::FlowAdd || h.type == abi::MsgType::FlowModify) {
       const auto* fa = reinterpret_cast<const abi::FlowAdd*>(slot);
       for (uint8_t b : fa->srtp_in.key) {
-        if (b != 0) std::abort();
+        if (b != 0)
+          std::abort();
       }
       for (uint8_t b : fa->srtp_out.key) {
-        if (b != 0) std::abort();
+        if (b != 0)
+          std::abort();
       }
     }
     evt_reader.release(evt_reader.available(~0u));

@@ -62,8 +62,8 @@ bool ensureEal(const char* lcores) {
   }
   tried = true;
   std::string prefix = "rdtest" + std::to_string(getpid());
-  const char* argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "-l", lcores,
-                        "--log-level", "3", "--no-telemetry"};
+  const char* argv[] = {"test", "--no-huge", "-m",          "512", "--no-pci",      "--no-shconf",
+                        "-l",   lcores,      "--log-level", "3",   "--no-telemetry"};
   if (rte_eal_init(sizeof(argv) / sizeof(argv[0]), const_cast<char**>(argv)) < 0) {
     return false;
   }
@@ -255,8 +255,8 @@ void Harness::learnPeers() {
 }
 
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
-                      uint16_t pport, uint32_t out_iface, uint16_t out_lport,
-                      const Addr& out_peer, uint16_t out_pport) {
+                      uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,
+                      uint16_t out_pport) {
   abi::FlowAdd f{};
   f.hdr.type = abi::MsgType::FlowAdd;
   f.hdr.size = sizeof(f);

@@ -45,7 +45,7 @@ class Harness {
 
   // Control-plane side.
   int32_t hello(uint16_t major = abi::kAbiMajor);
-  abi::Ack call(abi::MsgHeader& msg);       // enqueue, run passes, return the Ack
+  abi::Ack call(abi::MsgHeader& msg);          // enqueue, run passes, return the Ack
   std::vector<std::vector<uint8_t>> events();  // drained event slots
   uint32_t punted(std::vector<std::vector<uint8_t>>* out);
   bool injectPacket(const abi::PacketSlot& meta, const std::vector<uint8_t>& payload);
@@ -75,7 +75,7 @@ class Harness {
 
 // A FlowAdd from `in_iface` (local port `lport`, peer `peer:pport`) to `out_iface`.
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
-                      uint16_t pport, uint32_t out_iface, uint16_t out_lport,
-                      const Addr& out_peer, uint16_t out_pport);
+                      uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,
+                      uint16_t out_pport);
 
 }  // namespace rampart::dp::test

@@ -111,7 +111,7 @@ TEST_F(WorkerTest, AnswersArpForItsAddressOnly) {
   h->pass();
   auto out = h->tx(0);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(get16(&out[0][20]), 2);                        // reply
+  EXPECT_EQ(get16(&out[0][20]), 2);                         // reply
   EXPECT_EQ(std::memcmp(&out[0][22], h->wan().mac, 6), 0);  // our MAC
   EXPECT_EQ(std::memcmp(&out[0][28], ours, 4), 0);
   EXPECT_EQ(std::memcmp(&out[0][0], kPeerWanMac, 6), 0);
@@ -238,7 +238,8 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
   }
   // RTCP on the muxed port.
   auto rtcp = rtcpPacket(0xabcdef);
-  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, sender.active() ? protect(sender, rtcp, true) : rtcp));
+  h->rx(0,
+        fromWan(*h, kWanPeer, 4000, 20000, sender.active() ? protect(sender, rtcp, true) : rtcp));
   h->pass();
   auto out = h->tx(1);
   ASSERT_EQ(out.size(), 1u);
@@ -265,15 +266,15 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
 }
 
 using S = abi::SrtpSuite;
-INSTANTIATE_TEST_SUITE_P(
-    All, SrtpVariants,
-    ::testing::Values(Variant{S::None, S::None}, Variant{S::None, S::AesCm128HmacSha1_80},
-                      Variant{S::AesCm128HmacSha1_80, S::None},
-                      Variant{S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
-                      Variant{S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80},
-                      Variant{S::AeadAes128Gcm, S::AeadAes256Gcm},
-                      Variant{S::AeadAes256Gcm, S::AesCm128HmacSha1_32},
-                      Variant{S::None, S::AeadAes128Gcm}));
+INSTANTIATE_TEST_SUITE_P(All, SrtpVariants,
+                         ::testing::Values(Variant{S::None, S::None},
+                                           Variant{S::None, S::AesCm128HmacSha1_80},
+                                           Variant{S::AesCm128HmacSha1_80, S::None},
+                                           Variant{S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
+                                           Variant{S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80},
+                                           Variant{S::AeadAes128Gcm, S::AeadAes256Gcm},
+                                           Variant{S::AeadAes256Gcm, S::AesCm128HmacSha1_32},
+                                           Variant{S::None, S::AeadAes128Gcm}));
 
 TEST_F(WorkerTest, RtcpMuxToSeparatePortAndBack) {
   h->learnPeers();
@@ -349,7 +350,7 @@ TEST_F(WorkerTest, PuntsStunAndDtlsOnProgrammedPortsOnly) {
   std::vector<uint8_t> dtls(40, 22);
   h->rx(0, fromWan(*h, v4(198, 18, 2, 77), 9999, 20000, stun));  // ICE: any source
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, dtls));
-  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, stun));  // no flow there
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, stun));                          // no flow there
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, std::vector<uint8_t>(30, 70)));  // unknown
   h->pass();
   std::vector<std::vector<uint8_t>> p;
@@ -577,8 +578,7 @@ TEST(WorkerNeighbours, FullNeighbourTableIsItsOwnStatus) {
     Addr peer = v6(0x2001, 2, 0, 4, 0);
     peer.b[14] = static_cast<uint8_t>((i + 2) >> 8);
     peer.b[15] = static_cast<uint8_t>(i + 2);
-    return makeFlow(h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, peer,
-                    5000);
+    return makeFlow(h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, peer, 5000);
   };
   for (uint32_t i = 0; i < kNeighCapacity; ++i) {
     auto f = flowTo(i);
@@ -595,8 +595,8 @@ TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   h->learnPeers();
   std::vector<uint64_t> flows;
   for (uint16_t i = 0; i < 16; ++i) {
-    flows.push_back(addFlow(
-        makeFlow(*h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, kLanPeer, 5000)));
+    flows.push_back(addFlow(makeFlow(*h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1,
+                                     30000, kLanPeer, 5000)));
   }
   auto f = makeFlow(*h, 0, 21000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   EXPECT_EQ(h->call(f.hdr).status, abi::kErrNoSpace);
