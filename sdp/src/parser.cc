@@ -36,6 +36,94 @@ enum SingleBit : uint32_t {
   kBitBundleOnly = 1u << 16,
 };
 
+// What the parser checks of each attribute it knows: one row per detail::AttrId, in its order.
+enum class Scope : uint8_t { Any, Media, Session };
+
+// The value check of one attribute; nullptr for a flag, which takes no value.
+using ValueCheck = Reason (*)(std::string_view) noexcept;
+
+// The grammars that also fill a struct, used here only to judge the value.
+template <typename T, Reason (*Parse)(std::string_view, T&) noexcept>
+Reason valid(std::string_view v) noexcept {
+  T parsed;
+  return Parse(v, parsed);
+}
+
+struct AttrRule {
+  detail::AttrId id;  // the row's own index, checked below
+  ValueCheck check;
+  ErrorCode code;  // for a bad value
+  uint32_t once;   // SingleBit when at most once per section, else 0
+  Scope scope;
+  const char* once_name;  // in "appears twice" when not the attribute's own name
+};
+
+constexpr AttrRule kAttrRules[] = {
+    {detail::AttrId::Other, nullptr, ErrorCode::BadAttribute, 0, Scope::Any, nullptr},
+    {detail::AttrId::Rtpmap, valid<Rtpmap, parseRtpmap>, ErrorCode::BadRtpmap, 0, Scope::Media,
+     nullptr},
+    {detail::AttrId::Fmtp, valid<Fmtp, parseFmtp>, ErrorCode::BadFmtp, 0, Scope::Media, nullptr},
+    {detail::AttrId::RtcpFb, valid<RtcpFb, parseRtcpFb>, ErrorCode::BadRtcpFb, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Candidate, valid<Candidate, parseCandidate>, ErrorCode::BadCandidate, 0,
+     Scope::Any, nullptr},
+    {detail::AttrId::Ssrc, valid<Ssrc, parseSsrc>, ErrorCode::BadSsrc, 0, Scope::Media, nullptr},
+    {detail::AttrId::SsrcGroup, valid<SsrcGroup, parseSsrcGroup>, ErrorCode::BadSsrc, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Extmap, valid<Extmap, parseExtmap>, ErrorCode::BadExtmap, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Crypto, valid<Crypto, parseCrypto>, ErrorCode::BadCrypto, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Fingerprint, valid<Fingerprint, parseFingerprint>, ErrorCode::BadFingerprint,
+     0, Scope::Any, nullptr},
+    {detail::AttrId::Mid, parseMid, ErrorCode::BadMid, kBitMid, Scope::Media, nullptr},
+    {detail::AttrId::Group, valid<Group, parseGroup>, ErrorCode::BadGroup, 0, Scope::Session,
+     nullptr},
+    {detail::AttrId::Msid, valid<Msid, parseMsid>, ErrorCode::BadMsid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Setup, parseSetup, ErrorCode::BadSetup, kBitSetup, Scope::Any, nullptr},
+    {detail::AttrId::TlsId, parseTlsId, ErrorCode::BadTlsId, kBitTlsId, Scope::Any, nullptr},
+    {detail::AttrId::IceUfrag, parseIceUfrag, ErrorCode::BadIce, kBitUfrag, Scope::Any, nullptr},
+    {detail::AttrId::IcePwd, parseIcePwd, ErrorCode::BadIce, kBitPwd, Scope::Any, nullptr},
+    {detail::AttrId::IceOptions, parseIceOptions, ErrorCode::BadIce, kBitIceOptions, Scope::Any,
+     nullptr},
+    {detail::AttrId::Ptime, valid<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitPtime, Scope::Any,
+     nullptr},
+    {detail::AttrId::Maxptime, valid<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitMaxptime,
+     Scope::Any, nullptr},
+    {detail::AttrId::Rtcp, valid<Rtcp, parseRtcp>, ErrorCode::BadRtcp, kBitRtcp, Scope::Any,
+     nullptr},
+    {detail::AttrId::Rid, valid<Rid, parseRid>, ErrorCode::BadRid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Simulcast, parseSimulcast, ErrorCode::BadRid, kBitSimulcast, Scope::Any,
+     nullptr},
+    {detail::AttrId::SendRecv, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::SendOnly, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::RecvOnly, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::Inactive, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::RtcpMux, nullptr, ErrorCode::BadAttribute, kBitRtcpMux, Scope::Any, nullptr},
+    {detail::AttrId::RtcpRsize, nullptr, ErrorCode::BadAttribute, kBitRsize, Scope::Any, nullptr},
+    {detail::AttrId::EndOfCandidates, nullptr, ErrorCode::BadAttribute, kBitEoc, Scope::Any,
+     nullptr},
+    {detail::AttrId::BundleOnly, nullptr, ErrorCode::BadAttribute, kBitBundleOnly, Scope::Any,
+     nullptr},
+    {detail::AttrId::ExtmapAllowMixed, nullptr, ErrorCode::BadAttribute, kBitMixed, Scope::Any,
+     nullptr},
+    {detail::AttrId::IceLite, nullptr, ErrorCode::BadAttribute, kBitIceLite, Scope::Session,
+     nullptr},
+};
+constexpr bool rulesInAttrIdOrder() {
+  for (size_t i = 0; i < std::size(kAttrRules); ++i) {
+    if (static_cast<size_t>(kAttrRules[i].id) != i) {
+      return false;
+    }
+  }
+  return std::size(kAttrRules) == static_cast<size_t>(detail::AttrId::IceLite) + 1;
+}
+static_assert(rulesInAttrIdOrder(), "one rule per detail::AttrId, in its order");
+
 // Length of a valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0.
 size_t utf8Sequence(const unsigned char* p, size_t avail) noexcept {
   unsigned char c = p[0];
@@ -458,199 +546,30 @@ class Parser {
     const bool hasValue = colon < v.size();
     const Attribute a{v.substr(0, colon), hasValue ? v.substr(colon + 1) : std::string_view{},
                       hasValue};
-    const std::string_view n = a.name;
-    const std::string_view val = a.value;
-    Reason r = nullptr;
-    ErrorCode code = ErrorCode::BadAttribute;
-    auto needValue = [&]() -> bool { return a.hasValue; };
-    using detail::AttrId;
-    switch (detail::attrId(n)) {
-      case AttrId::Rtpmap: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Rtpmap x;
-        code = ErrorCode::BadRtpmap;
-        r = needValue() ? parseRtpmap(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Fmtp: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Fmtp x;
-        code = ErrorCode::BadFmtp;
-        r = needValue() ? parseFmtp(val, x) : "missing value";
-        break;
-      }
-      case AttrId::RtcpFb: {
-        RtcpFb x;
-        code = ErrorCode::BadRtcpFb;
-        r = needValue() ? parseRtcpFb(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Candidate: {
-        Candidate x;
-        code = ErrorCode::BadCandidate;
-        r = needValue() ? parseCandidate(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Ssrc: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Ssrc x;
-        code = ErrorCode::BadSsrc;
-        r = needValue() ? parseSsrc(val, x) : "missing value";
-        break;
-      }
-      case AttrId::SsrcGroup: {
-        SsrcGroup x;
-        code = ErrorCode::BadSsrc;
-        r = needValue() ? parseSsrcGroup(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Extmap: {
-        Extmap x;
-        code = ErrorCode::BadExtmap;
-        r = needValue() ? parseExtmap(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Crypto: {
-        Crypto x;
-        code = ErrorCode::BadCrypto;
-        r = needValue() ? parseCrypto(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Fingerprint: {
-        Fingerprint x;
-        code = ErrorCode::BadFingerprint;
-        r = needValue() ? parseFingerprint(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Mid:
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        if (!once(kBitMid, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadMid;
-        r = needValue() ? parseMid(val) : "missing value";
-        break;
-      case AttrId::Group: {
-        if (inMedia_) {
-          return fail(
-              bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute"));
-        }
-        Group x;
-        code = ErrorCode::BadGroup;
-        r = needValue() ? parseGroup(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Msid: {
-        Msid x;
-        code = ErrorCode::BadMsid;
-        r = needValue() ? parseMsid(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Setup:
-        if (!once(kBitSetup, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadSetup;
-        r = needValue() ? parseSetup(val) : "missing value";
-        break;
-      case AttrId::TlsId:
-        if (!once(kBitTlsId, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadTlsId;
-        r = needValue() ? parseTlsId(val) : "missing value";
-        break;
-      case AttrId::IceUfrag:
-        if (!once(kBitUfrag, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIceUfrag(val) : "missing value";
-        break;
-      case AttrId::IcePwd:
-        if (!once(kBitPwd, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIcePwd(val) : "missing value";
-        break;
-      case AttrId::IceOptions:
-        if (!once(kBitIceOptions, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIceOptions(val) : "missing value";
-        break;
-      case AttrId::Ptime:
-      case AttrId::Maxptime: {
-        uint32_t bit = detail::attrId(n) == AttrId::Ptime ? kBitPtime : kBitMaxptime;
-        if (!once(bit, lineNo, n)) {
-          return false;
-        }
-        uint32_t ms = 0;
-        code = ErrorCode::BadPtime;
-        r = needValue() ? parsePtime(val, ms) : "missing value";
-        break;
-      }
-      case AttrId::Rtcp: {
-        if (!once(kBitRtcp, lineNo, n)) {
-          return false;
-        }
-        Rtcp x;
-        code = ErrorCode::BadRtcp;
-        r = needValue() ? parseRtcp(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Rid: {
-        Rid x;
-        code = ErrorCode::BadRid;
-        r = needValue() ? parseRid(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Simulcast:
-        if (!once(kBitSimulcast, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadRid;
-        r = needValue() ? parseSimulcast(val) : "missing value";
-        break;
-      case AttrId::SendRecv:
-      case AttrId::SendOnly:
-      case AttrId::RecvOnly:
-      case AttrId::Inactive: return flagOnce(kBitDirection, a, lineNo, "direction");
-      case AttrId::RtcpMux: return flagOnce(kBitRtcpMux, a, lineNo, n);
-      case AttrId::RtcpRsize: return flagOnce(kBitRsize, a, lineNo, n);
-      case AttrId::EndOfCandidates: return flagOnce(kBitEoc, a, lineNo, n);
-      case AttrId::BundleOnly: return flagOnce(kBitBundleOnly, a, lineNo, n);
-      case AttrId::ExtmapAllowMixed: return flagOnce(kBitMixed, a, lineNo, n);
-      case AttrId::IceLite:
-        if (inMedia_) {
-          return fail(
-              bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute"));
-        }
-        return flagOnce(kBitIceLite, a, lineNo, n);
-      case AttrId::Other: break;
+    const detail::AttrId id = detail::attrId(a.name);
+    if (id == detail::AttrId::Other) {
+      return true;  // kept verbatim, not ours to judge
     }
-    if (r != nullptr) {
-      return fail(makeError(code, lineNo, "a=" + std::string(n) + ": " + r));
-    }
-    return true;
-  }
-
-  // A flag attribute that may appear once per section.
-  bool flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
-    if (!once(bit, lineNo, name)) {
+    const AttrRule& rule = kAttrRules[static_cast<size_t>(id)];
+    if (rule.scope == Scope::Media && !mediaOnly(a, lineNo)) {
       return false;
     }
-    return flag(a, lineNo);
+    if (rule.scope == Scope::Session && inMedia_) {
+      return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+                            "a=" + std::string(a.name) + " is a session-level attribute"));
+    }
+    if (rule.once != 0 &&
+        !once(rule.once, lineNo, rule.once_name != nullptr ? rule.once_name : a.name)) {
+      return false;
+    }
+    if (rule.check == nullptr) {
+      return flag(a, lineNo);
+    }
+    Reason r = a.hasValue ? rule.check(a.value) : "missing value";
+    if (r != nullptr) {
+      return fail(makeError(rule.code, lineNo, "a=" + std::string(a.name) + ": " + r));
+    }
+    return true;
   }
 
   bool finish(int lineNo) {
