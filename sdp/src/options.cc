@@ -99,19 +99,19 @@ Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view 
   } else if (key == "sdes-keys") {
     l.sdesKeys = splitList(value);
   } else if (key == "ufrag") {
-    if (parseIceUfrag(value) != nullptr) {
+    if (!parseIceUfrag(value).ok()) {
       return badOption(key, "not a valid ice-ufrag");
     }
     l.iceUfrag.assign(value);
   } else if (key == "pwd") {
-    if (parseIcePwd(value) != nullptr) {
+    if (!parseIcePwd(value).ok()) {
       return badOption(key, "not a valid ice-pwd");
     }
     l.icePwd.assign(value);
   } else if (key == "fingerprint") {
     Fingerprint f;
     std::string full = "sha-256 " + std::string(value);
-    if (parseFingerprint(full, f) != nullptr) {
+    if (!parseFingerprint(full, f).ok()) {
       return badOption(key, "not a sha-256 fingerprint");
     }
     l.fingerprint.assign(value);

@@ -40,11 +40,11 @@ enum SingleBit : uint32_t {
 enum class Scope : uint8_t { Any, Media, Session };
 
 // The value check of one attribute; nullptr for a flag, which takes no value.
-using ValueCheck = Reason (*)(std::string_view) noexcept;
+using ValueCheck = Verdict (*)(std::string_view) noexcept;
 
 // The grammars that also fill a struct, used here only to judge the value.
-template <typename T, Reason (*Parse)(std::string_view, T&) noexcept>
-Reason valid(std::string_view v) noexcept {
+template <typename T, Verdict (*Parse)(std::string_view, T&) noexcept>
+Verdict checkOnly(std::string_view v) noexcept {
   T parsed;
   return Parse(v, parsed);
 }
@@ -60,39 +60,41 @@ struct AttrRule {
 
 constexpr AttrRule kAttrRules[] = {
     {detail::AttrId::Other, nullptr, ErrorCode::BadAttribute, 0, Scope::Any, nullptr},
-    {detail::AttrId::Rtpmap, valid<Rtpmap, parseRtpmap>, ErrorCode::BadRtpmap, 0, Scope::Media,
+    {detail::AttrId::Rtpmap, checkOnly<Rtpmap, parseRtpmap>, ErrorCode::BadRtpmap, 0, Scope::Media,
      nullptr},
-    {detail::AttrId::Fmtp, valid<Fmtp, parseFmtp>, ErrorCode::BadFmtp, 0, Scope::Media, nullptr},
-    {detail::AttrId::RtcpFb, valid<RtcpFb, parseRtcpFb>, ErrorCode::BadRtcpFb, 0, Scope::Any,
+    {detail::AttrId::Fmtp, checkOnly<Fmtp, parseFmtp>, ErrorCode::BadFmtp, 0, Scope::Media,
      nullptr},
-    {detail::AttrId::Candidate, valid<Candidate, parseCandidate>, ErrorCode::BadCandidate, 0,
+    {detail::AttrId::RtcpFb, checkOnly<RtcpFb, parseRtcpFb>, ErrorCode::BadRtcpFb, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Candidate, checkOnly<Candidate, parseCandidate>, ErrorCode::BadCandidate, 0,
      Scope::Any, nullptr},
-    {detail::AttrId::Ssrc, valid<Ssrc, parseSsrc>, ErrorCode::BadSsrc, 0, Scope::Media, nullptr},
-    {detail::AttrId::SsrcGroup, valid<SsrcGroup, parseSsrcGroup>, ErrorCode::BadSsrc, 0, Scope::Any,
+    {detail::AttrId::Ssrc, checkOnly<Ssrc, parseSsrc>, ErrorCode::BadSsrc, 0, Scope::Media,
      nullptr},
-    {detail::AttrId::Extmap, valid<Extmap, parseExtmap>, ErrorCode::BadExtmap, 0, Scope::Any,
+    {detail::AttrId::SsrcGroup, checkOnly<SsrcGroup, parseSsrcGroup>, ErrorCode::BadSsrc, 0,
+     Scope::Any, nullptr},
+    {detail::AttrId::Extmap, checkOnly<Extmap, parseExtmap>, ErrorCode::BadExtmap, 0, Scope::Any,
      nullptr},
-    {detail::AttrId::Crypto, valid<Crypto, parseCrypto>, ErrorCode::BadCrypto, 0, Scope::Any,
+    {detail::AttrId::Crypto, checkOnly<Crypto, parseCrypto>, ErrorCode::BadCrypto, 0, Scope::Any,
      nullptr},
-    {detail::AttrId::Fingerprint, valid<Fingerprint, parseFingerprint>, ErrorCode::BadFingerprint,
-     0, Scope::Any, nullptr},
+    {detail::AttrId::Fingerprint, checkOnly<Fingerprint, parseFingerprint>,
+     ErrorCode::BadFingerprint, 0, Scope::Any, nullptr},
     {detail::AttrId::Mid, parseMid, ErrorCode::BadMid, kBitMid, Scope::Media, nullptr},
-    {detail::AttrId::Group, valid<Group, parseGroup>, ErrorCode::BadGroup, 0, Scope::Session,
+    {detail::AttrId::Group, checkOnly<Group, parseGroup>, ErrorCode::BadGroup, 0, Scope::Session,
      nullptr},
-    {detail::AttrId::Msid, valid<Msid, parseMsid>, ErrorCode::BadMsid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Msid, checkOnly<Msid, parseMsid>, ErrorCode::BadMsid, 0, Scope::Any, nullptr},
     {detail::AttrId::Setup, parseSetup, ErrorCode::BadSetup, kBitSetup, Scope::Any, nullptr},
     {detail::AttrId::TlsId, parseTlsId, ErrorCode::BadTlsId, kBitTlsId, Scope::Any, nullptr},
     {detail::AttrId::IceUfrag, parseIceUfrag, ErrorCode::BadIce, kBitUfrag, Scope::Any, nullptr},
     {detail::AttrId::IcePwd, parseIcePwd, ErrorCode::BadIce, kBitPwd, Scope::Any, nullptr},
     {detail::AttrId::IceOptions, parseIceOptions, ErrorCode::BadIce, kBitIceOptions, Scope::Any,
      nullptr},
-    {detail::AttrId::Ptime, valid<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitPtime, Scope::Any,
-     nullptr},
-    {detail::AttrId::Maxptime, valid<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitMaxptime,
+    {detail::AttrId::Ptime, checkOnly<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitPtime,
      Scope::Any, nullptr},
-    {detail::AttrId::Rtcp, valid<Rtcp, parseRtcp>, ErrorCode::BadRtcp, kBitRtcp, Scope::Any,
+    {detail::AttrId::Maxptime, checkOnly<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitMaxptime,
+     Scope::Any, nullptr},
+    {detail::AttrId::Rtcp, checkOnly<Rtcp, parseRtcp>, ErrorCode::BadRtcp, kBitRtcp, Scope::Any,
      nullptr},
-    {detail::AttrId::Rid, valid<Rid, parseRid>, ErrorCode::BadRid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Rid, checkOnly<Rid, parseRid>, ErrorCode::BadRid, 0, Scope::Any, nullptr},
     {detail::AttrId::Simulcast, parseSimulcast, ErrorCode::BadRid, kBitSimulcast, Scope::Any,
      nullptr},
     {detail::AttrId::SendRecv, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
@@ -316,7 +318,7 @@ class Parser {
     error_ = std::move(e);
     return false;
   }
-  static Error bad(ErrorCode code, int lineNo, Reason reason) {
+  static Error bad(ErrorCode code, int lineNo, const char* reason) {
     return makeError(code, lineNo, reason);
   }
 
@@ -394,8 +396,8 @@ class Parser {
           return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line"));
         }
         Origin o;
-        if (Reason r = parseOrigin(v, o)) {
-          return fail(bad(ErrorCode::BadOrigin, lineNo, r));
+        if (Verdict verdict = parseOrigin(v, o); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadOrigin, lineNo, verdict.why()));
         }
         return true;
       }
@@ -428,15 +430,15 @@ class Parser {
           mediaConnection_ = true;
         }
         Connection c;
-        if (Reason r = parseConnection(v, c)) {
-          return fail(bad(ErrorCode::BadConnection, lineNo, r));
+        if (Verdict verdict = parseConnection(v, c); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadConnection, lineNo, verdict.why()));
         }
         return true;
       }
       case 'b': {
         Bandwidth b;
-        if (Reason r = parseBandwidth(v, b)) {
-          return fail(bad(ErrorCode::BadBandwidth, lineNo, r));
+        if (Verdict verdict = parseBandwidth(v, b); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadBandwidth, lineNo, verdict.why()));
         }
         return true;
       }
@@ -445,8 +447,8 @@ class Parser {
           return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section"));
         }
         Timing t;
-        if (Reason r = parseTiming(v, t)) {
-          return fail(bad(ErrorCode::BadTiming, lineNo, r));
+        if (Verdict verdict = parseTiming(v, t); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadTiming, lineNo, verdict.why()));
         }
         timing_ = true;
         return true;
@@ -487,8 +489,8 @@ class Parser {
                             "more than " + std::to_string(limits_.maxMedia) + " m-lines"));
     }
     MediaLine m;
-    if (Reason r = parseMediaLine(v, m)) {
-      return fail(bad(ErrorCode::BadMedia, lineNo, r));
+    if (Verdict verdict = parseMediaLine(v, m); !verdict.ok()) {
+      return fail(bad(ErrorCode::BadMedia, lineNo, verdict.why()));
     }
     s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
     inMedia_ = true;
@@ -565,9 +567,9 @@ class Parser {
     if (rule.check == nullptr) {
       return flag(a, lineNo);
     }
-    Reason r = a.hasValue ? rule.check(a.value) : "missing value";
-    if (r != nullptr) {
-      return fail(makeError(rule.code, lineNo, "a=" + std::string(a.name) + ": " + r));
+    Verdict verdict = a.hasValue ? rule.check(a.value) : Verdict("missing value");
+    if (!verdict.ok()) {
+      return fail(makeError(rule.code, lineNo, "a=" + std::string(a.name) + ": " + verdict.why()));
     }
     return true;
   }

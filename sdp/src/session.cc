@@ -82,7 +82,7 @@ std::optional<Connection> MediaView::connection(
     std::optional<Connection> sessionLevel) const noexcept {
   for (const Line& l : lines_) {
     Connection c;
-    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+    if (l.type == 'c' && parseConnection(l.value, c).ok()) {
       return c;
     }
   }
@@ -110,7 +110,7 @@ Origin Session::origin() const noexcept {
 std::optional<Connection> Session::connection() const noexcept {
   for (const Line& l : sessionLines()) {
     Connection c;
-    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+    if (l.type == 'c' && parseConnection(l.value, c).ok()) {
       return c;
     }
   }

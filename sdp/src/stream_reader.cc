@@ -179,7 +179,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
       sessionHold = isHoldAddress(connectionAddress(l.value));
     } else if (l.type == 'c') {
       Connection c;
-      if (parseConnection(l.value, c) == nullptr) {
+      if (parseConnection(l.value, c).ok()) {
         sessionHold = isHoldAddress(c.address);
       }
     }
@@ -238,7 +238,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
       }
       if (l.type == 'c') {
         Connection c;
-        if (parseConnection(l.value, c) == nullptr) {
+        if (parseConnection(l.value, c).ok()) {
           st.holdAddress = isHoldAddress(c.address);
         }
         continue;
@@ -259,7 +259,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
           if (checked) {
             splitRtpmap(a.value, r);
           }
-          if (checked || parseRtpmap(a.value, r) == nullptr) {
+          if (checked || parseRtpmap(a.value, r).ok()) {
             for (CodecView& c : st.codecs) {
               if (c.pt == r.payloadType) {
                 c.name = r.encoding;
@@ -273,7 +273,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
         }
         case AttrId::Fmtp: {
           Fmtp f;
-          if (parseFmtp(a.value, f) == nullptr) {
+          if (parseFmtp(a.value, f).ok()) {
             uint64_t pt = 0;
             if (parseUint(f.format, pt, 127)) {
               for (CodecView& c : st.codecs) {
@@ -305,7 +305,7 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
           break;
         case AttrId::Crypto: {
           Crypto c;
-          if (parseCrypto(a.value, c) == nullptr) {
+          if (parseCrypto(a.value, c).ok()) {
             st.cryptos.push_back(c);
           }
           break;
