@@ -128,95 +128,109 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   return out;
 }
 
-Result<std::string> Bridge::offer(Leg from, const Session& offer) {
-  if (pending_.active) {
-    return makeError(ErrorCode::OfferPending, 0, "an offer is already outstanding");
-  }
-  const Leg to = other(from);
-  LegState& xs = legs_[index(from)];
-  LegState& ys = legs_[index(to)];
-  const Profile& px = *xs.config.profile;
-  const Profile& py = *ys.config.profile;
-  if (ys.config.local.address.empty()) {
-    return missing("no local media address");
-  }
-  std::span<const Stream> streams = extract(offer, &px, &py);
-  std::string_view ufrag = px.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
-  if (streams.size() < xs.slots.size()) {
+namespace {
+
+using Slots = std::vector<Bridge::Slot>;
+
+// A re-offer keeps every m-line it had, with its media type and its mid.
+Result<bool> checkReoffer(const Slots& slots, std::span<const Stream> streams) {
+  if (streams.size() < slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
   }
-  for (size_t i = 0; i < xs.slots.size(); ++i) {
-    if (streams[i].m.kind != xs.slots[i].kind) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (streams[i].m.kind != slots[i].kind) {
       return makeError(ErrorCode::ReofferRemovedMedia, streams[i].lineNo,
                        "re-offer changed the media type of an m-line");
     }
-    if (!xs.slots[i].mid.empty() && !streams[i].mid.empty() && streams[i].mid != xs.slots[i].mid) {
+    if (!slots[i].mid.empty() && !streams[i].mid.empty() && streams[i].mid != slots[i].mid) {
       return makeError(ErrorCode::MidChanged, streams[i].lineNo, "re-offer changed a mid");
     }
   }
-  for (size_t i = xs.slots.size(); i < streams.size(); ++i) {
-    Slot s;
-    s.kind.assign(streams[i].m.kind);
-    xs.slots.push_back(std::move(s));
-  }
+  return true;
+}
 
-  Pending p;
-  p.from = from;
-  p.offerer.resize(streams.size());
-  for (size_t i = 0; i < streams.size(); ++i) {
-    const Stream& st = streams[i];
-    OffererSlot& os = p.offerer[i];
-    os.kind.assign(st.m.kind);
-    os.proto.assign(st.m.proto);
-    os.mid.assign(st.mid);
-    os.setup.assign(st.setup);
-    os.port = disabled(st, px.kind) ? 0 : (st.m.port != 0 ? st.m.port : 9);
-    os.direction = effectiveDirection(st, px.kind);
-    os.rtcpMux = st.rtcpMux;
-    os.ptime = st.ptime;
-    size_t sp = st.m.formats.find(' ');
-    os.firstFormat.assign(st.m.formats.substr(0, sp));
-    xs.slots[i].mid.assign(st.mid);
-    xs.slots[i].firstFormat = os.firstFormat;
-    if (os.port == 0) {
-      continue;
-    }
-    // Can we answer this m-line to the offerer at all?
-    bool protoOk = px.kind == ProfileKind::WebRtc ? isWebRtcProto(st.m.proto)
-                                                  : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
-    if (!protoOk) {
-      continue;
-    }
-    if (isSavp(st.m.proto)) {
-      for (const Crypto& c : st.cryptos) {
-        if (suiteSupported(px, c.suite)) {
-          os.cryptoTag = c.tag;
-          os.cryptoSuite.assign(c.suite);
-          break;
-        }
-      }
-      if (os.cryptoSuite.empty()) {
-        continue;
+// What the offerer asked for on one m-line, and whether it can be carried at all: a
+// protocol the offerer's side may use, a crypto suite it allows (SDES), and at least one real
+// codec both sides' policies accept.
+void describeOffered(const Stream& stream, const Profile& offererProfile,
+                     const Profile& answererProfile, Bridge::OffererSlot& offered) {
+  offered.kind.assign(stream.m.kind);
+  offered.proto.assign(stream.m.proto);
+  offered.mid.assign(stream.mid);
+  offered.setup.assign(stream.setup);
+  offered.port =
+      disabled(stream, offererProfile.kind) ? 0 : (stream.m.port != 0 ? stream.m.port : 9);
+  offered.direction = effectiveDirection(stream, offererProfile.kind);
+  offered.rtcpMux = stream.rtcpMux;
+  offered.ptime = stream.ptime;
+  offered.firstFormat.assign(stream.m.formats.substr(0, stream.m.formats.find(' ')));
+  if (offered.port == 0) {
+    return;
+  }
+  bool protoOk = offererProfile.kind == ProfileKind::WebRtc
+                     ? isWebRtcProto(stream.m.proto)
+                     : (isPlainRtp(stream.m.proto) || isSavp(stream.m.proto));
+  if (!protoOk) {
+    return;
+  }
+  if (isSavp(stream.m.proto)) {
+    for (const Crypto& c : stream.cryptos) {
+      if (suiteSupported(offererProfile, c.suite)) {
+        offered.cryptoTag = c.tag;
+        offered.cryptoSuite.assign(c.suite);
+        break;
       }
     }
-    os.codecs = filterCodecs(st, policyFor(py, st.m.kind));
-    size_t real = 0;
-    for (const CodecEntry& c : os.codecs) {
-      real += isEvent(c.name) ? 0 : 1;
+    if (offered.cryptoSuite.empty()) {
+      return;
     }
-    os.eligible = real > 0 && !policyFor(px, st.m.kind).empty();
   }
+  offered.codecs = filterCodecs(stream, policyFor(answererProfile, stream.m.kind));
+  size_t real = 0;
+  for (const Bridge::CodecEntry& c : offered.codecs) {
+    real += isEvent(c.name) ? 0 : 1;
+  }
+  offered.eligible = real > 0 && !policyFor(offererProfile, stream.m.kind).empty();
+}
 
-  // One m-line per media kind: keep existing links, otherwise pick the preferred candidate
-  // (for a dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
-  for (size_t i = 0; i < streams.size(); ++i) {
-    if (!p.offerer[i].eligible || xs.slots[i].peer >= 0) {
+// A mid for a new m-line toward a browser: its index, unless the browser already used that
+// tag for another m-line.
+std::string freshMid(const Slots& slots) {
+  std::string mid;
+  for (size_t n = slots.size(); n < slots.size() + kMaxMidTries; ++n) {
+    mid = std::to_string(n);
+    bool used = false;
+    for (const Bridge::Slot& other : slots) {
+      used = used || other.mid == mid;
+    }
+    if (!used) {
+      break;
+    }
+  }
+  return mid;
+}
+
+// Gives each media kind of the offer one m-line on the answering leg: existing links are
+// kept; otherwise the preferred eligible candidate is linked to a new m-line there (for a
+// dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
+void linkNewMLines(Slots& offererSlots, Slots& answererSlots,
+                   const std::vector<Bridge::OffererSlot>& offered, const Profile& offererProfile,
+                   const Profile& answererProfile) {
+  auto score = [&](size_t k) {
+    if (offererProfile.kind != ProfileKind::Trunk) {
+      return 0;
+    }
+    return (offererProfile.srtp == SrtpMode::Sdes) == isSavp(offered[k].proto) ? 1 : 0;
+  };
+  const size_t n = offered.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!offered[i].eligible || offererSlots[i].peer >= 0) {
       continue;
     }
     bool kindTaken = false;
-    for (size_t k = 0; k < streams.size(); ++k) {
-      if (k != i && xs.slots[k].kind == xs.slots[i].kind && xs.slots[k].peer >= 0 &&
-          p.offerer[k].port != 0) {
+    for (size_t k = 0; k < n; ++k) {
+      if (k != i && offererSlots[k].kind == offererSlots[i].kind && offererSlots[k].peer >= 0 &&
+          offered[k].port != 0) {
         kindTaken = true;
       }
     }
@@ -224,48 +238,93 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       continue;
     }
     size_t best = i;
-    auto score = [&](size_t k) {
-      if (px.kind != ProfileKind::Trunk) {
-        return 0;
-      }
-      bool savp = isSavp(streams[k].m.proto);
-      return (px.srtp == SrtpMode::Sdes) == savp ? 1 : 0;
-    };
-    for (size_t k = i + 1; k < streams.size(); ++k) {
-      if (p.offerer[k].eligible && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
-          score(k) > score(best)) {
+    for (size_t k = i + 1; k < n; ++k) {
+      if (offered[k].eligible && offererSlots[k].peer < 0 &&
+          offererSlots[k].kind == offererSlots[i].kind && score(k) > score(best)) {
         best = k;
       }
     }
-    Slot y;
-    y.kind = xs.slots[best].kind;
-    y.peer = static_cast<int>(best);
-    if (py.kind == ProfileKind::WebRtc) {
-      // The m-line index, unless the browser already used that tag for another m-line.
-      for (size_t n = ys.slots.size(); n < ys.slots.size() + kMaxMidTries; ++n) {
-        y.mid = std::to_string(n);
-        bool used = false;
-        for (const Slot& other : ys.slots) {
-          used = used || other.mid == y.mid;
+    Bridge::Slot linked;
+    linked.kind = offererSlots[best].kind;
+    linked.peer = static_cast<int>(best);
+    if (answererProfile.kind == ProfileKind::WebRtc) {
+      linked.mid = freshMid(answererSlots);
+    }
+    offererSlots[best].peer = static_cast<int>(answererSlots.size());
+    answererSlots.push_back(std::move(linked));
+  }
+}
+
+// Payload types on the target leg: what this pair negotiated before (so re-INVITEs keep PT
+// continuity), else the offerer's number, else the first free dynamic one; never one twice.
+void assignPayloadTypes(std::vector<Bridge::CodecEntry>& codecs,
+                        const std::vector<PayloadMapping>& negotiated, bool fromA) {
+  std::array<bool, 128> used{};
+  for (Bridge::CodecEntry& c : codecs) {
+    for (const PayloadMapping& m : negotiated) {
+      if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
+        uint8_t prev = fromA ? m.ptB : m.ptA;
+        if (!used[prev]) {
+          c.ptOut = prev;
         }
-        if (!used) {
-          break;
-        }
+        break;
       }
     }
-    xs.slots[best].peer = static_cast<int>(ys.slots.size());
-    ys.slots.push_back(std::move(y));
+    if (used[c.ptOut]) {
+      c.ptOut = c.pt;
+    }
+    for (uint8_t k = 96; used[c.ptOut] && k < 128; ++k) {
+      c.ptOut = k;
+    }
+    used[c.ptOut] = true;
+  }
+}
+
+}  // namespace
+
+Result<std::string> Bridge::offer(Leg from, const Session& offer) {
+  if (pending_.active) {
+    return makeError(ErrorCode::OfferPending, 0, "an offer is already outstanding");
+  }
+  const Leg to = other(from);
+  LegState& offerer = legs_[index(from)];
+  LegState& answerer = legs_[index(to)];
+  const Profile& offererProfile = *offerer.config.profile;
+  const Profile& answererProfile = *answerer.config.profile;
+  if (answerer.config.local.address.empty()) {
+    return missing("no local media address");
+  }
+  std::span<const Stream> streams = extract(offer, &offererProfile, &answererProfile);
+  std::string_view ufrag =
+      offererProfile.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
+  if (Result<bool> r = checkReoffer(offerer.slots, streams); !r.ok()) {
+    return r.error();
+  }
+  for (size_t i = offerer.slots.size(); i < streams.size(); ++i) {
+    Slot s;
+    s.kind.assign(streams[i].m.kind);
+    offerer.slots.push_back(std::move(s));
   }
 
+  Pending p;
+  p.from = from;
+  p.offerer.resize(streams.size());
+  for (size_t i = 0; i < streams.size(); ++i) {
+    describeOffered(streams[i], offererProfile, answererProfile, p.offerer[i]);
+    offerer.slots[i].mid.assign(streams[i].mid);
+    offerer.slots[i].firstFormat = p.offerer[i].firstFormat;
+  }
+  linkNewMLines(offerer.slots, answerer.slots, p.offerer, offererProfile, answererProfile);
+
   // Target layout: every m-line the answering leg has ever seen, in order.
-  p.target.resize(ys.slots.size());
-  // The mids point into ys.slots, which does not change size from here on.
+  p.target.resize(answerer.slots.size());
+  // The mids point into answerer.slots, which does not change size from here on.
   std::vector<std::string_view>& bundle = bundleScratch();
   Out o(bodyScratch());
-  std::vector<Emit>& emits = emitScratch(ys.slots.size());
+  std::vector<Emit>& emits = emitScratch(answerer.slots.size());
   size_t activeCount = 0;
-  for (size_t j = 0; j < ys.slots.size(); ++j) {
-    Slot& y = ys.slots[j];
+  for (size_t j = 0; j < answerer.slots.size(); ++j) {
+    Slot& y = answerer.slots[j];
     TargetSlot& t = p.target[j];
     Emit& e = emits[j];
     e.kind = y.kind;
@@ -273,7 +332,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     int i = y.peer;
     bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
                   p.offerer[static_cast<size_t>(i)].eligible;
-    t.proto = targetProto(py, y.kind);
+    t.proto = targetProto(answererProfile, y.kind);
     e.proto = t.proto;
     if (!active) {
       t.fromSlot = -1;
@@ -283,46 +342,26 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       continue;
     }
     ++activeCount;
-    const Stream& st = streams[static_cast<size_t>(i)];
-    OffererSlot& os = p.offerer[static_cast<size_t>(i)];
-    os.target = static_cast<int>(j);
+    const Stream& stream = streams[static_cast<size_t>(i)];
+    OffererSlot& offered = p.offerer[static_cast<size_t>(i)];
+    offered.target = static_cast<int>(j);
     t.fromSlot = i;
-    t.codecs = std::move(os.codecs);
-    // Payload types on the target leg: reuse what this pair negotiated before, so re-INVITEs
-    // keep PT continuity; otherwise keep the offerer's number.
-    const Slot& aSlot = from == Leg::A ? xs.slots[static_cast<size_t>(i)] : y;
-    std::array<bool, 128> used{};
-    for (CodecEntry& c : t.codecs) {
-      for (const PayloadMapping& m : aSlot.negotiated) {
-        if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
-          uint8_t prev = from == Leg::A ? m.ptB : m.ptA;
-          if (!used[prev]) {
-            c.ptOut = prev;
-          }
-          break;
-        }
-      }
-      if (used[c.ptOut]) {
-        c.ptOut = c.pt;
-      }
-      for (uint8_t k = 96; used[c.ptOut] && k < 128; ++k) {
-        c.ptOut = k;
-      }
-      used[c.ptOut] = true;
-    }
+    t.codecs = std::move(offered.codecs);
+    const Slot& legASlot = from == Leg::A ? offerer.slots[static_cast<size_t>(i)] : y;
+    assignPayloadTypes(t.codecs, legASlot.negotiated, from == Leg::A);
     y.firstFormat = std::to_string(t.codecs.front().ptOut);
     e.active = true;
     e.codecs = &t.codecs;
-    e.direction = os.direction;
-    e.ptime = st.ptime;
-    e.maxptime = st.maxptime;
+    e.direction = offered.direction;
+    e.ptime = stream.ptime;
+    e.maxptime = stream.maxptime;
     e.mid = y.mid;
     e.setup = "actpass";
-    e.rtcpMux = py.rtcpMux;
+    e.rtcpMux = answererProfile.rtcpMux;
     e.cryptoTag = 1;
-    e.cryptoSuite = py.sdesSuite;
-    e.passFrom = &st;
-    if (py.kind == ProfileKind::WebRtc) {
+    e.cryptoSuite = answererProfile.sdesSuite;
+    e.passFrom = &stream;
+    if (answererProfile.kind == ProfileKind::WebRtc) {
       bundle.push_back(y.mid);
     }
   }
@@ -330,21 +369,22 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     return makeError(ErrorCode::NoAcceptableMedia, 0,
                      "no m-line of the offer survives the codec and media policy");
   }
-  emitSessionTail(o, ys.config, bundle);
+  emitSessionTail(o, answerer.config, bundle);
   for (const Emit& e : emits) {
-    Result<bool> r = py.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, ys.config, e)
-                                                    : emitTrunkMedia(o, ys.config, e);
+    Result<bool> r = answererProfile.kind == ProfileKind::WebRtc
+                         ? emitWebRtcMedia(o, answerer.config, e)
+                         : emitTrunkMedia(o, answerer.config, e);
     if (!r.ok()) {
       return r.error();
     }
   }
-  if (px.kind == ProfileKind::WebRtc && !ufrag.empty()) {
-    xs.prevRemoteUfrag = xs.remoteUfrag;
-    if (!xs.remoteUfrag.empty() && ufrag != xs.remoteUfrag) {
-      xs.iceRestart = true;
-      xs.ufragAtRestart = xs.config.local.iceUfrag;
+  if (offererProfile.kind == ProfileKind::WebRtc && !ufrag.empty()) {
+    offerer.prevRemoteUfrag = offerer.remoteUfrag;
+    if (!offerer.remoteUfrag.empty() && ufrag != offerer.remoteUfrag) {
+      offerer.iceRestart = true;
+      offerer.ufragAtRestart = offerer.config.local.iceUfrag;
     }
-    xs.remoteUfrag.assign(ufrag);
+    offerer.remoteUfrag.assign(ufrag);
   }
   p.active = true;
   pending_ = std::move(p);
