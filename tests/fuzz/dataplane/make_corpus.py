@@ -99,6 +99,8 @@ media = {
     'stun_dtls_punt': b'\1' + rec(0, stun) + rec(1 | STRANGER, dtls),
     'parked_unresolved': b'\0' + rec(0, rtp_seq(1)) + rec(0, rtp_seq(2)),
     'raw_frames': b'\1' + rec(6, arp) + rec(6, ns) + rec(7, udp4(rtp)[:60]),
+    # Found by the fuzzer: an empty UDP payload (the frame builder copied from a null pointer).
+    'regression_empty_payload': b'\1' + rec(0, b'') + rec(1 | PROTECT, b''),
     'ssrc_restart': b'\1' + rec(0, rtp_seq(100)) + rec(0, rtp_seq(5000)) + rec(0, rtp_seq(5000)) +
                     rec(0, rtp_seq(5001)),
 }
