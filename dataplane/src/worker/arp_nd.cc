@@ -99,8 +99,7 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   uint8_t dst[16];
   static constexpr uint8_t kAllNodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   std::memcpy(dst, dad ? kAllNodes : pi.src, 16);
-  constexpr uint32_t kNaLen = 32;
-  uint32_t total = kEthHdrLen + kIpv6HdrLen + kNaLen;
+  uint32_t total = kEthHdrLen + kIpv6HdrLen + kNdMessageLen;
   if (rte_pktmbuf_data_len(m) < total) {
     // The request had no room for our options (no SLLA): grow the single segment.
     if (rte_pktmbuf_append(m, static_cast<uint16_t>(total - rte_pktmbuf_data_len(m))) == nullptr) {
@@ -120,14 +119,8 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(f + 6, in.mac, 6);
   store16(f + 12, kEtherIpv6);
   uint8_t* ip = f + kEthHdrLen;
-  uint8_t* icmp = writeNdHeaders(ip, kNaLen, in.v6, dst, 136);
-  icmp[4] = dad ? 0x20 : 0x60;  // (S)olicited unless answering DAD, (O)verride
-  std::memcpy(icmp + 8, in.v6, 16);
-  icmp[24] = 2;  // target link-layer address option
-  icmp[25] = 1;
-  std::memcpy(icmp + 26, in.mac, 6);
-  uint16_t c = l4Checksum(true, in.v6, dst, kProtoIcmp6, icmp, kNaLen);
-  std::memcpy(icmp + 2, &c, 2);
+  // (S)olicited unless answering DAD, (O)verride; the option carries our MAC.
+  writeNdMessage(ip, {136, static_cast<uint8_t>(dad ? 0x20 : 0x60), in.v6, dst, in.v6, 2, in.mac});
   m->ol_flags = 0;
   bump(ctx.stats->ports[in.index].arp_nd_replies);
   txPush(ctx.tx[in.index], ctx.stats->ports[in.index], m);

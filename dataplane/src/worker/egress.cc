@@ -17,18 +17,23 @@ void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type)
   store16(f + 12, type);
 }
 
-uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
-                        uint8_t type) {
+void writeNdMessage(uint8_t* ip, const NdMessage& nd) {
   store32(ip, 6u << 28);
-  store16(ip + 4, icmp_len);
+  store16(ip + 4, kNdMessageLen);
   ip[6] = kProtoIcmp6;
   ip[7] = 255;
-  std::memcpy(ip + 8, src, 16);
-  std::memcpy(ip + 24, dst, 16);
+  std::memcpy(ip + 8, nd.src, 16);
+  std::memcpy(ip + 24, nd.dst, 16);
   uint8_t* icmp = ip + kIpv6HdrLen;
-  std::memset(icmp, 0, icmp_len);
-  icmp[0] = type;
-  return icmp;
+  std::memset(icmp, 0, kNdMessageLen);
+  icmp[0] = nd.type;
+  icmp[4] = nd.flags;
+  std::memcpy(icmp + 8, nd.target, 16);
+  icmp[24] = nd.option;
+  icmp[25] = 1;  // option length in units of 8 bytes
+  std::memcpy(icmp + 26, nd.mac, 6);
+  uint16_t c = l4Checksum(true, nd.src, nd.dst, kProtoIcmp6, icmp, kNdMessageLen);
+  std::memcpy(icmp + 2, &c, 2);
 }
 
 bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_hdr_len,

@@ -28,9 +28,21 @@ bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_
 // Writes an Ethernet header (destination, source, EtherType) at `f`.
 void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type);
 
-// Writes an IPv6 header (hop limit 255, as RFC 4861 requires for ND) for an ICMPv6 message of
-// `icmp_len` bytes at `ip`, zeroes that message and sets its type. Returns the ICMPv6 header.
-uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
-                        uint8_t type);
+// A neighbour solicitation (135) or advertisement (136) with one link-layer address option:
+// 24 bytes of message and 8 of option.
+inline constexpr uint16_t kNdMessageLen = 32;
+struct NdMessage {
+  uint8_t type;
+  uint8_t flags;       // NA: R/S/O bits; 0 for NS
+  const uint8_t* src;  // IPv6 source and destination
+  const uint8_t* dst;
+  const uint8_t* target;  // the address asked about / advertised
+  uint8_t option;         // 1: source link-layer address, 2: target link-layer address
+  const uint8_t* mac;     // the option's MAC
+};
+
+// Writes the IPv6 header (hop limit 255, as RFC 4861 requires) and `nd` at `ip`, checksum
+// included.
+void writeNdMessage(uint8_t* ip, const NdMessage& nd);
 
 }  // namespace rampart::dp

@@ -49,8 +49,8 @@ rte_mbuf* buildNeighbourSolicitation(rte_mbuf* m, const Iface& out, const Neighb
   if (!out.has_v6) {
     return nullptr;
   }
-  constexpr uint32_t kNsLen = 32;  // 24-byte NS + 8-byte source link-layer option
-  auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthHdrLen + kIpv6HdrLen + kNsLen));
+  auto* f =
+      reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthHdrLen + kIpv6HdrLen + kNdMessageLen));
   if (f == nullptr) {
     return nullptr;
   }
@@ -60,13 +60,7 @@ rte_mbuf* buildNeighbourSolicitation(rte_mbuf* m, const Iface& out, const Neighb
   uint8_t mac[6] = {0x33, 0x33, 0xff, n.ip[13], n.ip[14], n.ip[15]};
   writeEth(f, mac, out.mac, kEtherIpv6);
   uint8_t* ip = f + kEthHdrLen;
-  uint8_t* icmp = writeNdHeaders(ip, kNsLen, out.v6, group, 135);
-  std::memcpy(icmp + 8, n.ip, 16);
-  icmp[24] = 1;  // source link-layer address option
-  icmp[25] = 1;
-  std::memcpy(icmp + 26, out.mac, 6);
-  uint16_t c = l4Checksum(true, out.v6, group, kProtoIcmp6, icmp, kNsLen);
-  std::memcpy(icmp + 2, &c, 2);
+  writeNdMessage(ip, {135, 0, out.v6, group, n.ip, 1, out.mac});
   return m;
 }
 

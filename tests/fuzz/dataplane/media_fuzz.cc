@@ -40,16 +40,6 @@ const Addr kStranger = v4(198, 18, 2, 99);
 const Addr kStranger6 = v6(0x2001, 2, 0, 2, 99);
 constexpr uint32_t kFlows = 6;
 
-abi::SrtpParams keyFor(abi::SrtpSuite suite, uint8_t seed) {
-  abi::SrtpParams p{};
-  p.suite = suite;
-  p.key_len = static_cast<uint8_t>(srtpKeyLen(suite));
-  for (uint32_t i = 0; i < p.key_len; ++i) {
-    p.key[i] = static_cast<uint8_t>(seed * 5 + i);
-  }
-  return p;
-}
-
 // One programmed flow and the sending side of its inbound leg.
 struct FlowUnderTest {
   uint32_t in_iface;
@@ -69,31 +59,31 @@ abi::FlowAdd flowOfKind(const Harness& h, uint32_t kind) {
     case 1:  // SRTP in, plain out, latching on the first authenticated packet
       f = makeFlow(h, 0, 20002, kWanPeer, 0, 1, 30002, kLanPeer, 5002);
       f.flags |= abi::kFlowLatch;
-      f.srtp_in = keyFor(S::AesCm128HmacSha1_80, 1);
+      f.srtp_in = testKey(S::AesCm128HmacSha1_80, 1);
       break;
     case 2:  // plain in, SRTP (GCM) out with SSRC rewrite, lan to wan
       f = makeFlow(h, 1, 30004, kLanPeer, 5004, 0, 20004, kWanPeer, 4004);
-      f.srtp_out = keyFor(S::AeadAes128Gcm, 2);
+      f.srtp_out = testKey(S::AeadAes128Gcm, 2);
       f.ssrc_rewrite = 0x11223344;
       break;
     case 3:  // rtcp-mux in, SRTP both ways, RTCP leaves on its own ports
       f = makeFlow(h, 0, 20006, kWanPeer, 4006, 1, 30006, kLanPeer, 5006);
       f.flags |= abi::kFlowRtcpMuxIn;
-      f.srtp_in = keyFor(S::AesCm128HmacSha1_32, 3);
-      f.srtp_out = keyFor(S::AeadAes256Gcm, 4);
+      f.srtp_in = testKey(S::AesCm128HmacSha1_32, 3);
+      f.srtp_out = testKey(S::AeadAes256Gcm, 4);
       f.out_rtcp_local_port = 30007;
       f.out_rtcp_remote_port = 5007;
       break;
     case 4:  // a separate RTCP port
       f = makeFlow(h, 0, 20009, kWanPeer, 4009, 1, 30009, kLanPeer, 5009);
       f.flags |= abi::kFlowRtcpOnly;
-      f.srtp_in = keyFor(S::AesCm128HmacSha1_80, 5);
-      f.srtp_out = keyFor(S::AesCm128HmacSha1_80, 6);
+      f.srtp_in = testKey(S::AesCm128HmacSha1_80, 5);
+      f.srtp_out = testKey(S::AesCm128HmacSha1_80, 6);
       break;
     default:  // IPv6 in, IPv4 out, video DSCP, latching
       f = makeFlow(h, 0, 20010, kWanPeer6, 4010, 1, 30010, kLanPeer, 5010);
       f.flags |= abi::kFlowLatch | abi::kFlowVideo;
-      f.srtp_in = keyFor(S::AeadAes128Gcm, 7);
+      f.srtp_in = testKey(S::AeadAes128Gcm, 7);
       f.clock_rate = 90000;
       break;
   }

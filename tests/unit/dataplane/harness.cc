@@ -254,6 +254,16 @@ void Harness::learnPeers() {
   ctx_->neigh.learn(6, 1, v6(0x2001, 2, 0, 4, 2).b, kPeerLanMac, true, rte_rdtsc());
 }
 
+abi::SrtpParams testKey(abi::SrtpSuite suite, uint8_t seed) {
+  abi::SrtpParams p{};
+  p.suite = suite;
+  p.key_len = static_cast<uint8_t>(srtpKeyLen(suite));
+  for (uint32_t i = 0; i < p.key_len; ++i) {
+    p.key[i] = static_cast<uint8_t>(seed * 3 + i);
+  }
+  return p;
+}
+
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
                       uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,
                       uint16_t out_pport) {

@@ -73,6 +73,9 @@ class Harness {
   uint32_t seq_ = 1;
 };
 
+// SRTP parameters for `suite` whose key bytes follow from `seed` (both ends of a test agree).
+abi::SrtpParams testKey(abi::SrtpSuite suite, uint8_t seed);
+
 // A FlowAdd from `in_iface` (local port `lport`, peer `peer:pport`) to `out_iface`.
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
                       uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,

@@ -47,16 +47,6 @@ std::vector<uint8_t> checkEgress(const std::vector<uint8_t>& f, const Iface& out
   return {f.begin() + pi.payload_off, f.begin() + pi.payload_off + pi.payload_len};
 }
 
-abi::SrtpParams key(abi::SrtpSuite s, uint8_t seed) {
-  abi::SrtpParams p{};
-  p.suite = s;
-  p.key_len = static_cast<uint8_t>(srtpKeyLen(s));
-  for (uint32_t i = 0; i < p.key_len; ++i) {
-    p.key[i] = static_cast<uint8_t>(seed * 3 + i);
-  }
-  return p;
-}
-
 std::vector<uint8_t> protect(SrtpCtx& c, std::vector<uint8_t> p, bool rtcp = false) {
   auto len = static_cast<uint32_t>(p.size());
   p.resize(p.size() + kSrtpMaxTrailer);
@@ -214,13 +204,13 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
   Variant v = GetParam();
   auto f = makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   f.flags |= abi::kFlowRtcpMuxIn;
-  f.srtp_in = key(v.in, 1);
-  f.srtp_out = key(v.out, 2);
+  f.srtp_in = testKey(v.in, 1);
+  f.srtp_out = testKey(v.out, 2);
   addFlow(f);
   SrtpCtx sender;
   SrtpCtx receiver;
-  ASSERT_EQ(sender.init(key(v.in, 1), SrtpCtx::Dir::Outbound), abi::kOk);
-  ASSERT_EQ(receiver.init(key(v.out, 2), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(sender.init(testKey(v.in, 1), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(receiver.init(testKey(v.out, 2), SrtpCtx::Dir::Inbound), abi::kOk);
   for (uint16_t seq = 1; seq <= 5; ++seq) {
     auto rtp = rtpPacket(seq, seq * 160u, 0xabcdef, 160);
     auto wire = sender.active() ? protect(sender, rtp) : rtp;
@@ -312,12 +302,12 @@ TEST_F(WorkerTest, LatchesOnlyOnAuthenticatedSrtpInsideTheWindow) {
   std::memset(f.in_remote.addr, 0, 16);
   f.flags |= abi::kFlowLatch;
   f.latch_window_ms = 2000;
-  f.srtp_in = key(S::AesCm128HmacSha1_80, 1);
+  f.srtp_in = testKey(S::AesCm128HmacSha1_80, 1);
   uint64_t flow = addFlow(f);
   SrtpCtx attacker;
   SrtpCtx sender;
-  ASSERT_EQ(attacker.init(key(S::AesCm128HmacSha1_80, 7), SrtpCtx::Dir::Outbound), abi::kOk);
-  ASSERT_EQ(sender.init(key(S::AesCm128HmacSha1_80, 1), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(attacker.init(testKey(S::AesCm128HmacSha1_80, 7), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(sender.init(testKey(S::AesCm128HmacSha1_80, 1), SrtpCtx::Dir::Outbound), abi::kOk);
   Addr evil = v4(198, 18, 2, 66);
   h->rx(0, fromWan(*h, evil, 666, 20000, protect(attacker, rtpPacket(1, 0, 9, 50))));
   h->rx(0, fromWan(*h, evil, 666, 20000, rtpPacket(1, 0, 9, 50)));
@@ -681,10 +671,10 @@ TEST_F(WorkerTest, RewritesSsrcAndReKeysThroughFlowModify) {
   h->learnPeers();
   auto f = makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   f.ssrc_rewrite = 0xcafef00d;
-  f.srtp_out = key(S::AesCm128HmacSha1_80, 5);
+  f.srtp_out = testKey(S::AesCm128HmacSha1_80, 5);
   uint64_t flow = addFlow(f);
   SrtpCtx rx5;
-  ASSERT_EQ(rx5.init(key(S::AesCm128HmacSha1_80, 5), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(rx5.init(testKey(S::AesCm128HmacSha1_80, 5), SrtpCtx::Dir::Inbound), abi::kOk);
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(1, 0, 0x1111, 40)));
   h->pass();
   auto out = h->tx(1);
@@ -697,10 +687,10 @@ TEST_F(WorkerTest, RewritesSsrcAndReKeysThroughFlowModify) {
   abi::FlowAdd m = f;
   m.hdr.type = abi::MsgType::FlowModify;
   m.hdr.flow = flow;
-  m.srtp_out = key(S::AeadAes128Gcm, 6);
+  m.srtp_out = testKey(S::AeadAes128Gcm, 6);
   EXPECT_EQ(h->call(m.hdr).status, abi::kOk);
   SrtpCtx rx6;
-  ASSERT_EQ(rx6.init(key(S::AeadAes128Gcm, 6), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(rx6.init(testKey(S::AeadAes128Gcm, 6), SrtpCtx::Dir::Inbound), abi::kOk);
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(2, 160, 0x1111, 40)));
   h->pass();
   out = h->tx(1);
