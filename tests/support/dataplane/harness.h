@@ -1,7 +1,7 @@
 #pragma once
-// In-process dataplane for tests and the benchmark: EAL (--no-huge), two net_ring ports
-// standing for the wan and lan media ports, a worker context with rings in ordinary memory,
-// and the control-plane end of those rings.
+// In-process dataplane for the worker test, the media-path fuzz target and the benchmark: EAL
+// (--no-huge), two net_ring ports standing for the wan and lan media ports, a worker context with
+// rings in ordinary memory, and the control-plane end of those rings.
 #include <cstdint>
 #include <memory>
 #include <vector>
