@@ -391,22 +391,121 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   return finish(to, o.text());
 }
 
+namespace {
+
+// Whether answered m-line `stream` is one to map back to the offerer (false: rejected, or
+// not offered on), or an error when it breaks what was offered (type, protocol, SDES crypto).
+Result<bool> answeredMLineCarried(const Stream& stream, const Bridge::TargetSlot& offeredHere,
+                                  std::string_view slotKind, const Profile& answererProfile) {
+  if (stream.m.kind != slotKind) {
+    return makeError(ErrorCode::AnswerMismatch, stream.lineNo, "answer changed the media type");
+  }
+  if (disabled(stream, answererProfile.kind) || offeredHere.fromSlot < 0) {
+    return false;
+  }
+  if (stream.m.proto != offeredHere.proto) {
+    return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
+                     "answer protocol " + std::string(stream.m.proto) + " differs from offered " +
+                         std::string(offeredHere.proto));
+  }
+  if (answererProfile.kind == ProfileKind::Trunk && isSavp(offeredHere.proto)) {
+    bool ok = false;
+    for (const Crypto& c : stream.cryptos) {
+      ok = ok || (c.tag == 1 && c.suite == answererProfile.sdesSuite);
+    }
+    if (!ok) {
+      return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
+                       "RTP/SAVP answer without a matching a=crypto");
+    }
+  }
+  return true;
+}
+
+// The offered codecs the answer accepted, each with the answerer's payload type in ptOut and
+// the offerer's in pt; empty when no real codec (only telephone-event, say) is left.
+std::vector<Bridge::CodecEntry> acceptedCodecs(const Stream& stream,
+                                               const Bridge::TargetSlot& offeredHere) {
+  const std::vector<Bridge::CodecEntry>& offered = offeredHere.codecs;
+  std::vector<Bridge::CodecEntry> accepted;
+  // Each offered codec is answered at most once: an answer that names one codec under two
+  // payload types (found by the fuzzer) must not produce a repeated payload type.
+  std::array<bool, 128> taken{};
+  for (const CodecView& c : stream.codecs) {
+    // Same payload type first: an offer may carry one codec name several times (H.264
+    // profiles, telephone-event rates); only a renumbering answerer needs the name match.
+    size_t hit = offered.size();
+    for (size_t k = 0; k < offered.size(); ++k) {
+      if (c.pt == offered[k].ptOut && !taken[offered[k].pt] &&
+          (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered[k]))) {
+        hit = k;
+        break;
+      }
+    }
+    for (size_t k = 0; hit == offered.size() && k < offered.size(); ++k) {
+      if (!c.name.empty() && !taken[offered[k].pt] &&
+          sameCodec(c.name, c.clock, c.channels, offered[k])) {
+        hit = k;
+      }
+    }
+    if (hit != offered.size()) {
+      Bridge::CodecEntry e = offered[hit];
+      taken[e.pt] = true;
+      e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
+      accepted.push_back(std::move(e));
+    }
+  }
+  size_t real = 0;
+  for (const Bridge::CodecEntry& c : accepted) {
+    real += isEvent(c.name) ? 0 : 1;
+  }
+  if (real == 0) {
+    accepted.clear();
+  }
+  return accepted;
+}
+
+// The payload-type map of a linked pair, as leg A and leg B number each codec.
+std::vector<PayloadMapping> payloadMap(const std::vector<Bridge::CodecEntry>& accepted,
+                                       bool offererIsA) {
+  std::vector<PayloadMapping> pm;
+  for (const Bridge::CodecEntry& c : accepted) {
+    PayloadMapping m;
+    m.ptA = offererIsA ? c.pt : c.ptOut;
+    m.ptB = offererIsA ? c.ptOut : c.pt;
+    m.encoding = c.name;
+    m.clockRate = c.clock;
+    pm.push_back(std::move(m));
+  }
+  return pm;
+}
+
+// Our DTLS role in the answer to a browser: the opposite of a definite offer, else the
+// profile's choice for actpass.
+std::string_view dtlsSetupAnswer(std::string_view offeredSetup, const Profile& offererProfile) {
+  if (offeredSetup == "active") {
+    return "passive";
+  }
+  if (offeredSetup == "passive") {
+    return "active";
+  }
+  return offererProfile.setupAnswer;
+}
+
+}  // namespace
+
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   if (!pending_.active || pending_.from == from) {
     return makeError(ErrorCode::NoPendingOffer, 0, "no offer is outstanding toward this leg");
   }
   const Leg to = pending_.from;
-  {
-    const LegState& offerer = legs_[index(to)];
-    if (offerer.iceRestart && offerer.config.local.iceUfrag == offerer.ufragAtRestart) {
-      return makeError(ErrorCode::MissingLocalParameter, 0,
-                       "the browser restarted ICE: set new ice ufrag/pwd for its leg first");
-    }
+  LegState& answerer = legs_[index(from)];
+  LegState& offerer = legs_[index(to)];
+  if (offerer.iceRestart && offerer.config.local.iceUfrag == offerer.ufragAtRestart) {
+    return makeError(ErrorCode::MissingLocalParameter, 0,
+                     "the browser restarted ICE: set new ice ufrag/pwd for its leg first");
   }
-  LegState& ys = legs_[index(from)];  // answerer
-  LegState& xs = legs_[index(to)];    // offerer
-  const Profile& px = *xs.config.profile;
-  const Profile& py = *ys.config.profile;
+  const Profile& offererProfile = *offerer.config.profile;
+  const Profile& answererProfile = *answerer.config.profile;
   std::span<const Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
@@ -417,169 +516,109 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   std::vector<std::vector<CodecEntry>> accepted(streams.size());
   std::vector<Direction> answeredDir(streams.size(), Direction::Inactive);
   for (size_t j = 0; j < streams.size(); ++j) {
-    const Stream& st = streams[j];
-    const TargetSlot& t = pending_.target[j];
-    if (st.m.kind != ys.slots[j].kind) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo, "answer changed the media type");
+    Result<bool> carried = answeredMLineCarried(streams[j], pending_.target[j],
+                                                answerer.slots[j].kind, answererProfile);
+    if (!carried.ok()) {
+      return carried.error();
     }
-    if (disabled(st, py.kind) || t.fromSlot < 0) {
+    if (!carried.value()) {
       continue;
     }
-    if (st.m.proto != t.proto) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-                           std::string(t.proto));
+    accepted[j] = acceptedCodecs(streams[j], pending_.target[j]);
+    if (!accepted[j].empty()) {
+      answeredDir[j] = effectiveDirection(streams[j], answererProfile.kind);
     }
-    if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
-      bool ok = false;
-      for (const Crypto& c : st.cryptos) {
-        ok = ok || (c.tag == 1 && c.suite == py.sdesSuite);
-      }
-      if (!ok) {
-        return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                         "RTP/SAVP answer without a matching a=crypto");
-      }
-    }
-    // Each offered codec is answered at most once: an answer that names one codec under two
-    // payload types (found by the fuzzer) must not produce a repeated payload type.
-    std::array<bool, 128> taken{};
-    for (const CodecView& c : st.codecs) {
-      // Same payload type first: an offer may carry one codec name several times (H.264
-      // profiles, telephone-event rates); only a renumbering answerer needs the name match.
-      size_t hit = t.codecs.size();
-      for (size_t k = 0; k < t.codecs.size(); ++k) {
-        const CodecEntry& offered = t.codecs[k];
-        if (c.pt == offered.ptOut && !taken[offered.pt] &&
-            (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
-          hit = k;
-          break;
-        }
-      }
-      for (size_t k = 0; hit == t.codecs.size() && k < t.codecs.size(); ++k) {
-        if (!c.name.empty() && !taken[t.codecs[k].pt] &&
-            sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
-          hit = k;
-        }
-      }
-      if (hit != t.codecs.size()) {
-        CodecEntry e = t.codecs[hit];
-        taken[e.pt] = true;
-        e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
-        accepted[j].push_back(std::move(e));
-      }
-    }
-    size_t real = 0;
-    for (const CodecEntry& c : accepted[j]) {
-      real += isEvent(c.name) ? 0 : 1;
-    }
-    if (real == 0) {
-      accepted[j].clear();
-      continue;
-    }
-    answeredDir[j] = effectiveDirection(st, py.kind);
   }
 
   Out o(bodyScratch());
   std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
   // The mids point into pending_.offerer, alive until the end of this function.
   std::vector<std::string_view>& bundle = bundleScratch();
-  std::vector<CodecEntry> keepAlive;  // a=inactive placeholder codec for BUNDLE members
   std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
   mappings_.clear();
   for (size_t i = 0; i < pending_.offerer.size(); ++i) {
-    OffererSlot& os = pending_.offerer[i];
+    OffererSlot& offered = pending_.offerer[i];
     Emit& e = emits[i];
-    e.kind = os.kind;
-    e.proto = os.proto;
-    e.firstFormat = os.firstFormat;
-    e.mid = os.mid;
+    e.kind = offered.kind;
+    e.proto = offered.proto;
+    e.firstFormat = offered.firstFormat;
+    e.mid = offered.mid;
     e.slot = i;
     e.useOutPt = false;
-    int j = os.target;
+    int j = offered.target;
     bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
-    bool wasBundled =
-        std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) != xs.bundleMids.end();
+    bool wasBundled = std::find(offerer.bundleMids.begin(), offerer.bundleMids.end(),
+                                offered.mid) != offerer.bundleMids.end();
     if (ok) {
       size_t ju = static_cast<size_t>(j);
       Direction d = answeredDir[ju];
       // Our direction toward the offerer: what the answerer does, within what the offerer allows.
-      e.direction =
-          makeDirection(sends(d) && receives(os.direction), receives(d) && sends(os.direction));
+      e.direction = makeDirection(sends(d) && receives(offered.direction),
+                                  receives(d) && sends(offered.direction));
       e.active = true;
       e.codecs = &accepted[ju];
-      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : os.ptime;
+      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : offered.ptime;
       e.maxptime = streams[ju].maxptime;
       e.passFrom = &streams[ju];
-      ys.slots[ju].active = true;
+      answerer.slots[ju].active = true;
       // Record the negotiated payload map on the leg-A slot.
-      std::vector<PayloadMapping> pm;
-      for (const CodecEntry& c : accepted[ju]) {
-        PayloadMapping m;
-        m.ptA = to == Leg::A ? c.pt : c.ptOut;
-        m.ptB = to == Leg::A ? c.ptOut : c.pt;
-        m.encoding = c.name;
-        m.clockRate = c.clock;
-        pm.push_back(std::move(m));
-      }
-      Slot& aSlot = to == Leg::A ? xs.slots[i] : ys.slots[ju];
-      aSlot.negotiated = pm;
+      std::vector<PayloadMapping> pm = payloadMap(accepted[ju], to == Leg::A);
+      Slot& legASlot = to == Leg::A ? offerer.slots[i] : answerer.slots[ju];
+      legASlot.negotiated = pm;
       StreamMapping sm;
-      sm.kind = os.kind;
+      sm.kind = offered.kind;
       sm.slotA = static_cast<int>(to == Leg::A ? i : ju);
       sm.slotB = static_cast<int>(to == Leg::A ? ju : i);
       sm.active = true;
       sm.directionA = to == Leg::A ? e.direction : d;
       sm.payloads = std::move(pm);
       mappings_.push_back(std::move(sm));
-    } else if (px.kind == ProfileKind::WebRtc && os.port != 0 && wasBundled &&
-               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).empty()) {
+    } else if (offererProfile.kind == ProfileKind::WebRtc && offered.port != 0 && wasBundled &&
+               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : offered.codecs)
+                    .empty()) {
       // Chromium rejects an answer that removes a mid from an established BUNDLE group: keep
       // the m-line in the group, with no media flowing.
       placeholders[i].push_back(
-          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).front());
+          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : offered.codecs).front());
       e.active = true;
       e.codecs = &placeholders[i];
       e.direction = Direction::Inactive;
       if (j >= 0) {
-        ys.slots[static_cast<size_t>(j)].active = false;
+        answerer.slots[static_cast<size_t>(j)].active = false;
       }
     } else {
       e.active = false;
       if (j >= 0) {
-        ys.slots[static_cast<size_t>(j)].active = false;
+        answerer.slots[static_cast<size_t>(j)].active = false;
       }
     }
-    xs.slots[i].active = e.active;
-    if (e.active && px.kind == ProfileKind::WebRtc) {
-      bundle.push_back(os.mid);
-      if (os.setup == "active") {
-        e.setup = "passive";
-      } else if (os.setup == "passive") {
-        e.setup = "active";
-      } else {
-        e.setup = px.setupAnswer;
-      }
+    offerer.slots[i].active = e.active;
+    if (e.active && offererProfile.kind == ProfileKind::WebRtc) {
+      bundle.push_back(offered.mid);
+      e.setup = dtlsSetupAnswer(offered.setup, offererProfile);
     }
-    e.rtcpMux = os.rtcpMux && (px.kind == ProfileKind::WebRtc || px.rtcpMux);
-    e.cryptoTag = os.cryptoTag;
-    e.cryptoSuite = os.cryptoSuite;
+    e.rtcpMux =
+        offered.rtcpMux && (offererProfile.kind == ProfileKind::WebRtc || offererProfile.rtcpMux);
+    e.cryptoTag = offered.cryptoTag;
+    e.cryptoSuite = offered.cryptoSuite;
   }
-  emitSessionTail(o, xs.config, bundle);
+  emitSessionTail(o, offerer.config, bundle);
   for (const Emit& e : emits) {
-    Result<bool> r = px.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, xs.config, e)
-                                                    : emitTrunkMedia(o, xs.config, e);
+    Result<bool> r = offererProfile.kind == ProfileKind::WebRtc
+                         ? emitWebRtcMedia(o, offerer.config, e)
+                         : emitTrunkMedia(o, offerer.config, e);
     if (!r.ok()) {
       return r.error();
     }
   }
-  if (px.kind == ProfileKind::WebRtc) {
-    xs.bundleMids.assign(bundle.begin(), bundle.end());
-    xs.iceRestart = false;
+  if (offererProfile.kind == ProfileKind::WebRtc) {
+    offerer.bundleMids.assign(bundle.begin(), bundle.end());
+    offerer.iceRestart = false;
   }
-  if (py.kind == ProfileKind::WebRtc) {
+  if (answererProfile.kind == ProfileKind::WebRtc) {
     std::string_view u = iceUfragOf(answer);
     if (!u.empty()) {
-      ys.remoteUfrag.assign(u);
+      answerer.remoteUfrag.assign(u);
     }
   }
   pending_.active = false;
