@@ -74,6 +74,8 @@ bool parseOnOff(std::string_view v, bool& out) {
 
 }  // namespace
 
+// Long on purpose: one flat branch per option key, each with its own check and message, in
+// the order docs/sdp.md lists them.
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value) {
   // Copy-on-write: other legs may share the Profile.
   auto copy = std::make_shared<Profile>(leg.profile ? *leg.profile : Profile{});

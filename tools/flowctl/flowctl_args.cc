@@ -127,6 +127,8 @@ std::string statusText(int32_t status) {
   return "error " + std::to_string(status);
 }
 
+// Long on purpose: one flat branch per option, each with its own validation and message, in
+// the order of the usage text; splitting it would scatter the options over several functions.
 FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   FlowctlParse out;
   FlowctlArgs a;

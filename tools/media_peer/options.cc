@@ -52,6 +52,8 @@ const char* rtcpModeName(RtcpMode m) {
   return "?";
 }
 
+// Long on purpose: one flat branch per option, each with its own validation and message, in
+// the order of the usage text; splitting it would scatter the options over several functions.
 ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
   ParseOutcome out;
   PeerOptions o;

@@ -53,6 +53,8 @@ uint64_t LatencyHistogram::percentileNs(double p) const {
   return max_;
 }
 
+// Long on purpose: it writes the JSON document field by field in the order docs/TOOLS.md
+// shows it, so the two can be read side by side.
 void writeJson(std::FILE* out, const RunReport& r) {
   const PeerOptions& o = *r.options;
   const RxTotals& rx = *r.rx;
