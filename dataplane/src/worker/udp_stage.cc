@@ -127,7 +127,8 @@ void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uin
 
 // Strict source, or a latching window still open for a stranger. `*from_peer`: the source is
 // the flow's programmed or latched peer.
-bool sourceAdmitted(LcoreCtx& ctx, FlowEntry& f, const PacketInfo& pi, bool* from_peer) {
+[[gnu::always_inline]] inline bool sourceAdmitted(LcoreCtx& ctx, FlowEntry& f, const PacketInfo& pi,
+                                                  bool* from_peer) {
   uint32_t alen = pi.family == 4 ? 4 : 16;
   *from_peer =
       f.remote_known && f.remote_port == pi.src_port && std::memcmp(f.remote, pi.src, alen) == 0;
@@ -152,8 +153,8 @@ void latch(FlowEntry& f, const PacketInfo& pi) {
 }
 
 // Counters, RFC 3550 statistics and the SSRC rewrite of an authenticated packet.
-void account(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const PacketInfo& pi, uint8_t* pkt,
-             bool rtcp) {
+[[gnu::always_inline]] inline void account(LcoreCtx& ctx, FlowEntry& f, uint32_t index,
+                                           const PacketInfo& pi, uint8_t* pkt, bool rtcp) {
   FlowStats& fs = ctx.flow_stats[index];
   bump(fs.packets);
   bump(fs.bytes, pi.payload_len);
@@ -170,8 +171,9 @@ void account(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const PacketInfo& pi, 
 }
 
 // Out-leg protection, new L2-L4 headers and the next hop. `len`: the payload's length now.
-void forward(LcoreCtx& ctx, const Iface& in, uint32_t index, FlowEntry& f, rte_mbuf* m,
-             const PacketInfo& pi, uint8_t* pkt, uint32_t len, bool rtcp) {
+[[gnu::always_inline]] inline void forward(LcoreCtx& ctx, const Iface& in, uint32_t index,
+                                           FlowEntry& f, rte_mbuf* m, const PacketInfo& pi,
+                                           uint8_t* pkt, uint32_t len, bool rtcp) {
   if (f.srtp_out.active()) {
     uint32_t cap =
         static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + rte_pktmbuf_data_len(m) - pi.payload_off;
