@@ -12,12 +12,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "flowprog/flow_programmer.h"
-#include "server.h"
 #include <rampart/mgmt/metrics.h>
 #include <rampart/platform/config.h>
 #include <rampart/platform/log.h>
 #include <rampart/platform/process_options.h>
+#include "flowprog/flow_programmer.h"
+#include "server.h"
 
 using namespace rampart;
 
@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   }
   auto loaded = platform::loadConfigFile(opts->config_path);
   if (!loaded.config) {
-    std::fprintf(stderr, "%s", platform::formatConfigErrors(opts->config_path, loaded.errors).c_str());
+    std::fprintf(stderr, "%s",
+                 platform::formatConfigErrors(opts->config_path, loaded.errors).c_str());
     std::fprintf(stderr, "rampart-controlplane: configuration %s has %zu error(s)\n",
                  opts->config_path.c_str(), loaded.errors.size());
     return 1;
@@ -75,8 +76,7 @@ int main(int argc, char** argv) {
     if (ec) {
       return;
     }
-    RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping (signal %d)",
-                signo);
+    RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping (signal %d)", signo);
     server.stop();
     io.stop();
   });

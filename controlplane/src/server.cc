@@ -85,8 +85,7 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
                                                               : sdp::ProfileKind::Trunk;
   p->audioCodecs = realm.sdp.codecs;
   p->ptime = realm.sdp.ptime;
-  p->srtp = realm.sdp.srtp == platform::SrtpPolicy::Sdes ? sdp::SrtpMode::Sdes
-                                                         : sdp::SrtpMode::Off;
+  p->srtp = realm.sdp.srtp == platform::SrtpPolicy::Sdes ? sdp::SrtpMode::Sdes : sdp::SrtpMode::Off;
   p->rtcpMux = realm.sdp.rtcp_mux;
   return p;
 }
@@ -100,8 +99,8 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   opts.command_timeout = std::chrono::milliseconds(config.sip.flow_ack_timeout_ms);
   dataplane_ = std::make_unique<FlowProgrammer>(io, config.shm_name, registry, opts);
   sink_ = std::make_unique<FlowProgrammerSink>(*dataplane_);
-  workers_ = std::make_unique<WorkerPicker>(
-      static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
+  workers_ =
+      std::make_unique<WorkerPicker>(static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
   media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}});
 
   auto& ports_family = prometheus::BuildGauge()

@@ -5,10 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <rampart/platform/config.h>
 #include <rampart/platform/result.h>

@@ -33,9 +33,7 @@ int lcoreMain(void* arg) {
   return 0;
 }
 
-std::string portName(const std::string& devargs) {
-  return devargs.substr(0, devargs.find(','));
-}
+std::string portName(const std::string& devargs) { return devargs.substr(0, devargs.find(',')); }
 
 uint32_t prefixMask(int len) {
   return len <= 0 ? 0 : len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1);
@@ -76,13 +74,15 @@ bool fillIface(const platform::Realm& realm, uint16_t index, Iface* out) {
 bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempool* pool) {
   uint16_t pid = 0;
   if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0) {
-    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s not found (check devargs)",
-                name.c_str());
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s not found (check devargs)", name.c_str());
     return false;
   }
   iface.port_id = pid;
   rte_eth_dev_info info;
-  if (rte_eth_dev_info_get(pid, &info) != 0) {
+  int rc = rte_eth_dev_info_get(pid, &info);
+  if (rc != 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: device info: %s", name.c_str(),
+                rte_strerror(-rc));
     return false;
   }
   if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
@@ -100,10 +100,10 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
     conf.txmode.offloads |= kCsum;
     iface.tx_csum_offload = true;
   }
-  int rc = rte_eth_dev_configure(pid, queues, queues, &conf);
+  rc = rte_eth_dev_configure(pid, queues, queues, &conf);
   if (rc != 0) {
-    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s",
-                name.c_str(), queues, rte_strerror(-rc));
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: configure %u queues: %s", name.c_str(),
+                queues, rte_strerror(-rc));
     return false;
   }
   uint16_t rxd = kRxDesc;
@@ -111,10 +111,13 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
   int socket = rte_eth_dev_socket_id(pid);
   for (uint16_t q = 0; q < queues; ++q) {
-    if (rte_eth_rx_queue_setup(pid, q, rxd, static_cast<unsigned>(socket), nullptr, pool) != 0 ||
-        rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr) != 0) {
-      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup failed",
-                  name.c_str(), q);
+    rc = rte_eth_rx_queue_setup(pid, q, rxd, static_cast<unsigned>(socket), nullptr, pool);
+    if (rc == 0) {
+      rc = rte_eth_tx_queue_setup(pid, q, txd, static_cast<unsigned>(socket), nullptr);
+    }
+    if (rc != 0) {
+      RAMPART_LOG(platform::LogLevel::Error, kLog, "port %s: queue %u setup: %s", name.c_str(), q,
+                  rte_strerror(-rc));
       return false;
     }
   }
@@ -134,8 +137,8 @@ bool startPort(Iface& iface, const std::string& name, uint16_t queues, rte_mempo
   RAMPART_LOG(platform::LogLevel::Info, kLog,
               "port %u (%s, realm %s) up: %02x:%02x:%02x:%02x:%02x:%02x, %u queue(s), %s checksums",
               pid, name.c_str(), iface.realm, mac.addr_bytes[0], mac.addr_bytes[1],
-              mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5],
-              queues, iface.tx_csum_offload ? "offloaded" : "software");
+              mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5], queues,
+              iface.tx_csum_offload ? "offloaded" : "software");
   return true;
 }
 
@@ -146,6 +149,220 @@ bool hasLcoreArg(const std::vector<std::string>& args) {
     }
   }
   return false;
+}
+
+// Everything runDataplane builds, released in reverse order by shutDown().
+struct Runtime {
+  // Ports in config order: each realm's devices in turn. FlowAdd.in_port/out_port are these
+  // positions.
+  std::vector<std::pair<const platform::Realm*, std::string>> ports;
+  uint32_t n_workers = 0;
+  bool eal_up = false;
+  rte_mempool* pool = nullptr;
+  std::unique_ptr<IfaceSet> ifaces;
+  // Packets reach whichever worker's queue the PMD hashes them to; with several workers the
+  // owner of each flow is looked up and the packet handed over (worker/steering.h).
+  std::unique_ptr<Steering> steering;
+  platform::ShmRegion region;
+  std::vector<std::unique_ptr<LcoreCtx>> workers;
+};
+
+bool listPorts(const platform::Config& cfg, Runtime& rt) {
+  for (const auto& r : cfg.realms) {
+    for (const auto& d : r.media.devargs) {
+      rt.ports.emplace_back(&r, d);
+    }
+  }
+  if (rt.ports.empty() || rt.ports.size() > kMaxPorts) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "need 1..%u media ports", kMaxPorts);
+    return false;
+  }
+  rt.n_workers = static_cast<uint32_t>(cfg.dataplane.worker_cpus.size());
+  return true;
+}
+
+// EAL, the stop handlers and libsrtp2; checks EAL gave an lcore per worker.
+bool startEal(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
+  std::vector<std::string> args = buildEalArgs(cfg, opt.extra_eal);
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "EAL init failed: %s", rte_strerror(rte_errno));
+    return false;
+  }
+  rt.eal_up = true;
+  platform::installStopHandlers();
+  if (!srtpGlobalInit()) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "libsrtp2 initialisation failed");
+    return false;
+  }
+  RAMPART_LOG(platform::LogLevel::Info, kLog, "SRTP: libsrtp2 over OpenSSL, HMAC-SHA1 %s",
+              srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1)"
+                                    : "with precomputed pads (srtp/hmac_sha1.h)");
+  if (rt.n_workers == 0 || rte_lcore_count() < rt.n_workers + 1) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog,
+                "need %u worker lcores plus the main lcore, EAL has %u", rt.n_workers,
+                rte_lcore_count());
+    return false;
+  }
+  return true;
+}
+
+bool createMbufPool(Runtime& rt) {
+  uint32_t mbufs =
+      8192 +
+      static_cast<uint32_t>(rt.ports.size()) * rt.n_workers * (kRxDesc + kTxDesc + 2 * kBurst) +
+      rt.n_workers * kPendingCap;
+  rt.pool = rte_pktmbuf_pool_create("rampart_mbufs", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                    static_cast<int>(rte_socket_id()));
+  if (rt.pool == nullptr) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "mbuf pool (%u mbufs): %s", mbufs,
+                rte_strerror(rte_errno));
+    return false;
+  }
+  return true;
+}
+
+bool startPorts(Runtime& rt) {
+  rt.ifaces = std::make_unique<IfaceSet>();
+  std::memset(rt.ifaces.get(), 0, sizeof(IfaceSet));
+  std::memset(rt.ifaces->by_port, 0xff, sizeof(rt.ifaces->by_port));
+  for (uint16_t i = 0; i < rt.ports.size(); ++i) {
+    Iface& iface = rt.ifaces->ifaces[i];
+    fillIface(*rt.ports[i].first, i, &iface);
+    if (!startPort(iface, portName(rt.ports[i].second), static_cast<uint16_t>(rt.n_workers),
+                   rt.pool)) {
+      return false;
+    }
+    rt.ifaces->count = i + 1u;
+    if (iface.port_id < 64) {
+      rt.ifaces->by_port[iface.port_id] = static_cast<int16_t>(i);
+    }
+  }
+  return true;
+}
+
+bool createSteering(Runtime& rt) {
+  if (rt.n_workers < 2) {
+    return true;
+  }
+  rt.steering = std::make_unique<Steering>();
+  if (!rt.steering->init(rt.n_workers, "rampart")) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "handoff rings for %u workers: %s", rt.n_workers,
+                rte_strerror(rte_errno));
+    return false;
+  }
+  return true;
+}
+
+bool createRegion(const platform::Config& cfg, Runtime& rt) {
+  platform::RegionGeometry g;
+  g.n_workers = rt.n_workers;
+  g.cmd_slots = cfg.dataplane.command_slots;
+  g.evt_slots = cfg.dataplane.event_slots;
+  g.punt_slots = cfg.dataplane.punt_slots;
+  g.inject_slots = cfg.dataplane.inject_slots;
+  g.stats_bytes_per_worker = (workerStatsBytes(cfg.dataplane.flow_capacity) + 4095) & ~4095ull;
+  auto r = platform::ShmRegion::create(cfg.shm_name, g);
+  if (!r) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "%s", r.error().message.c_str());
+    return false;
+  }
+  rt.region = std::move(r.value());
+  if (!rt.region.memoryLocked()) {
+    // Not fatal (media flows), but the keys in the region may reach swap.
+    RAMPART_LOG(platform::LogLevel::Warn, kLog,
+                "region %s: mlock failed, SRTP keys may be swapped out (raise "
+                "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK); rampart_dp_region_memory_locked=0",
+                cfg.shm_name.c_str());
+  }
+  return true;
+}
+
+// One worker context per worker lcore, each launched as soon as it is built.
+bool launchWorkers(const platform::Config& cfg, Runtime& rt) {
+  using platform::RingKind;
+  uint32_t w = 0;
+  unsigned lcore = 0;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (w == rt.n_workers) {
+      break;
+    }
+    WorkerSetup setup;
+    setup.cfg = WorkerConfig{w, static_cast<uint16_t>(w), cfg.dataplane.flow_capacity,
+                             cfg.dataplane.idle_timeout_s, cfg.dataplane.idle_backoff_us};
+    setup.ifaces = rt.ifaces.get();
+    setup.pool = rt.pool;
+    setup.stats_area = rt.region.stats(w);
+    setup.rings = {rt.region.ring(w, RingKind::Command), rt.region.ring(w, RingKind::Event),
+                   rt.region.ring(w, RingKind::Punt), rt.region.ring(w, RingKind::Inject)};
+    setup.tsc_hz = rte_get_tsc_hz();
+    setup.epoch = rt.region.epoch();
+    setup.steer = rt.steering.get();
+    std::unique_ptr<LcoreCtx> ctx = makeLcoreCtx(setup);
+    if (ctx == nullptr) {
+      RAMPART_LOG(platform::LogLevel::Error, kLog,
+                  "worker %u: flow table of %u entries: out of memory", w,
+                  cfg.dataplane.flow_capacity);
+      return false;
+    }
+    rte_eal_remote_launch(lcoreMain, ctx.get(), lcore);
+    RAMPART_LOG(platform::LogLevel::Info, kLog,
+                "worker %u on lcore %u, %u flows, idle back-off %u us", w, lcore,
+                cfg.dataplane.flow_capacity, cfg.dataplane.idle_backoff_us);
+    rt.workers.push_back(std::move(ctx));
+    ++w;
+  }
+  return true;
+}
+
+// The main lcore's job once everything runs: heartbeat the region until SIGINT/SIGTERM.
+void serveUntilStopped(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
+  RAMPART_LOG(platform::LogLevel::Info, kLog, "ready: region %s epoch %llu, %u worker(s)",
+              cfg.shm_name.c_str(), static_cast<unsigned long long>(rt.region.epoch()),
+              rt.n_workers);
+  if (opt.on_ready) {
+    opt.on_ready(rt.region, *rt.ifaces);
+  }
+  while (!platform::stopRequested()) {
+    rt.region.heartbeat();
+    platform::waitForStop(200);
+  }
+  RAMPART_LOG(platform::LogLevel::Info, kLog, "stopping");
+}
+
+// Releases whatever was built, in reverse order: workers stop first, the region (keys wiped)
+// and EAL last.
+void shutDown(const RunOptions& opt, Runtime& rt) {
+  if (!rt.eal_up) {
+    return;
+  }
+  if (rt.pool == nullptr) {
+    rte_eal_cleanup();
+    return;
+  }
+  if (rt.region.valid()) {
+    rt.region.markStopping();
+  }
+  if (opt.on_stop) {
+    opt.on_stop();
+  }
+  g_stop.store(true);
+  rte_eal_mp_wait_lcore();
+  for (auto& c : rt.workers) {
+    lcoreFini(*c);
+  }
+  rt.steering.reset();
+  for (uint32_t i = 0; rt.ifaces != nullptr && i < rt.ifaces->count; ++i) {
+    rte_eth_dev_stop(rt.ifaces->ifaces[i].port_id);
+    rte_eth_dev_close(rt.ifaces->ifaces[i].port_id);
+  }
+  rt.region = platform::ShmRegion();  // unlinks the region
+  rte_mempool_free(rt.pool);
+  rte_eal_cleanup();
 }
 
 }  // namespace
@@ -178,163 +395,14 @@ std::vector<std::string> buildEalArgs(const platform::Config& cfg,
 }
 
 int runDataplane(const platform::Config& cfg, const RunOptions& opt) {
-  using platform::LogLevel;
-  // Ports in config order: each realm's devices in turn. FlowAdd.in_port/out_port are these
-  // positions.
-  std::vector<std::pair<const platform::Realm*, std::string>> ports;
-  for (const auto& r : cfg.realms) {
-    for (const auto& d : r.media.devargs) {
-      ports.emplace_back(&r, d);
-    }
+  Runtime rt;
+  bool ok = listPorts(cfg, rt) && startEal(cfg, opt, rt) && createMbufPool(rt) && startPorts(rt) &&
+            createSteering(rt) && createRegion(cfg, rt) && launchWorkers(cfg, rt);
+  if (ok) {
+    serveUntilStopped(cfg, opt, rt);
   }
-  if (ports.empty() || ports.size() > kMaxPorts) {
-    RAMPART_LOG(LogLevel::Error, kLog, "need 1..%u media ports", kMaxPorts);
-    return 1;
-  }
-  std::vector<std::string> args = buildEalArgs(cfg, opt.extra_eal);
-  std::vector<char*> argv;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
-    RAMPART_LOG(LogLevel::Error, kLog, "EAL init failed: %s", rte_strerror(rte_errno));
-    return 1;
-  }
-  platform::installStopHandlers();
-  if (!srtpGlobalInit()) {
-    RAMPART_LOG(LogLevel::Error, kLog, "libsrtp2 initialisation failed");
-    rte_eal_cleanup();
-    return 1;
-  }
-  RAMPART_LOG(LogLevel::Info, kLog, "SRTP: libsrtp2 over OpenSSL, HMAC-SHA1 %s",
-              srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1)"
-                                    : "with precomputed pads (srtp/hmac_sha1.h)");
-  auto n_workers = static_cast<uint32_t>(cfg.dataplane.worker_cpus.size());
-  if (n_workers == 0 || rte_lcore_count() < n_workers + 1) {
-    RAMPART_LOG(LogLevel::Error, kLog, "need %u worker lcores plus the main lcore, EAL has %u",
-                n_workers, rte_lcore_count());
-    rte_eal_cleanup();
-    return 1;
-  }
-  auto ifaces = std::make_unique<IfaceSet>();
-  std::memset(ifaces.get(), 0, sizeof(IfaceSet));
-  std::memset(ifaces->by_port, 0xff, sizeof(ifaces->by_port));
-  uint32_t mbufs = 8192 + static_cast<uint32_t>(ports.size()) * n_workers *
-                              (kRxDesc + kTxDesc + 2 * kBurst) + n_workers * kPendingCap;
-  rte_mempool* pool = rte_pktmbuf_pool_create("rampart_mbufs", mbufs, 256, 0,
-                                              RTE_MBUF_DEFAULT_BUF_SIZE,
-                                              static_cast<int>(rte_socket_id()));
-  if (pool == nullptr) {
-    RAMPART_LOG(LogLevel::Error, kLog, "mbuf pool (%u mbufs): %s", mbufs,
-                rte_strerror(rte_errno));
-    rte_eal_cleanup();
-    return 1;
-  }
-  int rc = 0;
-  for (uint16_t i = 0; i < ports.size(); ++i) {
-    fillIface(*ports[i].first, i, &ifaces->ifaces[i]);
-    if (!startPort(ifaces->ifaces[i], portName(ports[i].second),
-                   static_cast<uint16_t>(n_workers), pool)) {
-      rc = 1;
-      break;
-    }
-    ifaces->count = i + 1u;
-    if (ifaces->ifaces[i].port_id < 64) {
-      ifaces->by_port[ifaces->ifaces[i].port_id] = static_cast<int16_t>(i);
-    }
-  }
-  platform::ShmRegion region;
-  std::vector<std::unique_ptr<LcoreCtx>> ctxs;
-  // Packets reach whichever worker's queue the PMD hashes them to; with several workers the
-  // owner of each flow is looked up and the packet handed over (worker/steering.h).
-  std::unique_ptr<Steering> steering;
-  if (rc == 0 && n_workers > 1) {
-    steering = std::make_unique<Steering>();
-    if (!steering->init(n_workers, "rampart")) {
-      RAMPART_LOG(LogLevel::Error, kLog, "handoff rings for %u workers: %s", n_workers,
-                  rte_strerror(rte_errno));
-      rc = 1;
-    }
-  }
-  if (rc == 0) {
-    platform::RegionGeometry g;
-    g.n_workers = n_workers;
-    g.cmd_slots = cfg.dataplane.command_slots;
-    g.evt_slots = cfg.dataplane.event_slots;
-    g.punt_slots = cfg.dataplane.punt_slots;
-    g.inject_slots = cfg.dataplane.inject_slots;
-    g.stats_bytes_per_worker = (workerStatsBytes(cfg.dataplane.flow_capacity) + 4095) & ~4095ull;
-    auto r = platform::ShmRegion::create(cfg.shm_name, g);
-    if (!r) {
-      RAMPART_LOG(LogLevel::Error, kLog, "%s", r.error().message.c_str());
-      rc = 1;
-    } else {
-      region = std::move(r.value());
-    }
-  }
-  if (rc == 0) {
-    uint32_t w = 0;
-    unsigned lcore = 0;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-      if (w == n_workers) {
-        break;
-      }
-      auto ctx = std::make_unique<LcoreCtx>();
-      WorkerConfig wc{w, static_cast<uint16_t>(w), cfg.dataplane.flow_capacity,
-                      cfg.dataplane.idle_timeout_s, cfg.dataplane.idle_backoff_us};
-      using platform::RingKind;
-      if (!lcoreInit(*ctx, wc, ifaces.get(), pool, region.stats(w),
-                     region.ring(w, RingKind::Command), region.ring(w, RingKind::Event),
-                     region.ring(w, RingKind::Punt), region.ring(w, RingKind::Inject),
-                     rte_get_tsc_hz())) {
-        RAMPART_LOG(LogLevel::Error, kLog, "worker %u: flow table of %u entries: out of memory",
-                    w, cfg.dataplane.flow_capacity);
-        rc = 1;
-        break;
-      }
-      ctx->epoch = region.epoch();
-      ctx->steer = steering.get();
-      rte_eal_remote_launch(lcoreMain, ctx.get(), lcore);
-      RAMPART_LOG(LogLevel::Info, kLog, "worker %u on lcore %u, %u flows, idle back-off %u us",
-                  w, lcore, cfg.dataplane.flow_capacity, cfg.dataplane.idle_backoff_us);
-      ctxs.push_back(std::move(ctx));
-      ++w;
-    }
-  }
-  if (rc == 0) {
-    RAMPART_LOG(LogLevel::Info, kLog, "ready: region %s epoch %llu, %u worker(s)",
-                cfg.shm_name.c_str(), static_cast<unsigned long long>(region.epoch()),
-                n_workers);
-    if (opt.on_ready) {
-      opt.on_ready(region, *ifaces);
-    }
-    while (!platform::stopRequested()) {
-      region.heartbeat();
-      platform::waitForStop(200);
-    }
-    RAMPART_LOG(LogLevel::Info, kLog, "stopping");
-  }
-  if (region.valid()) {
-    region.markStopping();
-  }
-  if (opt.on_stop) {
-    opt.on_stop();
-  }
-  g_stop.store(true);
-  rte_eal_mp_wait_lcore();
-  for (auto& c : ctxs) {
-    lcoreFini(*c);
-  }
-  steering.reset();
-  for (uint32_t i = 0; i < ifaces->count; ++i) {
-    rte_eth_dev_stop(ifaces->ifaces[i].port_id);
-    rte_eth_dev_close(ifaces->ifaces[i].port_id);
-  }
-  region = platform::ShmRegion();  // unlinks the region
-  rte_mempool_free(pool);
-  rte_eal_cleanup();
-  return rc;
+  shutDown(opt, rt);
+  return ok ? 0 : 1;
 }
 
 }  // namespace rampart::dp

@@ -1,16 +1,18 @@
 // rampart-dataplane: the DPDK media relay. Parses the command line, loads and validates the
 // configuration, then hands over to runDataplane() (dataplane.cc).
 //
-//   rampart-dataplane --config PATH [--check-config] [--log-level L] [-- EAL args...]
+//   rampart-dataplane [--config PATH] [--check-config] [--log-level L] [-- EAL args...]
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <rampart/dp/stats_layout.h>
 #include <rampart/platform/config.h>
 #include <rampart/platform/log.h>
+#include <rampart/platform/process_options.h>
 #include <rampart/platform/spsc_ring.h>
 
 #include "dataplane.h"
@@ -25,12 +27,6 @@ namespace {
 
 using rampart::platform::Config;
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: rampart-dataplane --config PATH [--check-config] [--log-level "
-               "debug|info|warn|error] [-- EAL args...]\n");
-}
-
 // Dataplane-specific checks on top of the loader's validation; every problem is reported.
 std::vector<std::string> checkDataplane(const Config& cfg) {
   std::vector<std::string> errs;
@@ -44,9 +40,6 @@ std::vector<std::string> checkDataplane(const Config& cfg) {
       errs.push_back("dataplane.worker_cpus: CPU " + std::to_string(c) +
                      " is also dataplane.main_cpu");
     }
-  }
-  if (dp.flow_capacity == 0 || dp.flow_capacity > (1u << 22)) {
-    errs.push_back("dataplane.flow_capacity: must be 1..4194304");
   }
   struct {
     const char* key;
@@ -89,72 +82,29 @@ std::vector<std::string> checkDataplane(const Config& cfg) {
   return errs;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string config_path;
-  bool check_only = false;
-  std::vector<std::string> extra_eal;
-  const char* log_level = nullptr;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (a == "--check-config") {
-      check_only = true;
-    } else if (a == "--log-level" && i + 1 < argc) {
-      log_level = argv[++i];
-    } else if (a == "--") {
-      for (++i; i < argc; ++i) {
-        extra_eal.emplace_back(argv[i]);
-      }
-    } else {
-      usage();
-      return 2;
-    }
-  }
-  if (config_path.empty()) {
-    usage();
-    return 2;
-  }
-#ifndef RAMPART_DP_HAVE_CONFIG_LOADER
-  std::fprintf(stderr, "%s: this build has no configuration loader (platform)\n",
-               config_path.c_str());
-  (void)check_only;
-  (void)log_level;
-  (void)checkDataplane;
-  return 1;
-#else
-  auto loaded = rampart::platform::loadConfigFile(config_path);
+// The configuration, loaded and checked, or nullopt after every problem was printed.
+std::optional<Config> loadChecked(const std::string& path) {
+  auto loaded = rampart::platform::loadConfigFile(path);
   if (!loaded.config) {
-    std::fprintf(stderr, "%s",
-                 rampart::platform::formatConfigErrors(config_path, loaded.errors).c_str());
-    return 1;
+    std::fprintf(stderr, "%s", rampart::platform::formatConfigErrors(path, loaded.errors).c_str());
+    return std::nullopt;
   }
-  const Config& cfg = *loaded.config;
-  auto errs = checkDataplane(cfg);
+  auto errs = checkDataplane(*loaded.config);
   for (const auto& e : errs) {
-    std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.c_str());
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), e.c_str());
   }
   if (!errs.empty()) {
-    return 1;
+    return std::nullopt;
   }
-  if (check_only) {
-    std::printf("%s: configuration OK\n", config_path.c_str());
-    return 0;
-  }
-  rampart::platform::LogLevel level;
-  if (rampart::platform::parseLogLevel(log_level != nullptr ? log_level : cfg.log_level.c_str(),
-                                       &level)) {
-    rampart::platform::setLogLevel(level);
-  }
+  return std::move(*loaded.config);
+}
 
-  rampart::dp::RunOptions opt;
-  opt.extra_eal = extra_eal;
 #ifdef RAMPART_DP_HAVE_MGMT
-  std::unique_ptr<rampart::mgmt::MetricsServer> metrics;
-  opt.on_ready = [&](const rampart::platform::ShmRegion& region,
-                     const rampart::dp::IfaceSet& ifaces) {
+// /metrics on the management address, started once the region exists.
+void wireMetrics(const Config& cfg, rampart::dp::RunOptions& opt,
+                 std::unique_ptr<rampart::mgmt::MetricsServer>& metrics) {
+  opt.on_ready = [&cfg, &metrics](const rampart::platform::ShmRegion& region,
+                                  const rampart::dp::IfaceSet& ifaces) {
     auto server = rampart::mgmt::MetricsServer::start(cfg.management.address.text,
                                                       cfg.management.dataplane_port, "dataplane");
     if (!server) {
@@ -169,8 +119,49 @@ int main(int argc, char** argv) {
     RAMPART_LOG(rampart::platform::LogLevel::Info, "dataplane", "metrics on %s",
                 metrics->boundAddress().c_str());
   };
-  opt.on_stop = [&] { metrics.reset(); };
+  opt.on_stop = [&metrics] { metrics.reset(); };
+}
 #endif
-  return rampart::dp::runDataplane(cfg, opt);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace platform = rampart::platform;
+  // The options both binaries share; what follows "--" goes to EAL untouched.
+  auto opts = platform::parseProcessOptions(argc, argv, true);
+  if (!opts || !opts->extra.empty()) {
+    std::fprintf(stderr, "rampart-dataplane: %s\n%s  -- ARGS...        extra DPDK EAL arguments\n",
+                 !opts ? opts.error().message.c_str()
+                       : ("unknown argument '" + opts->extra.front() + "'").c_str(),
+                 platform::processUsage(argv[0]).c_str());
+    return 2;
+  }
+  if (opts->help) {
+    std::printf("%s  -- ARGS...        extra DPDK EAL arguments\n",
+                platform::processUsage(argv[0]).c_str());
+    return 0;
+  }
+  std::optional<Config> cfg = loadChecked(opts->config_path);
+  if (!cfg) {
+    return 1;
+  }
+  if (opts->check_only) {
+    std::printf("%s: configuration OK\n", opts->config_path.c_str());
+    return 0;
+  }
+  platform::LogLevel level = platform::LogLevel::Info;
+  const std::string& level_text = opts->log_level.empty() ? cfg->log_level : opts->log_level;
+  if (!platform::parseLogLevel(level_text.c_str(), &level)) {
+    std::fprintf(stderr, "rampart-dataplane: unknown log level '%s'\n", level_text.c_str());
+    return 2;
+  }
+  platform::setLogLevel(level);
+
+  rampart::dp::RunOptions opt;
+  opt.extra_eal = opts->passthrough;
+#ifdef RAMPART_DP_HAVE_MGMT
+  std::unique_ptr<rampart::mgmt::MetricsServer> metrics;
+  wireMetrics(*cfg, opt, metrics);
 #endif
+  return rampart::dp::runDataplane(*cfg, opt);
 }

@@ -104,8 +104,8 @@ class ProcessCollector : public prometheus::Collectable {
                           MetricType::Counter);
           addValue(c, labels, cpu);
           out.push_back(c);
-          auto rss = family("rampart_process_resident_memory_bytes", "Resident memory",
-                            MetricType::Gauge);
+          auto rss =
+              family("rampart_process_resident_memory_bytes", "Resident memory", MetricType::Gauge);
           addValue(rss, labels, std::stod(f[21]) * static_cast<double>(page));
           out.push_back(rss);
           auto start = family("rampart_process_start_time_seconds",

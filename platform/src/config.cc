@@ -178,38 +178,28 @@ ConfigLoadResult internalError(const char* what) {
 
 const char* transportName(Transport t) {
   switch (t) {
-    case Transport::Udp:
-      return "udp";
-    case Transport::Tcp:
-      return "tcp";
-    case Transport::Tls:
-      return "tls";
-    case Transport::Ws:
-      return "ws";
-    case Transport::Wss:
-      return "wss";
+    case Transport::Udp: return "udp";
+    case Transport::Tcp: return "tcp";
+    case Transport::Tls: return "tls";
+    case Transport::Ws: return "ws";
+    case Transport::Wss: return "wss";
   }
   return "?";
 }
 
 const char* sdpProfileName(SdpProfile p) {
   switch (p) {
-    case SdpProfile::WebRtc:
-      return "webrtc";
-    case SdpProfile::Trunk:
-      return "trunk";
+    case SdpProfile::WebRtc: return "webrtc";
+    case SdpProfile::Trunk: return "trunk";
   }
   return "?";
 }
 
 const char* jwtAlgName(JwtAlg a) {
   switch (a) {
-    case JwtAlg::Hs256:
-      return "HS256";
-    case JwtAlg::Rs256:
-      return "RS256";
-    case JwtAlg::Es256:
-      return "ES256";
+    case JwtAlg::Hs256: return "HS256";
+    case JwtAlg::Rs256: return "RS256";
+    case JwtAlg::Es256: return "ES256";
   }
   return "?";
 }
@@ -218,9 +208,8 @@ Result<std::string> loadJwtKeyMaterial(const JwtKey& key) {
   const bool hs = key.alg == JwtAlg::Hs256;
   const std::string& path = hs ? key.secret_file : key.public_key;
   if (path.empty()) {
-    return Error(ErrorCode::InvalidArgument,
-                 std::string(jwtAlgName(key.alg)) + " key '" + key.kid + "' needs " +
-                     (hs ? "secret_file" : "public_key"));
+    return Error(ErrorCode::InvalidArgument, std::string(jwtAlgName(key.alg)) + " key '" + key.kid +
+                                                 "' needs " + (hs ? "secret_file" : "public_key"));
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {

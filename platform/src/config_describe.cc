@@ -28,8 +28,8 @@ std::string describeConfig(const Config& config) {
   std::string host = mg.address.family == 6 ? "[" + mg.address.text + "]" : mg.address.text;
   out += "metrics http://" + host + ":" + std::to_string(mg.controlplane_port) +
          "/metrics (control plane)\n";
-  out += "metrics http://" + host + ":" + std::to_string(mg.dataplane_port) +
-         "/metrics (dataplane)\n";
+  out +=
+      "metrics http://" + host + ":" + std::to_string(mg.dataplane_port) + "/metrics (dataplane)\n";
   return out;
 }
 

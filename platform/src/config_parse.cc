@@ -19,7 +19,7 @@ namespace {
 
 using KeyList = std::span<const std::string_view>;
 
-constexpr std::string_view kRootKeys[] = {"node",     "dataplane", "realms",    "routes",
+constexpr std::string_view kRootKeys[] = {"node",     "dataplane",  "realms", "routes",
                                           "security", "management", "sip"};
 constexpr std::string_view kSipKeys[] = {"t1_ms", "no_answer_timeout_s", "max_call_duration_s",
                                          "flow_ack_timeout_ms", "options_interval_s"};
@@ -31,9 +31,8 @@ constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",     
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
-                                           "media", "dscp",        "allowed_origins", "websocket",
-                                           "jwt",   "sdp"};
+constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile",     "signalling", "tls", "media",
+                                           "dscp", "allowed_origins", "websocket",  "jwt", "sdp"};
 constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
                                                "idle_timeout_s", "ping_interval_s",
                                                "handshake_timeout_s"};
@@ -97,19 +96,15 @@ bool isQuoted(const YAML::Node& n) { return n.Tag() == "!"; }
 
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null:
-      return "an empty value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
+    case YAML::NodeType::Null: return "an empty value";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Scalar:
       if (isQuoted(n)) {
         return "the quoted string \"" + clip(n.Scalar()) + "\"";
       }
       return "'" + clip(n.Scalar()) + "'";
-    case YAML::NodeType::Undefined:
-      break;
+    case YAML::NodeType::Undefined: break;
   }
   return "an undefined value";
 }
@@ -519,7 +514,6 @@ void readStringList(const MapReader& m, std::string_view key, std::vector<std::s
   *out = std::move(items);
 }
 
-
 void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
   int srtp = readEnum(m, "srtp", kSrtpPolicies, false);
   if (srtp >= 0) {
@@ -665,7 +659,6 @@ void parseRoute(const YAML::Node& n, const std::string& path, Route* route, Erro
     route->target = route->targets.front();
   }
 }
-
 
 void readRate(const MapReader& m, std::string_view key, RateLimit* rate) {
   if (std::optional<YAML::Node> n = m.get(key, false)) {

@@ -460,9 +460,10 @@ void validateRoutes(const Config& c, bool names_ok, ErrorSink* sink) {
     check_realm(r.from_realm, "from");
     check_realm(r.to_realm, "to");
     for (std::size_t t = 0; t < r.targets.size(); ++t) {
-      std::string key = r.target.empty() || t > 0
-                            ? path + ".targets[" + std::to_string(r.target.empty() ? t : t - 1) + "]"
-                            : path + ".target";
+      std::string key =
+          r.target.empty() || t > 0
+              ? path + ".targets[" + std::to_string(r.target.empty() ? t : t - 1) + "]"
+              : path + ".target";
       if (!sink->failed(key)) {
         std::string problem = targetProblem(r.targets[t]);
         if (!problem.empty()) {

@@ -28,7 +28,8 @@ Result<void> pinCurrentThread(int cpu) {
   CPU_SET(cpu, &set);
   int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   if (rc != 0) {
-    return Error{ErrorCode::Io, "cannot pin thread to CPU " + std::to_string(cpu) + ": " + std::strerror(rc)};
+    return Error{ErrorCode::Io,
+                 "cannot pin thread to CPU " + std::to_string(cpu) + ": " + std::strerror(rc)};
   }
   return {};
 }

@@ -76,8 +76,8 @@ Result<DataplaneClient> DataplaneClient::attach(const std::string& shm_name) {
   c.hello_done_.assign(n, false);
   c.flows_at_handshake_.assign(n, 0);
   for (uint32_t w = 0; w < n; ++w) {
-    abi::Hello hello = abi::makeHello(c.next_seq_++, static_cast<uint32_t>(getpid()),
-                                      c.region_.epoch());
+    abi::Hello hello =
+        abi::makeHello(c.next_seq_++, static_cast<uint32_t>(getpid()), c.region_.epoch());
     c.hello_seq_[w] = hello.hdr.seq;
     if (!c.cmd_[w].enqueue(&hello, sizeof(hello))) {
       return Error{ErrorCode::Overloaded, workerText(w) + ": command ring full at handshake"};
@@ -174,8 +174,7 @@ bool DataplaneClient::dataplaneRestarted() const {
   return ShmRegion::currentEpoch(region_.name()) != region_.epoch();
 }
 
-bool DataplaneClient::inject(uint32_t worker, const abi::PacketSlot& meta,
-                             const uint8_t* payload) {
+bool DataplaneClient::inject(uint32_t worker, const abi::PacketSlot& meta, const uint8_t* payload) {
   if (worker >= inject_.size() || meta.len > abi::kMaxPacket) {
     return false;
   }
@@ -206,8 +205,7 @@ uint32_t DataplaneClient::takePunted(uint32_t worker, uint8_t* out, uint32_t max
 
 // --- blocking helpers ----------------------------------------------------------------------
 
-Result<DataplaneClient> DataplaneClient::connect(const std::string& shm_name,
-                                                 uint32_t timeout_ms) {
+Result<DataplaneClient> DataplaneClient::connect(const std::string& shm_name, uint32_t timeout_ms) {
   auto c = attach(shm_name);
   if (!c) {
     return c.error();
@@ -287,8 +285,7 @@ Result<abi::Ack> DataplaneClient::call(uint32_t worker, abi::MsgHeader& msg, uin
   return ack;
 }
 
-Result<abi::FlowInfo> DataplaneClient::query(uint32_t worker, uint64_t flow,
-                                             uint32_t timeout_ms) {
+Result<abi::FlowInfo> DataplaneClient::query(uint32_t worker, uint64_t flow, uint32_t timeout_ms) {
   abi::FlowQuery q{};
   q.hdr.type = abi::MsgType::FlowQuery;
   q.hdr.size = sizeof(q);

@@ -2,7 +2,7 @@
 
 namespace rampart::platform {
 
-Result<ProcessOptions> parseProcessOptions(int argc, char** argv) {
+Result<ProcessOptions> parseProcessOptions(int argc, char** argv, bool passthrough_after_dashes) {
   ProcessOptions o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -30,6 +30,9 @@ Result<ProcessOptions> parseProcessOptions(int argc, char** argv) {
       o.log_level = v.value();
     } else if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a == "--" && passthrough_after_dashes) {
+      o.passthrough.assign(argv + i + 1, argv + argc);
+      break;
     } else {
       o.extra.push_back(a);
     }

@@ -89,11 +89,13 @@ void ShmRegion::release() {
 
 Result<ShmRegion> ShmRegion::create(const std::string& name, const RegionGeometry& g) {
   if (g.n_workers == 0 || g.n_workers > kMaxWorkers) {
-    return Error{ErrorCode::InvalidArgument, "region " + name + ": worker count must be 1.." + std::to_string(kMaxWorkers)};
+    return Error{ErrorCode::InvalidArgument,
+                 "region " + name + ": worker count must be 1.." + std::to_string(kMaxWorkers)};
   }
   for (uint32_t count : {g.cmd_slots, g.evt_slots, g.punt_slots, g.inject_slots}) {
     if (!isPowerOfTwo(count)) {
-      return Error{ErrorCode::InvalidArgument, "region " + name + ": ring slot counts must be powers of two"};
+      return Error{ErrorCode::InvalidArgument,
+                   "region " + name + ": ring slot counts must be powers of two"};
     }
   }
   // Layout: header page, then per worker its four rings and stats, each cache-line aligned.
@@ -169,19 +171,22 @@ Result<ShmRegion> ShmRegion::attach(const std::string& name, bool exclusive) {
   r.fd_ = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
   if (r.fd_ < 0) {
     if (errno == ENOENT) {
-      return Error{ErrorCode::Unavailable, "shared-memory region " + name + " does not exist (is rampart-dataplane running?)"};
+      return Error{ErrorCode::Unavailable, "shared-memory region " + name +
+                                               " does not exist (is rampart-dataplane running?)"};
     }
     return sysError("shm_open", name);
   }
   if (exclusive && flock(r.fd_, LOCK_EX | LOCK_NB) != 0) {
-    return Error{ErrorCode::Conflict, "region " + name + " is already attached by another control plane"};
+    return Error{ErrorCode::Conflict,
+                 "region " + name + " is already attached by another control plane"};
   }
-  struct stat st{};
+  struct stat st {};
   if (fstat(r.fd_, &st) != 0) {
     return sysError("fstat", name);
   }
   if (static_cast<std::size_t>(st.st_size) < sizeof(RegionHeader)) {
-    return Error{ErrorCode::Unavailable, "region " + name + " is too small to be a Rampart region (still initialising?)"};
+    return Error{ErrorCode::Unavailable,
+                 "region " + name + " is too small to be a Rampart region (still initialising?)"};
   }
   r.size_ = static_cast<std::size_t>(st.st_size);
   void* base = mmap(nullptr, r.size_, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd_, 0);
@@ -194,16 +199,35 @@ Result<ShmRegion> ShmRegion::attach(const std::string& name, bool exclusive) {
   const RegionHeader& h = r.header();
   if (h.state.load(std::memory_order_acquire) != static_cast<uint32_t>(RegionState::Ready) ||
       h.magic != kRegionMagic) {
-    return Error{ErrorCode::Unavailable, "region " + name + " is not ready (bad magic or dataplane still starting)"};
+    return Error{ErrorCode::Unavailable,
+                 "region " + name + " is not ready (bad magic or dataplane still starting)"};
   }
   if (h.abi_major != abi::kAbiMajor) {
-    return Error{ErrorCode::Unsupported, "region " + name + " speaks ABI " + std::to_string(h.abi_major) + "." +
-                 std::to_string(h.abi_minor) + ", this build speaks " +
-                 std::to_string(abi::kAbiMajor) + "." + std::to_string(abi::kAbiMinor) +
-                 ": upgrade both processes together"};
+    return Error{ErrorCode::Unsupported,
+                 "region " + name + " speaks ABI " + std::to_string(h.abi_major) + "." +
+                     std::to_string(h.abi_minor) + ", this build speaks " +
+                     std::to_string(abi::kAbiMajor) + "." + std::to_string(abi::kAbiMinor) +
+                     ": upgrade both processes together"};
   }
   if (h.total_size != r.size_ || h.n_workers == 0 || h.n_workers > kMaxWorkers) {
     return Error{ErrorCode::Malformed, "region " + name + " has an inconsistent header"};
+  }
+  // Every ring must lie inside the region where the header places it, initialised (ringInit
+  // writes the magic) with the geometry the header states: producers trust both.
+  for (uint32_t w = 0; w < h.n_workers; ++w) {
+    for (uint32_t k = 0; k < kRingKinds; ++k) {
+      const RingPlacement& p = h.workers[w].rings[k];
+      bool inside = p.offset % kCacheLine == 0 && p.offset < r.size_ &&
+                    ringBytes(p.slot_count, p.slot_size) <= r.size_ - p.offset;
+      const auto* ring = inside ? r.ring(w, static_cast<RingKind>(k)) : nullptr;
+      if (ring == nullptr || ring->magic != kRingMagic || ring->slot_count != p.slot_count ||
+          ring->slot_size != p.slot_size || !isPowerOfTwo(p.slot_count) ||
+          ring->mask != p.slot_count - 1) {
+        return Error{ErrorCode::Malformed, "region " + name + ": worker " + std::to_string(w) +
+                                               "'s " + ringKindName(static_cast<RingKind>(k)) +
+                                               " ring is not initialised (magic or geometry)"};
+      }
+    }
   }
   return r;
 }

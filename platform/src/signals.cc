@@ -12,7 +12,7 @@ void onStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
 }  // namespace
 
 void installStopHandlers() {
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = onStopSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);

@@ -187,14 +187,10 @@ bool isRidChar(char c) noexcept { return isAlnum(c) || c == '-' || c == '_'; }
 
 std::string_view directionName(Direction d) noexcept {
   switch (d) {
-    case Direction::SendRecv:
-      return "sendrecv";
-    case Direction::SendOnly:
-      return "sendonly";
-    case Direction::RecvOnly:
-      return "recvonly";
-    case Direction::Inactive:
-      return "inactive";
+    case Direction::SendRecv: return "sendrecv";
+    case Direction::SendOnly: return "sendonly";
+    case Direction::RecvOnly: return "recvonly";
+    case Direction::Inactive: return "inactive";
   }
   return "sendrecv";
 }
@@ -290,9 +286,9 @@ bool fastConnection(std::string_view v, Connection& result) noexcept {
 
 }  // namespace
 
-Reason parseOrigin(std::string_view v, Origin& out) noexcept {
+Verdict parseOrigin(std::string_view v, Origin& out) noexcept {
   if (fastOrigin(v, out)) {
-    return nullptr;
+    return Verdict::valid();
   }
   Fields f(v);
   std::string_view version;
@@ -312,12 +308,12 @@ Reason parseOrigin(std::string_view v, Origin& out) noexcept {
   if (!isUnicastAddress(out.addrType, out.address)) {
     return "bad unicast address";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseConnection(std::string_view v, Connection& out) noexcept {
+Verdict parseConnection(std::string_view v, Connection& out) noexcept {
   if (fastConnection(v, out)) {
-    return nullptr;
+    return Verdict::valid();
   }
   Fields f(v);
   std::string_view addr;
@@ -348,10 +344,10 @@ Reason parseConnection(std::string_view v, Connection& out) noexcept {
   if (!isUnicastAddress(out.addrType, out.address)) {
     return "bad connection address";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseBandwidth(std::string_view v, Bandwidth& out) noexcept {
+Verdict parseBandwidth(std::string_view v, Bandwidth& out) noexcept {
   size_t colon = v.find(':');
   if (colon == std::string_view::npos) {
     return "expected <bwtype>:<bandwidth>";
@@ -360,17 +356,17 @@ Reason parseBandwidth(std::string_view v, Bandwidth& out) noexcept {
   if (!isToken(out.type) || !uintOf(v.substr(colon + 1), out.value, UINT32_MAX)) {
     return "bad bwtype or bandwidth";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseTiming(std::string_view v, Timing& out) noexcept {
+Verdict parseTiming(std::string_view v, Timing& out) noexcept {
   Fields f(v);
   std::string_view a, b;
   if (!f.next(a) || !f.next(b) || !f.done() || !uintOf(a, out.start, UINT64_MAX) ||
       !uintOf(b, out.stop, UINT64_MAX)) {
     return "expected <start-time> <stop-time> as decimal numbers";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
 namespace {
@@ -502,9 +498,9 @@ bool fastMediaLine(std::string_view v, MediaLine& result) noexcept {
 
 }  // namespace
 
-Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
+Verdict parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   if (fastMediaLine(v, out)) {
-    return nullptr;
+    return Verdict::valid();
   }
   Fields f(v);
   std::string_view port;
@@ -539,7 +535,7 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   }
   bool rtp = out.proto.find("RTP/") != std::string_view::npos;
   if (rtp && fastRtpFormats(out.formats)) {
-    return nullptr;
+    return Verdict::valid();
   }
   Fields fmts(out.formats);
   std::string_view fmt;
@@ -565,12 +561,12 @@ Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   if (!fmts.done() || count == 0) {
     return "bad format list";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
+Verdict parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
   if (fastRtpmap(v, out)) {
-    return nullptr;
+    return Verdict::valid();
   }
   Fields f(v);
   std::string_view pt, enc;
@@ -596,10 +592,10 @@ Reason parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
   if (!e.done()) {
     return "trailing data after channels";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseFmtp(std::string_view v, Fmtp& out) noexcept {
+Verdict parseFmtp(std::string_view v, Fmtp& out) noexcept {
   size_t sp = v.find(' ');
   if (sp == std::string_view::npos || sp == 0 || sp + 1 >= v.size()) {
     return "expected <format> <parameters>";
@@ -609,10 +605,10 @@ Reason parseFmtp(std::string_view v, Fmtp& out) noexcept {
   if (!isToken(out.format)) {
     return "bad format";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseRtcpFb(std::string_view v, RtcpFb& out) noexcept {
+Verdict parseRtcpFb(std::string_view v, RtcpFb& out) noexcept {
   Fields f(v);
   if (!f.next(out.format) || !f.next(out.type)) {
     return "expected <pt|*> <type> [<param>]";
@@ -625,10 +621,10 @@ Reason parseRtcpFb(std::string_view v, RtcpFb& out) noexcept {
   if (!isToken(out.type)) {
     return "bad feedback type";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parsePtime(std::string_view v, uint32_t& ms) noexcept {
+Verdict parsePtime(std::string_view v, uint32_t& ms) noexcept {
   // Whole milliseconds (the usual form): no search for a '.'.
   if (!v.empty() && v.size() <= 6) {
     uint32_t n = 0;
@@ -639,7 +635,7 @@ Reason parsePtime(std::string_view v, uint32_t& ms) noexcept {
     }
     if (i == v.size() && n <= 100000) {
       ms = n;
-      return nullptr;
+      return Verdict::valid();
     }
   }
   size_t dot = v.find('.');
@@ -653,33 +649,33 @@ Reason parsePtime(std::string_view v, uint32_t& ms) noexcept {
       return "bad fraction";
     }
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseRtcp(std::string_view v, Rtcp& out) noexcept {
+Verdict parseRtcp(std::string_view v, Rtcp& out) noexcept {
   Fields f(v);
   std::string_view port;
   if (!f.next(port) || !parseNum(port, out.port, 0, 65535)) {
     return "bad port";
   }
   if (f.done()) {
-    return nullptr;
+    return Verdict::valid();
   }
   if (!f.next(out.netType) || !f.next(out.addrType) || !f.next(out.address) || !f.done() ||
       !isUnicastAddress(out.addrType, out.address)) {
     return "expected <port> [<nettype> <addrtype> <address>]";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseMid(std::string_view v) noexcept {
+Verdict parseMid(std::string_view v) noexcept {
   if (v.empty() || v.size() > 255 || !isToken(v)) {
     return "mid is not a token of 1-255 characters";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseGroup(std::string_view v, Group& out) noexcept {
+Verdict parseGroup(std::string_view v, Group& out) noexcept {
   size_t sp = v.find(' ');
   out.semantics = v.substr(0, sp);
   out.tags = sp == std::string_view::npos ? std::string_view{} : v.substr(sp + 1);
@@ -698,10 +694,10 @@ Reason parseGroup(std::string_view v, Group& out) noexcept {
       return "bad tag list";
     }
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseMsid(std::string_view v, Msid& out) noexcept {
+Verdict parseMsid(std::string_view v, Msid& out) noexcept {
   Fields f(v);
   if (!f.next(out.id) || out.id.size() > 64 || !isToken(out.id)) {
     return "bad msid-id";
@@ -711,10 +707,10 @@ Reason parseMsid(std::string_view v, Msid& out) noexcept {
       (!f.next(out.appdata) || out.appdata.size() > 64 || !isToken(out.appdata) || !f.done())) {
     return "bad msid-appdata";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseSsrc(std::string_view v, Ssrc& out) noexcept {
+Verdict parseSsrc(std::string_view v, Ssrc& out) noexcept {
   size_t sp = v.find(' ');
   if (sp == std::string_view::npos || !parseNum(v.substr(0, sp), out.ssrc, 0, UINT32_MAX)) {
     return "expected <ssrc-id> <attribute>[:<value>]";
@@ -726,10 +722,10 @@ Reason parseSsrc(std::string_view v, Ssrc& out) noexcept {
   if (!isToken(out.attribute)) {
     return "bad ssrc attribute name";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept {
+Verdict parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept {
   size_t sp = v.find(' ');
   if (sp == std::string_view::npos) {
     return "expected <semantics> <ssrc-id> ...";
@@ -752,10 +748,10 @@ Reason parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept {
   if (!f.done() || n == 0) {
     return "bad ssrc list";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseExtmap(std::string_view v, Extmap& out) noexcept {
+Verdict parseExtmap(std::string_view v, Extmap& out) noexcept {
   Fields f(v);
   std::string_view idDir;
   if (!f.next(idDir) || !f.next(out.uri)) {
@@ -776,7 +772,7 @@ Reason parseExtmap(std::string_view v, Extmap& out) noexcept {
       return "bad URI";
     }
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
 size_t Crypto::keySaltBytes(std::string_view suite) noexcept {
@@ -801,7 +797,7 @@ size_t Crypto::keySaltBytes(std::string_view suite) noexcept {
 }
 
 namespace {
-Reason parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept {
+Verdict parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept {
   constexpr std::string_view kInline = "inline:";
   if (kp.size() <= kInline.size() || !equalsIgnoreCase(kp.substr(0, kInline.size()), kInline)) {
     return "key method is not inline:";
@@ -849,11 +845,11 @@ Reason parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept {
   if (!f.done()) {
     return "empty key-info field";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 }  // namespace
 
-Reason parseCrypto(std::string_view v, Crypto& out) noexcept {
+Verdict parseCrypto(std::string_view v, Crypto& out) noexcept {
   Fields f(v);
   std::string_view tag, keys;
   if (!f.next(tag) || !f.next(out.suite) || !f.next(keys)) {
@@ -876,17 +872,17 @@ Reason parseCrypto(std::string_view v, Crypto& out) noexcept {
     }
     KeyParam& param = out.keys[out.keyCount++];
     param = KeyParam{};
-    if (Reason r = parseKeyParam(kp, param, want)) {
-      return r;
+    if (Verdict verdict = parseKeyParam(kp, param, want); !verdict.ok()) {
+      return verdict;
     }
   }
   if (!k.done() || out.keyCount == 0) {
     return "bad key-params";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseFingerprint(std::string_view v, Fingerprint& out) noexcept {
+Verdict parseFingerprint(std::string_view v, Fingerprint& out) noexcept {
   size_t sp = v.find(' ');
   if (sp == std::string_view::npos) {
     return "expected <hash-func> <fingerprint>";
@@ -924,17 +920,17 @@ Reason parseFingerprint(std::string_view v, Fingerprint& out) noexcept {
   if (want != 0 && pairs != want) {
     return "fingerprint length does not match the hash function";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseSetup(std::string_view v) noexcept {
+Verdict parseSetup(std::string_view v) noexcept {
   if (v == "active" || v == "passive" || v == "actpass" || v == "holdconn") {
-    return nullptr;
+    return Verdict::valid();
   }
   return "setup is not active, passive, actpass or holdconn";
 }
 
-Reason parseTlsId(std::string_view v) noexcept {
+Verdict parseTlsId(std::string_view v) noexcept {
   if (v.size() < 20 || v.size() > 255) {
     return "tls-id must be 20-255 characters";
   }
@@ -943,24 +939,24 @@ Reason parseTlsId(std::string_view v) noexcept {
       return "bad tls-id character";
     }
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseIceUfrag(std::string_view v) noexcept {
+Verdict parseIceUfrag(std::string_view v) noexcept {
   if (v.size() < 4 || v.size() > 256 || !allOf(v, isIceChar)) {
     return "ice-ufrag must be 4-256 ice-chars";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseIcePwd(std::string_view v) noexcept {
+Verdict parseIcePwd(std::string_view v) noexcept {
   if (v.size() < 22 || v.size() > 256 || !allOf(v, isIceChar)) {
     return "ice-pwd must be 22-256 ice-chars";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseIceOptions(std::string_view v) noexcept {
+Verdict parseIceOptions(std::string_view v) noexcept {
   Fields f(v);
   std::string_view opt;
   int n = 0;
@@ -973,10 +969,10 @@ Reason parseIceOptions(std::string_view v) noexcept {
   if (!f.done() || n == 0) {
     return "bad ice option list";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseCandidate(std::string_view v, Candidate& out) noexcept {
+Verdict parseCandidate(std::string_view v, Candidate& out) noexcept {
   Fields f(v);
   std::string_view comp, transport, prio, port, typ, type;
   if (!f.next(out.foundation) || !f.next(comp) || !f.next(transport) || !f.next(prio) ||
@@ -1053,10 +1049,10 @@ Reason parseCandidate(std::string_view v, Candidate& out) noexcept {
   if (!f.done()) {
     return "bad extension attributes";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseRid(std::string_view v, Rid& out) noexcept {
+Verdict parseRid(std::string_view v, Rid& out) noexcept {
   Fields f(v);
   if (!f.next(out.id) || !f.next(out.direction)) {
     return "expected <rid-id> send|recv [<params>]";
@@ -1068,10 +1064,10 @@ Reason parseRid(std::string_view v, Rid& out) noexcept {
   if (out.direction != "send" && out.direction != "recv") {
     return "direction is not send or recv";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
-Reason parseSimulcast(std::string_view v) noexcept {
+Verdict parseSimulcast(std::string_view v) noexcept {
   Fields f(v);
   std::string_view dir, list;
   int pairs = 0;
@@ -1089,7 +1085,7 @@ Reason parseSimulcast(std::string_view v) noexcept {
   if (!f.done() || pairs == 0 || pairs > 2) {
     return "bad simulcast value";
   }
-  return nullptr;
+  return Verdict::valid();
 }
 
 }  // namespace rampart::sdp

@@ -109,7 +109,7 @@ inline Direction makeDirection(bool send, bool recv) {
 }
 
 inline bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
-               const Bridge::CodecEntry& e) {
+                      const Bridge::CodecEntry& e) {
   return detail::sameNameFold(name, e.name) && clock == e.clock && channels == e.channels;
 }
 

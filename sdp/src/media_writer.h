@@ -133,7 +133,9 @@ inline std::string_view addrType(std::string_view address) {
   return address.find(':') != std::string_view::npos ? "IP6" : "IP4";
 }
 
-inline Error missing(const char* what) { return makeError(ErrorCode::MissingLocalParameter, 0, what); }
+inline Error missing(const char* what) {
+  return makeError(ErrorCode::MissingLocalParameter, 0, what);
+}
 
 inline uint16_t rtcpPort(const PortPair& p) {
   return p.rtcp != 0 ? p.rtcp : static_cast<uint16_t>(p.rtp + 1);

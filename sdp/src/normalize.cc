@@ -128,95 +128,109 @@ std::string Bridge::finish(Leg to, std::string_view body) {
   return out;
 }
 
-Result<std::string> Bridge::offer(Leg from, const Session& offer) {
-  if (pending_.active) {
-    return makeError(ErrorCode::OfferPending, 0, "an offer is already outstanding");
-  }
-  const Leg to = other(from);
-  LegState& xs = legs_[index(from)];
-  LegState& ys = legs_[index(to)];
-  const Profile& px = *xs.config.profile;
-  const Profile& py = *ys.config.profile;
-  if (ys.config.local.address.empty()) {
-    return missing("no local media address");
-  }
-  std::span<const Stream> streams = extract(offer, &px, &py);
-  std::string_view ufrag = px.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
-  if (streams.size() < xs.slots.size()) {
+namespace {
+
+using Slots = std::vector<Bridge::Slot>;
+
+// A re-offer keeps every m-line it had, with its media type and its mid.
+Result<bool> checkReoffer(const Slots& slots, std::span<const Stream> streams) {
+  if (streams.size() < slots.size()) {
     return makeError(ErrorCode::ReofferRemovedMedia, 0, "re-offer has fewer m-lines");
   }
-  for (size_t i = 0; i < xs.slots.size(); ++i) {
-    if (streams[i].m.kind != xs.slots[i].kind) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (streams[i].m.kind != slots[i].kind) {
       return makeError(ErrorCode::ReofferRemovedMedia, streams[i].lineNo,
                        "re-offer changed the media type of an m-line");
     }
-    if (!xs.slots[i].mid.empty() && !streams[i].mid.empty() && streams[i].mid != xs.slots[i].mid) {
+    if (!slots[i].mid.empty() && !streams[i].mid.empty() && streams[i].mid != slots[i].mid) {
       return makeError(ErrorCode::MidChanged, streams[i].lineNo, "re-offer changed a mid");
     }
   }
-  for (size_t i = xs.slots.size(); i < streams.size(); ++i) {
-    Slot s;
-    s.kind.assign(streams[i].m.kind);
-    xs.slots.push_back(std::move(s));
-  }
+  return true;
+}
 
-  Pending p;
-  p.from = from;
-  p.offerer.resize(streams.size());
-  for (size_t i = 0; i < streams.size(); ++i) {
-    const Stream& st = streams[i];
-    OffererSlot& os = p.offerer[i];
-    os.kind.assign(st.m.kind);
-    os.proto.assign(st.m.proto);
-    os.mid.assign(st.mid);
-    os.setup.assign(st.setup);
-    os.port = disabled(st, px.kind) ? 0 : (st.m.port != 0 ? st.m.port : 9);
-    os.direction = effectiveDirection(st, px.kind);
-    os.rtcpMux = st.rtcpMux;
-    os.ptime = st.ptime;
-    size_t sp = st.m.formats.find(' ');
-    os.firstFormat.assign(st.m.formats.substr(0, sp));
-    xs.slots[i].mid.assign(st.mid);
-    xs.slots[i].firstFormat = os.firstFormat;
-    if (os.port == 0) {
-      continue;
-    }
-    // Can we answer this m-line to the offerer at all?
-    bool protoOk = px.kind == ProfileKind::WebRtc ? isWebRtcProto(st.m.proto)
-                                                  : (isPlainRtp(st.m.proto) || isSavp(st.m.proto));
-    if (!protoOk) {
-      continue;
-    }
-    if (isSavp(st.m.proto)) {
-      for (const Crypto& c : st.cryptos) {
-        if (suiteSupported(px, c.suite)) {
-          os.cryptoTag = c.tag;
-          os.cryptoSuite.assign(c.suite);
-          break;
-        }
-      }
-      if (os.cryptoSuite.empty()) {
-        continue;
+// What the offerer asked for on one m-line, and whether it can be carried at all: a
+// protocol the offerer's side may use, a crypto suite it allows (SDES), and at least one real
+// codec both sides' policies accept.
+void describeOffered(const Stream& stream, const Profile& offererProfile,
+                     const Profile& answererProfile, Bridge::OffererSlot& offered) {
+  offered.kind.assign(stream.m.kind);
+  offered.proto.assign(stream.m.proto);
+  offered.mid.assign(stream.mid);
+  offered.setup.assign(stream.setup);
+  offered.port =
+      disabled(stream, offererProfile.kind) ? 0 : (stream.m.port != 0 ? stream.m.port : 9);
+  offered.direction = effectiveDirection(stream, offererProfile.kind);
+  offered.rtcpMux = stream.rtcpMux;
+  offered.ptime = stream.ptime;
+  offered.firstFormat.assign(stream.m.formats.substr(0, stream.m.formats.find(' ')));
+  if (offered.port == 0) {
+    return;
+  }
+  bool protoOk = offererProfile.kind == ProfileKind::WebRtc
+                     ? isWebRtcProto(stream.m.proto)
+                     : (isPlainRtp(stream.m.proto) || isSavp(stream.m.proto));
+  if (!protoOk) {
+    return;
+  }
+  if (isSavp(stream.m.proto)) {
+    for (const Crypto& c : stream.cryptos) {
+      if (suiteSupported(offererProfile, c.suite)) {
+        offered.cryptoTag = c.tag;
+        offered.cryptoSuite.assign(c.suite);
+        break;
       }
     }
-    os.codecs = filterCodecs(st, policyFor(py, st.m.kind));
-    size_t real = 0;
-    for (const CodecEntry& c : os.codecs) {
-      real += isEvent(c.name) ? 0 : 1;
+    if (offered.cryptoSuite.empty()) {
+      return;
     }
-    os.eligible = real > 0 && !policyFor(px, st.m.kind).empty();
   }
+  offered.codecs = filterCodecs(stream, policyFor(answererProfile, stream.m.kind));
+  size_t real = 0;
+  for (const Bridge::CodecEntry& c : offered.codecs) {
+    real += isEvent(c.name) ? 0 : 1;
+  }
+  offered.eligible = real > 0 && !policyFor(offererProfile, stream.m.kind).empty();
+}
 
-  // One m-line per media kind: keep existing links, otherwise pick the preferred candidate
-  // (for a dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
-  for (size_t i = 0; i < streams.size(); ++i) {
-    if (!p.offerer[i].eligible || xs.slots[i].peer >= 0) {
+// A mid for a new m-line toward a browser: its index, unless the browser already used that
+// tag for another m-line.
+std::string freshMid(const Slots& slots) {
+  std::string mid;
+  for (size_t n = slots.size(); n < slots.size() + kMaxMidTries; ++n) {
+    mid = std::to_string(n);
+    bool used = false;
+    for (const Bridge::Slot& other : slots) {
+      used = used || other.mid == mid;
+    }
+    if (!used) {
+      break;
+    }
+  }
+  return mid;
+}
+
+// Gives each media kind of the offer one m-line on the answering leg: existing links are
+// kept; otherwise the preferred eligible candidate is linked to a new m-line there (for a
+// dual m-line SRTP fallback offer, the one matching the offerer's SRTP policy).
+void linkNewMLines(Slots& offererSlots, Slots& answererSlots,
+                   const std::vector<Bridge::OffererSlot>& offered, const Profile& offererProfile,
+                   const Profile& answererProfile) {
+  auto score = [&](size_t k) {
+    if (offererProfile.kind != ProfileKind::Trunk) {
+      return 0;
+    }
+    return (offererProfile.srtp == SrtpMode::Sdes) == isSavp(offered[k].proto) ? 1 : 0;
+  };
+  const size_t n = offered.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!offered[i].eligible || offererSlots[i].peer >= 0) {
       continue;
     }
     bool kindTaken = false;
-    for (size_t k = 0; k < streams.size(); ++k) {
-      if (k != i && xs.slots[k].kind == xs.slots[i].kind && xs.slots[k].peer >= 0 &&
-          p.offerer[k].port != 0) {
+    for (size_t k = 0; k < n; ++k) {
+      if (k != i && offererSlots[k].kind == offererSlots[i].kind && offererSlots[k].peer >= 0 &&
+          offered[k].port != 0) {
         kindTaken = true;
       }
     }
@@ -224,48 +238,93 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       continue;
     }
     size_t best = i;
-    auto score = [&](size_t k) {
-      if (px.kind != ProfileKind::Trunk) {
-        return 0;
-      }
-      bool savp = isSavp(streams[k].m.proto);
-      return (px.srtp == SrtpMode::Sdes) == savp ? 1 : 0;
-    };
-    for (size_t k = i + 1; k < streams.size(); ++k) {
-      if (p.offerer[k].eligible && xs.slots[k].peer < 0 && xs.slots[k].kind == xs.slots[i].kind &&
-          score(k) > score(best)) {
+    for (size_t k = i + 1; k < n; ++k) {
+      if (offered[k].eligible && offererSlots[k].peer < 0 &&
+          offererSlots[k].kind == offererSlots[i].kind && score(k) > score(best)) {
         best = k;
       }
     }
-    Slot y;
-    y.kind = xs.slots[best].kind;
-    y.peer = static_cast<int>(best);
-    if (py.kind == ProfileKind::WebRtc) {
-      // The m-line index, unless the browser already used that tag for another m-line.
-      for (size_t n = ys.slots.size(); n < ys.slots.size() + kMaxMidTries; ++n) {
-        y.mid = std::to_string(n);
-        bool used = false;
-        for (const Slot& other : ys.slots) {
-          used = used || other.mid == y.mid;
+    Bridge::Slot linked;
+    linked.kind = offererSlots[best].kind;
+    linked.peer = static_cast<int>(best);
+    if (answererProfile.kind == ProfileKind::WebRtc) {
+      linked.mid = freshMid(answererSlots);
+    }
+    offererSlots[best].peer = static_cast<int>(answererSlots.size());
+    answererSlots.push_back(std::move(linked));
+  }
+}
+
+// Payload types on the target leg: what this pair negotiated before (so re-INVITEs keep PT
+// continuity), else the offerer's number, else the first free dynamic one; never one twice.
+void assignPayloadTypes(std::vector<Bridge::CodecEntry>& codecs,
+                        const std::vector<PayloadMapping>& negotiated, bool fromA) {
+  std::array<bool, 128> used{};
+  for (Bridge::CodecEntry& c : codecs) {
+    for (const PayloadMapping& m : negotiated) {
+      if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
+        uint8_t prev = fromA ? m.ptB : m.ptA;
+        if (!used[prev]) {
+          c.ptOut = prev;
         }
-        if (!used) {
-          break;
-        }
+        break;
       }
     }
-    xs.slots[best].peer = static_cast<int>(ys.slots.size());
-    ys.slots.push_back(std::move(y));
+    if (used[c.ptOut]) {
+      c.ptOut = c.pt;
+    }
+    for (uint8_t k = 96; used[c.ptOut] && k < 128; ++k) {
+      c.ptOut = k;
+    }
+    used[c.ptOut] = true;
+  }
+}
+
+}  // namespace
+
+Result<std::string> Bridge::offer(Leg from, const Session& offer) {
+  if (pending_.active) {
+    return makeError(ErrorCode::OfferPending, 0, "an offer is already outstanding");
+  }
+  const Leg to = other(from);
+  LegState& offerer = legs_[index(from)];
+  LegState& answerer = legs_[index(to)];
+  const Profile& offererProfile = *offerer.config.profile;
+  const Profile& answererProfile = *answerer.config.profile;
+  if (answerer.config.local.address.empty()) {
+    return missing("no local media address");
+  }
+  std::span<const Stream> streams = extract(offer, &offererProfile, &answererProfile);
+  std::string_view ufrag =
+      offererProfile.kind == ProfileKind::WebRtc ? iceUfragOf(offer) : std::string_view{};
+  if (Result<bool> r = checkReoffer(offerer.slots, streams); !r.ok()) {
+    return r.error();
+  }
+  for (size_t i = offerer.slots.size(); i < streams.size(); ++i) {
+    Slot s;
+    s.kind.assign(streams[i].m.kind);
+    offerer.slots.push_back(std::move(s));
   }
 
+  Pending p;
+  p.from = from;
+  p.offerer.resize(streams.size());
+  for (size_t i = 0; i < streams.size(); ++i) {
+    describeOffered(streams[i], offererProfile, answererProfile, p.offerer[i]);
+    offerer.slots[i].mid.assign(streams[i].mid);
+    offerer.slots[i].firstFormat = p.offerer[i].firstFormat;
+  }
+  linkNewMLines(offerer.slots, answerer.slots, p.offerer, offererProfile, answererProfile);
+
   // Target layout: every m-line the answering leg has ever seen, in order.
-  p.target.resize(ys.slots.size());
-  // The mids point into ys.slots, which does not change size from here on.
+  p.target.resize(answerer.slots.size());
+  // The mids point into answerer.slots, which does not change size from here on.
   std::vector<std::string_view>& bundle = bundleScratch();
   Out o(bodyScratch());
-  std::vector<Emit>& emits = emitScratch(ys.slots.size());
+  std::vector<Emit>& emits = emitScratch(answerer.slots.size());
   size_t activeCount = 0;
-  for (size_t j = 0; j < ys.slots.size(); ++j) {
-    Slot& y = ys.slots[j];
+  for (size_t j = 0; j < answerer.slots.size(); ++j) {
+    Slot& y = answerer.slots[j];
     TargetSlot& t = p.target[j];
     Emit& e = emits[j];
     e.kind = y.kind;
@@ -273,7 +332,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     int i = y.peer;
     bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
                   p.offerer[static_cast<size_t>(i)].eligible;
-    t.proto = targetProto(py, y.kind);
+    t.proto = targetProto(answererProfile, y.kind);
     e.proto = t.proto;
     if (!active) {
       t.fromSlot = -1;
@@ -283,46 +342,26 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
       continue;
     }
     ++activeCount;
-    const Stream& st = streams[static_cast<size_t>(i)];
-    OffererSlot& os = p.offerer[static_cast<size_t>(i)];
-    os.target = static_cast<int>(j);
+    const Stream& stream = streams[static_cast<size_t>(i)];
+    OffererSlot& offered = p.offerer[static_cast<size_t>(i)];
+    offered.target = static_cast<int>(j);
     t.fromSlot = i;
-    t.codecs = std::move(os.codecs);
-    // Payload types on the target leg: reuse what this pair negotiated before, so re-INVITEs
-    // keep PT continuity; otherwise keep the offerer's number.
-    const Slot& aSlot = from == Leg::A ? xs.slots[static_cast<size_t>(i)] : y;
-    std::array<bool, 128> used{};
-    for (CodecEntry& c : t.codecs) {
-      for (const PayloadMapping& m : aSlot.negotiated) {
-        if (detail::sameNameFold(m.encoding, c.name) && m.clockRate == c.clock) {
-          uint8_t prev = from == Leg::A ? m.ptB : m.ptA;
-          if (!used[prev]) {
-            c.ptOut = prev;
-          }
-          break;
-        }
-      }
-      if (used[c.ptOut]) {
-        c.ptOut = c.pt;
-      }
-      for (uint8_t k = 96; used[c.ptOut] && k < 128; ++k) {
-        c.ptOut = k;
-      }
-      used[c.ptOut] = true;
-    }
+    t.codecs = std::move(offered.codecs);
+    const Slot& legASlot = from == Leg::A ? offerer.slots[static_cast<size_t>(i)] : y;
+    assignPayloadTypes(t.codecs, legASlot.negotiated, from == Leg::A);
     y.firstFormat = std::to_string(t.codecs.front().ptOut);
     e.active = true;
     e.codecs = &t.codecs;
-    e.direction = os.direction;
-    e.ptime = st.ptime;
-    e.maxptime = st.maxptime;
+    e.direction = offered.direction;
+    e.ptime = stream.ptime;
+    e.maxptime = stream.maxptime;
     e.mid = y.mid;
     e.setup = "actpass";
-    e.rtcpMux = py.rtcpMux;
+    e.rtcpMux = answererProfile.rtcpMux;
     e.cryptoTag = 1;
-    e.cryptoSuite = py.sdesSuite;
-    e.passFrom = &st;
-    if (py.kind == ProfileKind::WebRtc) {
+    e.cryptoSuite = answererProfile.sdesSuite;
+    e.passFrom = &stream;
+    if (answererProfile.kind == ProfileKind::WebRtc) {
       bundle.push_back(y.mid);
     }
   }
@@ -330,43 +369,143 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     return makeError(ErrorCode::NoAcceptableMedia, 0,
                      "no m-line of the offer survives the codec and media policy");
   }
-  emitSessionTail(o, ys.config, bundle);
+  emitSessionTail(o, answerer.config, bundle);
   for (const Emit& e : emits) {
-    Result<bool> r = py.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, ys.config, e)
-                                                    : emitTrunkMedia(o, ys.config, e);
+    Result<bool> r = answererProfile.kind == ProfileKind::WebRtc
+                         ? emitWebRtcMedia(o, answerer.config, e)
+                         : emitTrunkMedia(o, answerer.config, e);
     if (!r.ok()) {
       return r.error();
     }
   }
-  if (px.kind == ProfileKind::WebRtc && !ufrag.empty()) {
-    xs.prevRemoteUfrag = xs.remoteUfrag;
-    if (!xs.remoteUfrag.empty() && ufrag != xs.remoteUfrag) {
-      xs.iceRestart = true;
-      xs.ufragAtRestart = xs.config.local.iceUfrag;
+  if (offererProfile.kind == ProfileKind::WebRtc && !ufrag.empty()) {
+    offerer.prevRemoteUfrag = offerer.remoteUfrag;
+    if (!offerer.remoteUfrag.empty() && ufrag != offerer.remoteUfrag) {
+      offerer.iceRestart = true;
+      offerer.ufragAtRestart = offerer.config.local.iceUfrag;
     }
-    xs.remoteUfrag.assign(ufrag);
+    offerer.remoteUfrag.assign(ufrag);
   }
   p.active = true;
   pending_ = std::move(p);
   return finish(to, o.text());
 }
 
+namespace {
+
+// Whether answered m-line `stream` is one to map back to the offerer (false: rejected, or
+// not offered on), or an error when it breaks what was offered (type, protocol, SDES crypto).
+Result<bool> answeredMLineCarried(const Stream& stream, const Bridge::TargetSlot& offeredHere,
+                                  std::string_view slotKind, const Profile& answererProfile) {
+  if (stream.m.kind != slotKind) {
+    return makeError(ErrorCode::AnswerMismatch, stream.lineNo, "answer changed the media type");
+  }
+  if (disabled(stream, answererProfile.kind) || offeredHere.fromSlot < 0) {
+    return false;
+  }
+  if (stream.m.proto != offeredHere.proto) {
+    return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
+                     "answer protocol " + std::string(stream.m.proto) + " differs from offered " +
+                         std::string(offeredHere.proto));
+  }
+  if (answererProfile.kind == ProfileKind::Trunk && isSavp(offeredHere.proto)) {
+    bool ok = false;
+    for (const Crypto& c : stream.cryptos) {
+      ok = ok || (c.tag == 1 && c.suite == answererProfile.sdesSuite);
+    }
+    if (!ok) {
+      return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
+                       "RTP/SAVP answer without a matching a=crypto");
+    }
+  }
+  return true;
+}
+
+// The offered codecs the answer accepted, each with the answerer's payload type in ptOut and
+// the offerer's in pt; empty when no real codec (only telephone-event, say) is left.
+std::vector<Bridge::CodecEntry> acceptedCodecs(const Stream& stream,
+                                               const Bridge::TargetSlot& offeredHere) {
+  const std::vector<Bridge::CodecEntry>& offered = offeredHere.codecs;
+  std::vector<Bridge::CodecEntry> accepted;
+  // Each offered codec is answered at most once: an answer that names one codec under two
+  // payload types (found by the fuzzer) must not produce a repeated payload type.
+  std::array<bool, 128> taken{};
+  for (const CodecView& c : stream.codecs) {
+    // Same payload type first: an offer may carry one codec name several times (H.264
+    // profiles, telephone-event rates); only a renumbering answerer needs the name match.
+    size_t hit = offered.size();
+    for (size_t k = 0; k < offered.size(); ++k) {
+      if (c.pt == offered[k].ptOut && !taken[offered[k].pt] &&
+          (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered[k]))) {
+        hit = k;
+        break;
+      }
+    }
+    for (size_t k = 0; hit == offered.size() && k < offered.size(); ++k) {
+      if (!c.name.empty() && !taken[offered[k].pt] &&
+          sameCodec(c.name, c.clock, c.channels, offered[k])) {
+        hit = k;
+      }
+    }
+    if (hit != offered.size()) {
+      Bridge::CodecEntry e = offered[hit];
+      taken[e.pt] = true;
+      e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
+      accepted.push_back(std::move(e));
+    }
+  }
+  size_t real = 0;
+  for (const Bridge::CodecEntry& c : accepted) {
+    real += isEvent(c.name) ? 0 : 1;
+  }
+  if (real == 0) {
+    accepted.clear();
+  }
+  return accepted;
+}
+
+// The payload-type map of a linked pair, as leg A and leg B number each codec.
+std::vector<PayloadMapping> payloadMap(const std::vector<Bridge::CodecEntry>& accepted,
+                                       bool offererIsA) {
+  std::vector<PayloadMapping> pm;
+  for (const Bridge::CodecEntry& c : accepted) {
+    PayloadMapping m;
+    m.ptA = offererIsA ? c.pt : c.ptOut;
+    m.ptB = offererIsA ? c.ptOut : c.pt;
+    m.encoding = c.name;
+    m.clockRate = c.clock;
+    pm.push_back(std::move(m));
+  }
+  return pm;
+}
+
+// Our DTLS role in the answer to a browser: the opposite of a definite offer, else the
+// profile's choice for actpass.
+std::string_view dtlsSetupAnswer(std::string_view offeredSetup, const Profile& offererProfile) {
+  if (offeredSetup == "active") {
+    return "passive";
+  }
+  if (offeredSetup == "passive") {
+    return "active";
+  }
+  return offererProfile.setupAnswer;
+}
+
+}  // namespace
+
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   if (!pending_.active || pending_.from == from) {
     return makeError(ErrorCode::NoPendingOffer, 0, "no offer is outstanding toward this leg");
   }
   const Leg to = pending_.from;
-  {
-    const LegState& offerer = legs_[index(to)];
-    if (offerer.iceRestart && offerer.config.local.iceUfrag == offerer.ufragAtRestart) {
-      return makeError(ErrorCode::MissingLocalParameter, 0,
-                       "the browser restarted ICE: set new ice ufrag/pwd for its leg first");
-    }
+  LegState& answerer = legs_[index(from)];
+  LegState& offerer = legs_[index(to)];
+  if (offerer.iceRestart && offerer.config.local.iceUfrag == offerer.ufragAtRestart) {
+    return makeError(ErrorCode::MissingLocalParameter, 0,
+                     "the browser restarted ICE: set new ice ufrag/pwd for its leg first");
   }
-  LegState& ys = legs_[index(from)];  // answerer
-  LegState& xs = legs_[index(to)];    // offerer
-  const Profile& px = *xs.config.profile;
-  const Profile& py = *ys.config.profile;
+  const Profile& offererProfile = *offerer.config.profile;
+  const Profile& answererProfile = *answerer.config.profile;
   std::span<const Stream> streams = extract(answer);
   if (streams.size() != pending_.target.size()) {
     return makeError(ErrorCode::AnswerMismatch, 0,
@@ -377,169 +516,109 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   std::vector<std::vector<CodecEntry>> accepted(streams.size());
   std::vector<Direction> answeredDir(streams.size(), Direction::Inactive);
   for (size_t j = 0; j < streams.size(); ++j) {
-    const Stream& st = streams[j];
-    const TargetSlot& t = pending_.target[j];
-    if (st.m.kind != ys.slots[j].kind) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo, "answer changed the media type");
+    Result<bool> carried = answeredMLineCarried(streams[j], pending_.target[j],
+                                                answerer.slots[j].kind, answererProfile);
+    if (!carried.ok()) {
+      return carried.error();
     }
-    if (disabled(st, py.kind) || t.fromSlot < 0) {
+    if (!carried.value()) {
       continue;
     }
-    if (st.m.proto != t.proto) {
-      return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                       "answer protocol " + std::string(st.m.proto) + " differs from offered " +
-                           std::string(t.proto));
+    accepted[j] = acceptedCodecs(streams[j], pending_.target[j]);
+    if (!accepted[j].empty()) {
+      answeredDir[j] = effectiveDirection(streams[j], answererProfile.kind);
     }
-    if (py.kind == ProfileKind::Trunk && isSavp(t.proto)) {
-      bool ok = false;
-      for (const Crypto& c : st.cryptos) {
-        ok = ok || (c.tag == 1 && c.suite == py.sdesSuite);
-      }
-      if (!ok) {
-        return makeError(ErrorCode::AnswerMismatch, st.lineNo,
-                         "RTP/SAVP answer without a matching a=crypto");
-      }
-    }
-    // Each offered codec is answered at most once: an answer that names one codec under two
-    // payload types (found by the fuzzer) must not produce a repeated payload type.
-    std::array<bool, 128> taken{};
-    for (const CodecView& c : st.codecs) {
-      // Same payload type first: an offer may carry one codec name several times (H.264
-      // profiles, telephone-event rates); only a renumbering answerer needs the name match.
-      size_t hit = t.codecs.size();
-      for (size_t k = 0; k < t.codecs.size(); ++k) {
-        const CodecEntry& offered = t.codecs[k];
-        if (c.pt == offered.ptOut && !taken[offered.pt] &&
-            (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered))) {
-          hit = k;
-          break;
-        }
-      }
-      for (size_t k = 0; hit == t.codecs.size() && k < t.codecs.size(); ++k) {
-        if (!c.name.empty() && !taken[t.codecs[k].pt] &&
-            sameCodec(c.name, c.clock, c.channels, t.codecs[k])) {
-          hit = k;
-        }
-      }
-      if (hit != t.codecs.size()) {
-        CodecEntry e = t.codecs[hit];
-        taken[e.pt] = true;
-        e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
-        accepted[j].push_back(std::move(e));
-      }
-    }
-    size_t real = 0;
-    for (const CodecEntry& c : accepted[j]) {
-      real += isEvent(c.name) ? 0 : 1;
-    }
-    if (real == 0) {
-      accepted[j].clear();
-      continue;
-    }
-    answeredDir[j] = effectiveDirection(st, py.kind);
   }
 
   Out o(bodyScratch());
   std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
   // The mids point into pending_.offerer, alive until the end of this function.
   std::vector<std::string_view>& bundle = bundleScratch();
-  std::vector<CodecEntry> keepAlive;  // a=inactive placeholder codec for BUNDLE members
   std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
   mappings_.clear();
   for (size_t i = 0; i < pending_.offerer.size(); ++i) {
-    OffererSlot& os = pending_.offerer[i];
+    OffererSlot& offered = pending_.offerer[i];
     Emit& e = emits[i];
-    e.kind = os.kind;
-    e.proto = os.proto;
-    e.firstFormat = os.firstFormat;
-    e.mid = os.mid;
+    e.kind = offered.kind;
+    e.proto = offered.proto;
+    e.firstFormat = offered.firstFormat;
+    e.mid = offered.mid;
     e.slot = i;
     e.useOutPt = false;
-    int j = os.target;
+    int j = offered.target;
     bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
-    bool wasBundled =
-        std::find(xs.bundleMids.begin(), xs.bundleMids.end(), os.mid) != xs.bundleMids.end();
+    bool wasBundled = std::find(offerer.bundleMids.begin(), offerer.bundleMids.end(),
+                                offered.mid) != offerer.bundleMids.end();
     if (ok) {
       size_t ju = static_cast<size_t>(j);
       Direction d = answeredDir[ju];
       // Our direction toward the offerer: what the answerer does, within what the offerer allows.
-      e.direction =
-          makeDirection(sends(d) && receives(os.direction), receives(d) && sends(os.direction));
+      e.direction = makeDirection(sends(d) && receives(offered.direction),
+                                  receives(d) && sends(offered.direction));
       e.active = true;
       e.codecs = &accepted[ju];
-      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : os.ptime;
+      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : offered.ptime;
       e.maxptime = streams[ju].maxptime;
       e.passFrom = &streams[ju];
-      ys.slots[ju].active = true;
+      answerer.slots[ju].active = true;
       // Record the negotiated payload map on the leg-A slot.
-      std::vector<PayloadMapping> pm;
-      for (const CodecEntry& c : accepted[ju]) {
-        PayloadMapping m;
-        m.ptA = to == Leg::A ? c.pt : c.ptOut;
-        m.ptB = to == Leg::A ? c.ptOut : c.pt;
-        m.encoding = c.name;
-        m.clockRate = c.clock;
-        pm.push_back(std::move(m));
-      }
-      Slot& aSlot = to == Leg::A ? xs.slots[i] : ys.slots[ju];
-      aSlot.negotiated = pm;
+      std::vector<PayloadMapping> pm = payloadMap(accepted[ju], to == Leg::A);
+      Slot& legASlot = to == Leg::A ? offerer.slots[i] : answerer.slots[ju];
+      legASlot.negotiated = pm;
       StreamMapping sm;
-      sm.kind = os.kind;
+      sm.kind = offered.kind;
       sm.slotA = static_cast<int>(to == Leg::A ? i : ju);
       sm.slotB = static_cast<int>(to == Leg::A ? ju : i);
       sm.active = true;
       sm.directionA = to == Leg::A ? e.direction : d;
       sm.payloads = std::move(pm);
       mappings_.push_back(std::move(sm));
-    } else if (px.kind == ProfileKind::WebRtc && os.port != 0 && wasBundled &&
-               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).empty()) {
+    } else if (offererProfile.kind == ProfileKind::WebRtc && offered.port != 0 && wasBundled &&
+               !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : offered.codecs)
+                    .empty()) {
       // Chromium rejects an answer that removes a mid from an established BUNDLE group: keep
       // the m-line in the group, with no media flowing.
       placeholders[i].push_back(
-          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : os.codecs).front());
+          (j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : offered.codecs).front());
       e.active = true;
       e.codecs = &placeholders[i];
       e.direction = Direction::Inactive;
       if (j >= 0) {
-        ys.slots[static_cast<size_t>(j)].active = false;
+        answerer.slots[static_cast<size_t>(j)].active = false;
       }
     } else {
       e.active = false;
       if (j >= 0) {
-        ys.slots[static_cast<size_t>(j)].active = false;
+        answerer.slots[static_cast<size_t>(j)].active = false;
       }
     }
-    xs.slots[i].active = e.active;
-    if (e.active && px.kind == ProfileKind::WebRtc) {
-      bundle.push_back(os.mid);
-      if (os.setup == "active") {
-        e.setup = "passive";
-      } else if (os.setup == "passive") {
-        e.setup = "active";
-      } else {
-        e.setup = px.setupAnswer;
-      }
+    offerer.slots[i].active = e.active;
+    if (e.active && offererProfile.kind == ProfileKind::WebRtc) {
+      bundle.push_back(offered.mid);
+      e.setup = dtlsSetupAnswer(offered.setup, offererProfile);
     }
-    e.rtcpMux = os.rtcpMux && (px.kind == ProfileKind::WebRtc || px.rtcpMux);
-    e.cryptoTag = os.cryptoTag;
-    e.cryptoSuite = os.cryptoSuite;
+    e.rtcpMux =
+        offered.rtcpMux && (offererProfile.kind == ProfileKind::WebRtc || offererProfile.rtcpMux);
+    e.cryptoTag = offered.cryptoTag;
+    e.cryptoSuite = offered.cryptoSuite;
   }
-  emitSessionTail(o, xs.config, bundle);
+  emitSessionTail(o, offerer.config, bundle);
   for (const Emit& e : emits) {
-    Result<bool> r = px.kind == ProfileKind::WebRtc ? emitWebRtcMedia(o, xs.config, e)
-                                                    : emitTrunkMedia(o, xs.config, e);
+    Result<bool> r = offererProfile.kind == ProfileKind::WebRtc
+                         ? emitWebRtcMedia(o, offerer.config, e)
+                         : emitTrunkMedia(o, offerer.config, e);
     if (!r.ok()) {
       return r.error();
     }
   }
-  if (px.kind == ProfileKind::WebRtc) {
-    xs.bundleMids.assign(bundle.begin(), bundle.end());
-    xs.iceRestart = false;
+  if (offererProfile.kind == ProfileKind::WebRtc) {
+    offerer.bundleMids.assign(bundle.begin(), bundle.end());
+    offerer.iceRestart = false;
   }
-  if (py.kind == ProfileKind::WebRtc) {
+  if (answererProfile.kind == ProfileKind::WebRtc) {
     std::string_view u = iceUfragOf(answer);
     if (!u.empty()) {
-      ys.remoteUfrag.assign(u);
+      answerer.remoteUfrag.assign(u);
     }
   }
   pending_.active = false;

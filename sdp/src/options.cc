@@ -74,6 +74,8 @@ bool parseOnOff(std::string_view v, bool& out) {
 
 }  // namespace
 
+// Long on purpose: one flat branch per option key, each with its own check and message, in
+// the order docs/sdp.md lists them.
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value) {
   // Copy-on-write: other legs may share the Profile.
   auto copy = std::make_shared<Profile>(leg.profile ? *leg.profile : Profile{});
@@ -99,19 +101,19 @@ Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view 
   } else if (key == "sdes-keys") {
     l.sdesKeys = splitList(value);
   } else if (key == "ufrag") {
-    if (parseIceUfrag(value) != nullptr) {
+    if (!parseIceUfrag(value).ok()) {
       return badOption(key, "not a valid ice-ufrag");
     }
     l.iceUfrag.assign(value);
   } else if (key == "pwd") {
-    if (parseIcePwd(value) != nullptr) {
+    if (!parseIcePwd(value).ok()) {
       return badOption(key, "not a valid ice-pwd");
     }
     l.icePwd.assign(value);
   } else if (key == "fingerprint") {
     Fingerprint f;
     std::string full = "sha-256 " + std::string(value);
-    if (parseFingerprint(full, f) != nullptr) {
+    if (!parseFingerprint(full, f).ok()) {
       return badOption(key, "not a sha-256 fingerprint");
     }
     l.fingerprint.assign(value);

@@ -36,6 +36,96 @@ enum SingleBit : uint32_t {
   kBitBundleOnly = 1u << 16,
 };
 
+// What the parser checks of each attribute it knows: one row per detail::AttrId, in its order.
+enum class Scope : uint8_t { Any, Media, Session };
+
+// The value check of one attribute; nullptr for a flag, which takes no value.
+using ValueCheck = Verdict (*)(std::string_view) noexcept;
+
+// The grammars that also fill a struct, used here only to judge the value.
+template <typename T, Verdict (*Parse)(std::string_view, T&) noexcept>
+Verdict checkOnly(std::string_view v) noexcept {
+  T parsed;
+  return Parse(v, parsed);
+}
+
+struct AttrRule {
+  detail::AttrId id;  // the row's own index, checked below
+  ValueCheck check;
+  ErrorCode code;  // for a bad value
+  uint32_t once;   // SingleBit when at most once per section, else 0
+  Scope scope;
+  const char* once_name;  // in "appears twice" when not the attribute's own name
+};
+
+constexpr AttrRule kAttrRules[] = {
+    {detail::AttrId::Other, nullptr, ErrorCode::BadAttribute, 0, Scope::Any, nullptr},
+    {detail::AttrId::Rtpmap, checkOnly<Rtpmap, parseRtpmap>, ErrorCode::BadRtpmap, 0, Scope::Media,
+     nullptr},
+    {detail::AttrId::Fmtp, checkOnly<Fmtp, parseFmtp>, ErrorCode::BadFmtp, 0, Scope::Media,
+     nullptr},
+    {detail::AttrId::RtcpFb, checkOnly<RtcpFb, parseRtcpFb>, ErrorCode::BadRtcpFb, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Candidate, checkOnly<Candidate, parseCandidate>, ErrorCode::BadCandidate, 0,
+     Scope::Any, nullptr},
+    {detail::AttrId::Ssrc, checkOnly<Ssrc, parseSsrc>, ErrorCode::BadSsrc, 0, Scope::Media,
+     nullptr},
+    {detail::AttrId::SsrcGroup, checkOnly<SsrcGroup, parseSsrcGroup>, ErrorCode::BadSsrc, 0,
+     Scope::Any, nullptr},
+    {detail::AttrId::Extmap, checkOnly<Extmap, parseExtmap>, ErrorCode::BadExtmap, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Crypto, checkOnly<Crypto, parseCrypto>, ErrorCode::BadCrypto, 0, Scope::Any,
+     nullptr},
+    {detail::AttrId::Fingerprint, checkOnly<Fingerprint, parseFingerprint>,
+     ErrorCode::BadFingerprint, 0, Scope::Any, nullptr},
+    {detail::AttrId::Mid, parseMid, ErrorCode::BadMid, kBitMid, Scope::Media, nullptr},
+    {detail::AttrId::Group, checkOnly<Group, parseGroup>, ErrorCode::BadGroup, 0, Scope::Session,
+     nullptr},
+    {detail::AttrId::Msid, checkOnly<Msid, parseMsid>, ErrorCode::BadMsid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Setup, parseSetup, ErrorCode::BadSetup, kBitSetup, Scope::Any, nullptr},
+    {detail::AttrId::TlsId, parseTlsId, ErrorCode::BadTlsId, kBitTlsId, Scope::Any, nullptr},
+    {detail::AttrId::IceUfrag, parseIceUfrag, ErrorCode::BadIce, kBitUfrag, Scope::Any, nullptr},
+    {detail::AttrId::IcePwd, parseIcePwd, ErrorCode::BadIce, kBitPwd, Scope::Any, nullptr},
+    {detail::AttrId::IceOptions, parseIceOptions, ErrorCode::BadIce, kBitIceOptions, Scope::Any,
+     nullptr},
+    {detail::AttrId::Ptime, checkOnly<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitPtime,
+     Scope::Any, nullptr},
+    {detail::AttrId::Maxptime, checkOnly<uint32_t, parsePtime>, ErrorCode::BadPtime, kBitMaxptime,
+     Scope::Any, nullptr},
+    {detail::AttrId::Rtcp, checkOnly<Rtcp, parseRtcp>, ErrorCode::BadRtcp, kBitRtcp, Scope::Any,
+     nullptr},
+    {detail::AttrId::Rid, checkOnly<Rid, parseRid>, ErrorCode::BadRid, 0, Scope::Any, nullptr},
+    {detail::AttrId::Simulcast, parseSimulcast, ErrorCode::BadRid, kBitSimulcast, Scope::Any,
+     nullptr},
+    {detail::AttrId::SendRecv, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::SendOnly, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::RecvOnly, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::Inactive, nullptr, ErrorCode::BadAttribute, kBitDirection, Scope::Any,
+     "direction"},
+    {detail::AttrId::RtcpMux, nullptr, ErrorCode::BadAttribute, kBitRtcpMux, Scope::Any, nullptr},
+    {detail::AttrId::RtcpRsize, nullptr, ErrorCode::BadAttribute, kBitRsize, Scope::Any, nullptr},
+    {detail::AttrId::EndOfCandidates, nullptr, ErrorCode::BadAttribute, kBitEoc, Scope::Any,
+     nullptr},
+    {detail::AttrId::BundleOnly, nullptr, ErrorCode::BadAttribute, kBitBundleOnly, Scope::Any,
+     nullptr},
+    {detail::AttrId::ExtmapAllowMixed, nullptr, ErrorCode::BadAttribute, kBitMixed, Scope::Any,
+     nullptr},
+    {detail::AttrId::IceLite, nullptr, ErrorCode::BadAttribute, kBitIceLite, Scope::Session,
+     nullptr},
+};
+constexpr bool rulesInAttrIdOrder() {
+  for (size_t i = 0; i < std::size(kAttrRules); ++i) {
+    if (static_cast<size_t>(kAttrRules[i].id) != i) {
+      return false;
+    }
+  }
+  return std::size(kAttrRules) == static_cast<size_t>(detail::AttrId::IceLite) + 1;
+}
+static_assert(rulesInAttrIdOrder(), "one rule per detail::AttrId, in its order");
+
 // Length of a valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0.
 size_t utf8Sequence(const unsigned char* p, size_t avail) noexcept {
   unsigned char c = p[0];
@@ -228,7 +318,7 @@ class Parser {
     error_ = std::move(e);
     return false;
   }
-  static Error bad(ErrorCode code, int lineNo, Reason reason) {
+  static Error bad(ErrorCode code, int lineNo, const char* reason) {
     return makeError(code, lineNo, reason);
   }
 
@@ -306,8 +396,8 @@ class Parser {
           return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line"));
         }
         Origin o;
-        if (Reason r = parseOrigin(v, o)) {
-          return fail(bad(ErrorCode::BadOrigin, lineNo, r));
+        if (Verdict verdict = parseOrigin(v, o); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadOrigin, lineNo, verdict.why()));
         }
         return true;
       }
@@ -320,8 +410,7 @@ class Parser {
         }
         return true;
       case 'i':
-      case 'k':
-        return true;
+      case 'k': return true;
       case 'u':
       case 'e':
       case 'p':
@@ -341,15 +430,15 @@ class Parser {
           mediaConnection_ = true;
         }
         Connection c;
-        if (Reason r = parseConnection(v, c)) {
-          return fail(bad(ErrorCode::BadConnection, lineNo, r));
+        if (Verdict verdict = parseConnection(v, c); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadConnection, lineNo, verdict.why()));
         }
         return true;
       }
       case 'b': {
         Bandwidth b;
-        if (Reason r = parseBandwidth(v, b)) {
-          return fail(bad(ErrorCode::BadBandwidth, lineNo, r));
+        if (Verdict verdict = parseBandwidth(v, b); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadBandwidth, lineNo, verdict.why()));
         }
         return true;
       }
@@ -358,8 +447,8 @@ class Parser {
           return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section"));
         }
         Timing t;
-        if (Reason r = parseTiming(v, t)) {
-          return fail(bad(ErrorCode::BadTiming, lineNo, r));
+        if (Verdict verdict = parseTiming(v, t); !verdict.ok()) {
+          return fail(bad(ErrorCode::BadTiming, lineNo, verdict.why()));
         }
         timing_ = true;
         return true;
@@ -372,8 +461,7 @@ class Parser {
           return fail(bad(ErrorCode::BadTiming, lineNo, "bad repeat time"));
         }
         return true;
-      case 'm':
-        return checkMedia(v, lineNo, s);
+      case 'm': return checkMedia(v, lineNo, s);
       case 'a':
         if (++attributes_ > limits_.maxAttributes) {
           return fail(
@@ -401,8 +489,8 @@ class Parser {
                             "more than " + std::to_string(limits_.maxMedia) + " m-lines"));
     }
     MediaLine m;
-    if (Reason r = parseMediaLine(v, m)) {
-      return fail(bad(ErrorCode::BadMedia, lineNo, r));
+    if (Verdict verdict = parseMediaLine(v, m); !verdict.ok()) {
+      return fail(bad(ErrorCode::BadMedia, lineNo, verdict.why()));
     }
     s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
     inMedia_ = true;
@@ -460,206 +548,30 @@ class Parser {
     const bool hasValue = colon < v.size();
     const Attribute a{v.substr(0, colon), hasValue ? v.substr(colon + 1) : std::string_view{},
                       hasValue};
-    const std::string_view n = a.name;
-    const std::string_view val = a.value;
-    Reason r = nullptr;
-    ErrorCode code = ErrorCode::BadAttribute;
-    auto needValue = [&]() -> bool { return a.hasValue; };
-    using detail::AttrId;
-    switch (detail::attrId(n)) {
-      case AttrId::Rtpmap: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Rtpmap x;
-        code = ErrorCode::BadRtpmap;
-        r = needValue() ? parseRtpmap(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Fmtp: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Fmtp x;
-        code = ErrorCode::BadFmtp;
-        r = needValue() ? parseFmtp(val, x) : "missing value";
-        break;
-      }
-      case AttrId::RtcpFb: {
-        RtcpFb x;
-        code = ErrorCode::BadRtcpFb;
-        r = needValue() ? parseRtcpFb(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Candidate: {
-        Candidate x;
-        code = ErrorCode::BadCandidate;
-        r = needValue() ? parseCandidate(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Ssrc: {
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        Ssrc x;
-        code = ErrorCode::BadSsrc;
-        r = needValue() ? parseSsrc(val, x) : "missing value";
-        break;
-      }
-      case AttrId::SsrcGroup: {
-        SsrcGroup x;
-        code = ErrorCode::BadSsrc;
-        r = needValue() ? parseSsrcGroup(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Extmap: {
-        Extmap x;
-        code = ErrorCode::BadExtmap;
-        r = needValue() ? parseExtmap(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Crypto: {
-        Crypto x;
-        code = ErrorCode::BadCrypto;
-        r = needValue() ? parseCrypto(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Fingerprint: {
-        Fingerprint x;
-        code = ErrorCode::BadFingerprint;
-        r = needValue() ? parseFingerprint(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Mid:
-        if (!mediaOnly(a, lineNo)) {
-          return false;
-        }
-        if (!once(kBitMid, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadMid;
-        r = needValue() ? parseMid(val) : "missing value";
-        break;
-      case AttrId::Group: {
-        if (inMedia_) {
-          return fail(
-              bad(ErrorCode::LineOutOfOrder, lineNo, "a=group is a session-level attribute"));
-        }
-        Group x;
-        code = ErrorCode::BadGroup;
-        r = needValue() ? parseGroup(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Msid: {
-        Msid x;
-        code = ErrorCode::BadMsid;
-        r = needValue() ? parseMsid(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Setup:
-        if (!once(kBitSetup, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadSetup;
-        r = needValue() ? parseSetup(val) : "missing value";
-        break;
-      case AttrId::TlsId:
-        if (!once(kBitTlsId, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadTlsId;
-        r = needValue() ? parseTlsId(val) : "missing value";
-        break;
-      case AttrId::IceUfrag:
-        if (!once(kBitUfrag, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIceUfrag(val) : "missing value";
-        break;
-      case AttrId::IcePwd:
-        if (!once(kBitPwd, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIcePwd(val) : "missing value";
-        break;
-      case AttrId::IceOptions:
-        if (!once(kBitIceOptions, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadIce;
-        r = needValue() ? parseIceOptions(val) : "missing value";
-        break;
-      case AttrId::Ptime:
-      case AttrId::Maxptime: {
-        uint32_t bit = detail::attrId(n) == AttrId::Ptime ? kBitPtime : kBitMaxptime;
-        if (!once(bit, lineNo, n)) {
-          return false;
-        }
-        uint32_t ms = 0;
-        code = ErrorCode::BadPtime;
-        r = needValue() ? parsePtime(val, ms) : "missing value";
-        break;
-      }
-      case AttrId::Rtcp: {
-        if (!once(kBitRtcp, lineNo, n)) {
-          return false;
-        }
-        Rtcp x;
-        code = ErrorCode::BadRtcp;
-        r = needValue() ? parseRtcp(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Rid: {
-        Rid x;
-        code = ErrorCode::BadRid;
-        r = needValue() ? parseRid(val, x) : "missing value";
-        break;
-      }
-      case AttrId::Simulcast:
-        if (!once(kBitSimulcast, lineNo, n)) {
-          return false;
-        }
-        code = ErrorCode::BadRid;
-        r = needValue() ? parseSimulcast(val) : "missing value";
-        break;
-      case AttrId::SendRecv:
-      case AttrId::SendOnly:
-      case AttrId::RecvOnly:
-      case AttrId::Inactive:
-        return flagOnce(kBitDirection, a, lineNo, "direction");
-      case AttrId::RtcpMux:
-        return flagOnce(kBitRtcpMux, a, lineNo, n);
-      case AttrId::RtcpRsize:
-        return flagOnce(kBitRsize, a, lineNo, n);
-      case AttrId::EndOfCandidates:
-        return flagOnce(kBitEoc, a, lineNo, n);
-      case AttrId::BundleOnly:
-        return flagOnce(kBitBundleOnly, a, lineNo, n);
-      case AttrId::ExtmapAllowMixed:
-        return flagOnce(kBitMixed, a, lineNo, n);
-      case AttrId::IceLite:
-        if (inMedia_) {
-          return fail(
-              bad(ErrorCode::LineOutOfOrder, lineNo, "a=ice-lite is a session-level attribute"));
-        }
-        return flagOnce(kBitIceLite, a, lineNo, n);
-      case AttrId::Other:
-        break;
+    const detail::AttrId id = detail::attrId(a.name);
+    if (id == detail::AttrId::Other) {
+      return true;  // kept verbatim, not ours to judge
     }
-    if (r != nullptr) {
-      return fail(makeError(code, lineNo, "a=" + std::string(n) + ": " + r));
-    }
-    return true;
-  }
-
-  // A flag attribute that may appear once per section.
-  bool flagOnce(uint32_t bit, const Attribute& a, int lineNo, std::string_view name) {
-    if (!once(bit, lineNo, name)) {
+    const AttrRule& rule = kAttrRules[static_cast<size_t>(id)];
+    if (rule.scope == Scope::Media && !mediaOnly(a, lineNo)) {
       return false;
     }
-    return flag(a, lineNo);
+    if (rule.scope == Scope::Session && inMedia_) {
+      return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+                            "a=" + std::string(a.name) + " is a session-level attribute"));
+    }
+    if (rule.once != 0 &&
+        !once(rule.once, lineNo, rule.once_name != nullptr ? rule.once_name : a.name)) {
+      return false;
+    }
+    if (rule.check == nullptr) {
+      return flag(a, lineNo);
+    }
+    Verdict verdict = a.hasValue ? rule.check(a.value) : Verdict("missing value");
+    if (!verdict.ok()) {
+      return fail(makeError(rule.code, lineNo, "a=" + std::string(a.name) + ": " + verdict.why()));
+    }
+    return true;
   }
 
   bool finish(int lineNo) {

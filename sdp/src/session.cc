@@ -11,8 +11,7 @@ namespace rampart::sdp {
 std::string_view errorCodeName(ErrorCode code) noexcept {
   switch (code) {
 #define RAMPART_SDP_X(name, text) \
-  case ErrorCode::name:           \
-    return #name;
+  case ErrorCode::name: return #name;
     RAMPART_SDP_ERRORS(RAMPART_SDP_X)
 #undef RAMPART_SDP_X
   }
@@ -22,8 +21,7 @@ std::string_view errorCodeName(ErrorCode code) noexcept {
 std::string_view errorCodeText(ErrorCode code) noexcept {
   switch (code) {
 #define RAMPART_SDP_X(name, text) \
-  case ErrorCode::name:           \
-    return text;
+  case ErrorCode::name: return text;
     RAMPART_SDP_ERRORS(RAMPART_SDP_X)
 #undef RAMPART_SDP_X
   }
@@ -84,7 +82,7 @@ std::optional<Connection> MediaView::connection(
     std::optional<Connection> sessionLevel) const noexcept {
   for (const Line& l : lines_) {
     Connection c;
-    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+    if (l.type == 'c' && parseConnection(l.value, c).ok()) {
       return c;
     }
   }
@@ -112,7 +110,7 @@ Origin Session::origin() const noexcept {
 std::optional<Connection> Session::connection() const noexcept {
   for (const Line& l : sessionLines()) {
     Connection c;
-    if (l.type == 'c' && parseConnection(l.value, c) == nullptr) {
+    if (l.type == 'c' && parseConnection(l.value, c).ok()) {
       return c;
     }
   }

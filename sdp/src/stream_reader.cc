@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bridge_model.h"
+#include "checked_split.h"
 
 namespace rampart::sdp::detail {
 namespace {
@@ -26,85 +27,6 @@ bool staticPayload(uint8_t pt, CodecView& c) {
   }
   return false;
 }
-
-// ---- splitting lines parse() has already checked -------------------------------------------
-//
-// A Session fresh from parse() had every m=, c= and a=rtpmap line checked by the typed parsers
-// (single spaces between fields, numbers in range), so extract() only has to cut the fields
-// out: that is a third of the work of checking them again. Edited sessions (validated() false)
-// take the checking parsers.
-
-// Decimal digits the parser has range-checked.
-uint32_t checkedNumber(std::string_view s) noexcept {
-  uint32_t v = 0;
-  for (char c : s) {
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  return v;
-}
-
-// Cuts @p s at the first @p sep: returns the part before, leaves the rest (empty if none).
-// Fields are a few bytes long: an inline scan beats a libc memchr call per field.
-std::string_view cut(std::string_view& s, char sep) noexcept {
-  size_t at = 0;
-  while (at < s.size() && s[at] != sep) {
-    ++at;
-  }
-  std::string_view head = s.substr(0, at);
-  s = at == s.size() ? std::string_view{} : s.substr(at + 1);
-  return head;
-}
-
-void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
-  out.kind = cut(v, ' ');
-  std::string_view port = cut(v, ' ');
-  out.proto = cut(v, ' ');
-  out.formats = v;
-  std::string_view count = port;
-  out.port = static_cast<uint16_t>(checkedNumber(cut(count, '/')));
-  out.hasPortCount = port.find('/') != std::string_view::npos;
-  out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
-}
-
-// One pass over "<pt> <encoding>/<clock>[/<channels>]", numbers accumulated as they are read.
-void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
-  size_t i = 0;
-  const size_t n = v.size();
-  uint32_t pt = 0;
-  for (; i < n && v[i] != ' '; ++i) {
-    pt = pt * 10 + static_cast<uint32_t>(v[i] - '0');
-  }
-  size_t enc = ++i;
-  while (i < n && v[i] != '/') {
-    ++i;
-  }
-  out.encoding = v.substr(std::min(enc, n), i - std::min(enc, n));
-  uint32_t clock = 0;
-  for (++i; i < n && v[i] != '/'; ++i) {
-    clock = clock * 10 + static_cast<uint32_t>(v[i] - '0');
-  }
-  out.payloadType = static_cast<uint8_t>(pt);
-  out.clockRate = clock;
-  out.hasChannels = i < n;
-  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
-}
-
-// a=ptime / a=maxptime value the parser checked: the whole milliseconds before any fraction.
-uint32_t splitPtime(std::string_view v) noexcept {
-  uint32_t ms = 0;
-  for (size_t i = 0; i < v.size() && v[i] != '.'; ++i) {
-    ms = ms * 10 + static_cast<uint32_t>(v[i] - '0');
-  }
-  return ms;
-}
-
-// The connection address without "/ttl/count".
-std::string_view connectionAddress(std::string_view v) noexcept {
-  cut(v, ' ');
-  cut(v, ' ');
-  return cut(v, '/');
-}
-
 
 // Splits an a= value and names the attribute. The ones extract() reads most are recognised by
 // their leading bytes (with the ':' for valued ones, the whole value for flags), without a scan
@@ -133,30 +55,19 @@ detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
       (void)(valued("rtpmap:", AttrId::Rtpmap) || valued("rtcp-fb:", AttrId::RtcpFb) ||
              flag("rtcp-mux", AttrId::RtcpMux) || flag("recvonly", AttrId::RecvOnly));
       break;
-    case 'f':
-      (void)valued("fmtp:", AttrId::Fmtp);
-      break;
-    case 'p':
-      (void)valued("ptime:", AttrId::Ptime);
-      break;
-    case 'm':
-      (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime));
-      break;
+    case 'f': (void)valued("fmtp:", AttrId::Fmtp); break;
+    case 'p': (void)valued("ptime:", AttrId::Ptime); break;
+    case 'm': (void)(valued("mid:", AttrId::Mid) || valued("maxptime:", AttrId::Maxptime)); break;
     case 's':
       (void)(flag("sendrecv", AttrId::SendRecv) || valued("setup:", AttrId::Setup) ||
              valued("ssrc:", AttrId::Ssrc) || flag("sendonly", AttrId::SendOnly));
       break;
-    case 'e':
-      (void)valued("extmap:", AttrId::Extmap);
-      break;
-    case 'i':
-      (void)flag("inactive", AttrId::Inactive);
-      break;
+    case 'e': (void)valued("extmap:", AttrId::Extmap); break;
+    case 'i': (void)flag("inactive", AttrId::Inactive); break;
     case 'c':
       (void)(valued("candidate:", AttrId::Candidate) || valued("crypto:", AttrId::Crypto));
       break;
-    default:
-      break;
+    default: break;
   }
   if (id != AttrId::Other) {
     return id;
@@ -176,48 +87,169 @@ detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
 // allocations. The span is valid until the next extract() on this thread.
 }  // namespace
 
+namespace {
+
+// Direction and hold (c= 0.0.0.0) at session level: the defaults of every m-line.
+void sessionDefaults(const Session& s, bool checked, Direction* dir, bool* hold) {
+  for (const Line& l : s.sessionLines()) {
+    if (l.type == 'a') {
+      Direction d;
+      if (parseDirection(l.value, d)) {
+        *dir = d;
+      }
+    } else if (l.type == 'c' && checked) {
+      *hold = isHoldAddress(connectionAddress(l.value));
+    } else if (l.type == 'c') {
+      Connection c;
+      if (parseConnection(l.value, c).ok()) {
+        *hold = isHoldAddress(c.address);
+      }
+    }
+  }
+}
+
+// Resets a pooled Stream for m-line `mv` field by field: the codec and key lists keep their
+// capacity, and no Stream-sized temporary is zero-filled and moved for every m-line.
+void resetStream(Stream& st, const MediaView& mv, Direction dir, bool hold) {
+  st.m = MediaLine{};
+  st.mid = {};
+  st.setup = {};
+  st.direction = dir;
+  st.holdAddress = hold;
+  st.rtcpMux = false;
+  st.bundleOnly = false;
+  st.ptime = 0;
+  st.maxptime = 0;
+  st.codecs.clear();
+  st.cryptos.clear();
+  st.view = mv;
+  st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
+}
+
+// One codec per RTP format of the m= line, named when the payload type is static.
+void formatCodecs(Stream& st, bool checked) {
+  forEachToken(st.m.formats, [&](std::string_view f) {
+    CodecView c;
+    uint64_t pt = 0;
+    // The parser checked every RTP format of a validated Session to be 0-127.
+    if (checked) {
+      pt = checkedNumber(f);
+    } else if (!parseUint(f, pt, 127)) {
+      return;
+    }
+    c.pt = static_cast<uint8_t>(pt);
+    staticPayload(c.pt, c);
+    st.codecs.push_back(c);
+  });
+}
+
+void applyRtpmap(Stream& st, std::string_view value, bool checked) {
+  Rtpmap r;
+  if (checked) {
+    splitRtpmap(value, r);
+  }
+  if (checked || parseRtpmap(value, r).ok()) {
+    for (CodecView& c : st.codecs) {
+      if (c.pt == r.payloadType) {
+        c.name = r.encoding;
+        c.clock = r.clockRate;
+        c.channels = r.channels;
+        c.explicitChannels = r.hasChannels;
+      }
+    }
+  }
+}
+
+void applyFmtp(Stream& st, std::string_view value) {
+  Fmtp f;
+  uint64_t pt = 0;
+  if (parseFmtp(value, f).ok() && parseUint(f.format, pt, 127)) {
+    for (CodecView& c : st.codecs) {
+      if (c.pt == pt) {
+        c.fmtp = f.params;
+      }
+    }
+  }
+}
+
+void applyPtime(uint32_t& field, std::string_view value, bool checked) {
+  if (checked) {
+    field = splitPtime(value);
+  } else {
+    (void)parsePtime(value, field);  // a bad value leaves what parsePtime left
+  }
+}
+
+// What one media-level line adds to the stream. `details`: codecs and keys matter (both
+// sides' policies carry this media kind).
+void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
+  using detail::AttrId;
+  if (l.type == 'c') {
+    Connection c;
+    if (checked) {
+      st.holdAddress = isHoldAddress(connectionAddress(l.value));
+    } else if (parseConnection(l.value, c).ok()) {
+      st.holdAddress = isHoldAddress(c.address);
+    }
+    return;
+  }
+  if (l.type != 'a') {
+    return;
+  }
+  detail::AttrSplit a;
+  const AttrId id = classify(l.value, a);
+  if (!details &&
+      (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto || id == AttrId::RtcpFb ||
+       id == AttrId::Ssrc || id == AttrId::Extmap || id == AttrId::Candidate)) {
+    return;
+  }
+  switch (id) {
+    case AttrId::Rtpmap: applyRtpmap(st, a.value, checked); break;
+    case AttrId::Fmtp: applyFmtp(st, a.value); break;
+    case AttrId::Mid: st.mid = a.value; break;
+    case AttrId::Setup: st.setup = a.value; break;
+    case AttrId::RtcpMux: st.rtcpMux = true; break;
+    case AttrId::BundleOnly: st.bundleOnly = true; break;
+    case AttrId::Ptime: applyPtime(st.ptime, a.value, checked); break;
+    case AttrId::Maxptime: applyPtime(st.maxptime, a.value, checked); break;
+    case AttrId::Crypto: {
+      Crypto c;
+      if (parseCrypto(a.value, c).ok()) {
+        st.cryptos.push_back(c);
+      }
+      break;
+    }
+    case AttrId::SendRecv:
+    case AttrId::SendOnly:
+    case AttrId::RecvOnly:
+    case AttrId::Inactive:
+      if (!a.hasValue) {
+        st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
+                       : id == AttrId::SendOnly ? Direction::SendOnly
+                       : id == AttrId::RecvOnly ? Direction::RecvOnly
+                                                : Direction::Inactive;
+      }
+      break;
+    default: break;
+  }
+}
+
+}  // namespace
+
 std::span<const Stream> extract(const Session& s, const Profile* from, const Profile* to) {
   thread_local std::vector<Stream> pool;
   const bool checked = s.validated();
   Direction sessionDir = Direction::SendRecv;
   bool sessionHold = false;
-  for (const Line& l : s.sessionLines()) {
-    if (l.type == 'a') {
-      Direction d;
-      if (parseDirection(l.value, d)) {
-        sessionDir = d;
-      }
-    } else if (l.type == 'c' && checked) {
-      sessionHold = isHoldAddress(connectionAddress(l.value));
-    } else if (l.type == 'c') {
-      Connection c;
-      if (parseConnection(l.value, c) == nullptr) {
-        sessionHold = isHoldAddress(c.address);
-      }
-    }
-  }
+  sessionDefaults(s, checked, &sessionDir, &sessionHold);
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
     if (i == pool.size()) {
       pool.push_back(
           Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv, 0});
     }
-    // Reset field by field: the codec and key lists keep their capacity, and no Stream-sized
-    // temporary is zero-filled and moved for every m-line.
     Stream& st = pool[i];
-    st.m = MediaLine{};
-    st.mid = {};
-    st.setup = {};
-    st.direction = sessionDir;
-    st.holdAddress = sessionHold;
-    st.rtcpMux = false;
-    st.bundleOnly = false;
-    st.ptime = 0;
-    st.maxptime = 0;
-    st.codecs.clear();
-    st.cryptos.clear();
-    st.view = mv;
-    st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
+    resetStream(st, mv, sessionDir, sessionHold);
     if (checked) {
       splitMediaLine(mv.lines()[0].value, st.m);
     } else {
@@ -226,124 +258,11 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
     const bool details =
         from == nullptr || to == nullptr ||
         (!policyFor(*from, st.m.kind).empty() && !policyFor(*to, st.m.kind).empty());
-    bool rtp = st.m.proto.find("RTP/") != std::string_view::npos;
-    if (rtp && details) {
-      forEachToken(st.m.formats, [&](std::string_view f) {
-        CodecView c;
-        uint64_t pt = 0;
-        // The parser checked every RTP format of a validated Session to be 0-127.
-        if (checked) {
-          pt = checkedNumber(f);
-        } else if (!parseUint(f, pt, 127)) {
-          return;
-        }
-        c.pt = static_cast<uint8_t>(pt);
-        staticPayload(c.pt, c);
-        st.codecs.push_back(c);
-      });
+    if (details && st.m.proto.find("RTP/") != std::string_view::npos) {
+      formatCodecs(st, checked);
     }
-    using detail::AttrId;
     for (const Line& l : mv.lines().subspan(1)) {
-      if (l.type == 'c' && checked) {
-        st.holdAddress = isHoldAddress(connectionAddress(l.value));
-        continue;
-      }
-      if (l.type == 'c') {
-        Connection c;
-        if (parseConnection(l.value, c) == nullptr) {
-          st.holdAddress = isHoldAddress(c.address);
-        }
-        continue;
-      }
-      if (l.type != 'a') {
-        continue;
-      }
-      detail::AttrSplit a;
-      const AttrId id = classify(l.value, a);
-      if (!details && (id == AttrId::Rtpmap || id == AttrId::Fmtp || id == AttrId::Crypto ||
-                       id == AttrId::RtcpFb || id == AttrId::Ssrc || id == AttrId::Extmap ||
-                       id == AttrId::Candidate)) {
-        continue;
-      }
-      switch (id) {
-        case AttrId::Rtpmap: {
-          Rtpmap r;
-          if (checked) {
-            splitRtpmap(a.value, r);
-          }
-          if (checked || parseRtpmap(a.value, r) == nullptr) {
-            for (CodecView& c : st.codecs) {
-              if (c.pt == r.payloadType) {
-                c.name = r.encoding;
-                c.clock = r.clockRate;
-                c.channels = r.channels;
-                c.explicitChannels = r.hasChannels;
-              }
-            }
-          }
-          break;
-        }
-        case AttrId::Fmtp: {
-          Fmtp f;
-          if (parseFmtp(a.value, f) == nullptr) {
-            uint64_t pt = 0;
-            if (parseUint(f.format, pt, 127)) {
-              for (CodecView& c : st.codecs) {
-                if (c.pt == pt) {
-                  c.fmtp = f.params;
-                }
-              }
-            }
-          }
-          break;
-        }
-        case AttrId::Mid:
-          st.mid = a.value;
-          break;
-        case AttrId::Setup:
-          st.setup = a.value;
-          break;
-        case AttrId::RtcpMux:
-          st.rtcpMux = true;
-          break;
-        case AttrId::BundleOnly:
-          st.bundleOnly = true;
-          break;
-        case AttrId::Ptime:
-          if (checked) {
-            st.ptime = splitPtime(a.value);
-          } else {
-            (void)parsePtime(a.value, st.ptime);
-          }
-          break;
-        case AttrId::Maxptime:
-          if (checked) {
-            st.maxptime = splitPtime(a.value);
-          } else {
-            (void)parsePtime(a.value, st.maxptime);
-          }
-          break;
-        case AttrId::Crypto: {
-          Crypto c;
-          if (parseCrypto(a.value, c) == nullptr) {
-            st.cryptos.push_back(c);
-          }
-          break;
-        }
-        case AttrId::SendRecv:
-        case AttrId::SendOnly:
-        case AttrId::RecvOnly:
-        case AttrId::Inactive:
-          if (!a.hasValue) {
-            st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
-                           : id == AttrId::SendOnly ? Direction::SendOnly
-                           : id == AttrId::RecvOnly ? Direction::RecvOnly
-                                                    : Direction::Inactive;
-          }
-          break;
-        default:
-          break;
-      }
+      applyMediaLine(st, l, checked, details);
     }
   }
   return std::span<const Stream>(pool.data(), s.mediaCount());
@@ -375,11 +294,9 @@ Direction effectiveDirection(const Stream& s, ProfileKind from) {
   }
   switch (s.direction) {
     case Direction::SendRecv:
-    case Direction::SendOnly:
-      return Direction::SendOnly;
+    case Direction::SendOnly: return Direction::SendOnly;
     case Direction::RecvOnly:
-    case Direction::Inactive:
-      return Direction::Inactive;
+    case Direction::Inactive: return Direction::Inactive;
   }
   return Direction::Inactive;
 }

@@ -116,8 +116,7 @@ inline AttrId attrId(std::string_view n) noexcept {
   // memcmp with a constant length compiles to one or two loads and compares.
   auto is = [&]<size_t N>(const char(&lit)[N]) { return std::memcmp(n.data(), lit, N - 1) == 0; };
   switch (n.size()) {
-    case 3:
-      return is("mid") ? AttrId::Mid : is("rid") ? AttrId::Rid : AttrId::Other;
+    case 3: return is("mid") ? AttrId::Mid : is("rid") ? AttrId::Rid : AttrId::Other;
     case 4:
       return is("fmtp")   ? AttrId::Fmtp
              : is("ssrc") ? AttrId::Ssrc
@@ -135,8 +134,7 @@ inline AttrId attrId(std::string_view n) noexcept {
              : is("extmap") ? AttrId::Extmap
              : is("tls-id") ? AttrId::TlsId
                             : AttrId::Other;
-    case 7:
-      return is("rtcp-fb") ? AttrId::RtcpFb : is("ice-pwd") ? AttrId::IcePwd : AttrId::Other;
+    case 7: return is("rtcp-fb") ? AttrId::RtcpFb : is("ice-pwd") ? AttrId::IcePwd : AttrId::Other;
     case 8:
       return is("sendrecv")   ? AttrId::SendRecv
              : is("rtcp-mux") ? AttrId::RtcpMux
@@ -160,12 +158,9 @@ inline AttrId attrId(std::string_view n) noexcept {
              : is("ice-options") ? AttrId::IceOptions
              : is("bundle-only") ? AttrId::BundleOnly
                                  : AttrId::Other;
-    case 17:
-      return is("end-of-candidates") ? AttrId::EndOfCandidates : AttrId::Other;
-    case 18:
-      return is("extmap-allow-mixed") ? AttrId::ExtmapAllowMixed : AttrId::Other;
-    default:
-      return AttrId::Other;
+    case 17: return is("end-of-candidates") ? AttrId::EndOfCandidates : AttrId::Other;
+    case 18: return is("extmap-allow-mixed") ? AttrId::ExtmapAllowMixed : AttrId::Other;
+    default: return AttrId::Other;
   }
 }
 

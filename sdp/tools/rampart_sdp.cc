@@ -118,6 +118,8 @@ int fail(const Error& e) {
 
 }  // namespace
 
+// Long on purpose: the option loop is one flat branch per option, then a short dispatch on the
+// mode, in the order of the usage text.
 int main(int argc, char** argv) {
   std::string mode, profile;
   std::vector<std::pair<std::string, std::string>> steps;

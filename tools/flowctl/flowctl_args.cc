@@ -89,8 +89,8 @@ bool parseNumberOpt(const std::string& opt, const std::string& v, uint64_t min, 
                     uint64_t& out, std::string& error) {
   auto n = parseUnsigned(v, min, max);
   if (!n) {
-    error = opt + " '" + v + "': expected a number " + std::to_string(min) + "-" +
-            std::to_string(max);
+    error =
+        opt + " '" + v + "': expected a number " + std::to_string(min) + "-" + std::to_string(max);
     return false;
   }
   out = *n;
@@ -98,13 +98,13 @@ bool parseNumberOpt(const std::string& opt, const std::string& v, uint64_t min, 
 }
 
 static_assert(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80) ==
-                  static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_80) &&
-              static_cast<int>(SrtpSuite::AesCm128HmacSha1_32) ==
-                  static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_32) &&
-              static_cast<int>(SrtpSuite::AeadAes128Gcm) ==
-                  static_cast<int>(abi::SrtpSuite::AeadAes128Gcm) &&
-              static_cast<int>(SrtpSuite::AeadAes256Gcm) ==
-                  static_cast<int>(abi::SrtpSuite::AeadAes256Gcm),
+                      static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_80) &&
+                  static_cast<int>(SrtpSuite::AesCm128HmacSha1_32) ==
+                      static_cast<int>(abi::SrtpSuite::AesCm128HmacSha1_32) &&
+                  static_cast<int>(SrtpSuite::AeadAes128Gcm) ==
+                      static_cast<int>(abi::SrtpSuite::AeadAes128Gcm) &&
+                  static_cast<int>(SrtpSuite::AeadAes256Gcm) ==
+                      static_cast<int>(abi::SrtpSuite::AeadAes256Gcm),
               "tool suite numbering must match the ABI");
 
 }  // namespace
@@ -121,11 +121,14 @@ std::string statusText(int32_t status) {
     case abi::kErrNoEnt: return "no such flow (ENOENT)";
     case abi::kErrExist: return "a flow with that match exists (EEXIST)";
     case abi::kErrNotSup: return "not supported (EOPNOTSUPP)";
+    case abi::kErrNeighFull: return "neighbour table full (ENOBUFS)";
     default: break;
   }
   return "error " + std::to_string(status);
 }
 
+// Long on purpose: one flat branch per option, each with its own validation and message, in
+// the order of the usage text; splitting it would scatter the options over several functions.
 FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   FlowctlParse out;
   FlowctlArgs a;
@@ -303,9 +306,8 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   } else if (c == "add") {
     a.command = FlowctlCommand::Add;
     const std::pair<bool, const char*> required[] = {
-        {a.worker.has_value(), "--worker"}, {in_port, "--in-port"},
-        {in_local, "--in-local"},           {in_remote, "--in-remote"},
-        {out_port, "--out-port"},           {out_local, "--out-local"},
+        {a.worker.has_value(), "--worker"}, {in_port, "--in-port"},   {in_local, "--in-local"},
+        {in_remote, "--in-remote"},         {out_port, "--out-port"}, {out_local, "--out-local"},
         {out_remote, "--out-remote"},
     };
     for (const auto& [seen, name] : required) {

@@ -26,12 +26,9 @@ std::string endpointText(const abi::Endpoint& e, bool ipv6) {
 std::string flagsText(uint16_t flags) {
   std::string out;
   const std::pair<uint16_t, const char*> names[] = {
-      {abi::kFlowLatch, "latch"},
-      {abi::kFlowRtcpMuxIn, "rtcp-mux-in"},
-      {abi::kFlowRtcpOnly, "rtcp-only"},
-      {abi::kFlowIpv6, "ipv6"},
-      {abi::kFlowVideo, "video"},
-      {abi::kFlowOutIpv6, "out-ipv6"},
+      {abi::kFlowLatch, "latch"},        {abi::kFlowRtcpMuxIn, "rtcp-mux-in"},
+      {abi::kFlowRtcpOnly, "rtcp-only"}, {abi::kFlowIpv6, "ipv6"},
+      {abi::kFlowVideo, "video"},        {abi::kFlowOutIpv6, "out-ipv6"},
   };
   for (const auto& [bit, name] : names) {
     if ((flags & bit) != 0) {
@@ -56,8 +53,7 @@ std::string flowJson(const WorkerFlow& wf) {
                 endpointText(f.in_local, isV6(f)).c_str(),
                 endpointText(f.in_remote, isV6(f)).c_str(), f.ssrc_in,
                 static_cast<unsigned long long>(f.packets),
-                static_cast<unsigned long long>(f.bytes),
-                static_cast<unsigned long long>(f.drops),
+                static_cast<unsigned long long>(f.bytes), static_cast<unsigned long long>(f.drops),
                 static_cast<unsigned long long>(f.last_seen_ns), f.rtp_lost, f.jitter_ts);
   return buf;
 }
@@ -68,16 +64,14 @@ void printFlowTable(std::FILE* out, const std::vector<WorkerFlow>& flows) {
                "DROPS", "LOST", "JITTER", "FLAGS");
   for (const WorkerFlow& wf : flows) {
     const abi::FlowInfo& f = wf.info;
-    std::fprintf(out,
-                 "%-3u %-20llu %-10llu %-4u %-24s %-24s 0x%08x %10llu %12llu %8llu %7u %7u %s\n",
-                 wf.worker, static_cast<unsigned long long>(f.hdr.flow),
-                 static_cast<unsigned long long>(f.cookie), f.in_port,
-                 endpointText(f.in_local, isV6(f)).c_str(),
-                 endpointText(f.in_remote, isV6(f)).c_str(), f.ssrc_in,
-                 static_cast<unsigned long long>(f.packets),
-                 static_cast<unsigned long long>(f.bytes),
-                 static_cast<unsigned long long>(f.drops), f.rtp_lost, f.jitter_ts,
-                 flagsText(f.flags).c_str());
+    std::fprintf(
+        out, "%-3u %-20llu %-10llu %-4u %-24s %-24s 0x%08x %10llu %12llu %8llu %7u %7u %s\n",
+        wf.worker, static_cast<unsigned long long>(f.hdr.flow),
+        static_cast<unsigned long long>(f.cookie), f.in_port,
+        endpointText(f.in_local, isV6(f)).c_str(), endpointText(f.in_remote, isV6(f)).c_str(),
+        f.ssrc_in, static_cast<unsigned long long>(f.packets),
+        static_cast<unsigned long long>(f.bytes), static_cast<unsigned long long>(f.drops),
+        f.rtp_lost, f.jitter_ts, flagsText(f.flags).c_str());
   }
 }
 

@@ -45,8 +45,7 @@ int command(rampart::platform::DataplaneClient& dp, FlowctlArgs& a, rampart::abi
             const std::string& what) {
   auto ack = dp.call(*a.worker, hdr, a.timeout_ms);
   if (!ack) {
-    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what.c_str(),
-                 ack.error().message.c_str());
+    std::fprintf(stderr, "rampart-flowctl: %s: %s\n", what.c_str(), ack.error().message.c_str());
     return kExitNoDataplane;
   }
   if (ack->status != rampart::abi::kOk) {
@@ -105,13 +104,12 @@ int query(rampart::platform::DataplaneClient& dp, const FlowctlArgs& a) {
   q.hdr.flow = a.handle;
   bool have_info = false;
   rampart::tools::WorkerFlow wf{*a.worker, {}};
-  auto ack = dp.call(*a.worker, q.hdr, a.timeout_ms,
-                     [&](const rampart::platform::EventView& ev) {
-                       if (ev.header.type == rampart::abi::MsgType::FlowInfo) {
-                         wf.info = ev.as<rampart::abi::FlowInfo>();
-                         have_info = true;
-                       }
-                     });
+  auto ack = dp.call(*a.worker, q.hdr, a.timeout_ms, [&](const rampart::platform::EventView& ev) {
+    if (ev.header.type == rampart::abi::MsgType::FlowInfo) {
+      wf.info = ev.as<rampart::abi::FlowInfo>();
+      have_info = true;
+    }
+  });
   if (!ack) {
     std::fprintf(stderr, "rampart-flowctl: query: %s\n", ack.error().message.c_str());
     return kExitNoDataplane;
@@ -164,9 +162,8 @@ int batch(rampart::platform::DataplaneClient& dp, const FlowctlArgs& global) {
                    where.c_str(), *a.worker, dp.workers());
       return kExitUsage;
     }
-    const int rc = a.command == FlowctlCommand::Add
-                       ? command(dp, a, a.add.hdr, where + ": add")
-                       : del(dp, a, where + ": del");
+    const int rc = a.command == FlowctlCommand::Add ? command(dp, a, a.add.hdr, where + ": add")
+                                                    : del(dp, a, where + ": del");
     if (rc != 0) {
       return rc;
     }

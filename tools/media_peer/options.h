@@ -20,23 +20,23 @@ struct PeerOptions {
   std::optional<SockAddr> local;   // base address:port; stream i binds port + i * port_step
   std::optional<SockAddr> remote;  // base address:port of the far end (send, both)
   uint32_t streams = 1;
-  uint32_t port_step = 2;          // RTP on even ports leaves port + 1 for separate RTCP
-  double duration_s = 10.0;        // sending time; receiving goes on for drain_ms more
+  uint32_t port_step = 2;    // RTP on even ports leaves port + 1 for separate RTCP
+  double duration_s = 10.0;  // sending time; receiving goes on for drain_ms more
   uint32_t drain_ms = 500;
-  uint32_t start_delay_ms = 200;   // lets the far end bind before the first packet
+  uint32_t start_delay_ms = 200;  // lets the far end bind before the first packet
   PeerMode mode = PeerMode::Both;
   SrtpSuite suite = SrtpSuite::None;
-  std::vector<uint8_t> send_key;   // master key + salt
+  std::vector<uint8_t> send_key;  // master key + salt
   std::vector<uint8_t> recv_key;
   uint32_t payload_bytes = 160;
   RtcpMode rtcp = RtcpMode::Off;
   uint32_t rtcp_interval_ms = 1000;
-  uint32_t ssrc_base = 0x52500000;            // stream i sends SSRC ssrc_base + i
-  std::optional<uint32_t> expect_ssrc;        // stream i expects expect_ssrc + i
+  uint32_t ssrc_base = 0x52500000;      // stream i sends SSRC ssrc_base + i
+  std::optional<uint32_t> expect_ssrc;  // stream i expects expect_ssrc + i
   uint64_t nonce = 1;
   std::optional<uint8_t> send_tos;
-  uint32_t late_ms = 100;                     // one-way delay above this counts as late
-  uint32_t payload_type = 0;                  // PCMU
+  uint32_t late_ms = 100;     // one-way delay above this counts as late
+  uint32_t payload_type = 0;  // PCMU
   bool per_stream = false;
   bool quiet = false;
 

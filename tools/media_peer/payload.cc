@@ -43,8 +43,7 @@ void writePayload(uint8_t* out, std::size_t len, const PayloadFields& f) {
   });
 }
 
-PayloadCheck checkPayload(const uint8_t* in, std::size_t len, uint64_t nonce,
-                          PayloadFields& f) {
+PayloadCheck checkPayload(const uint8_t* in, std::size_t len, uint64_t nonce, PayloadFields& f) {
   if (len < kMinPayloadBytes || get32(in) != kMagic) {
     return PayloadCheck::Garbage;
   }

@@ -19,9 +19,9 @@ namespace rampart::tools {
 namespace {
 
 constexpr uint64_t kPeriodNs = 1000000000ull / kPacketsPerSecond;
-constexpr uint64_t kAheadPeriods = 8;     // packets built ahead of their send time
-constexpr std::size_t kBatch = 32;        // recvmmsg / sendmmsg burst
-constexpr int kMaxDrainRounds = 8;        // per readable socket per loop pass
+constexpr uint64_t kAheadPeriods = 8;  // packets built ahead of their send time
+constexpr std::size_t kBatch = 32;     // recvmmsg / sendmmsg burst
+constexpr int kMaxDrainRounds = 8;     // per readable socket per loop pass
 constexpr std::size_t kRxBufBytes = 2048;
 constexpr std::size_t kCtrlBytes = 128;
 constexpr int kSocketBufBytes = 1 << 20;
@@ -533,8 +533,8 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
       interrupted_ = *stop != 0;
       break;
     }
-    realtime_offset_ns_ = static_cast<int64_t>(clockNs(CLOCK_REALTIME)) -
-                          static_cast<int64_t>(monoNs());
+    realtime_offset_ns_ =
+        static_cast<int64_t>(clockNs(CLOCK_REALTIME)) - static_cast<int64_t>(monoNs());
     sendDue(now);
     if (o_.rtcp != RtcpMode::Off && now >= next_rtcp_ns_ && now < send_end_ns_) {
       sendRtcp();
@@ -548,12 +548,10 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
       wake = std::min(wake, next_rtcp_ns_);
     }
     const uint64_t wait = wake > monoNs() ? wake - monoNs() : 0;
-    timespec ts{static_cast<time_t>(wait / 1000000000ull),
-                static_cast<long>(wait % 1000000000ull)};
+    timespec ts{static_cast<time_t>(wait / 1000000000ull), static_cast<long>(wait % 1000000000ull)};
     const int n = epoll_pwait2(epoll_fd_, events, 64, &ts, nullptr);
     for (int i = 0; i < n; ++i) {
-      drainSocket(static_cast<uint32_t>(events[i].data.u64 >> 1),
-                  (events[i].data.u64 & 1) != 0);
+      drainSocket(static_cast<uint32_t>(events[i].data.u64 >> 1), (events[i].data.u64 & 1) != 0);
     }
   }
   elapsed_s_ = static_cast<double>(monoNs() - t0) / 1e9;

@@ -74,9 +74,9 @@ class MediaPeer {
   uint64_t start_ns_ = 0;
   uint64_t send_end_ns_ = 0;
   uint64_t end_ns_ = 0;
-  uint64_t total_ = 0;   // packets to send over all streams
-  uint64_t g_sent_ = 0;  // next packet to send
-  uint64_t g_built_ = 0; // next packet to build
+  uint64_t total_ = 0;    // packets to send over all streams
+  uint64_t g_sent_ = 0;   // next packet to send
+  uint64_t g_built_ = 0;  // next packet to build
   uint64_t ring_slots_ = 0;
   std::size_t slot_bytes_ = 0;
   std::vector<uint8_t> ring_;

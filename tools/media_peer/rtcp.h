@@ -10,8 +10,8 @@ struct ReportBlock {
   uint32_t ssrc = 0;          // source being reported on
   uint8_t fraction_lost = 0;  // since the previous report, /256
   uint32_t cumulative_lost = 0;
-  uint32_t highest_seq = 0;   // extended
-  uint32_t jitter = 0;        // timestamp units
+  uint32_t highest_seq = 0;  // extended
+  uint32_t jitter = 0;       // timestamp units
 };
 
 struct SenderInfo {

@@ -53,6 +53,8 @@ uint64_t LatencyHistogram::percentileNs(double p) const {
   return max_;
 }
 
+// Long on purpose: it writes the JSON document field by field in the order docs/TOOLS.md
+// shows it, so the two can be read side by side.
 void writeJson(std::FILE* out, const RunReport& r) {
   const PeerOptions& o = *r.options;
   const RxTotals& rx = *r.rx;
@@ -94,9 +96,8 @@ void writeJson(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(tx.packets),
                static_cast<unsigned long long>(tx.bytes),
                static_cast<unsigned long long>(tx.scheduled),
-               static_cast<unsigned long long>(tx.dropped), tx.first_errno,
-               ms(tx.lateness.maxNs()), ms(tx.lateness.percentileNs(99)),
-               static_cast<unsigned long long>(tx.late_over_1ms));
+               static_cast<unsigned long long>(tx.dropped), tx.first_errno, ms(tx.lateness.maxNs()),
+               ms(tx.lateness.percentileNs(99)), static_cast<unsigned long long>(tx.late_over_1ms));
   std::fprintf(
       out,
       "\"received\":{\"datagrams\":%llu,\"packets\":%llu,\"bytes\":%llu,\"expected\":%llu,"
@@ -137,37 +138,34 @@ void writeJson(std::FILE* out, const RunReport& r) {
       n += rx.tos[d << 2 | ecn];
     }
     if (n != 0) {
-      std::fprintf(out, "%s\"%zu\":%llu", first ? "" : ",", d,
-                   static_cast<unsigned long long>(n));
+      std::fprintf(out, "%s\"%zu\":%llu", first ? "" : ",", d, static_cast<unsigned long long>(n));
       first = false;
     }
   }
   std::fprintf(out, "},\"tos_missing\":%llu},", static_cast<unsigned long long>(rx.tos_missing));
-  std::fprintf(out,
-               "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
-               "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu}",
-               static_cast<unsigned long long>(tx.rtcp),
-               static_cast<unsigned long long>(tx.rtcp_dropped),
-               static_cast<unsigned long long>(rx.rtcp_received),
-               static_cast<unsigned long long>(rx.rtcp_sr),
-               static_cast<unsigned long long>(rx.rtcp_rr),
-               static_cast<unsigned long long>(rx.rtcp_auth_failed),
-               static_cast<unsigned long long>(rx.rtcp_garbage));
+  std::fprintf(
+      out,
+      "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
+      "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu}",
+      static_cast<unsigned long long>(tx.rtcp), static_cast<unsigned long long>(tx.rtcp_dropped),
+      static_cast<unsigned long long>(rx.rtcp_received),
+      static_cast<unsigned long long>(rx.rtcp_sr), static_cast<unsigned long long>(rx.rtcp_rr),
+      static_cast<unsigned long long>(rx.rtcp_auth_failed),
+      static_cast<unsigned long long>(rx.rtcp_garbage));
   if (o.per_stream) {
     std::fprintf(out, ",\"per_stream\":[");
     for (std::size_t i = 0; i < r.streams->size(); ++i) {
       const StreamRx& s = (*r.streams)[i];
-      std::fprintf(out,
-                   "%s{\"id\":%zu,\"received\":%llu,\"expected\":%llu,\"lost\":%llu,"
-                   "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,\"jitter_ms\":%.3f,"
-                   "\"rtcp_received\":%llu,\"last_ssrc\":%u}",
-                   i ? "," : "", i, static_cast<unsigned long long>(s.received),
-                   static_cast<unsigned long long>(s.expected()),
-                   static_cast<unsigned long long>(s.lost()),
-                   static_cast<unsigned long long>(s.duplicates),
-                   static_cast<unsigned long long>(s.reordered),
-                   static_cast<unsigned long long>(s.late), jitterMs(s),
-                   static_cast<unsigned long long>(s.rtcp_received), s.last_ssrc);
+      std::fprintf(
+          out,
+          "%s{\"id\":%zu,\"received\":%llu,\"expected\":%llu,\"lost\":%llu,"
+          "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,\"jitter_ms\":%.3f,"
+          "\"rtcp_received\":%llu,\"last_ssrc\":%u}",
+          i ? "," : "", i, static_cast<unsigned long long>(s.received),
+          static_cast<unsigned long long>(s.expected()), static_cast<unsigned long long>(s.lost()),
+          static_cast<unsigned long long>(s.duplicates),
+          static_cast<unsigned long long>(s.reordered), static_cast<unsigned long long>(s.late),
+          jitterMs(s), static_cast<unsigned long long>(s.rtcp_received), s.last_ssrc);
     }
     std::fprintf(out, "]");
   }
@@ -196,8 +194,9 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                o.streams, suiteInfo(o.suite).name, rtcpModeName(o.rtcp), r.elapsed_s,
                r.interrupted ? " (interrupted)" : "");
   if (o.sends()) {
-    std::fprintf(out, "  sent      %llu/%llu packets, %llu dropped by the kernel, lateness max "
-                      "%.2f ms\n",
+    std::fprintf(out,
+                 "  sent      %llu/%llu packets, %llu dropped by the kernel, lateness max "
+                 "%.2f ms\n",
                  static_cast<unsigned long long>(tx.packets),
                  static_cast<unsigned long long>(tx.scheduled),
                  static_cast<unsigned long long>(tx.dropped), ms(tx.lateness.maxNs()));
@@ -206,8 +205,9 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),
                static_cast<unsigned long long>(dups), static_cast<unsigned long long>(reordered),
                static_cast<unsigned long long>(late));
-  std::fprintf(out, "  rejected  garbage %llu, stale %llu, wrong stream %llu, auth failed %llu, "
-                    "replay %llu, ssrc mismatch %llu\n",
+  std::fprintf(out,
+               "  rejected  garbage %llu, stale %llu, wrong stream %llu, auth failed %llu, "
+               "replay %llu, ssrc mismatch %llu\n",
                static_cast<unsigned long long>(rx.garbage),
                static_cast<unsigned long long>(rx.stale),
                static_cast<unsigned long long>(rx.wrong_stream),
@@ -215,15 +215,14 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(rx.replay_rejected),
                static_cast<unsigned long long>(rx.ssrc_mismatch));
   std::fprintf(out, "  delay     p50 %.3f ms, p99 %.3f ms, max %.3f ms; jitter max %.3f ms\n",
-               ms(rx.delay.percentileNs(50)), ms(rx.delay.percentileNs(99)),
-               ms(rx.delay.maxNs()), jitter_max);
+               ms(rx.delay.percentileNs(50)), ms(rx.delay.percentileNs(99)), ms(rx.delay.maxNs()),
+               jitter_max);
   if (o.rtcp != RtcpMode::Off) {
-    std::fprintf(out, "  rtcp      sent %llu, received %llu (SR %llu, RR %llu), auth failed %llu\n",
-                 static_cast<unsigned long long>(tx.rtcp),
-                 static_cast<unsigned long long>(rx.rtcp_received),
-                 static_cast<unsigned long long>(rx.rtcp_sr),
-                 static_cast<unsigned long long>(rx.rtcp_rr),
-                 static_cast<unsigned long long>(rx.rtcp_auth_failed));
+    std::fprintf(
+        out, "  rtcp      sent %llu, received %llu (SR %llu, RR %llu), auth failed %llu\n",
+        static_cast<unsigned long long>(tx.rtcp), static_cast<unsigned long long>(rx.rtcp_received),
+        static_cast<unsigned long long>(rx.rtcp_sr), static_cast<unsigned long long>(rx.rtcp_rr),
+        static_cast<unsigned long long>(rx.rtcp_auth_failed));
   }
 }
 

@@ -24,9 +24,9 @@ enum class SrtpSuite : uint8_t {
 
 struct SuiteInfo {
   SrtpSuite suite;
-  const char* name;      // "AES_CM_128_HMAC_SHA1_80", "none"
-  std::size_t key_len;   // master key + master salt bytes, 0 for none
-  std::size_t tag_len;   // SRTP authentication tag bytes
+  const char* name;     // "AES_CM_128_HMAC_SHA1_80", "none"
+  std::size_t key_len;  // master key + master salt bytes, 0 for none
+  std::size_t tag_len;  // SRTP authentication tag bytes
 };
 
 // @return the suite for `name` (exact, case-sensitive as in SDP, or "none"), or nullopt.

@@ -22,13 +22,13 @@ namespace rampart::cp {
 
 struct DialogLeg {
   uint32_t realm = 0;
-  Destination peer;              // where requests and responses for this leg are sent
+  Destination peer;  // where requests and responses for this leg are sent
   std::string call_id;
   std::string local_tag;
   std::string remote_tag;
-  sip::NameAddr local;           // our From (B leg) / To (A leg) identity, without tag
+  sip::NameAddr local;  // our From (B leg) / To (A leg) identity, without tag
   sip::NameAddr remote;
-  sip::Uri remote_target;        // the peer's Contact
+  sip::Uri remote_target;  // the peer's Contact
   std::vector<std::string> route_set;
   uint32_t local_cseq = 0;
   uint32_t remote_cseq = 0;
@@ -40,9 +40,9 @@ const char* callStateName(CallState s);
 // An offer/answer exchange relayed from one leg to the other (re-INVITE or UPDATE).
 struct Reoffer {
   Leg from = Leg::A;
-  uint64_t server_txn = 0;   // on the offering leg
-  std::string method;        // INVITE or UPDATE
-  uint32_t cseq = 0;         // of our request on the other leg
+  uint64_t server_txn = 0;  // on the offering leg
+  std::string method;       // INVITE or UPDATE
+  uint32_t cseq = 0;        // of our request on the other leg
 };
 
 struct Call {
@@ -53,19 +53,19 @@ struct Call {
   DialogLeg a;
   DialogLeg b;
   std::unique_ptr<MediaSession> media;
-  uint64_t a_invite_txn = 0;   // server transaction of the initial INVITE (until final)
-  uint64_t b_invite_txn = 0;   // client transaction of the B-leg INVITE (for CANCEL)
-  std::vector<Target> targets; // remaining failover targets
+  uint64_t a_invite_txn = 0;    // server transaction of the initial INVITE (until final)
+  uint64_t b_invite_txn = 0;    // client transaction of the B-leg INVITE (for CANCEL)
+  std::vector<Target> targets;  // remaining failover targets
   std::size_t target_index = 0;
-  std::string b_offer;         // the SDP sent to B (re-sent on failover)
-  sip::Message b_invite;       // the B-leg INVITE as built (re-sent on failover)
-  std::string early_answer;    // answer relayed to A in a 18x (reused for the 2xx)
+  std::string b_offer;       // the SDP sent to B (re-sent on failover)
+  sip::Message b_invite;     // the B-leg INVITE as built (re-sent on failover)
+  std::string early_answer;  // answer relayed to A in a 18x (reused for the 2xx)
   bool cancelled = false;
   bool a_acked = false;
   std::optional<Reoffer> reoffer;
   std::string route_name;
   std::string end_reason;
-  int64_t created_ms = 0;      // steady clock, for set-up time
+  int64_t created_ms = 0;  // steady clock, for set-up time
   int64_t answered_unix_s = 0;
   boost::asio::steady_timer timer;     // no-answer, then session guard
   boost::asio::steady_timer duration;  // maximum call duration

@@ -91,15 +91,15 @@ Call* CallManager::find(uint64_t id) {
 
 void CallManager::respond(uint64_t txn, const sip::Message& req, int status,
                           const std::string& reason, const std::string& to_tag) {
-  txn_.respond(txn, sip::makeResponse(req, status, reason,
-                                      to_tag.empty() ? sip::randomToken(10) : to_tag));
+  txn_.respond(
+      txn, sip::makeResponse(req, status, reason, to_tag.empty() ? sip::randomToken(10) : to_tag));
 }
 
 void CallManager::respondError(uint64_t txn, const sip::Message& req, const Error& e,
                                const std::string& to_tag) {
   SipStatus s = sipStatusFor(e);
-  auto resp = sip::makeResponse(req, s.code, s.reason,
-                                to_tag.empty() ? sip::randomToken(10) : to_tag);
+  auto resp =
+      sip::makeResponse(req, s.code, s.reason, to_tag.empty() ? sip::randomToken(10) : to_tag);
   if (s.retry_after) {
     resp.addHeader("Retry-After", "5");
   }
@@ -325,8 +325,8 @@ sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
   m.body = call.b_offer;
   m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
   // Max-Forwards crosses the B2BUA decremented, so a loop through several SBCs still ends.
-  m.max_forwards = a_req && a_req->max_forwards ? std::max<uint32_t>(*a_req->max_forwards, 1) - 1
-                                                : 69;
+  m.max_forwards =
+      a_req && a_req->max_forwards ? std::max<uint32_t>(*a_req->max_forwards, 1) - 1 : 69;
   if (a_req) {
     for (const char* h : {"Proxy-Authorization", "Authorization"}) {
       for (auto v : a_req->headerValues(h)) {
@@ -345,10 +345,9 @@ void CallManager::sendBInvite(Call& call) {
   forks.clear();
   forks.push_back(Fork{call.b, 0, false, 0});
   uint64_t id = call.id;
-  forks[0].txn = txn_.sendRequest(std::move(m), target.dst,
-                                  [this, id](const TransactionLayer::ClientEvent& ev) {
-                                    onBResponse(id, 0, ev);
-                                  });
+  forks[0].txn = txn_.sendRequest(
+      std::move(m), target.dst,
+      [this, id](const TransactionLayer::ClientEvent& ev) { onBResponse(id, 0, ev); });
   call.b_invite_txn = forks[0].txn;
 }
 
@@ -369,10 +368,9 @@ void CallManager::inviteBindings(Call& call, const std::vector<Binding>& binding
     m.to.uri.user = bnd.user;
     forks.push_back(Fork{call.b, 0, false, 0});
     uint64_t id = call.id;
-    forks.back().txn = txn_.sendRequest(std::move(m), t.dst,
-                                        [this, id, i](const TransactionLayer::ClientEvent& ev) {
-                                          onBResponse(id, i, ev);
-                                        });
+    forks.back().txn = txn_.sendRequest(
+        std::move(m), t.dst,
+        [this, id, i](const TransactionLayer::ClientEvent& ev) { onBResponse(id, i, ev); });
     dialogs_[forks.back().leg.call_id + "|" + forks.back().leg.local_tag] = {call.id, Leg::B};
   }
   call.b = forks.front().leg;

@@ -7,11 +7,11 @@
 #include <string>
 #include <unordered_map>
 
-#include <boost/asio/io_context.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include <rampart/platform/config.h>
 
@@ -26,8 +26,8 @@ namespace rampart::cp {
 
 class CallManager : public TransactionLayer::User {
  public:
-  CallManager(boost::asio::io_context& io, const platform::Config& config,
-              TransactionLayer& txn, MediaContext& media, std::vector<MediaRealm> media_realms,
+  CallManager(boost::asio::io_context& io, const platform::Config& config, TransactionLayer& txn,
+              MediaContext& media, std::vector<MediaRealm> media_realms,
               prometheus::Registry& registry);
   ~CallManager() override;
 
@@ -110,7 +110,7 @@ class CallManager : public TransactionLayer::User {
   TargetHealth health_;
   uint64_t next_call_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
-  std::map<std::string, DialogRef> dialogs_;         // call-id + "|" + our tag
+  std::map<std::string, DialogRef> dialogs_;  // call-id + "|" + our tag
   std::unordered_map<uint64_t, uint64_t> invite_txn_to_call_;
   std::unordered_map<uint64_t, std::vector<Fork>> forks_;
 

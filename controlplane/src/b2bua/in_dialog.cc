@@ -125,61 +125,63 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
   call.reoffer = Reoffer{from_leg, txn, req.method, out.cseq};
   uint64_t id = call.id;
   sip::Message original = req;
-  sendInDialog(call, to, std::move(out), [this, id, to, from_leg, txn, original](
-                                             const TransactionLayer::ClientEvent& ev) {
-    Call* c = find(id);
-    if (!c || c->state == CallState::Ended) {
-      return;
-    }
-    if (ev.error) {
-      c->media->cancelOffer();
-      c->reoffer.reset();
-      respond(txn, original, ev.error->code == ErrorCode::Timeout ? 408 : 503, "");
-      return;
-    }
-    const sip::Message& resp = *ev.response;
-    if (resp.status < 200) {
-      return;
-    }
-    if (resp.status >= 300) {
-      c->media->cancelOffer();
-      c->reoffer.reset();
-      respond(txn, original, resp.status, resp.reason);
-      return;
-    }
-    if (ev.retransmission) {
-      return;
-    }
-    DialogLeg& leg = c->leg(to);
-    if (!resp.contacts.empty()) {
-      leg.remote_target = resp.contacts.front().uri;
-    }
-    if (original.method == "INVITE") {
-      ackB(*c, leg, resp.cseq);
-    }
-    if (!hasSdp(resp)) {
-      c->media->cancelOffer();
-      c->reoffer.reset();
-      respond(txn, original, 488, "Answer without SDP");
-      return;
-    }
-    c->media->answer(to, resp.body, [this, id, from_leg, txn, original](Result<std::string> r) {
-      Call* cc = find(id);
-      if (!cc) {
-        return;
-      }
-      cc->reoffer.reset();
-      if (!r) {
-        respondError(txn, original, r.error());
-        return;
-      }
-      auto ok = sip::makeResponse(original, 200, "", "");
-      ok.contacts.push_back(contactFor(cc->leg(from_leg).realm, cc->leg(from_leg).peer.transport));
-      ok.content_type = "application/sdp";
-      ok.body = std::move(*r);
-      txn_.respond(txn, std::move(ok));
-    });
-  });
+  sendInDialog(call, to, std::move(out),
+               [this, id, to, from_leg, txn, original](const TransactionLayer::ClientEvent& ev) {
+                 Call* c = find(id);
+                 if (!c || c->state == CallState::Ended) {
+                   return;
+                 }
+                 if (ev.error) {
+                   c->media->cancelOffer();
+                   c->reoffer.reset();
+                   respond(txn, original, ev.error->code == ErrorCode::Timeout ? 408 : 503, "");
+                   return;
+                 }
+                 const sip::Message& resp = *ev.response;
+                 if (resp.status < 200) {
+                   return;
+                 }
+                 if (resp.status >= 300) {
+                   c->media->cancelOffer();
+                   c->reoffer.reset();
+                   respond(txn, original, resp.status, resp.reason);
+                   return;
+                 }
+                 if (ev.retransmission) {
+                   return;
+                 }
+                 DialogLeg& leg = c->leg(to);
+                 if (!resp.contacts.empty()) {
+                   leg.remote_target = resp.contacts.front().uri;
+                 }
+                 if (original.method == "INVITE") {
+                   ackB(*c, leg, resp.cseq);
+                 }
+                 if (!hasSdp(resp)) {
+                   c->media->cancelOffer();
+                   c->reoffer.reset();
+                   respond(txn, original, 488, "Answer without SDP");
+                   return;
+                 }
+                 c->media->answer(
+                     to, resp.body, [this, id, from_leg, txn, original](Result<std::string> r) {
+                       Call* cc = find(id);
+                       if (!cc) {
+                         return;
+                       }
+                       cc->reoffer.reset();
+                       if (!r) {
+                         respondError(txn, original, r.error());
+                         return;
+                       }
+                       auto ok = sip::makeResponse(original, 200, "", "");
+                       ok.contacts.push_back(
+                           contactFor(cc->leg(from_leg).realm, cc->leg(from_leg).peer.transport));
+                       ok.content_type = "application/sdp";
+                       ok.body = std::move(*r);
+                       txn_.respond(txn, std::move(ok));
+                     });
+               });
 }
 
 void CallManager::relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req) {
@@ -198,23 +200,23 @@ void CallManager::relayInDialog(Call& call, Leg from_leg, uint64_t txn, const si
   }
   uint64_t id = call.id;
   sip::Message original = req;
-  sendInDialog(call, to, std::move(out), [this, id, txn, original](
-                                             const TransactionLayer::ClientEvent& ev) {
-    if (!find(id)) {
-      return;
-    }
-    if (ev.error) {
-      respond(txn, original, ev.error->code == ErrorCode::Timeout ? 408 : 503, "");
-      return;
-    }
-    if (ev.response->status < 200) {
-      return;
-    }
-    auto resp = sip::makeResponse(original, ev.response->status, ev.response->reason, "");
-    resp.content_type = ev.response->content_type;
-    resp.body = ev.response->body;
-    txn_.respond(txn, std::move(resp));
-  });
+  sendInDialog(
+      call, to, std::move(out), [this, id, txn, original](const TransactionLayer::ClientEvent& ev) {
+        if (!find(id)) {
+          return;
+        }
+        if (ev.error) {
+          respond(txn, original, ev.error->code == ErrorCode::Timeout ? 408 : 503, "");
+          return;
+        }
+        if (ev.response->status < 200) {
+          return;
+        }
+        auto resp = sip::makeResponse(original, ev.response->status, ev.response->reason, "");
+        resp.content_type = ev.response->content_type;
+        resp.body = ev.response->body;
+        txn_.respond(txn, std::move(resp));
+      });
 }
 
 }  // namespace rampart::cp

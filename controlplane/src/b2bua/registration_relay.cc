@@ -81,13 +81,12 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
   }
   auto route = router_.route(from.realm, user);
   if (!route) {
-    txn_.respond(txn, sip::makeResponse(req, 404, "No route to a registrar",
-                                        sip::randomToken(10)));
+    txn_.respond(txn, sip::makeResponse(req, 404, "No route to a registrar", sip::randomToken(10)));
     return;
   }
   if (req.contacts.size() > 1 || (req.contact_star && !req.contacts.empty())) {
-    txn_.respond(txn, sip::makeResponse(req, 400, "One Contact per REGISTER",
-                                        sip::randomToken(10)));
+    txn_.respond(txn,
+                 sip::makeResponse(req, 400, "One Contact per REGISTER", sip::randomToken(10)));
     return;
   }
   const Target& target = route->targets.front();
@@ -123,14 +122,14 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
   if (requested == 0 || req.contact_star) {
     for (const auto& [k, b] : bindings_) {
       if (b.user == user && k != key) {
-        upstream_expires = std::max<uint32_t>(upstream_expires,
-                                              static_cast<uint32_t>(b.expires_at_s - nowS()));
+        upstream_expires =
+            std::max<uint32_t>(upstream_expires, static_cast<uint32_t>(b.expires_at_s - nowS()));
       }
     }
   }
 
-  std::string ukey = req.call_id + "|" + from.address.to_string() + "|" +
-                     std::to_string(from.connection);
+  std::string ukey =
+      req.call_id + "|" + from.address.to_string() + "|" + std::to_string(from.connection);
   Upstream& up = upstream_[ukey];
   if (up.call_id.empty()) {
     up.call_id = sip::randomToken(20) + "@rampart";
@@ -168,8 +167,8 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
   if (!req.contacts.empty() || (req.contact_star && upstream_expires != 0)) {
     sip::NameAddr c;
     c.uri.user = user;
-    c.uri.host = listener->address.family == 6 ? "[" + listener->address.text + "]"
-                                               : listener->address.text;
+    c.uri.host =
+        listener->address.family == 6 ? "[" + listener->address.text + "]" : listener->address.text;
     c.uri.port = listener->port;
     c.uri.params = std::string(";transport=") + platform::transportName(listener->transport);
     out.contacts.push_back(std::move(c));
@@ -181,21 +180,20 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
     }
   }
   Peer client = from;
-  txn_.sendRequest(std::move(out), target.dst,
-                   [this, txn, req, client, key, candidate, requested](
-                       const TransactionLayer::ClientEvent& ev) {
-                     if (ev.error) {
-                       results_->Add({{"result", "error"}}).Increment();
-                       int status = ev.error->code == ErrorCode::Timeout ? 408 : 503;
-                       txn_.respond(txn, sip::makeResponse(req, status, "",
-                                                           sip::randomToken(10)));
-                       return;
-                     }
-                     if (ev.response->status < 200 || ev.retransmission) {
-                       return;
-                     }
-                     relayResponse(txn, req, client, *ev.response, key, candidate, requested);
-                   });
+  txn_.sendRequest(
+      std::move(out), target.dst,
+      [this, txn, req, client, key, candidate, requested](const TransactionLayer::ClientEvent& ev) {
+        if (ev.error) {
+          results_->Add({{"result", "error"}}).Increment();
+          int status = ev.error->code == ErrorCode::Timeout ? 408 : 503;
+          txn_.respond(txn, sip::makeResponse(req, status, "", sip::randomToken(10)));
+          return;
+        }
+        if (ev.response->status < 200 || ev.retransmission) {
+          return;
+        }
+        relayResponse(txn, req, client, *ev.response, key, candidate, requested);
+      });
 }
 
 void RegistrationRelay::relayResponse(uint64_t txn, const sip::Message& req, const Peer& from,

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <boost/asio/steady_timer.hpp>
 
 #include "b2bua/routing.h"
 #include "sip/message.h"
@@ -23,11 +23,11 @@
 namespace rampart::cp {
 
 struct Binding {
-  std::string user;          // AOR user part
-  uint32_t realm = 0;        // realm the client registered from
-  Destination peer;          // where requests for it go (its connection or NAT address)
-  sip::NameAddr contact;     // the client's own Contact (Request-URI of calls to it)
-  std::string instance;      // RFC 5626 +sip.instance, when sent
+  std::string user;       // AOR user part
+  uint32_t realm = 0;     // realm the client registered from
+  Destination peer;       // where requests for it go (its connection or NAT address)
+  sip::NameAddr contact;  // the client's own Contact (Request-URI of calls to it)
+  std::string instance;   // RFC 5626 +sip.instance, when sent
   std::string reg_id;
   int64_t expires_at_s = 0;  // steady clock seconds
 };
@@ -56,8 +56,8 @@ class RegistrationRelay {
   };
   std::string bindingKey(const sip::Message& req, const Peer& from, const sip::NameAddr& c) const;
   void relayResponse(uint64_t txn, const sip::Message& request, const Peer& from,
-                     const sip::Message& response, const std::string& key,
-                     const Binding& candidate, uint32_t requested);
+                     const sip::Message& response, const std::string& key, const Binding& candidate,
+                     uint32_t requested);
   void sweep();
   void updateGauge();
 

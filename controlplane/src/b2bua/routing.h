@@ -16,12 +16,12 @@
 namespace rampart::cp {
 
 struct Target {
-  sip::Uri uri;      // as configured
-  Destination dst;   // resolved address, transport and realm
+  sip::Uri uri;     // as configured
+  Destination dst;  // resolved address, transport and realm
 };
 
 struct RouteMatch {
-  std::string route;   // route name (logs, metrics)
+  std::string route;  // route name (logs, metrics)
   uint32_t to_realm = 0;
   std::vector<Target> targets;
 };

@@ -4,9 +4,8 @@
 
 namespace rampart::cp {
 
-TargetHealth::TargetHealth(boost::asio::io_context& io, TransactionLayer& txn,
-                           const Router& router, prometheus::Registry& registry,
-                           std::chrono::seconds interval)
+TargetHealth::TargetHealth(boost::asio::io_context& io, TransactionLayer& txn, const Router& router,
+                           prometheus::Registry& registry, std::chrono::seconds interval)
     : txn_(txn), interval_(interval), timer_(io) {
   auto& family = prometheus::BuildGauge()
                      .Name("rampart_cp_target_up")
@@ -27,8 +26,8 @@ TargetHealth::TargetHealth(boost::asio::io_context& io, TransactionLayer& txn,
 }
 
 std::string TargetHealth::key(const Target& t) {
-  return std::string(platform::transportName(t.dst.transport)) + ":" +
-         t.dst.address.to_string() + ":" + std::to_string(t.dst.port);
+  return std::string(platform::transportName(t.dst.transport)) + ":" + t.dst.address.to_string() +
+         ":" + std::to_string(t.dst.port);
 }
 
 void TargetHealth::start() { checkAll(); }

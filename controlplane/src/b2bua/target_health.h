@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <boost/asio/steady_timer.hpp>
 
 #include "b2bua/routing.h"
 #include "txn/transaction_layer.h"

@@ -14,20 +14,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kRetry{500};             // attach attempts twice a second
-constexpr milliseconds kCheck{200};             // epoch/state/heartbeat check period
+constexpr milliseconds kRetry{500};  // attach attempts twice a second
+constexpr milliseconds kCheck{200};  // epoch/state/heartbeat check period
 constexpr milliseconds kHandshakeTimeout{2000};
 constexpr uint64_t kHeartbeatStaleNs = 3'000'000'000;
-constexpr milliseconds kFastTick{1};            // while anything is outstanding
-constexpr milliseconds kIdleTick{5};            // link up, nothing outstanding
-constexpr uint32_t kEventBurst = 256;           // per worker per tick
+constexpr milliseconds kFastTick{1};   // while anything is outstanding
+constexpr milliseconds kIdleTick{5};   // link up, nothing outstanding
+constexpr uint32_t kEventBurst = 256;  // per worker per tick
 constexpr uint32_t kPuntBurst = 64;
 
 enum Outcome : size_t { kOk = 0, kRefused, kTimeout, kUnavailable, kOverloaded };
-constexpr const char* kTypeNames[] = {"flow_add", "flow_modify", "flow_del",
-                                      "flow_query", "flow_dump", "other"};
+constexpr const char* kTypeNames[] = {"flow_add",   "flow_modify", "flow_del",
+                                      "flow_query", "flow_dump",   "other"};
 constexpr const char* kResultNames[] = {"ok", "refused", "timeout", "unavailable", "overloaded"};
-
 
 }  // namespace
 
@@ -61,8 +60,9 @@ FlowProgrammer::FlowProgrammer(boost::asio::io_context& io, std::string shm_name
                         .Add({});
   auto& cmds = prometheus::BuildCounter()
                    .Name("rampart_cp_dataplane_commands_total")
-                   .Help("Commands sent to the dataplane by type and result (refused: the "
-                         "dataplane answered with an error status)")
+                   .Help(
+                       "Commands sent to the dataplane by type and result (refused: the "
+                       "dataplane answered with an error status)")
                    .Register(registry);
   for (size_t t = 0; t < kTypeLabels; ++t) {
     for (size_t r = 0; r < kResultLabels; ++r) {
@@ -236,9 +236,9 @@ Result<uint32_t> FlowProgrammer::enqueue(uint32_t worker, const abi::MsgHeader& 
     return next_seq_++;
   }
   if (worker >= client_->workers()) {
-    return Error{ErrorCode::InvalidArgument,
-                 "no dataplane worker " + std::to_string(worker) + " (the dataplane has " +
-                     std::to_string(client_->workers()) + ")"};
+    return Error{ErrorCode::InvalidArgument, "no dataplane worker " + std::to_string(worker) +
+                                                 " (the dataplane has " +
+                                                 std::to_string(client_->workers()) + ")"};
   }
   std::deque<Queued>& backlog = backlog_[worker];
   if (backlog.size() >= opts_.backlog_limit) {
@@ -405,12 +405,11 @@ void FlowProgrammer::tryAttach() {
 void FlowProgrammer::pollHandshake() {
   auto client = client_;
   const uint64_t gen = link_generation_;
-  auto r = client->pollHandshake(
-      [this, gen](const platform::EventView& ev) {
-        if (gen == link_generation_) {
-          deliverUnsolicited(ev);
-        }
-      });
+  auto r = client->pollHandshake([this, gen](const platform::EventView& ev) {
+    if (gen == link_generation_) {
+      deliverUnsolicited(ev);
+    }
+  });
   if (gen != link_generation_ || state_ != State::Handshaking) {
     return;  // a listener callback stopped us
   }
@@ -458,8 +457,8 @@ void FlowProgrammer::pollHandshake() {
   }
   RAMPART_LOG(platform::LogLevel::Info, "cp",
               "dataplane attached: region %s epoch %llu%s, %u workers, %u live flows",
-              shm_name_.c_str(), static_cast<unsigned long long>(epoch),
-              new_epoch ? " (new)" : "", n, flows);
+              shm_name_.c_str(), static_cast<unsigned long long>(epoch), new_epoch ? " (new)" : "",
+              n, flows);
   last_error_.clear();
   handshakes_->Increment();
   epoch_gauge_->Set(static_cast<double>(epoch));
@@ -578,9 +577,9 @@ void FlowProgrammer::expire() {
     pending_.erase(it);
     timeouts_->Increment();
     count(p.type_label, kTimeout);
-    fail(p, Error{ErrorCode::Timeout,
-                  "no answer from dataplane worker " + std::to_string(key >> 32) + " within " +
-                      std::to_string(opts_.command_timeout.count()) + " ms"});
+    fail(p, Error{ErrorCode::Timeout, "no answer from dataplane worker " +
+                                          std::to_string(key >> 32) + " within " +
+                                          std::to_string(opts_.command_timeout.count()) + " ms"});
   }
   in_flight_->Set(static_cast<double>(pending_.size()));
 }
@@ -714,8 +713,7 @@ void FlowProgrammer::deliverUnsolicited(const platform::EventView& ev) {
   }
 }
 
-bool FlowProgrammer::inject(uint32_t worker, const abi::PacketSlot& meta,
-                            const uint8_t* payload) {
+bool FlowProgrammer::inject(uint32_t worker, const abi::PacketSlot& meta, const uint8_t* payload) {
   return state_ == State::Up && client_->inject(worker, meta, payload);
 }
 

@@ -26,12 +26,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <rampart/platform/abi.h>
 #include <rampart/platform/dp_client.h>
@@ -67,12 +67,11 @@ class FlowProgrammer {
   using DumpHandler = std::function<void(Result<std::vector<abi::FlowInfo>>)>;
 
   /// Creates the link (not yet started) and registers its metrics in `registry`.
-  FlowProgrammer(boost::asio::io_context& io, std::string shm_name,
-                 prometheus::Registry& registry, Options opts);
+  FlowProgrammer(boost::asio::io_context& io, std::string shm_name, prometheus::Registry& registry,
+                 Options opts);
   /// Same with default Options (GCC cannot take `Options opts = {}` for a nested struct with
   /// member initialisers inside its own class).
-  FlowProgrammer(boost::asio::io_context& io, std::string shm_name,
-                 prometheus::Registry& registry);
+  FlowProgrammer(boost::asio::io_context& io, std::string shm_name, prometheus::Registry& registry);
   ~FlowProgrammer();
   FlowProgrammer(const FlowProgrammer&) = delete;
   FlowProgrammer& operator=(const FlowProgrammer&) = delete;

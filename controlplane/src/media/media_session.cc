@@ -40,21 +40,14 @@ Error sdpError(const sdp::Error& e) {
   ErrorCode code = ErrorCode::Malformed;
   switch (e.code) {
     case C::OfferPending:
-    case C::NoPendingOffer:
-      code = ErrorCode::Conflict;
-      break;
+    case C::NoPendingOffer: code = ErrorCode::Conflict; break;
     case C::NoAcceptableMedia:
     case C::ReofferRemovedMedia:
     case C::MidChanged:
-    case C::AnswerMismatch:
-      code = ErrorCode::NotAcceptable;
-      break;
+    case C::AnswerMismatch: code = ErrorCode::NotAcceptable; break;
     case C::MissingLocalParameter:
-    case C::BadOption:
-      code = ErrorCode::Internal;
-      break;
-    default:
-      break;
+    case C::BadOption: code = ErrorCode::Internal; break;
+    default: break;
   }
   return Error(code, "SDP: " + sdp::describe(e));
 }
@@ -86,7 +79,7 @@ Result<std::vector<StreamInfo>> readStreams(std::string_view body) {
     si.rtcpPort = ml.port == 0 ? 0 : static_cast<uint16_t>(ml.port + 1);
     if (std::optional<std::string_view> rtcp = mv.attribute("rtcp")) {
       sdp::Rtcp r;
-      if (sdp::parseRtcp(*rtcp, r) == nullptr) {
+      if (sdp::parseRtcp(*rtcp, r).ok()) {
         si.rtcpPort = r.port;
       }
     }
@@ -470,7 +463,7 @@ Result<std::string> MediaSession::offer(Leg from, std::string_view body) {
     Result<void> bad;
     mv.forEachAttribute("crypto", [&](std::string_view v) {
       sdp::Crypto c;
-      if (chosen || sdp::parseCrypto(v, c) != nullptr || !bridgeWouldPick(px, c.suite)) {
+      if (chosen || !sdp::parseCrypto(v, c).ok() || !bridgeWouldPick(px, c.suite)) {
         return;
       }
       chosen = true;
@@ -590,8 +583,8 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
     bool usable = true;
     for (size_t L = 0; L < 2 && usable; ++L) {
       LegMedia& x = lm[L];
-      if (x.slot >= remote[L].size() || x.slot >= local[L].size() ||
-          remote[L][x.slot].port == 0 || local[L][x.slot].port == 0) {
+      if (x.slot >= remote[L].size() || x.slot >= local[L].size() || remote[L][x.slot].port == 0 ||
+          local[L][x.slot].port == 0) {
         usable = false;
         break;
       }
@@ -638,14 +631,14 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         x.remoteRtcp = rs.rtcpPort;
         x.known = true;
         x.latch = realm.latch || isPrivate(*addr);
-      } else if (const ProgrammedFlow* prev = findPrev({static_cast<uint8_t>(L), 0,
-                                                        static_cast<uint16_t>(x.slot)})) {
+      } else if (const ProgrammedFlow* prev =
+                     findPrev({static_cast<uint8_t>(L), 0, static_cast<uint16_t>(x.slot)})) {
         // RFC 2543 hold: keep sending where the peer was before.
         x.remote = prev->spec.in_remote;
         x.known = x.remote.port != 0;
         x.remoteRtcp = static_cast<uint16_t>(x.remote.port + 1);
-        if (const ProgrammedFlow* r = findPrev({static_cast<uint8_t>(L), 1,
-                                                static_cast<uint16_t>(x.slot)})) {
+        if (const ProgrammedFlow* r =
+                findPrev({static_cast<uint8_t>(L), 1, static_cast<uint16_t>(x.slot)})) {
           x.remoteRtcp = r->spec.in_remote.port;
         }
         x.latch = (prev->spec.flags & abi::kFlowLatch) != 0;
@@ -681,10 +674,9 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         abi::FlowAdd& f = pf.spec;
         f.in_port = legs_[X].realm.dp_port;
         f.out_port = legs_[Y].realm.dp_port;
-        f.flags = static_cast<uint16_t>((x.mux && rtcp == 0 ? abi::kFlowRtcpMuxIn : 0) |
-                                        (rtcp ? abi::kFlowRtcpOnly : 0) |
-                                        (x.latch ? abi::kFlowLatch : 0) |
-                                        (video ? abi::kFlowVideo : 0));
+        f.flags = static_cast<uint16_t>(
+            (x.mux && rtcp == 0 ? abi::kFlowRtcpMuxIn : 0) | (rtcp ? abi::kFlowRtcpOnly : 0) |
+            (x.latch ? abi::kFlowLatch : 0) | (video ? abi::kFlowVideo : 0));
         f.dscp = abi::kDscpRealmDefault;
         f.in_local = x.local;
         f.in_remote = x.remote;
@@ -884,10 +876,10 @@ void MediaSession::answer(Leg from, std::string_view body,
       }
       return;
     }
-    runBatch(std::move(phase2), [this, reply = std::move(reply), done = std::move(done)](
-                                    Batch& dels) mutable {
-      finishDeletes(dels, std::move(reply), std::move(done));
-    });
+    runBatch(std::move(phase2),
+             [this, reply = std::move(reply), done = std::move(done)](Batch& dels) mutable {
+               finishDeletes(dels, std::move(reply), std::move(done));
+             });
   });
 }
 
@@ -918,12 +910,12 @@ void MediaSession::finishAnswer(Batch& phase1, std::string out,
     }
   }
   restore(old);
-  runBatch(std::move(rollback), [this, first = std::move(first), done = std::move(done)](
-                                    Batch&) mutable {
-    // A rollback that fails too leaves flows the B2BUA ends with the call (close()).
-    afterBatch();
-    done(std::move(first));
-  });
+  runBatch(std::move(rollback),
+           [this, first = std::move(first), done = std::move(done)](Batch&) mutable {
+             // A rollback that fails too leaves flows the B2BUA ends with the call (close()).
+             afterBatch();
+             done(std::move(first));
+           });
 }
 
 void MediaSession::finishDeletes(Batch& phase2, std::string out,
@@ -1101,11 +1093,11 @@ void MediaSession::reprogram(std::function<void(Result<void>)> done) {
       wipeSpec(f.spec);
     }
     flows_.clear();
-    runBatch(std::move(dels), [this, first = std::move(first), done = std::move(done)](
-                                  Batch&) mutable {
-      afterBatch();
-      done(std::move(first));
-    });
+    runBatch(std::move(dels),
+             [this, first = std::move(first), done = std::move(done)](Batch&) mutable {
+               afterBatch();
+               done(std::move(first));
+             });
   });
 }
 
@@ -1156,8 +1148,7 @@ nlohmann::json MediaSession::toJson() const {
   return j;
 }
 
-Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx,
-                                                             const MediaRealm& a,
+Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx, const MediaRealm& a,
                                                              const MediaRealm& b,
                                                              const nlohmann::json& state) {
   auto bad = [](const std::string& what) {
@@ -1172,8 +1163,8 @@ Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx,
   }
   const nlohmann::json* legs = readArray(state, "legs");
   const nlohmann::json* flows = readArray(state, "flows");
-  if (!readU64(state, "call_id", callId) || !readU64(state, "worker", worker) ||
-      legs == nullptr || legs->size() != 2 || flows == nullptr || worker > UINT32_MAX) {
+  if (!readU64(state, "call_id", callId) || !readU64(state, "worker", worker) || legs == nullptr ||
+      legs->size() != 2 || flows == nullptr || worker > UINT32_MAX) {
     return bad("call_id, worker, legs[2] and flows are required");
   }
   auto s = std::make_unique<MediaSession>(ctx, a, b, callId);
@@ -1188,9 +1179,9 @@ Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx,
       return bad("legs[" + std::to_string(i) + "].realm missing");
     }
     if (realm != l.realm.realm_index) {
-      return Error(ErrorCode::InvalidArgument,
-                   "media state: leg " + std::to_string(i) + " belongs to realm " +
-                       std::to_string(realm) + ", not " + std::to_string(l.realm.realm_index));
+      return Error(ErrorCode::InvalidArgument, "media state: leg " + std::to_string(i) +
+                                                   " belongs to realm " + std::to_string(realm) +
+                                                   ", not " + std::to_string(l.realm.realm_index));
     }
     const nlohmann::json* ports = readArray(lj, "ports");
     const nlohmann::json* keys = readArray(lj, "sdes");

@@ -49,22 +49,22 @@ using sdp::Leg;
 
 /// One side of a call as the media layer sees it (built by the B2BUA from the config snapshot).
 struct MediaRealm {
-  uint32_t realm_index = 0;           ///< index in Config::realms
-  uint16_t dp_port = 0;               ///< FlowAdd.in_port/out_port: port position in config order
-  platform::IpAddress address;        ///< Rampart's IPv4 media address on this realm
+  uint32_t realm_index = 0;     ///< index in Config::realms
+  uint16_t dp_port = 0;         ///< FlowAdd.in_port/out_port: port position in config order
+  platform::IpAddress address;  ///< Rampart's IPv4 media address on this realm
   std::optional<platform::IpAddress> address6;  ///< not used yet (IPv4 media only)
   std::shared_ptr<const sdp::Profile> profile;  ///< SDP policy (codecs, srtp, rtcp-mux, ptime)
-  PortAllocator* ports = nullptr;     ///< the realm's allocator; outlives every session
-  bool latch = false;                 ///< always learn the peer's source (NAT, public side)
-  uint16_t latch_window_ms = 0;       ///< 0: the dataplane default (30 s)
-  uint16_t idle_timeout_s = 0;        ///< 0: the dataplane default
+  PortAllocator* ports = nullptr;               ///< the realm's allocator; outlives every session
+  bool latch = false;            ///< always learn the peer's source (NAT, public side)
+  uint16_t latch_window_ms = 0;  ///< 0: the dataplane default (30 s)
+  uint16_t idle_timeout_s = 0;   ///< 0: the dataplane default
 };
 
 /// Counters of the media layer (exported by the metrics collector the lead wires up).
 struct MediaStats {
-  uint64_t flow_commands = 0;          ///< FlowAdd/Modify/Del submitted
-  uint64_t flow_failures = 0;          ///< commands refused, timed out or unqueueable
-  uint64_t deletes_unacked = 0;        ///< FlowDel timed out/unavailable; ports freed anyway
+  uint64_t flow_commands = 0;    ///< FlowAdd/Modify/Del submitted
+  uint64_t flow_failures = 0;    ///< commands refused, timed out or unqueueable
+  uint64_t deletes_unacked = 0;  ///< FlowDel timed out/unavailable; ports freed anyway
   uint64_t sessions_restored = 0;
 };
 
@@ -165,16 +165,16 @@ class MediaSession {
  private:
   struct LegState {
     MediaRealm realm;
-    std::vector<sdp::PortPair> ports;    // per m-line index
-    std::vector<abi::SrtpParams> keys;   // per m-line index; key_len 0: none
-    std::string remoteSdp;               // committed: the last SDP the peer sent
-    std::string localSdp;                // committed: the last SDP Rampart sent it
+    std::vector<sdp::PortPair> ports;   // per m-line index
+    std::vector<abi::SrtpParams> keys;  // per m-line index; key_len 0: none
+    std::string remoteSdp;              // committed: the last SDP the peer sent
+    std::string localSdp;               // committed: the last SDP Rampart sent it
   };
   struct PendingOffer {
     bool active = false;
     Leg from = Leg::A;
-    std::string body;      // the offer as received
-    std::string outBody;   // the offer Rampart sent on the other leg
+    std::string body;                               // the offer as received
+    std::string outBody;                            // the offer Rampart sent on the other leg
     std::vector<std::pair<Leg, size_t>> allocated;  // ports this offer allocated
   };
   using FlowList = std::vector<ProgrammedFlow>;
@@ -195,10 +195,9 @@ class MediaSession {
   using SdpSnapshot = std::array<std::string, 4>;  // remote/local of A, remote/local of B
   SdpSnapshot snapshot() const;
   void restore(SdpSnapshot& s);
-  void finishAnswer(Batch& phase1, std::string out,
-                    std::function<void(Result<std::string>)> done, SdpSnapshot old);
-  void finishDeletes(Batch& phase2, std::string out,
-                     std::function<void(Result<std::string>)> done);
+  void finishAnswer(Batch& phase1, std::string out, std::function<void(Result<std::string>)> done,
+                    SdpSnapshot old);
+  void finishDeletes(Batch& phase2, std::string out, std::function<void(Result<std::string>)> done);
   void afterBatch();
   void teardown(std::function<void()> done);
   void wipeSecrets();

@@ -57,9 +57,8 @@ void PortAllocator::unlink(uint32_t index) {
 
 Result<uint16_t> PortAllocator::allocate() {
   if (head_ == kNone) {
-    return Error(ErrorCode::Overloaded,
-                 "realm " + realm_ + ": no free media port pair (" +
-                     std::to_string(inUse_.size()) + " in use)");
+    return Error(ErrorCode::Overloaded, "realm " + realm_ + ": no free media port pair (" +
+                                            std::to_string(inUse_.size()) + " in use)");
   }
   uint32_t index = head_;
   unlink(index);

@@ -158,8 +158,8 @@ std::string encodeInline(const abi::SrtpParams& params) {
 Result<abi::SrtpParams> decodeInline(std::string_view name, std::string_view base64) {
   std::optional<abi::SrtpSuite> suite = suiteFromName(name);
   if (!suite) {
-    return Error(ErrorCode::NotAcceptable, "SRTP crypto-suite " + std::string(name) +
-                                               " is not supported");
+    return Error(ErrorCode::NotAcceptable,
+                 "SRTP crypto-suite " + std::string(name) + " is not supported");
   }
   abi::SrtpParams p{};
   p.suite = *suite;
@@ -170,8 +170,8 @@ Result<abi::SrtpParams> decodeInline(std::string_view name, std::string_view bas
   }
   if (static_cast<size_t>(n) != keySaltBytes(*suite)) {
     wipe(p);
-    return Error(ErrorCode::Malformed, "a=crypto key||salt is " + std::to_string(n) +
-                                           " bytes, " + std::string(name) + " needs " +
+    return Error(ErrorCode::Malformed, "a=crypto key||salt is " + std::to_string(n) + " bytes, " +
+                                           std::string(name) + " needs " +
                                            std::to_string(keySaltBytes(*suite)));
   }
   p.key_len = static_cast<uint8_t>(n);
@@ -180,8 +180,8 @@ Result<abi::SrtpParams> decodeInline(std::string_view name, std::string_view bas
 
 Result<abi::SrtpParams> fromCrypto(const sdp::Crypto& crypto) {
   if (!suiteFromName(crypto.suite)) {
-    return Error(ErrorCode::NotAcceptable, "SRTP crypto-suite " + std::string(crypto.suite) +
-                                               " is not supported");
+    return Error(ErrorCode::NotAcceptable,
+                 "SRTP crypto-suite " + std::string(crypto.suite) + " is not supported");
   }
   if (crypto.keyCount != 1) {
     return Error(ErrorCode::NotAcceptable, "a=crypto with several keys (MKI) is not supported");
@@ -201,8 +201,8 @@ Result<abi::SrtpParams> fromCrypto(const sdp::Crypto& crypto) {
 
 Result<abi::SrtpParams> fromCryptoLine(std::string_view value) {
   sdp::Crypto c;
-  if (sdp::Reason r = sdp::parseCrypto(value, c)) {
-    return Error(ErrorCode::Malformed, std::string("bad a=crypto: ") + r);
+  if (sdp::Verdict v = sdp::parseCrypto(value, c); !v.ok()) {
+    return Error(ErrorCode::Malformed, std::string("bad a=crypto: ") + v.why());
   }
   return fromCrypto(c);
 }

@@ -162,7 +162,8 @@ Message makeResponse(const Message& request, int status, std::string_view reason
   Message r;
   r.request = false;
   r.status = status;
-  r.reason = reason.empty() ? std::string(reasonPhrase(status)) : std::string(reason.substr(0, 128));
+  r.reason =
+      reason.empty() ? std::string(reasonPhrase(status)) : std::string(reason.substr(0, 128));
   // Reason phrases may carry text derived from a peer's bytes: never a line break.
   for (auto& c : r.reason) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {

@@ -17,10 +17,10 @@ namespace rampart::cp::sip {
 struct Uri {
   std::string scheme = "sip";  // sip | sips | tel
   std::string user;
-  std::string host;            // IPv6 hosts keep their brackets
-  uint16_t port = 0;           // 0: not given
-  std::string params;          // ";transport=tcp;lr" as written, leading ';' included
-  std::string headers;         // "?..." as written, '?' included
+  std::string host;     // IPv6 hosts keep their brackets
+  uint16_t port = 0;    // 0: not given
+  std::string params;   // ";transport=tcp;lr" as written, leading ';' included
+  std::string headers;  // "?..." as written, '?' included
 
   std::string str() const;
   /// The value of ;name=value (or "" for a flag); nullopt when absent. Case-insensitive name.
@@ -34,18 +34,18 @@ struct NameAddr {
   std::string display;  // with its quotes, as written
   Uri uri;
   std::string tag;
-  std::string params;   // other header parameters (";expires=60;+sip.instance=..."), as written
+  std::string params;       // other header parameters (";expires=60;+sip.instance=..."), as written
   std::string str() const;  // "display <uri>;tag=..;params"
 };
 
 struct Via {
   std::string transport;  // UDP, TCP, TLS, WS, WSS (upper case)
   std::string host;
-  uint16_t port = 0;      // 0: default for the transport
+  uint16_t port = 0;  // 0: default for the transport
   std::string branch;
   std::string received;
-  bool rport = false;     // ;rport present
-  std::string params;     // every parameter as written, leading ';' included
+  bool rport = false;  // ;rport present
+  std::string params;  // every parameter as written, leading ';' included
   std::string str() const;
 };
 
@@ -58,9 +58,9 @@ class Message {
  public:
   // Start line.
   bool request = true;
-  std::string method;   // request: INVITE, ...
+  std::string method;  // request: INVITE, ...
   Uri request_uri;
-  int status = 0;       // response: 100..699
+  int status = 0;  // response: 100..699
   std::string reason;
 
   // Headers the stack reads; parse() fills them, serialize() writes them in this order.
@@ -72,7 +72,7 @@ class Message {
   uint32_t cseq = 0;
   std::string cseq_method;
   std::vector<NameAddr> contacts;
-  bool contact_star = false;          // "Contact: *" (REGISTER only)
+  bool contact_star = false;              // "Contact: *" (REGISTER only)
   std::vector<std::string> record_route;  // one entry per route value, "<sip:...;lr>"
   std::vector<std::string> route;
   std::optional<uint32_t> expires;

@@ -73,8 +73,8 @@ Result<Uri> fromUrl(const url_t* url, const char* what, bool any_scheme = false)
     // (RFC 3261 8.2.2.1); anything else ("<sip", ...) is malformed.
     bool scheme_ok = !u.scheme.empty() && std::isalpha(static_cast<unsigned char>(u.scheme[0]));
     for (char c : u.scheme) {
-      scheme_ok = scheme_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
-                                c == '-' || c == '.');
+      scheme_ok = scheme_ok &&
+                  (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.');
     }
     if (any_scheme && scheme_ok) {
       return u;
@@ -152,8 +152,8 @@ std::string_view rawValue(const msg_header_t* h, std::string* name_out) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
     value.remove_prefix(1);
   }
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
-                            value.back() == ' ' || value.back() == '\t')) {
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ' ||
+                            value.back() == '\t')) {
     value.remove_suffix(1);
   }
   return value;
@@ -162,9 +162,8 @@ std::string_view rawValue(const msg_header_t* h, std::string* name_out) {
 // Headers the model carries in its own fields (serialize() writes them from there).
 bool modelled(std::string_view name) {
   static constexpr std::string_view kModelled[] = {
-      "Via",     "Max-Forwards", "From",    "To",      "Call-ID",      "CSeq",          "Contact",
-      "Route",   "Record-Route", "Expires", "Require", "Supported",    "Content-Type",
-      "Content-Length"};
+      "Via",   "Max-Forwards", "From",    "To",      "Call-ID",   "CSeq",         "Contact",
+      "Route", "Record-Route", "Expires", "Require", "Supported", "Content-Type", "Content-Length"};
   for (auto m : kModelled) {
     if (iequals(m, name)) {
       return true;

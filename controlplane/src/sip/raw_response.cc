@@ -30,9 +30,8 @@ std::string_view trim(std::string_view v) {
 // The canonical name of a header a response copies, or "" for the others.
 std::string_view copiedHeader(std::string_view name) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"via", "Via"}, {"v", "Via"},         {"from", "From"},   {"f", "From"},
-      {"to", "To"},   {"t", "To"},          {"call-id", "Call-ID"}, {"i", "Call-ID"},
-      {"cseq", "CSeq"}};
+      {"via", "Via"}, {"v", "Via"},           {"from", "From"}, {"f", "From"},   {"to", "To"},
+      {"t", "To"},    {"call-id", "Call-ID"}, {"i", "Call-ID"}, {"cseq", "CSeq"}};
   for (auto [k, v] : kNames) {
     if (iequals(k, name)) {
       return v;
@@ -105,9 +104,9 @@ std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_
     return std::nullopt;
   }
   // A well-formed method we do not know: 405 (RFC 3261 8.2.1); anything else: 400.
-  static constexpr std::string_view kKnown[] = {"INVITE", "CANCEL", "BYE", "OPTIONS", "REGISTER",
-                                                "INFO", "UPDATE", "PRACK", "MESSAGE", "NOTIFY",
-                                                "SUBSCRIBE", "REFER", "PUBLISH"};
+  static constexpr std::string_view kKnown[] = {
+      "INVITE", "CANCEL",  "BYE",    "OPTIONS",   "REGISTER", "INFO",   "UPDATE",
+      "PRACK",  "MESSAGE", "NOTIFY", "SUBSCRIBE", "REFER",    "PUBLISH"};
   for (auto k : kKnown) {
     token = token && method != k;
   }
@@ -120,8 +119,8 @@ std::optional<std::string> rawErrorResponse(std::string_view bytes, std::string_
   reason = why;
   std::string status = token ? "405 Method Not Allowed"
                              : "400 " + std::string(reason.empty() ? "Malformed Request" : reason);
-  std::string extra = token ? "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER\r\n"
-                            : "";
+  std::string extra =
+      token ? "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER\r\n" : "";
   return "SIP/2.0 " + status + "\r\n" + out + extra + "Content-Length: 0\r\n\r\n";
 }
 

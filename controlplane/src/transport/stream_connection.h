@@ -81,8 +81,7 @@ class StreamConnection : public Connection,
         self->fail("connect failed");
         return;
       }
-      setSignallingDscp(self->socket().native_handle(), self->peer_.address.is_v6(),
-                        self->dscp_);
+      setSignallingDscp(self->socket().native_handle(), self->peer_.address.is_v6(), self->dscp_);
       if constexpr (kTls) {
         self->stream_.async_handshake(boost::asio::ssl::stream_base::client,
                                       [self](boost::system::error_code hec) {
@@ -130,19 +129,19 @@ class StreamConnection : public Connection,
   }
 
   void read() {
-    stream_.async_read_some(boost::asio::buffer(buf_),
-                            [self = this->shared_from_this()](boost::system::error_code ec,
-                                                              std::size_t n) {
-                              if (ec) {
-                                self->fail(nullptr);
-                                return;
-                              }
-                              self->activity_ = true;
-                              self->framer_.feed(std::string_view(self->buf_.data(), n));
-                              if (self->drain()) {
-                                self->read();
-                              }
-                            });
+    stream_.async_read_some(
+        boost::asio::buffer(buf_),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (ec) {
+            self->fail(nullptr);
+            return;
+          }
+          self->activity_ = true;
+          self->framer_.feed(std::string_view(self->buf_.data(), n));
+          if (self->drain()) {
+            self->read();
+          }
+        });
   }
 
   // Delivers every complete message. @return false when the connection was closed.
@@ -168,18 +167,18 @@ class StreamConnection : public Connection,
       return;
     }
     writing_ = true;
-    boost::asio::async_write(stream_, boost::asio::buffer(queue_.front()),
-                             [self = this->shared_from_this()](boost::system::error_code ec,
-                                                               std::size_t n) {
-                               if (ec) {
-                                 self->fail("write failed");
-                                 return;
-                               }
-                               self->activity_ = true;
-                               self->queued_bytes_ -= n;
-                               self->queue_.pop_front();
-                               self->flush();
-                             });
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(queue_.front()),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (ec) {
+            self->fail("write failed");
+            return;
+          }
+          self->activity_ = true;
+          self->queued_bytes_ -= n;
+          self->queue_.pop_front();
+          self->flush();
+        });
   }
 
   void armIdle() {

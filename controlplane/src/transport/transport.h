@@ -29,10 +29,10 @@ struct Peer {
 // What the JWT presented at a WebSocket upgrade allows on that connection. Connections of
 // realms that require no token carry an empty subject and allow everything.
 struct ConnectionAuth {
-  std::string subject;          // the only SIP user this connection may act as ("" = any)
+  std::string subject;  // the only SIP user this connection may act as ("" = any)
   bool may_register = true;
   bool may_call = true;
-  int64_t expires_unix_s = 0;   // token expiry (wall clock); 0 = never. After it: no new dialogs
+  int64_t expires_unix_s = 0;  // token expiry (wall clock); 0 = never. After it: no new dialogs
 };
 
 class MessageSink {

@@ -32,9 +32,7 @@ void setSignallingDscp(int fd, bool ipv6, uint8_t dscp) {
 }
 
 namespace {
-asio::ip::address toAsio(const platform::IpAddress& a) {
-  return asio::ip::make_address(a.text);
-}
+asio::ip::address toAsio(const platform::IpAddress& a) { return asio::ip::make_address(a.text); }
 }  // namespace
 
 // --- UDP ------------------------------------------------------------------------------------
@@ -77,13 +75,13 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
 
   void send(const udp::endpoint& to, std::string bytes) {
     auto data = std::make_shared<std::string>(std::move(bytes));
-    socket_.async_send_to(asio::buffer(*data), to,
-                          [data, self = shared_from_this()](boost::system::error_code ec,
-                                                            std::size_t) {
-                            if (ec && ec != asio::error::operation_aborted) {
-                              self->layer_.countDrop("udp_send_error");
-                            }
-                          });
+    socket_.async_send_to(
+        asio::buffer(*data), to,
+        [data, self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec && ec != asio::error::operation_aborted) {
+            self->layer_.countDrop("udp_send_error");
+          }
+        });
   }
 
   void close() {
@@ -145,16 +143,16 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
   }
 
   void accept() {
-    acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                       tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) {
-        return;
-      }
-      if (!ec) {
-        self->adopt(std::move(socket));
-      }
-      self->accept();
-    });
+    acceptor_.async_accept(
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) {
+            return;
+          }
+          if (!ec) {
+            self->adopt(std::move(socket));
+          }
+          self->accept();
+        });
   }
 
   void close() {
@@ -177,8 +175,8 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
       layer_.connections().add(conn);
       conn->startAccepted();
     } else {
-      auto conn = std::make_shared<StreamConnection<tcp::socket>>(layer_, std::move(socket), peer,
-                                                                  dscp_);
+      auto conn =
+          std::make_shared<StreamConnection<tcp::socket>>(layer_, std::move(socket), peer, dscp_);
       layer_.connections().add(conn);
       conn->startAccepted();
     }
@@ -226,8 +224,9 @@ Result<void> TransportLayer::start() {
         TlsContextPtr tls;
         if (l.transport == Transport::Tls) {
           if (!realm.tls) {
-            return Error{ErrorCode::InvalidArgument, "realm " + realm.name + ": tls listener "
-                                                     "without tls settings"};
+            return Error{ErrorCode::InvalidArgument, "realm " + realm.name +
+                                                         ": tls listener "
+                                                         "without tls settings"};
           }
           auto ctx = makeServerTlsContext(*realm.tls);
           if (!ctx) {
@@ -266,8 +265,7 @@ Result<void> TransportLayer::startWss(uint32_t realm, const platform::Signalling
   if (!opts) {
     return Error{opts.error().code, "realm " + cfg.name + ": " + opts.error().message};
   }
-  auto listener = WssListener::create(io_, std::move(*opts), *ctx, connections_, *sink_,
-                                      registry_);
+  auto listener = WssListener::create(io_, std::move(*opts), *ctx, connections_, *sink_, registry_);
   if (!listener) {
     return Error{ErrorCode::Io, "realm " + cfg.name + ": " + listener.error().message};
   }
@@ -333,8 +331,7 @@ bool TransportLayer::send(const Destination& dst, std::string bytes) {
 }
 
 std::shared_ptr<Connection> TransportLayer::connect(const Destination& dst) {
-  uint8_t dscp =
-      dst.realm < config_.realms.size() ? config_.realms[dst.realm].dscp.signalling : 26;
+  uint8_t dscp = dst.realm < config_.realms.size() ? config_.realms[dst.realm].dscp.signalling : 26;
   Peer peer{dst.transport, dst.address, dst.port, connections_.nextId(), dst.realm};
   if (dst.transport == Transport::Tcp) {
     auto c = std::make_shared<StreamConnection<tcp::socket>>(*this, tcp::socket(io_), peer, dscp);
@@ -351,9 +348,8 @@ std::shared_ptr<Connection> TransportLayer::connect(const Destination& dst) {
     }
     client_tls_ = *ctx;
   }
-  auto c = std::make_shared<StreamConnection<TlsStream>>(*this, TlsStream(tcp::socket(io_),
-                                                                          *client_tls_),
-                                                         peer, dscp);
+  auto c = std::make_shared<StreamConnection<TlsStream>>(
+      *this, TlsStream(tcp::socket(io_), *client_tls_), peer, dscp);
   connections_.add(c);
   c->startConnect(&client_tls_options_);
   return c;
@@ -361,16 +357,16 @@ std::shared_ptr<Connection> TransportLayer::connect(const Destination& dst) {
 
 void TransportLayer::connectionOpened(uint32_t realm, Transport t) {
   if (realm < config_.realms.size()) {
-    active_family_->Add({{"realm", config_.realms[realm].name}, {"transport",
-                                                                 platform::transportName(t)}})
+    active_family_
+        ->Add({{"realm", config_.realms[realm].name}, {"transport", platform::transportName(t)}})
         .Increment();
   }
 }
 
 void TransportLayer::connectionClosed(uint64_t id, uint32_t realm, Transport t) {
   if (realm < config_.realms.size()) {
-    active_family_->Add({{"realm", config_.realms[realm].name}, {"transport",
-                                                                 platform::transportName(t)}})
+    active_family_
+        ->Add({{"realm", config_.realms[realm].name}, {"transport", platform::transportName(t)}})
         .Decrement();
   }
   // Keep the object alive until this call returns: the table may hold its last reference.
@@ -379,7 +375,9 @@ void TransportLayer::connectionClosed(uint64_t id, uint32_t realm, Transport t) 
   sink_->onConnectionClosed(id);
 }
 
-void TransportLayer::countDrop(const char* reason) { drops_family_->Add({{"reason", reason}}).Increment(); }
+void TransportLayer::countDrop(const char* reason) {
+  drops_family_->Add({{"reason", reason}}).Increment();
+}
 
 void TransportLayer::countOversize() { oversize_->Increment(); }
 

@@ -157,12 +157,9 @@ std::optional<JwtAlg> algFromName(std::string_view name) {
 
 jwt_alg_t libjwtAlg(JwtAlg a) {
   switch (a) {
-    case JwtAlg::Hs256:
-      return JWT_ALG_HS256;
-    case JwtAlg::Rs256:
-      return JWT_ALG_RS256;
-    case JwtAlg::Es256:
-      return JWT_ALG_ES256;
+    case JwtAlg::Hs256: return JWT_ALG_HS256;
+    case JwtAlg::Rs256: return JWT_ALG_RS256;
+    case JwtAlg::Es256: return JWT_ALG_ES256;
   }
   return JWT_ALG_INVAL;
 }

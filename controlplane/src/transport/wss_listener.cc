@@ -443,17 +443,12 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     const WsListenerOptions& o = shared_->options;
     Clock::time_point at;
     switch (state_) {
-      case State::Handshake:
-        at = started_ + o.handshake_timeout;
-        break;
+      case State::Handshake: at = started_ + o.handshake_timeout; break;
       case State::Open:
         at = std::min(last_message_ + o.idle_timeout, last_ping_ + o.ping_interval);
         break;
-      case State::Closing:
-        at = closing_since_ + o.close_timeout;
-        break;
-      case State::Closed:
-        return;
+      case State::Closing: at = closing_since_ + o.close_timeout; break;
+      case State::Closed: return;
     }
     timer_.expires_at(at);
     std::weak_ptr<WsConnection> weak = weak_from_this();
@@ -500,8 +495,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
           return;
         }
         break;
-      case State::Closed:
-        return;
+      case State::Closed: return;
     }
     armTimer();
   }
@@ -687,8 +681,7 @@ Result<std::unique_ptr<WssListener>> WssListener::create(asio::io_context& io,
   }
   if (!ec) {
     // On the listening socket too, so the SYN-ACK already carries the signalling DSCP.
-    setSignallingDscp(shared->acceptor.native_handle(), ep.address().is_v6(),
-                      shared->options.dscp);
+    setSignallingDscp(shared->acceptor.native_handle(), ep.address().is_v6(), shared->options.dscp);
     shared->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {

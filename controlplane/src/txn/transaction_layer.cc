@@ -27,9 +27,9 @@ const char* viaTransport(Transport t) {
 bool reliable(Transport t) { return t != Transport::Udp; }
 
 const char* methodLabel(std::string_view m) {
-  static constexpr const char* kKnown[] = {"INVITE", "ACK",    "BYE",    "CANCEL",  "OPTIONS",
-                                           "REGISTER", "INFO", "UPDATE", "PRACK",   "MESSAGE",
-                                           "NOTIFY", "SUBSCRIBE", "REFER"};
+  static constexpr const char* kKnown[] = {"INVITE",   "ACK",       "BYE",    "CANCEL", "OPTIONS",
+                                           "REGISTER", "INFO",      "UPDATE", "PRACK",  "MESSAGE",
+                                           "NOTIFY",   "SUBSCRIBE", "REFER"};
   for (const char* k : kKnown) {
     if (m == k) {
       return k;
@@ -100,8 +100,9 @@ TransactionLayer::TransactionLayer(asio::io_context& io, TransportLayer& transpo
   absorbed_ = &tx.Add({{"direction", "absorbed"}});
   malformed_ = &prometheus::BuildCounter()
                     .Name("rampart_cp_sip_malformed_total")
-                    .Help("SIP messages refused as malformed: requests answered 400, others "
-                          "dropped")
+                    .Help(
+                        "SIP messages refused as malformed: requests answered 400, others "
+                        "dropped")
                     .Register(registry);
   stray_ = &prometheus::BuildCounter()
                 .Name("rampart_cp_sip_stray_responses_total")
@@ -177,8 +178,8 @@ void TransactionLayer::rejectMalformed(const Peer& from, const sip::Message& par
   }
   malformed_->Add({{"action", "rejected"}}).Increment();
   int status = err.code == ErrorCode::Unsupported ? 505 : 400;
-  auto resp = sip::makeResponse(partial, status, status == 400 ? err.message : "",
-                                sip::randomToken(10));
+  auto resp =
+      sip::makeResponse(partial, status, status == 400 ? err.message : "", sip::randomToken(10));
   responseCounter(true, status)->Increment();
   sendTo(responseDestination(from), resp);
 }
@@ -200,11 +201,11 @@ void TransactionLayer::onRequestMessage(const Peer& from, sip::Message msg) {
     }
   }
   std::string method_key = msg.method == "ACK" ? "INVITE" : msg.method;
-  std::string key = top.branch.rfind(kMagicCookie, 0) == 0
-                        ? top.branch + "|" + top.host + ":" + std::to_string(top.port) + "|" +
-                              method_key
-                        : msg.call_id + "|" + std::to_string(msg.cseq) + "|" + msg.from.tag +
-                              "|" + top.branch + "|" + method_key;
+  std::string key =
+      top.branch.rfind(kMagicCookie, 0) == 0
+          ? top.branch + "|" + top.host + ":" + std::to_string(top.port) + "|" + method_key
+          : msg.call_id + "|" + std::to_string(msg.cseq) + "|" + msg.from.tag + "|" + top.branch +
+                "|" + method_key;
 
   if (msg.method == "ACK") {
     auto it = server_by_key_.find(key);
@@ -360,8 +361,8 @@ void TransactionLayer::onResponseMessage(const Peer& from, sip::Message msg) {
     t.ack_bytes = ack.serialize();
     transport_.send(t.dst, t.ack_bytes);
   }
-  milliseconds linger = reliable(t.dst.transport) ? milliseconds(0)
-                                                  : (t.invite ? 64 * timers_.t1 : timers_.t4);
+  milliseconds linger =
+      reliable(t.dst.transport) ? milliseconds(0) : (t.invite ? 64 * timers_.t1 : timers_.t4);
   finishClient(id, linger);
   t.handler(ev);
 }
@@ -488,8 +489,7 @@ uint64_t TransactionLayer::sendRequest(sip::Message request, const Destination& 
   Destination dst = target;
   // RFC 3261 18.1.1: a request within 200 bytes of the path MTU goes over TCP when we can.
   if (dst.transport == Transport::Udp && dst.connection == 0 &&
-      request.serialize().size() > kUdpMtuLimit &&
-      transport_.listener(dst.realm, Transport::Tcp)) {
+      request.serialize().size() > kUdpMtuLimit && transport_.listener(dst.realm, Transport::Tcp)) {
     dst.transport = Transport::Tcp;
   }
   addViaFor(request, dst);

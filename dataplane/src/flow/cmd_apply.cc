@@ -1,12 +1,13 @@
 #include "flow/cmd_apply.h"
 
+#include <strings.h>
 #include <cstdio>
 #include <cstring>
-#include <strings.h>
 
 #include <rampart/platform/abi.h>
 
 #include "worker/lcore_ctx.h"
+#include "worker/neighbour_resolution.h"
 
 namespace rampart::dp {
 namespace {
@@ -29,9 +30,13 @@ void ack(LcoreCtx& ctx, const abi::MsgHeader& cmd, int32_t status, uint64_t flow
   a.hdr.flow = flow;
   a.status = status;
   a.cmd_type = static_cast<uint16_t>(cmd.type);
+  if (status != abi::kOk) {
+    bump(ctx.stats->commands_refused);
+  }
   postEvent(ctx, &a, sizeof(a));
 }
 
+// The one place SRTP key bytes of a command are wiped (the local copy and the shared slot).
 void wipeKeys(abi::FlowAdd& m) {
   explicit_bzero(m.srtp_in.key, sizeof(m.srtp_in.key));
   explicit_bzero(m.srtp_out.key, sizeof(m.srtp_out.key));
@@ -79,15 +84,8 @@ int32_t prepare(LcoreCtx& ctx, const abi::FlowAdd& m, Prepared* p) {
   if ((m.out_rtcp_local_port == 0) != (m.out_rtcp_remote_port == 0)) {
     return abi::kErrInval;
   }
-  // Next hop of the out leg: the peer itself when on-link, else the realm's gateway.
-  if (onLink(out, p->out_family, m.out_remote.addr)) {
-    copyAddr(p->nh_ip, m.out_remote.addr, p->out_family);
-  } else if (p->out_family == 4 && out.has_gw4) {
-    copyAddr(p->nh_ip, out.gw4, 4);
-  } else if (p->out_family == 6 && out.has_gw6) {
-    copyAddr(p->nh_ip, out.gw6, 6);
-  } else {
-    return abi::kErrInval;
+  if (!nextHopAddress(out, p->out_family, m.out_remote.addr, p->nh_ip)) {
+    return abi::kErrInval;  // off-link and the realm has no gateway of that family
   }
   std::memset(&p->key, 0, sizeof(p->key));
   p->key.family = in_family;
@@ -171,17 +169,14 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, abi::kErrExist, 0);
     return;
   }
-  uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
+  uint16_t nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
   if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNoSpace, 0);
+    ack(ctx, m.hdr, abi::kErrNeighFull, 0);
     return;
   }
   uint32_t index = 0;
   st = ctx.flows.insert(p.key, &index);
   if (st != abi::kOk) {
-    if (st == abi::kErrNoSpace) {
-      ctx.drop(m.in_port, DropReason::TableFull);
-    }
     ack(ctx, m.hdr, st, 0);
     return;
   }
@@ -213,9 +208,9 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, abi::kErrExist, m.hdr.flow);
     return;
   }
-  uint16_t nh = ctx.neigh.findOrCreate(p.out_family, p.out_iface, p.nh_ip);
+  uint16_t nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
   if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNoSpace, m.hdr.flow);
+    ack(ctx, m.hdr, abi::kErrNeighFull, m.hdr.flow);
     return;
   }
   uint32_t index = abi::unpackHandle(m.hdr.flow).index;
@@ -229,7 +224,7 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ctx.steer->release(old_key, ctx.cfg.worker);
     ctx.steer->claim(p.key, ctx.cfg.worker);
   }
-  ctx.neigh.at(e->neigh).refs--;
+  ctx.neigh.unref(e->neigh);
   ctx.neigh.at(nh).refs++;
   // Counters, RTP statistics and the latched peer of an unchanged remote survive a re-key.
   bool keep_latched = e->remote_known && m.in_remote.port == 0;
@@ -252,7 +247,7 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
     return;
   }
   uint32_t index = abi::unpackHandle(h.flow).index;
-  ctx.neigh.at(e->neigh).refs--;
+  ctx.neigh.unref(e->neigh);
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }
@@ -313,6 +308,9 @@ void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   ctx.dumping = false;
   ctx.attached = r.status == abi::kOk;
   r.dp_epoch = ctx.epoch;
+  if (r.status != abi::kOk) {
+    bump(ctx.stats->commands_refused);
+  }
   postEvent(ctx, &r, sizeof(r));
 }
 
@@ -336,9 +334,7 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
     std::memcpy(&m, slot, slot_size < sizeof(m) ? slot_size : sizeof(m));
     static_assert(sizeof(abi::FlowAdd) <= abi::kCmdSlotSize);
     if (slot_size >= sizeof(abi::FlowAdd)) {
-      auto* in_slot = reinterpret_cast<abi::FlowAdd*>(slot);
-      explicit_bzero(in_slot->srtp_in.key, sizeof(in_slot->srtp_in.key));
-      explicit_bzero(in_slot->srtp_out.key, sizeof(in_slot->srtp_out.key));
+      wipeKeys(*reinterpret_cast<abi::FlowAdd*>(slot));
     } else {
       explicit_bzero(slot, slot_size);
     }

@@ -9,10 +9,10 @@
 namespace rampart::dp {
 
 struct FlowKey {
-  uint8_t family;   // 4 or 6
+  uint8_t family;  // 4 or 6
   uint8_t _pad;
-  uint16_t iface;   // IfaceSet index
-  uint16_t port;    // local UDP port, host order
+  uint16_t iface;  // IfaceSet index
+  uint16_t port;   // local UDP port, host order
   uint16_t _pad2;
   uint8_t addr[16];  // local address (IPv4 in the first 4 bytes, rest zero)
 };
@@ -20,7 +20,6 @@ struct FlowKey {
 // RFC 3550 appendix A.1 (sequence tracking) and A.8 (jitter) state.
 struct RtpRx {
   bool have_ssrc;
-  bool probation;
   uint16_t max_seq;
   uint32_t ssrc;
   uint32_t cycles;
@@ -35,13 +34,13 @@ struct alignas(64) FlowEntry {
   FlowKey key;
   uint32_t generation;
   bool in_use;
-  bool remote_known;   // false while waiting to latch
+  bool remote_known;  // false while waiting to latch
   bool idle_reported;
-  uint8_t tos;         // DSCP << 2 for egress
-  uint16_t flags;      // abi::kFlow*
+  uint8_t tos;     // DSCP << 2 for egress
+  uint16_t flags;  // abi::kFlow*
   uint16_t out_iface;
   uint16_t remote_port;
-  uint16_t neigh;      // next hop of the out leg
+  uint16_t neigh;  // next hop of the out leg
   uint8_t remote[16];
   uint64_t latch_deadline_tsc;  // 0: latching closed
   // Egress tuple.

@@ -1,13 +1,15 @@
 #include "flow/flow_table.h"
 
+#include <strings.h>
 #include <cstring>
 #include <new>
-#include <strings.h>
+
+#include <rampart/platform/assert.h>
 
 namespace rampart::dp {
 
 bool FlowTable::init(uint32_t capacity) {
-  if (capacity == 0 || capacity > (1u << 24)) {
+  if (capacity == 0 || capacity > kMaxFlowCapacity) {
     return false;
   }
   capacity_ = capacity;
@@ -57,11 +59,6 @@ uint32_t FlowTable::findBucket(const FlowKey& k, uint32_t hash) const {
     b = (b + 1) & mask_;
   }
   return b;
-}
-
-FlowEntry* FlowTable::lookup(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port) {
-  FlowKey k = makeKey(family, iface, addr, port);
-  return lookup(k, hashKey(k));
 }
 
 int32_t FlowTable::insert(const FlowKey& key, uint32_t* index) {
@@ -119,6 +116,7 @@ void FlowTable::unlink(const FlowKey& k) {
 }
 
 void FlowTable::erase(uint32_t index) {
+  RAMPART_ASSERT(index < capacity_, "flow index out of range");
   FlowEntry& e = entries_[index];
   if (!e.in_use) {
     return;

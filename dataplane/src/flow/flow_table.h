@@ -11,20 +11,21 @@
 
 namespace rampart::dp {
 
+// Flows per worker. The configuration loader enforces the same bound
+// (platform/src/config_internal.h) so that a valid config never fails here.
+inline constexpr uint32_t kMaxFlowCapacity = 1u << 22;
+
 class FlowTable {
  public:
-  // @return false when `capacity` is 0 or too large (> 2^24).
+  // @return false when `capacity` is 0 or above kMaxFlowCapacity, or memory is short.
   bool init(uint32_t capacity);
 
   uint32_t capacity() const { return capacity_; }
   uint32_t live() const { return live_; }
 
-  // Packet path: the flow listening on (family, iface, local addr, local port), or nullptr.
-  FlowEntry* lookup(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port);
-
-  // The same lookup in steps, so that a burst's cache misses overlap (as rte_hash's bulk
-  // lookup does): hash every key and prefetch its bucket, then prefetch the entry each bucket
-  // names, then compare.
+  // Packet path: the flow listening on a local endpoint (family, iface, address, port), looked
+  // up in steps so that a burst's cache misses overlap (as rte_hash's bulk lookup does): hash
+  // every key and prefetch its bucket, then prefetch the entry each bucket names, then compare.
   static FlowKey makeKey(uint8_t family, uint16_t iface, const uint8_t* addr, uint16_t port) {
     FlowKey k{};
     k.family = family;
@@ -67,7 +68,7 @@ class FlowTable {
   uint32_t findBucket(const FlowKey& k) const { return findBucket(k, hashKey(k)); }
   // The bucket holding k, or the empty one to use.
   uint32_t findBucket(const FlowKey& k, uint32_t hash) const;
-  void unlink(const FlowKey& k);                 // removes k's bucket (backward shift)
+  void unlink(const FlowKey& k);  // removes k's bucket (backward shift)
 
   std::unique_ptr<FlowEntry[]> entries_;
   std::unique_ptr<uint32_t[]> buckets_;  // index + 1; 0 = empty

@@ -9,8 +9,8 @@
 namespace rampart::dp {
 
 struct Iface {
-  uint16_t port_id;    // DPDK port
-  uint16_t index;      // position in IfaceSet (FlowAdd.in_port/out_port address this)
+  uint16_t port_id;  // DPDK port
+  uint16_t index;    // position in IfaceSet (FlowAdd.in_port/out_port address this)
   uint8_t mac[6];
   bool has_v4;
   bool has_v6;
@@ -20,7 +20,7 @@ struct Iface {
   uint8_t dscp_audio;
   uint8_t dscp_video;
   uint8_t v4[4];
-  uint32_t v4_mask;    // host order
+  uint32_t v4_mask;  // host order
   uint8_t gw4[4];
   uint8_t v6[16];
   uint32_t prefix6;
@@ -50,10 +50,10 @@ inline bool ownsAddress(const Iface& i, uint8_t family, const uint8_t* addr) {
 
 inline bool onLink(const Iface& i, uint8_t family, const uint8_t* addr) {
   if (family == 4) {
-    uint32_t a = (uint32_t{addr[0]} << 24) | (uint32_t{addr[1]} << 16) |
-                 (uint32_t{addr[2]} << 8) | addr[3];
-    uint32_t o = (uint32_t{i.v4[0]} << 24) | (uint32_t{i.v4[1]} << 16) |
-                 (uint32_t{i.v4[2]} << 8) | i.v4[3];
+    uint32_t a =
+        (uint32_t{addr[0]} << 24) | (uint32_t{addr[1]} << 16) | (uint32_t{addr[2]} << 8) | addr[3];
+    uint32_t o =
+        (uint32_t{i.v4[0]} << 24) | (uint32_t{i.v4[1]} << 16) | (uint32_t{i.v4[2]} << 8) | i.v4[3];
     return i.has_v4 && (a & i.v4_mask) == (o & i.v4_mask);
   }
   if (!i.has_v6) {
@@ -71,6 +71,24 @@ inline bool onLink(const Iface& i, uint8_t family, const uint8_t* addr) {
     }
     bits = bits >= 8 ? bits - 8 : 0;
   }
+  return true;
+}
+
+// The next hop towards `dst` from `i`: `dst` itself when on-link, else the realm's gateway of
+// that family. Writes it to `nh` (16 bytes, zero-padded). @return false when there is none.
+inline bool nextHopAddress(const Iface& i, uint8_t family, const uint8_t* dst, uint8_t* nh) {
+  const uint8_t* via = nullptr;
+  if (onLink(i, family, dst)) {
+    via = dst;
+  } else if (family == 4 && i.has_gw4) {
+    via = i.gw4;
+  } else if (family == 6 && i.has_gw6) {
+    via = i.gw6;
+  } else {
+    return false;
+  }
+  std::memset(nh, 0, 16);
+  std::memcpy(nh, via, family == 4 ? 4 : 16);
   return true;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <rampart/platform/assert.h>
+
 namespace rampart::dp {
 
 enum class NeighState : uint8_t { Free, Incomplete, Reachable };
@@ -70,8 +72,8 @@ class NeighTable {
 
   // Records a MAC learnt from ARP/ND at `now_tsc`. Creates an entry only when `create` (the
   // packet was addressed to us), so unsolicited chatter cannot churn the table.
-  uint16_t learn(uint8_t family, uint16_t iface, const uint8_t* ip, const uint8_t* mac,
-                 bool create, uint64_t now_tsc) {
+  uint16_t learn(uint8_t family, uint16_t iface, const uint8_t* ip, const uint8_t* mac, bool create,
+                 uint64_t now_tsc) {
     uint16_t i = create ? findOrCreate(family, iface, ip) : find(family, iface, ip);
     if (i == kNoNeigh) {
       return kNoNeigh;
@@ -82,6 +84,12 @@ class NeighTable {
     e_[i].stale_probes = 0;
     e_[i].confirmed_tsc = now_tsc;
     return i;
+  }
+
+  // A flow stops using next hop `i` (it holds one reference from install to removal).
+  void unref(uint16_t i) {
+    RAMPART_ASSERT(e_[i].refs > 0, "neighbour reference count underflow");
+    e_[i].refs--;
   }
 
   Neighbour& at(uint16_t i) { return e_[i]; }

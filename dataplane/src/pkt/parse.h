@@ -23,21 +23,21 @@ enum class PktKind : uint8_t { Udp, Arp, NdSolicit, NdAdvert };
 
 struct PacketInfo {
   PktKind kind;
-  uint8_t family;      // 4 or 6 (IP kinds); 4 for ARP
-  uint8_t tos;         // IPv4 TOS / IPv6 traffic class (DSCP + ECN)
+  uint8_t family;  // 4 or 6 (IP kinds); 4 for ARP
+  uint8_t tos;     // IPv4 TOS / IPv6 traffic class (DSCP + ECN)
   uint8_t hop_limit;
-  uint16_t l3_off;     // always kEthHdrLen today (no VLAN)
+  uint16_t l3_off;  // always kEthHdrLen today (no VLAN)
   uint16_t l4_off;
   uint16_t payload_off;  // UDP payload / ARP body / ICMPv6 body
   uint16_t payload_len;
-  uint16_t src_port;   // host order (UDP)
+  uint16_t src_port;  // host order (UDP)
   uint16_t dst_port;
-  uint8_t src[16];     // IPv4 in the first 4 bytes
+  uint8_t src[16];  // IPv4 in the first 4 bytes
   uint8_t dst[16];
   // ARP / ND specifics.
-  uint16_t arp_op;       // 1 request, 2 reply
-  uint8_t target[16];    // ARP target protocol address / ND target address
-  uint8_t lladdr[6];     // sender hardware address (ARP) / SLLA or TLLA option (ND)
+  uint16_t arp_op;     // 1 request, 2 reply
+  uint8_t target[16];  // ARP target protocol address / ND target address
+  uint8_t lladdr[6];   // sender hardware address (ARP) / SLLA or TLLA option (ND)
   bool has_lladdr;
 };
 

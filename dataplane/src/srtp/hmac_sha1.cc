@@ -97,19 +97,18 @@ srtp_err_status_t hmacUpdate(void* sv, const uint8_t* msg, int len) {
     return srtp_err_status_bad_param;
   }
   return SHA1_Update(&s->work, msg, static_cast<size_t>(len)) == 1 ? srtp_err_status_ok
-                                                                    : srtp_err_status_auth_fail;
+                                                                   : srtp_err_status_auth_fail;
 }
 
-srtp_err_status_t hmacCompute(void* sv, const uint8_t* msg, int len, int tag_len,
-                              uint8_t* tag) {
+srtp_err_status_t hmacCompute(void* sv, const uint8_t* msg, int len, int tag_len, uint8_t* tag) {
   auto* s = static_cast<HmacState*>(sv);
   if (len < 0 || tag_len < 0 || tag_len > kDigestLen) {
     return srtp_err_status_bad_param;
   }
   uint8_t inner[kDigestLen];
   uint8_t full[kDigestLen];
-  bool ok = SHA1_Update(&s->work, msg, static_cast<size_t>(len)) == 1 &&
-            SHA1_Final(inner, &s->work) == 1;
+  bool ok =
+      SHA1_Update(&s->work, msg, static_cast<size_t>(len)) == 1 && SHA1_Final(inner, &s->work) == 1;
   s->work = s->outer;
   ok = ok && SHA1_Update(&s->work, inner, kDigestLen) == 1 && SHA1_Final(full, &s->work) == 1;
   std::memcpy(tag, full, static_cast<size_t>(tag_len));
@@ -126,10 +125,15 @@ constexpr uint8_t kTestTag[20] = {0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64
                                   0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00};
 const srtp_auth_test_case_t kTestCase = {20, kTestKey, 8, kTestData, 20, kTestTag, nullptr};
 
-const srtp_auth_type_t kHmacType = {hmacAlloc,  hmacDealloc, hmacInit,
-                                    hmacCompute, hmacUpdate, hmacStart,
+const srtp_auth_type_t kHmacType = {hmacAlloc,
+                                    hmacDealloc,
+                                    hmacInit,
+                                    hmacCompute,
+                                    hmacUpdate,
+                                    hmacStart,
                                     "HMAC-SHA1 over OpenSSL SHA-1, precomputed pads (rampart)",
-                                    &kTestCase, SRTP_HMAC_SHA1};
+                                    &kTestCase,
+                                    SRTP_HMAC_SHA1};
 
 }  // namespace
 

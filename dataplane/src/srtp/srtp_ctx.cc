@@ -49,8 +49,8 @@ bool setPolicies(abi::SrtpSuite suite, srtp_policy_t* p) {
 }  // namespace
 
 bool srtpGlobalInit() {
-  static bool ok = srtp_init() == srtp_err_status_ok &&
-                   (srtpUsesLibsrtpHmac() || installHmacSha1());
+  static bool ok =
+      srtp_init() == srtp_err_status_ok && (srtpUsesLibsrtpHmac() || installHmacSha1());
   return ok;
 }
 
@@ -63,8 +63,8 @@ uint32_t srtpKeyLen(abi::SrtpSuite suite) {
   switch (suite) {
     case abi::SrtpSuite::AesCm128HmacSha1_80:
     case abi::SrtpSuite::AesCm128HmacSha1_32: return 30;  // 16 key + 14 salt
-    case abi::SrtpSuite::AeadAes128Gcm: return 28;         // 16 key + 12 salt (RFC 7714)
-    case abi::SrtpSuite::AeadAes256Gcm: return 44;         // 32 key + 12 salt
+    case abi::SrtpSuite::AeadAes128Gcm: return 28;        // 16 key + 12 salt (RFC 7714)
+    case abi::SrtpSuite::AeadAes256Gcm: return 44;        // 32 key + 12 salt
     case abi::SrtpSuite::None: break;
   }
   return 0;

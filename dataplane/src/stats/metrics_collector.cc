@@ -26,33 +26,69 @@ class DataplaneCollector : public prometheus::Collectable {
     MetricFamily rxb{"rampart_dp_rx_bytes_total", "Bytes received", MetricType::Counter, {}};
     MetricFamily tx{"rampart_dp_tx_packets_total", "Packets sent", MetricType::Counter, {}};
     MetricFamily txb{"rampart_dp_tx_bytes_total", "Bytes sent", MetricType::Counter, {}};
-    MetricFamily punt{"rampart_dp_punted_total", "STUN/DTLS packets copied to the control plane",
-                      MetricType::Counter, {}};
-    MetricFamily inj{"rampart_dp_injected_total", "Packets sent for the control plane",
-                     MetricType::Counter, {}};
-    MetricFamily arp{"rampart_dp_arp_nd_replies_total", "ARP replies and neighbour adverts sent",
-                     MetricType::Counter, {}};
-    MetricFamily drops{"rampart_dp_drops_total", "Packets dropped, by reason",
-                       MetricType::Counter, {}};
+    MetricFamily punt{"rampart_dp_punted_total",
+                      "STUN/DTLS packets copied to the control plane",
+                      MetricType::Counter,
+                      {}};
+    MetricFamily inj{
+        "rampart_dp_injected_total", "Packets sent for the control plane", MetricType::Counter, {}};
+    MetricFamily arp{"rampart_dp_arp_nd_replies_total",
+                     "ARP replies and neighbour adverts sent",
+                     MetricType::Counter,
+                     {}};
+    MetricFamily drops{
+        "rampart_dp_drops_total", "Packets dropped, by reason", MetricType::Counter, {}};
     MetricFamily flows{"rampart_dp_flows", "Flows programmed", MetricType::Gauge, {}};
-    MetricFamily cmds{"rampart_dp_commands_total", "Control-plane commands applied",
-                      MetricType::Counter, {}};
-    MetricFamily lost{"rampart_dp_events_lost_total", "Events not posted (event ring full)",
-                      MetricType::Counter, {}};
-    MetricFamily pend{"rampart_dp_neighbour_pending", "Packets waiting for next-hop resolution",
-                      MetricType::Gauge, {}};
+    MetricFamily cmds{
+        "rampart_dp_commands_total", "Control-plane commands applied", MetricType::Counter, {}};
+    MetricFamily lost{"rampart_dp_events_lost_total",
+                      "Events not posted (event ring full)",
+                      MetricType::Counter,
+                      {}};
+    MetricFamily pend{"rampart_dp_neighbour_pending",
+                      "Packets waiting for next-hop resolution",
+                      MetricType::Gauge,
+                      {}};
     MetricFamily expired{"rampart_dp_neighbour_expired_total",
                          "Next hops forgotten after unanswered re-confirmation probes",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
     MetricFamily handoff{"rampart_dp_handoff_packets_total",
                          "Packets received on one worker's queue for another worker's flow",
-                         MetricType::Counter, {}};
+                         MetricType::Counter,
+                         {}};
+    MetricFamily refused{"rampart_dp_commands_refused_total",
+                         "Control-plane commands answered with an error status",
+                         MetricType::Counter,
+                         {}};
+    MetricFamily neigh_full{"rampart_dp_neighbour_table_full_total",
+                            "Next hops not created: the neighbour table was full",
+                            MetricType::Counter,
+                            {}};
+    MetricFamily inj_refused{"rampart_dp_inject_refused_total",
+                             "Inject slots refused (bad port, length, family or address)",
+                             MetricType::Counter,
+                             {}};
+    MetricFamily alloc{"rampart_dp_alloc_failed_total",
+                       "ARP/ND solicitations not sent: mbuf pool empty",
+                       MetricType::Counter,
+                       {}};
+    MetricFamily ignored{"rampart_dp_arp_nd_ignored_total",
+                         "ARP/ND packets for other hosts (read, not answered)",
+                         MetricType::Counter,
+                         {}};
+    MetricFamily locked{"rampart_dp_region_memory_locked",
+                        "1 when the shared-memory region (SRTP keys) is locked in RAM",
+                        MetricType::Gauge,
+                        {}};
+    locked.metric.push_back(gauge({}, region_->memoryLocked() ? 1 : 0));
     MetricFamily shared_lost{"rampart_dp_neighbour_share_lost_total",
                              "Neighbour updates another worker's ring had no room for",
-                             MetricType::Counter, {}};
+                             MetricType::Counter,
+                             {}};
     for (uint32_t w = 0; w < region_->workers(); ++w) {
       const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
-      if (readRelaxed(ws->magic) != kStatsMagic) {
+      if (readRelaxed(ws->magic) != kStatsMagic || readRelaxed(ws->version) != kStatsVersion) {
         continue;
       }
       std::string wl = std::to_string(w);
@@ -66,6 +102,10 @@ class DataplaneCollector : public prometheus::Collectable {
       handoff.metric.push_back(
           counter({{"worker", wl}, {"direction", "in"}}, readRelaxed(ws->handoff_in)));
       shared_lost.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_share_lost)));
+      refused.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->commands_refused)));
+      neigh_full.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_table_full)));
+      inj_refused.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->inject_refused)));
+      alloc.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->alloc_failed)));
       for (uint32_t p = 0; p < ifaces_->count; ++p) {
         const PortCounters& pc = ws->ports[p];
         // A realm may have several ports: the port index keeps the series distinct.
@@ -78,6 +118,7 @@ class DataplaneCollector : public prometheus::Collectable {
         punt.metric.push_back(counter(l, readRelaxed(pc.punted)));
         inj.metric.push_back(counter(l, readRelaxed(pc.injected)));
         arp.metric.push_back(counter(l, readRelaxed(pc.arp_nd_replies)));
+        ignored.metric.push_back(counter(l, readRelaxed(pc.arp_nd_ignored)));
         for (uint32_t r = 0; r < kDropReasonCount; ++r) {
           auto dl = l;
           dl.push_back({"reason", dropReasonLabel(static_cast<DropReason>(r))});
@@ -85,8 +126,9 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx,    rxb,  tx,   txb,     punt,    inj,        arp,
-            drops, flows, cmds, lost, pend, expired, handoff, shared_lost};
+    return {rx,      rxb,     tx,          txb,        punt,        inj,   arp,
+            ignored, drops,   flows,       cmds,       refused,     lost,  pend,
+            expired, handoff, shared_lost, neigh_full, inj_refused, alloc, locked};
   }
 
  private:

@@ -5,27 +5,21 @@
 #include "pkt/bytes.h"
 #include "pkt/checksum.h"
 #include "worker/egress.h"
+#include "worker/neighbour_resolution.h"
 
 namespace rampart::dp {
 namespace {
 
+// An ARP reply / advertisement answering us: what it taught was learnt, nothing to send.
 void consumed(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
   bump(ctx.stats->ports[in.index].arp_nd_consumed);
   rte_pktmbuf_free(m);
 }
 
-// Learns locally and tells the other workers: the solicitation may have been one of theirs.
-uint16_t learn(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
-               const uint8_t* mac, bool create) {
-  shareNeighbour(ctx, family, iface, ip, mac, create);
-  return ctx.neigh.learn(family, iface, ip, mac, create, ctx.now_tsc);
-}
-
-void learnt(LcoreCtx& ctx, uint16_t neigh) {
-  // Packets parked on this neighbour can leave now rather than at the next housekeeping tick.
-  if (neigh != kNoNeigh && ctx.neigh.at(neigh).pending > 0) {
-    neighbourHousekeeping(ctx);
-  }
+// Read (what it says about known peers was learnt) but not for us to answer: not a drop.
+void ignored(LcoreCtx& ctx, const Iface& in, rte_mbuf* m) {
+  bump(ctx.stats->ports[in.index].arp_nd_ignored);
+  rte_pktmbuf_free(m);
 }
 
 }  // namespace
@@ -37,13 +31,12 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   if (!for_us) {
     // Gratuitous ARP or traffic for someone else: refresh what we already know, nothing more.
     if (!probe) {
-      learn(ctx, 4, in.index, pi.src, pi.lladdr, false);
+      learnNeighbour(ctx, 4, in.index, pi.src, pi.lladdr, false);
     }
-    ctx.drop(in.index, DropReason::ArpIgnored);
-    rte_pktmbuf_free(m);
+    ignored(ctx, in, m);
     return;
   }
-  uint16_t nh = probe ? kNoNeigh : learn(ctx, 4, in.index, pi.src, pi.lladdr, true);
+  uint16_t nh = probe ? kNoNeigh : learnNeighbour(ctx, 4, in.index, pi.src, pi.lladdr, true);
   if (pi.arp_op == 1) {
     auto* f = rte_pktmbuf_mtod(m, uint8_t*);
     uint8_t* a = f + kEthHdrLen;
@@ -67,7 +60,7 @@ void handleArp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     ctx.drop(in.index, DropReason::Malformed);
     rte_pktmbuf_free(m);
   }
-  learnt(ctx, nh);
+  releaseParked(ctx, nh);
 }
 
 void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi) {
@@ -78,20 +71,18 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
     uint16_t nh = kNoNeigh;
     if (!for_us) {
       const uint8_t* mac = pi.has_lladdr ? pi.lladdr : rte_pktmbuf_mtod(m, uint8_t*) + 6;
-      nh = learn(ctx, 6, in.index, pi.target, mac, false);
+      nh = learnNeighbour(ctx, 6, in.index, pi.target, mac, false);
     }
     if (nh == kNoNeigh) {
-      ctx.drop(in.index, DropReason::ArpIgnored);
-      rte_pktmbuf_free(m);
+      ignored(ctx, in, m);
       return;
     }
     consumed(ctx, in, m);
-    learnt(ctx, nh);
+    releaseParked(ctx, nh);
     return;
   }
   if (!for_us) {
-    ctx.drop(in.index, DropReason::ArpIgnored);
-    rte_pktmbuf_free(m);
+    ignored(ctx, in, m);
     return;
   }
   static constexpr uint8_t kUnspec[16] = {};
@@ -103,17 +94,15 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(peer_mac, f + 6, 6);
   uint16_t nh = kNoNeigh;
   if (!dad && pi.has_lladdr) {
-    nh = learn(ctx, 6, in.index, pi.src, pi.lladdr, true);
+    nh = learnNeighbour(ctx, 6, in.index, pi.src, pi.lladdr, true);
   }
   uint8_t dst[16];
   static constexpr uint8_t kAllNodes[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   std::memcpy(dst, dad ? kAllNodes : pi.src, 16);
-  constexpr uint32_t kNaLen = 32;
-  uint32_t total = kEthHdrLen + kIpv6HdrLen + kNaLen;
+  uint32_t total = kEthHdrLen + kIpv6HdrLen + kNdMessageLen;
   if (rte_pktmbuf_data_len(m) < total) {
     // The request had no room for our options (no SLLA): grow the single segment.
-    if (rte_pktmbuf_append(m, static_cast<uint16_t>(total - rte_pktmbuf_data_len(m))) ==
-        nullptr) {
+    if (rte_pktmbuf_append(m, static_cast<uint16_t>(total - rte_pktmbuf_data_len(m))) == nullptr) {
       ctx.drop(in.index, DropReason::NoMbuf);
       rte_pktmbuf_free(m);
       return;
@@ -130,18 +119,12 @@ void handleNd(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi)
   std::memcpy(f + 6, in.mac, 6);
   store16(f + 12, kEtherIpv6);
   uint8_t* ip = f + kEthHdrLen;
-  uint8_t* icmp = writeNdHeaders(ip, kNaLen, in.v6, dst, 136);
-  icmp[4] = dad ? 0x20 : 0x60;  // (S)olicited unless answering DAD, (O)verride
-  std::memcpy(icmp + 8, in.v6, 16);
-  icmp[24] = 2;  // target link-layer address option
-  icmp[25] = 1;
-  std::memcpy(icmp + 26, in.mac, 6);
-  uint16_t c = l4Checksum(true, in.v6, dst, kProtoIcmp6, icmp, kNaLen);
-  std::memcpy(icmp + 2, &c, 2);
+  // (S)olicited unless answering DAD, (O)verride; the option carries our MAC.
+  writeNdMessage(ip, {136, static_cast<uint8_t>(dad ? 0x20 : 0x60), in.v6, dst, in.v6, 2, in.mac});
   m->ol_flags = 0;
   bump(ctx.stats->ports[in.index].arp_nd_replies);
   txPush(ctx.tx[in.index], ctx.stats->ports[in.index], m);
-  learnt(ctx, nh);
+  releaseParked(ctx, nh);
 }
 
 }  // namespace rampart::dp

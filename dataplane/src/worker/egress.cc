@@ -10,17 +10,6 @@
 #include "pkt/parse.h"
 
 namespace rampart::dp {
-namespace {
-
-constexpr uint64_t kPendingTimeoutMs = 1000;
-constexpr uint64_t kProbeIntervalMs = 300;
-constexpr uint64_t kProbeBackoffMs = 5000;
-// A next hop in use is re-confirmed after this long without an ARP/ND packet from it (the MAC
-// stays in use meanwhile), and forgotten when kMaxProbes probes go unanswered: a peer that
-// moved to a new MAC without a gratuitous ARP, or went away, is then resolved afresh.
-constexpr uint64_t kReachableMs = 30000;
-
-uint64_t msToTsc(const LcoreCtx& ctx, uint64_t ms) { return ms * ctx.tsc_hz / 1000; }
 
 void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type) {
   std::memcpy(f, dst, 6);
@@ -28,20 +17,23 @@ void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type)
   store16(f + 12, type);
 }
 
-}  // namespace
-
-uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
-                        uint8_t type) {
+void writeNdMessage(uint8_t* ip, const NdMessage& nd) {
   store32(ip, 6u << 28);
-  store16(ip + 4, icmp_len);
+  store16(ip + 4, kNdMessageLen);
   ip[6] = kProtoIcmp6;
   ip[7] = 255;
-  std::memcpy(ip + 8, src, 16);
-  std::memcpy(ip + 24, dst, 16);
+  std::memcpy(ip + 8, nd.src, 16);
+  std::memcpy(ip + 24, nd.dst, 16);
   uint8_t* icmp = ip + kIpv6HdrLen;
-  std::memset(icmp, 0, icmp_len);
-  icmp[0] = type;
-  return icmp;
+  std::memset(icmp, 0, kNdMessageLen);
+  icmp[0] = nd.type;
+  icmp[4] = nd.flags;
+  std::memcpy(icmp + 8, nd.target, 16);
+  icmp[24] = nd.option;
+  icmp[25] = 1;  // option length in units of 8 bytes
+  std::memcpy(icmp + 26, nd.mac, 6);
+  uint16_t c = l4Checksum(true, nd.src, nd.dst, kProtoIcmp6, icmp, kNdMessageLen);
+  std::memcpy(icmp + 2, &c, 2);
 }
 
 bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_hdr_len,
@@ -103,138 +95,6 @@ bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_
     std::memcpy(udp + 6, &c, 2);
   }
   return true;
-}
-
-void sendViaNeighbour(LcoreCtx& ctx, uint16_t iface, uint16_t neigh, rte_mbuf* m) {
-  Neighbour& n = ctx.neigh.at(neigh);
-  PortCounters& pc = ctx.stats->ports[iface];
-  if (n.state == NeighState::Reachable) [[likely]] {
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), n.mac, 6);
-    txPush(ctx.tx[iface], pc, m);
-    return;
-  }
-  if (ctx.pending_n >= kPendingCap) {
-    rte_pktmbuf_free(m);
-    ctx.drop(iface, DropReason::NoNeighbour);
-    return;
-  }
-  ctx.pending[ctx.pending_n++] = {m, neigh, iface, ctx.now_tsc + msToTsc(ctx, kPendingTimeoutMs)};
-  n.pending++;
-  publish(ctx.stats->neigh_pending, uint64_t{ctx.pending_n});
-  if (n.probes == 0 || ctx.now_tsc >= n.next_probe_tsc) {
-    solicit(ctx, neigh);
-  }
-}
-
-void solicit(LcoreCtx& ctx, uint16_t idx) {
-  Neighbour& n = ctx.neigh.at(idx);
-  const Iface& out = ctx.ifaces->ifaces[n.iface];
-  n.probes++;
-  n.next_probe_tsc = ctx.now_tsc + msToTsc(ctx, n.probes >= kMaxProbes ? kProbeBackoffMs
-                                                                         : kProbeIntervalMs);
-  if (n.probes >= kMaxProbes) {
-    n.probes = 0;  // start a new round after the back-off
-  }
-  if (ctx.pool == nullptr) {
-    return;
-  }
-  rte_mbuf* m = rte_pktmbuf_alloc(ctx.pool);
-  if (m == nullptr) {
-    ctx.drop(n.iface, DropReason::NoMbuf);
-    return;
-  }
-  if (n.family == 4) {
-    if (!out.has_v4) {
-      rte_pktmbuf_free(m);
-      return;
-    }
-    auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthHdrLen + kArpLen));
-    if (f == nullptr) {
-      rte_pktmbuf_free(m);
-      return;
-    }
-    static constexpr uint8_t kBcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    writeEth(f, kBcast, out.mac, kEtherArp);
-    uint8_t* a = f + kEthHdrLen;
-    store16(a, 1);
-    store16(a + 2, kEtherIpv4);
-    a[4] = 6;
-    a[5] = 4;
-    store16(a + 6, 1);
-    std::memcpy(a + 8, out.mac, 6);
-    std::memcpy(a + 14, out.v4, 4);
-    std::memset(a + 18, 0, 6);
-    std::memcpy(a + 24, n.ip, 4);
-  } else {
-    if (!out.has_v6) {
-      rte_pktmbuf_free(m);
-      return;
-    }
-    constexpr uint32_t kNsLen = 32;  // 24-byte NS + 8-byte source link-layer option
-    auto* f =
-        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthHdrLen + kIpv6HdrLen + kNsLen));
-    if (f == nullptr) {
-      rte_pktmbuf_free(m);
-      return;
-    }
-    // Solicited-node multicast group ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX.
-    uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, n.ip[13], n.ip[14],
-                         n.ip[15]};
-    uint8_t mac[6] = {0x33, 0x33, 0xff, n.ip[13], n.ip[14], n.ip[15]};
-    writeEth(f, mac, out.mac, kEtherIpv6);
-    uint8_t* ip = f + kEthHdrLen;
-    uint8_t* icmp = writeNdHeaders(ip, kNsLen, out.v6, group, 135);
-    std::memcpy(icmp + 8, n.ip, 16);
-    icmp[24] = 1;  // source link-layer address option
-    icmp[25] = 1;
-    std::memcpy(icmp + 26, out.mac, 6);
-    uint16_t c = l4Checksum(true, out.v6, group, kProtoIcmp6, icmp, kNsLen);
-    std::memcpy(icmp + 2, &c, 2);
-  }
-  txPush(ctx.tx[n.iface], ctx.stats->ports[n.iface], m);
-}
-
-void neighbourHousekeeping(LcoreCtx& ctx) {
-  uint32_t keep = 0;
-  for (uint32_t i = 0; i < ctx.pending_n; ++i) {
-    PendingPkt p = ctx.pending[i];
-    Neighbour& n = ctx.neigh.at(p.neigh);
-    if (n.state == NeighState::Reachable) {
-      n.pending--;
-      std::memcpy(rte_pktmbuf_mtod(p.m, uint8_t*), n.mac, 6);
-      txPush(ctx.tx[p.iface], ctx.stats->ports[p.iface], p.m);
-    } else if (ctx.now_tsc >= p.deadline_tsc) {
-      n.pending--;
-      rte_pktmbuf_free(p.m);
-      ctx.drop(p.iface, DropReason::NoNeighbour);
-    } else {
-      ctx.pending[keep++] = p;
-    }
-  }
-  ctx.pending_n = keep;
-  publish(ctx.stats->neigh_pending, uint64_t{keep});
-  // Resolve next hops of programmed flows ahead of their first packet, and keep trying
-  // (with back-off) for those still waiting.
-  for (uint16_t i = 0; i < kNeighCapacity; ++i) {
-    Neighbour& n = ctx.neigh.at(i);
-    if (n.state == NeighState::Incomplete && (n.refs > 0 || n.pending > 0) &&
-        ctx.now_tsc >= n.next_probe_tsc) {
-      solicit(ctx, i);
-    } else if (n.state == NeighState::Reachable && n.refs > 0 &&
-               ctx.now_tsc - n.confirmed_tsc >= msToTsc(ctx, kReachableMs) &&
-               ctx.now_tsc >= n.next_probe_tsc) {
-      if (n.stale_probes >= kMaxProbes) {
-        n.state = NeighState::Incomplete;  // packets park from now on; resolution restarts
-        n.stale_probes = 0;
-        n.probes = 0;
-        n.next_probe_tsc = ctx.now_tsc;
-        bump(ctx.stats->neigh_expired);
-      } else {
-        n.stale_probes++;
-        solicit(ctx, i);
-      }
-    }
-  }
 }
 
 }  // namespace rampart::dp

@@ -1,6 +1,6 @@
 #pragma once
-// Egress: L2-L4 header construction with checksums, and next-hop resolution (send now when
-// the neighbour is known, otherwise park the packet in a bounded queue and solicit).
+// Egress: L2-L4 header construction with checksums. Where a packet goes next (the neighbour
+// and its MAC) is worker/neighbour_resolution.h.
 #include <cstdint>
 
 #include <rte_mbuf.h>
@@ -25,19 +25,24 @@ struct L4Tuple {
 bool writeUdpHeaders(LcoreCtx& ctx, const Iface& out, rte_mbuf* m, uint32_t old_hdr_len,
                      const L4Tuple& t);
 
-// Sends `m` (Ethernet source already set) to the neighbour `neigh` on `iface`: fills the
-// destination MAC and queues for TX, or parks it until resolution.
-void sendViaNeighbour(LcoreCtx& ctx, uint16_t iface, uint16_t neigh, rte_mbuf* m);
+// Writes an Ethernet header (destination, source, EtherType) at `f`.
+void writeEth(uint8_t* f, const uint8_t* dst, const uint8_t* src, uint16_t type);
 
-// Sends an ARP request / neighbour solicitation for entry `neigh`.
-void solicit(LcoreCtx& ctx, uint16_t neigh);
+// A neighbour solicitation (135) or advertisement (136) with one link-layer address option:
+// 24 bytes of message and 8 of option.
+inline constexpr uint16_t kNdMessageLen = 32;
+struct NdMessage {
+  uint8_t type;
+  uint8_t flags;       // NA: R/S/O bits; 0 for NS
+  const uint8_t* src;  // IPv6 source and destination
+  const uint8_t* dst;
+  const uint8_t* target;  // the address asked about / advertised
+  uint8_t option;         // 1: source link-layer address, 2: target link-layer address
+  const uint8_t* mac;     // the option's MAC
+};
 
-// Releases parked packets whose neighbour resolved; drops the expired ones; re-solicits.
-void neighbourHousekeeping(LcoreCtx& ctx);
-
-// Writes an IPv6 header (hop limit 255, as RFC 4861 requires for ND) for an ICMPv6 message of
-// `icmp_len` bytes at `ip`, zeroes that message and sets its type. Returns the ICMPv6 header.
-uint8_t* writeNdHeaders(uint8_t* ip, uint16_t icmp_len, const uint8_t* src, const uint8_t* dst,
-                        uint8_t type);
+// Writes the IPv6 header (hop limit 255, as RFC 4861 requires) and `nd` at `ip`, checksum
+// included.
+void writeNdMessage(uint8_t* ip, const NdMessage& nd);
 
 }  // namespace rampart::dp

@@ -2,6 +2,7 @@
 // Everything one worker lcore owns: its queues, flow table, neighbour table, rings and
 // counters. Nothing here is shared with another worker; the IfaceSet is read-only.
 #include <cstdint>
+#include <memory>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -19,10 +20,10 @@
 
 namespace rampart::dp {
 
-inline constexpr uint32_t kPendingCap = 128;      // packets waiting for next-hop resolution
-inline constexpr uint32_t kCmdPerPass = 32;       // commands applied per loop pass
+inline constexpr uint32_t kPendingCap = 128;  // packets waiting for next-hop resolution
+inline constexpr uint32_t kCmdPerPass = 32;   // commands applied per loop pass
 inline constexpr uint32_t kInjectPerPass = 32;
-inline constexpr uint32_t kDumpPerPass = 64;      // FlowInfo records per pass while dumping
+inline constexpr uint32_t kDumpPerPass = 64;  // FlowInfo records per pass while dumping
 inline constexpr uint32_t kMaxProbes = 3;
 
 struct PendingPkt {
@@ -33,53 +34,72 @@ struct PendingPkt {
 };
 
 struct WorkerConfig {
-  uint32_t worker;
-  uint16_t queue;
-  uint32_t flow_capacity;
-  uint32_t default_idle_s;
-  uint32_t idle_backoff_us;  // 0: pure polling
+  uint32_t worker = 0;
+  uint16_t queue = 0;
+  uint32_t flow_capacity = 0;
+  uint32_t default_idle_s = 0;
+  uint32_t idle_backoff_us = 0;  // 0: pure polling
+};
+
+// The rings of one worker in the shared-memory region.
+struct WorkerRings {
+  platform::RingHeader* cmd = nullptr;
+  platform::RingHeader* evt = nullptr;
+  platform::RingHeader* punt = nullptr;
+  platform::RingHeader* inject = nullptr;
+};
+
+// Everything a worker context is built from (makeLcoreCtx).
+struct WorkerSetup {
+  WorkerConfig cfg;
+  const IfaceSet* ifaces = nullptr;
+  rte_mempool* pool = nullptr;  // nullptr only in command-only tests: no packet is built
+  void* stats_area = nullptr;   // workerStatsBytes(cfg.flow_capacity) bytes, 64-byte aligned
+  WorkerRings rings;
+  uint64_t tsc_hz = 0;
+  uint64_t epoch = 0;         // the region's epoch, reported in HelloAck
+  Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
 };
 
 struct LcoreCtx {
   WorkerConfig cfg;
-  const IfaceSet* ifaces;
-  rte_mempool* pool;
+  const IfaceSet* ifaces = nullptr;
+  rte_mempool* pool = nullptr;
   FlowTable flows;
   NeighTable neigh;
-  PendingPkt pending[kPendingCap];
-  uint32_t pending_n;
-  TxBuffer tx[kMaxPorts];
+  PendingPkt pending[kPendingCap]{};
+  uint32_t pending_n = 0;
+  TxBuffer tx[kMaxPorts]{};
 
   platform::RingConsumer cmd;
   platform::RingProducer evt;
   platform::RingProducer punt;
   platform::RingConsumer inject;
-  Steering* steer;  // shared between the workers; nullptr with one worker
+  Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
 
-
-  WorkerStats* stats;
-  FlowStats* flow_stats;
+  WorkerStats* stats = nullptr;
+  FlowStats* flow_stats = nullptr;
 
   // Control-plane session: commands other than Hello are refused until a Hello succeeds.
-  bool attached;
-  bool dumping;
-  uint32_t dump_seq;
-  uint32_t dump_cursor;
-  uint32_t dump_count;
-  uint32_t idle_cursor;
+  bool attached = false;
+  bool dumping = false;
+  uint32_t dump_seq = 0;
+  uint32_t dump_cursor = 0;
+  uint32_t dump_count = 0;
+  uint32_t idle_cursor = 0;
 
   // Time: TSC read once per burst, converted to CLOCK_MONOTONIC for the stats region.
-  uint64_t tsc_hz;
-  uint64_t now_tsc;
-  uint64_t now_ns;  // monoNs(now_tsc), computed once per pass (a 128-bit division)
-  uint64_t mono_base_ns;
-  uint64_t tsc_base;
-  uint16_t ip_id;
-  uint64_t epoch;             // the region's epoch, reported in HelloAck
-  uint64_t next_house_tsc;    // neighbour probes and pending timeouts
-  uint64_t next_idle_tsc;     // idle-flow scan
-  uint64_t last_drain_tsc;
-  uint32_t empty_passes;
+  uint64_t tsc_hz = 0;
+  uint64_t now_tsc = 0;
+  uint64_t now_ns = 0;  // monoNs(now_tsc), computed once per pass (a 128-bit division)
+  uint64_t mono_base_ns = 0;
+  uint64_t tsc_base = 0;
+  uint16_t ip_id = 0;
+  uint64_t epoch = 0;                 // the region's epoch, reported in HelloAck
+  uint64_t next_neigh_timer_tsc = 0;  // neighbour probes and parked-packet timeouts
+  uint64_t next_idle_tsc = 0;         // idle-flow scan
+  uint64_t last_drain_tsc = 0;
+  uint32_t empty_passes = 0;
 
   uint64_t monoNs(uint64_t tsc) const {
     return mono_base_ns +
@@ -91,11 +111,9 @@ struct LcoreCtx {
   }
 };
 
-// Prepares a worker context (allocates its flow table). @return false on allocation failure.
-bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
-               rte_mempool* pool, void* stats_area, platform::RingHeader* cmd,
-               platform::RingHeader* evt, platform::RingHeader* punt,
-               platform::RingHeader* inject, uint64_t tsc_hz);
+// The one place a worker context is built: allocates its flow table, attaches its rings,
+// clears and stamps its stats area. @return nullptr when the flow table cannot be allocated.
+std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup);
 
 // Releases the flows (wiping their keys) and frees packets still held.
 void lcoreFini(LcoreCtx& ctx);

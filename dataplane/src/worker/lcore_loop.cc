@@ -21,41 +21,45 @@
 // parked slot in the neighbour queue (which itself ends in TX or a counted drop).
 #include "worker/lcore_loop.h"
 
-#include <cstring>
 #include <time.h>
+#include <cstring>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <rampart/platform/assert.h>
 #include <rampart/platform/shm_region.h>
 
 #include "flow/cmd_apply.h"
 #include "pkt/parse.h"
 #include "worker/arp_nd.h"
 #include "worker/egress.h"
-#include "worker/media_path.h"
+#include "worker/idle_scan.h"
+#include "worker/inject.h"
+#include "worker/neighbour_resolution.h"
+#include "worker/udp_stage.h"
 
 namespace rampart::dp {
 namespace {
 
 constexpr uint64_t kDrainUs = 100;
-constexpr uint64_t kHouseMs = 10;
+constexpr uint64_t kNeighbourTimerMs = 10;
 constexpr uint64_t kIdleScanMs = 100;
 constexpr uint32_t kEmptyPassesBeforeSleep = 256;
 
 // Two stages per burst. First every packet is parsed and looked up, in steps across the
 // burst so that the cache misses overlap (hash and prefetch the bucket, prefetch the entry the
 // bucket names, compare; then prefetch the flow's entry and counters). Then each packet is
-// acted on with its session heads prefetched one packet ahead. `handed`: the packets came
-// from another worker's queue (already counted as received there, never handed on again).
-void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, bool handed) {
+// acted on with its session heads prefetched one packet ahead. `from_handoff`: the packets
+// came from another worker's queue (already counted as received there, never handed on again).
+void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, bool from_handoff) {
   PortCounters& pc = ctx.stats->ports[in.index];
   PacketInfo pi[kBurst];
   DropReason verdict[kBurst];
   FlowEntry* flow[kBurst];
   FlowKey key[kBurst];
   uint32_t hash[kBurst];
-  bool ours[kBurst];  // UDP to one of our addresses: has a flow key
+  bool keyed[kBurst];  // UDP to one of our addresses: has a flow key
   uint64_t bytes = 0;
   for (uint16_t k = 0; k < n; ++k) {
     if (k + 1 < n) {
@@ -65,32 +69,32 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
     // Only the first segment is parsed; media fits one (multi-segment is dropped later).
     verdict[k] = parseFrame(rte_pktmbuf_mtod(pkts[k], const uint8_t*),
                             rte_pktmbuf_data_len(pkts[k]), &pi[k]);
-    ours[k] = verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
-              ownsAddress(in, pi[k].family, pi[k].dst);
-    if (ours[k]) {
+    keyed[k] = verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
+               ownsAddress(in, pi[k].family, pi[k].dst);
+    if (keyed[k]) {
       key[k] = FlowTable::makeKey(pi[k].family, in.index, pi[k].dst, pi[k].dst_port);
       hash[k] = ctx.flows.hash(key[k]);
       ctx.flows.prefetchBucket(hash[k]);
     }
   }
   for (uint16_t k = 0; k < n; ++k) {
-    if (ours[k]) {
+    if (keyed[k]) {
       ctx.flows.prefetchEntry(hash[k]);
     }
   }
   for (uint16_t k = 0; k < n; ++k) {
-    flow[k] = ours[k] ? ctx.flows.lookup(key[k], hash[k]) : nullptr;
+    flow[k] = keyed[k] ? ctx.flows.lookup(key[k], hash[k]) : nullptr;
     if (flow[k] != nullptr) {
       for (std::size_t off = 0; off < sizeof(FlowEntry); off += 64) {
         __builtin_prefetch(reinterpret_cast<const uint8_t*>(flow[k]) + off);
       }
       __builtin_prefetch(&ctx.flow_stats[ctx.flows.indexOf(flow[k])], 1);
-    } else if (ours[k] && ctx.steer != nullptr && !handed &&
+    } else if (keyed[k] && ctx.steer != nullptr && !from_handoff &&
                handOff(ctx, in, pkts[k], key[k])) {
       pkts[k] = nullptr;  // now the owner's
     }
   }
-  if (!handed) {
+  if (!from_handoff) {
     bump(pc.rx_packets, n);
     bump(pc.rx_bytes, bytes);
   }
@@ -146,58 +150,81 @@ void flushAll(LcoreCtx& ctx) {
   }
 }
 
+// Commands (or the dump in progress), injected packets and neighbour updates from the other
+// workers. @return how much work was found (0: an empty pass).
+uint32_t serviceControlPlane(LcoreCtx& ctx) {
+  uint32_t work = serviceCommands(ctx);
+  if (ctx.dumping) {
+    work++;
+  }
+  uint32_t injected = serviceInject(ctx);
+  uint32_t shared = serviceNeighbourShare(ctx);
+  if (injected > 0 || shared > 0) {
+    flushAll(ctx);  // injected packets and packets released by a neighbour just learnt
+  }
+  return work + injected + shared;
+}
+
+// Neighbour timers every kNeighbourTimerMs, the idle scan every kIdleScanMs.
+void runTimers(LcoreCtx& ctx) {
+  if (ctx.now_tsc >= ctx.next_neigh_timer_tsc) {
+    runNeighbourTimers(ctx);
+    ctx.next_neigh_timer_tsc = ctx.now_tsc + kNeighbourTimerMs * ctx.tsc_hz / 1000;
+    flushAll(ctx);  // released parked packets and solicitations
+  }
+  if (ctx.now_tsc >= ctx.next_idle_tsc) {
+    scanIdle(ctx);
+    ctx.next_idle_tsc = ctx.now_tsc + kIdleScanMs * ctx.tsc_hz / 1000;
+  }
+}
+
 }  // namespace
 
-bool lcoreInit(LcoreCtx& ctx, const WorkerConfig& cfg, const IfaceSet* ifaces,
-               rte_mempool* pool, void* stats_area, platform::RingHeader* cmd,
-               platform::RingHeader* evt, platform::RingHeader* punt,
-               platform::RingHeader* inject, uint64_t tsc_hz) {
-  ctx.cfg = cfg;
-  ctx.ifaces = ifaces;
-  ctx.pool = pool;
-  if (!ctx.flows.init(cfg.flow_capacity)) {
-    return false;
+std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
+  // A setup without these is a programming error in the caller, not a runtime condition.
+  RAMPART_RELEASE_ASSERT(setup.ifaces != nullptr && setup.ifaces->count <= kMaxPorts &&
+                             setup.stats_area != nullptr && setup.tsc_hz != 0,
+                         "incomplete WorkerSetup");
+  auto ctx = std::make_unique<LcoreCtx>();
+  const WorkerConfig& cfg = setup.cfg;
+  if (!ctx->flows.init(cfg.flow_capacity)) {
+    return nullptr;
   }
-  ctx.pending_n = 0;
-  for (uint32_t i = 0; i < ifaces->count; ++i) {
-    ctx.tx[i] = TxBuffer{ifaces->ifaces[i].port_id, cfg.queue, 0, {}};
+  ctx->cfg = cfg;
+  ctx->ifaces = setup.ifaces;
+  ctx->pool = setup.pool;
+  for (uint32_t i = 0; i < setup.ifaces->count; ++i) {
+    ctx->tx[i] = TxBuffer{setup.ifaces->ifaces[i].port_id, cfg.queue, 0, {}};
   }
-  ctx.cmd = platform::RingConsumer(cmd);
-  ctx.evt = platform::RingProducer(evt);
-  ctx.punt = platform::RingProducer(punt);
-  ctx.inject = platform::RingConsumer(inject);
-  ctx.steer = nullptr;
-  ctx.stats = static_cast<WorkerStats*>(stats_area);
-  std::memset(ctx.stats, 0, sizeof(WorkerStats));
-  ctx.stats->magic = kStatsMagic;
-  ctx.stats->version = kStatsVersion;
-  ctx.stats->worker = cfg.worker;
-  ctx.stats->n_ports = ifaces->count;
-  ctx.stats->n_drop_reasons = kDropReasonCount;
-  ctx.stats->flow_capacity = cfg.flow_capacity;
-  ctx.flow_stats = flowStatsArray(stats_area);
-  std::memset(static_cast<void*>(ctx.flow_stats), 0, sizeof(FlowStats) * cfg.flow_capacity);
-  ctx.attached = false;
-  ctx.dumping = false;
-  ctx.idle_cursor = 0;
-  ctx.tsc_hz = tsc_hz;
-  ctx.tsc_base = rte_rdtsc();
-  ctx.now_tsc = ctx.tsc_base;
-  ctx.now_ns = ctx.mono_base_ns;
-  ctx.mono_base_ns = platform::monotonicNs();
-  ctx.ip_id = 0;
-  ctx.next_house_tsc = 0;
-  ctx.next_idle_tsc = 0;
-  ctx.last_drain_tsc = 0;
-  ctx.empty_passes = 0;
-  return true;
+  ctx->cmd = platform::RingConsumer(setup.rings.cmd);
+  ctx->evt = platform::RingProducer(setup.rings.evt);
+  ctx->punt = platform::RingProducer(setup.rings.punt);
+  ctx->inject = platform::RingConsumer(setup.rings.inject);
+  ctx->steer = setup.steer;
+  ctx->epoch = setup.epoch;
+  ctx->stats = static_cast<WorkerStats*>(setup.stats_area);
+  std::memset(ctx->stats, 0, sizeof(WorkerStats));
+  ctx->stats->magic = kStatsMagic;
+  ctx->stats->version = kStatsVersion;
+  ctx->stats->worker = cfg.worker;
+  ctx->stats->n_ports = setup.ifaces->count;
+  ctx->stats->n_drop_reasons = kDropReasonCount;
+  ctx->stats->flow_capacity = cfg.flow_capacity;
+  ctx->flow_stats = flowStatsArray(setup.stats_area);
+  std::memset(static_cast<void*>(ctx->flow_stats), 0, sizeof(FlowStats) * cfg.flow_capacity);
+  ctx->tsc_hz = setup.tsc_hz;
+  ctx->tsc_base = rte_rdtsc();
+  ctx->mono_base_ns = platform::monotonicNs();
+  ctx->now_tsc = ctx->tsc_base;
+  ctx->now_ns = ctx->mono_base_ns;
+  return ctx;
 }
 
 void lcoreFini(LcoreCtx& ctx) {
   if (ctx.steer != nullptr) {  // packets handed to us after our last pass
     rte_mbuf* m = nullptr;
-    while (rte_ring_sc_dequeue(ctx.steer->handoff(ctx.cfg.worker),
-                               reinterpret_cast<void**>(&m)) == 0) {
+    while (rte_ring_sc_dequeue(ctx.steer->handoff(ctx.cfg.worker), reinterpret_cast<void**>(&m)) ==
+           0) {
       rte_pktmbuf_free(m);
     }
   }
@@ -235,9 +262,9 @@ uint32_t workerPass(LcoreCtx& ctx) {
     full_burst = full_burst || n == kBurst;
   }
   if (ctx.steer != nullptr) {
-    uint32_t handed = serviceHandoff(ctx);
-    total += handed;
-    full_burst = full_burst || handed == kBurst;
+    uint32_t from_others = serviceHandoff(ctx);
+    total += from_others;
+    full_burst = full_burst || from_others == kBurst;
   }
   // Drain now when the queues ran dry (lowest latency at low load); under sustained load the
   // buffers fill to a full burst by themselves, and the timer bounds what is left behind.
@@ -245,27 +272,8 @@ uint32_t workerPass(LcoreCtx& ctx) {
     flushAll(ctx);
     ctx.last_drain_tsc = ctx.now_tsc;
   }
-  uint32_t work = total;
-  work += serviceCommands(ctx);
-  if (ctx.dumping) {
-    work++;
-  }
-  uint32_t injected = serviceInject(ctx);
-  work += injected;
-  uint32_t shared = serviceNeighbourShare(ctx);
-  work += shared;
-  bool house = ctx.now_tsc >= ctx.next_house_tsc;
-  if (house) {
-    neighbourHousekeeping(ctx);
-    ctx.next_house_tsc = ctx.now_tsc + kHouseMs * ctx.tsc_hz / 1000;
-  }
-  if (injected > 0 || shared > 0 || house) {
-    flushAll(ctx);  // injected packets, released parked packets and solicitations
-  }
-  if (ctx.now_tsc >= ctx.next_idle_tsc) {
-    scanIdle(ctx);
-    ctx.next_idle_tsc = ctx.now_tsc + kIdleScanMs * ctx.tsc_hz / 1000;
-  }
+  uint32_t work = total + serviceControlPlane(ctx);
+  runTimers(ctx);
   bump(ctx.stats->loop_passes);
   ctx.empty_passes = work == 0 ? ctx.empty_passes + 1 : 0;
   return total;

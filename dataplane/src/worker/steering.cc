@@ -6,7 +6,6 @@
 
 #include <rte_lcore.h>
 
-#include "worker/egress.h"
 #include "worker/lcore_ctx.h"
 
 namespace rampart::dp {
@@ -42,8 +41,8 @@ bool Steering::init(uint32_t workers, const char* tag) {
     std::snprintf(name, sizeof(name), "%s_ho%u", tag, w);
     handoff_[w] = rte_ring_create(name, kHandoffSlots, socket, RING_F_SC_DEQ);
     std::snprintf(name, sizeof(name), "%s_nb%u", tag, w);
-    neigh_[w] = rte_ring_create_elem(name, sizeof(NeighUpdate), kNeighShareSlots, socket,
-                                     RING_F_SC_DEQ);
+    neigh_[w] =
+        rte_ring_create_elem(name, sizeof(NeighUpdate), kNeighShareSlots, socket, RING_F_SC_DEQ);
     if (handoff_[w] == nullptr || neigh_[w] == nullptr) {
       return false;
     }
@@ -64,47 +63,6 @@ bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const FlowKey& k) {
   }
   bump(ctx.stats->handoff_out);
   return true;
-}
-
-void shareNeighbour(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
-                    const uint8_t* mac, bool create) {
-  if (ctx.steer == nullptr) {
-    return;
-  }
-  NeighUpdate u{};
-  u.family = family;
-  u.create = create ? 1 : 0;
-  u.iface = iface;
-  std::memcpy(u.mac, mac, 6);
-  std::memcpy(u.ip, ip, family == 4 ? 4 : 16);
-  for (uint32_t w = 0; w < ctx.steer->workers(); ++w) {
-    if (w != ctx.cfg.worker &&
-        rte_ring_mp_enqueue_elem(ctx.steer->neighShare(w), &u, sizeof(u)) != 0) {
-      bump(ctx.stats->neigh_share_lost);
-    }
-  }
-}
-
-uint32_t serviceNeighbourShare(LcoreCtx& ctx) {
-  if (ctx.steer == nullptr) {
-    return 0;
-  }
-  NeighUpdate u[16];
-  unsigned n = rte_ring_sc_dequeue_burst_elem(ctx.steer->neighShare(ctx.cfg.worker), u,
-                                              sizeof(NeighUpdate), 16, nullptr);
-  bool release = false;
-  for (unsigned i = 0; i < n; ++i) {
-    if (u[i].iface >= ctx.ifaces->count) {
-      continue;
-    }
-    uint16_t nh = ctx.neigh.learn(u[i].family, u[i].iface, u[i].ip, u[i].mac, u[i].create != 0,
-                                  ctx.now_tsc);
-    release = release || (nh != kNoNeigh && ctx.neigh.at(nh).pending > 0);
-  }
-  if (release) {
-    neighbourHousekeeping(ctx);  // packets parked on a next hop just learnt leave now
-  }
-  return n;
 }
 
 }  // namespace rampart::dp

@@ -6,7 +6,8 @@
 //    port); a worker that misses in its own table looks there and hands the packet over on
 //    the owner's handoff ring (multi-producer, single-consumer);
 //  - what one worker learns from ARP/ND is copied to the others on their neighbour rings,
-//    since the answer to a worker's solicitation may arrive on another worker's queue.
+//    since the answer to a worker's solicitation may arrive on another worker's queue
+//    (the rings live here; worker/neighbour_resolution.cc fills and drains them).
 // With one worker there is no Steering (LcoreCtx::steer is nullptr) and nothing changes.
 #include <atomic>
 #include <cstdint>
@@ -85,12 +86,5 @@ class Steering {
 // second input). @return true when `m` was consumed (handed over, or dropped and counted as
 // HandoffFull).
 bool handOff(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const FlowKey& k);
-
-// Copies a MAC learnt from ARP/ND to every other worker.
-void shareNeighbour(LcoreCtx& ctx, uint8_t family, uint16_t iface, const uint8_t* ip,
-                    const uint8_t* mac, bool create);
-
-// Applies the neighbour updates other workers sent. @return how many.
-uint32_t serviceNeighbourShare(LcoreCtx& ctx);
 
 }  // namespace rampart::dp

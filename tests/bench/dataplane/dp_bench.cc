@@ -18,7 +18,8 @@
 // two-thread set-up and also report added latency.
 //
 // usage: rampart-bench-dataplane [--cpu N] [--gen-cpu N] [--packets N] [--quick]
-//                                [--only VARIANT-SUBSTRING] [--flows 10|10000] [--paced-only] [--matched-only] [--rt]
+//                                [--only VARIANT-SUBSTRING] [--flows 10|10000] [--paced-only]
+//                                [--matched-only] [--rt]
 //                                [--rtpengine-pps X]   (from tools/bench-dataplane --rtpengine)
 #include <algorithm>
 #include <atomic>
@@ -38,9 +39,9 @@
 
 #include <rampart/platform/cpu.h>
 
-#include "harness.h"
 #include <srtp2/auth.h>
 #include <srtp2/srtp.h>
+#include "harness.h"
 
 #include "srtp/hmac_sha1.h"
 #include "srtp/srtp_ctx.h"
@@ -96,8 +97,10 @@ class Generator {
  public:
   Generator(Harness& h, uint32_t flows, S suite, uint32_t rtp_size)
       : flows_(flows), rtp_size_(rtp_size), senders_(flows) {
-    uint32_t wire = rtp_size + (suite == S::None ? 0 : (suite == S::AesCm128HmacSha1_32 ? 4
-                                                         : suite == S::AesCm128HmacSha1_80 ? 10 : 16));
+    uint32_t wire = rtp_size + (suite == S::None ? 0
+                                                 : (suite == S::AesCm128HmacSha1_32   ? 4
+                                                    : suite == S::AesCm128HmacSha1_80 ? 10
+                                                                                      : 16));
     for (uint32_t f = 0; f < flows; ++f) {
       Sender& s = senders_[f];
       if (suite != S::None && s.ctx.init(keyFor(suite, f, 0), SrtpCtx::Dir::Outbound) != abi::kOk) {
@@ -146,7 +149,8 @@ class Generator {
     for (uint32_t i = 0; i < n; ++i) {
       uint32_t f = next_++ % flows_;
       Sender& s = senders_[f];
-      auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m[i], static_cast<uint16_t>(42 + rtp_size_)));
+      auto* d = reinterpret_cast<uint8_t*>(
+          rte_pktmbuf_append(m[i], static_cast<uint16_t>(42 + rtp_size_)));
       if (d == nullptr) {
         std::abort();
       }
@@ -217,8 +221,10 @@ void programFlows(Harness& h, const Variant& v, uint32_t flows) {
                               static_cast<uint16_t>(30000 + f % 30000), v4(198, 18, 4, 2), 5000);
     a.srtp_in = keyFor(v.in, f, 0);
     a.srtp_out = keyFor(v.out, f, 1);
-    if (v.in == S::None) a.srtp_in.suite = S::None;
-    if (v.out == S::None) a.srtp_out.suite = S::None;
+    if (v.in == S::None)
+      a.srtp_in.suite = S::None;
+    if (v.out == S::None)
+      a.srtp_out.suite = S::None;
     abi::Ack ack = h.call(a.hdr);
     if (ack.status != abi::kOk) {
       std::fprintf(stderr, "FlowAdd %u refused: %d\n", f, ack.status);
@@ -240,7 +246,8 @@ uint64_t totalDrops(Harness& h) {
 void drainTx(uint32_t iface, uint64_t* count) {
   rte_mbuf* out[64];
   unsigned n;
-  while ((n = rte_ring_dequeue_burst(txRing(iface), reinterpret_cast<void**>(out), 64, nullptr)) > 0) {
+  while ((n = rte_ring_dequeue_burst(txRing(iface), reinterpret_cast<void**>(out), 64, nullptr)) >
+         0) {
     rte_pktmbuf_free_bulk(out, n);
     *count += n;
   }
@@ -260,7 +267,9 @@ void warmUp(Harness& h, Generator& gen, uint32_t flows, Fn&& each_burst) {
     each_burst();
   }
 }
-void warmUp(Harness& h, Generator& gen, uint32_t flows) { warmUp(h, gen, flows, [] {}); }
+void warmUp(Harness& h, Generator& gen, uint32_t flows) {
+  warmUp(h, gen, flows, [] {});
+}
 
 // Median cycles per burst: robust against the preemptions of a shared machine (a burst that
 // was interrupted costs 10-1000x more and would dominate a mean).
@@ -546,9 +555,9 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
   uint64_t last_iter = rte_rdtsc();
   // Bounded: sending ends with `total`; waiting for the last packets ends after a second more
   // than the schedule (or three times the schedule, whichever is later, for re-anchoring).
-  const uint64_t deadline = t_begin + static_cast<uint64_t>(static_cast<double>(hz) * (3 * seconds + 1));
-  while ((sent < total && rte_rdtsc() < deadline) ||
-         (received < sent && rte_rdtsc() < deadline)) {
+  const uint64_t deadline =
+      t_begin + static_cast<uint64_t>(static_cast<double>(hz) * (3 * seconds + 1));
+  while ((sent < total && rte_rdtsc() < deadline) || (received < sent && rte_rdtsc() < deadline)) {
     uint64_t now = rte_rdtsc();
     after_stall = now - last_iter > stall_cycles;
     if (after_stall) {
@@ -568,7 +577,8 @@ Latency runPaced(const Variant& v, uint32_t flows, uint32_t size, double per_flo
       if (one[0] == nullptr) {
         break;
       }
-      auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(one[0], static_cast<uint16_t>(stride)));
+      auto* d =
+          reinterpret_cast<uint8_t*>(rte_pktmbuf_append(one[0], static_cast<uint16_t>(stride)));
       if (d == nullptr) {
         std::abort();
       }
@@ -658,12 +668,16 @@ int main(int argc, char** argv) {
       packets = 50000;
       rounds = 1;
     } else {
-      std::fprintf(stderr, "usage: %s [--cpu N] [--gen-cpu N] [--packets N] [--quick] "
-                           "[--only VARIANT-SUBSTRING] [--flows 10|10000] [--paced-only] [--matched-only] [--rt] [--rtpengine-pps X] [--rtpengine-flows N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--cpu N] [--gen-cpu N] [--packets N] [--quick] "
+                   "[--only VARIANT-SUBSTRING] [--flows 10|10000] [--paced-only] [--matched-only] "
+                   "[--rt] [--rtpengine-pps X] [--rtpengine-flows N]\n",
+                   argv[0]);
       return 2;
     }
   }
-  std::string lcores = std::to_string(std::min(cpu, gen_cpu)) + "," + std::to_string(std::max(cpu, gen_cpu));
+  std::string lcores =
+      std::to_string(std::min(cpu, gen_cpu)) + "," + std::to_string(std::max(cpu, gen_cpu));
   if (cpu == gen_cpu) {
     lcores = std::to_string(cpu);
   }
@@ -680,14 +694,16 @@ int main(int argc, char** argv) {
       {"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
       {"SRTP->SRTP AEAD_AES_128_GCM", S::AeadAes128Gcm, S::AeadAes128Gcm},
   };
-  std::printf("rampart-bench-dataplane: worker on CPU %d, TSC %.2f GHz, %u packets per point, "
-              "best of %d rounds\n", cpu, static_cast<double>(rte_get_tsc_hz()) / 1e9, packets,
-              rounds);
+  std::printf(
+      "rampart-bench-dataplane: worker on CPU %d, TSC %.2f GHz, %u packets per point, "
+      "best of %d rounds\n",
+      cpu, static_cast<double>(rte_get_tsc_hz()) / 1e9, packets, rounds);
   std::printf("libsrtp2 2.5 over OpenSSL; the dataplane's HMAC-SHA1: %s\n",
               srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1; one reference only)"
                                     : "srtp/hmac_sha1.h");
-  std::printf("columns: dataplane | libsrtp2 unprotect+protect loop (the crypto reference) | "
-              "dp/ref | the same loop with the dataplane's HMAC-SHA1 (AES-CM suites) | dp/that\n");
+  std::printf(
+      "columns: dataplane | libsrtp2 unprotect+protect loop (the crypto reference) | "
+      "dp/ref | the same loop with the dataplane's HMAC-SHA1 (AES-CM suites) | dp/that\n");
   std::printf("%-36s %5s %6s | %10s %8s %5s | %10s %8s | %6s | %8s | %6s\n", "variant", "size",
               "flows", "dp pps", "cyc/pkt", "loss", "libsrtp", "cyc/pkt", "dp/ref", "+hmac cyc",
               "dp/+h");
@@ -743,11 +759,12 @@ int main(int argc, char** argv) {
           std::snprintf(rhc, sizeof(rhc), "%.0f", rh.cycles_per_pkt);
           std::snprintf(ratio_h, sizeof(ratio_h), "%.2f", d.pps / rh.pps);
         }
-        std::printf("%-36s %5u %6u | %10.0f %8.0f %5s | %10s %8s | %6s | %8s | %6s\n", v.name,
-                    size, flows, d.pps, d.cycles_per_pkt, d.zero_loss ? "0" : "LOSS", ref, refc,
-                    ratio, rhc, ratio_h);
+        std::printf("%-36s %5u %6u | %10.0f %8.0f %5s | %10s %8s | %6s | %8s | %6s\n", v.name, size,
+                    flows, d.pps, d.cycles_per_pkt, d.zero_loss ? "0" : "LOSS", ref, refc, ratio,
+                    rhc, ratio_h);
         if (!refs_ok) {
-          std::printf("  the reference loop failed to unprotect or protect: its figures are void\n");
+          std::printf(
+              "  the reference loop failed to unprotect or protect: its figures are void\n");
         }
         std::fflush(stdout);
         if (v.in != S::None && v.out != S::None) {
@@ -773,8 +790,10 @@ int main(int argc, char** argv) {
   if (!paced_only) {
     Variant m{"SRTP->SRTP AES_CM_32 -> AES_CM_80", S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80};
     if (cpu != gen_cpu) {
-      std::printf("\nmatched load for rtpengine, %u flows, worker on CPU %d, generator on CPU %d "
-                  "(1 s per rate, best of %d rounds):\n", rtpengine_flows, cpu, gen_cpu, rounds);
+      std::printf(
+          "\nmatched load for rtpengine, %u flows, worker on CPU %d, generator on CPU %d "
+          "(1 s per rate, best of %d rounds):\n",
+          rtpengine_flows, cpu, gen_cpu, rounds);
       // One rate, best of `rounds`: true when it was forwarded with under 0.1 % loss.
       auto tryRate = [&](double rate) {
         double best_fwd = 0;
@@ -783,8 +802,10 @@ int main(int argc, char** argv) {
         for (int round = 0; round < rounds && best_loss >= 0.1; ++round) {
           Latency l = runPaced(m, rtpengine_flows, 172, rate / rtpengine_flows, 1.0, cpu, gen_cpu,
                                /*reanchor=*/false);
-          double loss = l.sent > 0 ? 100.0 * static_cast<double>(l.sent - std::min(l.sent, l.received)) /
-                                         static_cast<double>(l.sent) : 100.0;
+          double loss = l.sent > 0
+                            ? 100.0 * static_cast<double>(l.sent - std::min(l.sent, l.received)) /
+                                  static_cast<double>(l.sent)
+                            : 100.0;
           if (loss < best_loss) {
             best_loss = loss;
             offered = l.offered_pps;
@@ -819,15 +840,19 @@ int main(int argc, char** argv) {
         matched = std::max(matched, runPoint(m, rtpengine_flows, 172, packets).dp.pps);
       }
     }
-    std::printf("matched load for rtpengine: SRTP->SRTP AES_CM_128_HMAC_SHA1_32 -> _80, 172 B, "
-                "%u flows: %.0f pps per core\n", rtpengine_flows, matched);
+    std::printf(
+        "matched load for rtpengine: SRTP->SRTP AES_CM_128_HMAC_SHA1_32 -> _80, 172 B, "
+        "%u flows: %.0f pps per core\n",
+        rtpengine_flows, matched);
   }
   if (!paced_only && !matched_only) {
-    Variant sv{"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80};
+    Variant sv{"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80,
+               S::AesCm128HmacSha1_80};
     Service sl = runService(sv, 10000, 172, quick ? 20000 : 100000);
-    std::printf("service latency, one packet per pass, SRTP->SRTP AES_CM_128_HMAC_SHA1_80 172 B, "
-                "10000 flows: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n", sl.p50_us, sl.p99_us,
-                sl.p999_us);
+    std::printf(
+        "service latency, one packet per pass, SRTP->SRTP AES_CM_128_HMAC_SHA1_80 172 B, "
+        "10000 flows: p50 %.2f us, p99 %.2f us, p99.9 %.2f us\n",
+        sl.p50_us, sl.p99_us, sl.p999_us);
     std::fflush(stdout);
   }
   if (cpu != gen_cpu && !matched_only) {
@@ -836,32 +861,40 @@ int main(int argc, char** argv) {
     Variant v{"SRTP->SRTP AES_CM_128_HMAC_SHA1_80", S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80};
     for (double per_flow : {50.0, 30.0, 10.0}) {
       Latency l = runPaced(v, 10000, 172, per_flow, 1.0, cpu, gen_cpu, /*reanchor=*/true);
-      std::printf("\npaced: 10000 flows x %.0f pps SRTP->SRTP AES_CM_128_HMAC_SHA1_80 172 B, worker "
-                  "busy-polling on CPU %d, generator on CPU %d\n", per_flow, cpu, gen_cpu);
+      std::printf(
+          "\npaced: 10000 flows x %.0f pps SRTP->SRTP AES_CM_128_HMAC_SHA1_80 172 B, worker "
+          "busy-polling on CPU %d, generator on CPU %d\n",
+          per_flow, cpu, gen_cpu);
       std::printf("  offered %.0f pps, sent %llu, forwarded %llu, drops %llu, loss %.4f%%\n",
                   l.offered_pps, static_cast<unsigned long long>(l.sent),
                   static_cast<unsigned long long>(l.received),
                   static_cast<unsigned long long>(l.drops),
                   l.sent > 0 ? 100.0 * static_cast<double>(l.sent - std::min(l.sent, l.received)) /
-                                   static_cast<double>(l.sent) : 0.0);
-      std::printf("  added latency (RX ring -> TX ring), all packets: p50 %.1f us, p99 %.1f us, "
-                  "max %.1f us\n", l.p50_us, l.p99_us, l.max_us);
-      std::printf("  without packets collected after one of the generator's %llu stalls (> %.0f us; "
-                  "%llu of %llu samples kept): p50 %.1f us, p99 %.1f us, max %.1f us; generator "
-                  "worst lag %.0f us\n", static_cast<unsigned long long>(l.stalls), kStallUs,
-                  static_cast<unsigned long long>(l.clean_samples),
-                  static_cast<unsigned long long>(l.received), l.clean_p50_us, l.clean_p99_us,
-                  l.clean_max_us, l.gen_lag_us);
+                                   static_cast<double>(l.sent)
+                             : 0.0);
+      std::printf(
+          "  added latency (RX ring -> TX ring), all packets: p50 %.1f us, p99 %.1f us, "
+          "max %.1f us\n",
+          l.p50_us, l.p99_us, l.max_us);
+      std::printf(
+          "  without packets collected after one of the generator's %llu stalls (> %.0f us; "
+          "%llu of %llu samples kept): p50 %.1f us, p99 %.1f us, max %.1f us; generator "
+          "worst lag %.0f us\n",
+          static_cast<unsigned long long>(l.stalls), kStallUs,
+          static_cast<unsigned long long>(l.clean_samples),
+          static_cast<unsigned long long>(l.received), l.clean_p50_us, l.clean_p99_us,
+          l.clean_max_us, l.gen_lag_us);
       std::fflush(stdout);
     }
   }
   // --paced-only / --matched-only runs have no table: no libsrtp2 figure to report.
   char lib[32] = "n/a";
   if (headline_ref > 0) {
-    std::printf("\nheadline SRTP->SRTP AES_CM_128_HMAC_SHA1_80, 172 B, 10000 flows: %.0f pps per "
-                "core; libsrtp2 reference %.0f pps; worst SRTP->SRTP ratio %.2f (%.2f against "
-                "libsrtp2 with the dataplane's HMAC)\n",
-                headline_dp, headline_ref, worst_ratio, worst_ratio_h);
+    std::printf(
+        "\nheadline SRTP->SRTP AES_CM_128_HMAC_SHA1_80, 172 B, 10000 flows: %.0f pps per "
+        "core; libsrtp2 reference %.0f pps; worst SRTP->SRTP ratio %.2f (%.2f against "
+        "libsrtp2 with the dataplane's HMAC)\n",
+        headline_dp, headline_ref, worst_ratio, worst_ratio_h);
     std::snprintf(lib, sizeof(lib), "%.2f", headline_dp / headline_ref);
   }
   char rtpe[32] = "n/a";

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include <prometheus/registry.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <prometheus/registry.h>
 
 #include <rampart/platform/config.h>
 
@@ -79,10 +79,10 @@ void fuzzStack(std::string_view rest) {
   PortAllocator lan_ports("lan", 30000, 30099);
   auto profile = std::make_shared<sdp::Profile>();
   std::vector<MediaRealm> realms(2);
-  realms[0] = MediaRealm{0, 0, config.realms[0].media.address, std::nullopt, profile, &wan_ports,
-                         true, 0, 0};
-  realms[1] = MediaRealm{1, 1, config.realms[1].media.address, std::nullopt, profile, &lan_ports,
-                         false, 0, 0};
+  realms[0] = MediaRealm{
+      0, 0, config.realms[0].media.address, std::nullopt, profile, &wan_ports, true, 0, 0};
+  realms[1] = MediaRealm{
+      1, 1, config.realms[1].media.address, std::nullopt, profile, &lan_ports, false, 0, 0};
   TransportLayer transport(io, config, registry);  // never started: sends are counted drops
   TransactionLayer txn(io, transport, registry);
   transport.setSink(&txn);

@@ -73,9 +73,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)cmd_bytes;
   auto* evt = platform::ringInit(evt_mem, 1024, abi::kCmdSlotSize);
   auto* cmd = platform::ringInit(cmd_mem, 64, abi::kCmdSlotSize);
-  auto ctx = std::make_unique<LcoreCtx>();
-  WorkerConfig wc{0, 0, kCap, 60, 0};
-  if (!lcoreInit(*ctx, wc, &env.ifaces, nullptr, stats, cmd, evt, cmd, cmd, 1000000000ull)) {
+  WorkerSetup setup;
+  setup.cfg = WorkerConfig{0, 0, kCap, 60, 0};
+  setup.ifaces = &env.ifaces;
+  setup.stats_area = stats;
+  // Packets never flow here: the punt and inject ends are never used.
+  setup.rings = {cmd, evt, cmd, cmd};
+  setup.tsc_hz = 1000000000ull;
+  std::unique_ptr<LcoreCtx> ctx = makeLcoreCtx(setup);
+  if (ctx == nullptr) {
     std::abort();
   }
   ctx->attached = (data[0] & 1) != 0;
@@ -98,10 +104,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (h.type == abi::MsgType::FlowAdd || h.type == abi::MsgType::FlowModify) {
       const auto* fa = reinterpret_cast<const abi::FlowAdd*>(slot);
       for (uint8_t b : fa->srtp_in.key) {
-        if (b != 0) std::abort();
+        if (b != 0)
+          std::abort();
       }
       for (uint8_t b : fa->srtp_out.key) {
-        if (b != 0) std::abort();
+        if (b != 0)
+          std::abort();
       }
     }
     evt_reader.release(evt_reader.available(~0u));

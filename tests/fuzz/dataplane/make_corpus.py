@@ -77,3 +77,33 @@ cmds = {
 os.makedirs(os.path.join(here, 'command_corpus'), exist_ok=True)
 for k, v in cmds.items():
     open(os.path.join(here, 'command_corpus', k), 'wb').write(v)
+
+# Media path (media_fuzz.cc): byte 0 bit 0 = peers' MACs known, then records
+# [selector][length][bytes]: selector bits 0-2 flow 0-5 (6/7: raw frame on wan/lan),
+# bit 3 stranger, bit 4 protect with the peer's key first, bit 5 as SRTCP.
+def rec(sel, b): return bytes([sel, len(b)]) + b
+def rtp_seq(seq, ssrc=0x1234, body=40):
+    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, ssrc) + bytes(range(body))
+sr = struct.pack('!BBHI', 0x80, 200, 6, 0x1234) + bytes(20)  # sender report, no blocks
+PROTECT, SRTCP, STRANGER = 0x10, 0x20, 0x08
+media = {
+    'plain_strict': b'\1' + rec(0, rtp_seq(1)) + rec(0, rtp_seq(2)) + rec(0 | STRANGER, rtp_seq(3)),
+    'srtp_latch': b'\1' + rec(1 | PROTECT, rtp_seq(1)) + rec(1 | PROTECT, rtp_seq(2)) +
+                  rec(1 | PROTECT | STRANGER, rtp_seq(3)) + rec(1, rtp_seq(4)),
+    'gcm_out_ssrc_rewrite': b'\1' + rec(2, rtp_seq(7)) + rec(2, rtp_seq(8, ssrc=0x9999)) +
+                            rec(2, sr),
+    'mux_rtcp_split': b'\1' + rec(3 | PROTECT, rtp_seq(1)) + rec(3 | PROTECT | SRTCP, sr) +
+                      rec(3 | PROTECT, rtp_seq(2)),
+    'rtcp_port': b'\1' + rec(4 | PROTECT | SRTCP, sr) + rec(4 | PROTECT, rtp_seq(1)),
+    'ipv6_in_latch': b'\1' + rec(5 | PROTECT, rtp_seq(1, body=100)) + rec(5 | PROTECT, rtp_seq(2)),
+    'stun_dtls_punt': b'\1' + rec(0, stun) + rec(1 | STRANGER, dtls),
+    'parked_unresolved': b'\0' + rec(0, rtp_seq(1)) + rec(0, rtp_seq(2)),
+    'raw_frames': b'\1' + rec(6, arp) + rec(6, ns) + rec(7, udp4(rtp)[:60]),
+    # Found by the fuzzer: an empty UDP payload (the frame builder copied from a null pointer).
+    'regression_empty_payload': b'\1' + rec(0, b'') + rec(1 | PROTECT, b''),
+    'ssrc_restart': b'\1' + rec(0, rtp_seq(100)) + rec(0, rtp_seq(5000)) + rec(0, rtp_seq(5000)) +
+                    rec(0, rtp_seq(5001)),
+}
+os.makedirs(os.path.join(here, 'media_corpus'), exist_ok=True)
+for k, v in media.items():
+    open(os.path.join(here, 'media_corpus', k), 'wb').write(v)

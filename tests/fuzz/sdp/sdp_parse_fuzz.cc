@@ -80,11 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!ml.formats.empty());
     m.forEachAttribute("crypto", [](std::string_view v) {
       Crypto c;
-      check(parseCrypto(v, c) == nullptr && c.keyCount > 0);
+      check(parseCrypto(v, c).ok() && c.keyCount > 0);
     });
     m.forEachAttribute("candidate", [](std::string_view v) {
       Candidate c;
-      check(parseCandidate(v, c) == nullptr);
+      check(parseCandidate(v, c).ok());
     });
   }
   // Editing then re-serialising must give a body that parses again (values are copied).

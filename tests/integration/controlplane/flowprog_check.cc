@@ -14,9 +14,9 @@
 #include <cstring>
 #include <string>
 
+#include <prometheus/registry.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <prometheus/registry.h>
 
 #include "flowprog/flow_programmer.h"
 

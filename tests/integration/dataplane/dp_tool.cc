@@ -152,8 +152,8 @@ std::vector<uint8_t> rtp(uint16_t seq, uint32_t ssrc, size_t size) {
 
 std::vector<uint8_t> rtcp(uint32_t ssrc, uint16_t seq) {
   // Receiver report with no blocks plus an APP packet carrying `seq` (so payloads differ).
-  std::vector<uint8_t> p = {0x80, 201, 0, 1, 0, 0, 0, 0, 0x80, 204, 0, 3, 0, 0, 0, 0,
-                            'R', 'M', 'P', 'T', 0, 0, 0, 0};
+  std::vector<uint8_t> p = {0x80, 201, 0, 1, 0,   0,   0,   0,   0x80, 204, 0, 3,
+                            0,    0,   0, 0, 'R', 'M', 'P', 'T', 0,    0,   0, 0};
   for (int i = 0; i < 4; ++i) {
     p[4 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
     p[12 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
@@ -181,8 +181,8 @@ int cmdSend(const std::map<std::string, std::string>& o) {
   srtp_t s = makeSrtp(suite, o.count("key") ? hex(o.at("key")) : std::vector<uint8_t>{}, false);
   int count = o.count("count") ? std::atoi(o.at("count").c_str()) : 10;
   int interval = o.count("interval-us") ? std::atoi(o.at("interval-us").c_str()) : 20000;
-  uint32_t ssrc = o.count("ssrc") ? static_cast<uint32_t>(std::stoul(o.at("ssrc"), nullptr, 0))
-                                  : 0x1234;
+  uint32_t ssrc =
+      o.count("ssrc") ? static_cast<uint32_t>(std::stoul(o.at("ssrc"), nullptr, 0)) : 0x1234;
   size_t size = o.count("size") ? std::stoul(o.at("size")) : 172;
   int first = o.count("first-seq") ? std::atoi(o.at("first-seq").c_str()) : 1;
   bool is_rtcp = o.count("rtcp") != 0;
@@ -193,8 +193,8 @@ int cmdSend(const std::map<std::string, std::string>& o) {
     int len = static_cast<int>(p.size());
     p.resize(p.size() + SRTP_MAX_TRAILER_LEN + 4);
     if (s != nullptr) {
-      srtp_err_status_t st = is_rtcp ? srtp_protect_rtcp(s, p.data(), &len)
-                                     : srtp_protect(s, p.data(), &len);
+      srtp_err_status_t st =
+          is_rtcp ? srtp_protect_rtcp(s, p.data(), &len) : srtp_protect(s, p.data(), &len);
       if (st != srtp_err_status_ok) {
         std::fprintf(stderr, "protect failed %d\n", st);
         return 1;
@@ -203,8 +203,7 @@ int cmdSend(const std::map<std::string, std::string>& o) {
         p[static_cast<size_t>(len) - 1] ^= 0x55;
       }
     }
-    sendto(fd, p.data(), static_cast<size_t>(len), 0, reinterpret_cast<sockaddr*>(&to.ss),
-           to.len);
+    sendto(fd, p.data(), static_cast<size_t>(len), 0, reinterpret_cast<sockaddr*>(&to.ss), to.len);
     if (interval > 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(interval));
     }
@@ -234,8 +233,8 @@ int cmdRecv(const std::map<std::string, std::string>& o) {
   srtp_t s = makeSrtp(suite, o.count("key") ? hex(o.at("key")) : std::vector<uint8_t>{}, true);
   int expect = o.count("expect") ? std::atoi(o.at("expect").c_str()) : 10;
   int timeout = o.count("timeout-ms") ? std::atoi(o.at("timeout-ms").c_str()) : 5000;
-  uint32_t ssrc = o.count("ssrc") ? static_cast<uint32_t>(std::stoul(o.at("ssrc"), nullptr, 0))
-                                  : 0x1234;
+  uint32_t ssrc =
+      o.count("ssrc") ? static_cast<uint32_t>(std::stoul(o.at("ssrc"), nullptr, 0)) : 0x1234;
   size_t size = o.count("size") ? std::stoul(o.at("size")) : 172;
   bool is_rtcp = o.count("rtcp") != 0;
   int received = 0;
@@ -275,8 +274,8 @@ int cmdRecv(const std::map<std::string, std::string>& o) {
     ++received;
     int len = static_cast<int>(n);
     if (s != nullptr) {
-      srtp_err_status_t st = is_rtcp ? srtp_unprotect_rtcp(s, buf, &len)
-                                     : srtp_unprotect(s, buf, &len);
+      srtp_err_status_t st =
+          is_rtcp ? srtp_unprotect_rtcp(s, buf, &len) : srtp_unprotect(s, buf, &len);
       if (st != srtp_err_status_ok) {
         ++bad;
         continue;
@@ -285,7 +284,8 @@ int cmdRecv(const std::map<std::string, std::string>& o) {
     uint16_t seq = is_rtcp ? static_cast<uint16_t>((buf[22] << 8) | buf[23])
                            : static_cast<uint16_t>((buf[2] << 8) | buf[3]);
     auto want = is_rtcp ? rtcp(ssrc, seq) : rtp(seq, ssrc, size);
-    if (static_cast<size_t>(len) == want.size() && std::memcmp(buf, want.data(), want.size()) == 0) {
+    if (static_cast<size_t>(len) == want.size() &&
+        std::memcmp(buf, want.data(), want.size()) == 0) {
       ++ok;
     } else {
       ++bad;
@@ -331,8 +331,8 @@ int cmdCtl(int argc, char** argv) {
     if (v6) {
       f.flags |= abi::kFlowIpv6;
     }
-    parseAddr(o.count("in_remote") ? o["in_remote"] : (v6 ? "::" : "0.0.0.0"),
-              f.in_remote.addr, &v6);
+    parseAddr(o.count("in_remote") ? o["in_remote"] : (v6 ? "::" : "0.0.0.0"), f.in_remote.addr,
+              &v6);
     parseAddr(o["out_local"], f.out_local.addr, &v6);
     if (v6) {
       f.flags |= abi::kFlowOutIpv6;
@@ -347,15 +347,20 @@ int cmdCtl(int argc, char** argv) {
       f.out_rtcp_remote_port = static_cast<uint16_t>(std::stoi(o["out_rtcp_rport"]));
     }
     f.dscp = o.count("dscp") ? static_cast<uint8_t>(std::stoi(o["dscp"])) : abi::kDscpRealmDefault;
-    if (o.count("mux")) f.flags |= abi::kFlowRtcpMuxIn;
-    if (o.count("rtcp_only")) f.flags |= abi::kFlowRtcpOnly;
+    if (o.count("mux"))
+      f.flags |= abi::kFlowRtcpMuxIn;
+    if (o.count("rtcp_only"))
+      f.flags |= abi::kFlowRtcpOnly;
     if (o.count("latch")) {
       f.flags |= abi::kFlowLatch;
       f.latch_window_ms = static_cast<uint16_t>(std::stoi(o["latch"]));
     }
-    if (o.count("video")) f.flags |= abi::kFlowVideo;
-    if (o.count("ssrc_rewrite")) f.ssrc_rewrite = static_cast<uint32_t>(std::stoul(o["ssrc_rewrite"], nullptr, 0));
-    if (o.count("idle")) f.idle_timeout_s = static_cast<uint16_t>(std::stoi(o["idle"]));
+    if (o.count("video"))
+      f.flags |= abi::kFlowVideo;
+    if (o.count("ssrc_rewrite"))
+      f.ssrc_rewrite = static_cast<uint32_t>(std::stoul(o["ssrc_rewrite"], nullptr, 0));
+    if (o.count("idle"))
+      f.idle_timeout_s = static_cast<uint16_t>(std::stoi(o["idle"]));
     for (auto [name, params] : {std::pair{"in", &f.srtp_in}, std::pair{"out", &f.srtp_out}}) {
       std::string sk = std::string(name) + "_suite";
       if (o.count(sk)) {

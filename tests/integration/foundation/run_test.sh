@@ -40,7 +40,8 @@ body=$(curl -sf --max-time 3 "$url") || fail "curl $url failed"
 grep -q '^rampart_ring_enqueued_total{' <<<"$body" || fail "no ring counters at $url"
 body=$(curl -sf --max-time 3 "$dp_url") || fail "curl $dp_url failed"
 grep -q '^rampart_ring_dequeued_total{' <<<"$body" || fail "no ring counters at $dp_url"
-pids=$(pgrep -f 'rampart-(data|control)plane --config' || true)
+# Only this checkout's processes: other checkouts on the machine may run their own tests.
+pids=$(pgrep -f "^$src/build/[^ ]*/rampart-(data|control)plane --config" || true)
 [ -n "$pids" ] || fail "no Rampart process found while running"
 
 kill -TERM "$run_pid"

@@ -20,6 +20,13 @@ FlowKey key(uint16_t port, uint8_t last = 1) {
   return k;
 }
 
+// The packet path's lookup (key, hash) for one endpoint.
+FlowEntry* lookup(FlowTable& t, uint8_t family, uint16_t iface, const uint8_t* addr,
+                  uint16_t port) {
+  FlowKey k = FlowTable::makeKey(family, iface, addr, port);
+  return t.lookup(k, t.hash(k));
+}
+
 TEST(FlowTable, InsertLookupEraseAndGenerations) {
   FlowTable t;
   ASSERT_TRUE(t.init(4));
@@ -28,17 +35,23 @@ TEST(FlowTable, InsertLookupEraseAndGenerations) {
   uint64_t ha = t.handleOf(a);
   EXPECT_EQ(t.insert(key(20000), &a), abi::kErrExist);
   uint8_t addr[16] = {198, 18, 2, 1};
-  EXPECT_EQ(t.lookup(4, 0, addr, 20000), &t.at(a));
-  EXPECT_EQ(t.lookup(4, 0, addr, 20001), nullptr);
-  EXPECT_EQ(t.lookup(4, 1, addr, 20000), nullptr);
+  EXPECT_EQ(lookup(t, 4, 0, addr, 20000), &t.at(a));
+  EXPECT_EQ(lookup(t, 4, 0, addr, 20001), nullptr);
+  EXPECT_EQ(lookup(t, 4, 1, addr, 20000), nullptr);
   EXPECT_EQ(t.get(ha), &t.at(a));
   t.erase(a);
   EXPECT_EQ(t.get(ha), nullptr) << "stale handle must miss";
-  EXPECT_EQ(t.lookup(4, 0, addr, 20000), nullptr);
+  EXPECT_EQ(lookup(t, 4, 0, addr, 20000), nullptr);
   uint32_t b = 0;
   ASSERT_EQ(t.insert(key(20000), &b), abi::kOk);
   EXPECT_EQ(b, a);
   EXPECT_NE(t.handleOf(b), ha) << "reused slot gets a new generation";
+}
+
+TEST(FlowTable, CapacityIsBounded) {
+  FlowTable t;
+  EXPECT_FALSE(t.init(0));
+  EXPECT_FALSE(t.init(kMaxFlowCapacity + 1));
 }
 
 TEST(FlowTable, FullTableRefuses) {
@@ -60,7 +73,7 @@ TEST(FlowTable, RandomisedAgainstStdMap) {
   for (int step = 0; step < 20000; ++step) {
     auto port = static_cast<uint16_t>(rng() % 1024);
     uint8_t addr[16] = {198, 18, 2, 1};
-    FlowEntry* e = t.lookup(4, 0, addr, port);
+    FlowEntry* e = lookup(t, 4, 0, addr, port);
     auto it = ref.find(port);
     ASSERT_EQ(e != nullptr, it != ref.end()) << "step " << step;
     if (e != nullptr) {

@@ -132,12 +132,12 @@ TEST(HmacSha1, Rfc2202Vectors) {
     const char* digest;
   };
   const Case cases[] = {
-      {std::vector<uint8_t>(20, 0x0b), {'H', 'i', ' ', 'T', 'h', 'e', 'r', 'e'},
+      {std::vector<uint8_t>(20, 0x0b),
+       {'H', 'i', ' ', 'T', 'h', 'e', 'r', 'e'},
        "b617318655057264e28bc0b6fb378c8ef146be00"},
       {{'J', 'e', 'f', 'e'},
-       std::vector<uint8_t>({'w', 'h', 'a', 't', ' ', 'd', 'o', ' ', 'y', 'a', ' ', 'w', 'a',
-                             'n', 't', ' ', 'f', 'o', 'r', ' ', 'n', 'o', 't', 'h', 'i', 'n',
-                             'g', '?'}),
+       std::vector<uint8_t>({'w', 'h', 'a', 't', ' ', 'd', 'o', ' ', 'y', 'a', ' ', 'w', 'a', 'n',
+                             't', ' ', 'f', 'o', 'r', ' ', 'n', 'o', 't', 'h', 'i', 'n', 'g', '?'}),
        "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
       {std::vector<uint8_t>(20, 0xaa), std::vector<uint8_t>(50, 0xdd),
        "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
@@ -159,8 +159,10 @@ TEST(HmacSha1, MatchesLibsrtpHmac) {
   for (size_t len = 0; len < 200; ++len) {
     std::vector<uint8_t> key(20);
     std::vector<uint8_t> msg(len);
-    for (auto& b : key) b = next();
-    for (auto& b : msg) b = next();
+    for (auto& b : key)
+      b = next();
+    for (auto& b : msg)
+      b = next();
     int tag_len = len % 2 == 0 ? 10 : 4;
     size_t split = len == 0 ? 0 : next() % len;
     EXPECT_EQ(tagOf(hmacSha1Type(), key, msg, tag_len, split),

@@ -12,6 +12,19 @@
 namespace rampart::abi {
 namespace {
 
+TEST(AbiLayout, StatusCodesArePinned) {
+  // Append-only, like the message numbers: a peer of another build reads the same values.
+  EXPECT_EQ(kOk, 0);
+  EXPECT_EQ(kErrProto, -71);
+  EXPECT_EQ(kErrMsgSize, -90);
+  EXPECT_EQ(kErrInval, -22);
+  EXPECT_EQ(kErrNoSpace, -28);
+  EXPECT_EQ(kErrNoEnt, -2);
+  EXPECT_EQ(kErrExist, -17);
+  EXPECT_EQ(kErrNotSup, -95);
+  EXPECT_EQ(kErrNeighFull, -105);
+}
+
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
   EXPECT_EQ(kAbiMinor, 1);

@@ -212,18 +212,18 @@ TEST(ConfigLabFile, LabConfigLoads) {
 
 struct InvalidCase {
   const char* name;
-  const char* find;     // text replaced in kBaseYaml; nullptr: `replace` is the whole file
+  const char* find;  // text replaced in kBaseYaml; nullptr: `replace` is the whole file
   const char* replace;
-  const char* key;      // expected substring of some error's key
-  const char* reason;   // expected substring of that error's reason
+  const char* key;     // expected substring of some error's key
+  const char* reason;  // expected substring of that error's reason
   bool has_line = true;
 };
 
 const InvalidCase kInvalidCases[] = {
     {"DevargsEmptyList", "devargs: net_null1", "devargs: []", "realms[1].media.devargs",
      "at least one DPDK device"},
-    {"DevargsTooMany", "devargs: net_null1", "devargs: [a, b, c, d, e]",
-     "realms[1].media.devargs", "at most 4 devices"},
+    {"DevargsTooMany", "devargs: net_null1", "devargs: [a, b, c, d, e]", "realms[1].media.devargs",
+     "at most 4 devices"},
     {"DevargsEmptyEntry", "devargs: net_null1", "devargs: [net_null1, \"\"]",
      "realms[1].media.devargs[1]", "must not be empty"},
     {"DevargsNotString", "devargs: net_null1", "devargs: [net_null1, {a: 1}]",
@@ -266,8 +266,9 @@ const InvalidCase kInvalidCases[] = {
      "missing required key"},
     {"MissingManagementAddress", "  address: 198.18.255.2\n", "", "management.address",
      "missing required key"},
-    {"MissingManagement", "management:\n  address: 198.18.255.2\n  controlplane_port: 9100\n"
-                          "  dataplane_port: 9101\n",
+    {"MissingManagement",
+     "management:\n  address: 198.18.255.2\n  controlplane_port: 9100\n"
+     "  dataplane_port: 9101\n",
      "", "management", "missing required key"},
     {"DuplicateRealmName", "  - name: lan", "  - name: wan", "realms[1].name",
      "duplicate realm name 'wan'"},
@@ -334,8 +335,8 @@ const InvalidCase kInvalidCases[] = {
      "expected one of webrtc, trunk"},
     {"ManagementPortCollision", "dataplane_port: 9101", "dataplane_port: 9100",
      "management.dataplane_port", "same port as controlplane_port"},
-    {"ShmNameWithoutSlash", "shm_name: /rampart-test", "shm_name: rampart",
-     "node.shm_name", "must start with '/'"},
+    {"ShmNameWithoutSlash", "shm_name: /rampart-test", "shm_name: rampart", "node.shm_name",
+     "must start with '/'"},
     {"GatewayOffLink", "gateway: 198.18.2.254", "gateway: 198.18.9.1", "realms[0].media.gateway",
      "not inside 198.18.2.1/24"},
     {"SdpLimitAboveSipLimit", "max_sdp_bytes: 16384", "max_sdp_bytes: 70000",
@@ -344,8 +345,7 @@ const InvalidCase kInvalidCases[] = {
      "security.allowed_origins[0]", "is not an origin"},
 };
 
-class InvalidConfigTest : public ConfigTest,
-                          public ::testing::WithParamInterface<InvalidCase> {};
+class InvalidConfigTest : public ConfigTest, public ::testing::WithParamInterface<InvalidCase> {};
 
 TEST_P(InvalidConfigTest, IsRejectedWithKeyAndReason) {
   const InvalidCase& c = GetParam();
@@ -468,8 +468,13 @@ TEST_F(ConfigTest, UnreadableFile) {
 
 TEST_F(ConfigTest, HostileInputDoesNotThrow) {
   const std::string inputs[] = {
-      std::string(2000, '['), "{a: *b}", "&a [*a]", "realms: [[[[]]]]\n", "\t\tx: y",
-      std::string("node: {name: \0x}", 16), "realms:\n  - media: {port_min: 99999999999999999999}",
+      std::string(2000, '['),
+      "{a: *b}",
+      "&a [*a]",
+      "realms: [[[[]]]]\n",
+      "\t\tx: y",
+      std::string("node: {name: \0x}", 16),
+      "realms:\n  - media: {port_min: 99999999999999999999}",
   };
   for (const std::string& in : inputs) {
     ConfigLoadResult r;
@@ -643,8 +648,9 @@ TEST_F(WebEdgeConfigTest, EmptyRealmListAllowsAnyOrigin) {
 const InvalidCase kWebEdgeInvalidCases[] = {
     {"RealmBadOrigin", "- http://localhost:8080", "- localhost:8080",
      "realms[0].allowed_origins[1]", "is not an origin"},
-    {"RealmOriginsNotList", "    allowed_origins:\n      - https://phone.example.com\n"
-                            "      - http://localhost:8080\n",
+    {"RealmOriginsNotList",
+     "    allowed_origins:\n      - https://phone.example.com\n"
+     "      - http://localhost:8080\n",
      "    allowed_origins: https://phone.example.com\n", "realms[0].allowed_origins",
      "expected a list"},
     {"WsUnknownKey", "idle_timeout_s: 60", "idle_timeout: 60", "realms[0].websocket.idle_timeout",

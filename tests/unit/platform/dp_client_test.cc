@@ -97,19 +97,21 @@ TEST(DataplaneClient, HandshakeIsStepwise) {
   ASSERT_TRUE(dp.write(dp.helloAck(hello.seq, abi::kOk)));
   ASSERT_TRUE(dp.write(dp.idle(8)));
   std::vector<uint64_t> unsolicited;
-  r = c->pollHandshake([&](const EventView& ev) {
-    unsolicited.push_back(ev.as<abi::FlowIdle>().cookie);
-  });
+  r = c->pollHandshake(
+      [&](const EventView& ev) { unsolicited.push_back(ev.as<abi::FlowIdle>().cookie); });
   ASSERT_TRUE(r);
   EXPECT_TRUE(*r);
   EXPECT_TRUE(c->handshaken());
   EXPECT_EQ(unsolicited, std::vector<uint64_t>{7});
   EXPECT_EQ(c->flowsAtHandshake(), std::vector<uint32_t>{3});
   std::vector<uint64_t> later;
-  c->pollEvents(0, [&](const EventView& ev) {
-    later.push_back(ev.as<abi::FlowIdle>().cookie);
-    return true;
-  }, 16);
+  c->pollEvents(
+      0,
+      [&](const EventView& ev) {
+        later.push_back(ev.as<abi::FlowIdle>().cookie);
+        return true;
+      },
+      16);
   EXPECT_EQ(later, std::vector<uint64_t>{8});
 }
 
@@ -161,19 +163,25 @@ TEST(DataplaneClient, SubmitAndPollEvents) {
     ASSERT_TRUE(dp.write(dp.ack(seq)));
   }
   std::vector<uint32_t> got;
-  uint32_t n = c->pollEvents(0, [&](const EventView& ev) {
-    if (!got.empty()) {
-      return false;
-    }
-    got.push_back(ev.header.seq);
-    return true;
-  }, 16);
+  uint32_t n = c->pollEvents(
+      0,
+      [&](const EventView& ev) {
+        if (!got.empty()) {
+          return false;
+        }
+        got.push_back(ev.header.seq);
+        return true;
+      },
+      16);
   EXPECT_EQ(n, 1u);
-  n = c->pollEvents(0, [&](const EventView& ev) {
-    EXPECT_TRUE(ev.wellFormed());
-    got.push_back(ev.header.seq);
-    return true;
-  }, 16);
+  n = c->pollEvents(
+      0,
+      [&](const EventView& ev) {
+        EXPECT_TRUE(ev.wellFormed());
+        got.push_back(ev.header.seq);
+        return true;
+      },
+      16);
   EXPECT_EQ(n, 2u);
   EXPECT_EQ(got, (std::vector<uint32_t>{seqs[0], seqs[1], seqs[2]}));
 }

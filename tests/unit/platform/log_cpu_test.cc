@@ -76,6 +76,20 @@ TEST(ProcessOptions, ParsesConfigAndCheck) {
   EXPECT_EQ(o->log_level, "warn");
 }
 
+TEST(ProcessOptions, DefaultsAndPassthroughAfterDoubleDash) {
+  const char* argv[] = {"prog", "--bogus", "--", "--config", "-l", "3"};
+  auto o = parseProcessOptions(6, const_cast<char**>(argv), true);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->config_path, "/etc/rampart/rampart.yaml");
+  ASSERT_EQ(o->extra.size(), 1u);
+  EXPECT_EQ(o->extra[0], "--bogus");
+  EXPECT_EQ(o->passthrough, (std::vector<std::string>{"--config", "-l", "3"}));
+  auto plain = parseProcessOptions(2, const_cast<char**>(argv) + 1);  // "--bogus" "--"
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->passthrough.empty());
+  EXPECT_EQ(plain->extra, (std::vector<std::string>{"--"}));
+}
+
 TEST(ProcessOptions, MissingValueNamesTheOption) {
   const char* argv[] = {"prog", "--config"};
   auto o = parseProcessOptions(2, const_cast<char**>(argv));

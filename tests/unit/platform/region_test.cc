@@ -41,6 +41,27 @@ TEST(ShmRegion, CreateThenAttachSeesSameGeometryAndEpoch) {
   EXPECT_EQ(cp->ring(2, RingKind::Command), nullptr);
 }
 
+TEST(ShmRegion, AttachRefusesARingWithoutItsMagic) {
+  std::string name = uniqueName("ringmagic");
+  auto dp = ShmRegion::create(name, RegionGeometry{});
+  ASSERT_TRUE(dp) << dp.error().message;
+  dp->ring(0, RingKind::Event)->magic = 0;
+  auto cp = ShmRegion::attach(name, false);
+  ASSERT_FALSE(cp);
+  EXPECT_EQ(cp.error().code, ErrorCode::Malformed);
+  EXPECT_NE(cp.error().message.find("event ring"), std::string::npos) << cp.error().message;
+}
+
+TEST(ShmRegion, AttachRefusesARingWhoseGeometryDisagreesWithTheHeader) {
+  std::string name = uniqueName("ringgeom");
+  auto dp = ShmRegion::create(name, RegionGeometry{});
+  ASSERT_TRUE(dp) << dp.error().message;
+  dp->header().workers[0].rings[static_cast<uint32_t>(RingKind::Punt)].slot_count *= 2;
+  auto cp = ShmRegion::attach(name, false);
+  ASSERT_FALSE(cp);
+  EXPECT_NE(cp.error().message.find("punt ring"), std::string::npos) << cp.error().message;
+}
+
 TEST(ShmRegion, SecondExclusiveAttachIsRefused) {
   std::string name = uniqueName("excl");
   auto dp = ShmRegion::create(name, RegionGeometry{});

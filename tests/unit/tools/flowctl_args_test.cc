@@ -16,11 +16,21 @@ namespace {
 const std::string kKey30 = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk";
 
 std::vector<std::string> addArgs() {
-  return {"add",          "--worker",     "1",
-          "--in-port",    "0",            "--in-local",
-          "198.18.2.1:20000", "--in-remote", "198.18.2.2:40000",
-          "--out-port",   "1",            "--out-local",
-          "198.18.4.1:30000", "--out-remote", "198.18.4.2:50000"};
+  return {"add",
+          "--worker",
+          "1",
+          "--in-port",
+          "0",
+          "--in-local",
+          "198.18.2.1:20000",
+          "--in-remote",
+          "198.18.2.2:40000",
+          "--out-port",
+          "1",
+          "--out-local",
+          "198.18.4.1:30000",
+          "--out-remote",
+          "198.18.4.2:50000"};
 }
 
 std::vector<std::string> with(std::vector<std::string> base, std::vector<std::string> more) {
@@ -40,10 +50,10 @@ std::vector<std::string> without(std::vector<std::string> base, const std::strin
 }
 
 TEST(FlowctlArgs, AddBuildsTheMessage) {
-  auto r = parseFlowctlArgs(with(addArgs(), {"--dscp", "46", "--ssrc-rewrite", "0x1234",
-                                              "--srtp-in", "AES_CM_128_HMAC_SHA1_80:" + kKey30,
-                                              "--out-rtcp-local", "30001", "--out-rtcp-remote",
-                                              "50001", "--rtcp-mux-in", "--cookie", "77"}));
+  auto r = parseFlowctlArgs(
+      with(addArgs(), {"--dscp", "46", "--ssrc-rewrite", "0x1234", "--srtp-in",
+                       "AES_CM_128_HMAC_SHA1_80:" + kKey30, "--out-rtcp-local", "30001",
+                       "--out-rtcp-remote", "50001", "--rtcp-mux-in", "--cookie", "77"}));
   ASSERT_TRUE(r.args) << r.error;
   const abi::FlowAdd& f = r.args->add;
   EXPECT_EQ(r.args->command, FlowctlCommand::Add);
@@ -70,9 +80,9 @@ TEST(FlowctlArgs, AddBuildsTheMessage) {
 
 TEST(FlowctlArgs, LatchAndIpv6) {
   auto r = parseFlowctlArgs({"add", "--worker", "0", "--in-port", "0", "--in-local",
-                             "[2001:2:0:2::1]:20000", "--in-remote", "[2001:2:0:2::2]:0",
-                             "--latch", "--out-port", "1", "--out-local",
-                             "[2001:2:0:4::1]:30000", "--out-remote", "[2001:2:0:4::2]:5000"});
+                             "[2001:2:0:2::1]:20000", "--in-remote", "[2001:2:0:2::2]:0", "--latch",
+                             "--out-port", "1", "--out-local", "[2001:2:0:4::1]:30000",
+                             "--out-remote", "[2001:2:0:4::2]:5000"});
   ASSERT_TRUE(r.args) << r.error;
   EXPECT_EQ(r.args->add.flags, abi::kFlowLatch | abi::kFlowIpv6 | abi::kFlowOutIpv6);
   EXPECT_EQ(r.args->add.in_remote.port, 0);
@@ -82,10 +92,9 @@ TEST(FlowctlArgs, LatchAndIpv6) {
 
 TEST(FlowctlArgs, FamiliesPerLegAndAbi11Fields) {
   auto r = parseFlowctlArgs({"add", "--worker", "0", "--in-port", "0", "--in-local",
-                             "198.18.2.1:20000", "--in-remote", "198.18.2.2:4000",
-                             "--out-port", "1", "--out-local", "[2001:2:0:4::1]:30000",
-                             "--out-remote", "[2001:2:0:4::2]:5000", "--video", "--clock-rate",
-                             "48000"});
+                             "198.18.2.1:20000", "--in-remote", "198.18.2.2:4000", "--out-port",
+                             "1", "--out-local", "[2001:2:0:4::1]:30000", "--out-remote",
+                             "[2001:2:0:4::2]:5000", "--video", "--clock-rate", "48000"});
   ASSERT_TRUE(r.args) << r.error;
   EXPECT_EQ(r.args->add.flags, abi::kFlowOutIpv6 | abi::kFlowVideo);
   EXPECT_EQ(r.args->add.clock_rate, 48000u);
@@ -120,11 +129,9 @@ struct BadCase {
 
 TEST(FlowctlArgs, ErrorsNameTheArgument) {
   const BadCase cases[] = {
-      {with(without(addArgs(), "--in-local"), {"--in-local", "198.18.2.300:20000"}),
-       "--in-local"},
+      {with(without(addArgs(), "--in-local"), {"--in-local", "198.18.2.300:20000"}), "--in-local"},
       {with(without(addArgs(), "--out-remote"), {"--out-remote", "198.18.4.2"}), "--out-remote"},
-      {with(without(addArgs(), "--out-remote"), {"--out-remote", "[2001:2::1]:5"}),
-       "--out-remote"},
+      {with(without(addArgs(), "--out-remote"), {"--out-remote", "[2001:2::1]:5"}), "--out-remote"},
       {with(addArgs(), {"--srtp-in", "AES_CM_128_HMAC_SHA1_99:" + kKey30}), "--srtp-in"},
       {with(addArgs(), {"--srtp-out", "AEAD_AES_256_GCM:" + kKey30}), "--srtp-out"},
       {with(addArgs(), {"--srtp-out", "AES_CM_128_HMAC_SHA1_80:QUJD$$"}), "--srtp-out"},
@@ -138,8 +145,7 @@ TEST(FlowctlArgs, ErrorsNameTheArgument) {
       {with(without(addArgs(), "--in-remote"), {"--in-remote", "198.18.2.2:0"}), "--in-remote"},
       {with(addArgs(), {"--out-rtcp-local", "30001"}), "--out-rtcp-remote"},
       {with(addArgs(), {"--dscp", "64"}), "--dscp"},
-      {with(without(addArgs(), "--in-remote"), {"--in-remote", "[2001:2::2]:4000"}),
-       "--in-remote"},
+      {with(without(addArgs(), "--in-remote"), {"--in-remote", "[2001:2::2]:4000"}), "--in-remote"},
       {with(addArgs(), {"--clock-rate", "100"}), "--clock-rate"},
       {{"list", "--video"}, "--video"},
       {with(addArgs(), {"--ssrc-rewrite", "0x100000000"}), "--ssrc-rewrite"},
@@ -157,8 +163,8 @@ TEST(FlowctlArgs, ErrorsNameTheArgument) {
   for (const auto& c : cases) {
     auto r = parseFlowctlArgs(c.args);
     EXPECT_FALSE(r.args) << c.names;
-    EXPECT_NE(r.error.find(c.names), std::string::npos) << "want '" << c.names << "' in '"
-                                                         << r.error << "'";
+    EXPECT_NE(r.error.find(c.names), std::string::npos)
+        << "want '" << c.names << "' in '" << r.error << "'";
   }
 }
 
@@ -187,14 +193,14 @@ TEST(FlowctlBatch, LinesInheritGlobalsAndOnlyAddOrDel) {
   EXPECT_NE(parseBatchLine("list", global).error.find("only add and del"), std::string::npos);
   EXPECT_NE(parseBatchLine("del --worker 0 1 --shm /x", global).error.find("--shm"),
             std::string::npos);
-  EXPECT_NE(parseBatchLine(add_line + "--dscp 99", global).error.find("--dscp"),
-            std::string::npos);
+  EXPECT_NE(parseBatchLine(add_line + "--dscp 99", global).error.find("--dscp"), std::string::npos);
   EXPECT_TRUE(parseFlowctlArgs({"batch"}).args);
 }
 
 TEST(FlowctlStatus, EveryAbiErrorHasWords) {
   EXPECT_EQ(statusText(abi::kOk), "ok");
   EXPECT_NE(statusText(abi::kErrNoSpace).find("flow table full"), std::string::npos);
+  EXPECT_NE(statusText(abi::kErrNeighFull).find("neighbour table full"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrNoEnt).find("no such flow"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrExist).find("exists"), std::string::npos);
   EXPECT_NE(statusText(abi::kErrInval).find("invalid"), std::string::npos);

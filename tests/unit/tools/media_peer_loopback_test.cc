@@ -51,9 +51,9 @@ TEST(MediaPeerLoopback, SrtpBothWaysIsClean) {
   ASSERT_EQ(ra.exit_code, 0) << ra.out;
   for (const std::string& json : {ra.out, rb.out}) {
     SCOPED_TRACE(json);
-    for (const char* key : {"packets", "expected", "lost", "loss_ratio", "duplicates", "reordered",
-                            "late", "garbage", "stale", "wrong_stream", "auth_failed",
-                            "jitter_ms_max", "tos_seen", "dscp_seen"}) {
+    for (const char* key :
+         {"packets", "expected", "lost", "loss_ratio", "duplicates", "reordered", "late", "garbage",
+          "stale", "wrong_stream", "auth_failed", "jitter_ms_max", "tos_seen", "dscp_seen"}) {
       EXPECT_NE(json.find(std::string("\"") + key + "\":"), std::string::npos) << key;
     }
     EXPECT_NE(json.find("\"delay_ms\":{\"samples\""), std::string::npos);
@@ -75,8 +75,8 @@ TEST(MediaPeerLoopback, WrongKeyCountsAuthFailures) {
   const uint16_t p = freePortBase(2);
   ASSERT_NE(p, 0);
   const RunResult r = run(peer("--local " + addr(p) + " --remote " + addr(p) +
-                               " --duration 1 --srtp AEAD_AES_128_GCM --send-key " +
-                               randomKey(28) + " --recv-key " + randomKey(28)));
+                               " --duration 1 --srtp AEAD_AES_128_GCM --send-key " + randomKey(28) +
+                               " --recv-key " + randomKey(28)));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(field(r.out, "received", "packets"), 0) << r.out;
   EXPECT_EQ(field(r.out, "received", "auth_failed"), 50) << r.out;

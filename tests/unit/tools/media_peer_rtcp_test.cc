@@ -27,8 +27,8 @@ TEST(MediaPeerRtcp, SeparateRtcpIsCounted) {
   const std::string k = randomKey(30);
   const RunResult r = run(peer("--local " + addr(p) + " --remote " + addr(p) +
                                " --streams 2 --duration 1.2 --rtcp separate --rtcp-interval-ms "
-                               "200 --srtp AES_CM_128_HMAC_SHA1_32 --send-key " + k +
-                               " --recv-key " + k));
+                               "200 --srtp AES_CM_128_HMAC_SHA1_32 --send-key " +
+                               k + " --recv-key " + k));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const double sent = field(r.out, "rtcp", "sent").value_or(0);
   EXPECT_GE(sent, 10) << r.out;
@@ -67,7 +67,8 @@ TEST(MediaPeerRtcp, Ipv6GcmWithTrafficClass) {
   const std::string a = "[::1]:" + std::to_string(p);
   const RunResult r = run(peer("--local " + a + " --remote " + a +
                                " --streams 2 --duration 0.6 --drain-ms 200 --send-tos 184"
-                               " --srtp AEAD_AES_256_GCM --send-key " + k + " --recv-key " + k));
+                               " --srtp AEAD_AES_256_GCM --send-key " +
+                               k + " --recv-key " + k));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(field(r.out, "received", "packets"), 60) << r.out;
   EXPECT_EQ(field(r.out, "received", "lost"), 0) << r.out;

@@ -67,7 +67,7 @@ inline uint16_t freePortBase(int span) {
 
 // The number after "key": inside the object that starts at "object":{ ("" = top level).
 inline std::optional<double> field(const std::string& json, const std::string& object,
-                            const std::string& key) {
+                                   const std::string& key) {
   std::size_t from = 0;
   if (!object.empty()) {
     from = json.find("\"" + object + "\":{");

@@ -27,10 +27,10 @@ TEST(Base64, Rfc4648Vectors) {
 
 TEST(Base64, RejectsMalformed) {
   EXPECT_FALSE(base64Decode("Zm9v!mFy"));
-  EXPECT_FALSE(base64Decode("Z"));         // 6 bits cannot make a byte
-  EXPECT_FALSE(base64Decode("Zm9=v"));     // padding in the middle
-  EXPECT_FALSE(base64Decode("Zh=="));      // non-zero leftover bits
-  EXPECT_FALSE(base64Decode("Zg="));       // wrong amount of padding
+  EXPECT_FALSE(base64Decode("Z"));      // 6 bits cannot make a byte
+  EXPECT_FALSE(base64Decode("Zm9=v"));  // padding in the middle
+  EXPECT_FALSE(base64Decode("Zh=="));   // non-zero leftover bits
+  EXPECT_FALSE(base64Decode("Zg="));    // wrong amount of padding
   EXPECT_FALSE(base64Decode("Zm9v YmFy"));
 }
 
@@ -81,9 +81,9 @@ TEST(SockAddr, ParsesIpv4AndIpv6) {
 }
 
 TEST(SockAddr, RejectsBadInput) {
-  for (const char* bad : {"198.18.2.1", "198.18.2.300:5", "198.18.2.1:65536", "198.18.2.1:-1",
-                          "2001:2::1:5004", "[2001:2::1]5004", "[2001:2::1", "host:5000",
-                          ":5000", "1.2.3.4:", "1.2.3.4:0x10"}) {
+  for (const char* bad :
+       {"198.18.2.1", "198.18.2.300:5", "198.18.2.1:65536", "198.18.2.1:-1", "2001:2::1:5004",
+        "[2001:2::1]5004", "[2001:2::1", "host:5000", ":5000", "1.2.3.4:", "1.2.3.4:0x10"}) {
     EXPECT_FALSE(parseSockAddr(bad)) << bad;
   }
 }

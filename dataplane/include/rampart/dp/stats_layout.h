@@ -10,7 +10,7 @@
 namespace rampart::dp {
 
 inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
-inline constexpr uint32_t kStatsVersion = 2;  // 2: handoff and neighbour-share counters
+inline constexpr uint32_t kStatsVersion = 3;         // 3: drops are packets only; event counters
 inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
 inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
 
@@ -19,11 +19,12 @@ struct PortCounters {
   uint64_t rx_bytes;
   uint64_t tx_packets;
   uint64_t tx_bytes;
-  uint64_t punted;      // STUN/DTLS copied to the control plane
-  uint64_t injected;    // packets the control plane handed back
-  uint64_t arp_nd_replies;  // ARP replies / neighbour advertisements sent
-  uint64_t arp_nd_consumed; // ARP replies / advertisements answering our own solicitations
-  uint64_t drops[kMaxDropSlots];  // indexed by DropReason
+  uint64_t punted;                // STUN/DTLS copied to the control plane
+  uint64_t injected;              // packets the control plane handed back
+  uint64_t arp_nd_replies;        // ARP replies / neighbour advertisements sent
+  uint64_t arp_nd_consumed;       // ARP replies / advertisements answering our own solicitations
+  uint64_t arp_nd_ignored;        // ARP/ND for other hosts (gratuitous, probes): read, not answered
+  uint64_t drops[kMaxDropSlots];  // indexed by DropReason, packets only
 };
 
 struct WorkerStats {
@@ -36,13 +37,17 @@ struct WorkerStats {
   uint64_t flows_live;
   uint64_t loop_passes;
   uint64_t idle_sleeps;
-  uint64_t commands;        // commands applied
-  uint64_t events_lost;     // events (idle, ssrc change) not posted for lack of room
-  uint64_t neigh_pending;   // packets now waiting on next-hop resolution
-  uint64_t neigh_expired;   // next hops that stopped answering re-confirmation probes
-  uint64_t handoff_out;     // packets handed to the worker owning their flow
-  uint64_t handoff_in;      // packets other workers handed to this one
+  uint64_t commands;          // commands applied
+  uint64_t commands_refused;  // commands answered with an error status
+  uint64_t events_lost;       // events (idle, ssrc change) not posted for lack of room
+  uint64_t neigh_pending;     // packets now waiting on next-hop resolution
+  uint64_t neigh_expired;     // next hops that stopped answering re-confirmation probes
+  uint64_t handoff_out;       // packets handed to the worker owning their flow
+  uint64_t handoff_in;        // packets other workers handed to this one
   uint64_t neigh_share_lost;  // neighbour updates another worker's ring had no room for
+  uint64_t neigh_table_full;  // next hops not created: every entry in use by flows or packets
+  uint64_t inject_refused;    // inject slots with a bad port, length, family or address
+  uint64_t alloc_failed;      // own packets (ARP/ND solicitations) not sent: mbuf pool empty
   PortCounters ports[kMaxPorts];
 };
 
@@ -52,9 +57,9 @@ struct alignas(64) FlowStats {
   uint64_t drops;
   uint64_t last_seen_ns;  // CLOCK_MONOTONIC
   uint32_t ssrc;
-  uint32_t rtp_lost;      // RFC 3550 cumulative number of packets lost (clamped at 0)
-  uint32_t jitter_ts;     // RFC 3550 interarrival jitter, timestamp units
-  uint32_t generation;    // handle generation the counters belong to (0: free slot)
+  uint32_t rtp_lost;    // RFC 3550 cumulative number of packets lost (clamped at 0)
+  uint32_t jitter_ts;   // RFC 3550 interarrival jitter, timestamp units
+  uint32_t generation;  // handle generation the counters belong to (0: free slot)
   uint64_t _pad[2];
 };
 static_assert(sizeof(FlowStats) == 64);

@@ -17,36 +17,39 @@
 namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
-inline constexpr uint16_t kAbiMinor = 1;  // 1: FlowAdd.clock_rate appended
-inline constexpr uint32_t kCmdSlotSize = 256;      // command and event rings
-inline constexpr uint32_t kPacketSlotSize = 2048;  // punt and inject rings
+inline constexpr uint16_t kAbiMinor = 1;                      // 1: FlowAdd.clock_rate appended
+inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
+inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
 
 enum class MsgType : uint16_t {
-  Hello = 1,          // cp -> dp: first message after attaching (per worker)
-  HelloAck = 2,       // dp -> cp: handshake verdict
-  FlowAdd = 3,        // cp -> dp: program one direction of one media leg
-  FlowModify = 4,     // cp -> dp: replace the action of an existing flow (re-key, re-target)
-  FlowDel = 5,        // cp -> dp: remove a flow, wiping its keys
-  FlowQuery = 6,      // cp -> dp: ask for one flow's state and counters
-  Ack = 7,            // dp -> cp: status of a command, by sequence
-  FlowInfo = 8,       // dp -> cp: answer to FlowQuery, and one entry of a dump
-  FlowDump = 9,       // cp -> dp: list every flow (resynchronisation after a cp restart)
-  FlowDumpEnd = 10,   // dp -> cp: the dump is complete
-  FlowIdle = 11,      // dp -> cp: no packet for the configured idle time
-  SsrcChange = 12,    // dp -> cp: a flow saw a new SSRC
-  Count               // keep last
+  Hello = 1,         // cp -> dp: first message after attaching (per worker)
+  HelloAck = 2,      // dp -> cp: handshake verdict
+  FlowAdd = 3,       // cp -> dp: program one direction of one media leg
+  FlowModify = 4,    // cp -> dp: replace the action of an existing flow (re-key, re-target)
+  FlowDel = 5,       // cp -> dp: remove a flow, wiping its keys
+  FlowQuery = 6,     // cp -> dp: ask for one flow's state and counters
+  Ack = 7,           // dp -> cp: status of a command, by sequence
+  FlowInfo = 8,      // dp -> cp: answer to FlowQuery, and one entry of a dump
+  FlowDump = 9,      // cp -> dp: list every flow (resynchronisation after a cp restart)
+  FlowDumpEnd = 10,  // dp -> cp: the dump is complete
+  FlowIdle = 11,     // dp -> cp: no packet for the configured idle time
+  SsrcChange = 12,   // dp -> cp: a flow saw a new SSRC
+  Count              // keep last
 };
 
-// Status codes carried in Ack/HelloAck (negative errno values, 0 = success).
+// Status codes carried in Ack/HelloAck (negative errno values, 0 = success). Append-only.
 inline constexpr int32_t kOk = 0;
-inline constexpr int32_t kErrProto = -71;     // EPROTO: incompatible ABI
-inline constexpr int32_t kErrMsgSize = -90;   // EMSGSIZE: message shorter than known minimum
-inline constexpr int32_t kErrInval = -22;     // EINVAL: bad field value
-inline constexpr int32_t kErrNoSpace = -28;   // ENOSPC: flow table full
-inline constexpr int32_t kErrNoEnt = -2;      // ENOENT: unknown flow handle / stale generation
-inline constexpr int32_t kErrExist = -17;     // EEXIST: a flow with that match already exists
-inline constexpr int32_t kErrNotSup = -95;    // EOPNOTSUPP: unknown message type or suite
+inline constexpr int32_t kErrProto = -71;    // EPROTO: incompatible ABI
+inline constexpr int32_t kErrMsgSize = -90;  // EMSGSIZE: message shorter than known minimum
+inline constexpr int32_t kErrInval = -22;    // EINVAL: bad field value
+inline constexpr int32_t kErrNoSpace = -28;  // ENOSPC: flow table full
+inline constexpr int32_t kErrNoEnt = -2;     // ENOENT: unknown flow handle / stale generation
+inline constexpr int32_t kErrExist = -17;    // EEXIST: a flow with that match already exists
+inline constexpr int32_t kErrNotSup = -95;   // EOPNOTSUPP: unknown message type or suite
+// ENOBUFS (as Linux's neighbour-table overflow): the out leg's next hop needs a neighbour
+// entry and every one is held by other flows or parked packets.
+inline constexpr int32_t kErrNeighFull = -105;
 
 // Flow handle: slot index in the worker's flow table plus a generation, so a handle from a
 // deleted flow never addresses its successor (no ABA).
@@ -63,9 +66,9 @@ inline constexpr FlowHandle unpackHandle(uint64_t v) {
 
 struct MsgHeader {
   MsgType type;
-  uint16_t size;     // bytes including this header
-  uint32_t seq;      // assigned by the sender of a command; echoed in its Ack
-  uint64_t flow;     // packHandle(), 0 when not about one flow
+  uint16_t size;  // bytes including this header
+  uint32_t seq;   // assigned by the sender of a command; echoed in its Ack
+  uint64_t flow;  // packHandle(), 0 when not about one flow
 };
 
 struct Hello {
@@ -117,13 +120,13 @@ struct Endpoint {
 };
 
 // Flow flags.
-inline constexpr uint16_t kFlowLatch = 1u << 0;       // learn the remote from the first
-                                                      // authenticated packet
-inline constexpr uint16_t kFlowRtcpMuxIn = 1u << 1;   // RTCP arrives on the RTP port
-inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;    // this flow is a separate RTCP port
+inline constexpr uint16_t kFlowLatch = 1u << 0;      // learn the remote from the first
+                                                     // authenticated packet
+inline constexpr uint16_t kFlowRtcpMuxIn = 1u << 1;  // RTCP arrives on the RTP port
+inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;   // this flow is a separate RTCP port
 inline constexpr uint16_t kFlowIpv6 = 1u << 3;
-inline constexpr uint16_t kFlowVideo = 1u << 4;       // video: realm's video DSCP by default
-inline constexpr uint16_t kFlowOutIpv6 = 1u << 5;     // the out leg is IPv6 (kFlowIpv6: in leg)
+inline constexpr uint16_t kFlowVideo = 1u << 4;    // video: realm's video DSCP by default
+inline constexpr uint16_t kFlowOutIpv6 = 1u << 5;  // the out leg is IPv6 (kFlowIpv6: in leg)
 
 // FlowAdd.dscp value meaning "the realm's default for the media kind" (audio EF, video AF41).
 inline constexpr uint8_t kDscpRealmDefault = 0xff;
@@ -138,20 +141,20 @@ struct FlowAdd {
   uint8_t dscp;
   uint8_t _pad0;
   Endpoint in_local;
-  Endpoint in_remote;   // port 0 with kFlowLatch: learn
+  Endpoint in_remote;  // port 0 with kFlowLatch: learn
   Endpoint out_local;
   Endpoint out_remote;
-  uint16_t out_rtcp_local_port;   // 0: RTCP leaves like RTP (rtcp-mux on the out leg)
+  uint16_t out_rtcp_local_port;  // 0: RTCP leaves like RTP (rtcp-mux on the out leg)
   uint16_t out_rtcp_remote_port;
   uint16_t latch_window_ms;
-  uint16_t idle_timeout_s;        // 0: the dataplane default
-  uint32_t ssrc_rewrite;          // 0: keep the SSRC
+  uint16_t idle_timeout_s;  // 0: the dataplane default
+  uint32_t ssrc_rewrite;    // 0: keep the SSRC
   uint32_t _pad1;
-  SrtpParams srtp_in;             // suite None: input is plain RTP
-  SrtpParams srtp_out;            // suite None: output is plain RTP
-  uint64_t cookie;                // opaque to the dataplane (the cp's call/leg id)
+  SrtpParams srtp_in;   // suite None: input is plain RTP
+  SrtpParams srtp_out;  // suite None: output is plain RTP
+  uint64_t cookie;      // opaque to the dataplane (the cp's call/leg id)
   // Appended in 1.1.
-  uint32_t clock_rate;            // RTP clock in Hz for RFC 3550 jitter; 0: 8000
+  uint32_t clock_rate;  // RTP clock in Hz for RFC 3550 jitter; 0: 8000
   uint32_t _pad2;
 };
 
@@ -209,18 +212,18 @@ struct SsrcChange {
 // Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
 // UDP payload.
 struct PacketSlot {
-  uint16_t len;        // payload bytes
-  uint16_t port;       // DPDK port id it arrived on / leaves by
-  uint8_t family;      // 4 or 6
-  uint8_t kind;        // PacketKind
+  uint16_t len;    // payload bytes
+  uint16_t port;   // port position in config order (as FlowAdd.in_port), not a DPDK id
+  uint8_t family;  // 4 or 6
+  uint8_t kind;    // kPacketStun / kPacketDtls (punt); ignored on inject
   uint8_t _pad[2];
-  Endpoint local;      // Rampart's address:port
-  Endpoint remote;     // the peer's address:port
-  uint64_t flow;       // handle of the flow whose port received it, 0 if none
+  Endpoint local;   // Rampart's address:port
+  Endpoint remote;  // the peer's address:port
+  uint64_t flow;    // handle of the flow whose port received it, 0 if none
 };
+// PacketSlot.kind (append-only; 3 is reserved: an "other" kind was declared, never sent).
 inline constexpr uint8_t kPacketStun = 1;
 inline constexpr uint8_t kPacketDtls = 2;
-inline constexpr uint8_t kPacketOther = 3;
 
 // Minimum accepted sizes, indexed by MsgType.
 constexpr uint16_t minSize(MsgType t) {
@@ -243,7 +246,7 @@ constexpr uint16_t minSize(MsgType t) {
 }
 
 template <typename T>
-inline constexpr bool kIsWireType = std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T>;
+inline constexpr bool kIsWireType = std::is_trivially_copyable_v<T>&& std::is_standard_layout_v<T>;
 static_assert(kIsWireType<Hello> && kIsWireType<HelloAck> && kIsWireType<FlowAdd> &&
               kIsWireType<Ack> && kIsWireType<FlowInfo> && kIsWireType<PacketSlot>);
 static_assert(sizeof(Hello) <= kCmdSlotSize && sizeof(HelloAck) <= kCmdSlotSize &&

@@ -17,7 +17,7 @@ enum class Transport { Udp, Tcp, Tls, Ws, Wss };
 const char* transportName(Transport t);
 
 struct IpAddress {
-  int family = 4;      // 4 or 6
+  int family = 4;       // 4 or 6
   uint8_t bytes[16]{};  // IPv4 in the first 4 bytes
   std::string text;     // as written in the file
 
@@ -50,16 +50,16 @@ const char* sdpProfileName(SdpProfile p);
 inline constexpr std::size_t kMaxPortsPerRealm = 4;
 
 struct MediaSettings {
-  std::string interface;    // kernel interface the DPDK port sits on (for the lab and logs)
+  std::string interface;  // kernel interface the DPDK port sits on (for the lab and logs)
   // DPDK vdev/devargs of the realm's media ports, e.g. "net_af_packet0,iface=sbc-wan-med";
   // one string or a list of up to kMaxPortsPerRealm in the file. Every port answers for the
   // realm's media addresses.
   std::vector<std::string> devargs;
-  IpAddress address;        // Rampart's IPv4 media address on this realm
-  int prefix_len = 24;      // on-link prefix for next-hop resolution
+  IpAddress address;                  // Rampart's IPv4 media address on this realm
+  int prefix_len = 24;                // on-link prefix for next-hop resolution
   std::optional<IpAddress> address6;  // optional IPv6 media address
   int prefix_len6 = 64;
-  std::optional<IpAddress> gateway;   // next hop for off-link peers
+  std::optional<IpAddress> gateway;  // next hop for off-link peers
   std::optional<IpAddress> gateway6;
   uint16_t port_min = 0;
   uint16_t port_max = 0;
@@ -110,10 +110,10 @@ struct JwtKey {
 // Token required at the WebSocket upgrade of the realm's ws/wss listeners.
 struct JwtSettings {
   bool required = false;
-  std::string issuer;             // "iss" must equal this
-  std::string audience;           // "aud" (string or array) must contain this
+  std::string issuer;               // "iss" must equal this
+  std::string audience;             // "aud" (string or array) must contain this
   uint32_t max_lifetime_s = 86400;  // exp - iat (or exp - now without iat) at most this
-  uint32_t leeway_s = 30;         // clock skew allowed on exp and nbf
+  uint32_t leeway_s = 30;           // clock skew allowed on exp and nbf
   std::vector<JwtKey> keys;
 };
 
@@ -135,8 +135,8 @@ struct Route {
   std::string name;
   std::string from_realm;
   std::string to_realm;
-  std::string match_user;   // regular expression on the Request-URI user, "" matches all
-  std::string target;       // SIP URI of the next hop, e.g. "sip:198.18.4.2:5060"
+  std::string match_user;  // regular expression on the Request-URI user, "" matches all
+  std::string target;      // SIP URI of the next hop, e.g. "sip:198.18.4.2:5060"
   // Every next hop in failover order (`target` first when given, then `targets`): the next
   // one is tried on 408, 503, a transport error or a timeout.
   std::vector<std::string> targets;
@@ -150,7 +150,7 @@ struct SipSettings {
   // Dataplane Ack wait per command. Generous: on a loaded host the worker can be descheduled
   // for hundreds of ms (bench-cps saw 250 ms stalls on a 2-core VM).
   uint32_t flow_ack_timeout_ms = 1000;
-  uint32_t options_interval_s = 30;      // OPTIONS health check of every route target
+  uint32_t options_interval_s = 30;  // OPTIONS health check of every route target
 };
 
 struct RateLimit {
@@ -169,12 +169,12 @@ struct SecurityPolicy {
 };
 
 struct DataplaneSettings {
-  std::vector<int> worker_cpus{1};          // one worker per listed CPU
+  std::vector<int> worker_cpus{1};  // one worker per listed CPU
   int main_cpu = 0;
   std::vector<std::string> eal_args{"--no-huge", "-m", "256", "--no-pci", "--no-shconf"};
-  uint32_t flow_capacity = 16384;           // flows per worker
+  uint32_t flow_capacity = 16384;  // flows per worker
   uint32_t idle_timeout_s = 60;
-  uint32_t idle_backoff_us = 0;             // 0: pure polling; >0: sleep after empty polls
+  uint32_t idle_backoff_us = 0;  // 0: pure polling; >0: sleep after empty polls
   uint32_t command_slots = 1024;
   uint32_t event_slots = 4096;
   uint32_t punt_slots = 512;
@@ -182,7 +182,7 @@ struct DataplaneSettings {
 };
 
 struct ManagementSettings {
-  IpAddress address;                 // where metrics (and later the API) listen
+  IpAddress address;  // where metrics (and later the API) listen
   uint16_t controlplane_port = 9100;
   uint16_t dataplane_port = 9101;
 };

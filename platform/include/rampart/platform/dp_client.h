@@ -27,7 +27,7 @@ namespace rampart::platform {
 // One event-ring slot, read in place: valid only during the visitor call that receives it.
 struct EventView {
   uint32_t worker = 0;
-  abi::MsgHeader header{};       // copied out of the slot
+  abi::MsgHeader header{};         // copied out of the slot
   const uint8_t* bytes = nullptr;  // the whole slot (abi::kCmdSlotSize bytes)
 
   /// @return true when the slot's declared size is at least the ABI minimum for its type and
@@ -49,7 +49,7 @@ struct EventView {
 // One punt-ring slot, read in place: valid only during the visitor call that receives it.
 struct PuntView {
   uint32_t worker = 0;
-  abi::PacketSlot meta{};           // copied out of the slot; meta.len <= abi::kMaxPacket
+  abi::PacketSlot meta{};            // copied out of the slot; meta.len <= abi::kMaxPacket
   const uint8_t* payload = nullptr;  // meta.len bytes
 };
 

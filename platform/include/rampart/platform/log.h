@@ -34,24 +34,24 @@ class LogRateLimiter {
 
 }  // namespace rampart::platform
 
-#define RAMPART_LOG(level, component, ...)                                                \
-  do {                                                                                    \
-    if (static_cast<int>(level) >= static_cast<int>(::rampart::platform::logLevel())) {   \
-      ::rampart::platform::logf(level, component, __VA_ARGS__);                           \
-    }                                                                                     \
+#define RAMPART_LOG(level, component, ...)                                              \
+  do {                                                                                  \
+    if (static_cast<int>(level) >= static_cast<int>(::rampart::platform::logLevel())) { \
+      ::rampart::platform::logf(level, component, __VA_ARGS__);                         \
+    }                                                                                   \
   } while (false)
 
-#define RAMPART_LOG_RATELIMITED(level, component, per_second, ...)                        \
-  do {                                                                                    \
-    if (static_cast<int>(level) >= static_cast<int>(::rampart::platform::logLevel())) {   \
-      static ::rampart::platform::LogRateLimiter rampart_log_limiter_(per_second);        \
-      uint64_t rampart_log_suppressed_ = 0;                                               \
-      if (rampart_log_limiter_.allow(&rampart_log_suppressed_)) {                         \
-        if (rampart_log_suppressed_ != 0) {                                               \
-          ::rampart::platform::logf(level, component, "(%llu similar records suppressed)",\
+#define RAMPART_LOG_RATELIMITED(level, component, per_second, ...)                             \
+  do {                                                                                         \
+    if (static_cast<int>(level) >= static_cast<int>(::rampart::platform::logLevel())) {        \
+      static ::rampart::platform::LogRateLimiter rampart_log_limiter_(per_second);             \
+      uint64_t rampart_log_suppressed_ = 0;                                                    \
+      if (rampart_log_limiter_.allow(&rampart_log_suppressed_)) {                              \
+        if (rampart_log_suppressed_ != 0) {                                                    \
+          ::rampart::platform::logf(level, component, "(%llu similar records suppressed)",     \
                                     static_cast<unsigned long long>(rampart_log_suppressed_)); \
-        }                                                                                 \
-        ::rampart::platform::logf(level, component, __VA_ARGS__);                         \
-      }                                                                                   \
-    }                                                                                     \
+        }                                                                                      \
+        ::rampart::platform::logf(level, component, __VA_ARGS__);                              \
+      }                                                                                        \
+    }                                                                                          \
   } while (false)

@@ -11,20 +11,20 @@
 namespace rampart {
 
 // X(name, text): the one list of error codes.
-#define RAMPART_ERROR_CODES(X)                                         \
-  X(Internal, "internal error")                                        \
-  X(InvalidArgument, "invalid argument")                               \
-  X(Malformed, "malformed input")                                      \
-  X(NotAcceptable, "not acceptable")                                   \
-  X(NotFound, "not found")                                             \
-  X(AlreadyExists, "already exists")                                   \
-  X(Conflict, "conflicting operation in progress")                     \
-  X(PermissionDenied, "permission denied")                             \
-  X(Unauthenticated, "not authenticated")                              \
-  X(Unavailable, "unavailable")                                        \
-  X(Overloaded, "overloaded")                                          \
-  X(Timeout, "timed out")                                              \
-  X(Unsupported, "not supported")                                      \
+#define RAMPART_ERROR_CODES(X)                     \
+  X(Internal, "internal error")                    \
+  X(InvalidArgument, "invalid argument")           \
+  X(Malformed, "malformed input")                  \
+  X(NotAcceptable, "not acceptable")               \
+  X(NotFound, "not found")                         \
+  X(AlreadyExists, "already exists")               \
+  X(Conflict, "conflicting operation in progress") \
+  X(PermissionDenied, "permission denied")         \
+  X(Unauthenticated, "not authenticated")          \
+  X(Unavailable, "unavailable")                    \
+  X(Overloaded, "overloaded")                      \
+  X(Timeout, "timed out")                          \
+  X(Unsupported, "not supported")                  \
   X(Io, "I/O error")
 
 enum class ErrorCode : uint8_t {
@@ -58,8 +58,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}       // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}   // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

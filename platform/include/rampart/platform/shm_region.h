@@ -42,7 +42,7 @@ struct RegionHeader {
   uint16_t abi_minor;
   uint16_t n_workers;
   uint16_t _pad;
-  uint64_t epoch;       // unique per dataplane start
+  uint64_t epoch;  // unique per dataplane start
   uint64_t total_size;
   uint32_t dp_pid;
   std::atomic<uint32_t> state;

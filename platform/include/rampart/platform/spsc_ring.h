@@ -86,7 +86,9 @@ class RingProducer {
   }
 
   // The i-th slot past the current head, to be filled before publish(). Caller checked room.
-  void* slot(uint32_t i) { return slots_ + static_cast<std::size_t>((head_ + i) & mask_) * slot_size_; }
+  void* slot(uint32_t i) {
+    return slots_ + static_cast<std::size_t>((head_ + i) & mask_) * slot_size_;
+  }
 
   // Makes `n` filled slots visible to the consumer.
   void publish(uint32_t n) {

@@ -1,15 +1,30 @@
 #pragma once
 // Typed views of SDP lines. Every parseX() takes the line value (after "<type>=" or after
-// "a=<name>:") and fills a struct of string_views into that value. Each returns nullptr on
-// success or a static string naming what is wrong; the Parser turns that into an Error with the
-// line number. They never allocate.
+// "a=<name>:") and fills a struct of string_views into that value. Each returns a Verdict: ok,
+// or a static string naming what is wrong, which the Parser turns into an Error with the line
+// number. They never allocate.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 namespace rampart::sdp {
 
-using Reason = const char*;  ///< nullptr = success
+/// The outcome of a grammar check: ok(), or why() not (a static string). As cheap as the
+/// pointer it holds; [[nodiscard]] so that a refusal is never dropped by accident.
+class [[nodiscard]] Verdict {
+ public:
+  static constexpr Verdict valid() noexcept { return Verdict(); }
+  constexpr Verdict(const char* why) noexcept : why_(why) {}  // NOLINT: `return "bad port";`
+  Verdict(std::nullptr_t) = delete;                           ///< say valid(), not nullptr
+
+  constexpr bool ok() const noexcept { return why_ == nullptr; }
+  constexpr const char* why() const noexcept { return why_; }  ///< nullptr when ok()
+
+ private:
+  constexpr Verdict() noexcept = default;
+  const char* why_ = nullptr;
+};
 
 struct Origin {
   std::string_view username, sessionId, netType, addrType, address;
@@ -123,32 +138,32 @@ std::string_view directionName(Direction d) noexcept;
 bool parseDirection(std::string_view name, Direction& out) noexcept;
 
 /// Each returns nullptr or the reason the value is malformed.
-Reason parseOrigin(std::string_view v, Origin& out) noexcept;
-Reason parseConnection(std::string_view v, Connection& out) noexcept;
-Reason parseBandwidth(std::string_view v, Bandwidth& out) noexcept;
-Reason parseTiming(std::string_view v, Timing& out) noexcept;
-Reason parseMediaLine(std::string_view v, MediaLine& out) noexcept;
-Reason parseRtpmap(std::string_view v, Rtpmap& out) noexcept;
-Reason parseFmtp(std::string_view v, Fmtp& out) noexcept;
-Reason parseRtcpFb(std::string_view v, RtcpFb& out) noexcept;
-Reason parsePtime(std::string_view v, uint32_t& milliseconds) noexcept;
-Reason parseRtcp(std::string_view v, Rtcp& out) noexcept;
-Reason parseMid(std::string_view v) noexcept;
-Reason parseGroup(std::string_view v, Group& out) noexcept;
-Reason parseMsid(std::string_view v, Msid& out) noexcept;
-Reason parseSsrc(std::string_view v, Ssrc& out) noexcept;
-Reason parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept;
-Reason parseExtmap(std::string_view v, Extmap& out) noexcept;
-Reason parseCrypto(std::string_view v, Crypto& out) noexcept;
-Reason parseFingerprint(std::string_view v, Fingerprint& out) noexcept;
-Reason parseSetup(std::string_view v) noexcept;
-Reason parseTlsId(std::string_view v) noexcept;
-Reason parseIceUfrag(std::string_view v) noexcept;
-Reason parseIcePwd(std::string_view v) noexcept;
-Reason parseIceOptions(std::string_view v) noexcept;
-Reason parseCandidate(std::string_view v, Candidate& out) noexcept;
-Reason parseRid(std::string_view v, Rid& out) noexcept;
-Reason parseSimulcast(std::string_view v) noexcept;
+Verdict parseOrigin(std::string_view v, Origin& out) noexcept;
+Verdict parseConnection(std::string_view v, Connection& out) noexcept;
+Verdict parseBandwidth(std::string_view v, Bandwidth& out) noexcept;
+Verdict parseTiming(std::string_view v, Timing& out) noexcept;
+Verdict parseMediaLine(std::string_view v, MediaLine& out) noexcept;
+Verdict parseRtpmap(std::string_view v, Rtpmap& out) noexcept;
+Verdict parseFmtp(std::string_view v, Fmtp& out) noexcept;
+Verdict parseRtcpFb(std::string_view v, RtcpFb& out) noexcept;
+Verdict parsePtime(std::string_view v, uint32_t& milliseconds) noexcept;
+Verdict parseRtcp(std::string_view v, Rtcp& out) noexcept;
+Verdict parseMid(std::string_view v) noexcept;
+Verdict parseGroup(std::string_view v, Group& out) noexcept;
+Verdict parseMsid(std::string_view v, Msid& out) noexcept;
+Verdict parseSsrc(std::string_view v, Ssrc& out) noexcept;
+Verdict parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept;
+Verdict parseExtmap(std::string_view v, Extmap& out) noexcept;
+Verdict parseCrypto(std::string_view v, Crypto& out) noexcept;
+Verdict parseFingerprint(std::string_view v, Fingerprint& out) noexcept;
+Verdict parseSetup(std::string_view v) noexcept;
+Verdict parseTlsId(std::string_view v) noexcept;
+Verdict parseIceUfrag(std::string_view v) noexcept;
+Verdict parseIcePwd(std::string_view v) noexcept;
+Verdict parseIceOptions(std::string_view v) noexcept;
+Verdict parseCandidate(std::string_view v, Candidate& out) noexcept;
+Verdict parseRid(std::string_view v, Rid& out) noexcept;
+Verdict parseSimulcast(std::string_view v) noexcept;
 
 /// Splits @p list at single spaces: calls @p fn(token) for each, at most @p maxTokens times.
 template <typename Fn>

@@ -122,10 +122,14 @@ int main(int argc, char** argv) {
   double warmup = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--plan") plan = argv[i + 1];
-    else if (a == "--pid") pid = std::atoi(argv[i + 1]);
-    else if (a == "--duration") duration = std::atof(argv[i + 1]);
-    else if (a == "--warmup") warmup = std::atof(argv[i + 1]);
+    if (a == "--plan")
+      plan = argv[i + 1];
+    else if (a == "--pid")
+      pid = std::atoi(argv[i + 1]);
+    else if (a == "--duration")
+      duration = std::atof(argv[i + 1]);
+    else if (a == "--warmup")
+      warmup = std::atof(argv[i + 1]);
   }
   srtp_init();
   std::vector<Stream> streams;
@@ -200,7 +204,8 @@ int main(int argc, char** argv) {
           srtp_protect(s.tx, p, &len);
           send(s.fd, p, static_cast<size_t>(len), 0);
           if (s.next_ns >= measure_from) {
-            if (first_measured_seq[i] == 0xffff) first_measured_seq[i] = s.seq;
+            if (first_measured_seq[i] == 0xffff)
+              first_measured_seq[i] = s.seq;
             s.sent_measured++;
           }
           s.seq++;
@@ -215,7 +220,8 @@ int main(int argc, char** argv) {
       Stream& s = streams[i];
       while (true) {
         ssize_t r = recv(s.fd, buf, sizeof(buf), 0);
-        if (r <= 0) break;
+        if (r <= 0)
+          break;
         int len = static_cast<int>(r);
         if (srtp_unprotect(s.rx, buf, &len) != srtp_err_status_ok || len != 172) {
           auth_fail++;
@@ -248,11 +254,14 @@ int main(int argc, char** argv) {
   double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   double cpu = static_cast<double>(ticks0) / hz / duration;
   double relayed = static_cast<double>(recv) / duration;
-  double loss = sent > 0 ? 100.0 * static_cast<double>(sent - std::min(sent, recv)) / static_cast<double>(sent) : 0;
-  std::printf("calls=%zu offered_pps=%.0f relayed_pps=%.0f loss_pct=%.3f rtpengine_cpu=%.3f "
-              "pps_per_core=%.0f max_lag_ms=%.1f auth_fail=%llu\n",
-              streams.size() / 2, static_cast<double>(sent) / duration, relayed, loss, cpu,
-              cpu > 0 ? relayed / cpu : 0, static_cast<double>(max_lag) / 1e6,
-              static_cast<unsigned long long>(auth_fail));
+  double loss = sent > 0 ? 100.0 * static_cast<double>(sent - std::min(sent, recv)) /
+                               static_cast<double>(sent)
+                         : 0;
+  std::printf(
+      "calls=%zu offered_pps=%.0f relayed_pps=%.0f loss_pct=%.3f rtpengine_cpu=%.3f "
+      "pps_per_core=%.0f max_lag_ms=%.1f auth_fail=%llu\n",
+      streams.size() / 2, static_cast<double>(sent) / duration, relayed, loss, cpu,
+      cpu > 0 ? relayed / cpu : 0, static_cast<double>(max_lag) / 1e6,
+      static_cast<unsigned long long>(auth_fail));
   return 0;
 }

@@ -58,8 +58,8 @@ class FakeDataplane {
   void markStopping() { region_.markStopping(); }
 
   // Knobs (any thread).
-  std::atomic<bool> read_commands{true};   // false: commands pile up in the ring
-  std::atomic<bool> hold_answers{false};   // true: answers are kept until releaseHeld()
+  std::atomic<bool> read_commands{true};  // false: commands pile up in the ring
+  std::atomic<bool> hold_answers{false};  // true: answers are kept until releaseHeld()
   std::atomic<int32_t> hello_status{abi::kOk};
 
   void releaseHeld() { release_.store(true); }

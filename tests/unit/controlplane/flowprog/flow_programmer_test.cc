@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include "fake_dataplane.h"
 #include "flowprog/flow_programmer.h"
@@ -86,9 +86,7 @@ struct Recorder : FlowProgrammer::Listener {
   std::vector<std::vector<uint8_t>> punts;
   std::function<void()> on_down;
 
-  void onFlowIdle(uint32_t, const abi::FlowIdle& ev) override {
-    idle_cookies.push_back(ev.cookie);
-  }
+  void onFlowIdle(uint32_t, const abi::FlowIdle& ev) override { idle_cookies.push_back(ev.cookie); }
   void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
   void onPunt(uint32_t, const abi::PacketSlot& meta, const uint8_t* payload) override {
     punts.emplace_back(payload, payload + meta.len);
@@ -228,9 +226,8 @@ TEST_F(FlowProgrammerTest, TimesOutAndCountsLateAcks) {
   // The answer arrives after all: counted, ignored, and `done` is not called twice.
   got.reset();
   dp_->releaseHeld();
-  ASSERT_TRUE(runUntil(io_, [&] {
-    return metric(registry_, "rampart_cp_dataplane_late_acks_total") >= 1;
-  }));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return metric(registry_, "rampart_cp_dataplane_late_acks_total") >= 1; }));
   EXPECT_FALSE(got.has_value());
 }
 
@@ -277,7 +274,8 @@ TEST_F(FlowProgrammerTest, EventsBeyondRingSizeAreNeverLost) {
   std::optional<Result<abi::Ack>> got;
   auto f = flowAdd(5);
   ASSERT_TRUE(fp_->submit(0, f.hdr, [&](Result<abi::Ack> r) { got = std::move(r); }));
-  ASSERT_TRUE(runUntil(io_, [&] { return rec_.idle_cookies.size() == kEvents && got; }, 10000ms))
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return rec_.idle_cookies.size() == kEvents && got; }, 10000ms))
       << rec_.idle_cookies.size() << " events";
   for (uint32_t i = 0; i < kEvents; ++i) {
     ASSERT_EQ(rec_.idle_cookies[i], i) << "lost or reordered at " << i;
@@ -314,7 +312,8 @@ TEST_F(FlowProgrammerTest, LinkDownFailsOutstandingWithUnavailable) {
   }
   ASSERT_TRUE(runUntil(io_, [&] { return dp_->seenSeqs().size() == 5; }));
   dp_->markStopping();
-  ASSERT_TRUE(runUntil(io_, [&] { return rec_.downs == 1; }, 2000ms));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return rec_.downs == 1; }, 2000ms));
   EXPECT_TRUE(down_after_failures) << "onDataplaneDown must come after every failure";
   ASSERT_EQ(failures.size(), 5u);
   for (ErrorCode c : failures) {
@@ -341,7 +340,8 @@ TEST_F(FlowProgrammerTest, ReconnectsAfterANewEpoch) {
   auto second = std::make_unique<FakeDataplane>(name_, smallGeometry());
   ASSERT_TRUE(second->ok()) << second->error();
   ASSERT_NE(second->epoch(), first_epoch);
-  ASSERT_TRUE(runUntil(io_, [&] { return rec_.ups.size() == 2; }, 3000ms));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return rec_.ups.size() == 2; }, 3000ms));
   EXPECT_EQ(rec_.downs, 1);
   EXPECT_EQ(rec_.ups[1].first, second->epoch());
   EXPECT_TRUE(rec_.ups[1].second) << "a new epoch holds none of our flows";
@@ -366,11 +366,14 @@ TEST_F(FlowProgrammerTest, RefusedHandshakeIsRetried) {
   fp_ = std::make_unique<FlowProgrammer>(io_, name_, registry_);
   fp_->setListener(&rec_);
   fp_->start();
-  ASSERT_TRUE(runUntil(io_, [&] { return dp_->hellos() >= 2; }, 3000ms)) << "not retried";
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return dp_->hellos() >= 2; }, 3000ms))
+      << "not retried";
   EXPECT_FALSE(fp_->ready());
   EXPECT_GE(metric(registry_, "rampart_cp_dataplane_handshakes_total", {{"result", "failed"}}), 2);
   dp_->hello_status = abi::kOk;
-  ASSERT_TRUE(runUntil(io_, [&] { return fp_->ready(); }, 3000ms));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return fp_->ready(); }, 3000ms));
   EXPECT_EQ(rec_.ups.size(), 1u);
 }
 

@@ -74,8 +74,8 @@ class RecordingSink : public FlowSink {
 
   bool ready_ = true;
   bool refuse_ = false;
-  std::vector<Cmd> log_;       // every command submitted
-  std::deque<Cmd> queue_;      // not yet acknowledged
+  std::vector<Cmd> log_;                   // every command submitted
+  std::deque<Cmd> queue_;                  // not yet acknowledged
   std::map<uint64_t, abi::FlowAdd> live_;  // the modelled flow table
 
  private:
@@ -95,8 +95,7 @@ class RecordingSink : public FlowSink {
         return abi::kOk;
       case abi::MsgType::FlowDel:
         return live_.erase(c.body.hdr.flow) == 1 ? abi::kOk : abi::kErrNoEnt;
-      default:
-        return abi::kErrNotSup;
+      default: return abi::kErrNotSup;
     }
   }
   uint32_t seq_ = 0;
@@ -125,8 +124,8 @@ const std::string kPbxOffer =
 std::string carrierAnswer(uint16_t port = 16000, const char* dir = "sendrecv",
                           const char* addr = "203.0.113.50", const char* version = "1") {
   return std::string("v=0\r\n") + "o=- 3890000000 " + version + " IN IP4 203.0.113.50\r\n" +
-         "s=-\r\n" + "c=IN IP4 " + addr + "\r\n" + "t=0 0\r\n" + "m=audio " +
-         std::to_string(port) + " RTP/AVP 0 101\r\n" + "a=rtpmap:0 PCMU/8000\r\n" +
+         "s=-\r\n" + "c=IN IP4 " + addr + "\r\n" + "t=0 0\r\n" + "m=audio " + std::to_string(port) +
+         " RTP/AVP 0 101\r\n" + "a=rtpmap:0 PCMU/8000\r\n" +
          "a=rtpmap:101 telephone-event/8000\r\n" + "a=fmtp:101 0-16\r\n" + "a=ptime:20\r\n" +
          "a=" + dir + "\r\n";
 }
@@ -173,8 +172,7 @@ bool sameEp(const abi::Endpoint& a, const abi::Endpoint& b) {
 
 std::string show(const abi::Endpoint& e) {
   return std::to_string(e.addr[0]) + "." + std::to_string(e.addr[1]) + "." +
-         std::to_string(e.addr[2]) + "." + std::to_string(e.addr[3]) + ":" +
-         std::to_string(e.port);
+         std::to_string(e.addr[2]) + "." + std::to_string(e.addr[3]) + ":" + std::to_string(e.port);
 }
 
 constexpr uint64_t kCallId = 0xC0FFEE;
@@ -323,7 +321,7 @@ TEST_F(MediaSessionTest, PrivatePeerAddressLatches) {
   ASSERT_TRUE(fromPbx && fromCarrier);
   EXPECT_NE(fromPbx->flags & abi::kFlowLatch, 0);
   EXPECT_TRUE(sameEp(fromPbx->in_remote, ep("10.1.2.3", 12534)));  // accepted too
-  EXPECT_EQ(fromCarrier->flags & abi::kFlowLatch, 0);  // public peer: strict source
+  EXPECT_EQ(fromCarrier->flags & abi::kFlowLatch, 0);              // public peer: strict source
 }
 
 TEST_F(MediaSessionTest, SdesTowardTheCarrierPlainRtpTowardThePbx) {
@@ -615,8 +613,7 @@ TEST_F(MediaSessionTest, SerialiseAndRestore) {
   nlohmann::json wrong = state;
   wrong["version"] = 2;
   EXPECT_EQ(MediaSession::fromJson(ctx_, lan, wan, wrong).error().code, ErrorCode::Malformed);
-  EXPECT_EQ(MediaSession::fromJson(ctx_, wan, lan, state).error().code,
-            ErrorCode::InvalidArgument);
+  EXPECT_EQ(MediaSession::fromJson(ctx_, wan, lan, state).error().code, ErrorCode::InvalidArgument);
   EXPECT_EQ(MediaSession::fromJson(ctx_, lan, wan, state).error().code,
             ErrorCode::AlreadyExists);  // this node already holds those ports
   EXPECT_EQ(MediaSession::fromJson(ctx_, lan, wan, nlohmann::json::array()).error().code,

@@ -10,7 +10,7 @@ namespace {
 
 TEST(PortAllocator, PairsAreEvenWithinTheRange) {
   PortAllocator a("lan", 20001, 20010);  // odd start: first pair 20002/20003; 20010 has no +1
-  EXPECT_EQ(a.pairCapacity(), 4u);     // 20002, 20004, 20006, 20008
+  EXPECT_EQ(a.pairCapacity(), 4u);       // 20002, 20004, 20006, 20008
   std::set<uint16_t> got;
   for (int i = 0; i < 4; ++i) {
     Result<uint16_t> p = a.allocate();

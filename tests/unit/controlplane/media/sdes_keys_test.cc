@@ -92,8 +92,8 @@ TEST(Sdes, StrictBase64) {
   EXPECT_EQ(sdes::base64Decode("TWFu", out, sizeof out), 3);
   EXPECT_EQ(sdes::base64Decode("TWE=", out, sizeof out), 2);
   EXPECT_EQ(sdes::base64Decode("TQ==", out, sizeof out), 1);
-  EXPECT_EQ(sdes::base64Decode("TQ", out, sizeof out), -1);     // padding required
-  EXPECT_EQ(sdes::base64Decode("TR==", out, sizeof out), -1);   // non-canonical
+  EXPECT_EQ(sdes::base64Decode("TQ", out, sizeof out), -1);    // padding required
+  EXPECT_EQ(sdes::base64Decode("TR==", out, sizeof out), -1);  // non-canonical
   EXPECT_EQ(sdes::base64Decode("T=Q=", out, sizeof out), -1);
   EXPECT_EQ(sdes::base64Decode("", out, sizeof out), -1);
   EXPECT_EQ(sdes::base64Decode("TWFuTWFuTWFu", out, sizeof out), -1);  // too long for out

@@ -47,16 +47,6 @@ std::vector<uint8_t> checkEgress(const std::vector<uint8_t>& f, const Iface& out
   return {f.begin() + pi.payload_off, f.begin() + pi.payload_off + pi.payload_len};
 }
 
-abi::SrtpParams key(abi::SrtpSuite s, uint8_t seed) {
-  abi::SrtpParams p{};
-  p.suite = s;
-  p.key_len = static_cast<uint8_t>(srtpKeyLen(s));
-  for (uint32_t i = 0; i < p.key_len; ++i) {
-    p.key[i] = static_cast<uint8_t>(seed * 3 + i);
-  }
-  return p;
-}
-
 std::vector<uint8_t> protect(SrtpCtx& c, std::vector<uint8_t> p, bool rtcp = false) {
   auto len = static_cast<uint32_t>(p.size());
   p.resize(p.size() + kSrtpMaxTrailer);
@@ -111,7 +101,7 @@ TEST_F(WorkerTest, AnswersArpForItsAddressOnly) {
   h->pass();
   auto out = h->tx(0);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(get16(&out[0][20]), 2);                        // reply
+  EXPECT_EQ(get16(&out[0][20]), 2);                         // reply
   EXPECT_EQ(std::memcmp(&out[0][22], h->wan().mac, 6), 0);  // our MAC
   EXPECT_EQ(std::memcmp(&out[0][28], ours, 4), 0);
   EXPECT_EQ(std::memcmp(&out[0][0], kPeerWanMac, 6), 0);
@@ -119,7 +109,8 @@ TEST_F(WorkerTest, AnswersArpForItsAddressOnly) {
   h->rx(0, f);
   h->pass();
   EXPECT_TRUE(h->tx(0).empty());
-  EXPECT_EQ(h->drops(0, DropReason::ArpIgnored), 1u);
+  EXPECT_EQ(h->ctx().stats->ports[0].arp_nd_ignored, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // read, not answered: no packet was lost
 }
 
 TEST_F(WorkerTest, AnswersNeighbourSolicitation) {
@@ -213,13 +204,13 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
   Variant v = GetParam();
   auto f = makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   f.flags |= abi::kFlowRtcpMuxIn;
-  f.srtp_in = key(v.in, 1);
-  f.srtp_out = key(v.out, 2);
+  f.srtp_in = testKey(v.in, 1);
+  f.srtp_out = testKey(v.out, 2);
   addFlow(f);
   SrtpCtx sender;
   SrtpCtx receiver;
-  ASSERT_EQ(sender.init(key(v.in, 1), SrtpCtx::Dir::Outbound), abi::kOk);
-  ASSERT_EQ(receiver.init(key(v.out, 2), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(sender.init(testKey(v.in, 1), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(receiver.init(testKey(v.out, 2), SrtpCtx::Dir::Inbound), abi::kOk);
   for (uint16_t seq = 1; seq <= 5; ++seq) {
     auto rtp = rtpPacket(seq, seq * 160u, 0xabcdef, 160);
     auto wire = sender.active() ? protect(sender, rtp) : rtp;
@@ -237,7 +228,8 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
   }
   // RTCP on the muxed port.
   auto rtcp = rtcpPacket(0xabcdef);
-  h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, sender.active() ? protect(sender, rtcp, true) : rtcp));
+  h->rx(0,
+        fromWan(*h, kWanPeer, 4000, 20000, sender.active() ? protect(sender, rtcp, true) : rtcp));
   h->pass();
   auto out = h->tx(1);
   ASSERT_EQ(out.size(), 1u);
@@ -264,15 +256,15 @@ TEST_P(SrtpVariants, ReKeysBothDirectionsByteIdentical) {
 }
 
 using S = abi::SrtpSuite;
-INSTANTIATE_TEST_SUITE_P(
-    All, SrtpVariants,
-    ::testing::Values(Variant{S::None, S::None}, Variant{S::None, S::AesCm128HmacSha1_80},
-                      Variant{S::AesCm128HmacSha1_80, S::None},
-                      Variant{S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
-                      Variant{S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80},
-                      Variant{S::AeadAes128Gcm, S::AeadAes256Gcm},
-                      Variant{S::AeadAes256Gcm, S::AesCm128HmacSha1_32},
-                      Variant{S::None, S::AeadAes128Gcm}));
+INSTANTIATE_TEST_SUITE_P(All, SrtpVariants,
+                         ::testing::Values(Variant{S::None, S::None},
+                                           Variant{S::None, S::AesCm128HmacSha1_80},
+                                           Variant{S::AesCm128HmacSha1_80, S::None},
+                                           Variant{S::AesCm128HmacSha1_80, S::AesCm128HmacSha1_80},
+                                           Variant{S::AesCm128HmacSha1_32, S::AesCm128HmacSha1_80},
+                                           Variant{S::AeadAes128Gcm, S::AeadAes256Gcm},
+                                           Variant{S::AeadAes256Gcm, S::AesCm128HmacSha1_32},
+                                           Variant{S::None, S::AeadAes128Gcm}));
 
 TEST_F(WorkerTest, RtcpMuxToSeparatePortAndBack) {
   h->learnPeers();
@@ -310,12 +302,12 @@ TEST_F(WorkerTest, LatchesOnlyOnAuthenticatedSrtpInsideTheWindow) {
   std::memset(f.in_remote.addr, 0, 16);
   f.flags |= abi::kFlowLatch;
   f.latch_window_ms = 2000;
-  f.srtp_in = key(S::AesCm128HmacSha1_80, 1);
+  f.srtp_in = testKey(S::AesCm128HmacSha1_80, 1);
   uint64_t flow = addFlow(f);
   SrtpCtx attacker;
   SrtpCtx sender;
-  ASSERT_EQ(attacker.init(key(S::AesCm128HmacSha1_80, 7), SrtpCtx::Dir::Outbound), abi::kOk);
-  ASSERT_EQ(sender.init(key(S::AesCm128HmacSha1_80, 1), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(attacker.init(testKey(S::AesCm128HmacSha1_80, 7), SrtpCtx::Dir::Outbound), abi::kOk);
+  ASSERT_EQ(sender.init(testKey(S::AesCm128HmacSha1_80, 1), SrtpCtx::Dir::Outbound), abi::kOk);
   Addr evil = v4(198, 18, 2, 66);
   h->rx(0, fromWan(*h, evil, 666, 20000, protect(attacker, rtpPacket(1, 0, 9, 50))));
   h->rx(0, fromWan(*h, evil, 666, 20000, rtpPacket(1, 0, 9, 50)));
@@ -348,7 +340,7 @@ TEST_F(WorkerTest, PuntsStunAndDtlsOnProgrammedPortsOnly) {
   std::vector<uint8_t> dtls(40, 22);
   h->rx(0, fromWan(*h, v4(198, 18, 2, 77), 9999, 20000, stun));  // ICE: any source
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, dtls));
-  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, stun));  // no flow there
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, stun));                          // no flow there
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, std::vector<uint8_t>(30, 70)));  // unknown
   h->pass();
   std::vector<std::vector<uint8_t>> p;
@@ -384,7 +376,8 @@ TEST_F(WorkerTest, InjectsPacketsFromTheControlPlane) {
   auto out = h->tx(0);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(checkEgress(out[0], h->wan(), kPeerWanMac, kWanPeer, 20000, 4000, 46), payload);
-  EXPECT_EQ(h->drops(0, DropReason::BadInject), 1u);
+  EXPECT_EQ(h->ctx().stats->inject_refused, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // a refused slot is no port's packet drop
 }
 
 // The lan peer's answer (from `mac`) to the dataplane's ARP request `req` for kLanPeer.
@@ -433,7 +426,7 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   auto makeStale = [&] {
     nb.confirmed_tsc = rte_rdtsc() - 31 * h->ctx().tsc_hz;
     nb.next_probe_tsc = 0;
-    h->ctx().next_house_tsc = 0;
+    h->ctx().next_neigh_timer_tsc = 0;
   };
   makeStale();
   h->pass();
@@ -463,13 +456,13 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   makeStale();
   for (uint32_t i = 0; i < kMaxProbes; ++i) {
     nb.next_probe_tsc = 0;
-    h->ctx().next_house_tsc = 0;
+    h->ctx().next_neigh_timer_tsc = 0;
     h->pass();
     EXPECT_EQ(h->tx(1).size(), 1u) << "probe " << i;
   }
   EXPECT_EQ(nb.state, NeighState::Reachable);
   nb.next_probe_tsc = 0;
-  h->ctx().next_house_tsc = 0;
+  h->ctx().next_neigh_timer_tsc = 0;
   h->pass();
   EXPECT_EQ(nb.state, NeighState::Incomplete);
   EXPECT_EQ(h->ctx().stats->neigh_expired, 1u);
@@ -482,6 +475,19 @@ TEST_F(WorkerTest, ReconfirmsStaleNextHopAndForgetsSilentOne) {
   EXPECT_EQ(h->ctx().pending_n, 1u);
 }
 
+// The context starts with its clock set: the stats region's times are monotonic from the
+// first command on, before the first pass has read the TSC.
+TEST(WorkerContext, StartsWithItsClockAndEpochSet) {
+  ASSERT_TRUE(ensureEal());
+  Harness h(4);
+  EXPECT_NE(h.ctx().mono_base_ns, 0u);
+  EXPECT_EQ(h.ctx().now_ns, h.ctx().mono_base_ns);
+  EXPECT_EQ(h.ctx().epoch, 1234u);
+  EXPECT_EQ(h.ctx().steer, nullptr);
+  EXPECT_FALSE(h.ctx().attached);
+  EXPECT_EQ(h.ctx().pending_n, 0u);
+}
+
 // Two workers sharing the ports, as RSS or af_packet fanout make them: a packet that arrives on
 // worker 0's queue for worker 1's flow is handed over and leaves from worker 1; the answer to
 // worker 1's ARP request arrives at worker 0, which passes the MAC on; a full handoff ring is
@@ -490,10 +496,8 @@ TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
   ASSERT_TRUE(ensureEal());
   Steering steer;
   ASSERT_TRUE(steer.init(2, "tsteer"));
-  Harness w0(16, 0);
-  Harness w1(16, 1);
-  w0.attach(&steer);
-  w1.attach(&steer);
+  Harness w0(16, 0, &steer);
+  Harness w1(16, 1, &steer);
   ASSERT_EQ(w0.hello(), abi::kOk);
   ASSERT_EQ(w1.hello(), abi::kOk);
   auto add = makeFlow(w1, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
@@ -555,15 +559,39 @@ TEST(WorkerSteering, HandsPacketsToTheFlowOwnerAndSharesNeighbours) {
   EXPECT_EQ(w0.ctx().stats->handoff_out, kHandoffSlots);
 }
 
+// A full neighbour table is not a full flow table: the Ack says which (ENOBUFS, not ENOSPC).
+TEST(WorkerNeighbours, FullNeighbourTableIsItsOwnStatus) {
+  ASSERT_TRUE(ensureEal());
+  Harness h(kNeighCapacity + 8);
+  ASSERT_EQ(h.hello(), abi::kOk);
+  auto flowTo = [&](uint32_t i) {
+    Addr peer = v6(0x2001, 2, 0, 4, 0);
+    peer.b[14] = static_cast<uint8_t>((i + 2) >> 8);
+    peer.b[15] = static_cast<uint8_t>(i + 2);
+    return makeFlow(h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, peer, 5000);
+  };
+  for (uint32_t i = 0; i < kNeighCapacity; ++i) {
+    auto f = flowTo(i);
+    ASSERT_EQ(h.call(f.hdr).status, abi::kOk) << i;
+  }
+  auto f = flowTo(kNeighCapacity);
+  EXPECT_EQ(h.call(f.hdr).status, abi::kErrNeighFull);
+  EXPECT_EQ(h.ctx().stats->neigh_table_full, 1u);
+  EXPECT_EQ(h.ctx().stats->commands_refused, 1u);
+  EXPECT_EQ(h.ctx().flows.live(), kNeighCapacity);
+}
+
 TEST_F(WorkerTest, QueryDumpDeleteAndTableFull) {
   h->learnPeers();
   std::vector<uint64_t> flows;
   for (uint16_t i = 0; i < 16; ++i) {
-    flows.push_back(addFlow(
-        makeFlow(*h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1, 30000, kLanPeer, 5000)));
+    flows.push_back(addFlow(makeFlow(*h, 0, static_cast<uint16_t>(20000 + i), kWanPeer, 4000, 1,
+                                     30000, kLanPeer, 5000)));
   }
   auto f = makeFlow(*h, 0, 21000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   EXPECT_EQ(h->call(f.hdr).status, abi::kErrNoSpace);
+  EXPECT_EQ(h->ctx().stats->commands_refused, 1u);
+  EXPECT_EQ(h->totalDrops(0), 0u);  // a refused command is not a packet drop
   abi::FlowDump d{};
   d.hdr.type = abi::MsgType::FlowDump;
   d.hdr.size = sizeof(d);
@@ -643,10 +671,10 @@ TEST_F(WorkerTest, RewritesSsrcAndReKeysThroughFlowModify) {
   h->learnPeers();
   auto f = makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000);
   f.ssrc_rewrite = 0xcafef00d;
-  f.srtp_out = key(S::AesCm128HmacSha1_80, 5);
+  f.srtp_out = testKey(S::AesCm128HmacSha1_80, 5);
   uint64_t flow = addFlow(f);
   SrtpCtx rx5;
-  ASSERT_EQ(rx5.init(key(S::AesCm128HmacSha1_80, 5), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(rx5.init(testKey(S::AesCm128HmacSha1_80, 5), SrtpCtx::Dir::Inbound), abi::kOk);
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(1, 0, 0x1111, 40)));
   h->pass();
   auto out = h->tx(1);
@@ -659,10 +687,10 @@ TEST_F(WorkerTest, RewritesSsrcAndReKeysThroughFlowModify) {
   abi::FlowAdd m = f;
   m.hdr.type = abi::MsgType::FlowModify;
   m.hdr.flow = flow;
-  m.srtp_out = key(S::AeadAes128Gcm, 6);
+  m.srtp_out = testKey(S::AeadAes128Gcm, 6);
   EXPECT_EQ(h->call(m.hdr).status, abi::kOk);
   SrtpCtx rx6;
-  ASSERT_EQ(rx6.init(key(S::AeadAes128Gcm, 6), SrtpCtx::Dir::Inbound), abi::kOk);
+  ASSERT_EQ(rx6.init(testKey(S::AeadAes128Gcm, 6), SrtpCtx::Dir::Inbound), abi::kOk);
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, rtpPacket(2, 160, 0x1111, 40)));
   h->pass();
   out = h->tx(1);

@@ -62,8 +62,8 @@ bool ensureEal(const char* lcores) {
   }
   tried = true;
   std::string prefix = "rdtest" + std::to_string(getpid());
-  const char* argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "-l", lcores,
-                        "--log-level", "3", "--no-telemetry"};
+  const char* argv[] = {"test", "--no-huge", "-m",          "512", "--no-pci",      "--no-shconf",
+                        "-l",   lcores,      "--log-level", "3",   "--no-telemetry"};
   if (rte_eal_init(sizeof(argv) / sizeof(argv[0]), const_cast<char**>(argv)) < 0) {
     return false;
   }
@@ -79,7 +79,7 @@ rte_mempool* testPool() { return eal().pool; }
 rte_ring* rxRing(uint32_t iface) { return eal().rx[iface]; }
 rte_ring* txRing(uint32_t iface) { return eal().tx[iface]; }
 
-Harness::Harness(uint32_t flow_capacity, uint32_t worker) {
+Harness::Harness(uint32_t flow_capacity, uint32_t worker, Steering* steer) {
   if (!ensureEal()) {
     std::abort();
   }
@@ -118,12 +118,19 @@ Harness::Harness(uint32_t flow_capacity, uint32_t worker) {
   std::size_t sbytes = (workerStatsBytes(flow_capacity) + 63) & ~std::size_t{63};
   auto* stats = static_cast<uint8_t*>(std::aligned_alloc(64, sbytes));
   mem_.push_back(stats);
-  ctx_ = std::make_unique<LcoreCtx>();
-  WorkerConfig wc{worker, 0, flow_capacity, 60, 0};
-  if (!lcoreInit(*ctx_, wc, &ifaces_, e.pool, stats, cmd, evt, punt, inj, rte_get_tsc_hz())) {
+  WorkerSetup setup;
+  setup.cfg = WorkerConfig{worker, 0, flow_capacity, 60, 0};
+  setup.ifaces = &ifaces_;
+  setup.pool = e.pool;
+  setup.stats_area = stats;
+  setup.rings = {cmd, evt, punt, inj};
+  setup.tsc_hz = rte_get_tsc_hz();
+  setup.epoch = 1234;
+  setup.steer = steer;
+  ctx_ = makeLcoreCtx(setup);
+  if (ctx_ == nullptr) {
     std::abort();
   }
-  ctx_->epoch = 1234;
   cmd_ = platform::RingProducer(cmd);
   evt_ = platform::RingConsumer(evt);
   punt_ = platform::RingConsumer(punt);
@@ -247,9 +254,19 @@ void Harness::learnPeers() {
   ctx_->neigh.learn(6, 1, v6(0x2001, 2, 0, 4, 2).b, kPeerLanMac, true, rte_rdtsc());
 }
 
+abi::SrtpParams testKey(abi::SrtpSuite suite, uint8_t seed) {
+  abi::SrtpParams p{};
+  p.suite = suite;
+  p.key_len = static_cast<uint8_t>(srtpKeyLen(suite));
+  for (uint32_t i = 0; i < p.key_len; ++i) {
+    p.key[i] = static_cast<uint8_t>(seed * 3 + i);
+  }
+  return p;
+}
+
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
-                      uint16_t pport, uint32_t out_iface, uint16_t out_lport,
-                      const Addr& out_peer, uint16_t out_pport) {
+                      uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,
+                      uint16_t out_pport) {
   abi::FlowAdd f{};
   f.hdr.type = abi::MsgType::FlowAdd;
   f.hdr.size = sizeof(f);

@@ -119,7 +119,9 @@ inline std::vector<uint8_t> udpFrame(const uint8_t* dst_mac, const uint8_t* src_
   put16(f, udp, sport);
   put16(f, udp + 2, dport);
   put16(f, udp + 4, static_cast<uint16_t>(udp_len));
-  std::memcpy(&f[udp + 8], payload.data(), payload.size());
+  if (!payload.empty()) {
+    std::memcpy(&f[udp + 8], payload.data(), payload.size());
+  }
   put16(f, udp + 6, udpChecksum(src, dst, &f[udp], udp_len));
   return f;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// In-process dataplane for tests and the benchmark: EAL (--no-huge), two net_ring ports
-// standing for the wan and lan media ports, a worker context with rings in ordinary memory,
-// and the control-plane end of those rings.
+// In-process dataplane for the worker test, the media-path fuzz target and the benchmark: EAL
+// (--no-huge), two net_ring ports standing for the wan and lan media ports, a worker context with
+// rings in ordinary memory, and the control-plane end of those rings.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -30,12 +30,11 @@ rte_ring* txRing(uint32_t iface);  // what the port sent
 class Harness {
  public:
   // `worker`: the worker id (several harnesses share the two ports' single queue, and the
-  // test decides whose pass reads a frame).
-  explicit Harness(uint32_t flow_capacity = 64, uint32_t worker = 0);
+  // test decides whose pass reads a frame); `steer`: the workers' shared steering, if several.
+  explicit Harness(uint32_t flow_capacity = 64, uint32_t worker = 0, Steering* steer = nullptr);
   ~Harness();
 
   LcoreCtx& ctx() { return *ctx_; }
-  void attach(Steering* s) { ctx_->steer = s; }
   const Iface& wan() const { return ifaces_.ifaces[0]; }
   const Iface& lan() const { return ifaces_.ifaces[1]; }
 
@@ -46,7 +45,7 @@ class Harness {
 
   // Control-plane side.
   int32_t hello(uint16_t major = abi::kAbiMajor);
-  abi::Ack call(abi::MsgHeader& msg);       // enqueue, run passes, return the Ack
+  abi::Ack call(abi::MsgHeader& msg);          // enqueue, run passes, return the Ack
   std::vector<std::vector<uint8_t>> events();  // drained event slots
   uint32_t punted(std::vector<std::vector<uint8_t>>* out);
   bool injectPacket(const abi::PacketSlot& meta, const std::vector<uint8_t>& payload);
@@ -54,6 +53,13 @@ class Harness {
 
   uint64_t drops(uint32_t iface, DropReason r) const {
     return ctx_->stats->ports[iface].drops[static_cast<uint32_t>(r)];
+  }
+  uint64_t totalDrops(uint32_t iface) const {
+    uint64_t n = 0;
+    for (uint32_t r = 0; r < kDropReasonCount; ++r) {
+      n += ctx_->stats->ports[iface].drops[r];
+    }
+    return n;
   }
 
  private:
@@ -67,9 +73,12 @@ class Harness {
   uint32_t seq_ = 1;
 };
 
+// SRTP parameters for `suite` whose key bytes follow from `seed` (both ends of a test agree).
+abi::SrtpParams testKey(abi::SrtpSuite suite, uint8_t seed);
+
 // A FlowAdd from `in_iface` (local port `lport`, peer `peer:pport`) to `out_iface`.
 abi::FlowAdd makeFlow(const Harness& h, uint32_t in_iface, uint16_t lport, const Addr& peer,
-                      uint16_t pport, uint32_t out_iface, uint16_t out_lport,
-                      const Addr& out_peer, uint16_t out_pport);
+                      uint16_t pport, uint32_t out_iface, uint16_t out_lport, const Addr& out_peer,
+                      uint16_t out_pport);
 
 }  // namespace rampart::dp::test

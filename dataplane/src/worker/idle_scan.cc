@@ -1,0 +1,38 @@
+#include "worker/idle_scan.h"
+
+namespace rampart::dp {
+namespace {
+
+constexpr uint32_t kIdleScanPerCall = 2048;
+
+}  // namespace
+
+void scanIdle(LcoreCtx& ctx) {
+  uint64_t now_ns = ctx.now_ns;
+  uint32_t cap = ctx.flows.capacity();
+  for (uint32_t k = 0; k < kIdleScanPerCall && k < cap; ++k) {
+    uint32_t i = ctx.idle_cursor;
+    ctx.idle_cursor = i + 1 >= cap ? 0 : i + 1;
+    FlowEntry& f = ctx.flows.at(i);
+    if (!f.in_use || f.idle_reported || f.idle_timeout_s == 0) {
+      continue;
+    }
+    uint64_t last = ctx.flow_stats[i].last_seen_ns;
+    if (now_ns > last && now_ns - last >= uint64_t{f.idle_timeout_s} * 1000000000ull) {
+      abi::FlowIdle ev{};
+      ev.hdr.type = abi::MsgType::FlowIdle;
+      ev.hdr.size = sizeof(ev);
+      ev.hdr.flow = ctx.flows.handleOf(i);
+      ev.cookie = f.cookie;
+      ev.idle_s = static_cast<uint32_t>((now_ns - last) / 1000000000ull);
+      if (ctx.evt.enqueue(&ev, sizeof(ev))) {
+        f.idle_reported = true;  // once per silence; traffic re-arms it
+      } else {
+        bump(ctx.stats->events_lost);
+        return;  // retry on the next scan
+      }
+    }
+  }
+}
+
+}  // namespace rampart::dp
