@@ -323,7 +323,8 @@ sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
   m.contacts.push_back(contactFor(b.realm, target.dst.transport));
   m.content_type = "application/sdp";
   m.body = call.b_offer;
-  m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+  m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK");
+  m.supported = {"100rel"};  // B may send reliable provisionals: call_setup.cc PRACKs them
   // Max-Forwards crosses the B2BUA decremented, so a loop through several SBCs still ends.
   m.max_forwards =
       a_req && a_req->max_forwards ? std::max<uint32_t>(*a_req->max_forwards, 1) - 1 : 69;

@@ -55,6 +55,7 @@ class CallManager : public TransactionLayer::User {
     uint64_t txn = 0;
     bool done = false;
     int status = 0;
+    uint32_t last_rseq = 0;  // RFC 3262: the last reliable provisional acknowledged
   };
   struct DialogRef {
     uint64_t call = 0;
@@ -72,6 +73,8 @@ class CallManager : public TransactionLayer::User {
   // B-leg responses to the initial INVITE (call_setup.cc)
   void onBResponse(uint64_t call_id, std::size_t fork, const TransactionLayer::ClientEvent& ev);
   void onBProvisional(Call& call, std::size_t fork, const sip::Message& resp);
+  /// PRACKs a reliable provisional on the B leg. @return false for a retransmission.
+  bool prackB(Fork& fork, const sip::Message& resp);
   void onBAnswer(Call& call, std::size_t fork, const sip::Message& resp, bool retransmission);
   void onBFailure(Call& call, std::size_t fork, int status, const sip::Message* resp);
   void relayToA(Call& call, int status, const std::string& reason, const std::string& sdp,

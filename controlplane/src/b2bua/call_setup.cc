@@ -1,5 +1,7 @@
 // B-leg answers to a call's initial INVITE, and CANCEL of it by the caller.
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include <rampart/platform/log.h>
 
@@ -91,6 +93,37 @@ void CallManager::onBResponse(uint64_t call_id, std::size_t fork,
   onBFailure(*call, fork, resp.status, &resp);
 }
 
+// RFC 3262 per leg: Rampart offers 100rel toward B (carriers often require it) and answers each
+// reliable provisional with a PRACK itself; A, which may not support 100rel, gets the
+// provisional unreliably, as RFC 3262 allows when A did not ask for it.
+bool CallManager::prackB(Fork& f, const sip::Message& resp) {
+  auto rseq_text = resp.header("RSeq");
+  bool reliable = std::find(resp.require.begin(), resp.require.end(), "100rel") != resp.require.end();
+  if (!reliable || !rseq_text) {
+    return true;
+  }
+  uint32_t rseq = static_cast<uint32_t>(std::strtoul(std::string(*rseq_text).c_str(), nullptr, 10));
+  if (rseq == 0 || (f.last_rseq != 0 && rseq <= f.last_rseq)) {
+    return false;  // a retransmission (or out of order): already acknowledged
+  }
+  f.last_rseq = rseq;
+  DialogLeg& leg = f.leg;
+  sip::Message prack;
+  prack.method = "PRACK";
+  prack.request_uri = resp.contacts.empty() ? leg.remote_target : resp.contacts.front().uri;
+  prack.from = leg.local;
+  prack.from.tag = leg.local_tag;
+  prack.to = leg.remote;
+  prack.to.tag = resp.to.tag;
+  prack.call_id = leg.call_id;
+  prack.cseq = ++leg.local_cseq;
+  prack.cseq_method = "PRACK";
+  prack.route.assign(resp.record_route.rbegin(), resp.record_route.rend());
+  prack.addHeader("RAck", std::to_string(rseq) + " " + std::to_string(resp.cseq) + " INVITE");
+  txn_.sendRequest(std::move(prack), leg.peer, [](const TransactionLayer::ClientEvent&) {});
+  return true;
+}
+
 void CallManager::onBProvisional(Call& call, std::size_t fork, const sip::Message& resp) {
   Fork& f = forks_[call.id][fork];
   if (!resp.to.tag.empty() && f.leg.remote_tag.empty()) {
@@ -98,6 +131,9 @@ void CallManager::onBProvisional(Call& call, std::size_t fork, const sip::Messag
     if (!resp.contacts.empty()) {
       f.leg.remote_target = resp.contacts.front().uri;
     }
+  }
+  if (!prackB(f, resp)) {
+    return;
   }
   if (call.cancelled || call.state == CallState::Confirmed || call.state == CallState::Ended) {
     return;

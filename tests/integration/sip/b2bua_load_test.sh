@@ -41,7 +41,7 @@ peak_file=$work/peak
     f=$(dpm 'rampart_dp_flows[{ ]')
     [ "$c" -gt "$peak_c" ] && peak_c=$c; [ "$p" -gt "$peak_p" ] && peak_p=$p
     [ "$f" -gt "$peak_f" ] && peak_f=$f
-    echo "$peak_c $peak_p $peak_f" >"$peak_file"
+    echo "$peak_c $peak_p $peak_f" >"$peak_file.tmp" && mv "$peak_file.tmp" "$peak_file"
     sleep 0.1
   done ) &
 sampler=$!
@@ -51,7 +51,9 @@ sip_run "$wan" conc 45 -sf "$S/uac_call.xml" "$SBC" -s 600 -i 198.18.1.2 -p 5060
   -mi 198.18.2.2 -mp 7000 -d 5000 -m 100 -l 100 -r 25
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
-read -r peak_c peak_p peak_f <"$peak_file"
+# The sampler may have been stopped before its first sample: default to zeros, never exit here.
+peak_c=0 peak_p=0 peak_f=0
+if [ -s "$peak_file" ]; then read -r peak_c peak_p peak_f <"$peak_file" || true; fi
 ok=$(sip_calls conc ok)
 drx=$(( $(dpm 'rampart_dp_rx_packets_total\{.*realm="wan"') - rx0 ))
 echo "   $ok calls ok; peak calls_active $peak_c, media ports in use $peak_p, dataplane flows $peak_f; wan rx +$drx packets"
