@@ -133,6 +133,17 @@ sip_run "$wan" callee_bye 15 -sf "$S/uac_wait_bye.xml" "$SBC" -s 700 -i "$WAN_SI
   -mi "$WAN_MED" -mp 7050 -m 1
 sip_wait uas_bye 10
 grep -q '^BYE ' "$work/callee_bye.msg" || fail "the callee's BYE did not reach the caller"
+# A callee that requires 100rel (RFC 3262): Rampart PRACKs its reliable 180 itself; the
+# caller, which never offered 100rel, gets the 180 unreliably and the call completes.
+sip_bg "$lan" uas_100rel 20 -sf "$S/uas_100rel.xml" -i 198.18.3.2 -p 5080 -t u1 -mi 198.18.4.2 \
+  -mp 6110 -m 1
+sip_run "$wan" prack 15 -sf "$S/uac_call.xml" "$SBC" -s 701 -i "$WAN_SIG" -p 5067 -t u1 \
+  -mi "$WAN_MED" -mp 7070 -d 500 -m 1
+sip_wait uas_100rel 10
+grep -q '^PRACK ' "$work/uas_100rel.msg" || fail "Rampart did not PRACK the reliable 180"
+if awk '/^SIP\/2.0 180/{s=1} s && /^$/{exit} s' "$work/prack.msg" | grep -qi '^Require:.*100rel'; then
+  fail "the caller got the 180 with Require: 100rel"
+fi
 b2b_wait_idle 10
 sip_capture_stop lsig3
 [ "$(sip_grep_wire lsig3 'ACK sip:486@')" -ge 1 ] || fail "Rampart did not ACK the 486 toward the PBX"
