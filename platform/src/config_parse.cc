@@ -21,8 +21,12 @@ using KeyList = std::span<const std::string_view>;
 
 constexpr std::string_view kRootKeys[] = {"node",     "dataplane",  "realms", "routes",
                                           "security", "management", "sip"};
-constexpr std::string_view kSipKeys[] = {"t1_ms", "no_answer_timeout_s", "max_call_duration_s",
-                                         "flow_ack_timeout_ms", "options_interval_s"};
+constexpr std::string_view kSipKeys[] = {"t1_ms",
+                                         "no_answer_timeout_s",
+                                         "max_call_duration_s",
+                                         "flow_ack_timeout_ms",
+                                         "options_interval_s",
+                                         "session_expires_s"};
 constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime", "latch"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
@@ -531,6 +535,13 @@ void parseSip(const MapReader& m, SipSettings* sip) {
   readNumber(m, "max_call_duration_s", 1, 604800, &sip->max_call_duration_s);
   readNumber(m, "flow_ack_timeout_ms", 10, 10000, &sip->flow_ack_timeout_ms);
   readNumber(m, "options_interval_s", 1, 3600, &sip->options_interval_s);
+  if (m.get("session_expires_s", false)) {
+    readNumber(m, "session_expires_s", 0, 86400, &sip->session_expires_s);
+    if (sip->session_expires_s != 0 && sip->session_expires_s < 90) {
+      m.sink()->add(m.keyPath("session_expires_s"),
+                    "must be 0 (off) or at least 90 (RFC 4028 Min-SE)", 0);
+    }
+  }
 }
 
 // --- realms[i].allowed_origins, .websocket, .jwt (the WebSocket edge) ----------------------

@@ -46,7 +46,7 @@ struct Reoffer {
 };
 
 struct Call {
-  explicit Call(boost::asio::io_context& io) : timer(io), duration(io) {}
+  explicit Call(boost::asio::io_context& io) : timer(io), duration(io), refresh(io) {}
 
   uint64_t id = 0;
   CallState state = CallState::Routing;
@@ -69,6 +69,10 @@ struct Call {
   int64_t answered_unix_s = 0;
   boost::asio::steady_timer timer;     // no-answer, then session guard
   boost::asio::steady_timer duration;  // maximum call duration
+  boost::asio::steady_timer refresh;   // RFC 4028 session refresh of the legs we refresh
+  uint32_t session_expires_s = 0;      // negotiated interval (0: no session timer)
+  bool refresh_a = false;              // Rampart refreshes the A leg (A supports timer)
+  bool refresh_b = false;              // Rampart refreshes the B leg (B accepted refresher=uac)
 
   DialogLeg& leg(Leg l) { return l == Leg::A ? a : b; }
 

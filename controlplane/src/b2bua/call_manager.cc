@@ -20,6 +20,7 @@
 //  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE, INFO, CANCEL.
 #include "b2bua/call_manager.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <rampart/platform/log.h>
@@ -133,12 +134,16 @@ void CallManager::onRequest(uint64_t txn, const sip::Message& req, const Peer& f
     respond(txn, req, 416, "");
     return;
   }
-  if (!req.require.empty() && req.method != "CANCEL") {
+  bool unsupported_require = std::any_of(req.require.begin(), req.require.end(),
+                                         [](const std::string& r) { return r != "timer"; });
+  if (unsupported_require && req.method != "CANCEL") {
     // Extensions we do not implement (e.g. 100rel toward us): RFC 3261 8.2.2.3.
     auto resp = sip::makeResponse(req, 420, "", sip::randomToken(10));
     std::string unsupported;
     for (const auto& r : req.require) {
-      unsupported += (unsupported.empty() ? "" : ", ") + r;
+      if (r != "timer") {
+        unsupported += (unsupported.empty() ? "" : ", ") + r;
+      }
     }
     resp.addHeader("Unsupported", unsupported);
     txn_.respond(txn, std::move(resp));
@@ -324,7 +329,11 @@ sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
   m.content_type = "application/sdp";
   m.body = call.b_offer;
   m.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK");
-  m.supported = {"100rel"};  // B may send reliable provisionals: call_setup.cc PRACKs them
+  m.supported = {"100rel", "timer"};  // call_setup.cc PRACKs; session_timer.cc refreshes
+  if (config_.sip.session_expires_s != 0) {
+    m.addHeader("Session-Expires",
+                std::to_string(config_.sip.session_expires_s) + ";refresher=uac");
+  }
   // Max-Forwards crosses the B2BUA decremented, so a loop through several SBCs still ends.
   m.max_forwards =
       a_req && a_req->max_forwards ? std::max<uint32_t>(*a_req->max_forwards, 1) - 1 : 69;
@@ -427,6 +436,7 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   ended_->Add({{"reason", reason}}).Increment();
   call->timer.cancel();
   call->duration.cancel();
+  call->refresh.cancel();
   auto finish = [this, call_id]() {
     auto it = calls_.find(call_id);
     if (it == calls_.end()) {

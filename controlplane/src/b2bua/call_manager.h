@@ -90,6 +90,11 @@ class CallManager : public TransactionLayer::User {
   void sendInDialog(Call& call, Leg to_leg, sip::Message req,
                     TransactionLayer::ClientHandler handler);
 
+  // RFC 4028 session timers (session_timer.cc)
+  void negotiateTimers(Call& call, const sip::Message& b_answer);
+  void addTimerHeaders(const Call& call, sip::Message& a_answer) const;
+  void armRefresh(Call& call);
+
   // Teardown (call_manager.cc)
   void hangUp(Call& call, const std::string& reason);  // BYE to every confirmed leg
   void endCall(uint64_t call_id, const std::string& reason);

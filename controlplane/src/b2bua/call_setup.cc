@@ -44,6 +44,7 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
   }
   if (status >= 200 && status < 300) {
     resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+    addTimerHeaders(call, resp);
   }
   txn_.respond(call.a_invite_txn, std::move(resp));
 }
@@ -98,7 +99,8 @@ void CallManager::onBResponse(uint64_t call_id, std::size_t fork,
 // provisional unreliably, as RFC 3262 allows when A did not ask for it.
 bool CallManager::prackB(Fork& f, const sip::Message& resp) {
   auto rseq_text = resp.header("RSeq");
-  bool reliable = std::find(resp.require.begin(), resp.require.end(), "100rel") != resp.require.end();
+  bool reliable =
+      std::find(resp.require.begin(), resp.require.end(), "100rel") != resp.require.end();
   if (!reliable || !rseq_text) {
     return true;
   }
@@ -215,6 +217,7 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
     }
   }
   ackB(call, call.b, resp.cseq);
+  negotiateTimers(call, resp);
   call.state = CallState::Answering;
   uint64_t id = call.id;
   auto relay = [this, id](Result<std::string> r) {
@@ -248,6 +251,7 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
     setup_seconds_->Observe(static_cast<double>(steadyMs() - c->created_ms) / 1000.0);
     countAttempt(*c, "answered");
     relayToA(*c, 200, "OK", *r, nullptr);
+    armRefresh(*c);
     c->duration.expires_after(std::chrono::seconds(config_.sip.max_call_duration_s));
     c->duration.async_wait([this, id](boost::system::error_code ec) {
       Call* cc = find(id);

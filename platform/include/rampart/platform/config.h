@@ -151,6 +151,9 @@ struct SipSettings {
   // for hundreds of ms (bench-cps saw 250 ms stalls on a 2-core VM).
   uint32_t flow_ack_timeout_ms = 1000;
   uint32_t options_interval_s = 30;  // OPTIONS health check of every route target
+  // RFC 4028: Rampart asks for session timers on each leg and refreshes them itself (UPDATE
+  // every half interval); a refresh that fails ends the call. 0 disables.
+  uint32_t session_expires_s = 1800;
 };
 
 struct RateLimit {
