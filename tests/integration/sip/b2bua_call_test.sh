@@ -157,6 +157,20 @@ for r in busy cancelled; do
 done
 echo "   $(nsx "$sbc" curl -sf http://127.0.0.1:9100/metrics | grep -E '^rampart_cp_(call_attempts|calls_ended)_total' | tr '\n' ' ')"
 
+step "3b. SIP over TLS (RFC 3261 26.2): TLS 1.2+ served, TLS 1.1 refused"
+tls_options() {  # OPENSSL_FLAGS...: one OPTIONS over a TLS connection, prints the status line
+  printf 'OPTIONS sip:198.18.1.1:5061;transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 198.18.1.2:5099;branch=z9hG4bKtls%s\r\nMax-Forwards: 70\r\nFrom: <sip:probe@198.18.1.2>;tag=t1\r\nTo: <sip:198.18.1.1>\r\nCall-ID: tls-%s@198.18.1.2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' "$RANDOM" "$RANDOM" |
+    nsx "$wan" timeout 5 openssl s_client -connect 198.18.1.1:5061 "$@" -quiet -ign_eof 2>/dev/null |
+    head -n 1 | tr -d '\r' || true
+}
+tls12=$(tls_options -tls1_2)
+echo "   TLS 1.2 OPTIONS: ${tls12:-no answer}"
+[ "$tls12" = "SIP/2.0 200 OK" ] || fail "no 200 to an OPTIONS over TLS 1.2"
+# SECLEVEL=0 so the client really offers TLS 1.1 (OpenSSL 3 would not by default).
+tls11=$(tls_options -tls1_1 -cipher 'DEFAULT@SECLEVEL=0')
+echo "   TLS 1.1 OPTIONS: ${tls11:-refused}"
+[ -z "$tls11" ] || fail "an OPTIONS over TLS 1.1 was answered"
+
 step "4. target failover: dead first target, then the PBX"
 # 198.18.3.99 is on the lan link but nobody has it: the INVITE never gets past ARP, so the
 # attempt shows as ARP requests for it; the PBX gets the INVITE after timer B (64*T1 = 6.4 s).
@@ -184,7 +198,7 @@ b2b_wait_idle 10
 
 step "5. bad input: malformed and torture messages, BYE outside a dialog"
 m0=$(cpm rampart_cp_sip_malformed_total)
-nsx "$wan" python3 "$sip_dir/b2bua_badinput.py" --target 198.18.1.1 --source "$WAN_SIG" \
+nsx "$wan" /usr/bin/python3 "$sip_dir/b2bua_badinput.py" --target 198.18.1.1 --source "$WAN_SIG" \
   --metrics-cmd "ip netns exec $sbc curl -sf --max-time 3 http://127.0.0.1:9100/metrics" \
   --report "$work/badinput.txt" || deferred+=("bad input: $(grep -c FAIL "$work/badinput.txt") case(s) failed")
 cat "$work/badinput.txt"

@@ -56,7 +56,7 @@ fail() {
 }
 
 b2b_config() {  # [T1_MS]
-  python3 - "$src/etc/rampart.yaml" "$config" "$shm" "${prefix%-}" "$src" "${1:-100}" \
+  /usr/bin/python3 - "$src/etc/rampart.yaml" "$config" "$shm" "${prefix%-}" "$src" "${1:-100}" \
     "${B2B_LOAD:-0}" <<'PY'
 import sys, yaml
 src_cfg, out, shm, file_prefix, src, t1, load = sys.argv[1:8]
@@ -70,8 +70,9 @@ for r in c["realms"]:
     if r["name"] == "wan":
         r["sdp_profile"] = "trunk"
         r["signalling"] = [{"transport": "udp", "address": "198.18.1.1", "port": 5060},
-                           {"transport": "tcp", "address": "198.18.1.1", "port": 5060}]
-        for k in ("tls", "websocket", "jwt", "allowed_origins"):  # WSS-only settings
+                           {"transport": "tcp", "address": "198.18.1.1", "port": 5060},
+                           {"transport": "tls", "address": "198.18.1.1", "port": 5061}]
+        for k in ("websocket", "jwt", "allowed_origins"):  # WSS-only settings
             r.pop(k, None)
         r["sdp"] = {"latch": True}
     for k in ("certificate", "private_key"):
