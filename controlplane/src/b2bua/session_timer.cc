@@ -81,9 +81,8 @@ void CallManager::armRefresh(Call& call) {
       }
       sip::Message update = buildInDialog(*c, l, "UPDATE");
       update.supported = {"timer"};
-      update.addHeader("Session-Expires",
-                       std::to_string(c->session_expires_s) +
-                           (l == Leg::A ? ";refresher=uas" : ";refresher=uac"));
+      update.addHeader("Session-Expires", std::to_string(c->session_expires_s) +
+                                              (l == Leg::A ? ";refresher=uas" : ";refresher=uac"));
       sendInDialog(*c, l, std::move(update), [this, id](const TransactionLayer::ClientEvent& ev) {
         Call* cc = find(id);
         if (!cc || (ev.response && ev.response->status < 200)) {
