@@ -20,7 +20,6 @@ namespace rampart::platform::config_detail {
 
 // Upper bounds shared by the parser (ranges) and the docs; see docs/CONFIG.md.
 inline constexpr int kMaxCpu = 1023;  // CPU_SETSIZE - 1
-inline constexpr uint32_t kMaxFlowCapacity = 1u << 22;
 inline constexpr uint32_t kMinRingSlots = 16;
 inline constexpr uint32_t kMaxRingSlots = 1u << 20;
 inline constexpr uint32_t kMaxIdleTimeoutS = 86400;

@@ -35,6 +35,7 @@ ErrorCode statusErrorCode(int32_t status) {
     case abi::kErrMsgSize: return ErrorCode::Unsupported;
     case abi::kErrInval: return ErrorCode::InvalidArgument;
     case abi::kErrNoSpace: return ErrorCode::Overloaded;
+    case abi::kErrNeighFull: return ErrorCode::Overloaded;
     case abi::kErrNoEnt: return ErrorCode::NotFound;
     case abi::kErrExist: return ErrorCode::AlreadyExists;
     case abi::kErrNotSup: return ErrorCode::Unsupported;
@@ -49,6 +50,7 @@ std::string statusText(int32_t status) {
     case abi::kErrMsgSize: return "message too short";
     case abi::kErrInval: return "invalid argument";
     case abi::kErrNoSpace: return "flow table full";
+    case abi::kErrNeighFull: return "neighbour table full";
     case abi::kErrNoEnt: return "no such flow";
     case abi::kErrExist: return "flow exists";
     case abi::kErrNotSup: return "not supported";

@@ -7,13 +7,14 @@
 
 #include <rampart/platform/abi.h>
 
+#include <rampart/platform/config.h>
+
 #include "flow/flow_entry.h"
 
 namespace rampart::dp {
 
-// Flows per worker. The configuration loader enforces the same bound
-// (platform/src/config_internal.h) so that a valid config never fails here.
-inline constexpr uint32_t kMaxFlowCapacity = 1u << 22;
+// Flows per worker: the configuration loader enforces the same bound (one constant).
+using platform::kMaxFlowCapacity;
 
 class FlowTable {
  public:

@@ -171,6 +171,10 @@ struct SecurityPolicy {
   uint32_t max_sdp_bytes = 16384;
 };
 
+/// Flows per dataplane worker at most: the loader's bound on dataplane.flow_capacity and the
+/// dataplane's FlowTable limit, one constant so a valid config never fails there.
+inline constexpr uint32_t kMaxFlowCapacity = 1u << 22;
+
 struct DataplaneSettings {
   std::vector<int> worker_cpus{1};  // one worker per listed CPU
   int main_cpu = 0;
