@@ -398,6 +398,9 @@ void TransactionLayer::respond(uint64_t id, sip::Message response) {
   } else {
     t.state = State::Completed;
   }
+  // Lingering for retransmissions needs the key and the last response only: a soak keeps
+  // thousands of transactions in this state (64*T1 each).
+  t.request = sip::Message{};
   armServerTimers(id, t);
 }
 
@@ -455,7 +458,7 @@ void TransactionLayer::eraseServer(uint64_t id) {
 
 const sip::Message* TransactionLayer::request(uint64_t txn) const {
   auto it = server_.find(txn);
-  return it == server_.end() ? nullptr : &it->second->request;
+  return it == server_.end() || it->second->last_status >= 200 ? nullptr : &it->second->request;
 }
 
 const Peer* TransactionLayer::peerOf(uint64_t txn) const {
@@ -572,6 +575,9 @@ void TransactionLayer::retransmitClient(uint64_t id, milliseconds interval) {
 
 void TransactionLayer::finishClient(uint64_t id, milliseconds linger) {
   ClientTxn& t = *client_.at(id);
+  // Only the key (and a non-2xx's ACK) matter while lingering.
+  t.request = sip::Message{};
+  std::string().swap(t.bytes);
   t.timeout.cancel();
   t.timeout.expires_after(linger);
   t.timeout.async_wait([this, id](boost::system::error_code ec) {

@@ -81,7 +81,8 @@ class TransactionLayer : public MessageSink {
   /// Sends an ACK for a 2xx (a transaction of its own, RFC 3261 17.1.1.3): fresh branch.
   void sendAck(sip::Message ack, const Destination& dst);
 
-  /// The request a server transaction was created for (nullptr when gone).
+  /// The request a server transaction was created for, until its final response (then, and
+  /// when the transaction is gone, nullptr).
   const sip::Message* request(uint64_t txn) const;
   /// The peer a server transaction's request came from.
   const Peer* peerOf(uint64_t txn) const;
