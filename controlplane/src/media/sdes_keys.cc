@@ -3,8 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+
+#include <rampart/platform/base64.h>
 
 namespace rampart::cp::sdes {
 
@@ -21,27 +24,6 @@ constexpr std::array<SuiteName, 4> kSuites{{
     {"AEAD_AES_128_GCM", abi::SrtpSuite::AeadAes128Gcm, 28},
     {"AEAD_AES_256_GCM", abi::SrtpSuite::AeadAes256Gcm, 44},
 }};
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -86,73 +68,8 @@ Result<abi::SrtpParams> generate(abi::SrtpSuite suite) {
   return p;
 }
 
-std::string base64Encode(const uint8_t* data, size_t len) {
-  std::string out;
-  out.reserve((len + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= len; i += 3) {
-    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
-  }
-  if (len - i == 1) {
-    uint32_t v = uint32_t{data[i]} << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.append("==");
-  } else if (len - i == 2) {
-    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back('=');
-  }
-  return out;
-}
-
-long base64Decode(std::string_view in, uint8_t* out, size_t cap) {
-  if (in.empty() || in.size() % 4 != 0) {
-    return -1;
-  }
-  size_t pad = 0;
-  if (in.back() == '=') {
-    pad = in[in.size() - 2] == '=' ? 2 : 1;
-  }
-  size_t bytes = in.size() / 4 * 3 - pad;
-  if (bytes > cap) {
-    return -1;
-  }
-  size_t w = 0;
-  for (size_t i = 0; i < in.size(); i += 4) {
-    bool last = i + 4 == in.size();
-    int s[4];
-    for (size_t k = 0; k < 4; ++k) {
-      bool padded = last && k >= 4 - pad;
-      s[k] = padded ? (in[i + k] == '=' ? 0 : -1) : sextet(in[i + k]);
-      if (s[k] < 0) {
-        return -1;
-      }
-    }
-    uint32_t v = (static_cast<uint32_t>(s[0]) << 18) | (static_cast<uint32_t>(s[1]) << 12) |
-                 (static_cast<uint32_t>(s[2]) << 6) | static_cast<uint32_t>(s[3]);
-    size_t take = last ? 3 - pad : 3;
-    // Non-canonical encodings (bits set in the padding) are refused: one key, one spelling.
-    if (last && ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))) {
-      return -1;
-    }
-    const uint8_t b[3] = {static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-                          static_cast<uint8_t>(v)};
-    for (size_t k = 0; k < take; ++k) {
-      out[w++] = b[k];
-    }
-  }
-  return static_cast<long>(w);
-}
-
 std::string encodeInline(const abi::SrtpParams& params) {
-  return base64Encode(params.key, params.key_len);
+  return platform::base64Encode(params.key, params.key_len);
 }
 
 Result<abi::SrtpParams> decodeInline(std::string_view name, std::string_view base64) {
@@ -163,11 +80,17 @@ Result<abi::SrtpParams> decodeInline(std::string_view name, std::string_view bas
   }
   abi::SrtpParams p{};
   p.suite = *suite;
-  long n = base64Decode(base64, p.key, sizeof p.key);
-  if (n < 0) {
-    wipe(p);
+  // RFC 4568 inline keys are padded standard base64: exactly one spelling per key.
+  auto bytes = base64.size() % 4 == 0 ? platform::base64Decode(base64) : std::nullopt;
+  if (!bytes || bytes->size() > sizeof p.key) {
+    if (bytes) {
+      OPENSSL_cleanse(bytes->data(), bytes->size());
+    }
     return Error(ErrorCode::Malformed, "a=crypto key is not valid base64");
   }
+  long n = static_cast<long>(bytes->size());
+  std::copy(bytes->begin(), bytes->end(), p.key);
+  OPENSSL_cleanse(bytes->data(), bytes->size());
   if (static_cast<size_t>(n) != keySaltBytes(*suite)) {
     wipe(p);
     return Error(ErrorCode::Malformed, "a=crypto key||salt is " + std::to_string(n) + " bytes, " +

@@ -50,9 +50,4 @@ Result<abi::SrtpParams> fromCryptoLine(std::string_view value);
 void wipe(abi::SrtpParams& params);
 void wipe(std::string& secret);
 
-/// Strict base64 (RFC 4648 section 4, padding required, no whitespace).
-/// @return the number of bytes written to @p out, or -1 when malformed or longer than @p cap.
-long base64Decode(std::string_view in, uint8_t* out, size_t cap);
-std::string base64Encode(const uint8_t* data, size_t len);
-
 }  // namespace rampart::cp::sdes

@@ -1,5 +1,7 @@
 #include "transport/ws_access.h"
 
+#include <rampart/platform/base64.h>
+
 #include <jansson.h>
 #include <jwt.h>
 
@@ -48,48 +50,13 @@ bool isDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// --- base64url (RFC 4648 5), no padding, as JWS compact serialisation uses ----------------------
-
-int base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '-') {
-    return 62;
-  }
-  if (c == '_') {
-    return 63;
-  }
-  return -1;
-}
-
+// Base64url (RFC 4648 5) as JWS compact serialisation uses it; the platform codec.
 std::optional<std::string> base64UrlDecode(std::string_view in) {
-  if (in.size() % 4 == 1) {
+  auto bytes = platform::base64Decode(in, platform::Base64Alphabet::Url);
+  if (!bytes) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = base64UrlValue(c);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
+  return std::string(bytes->begin(), bytes->end());
 }
 
 struct JsonDeleter {
