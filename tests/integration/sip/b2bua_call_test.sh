@@ -19,25 +19,9 @@
 #     counted as a malformed drop; the process stays up and a call completes afterwards.
 # Every wait is bounded; about 60 s.
 # usage: b2bua_call_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
-set -euo pipefail
-src=$(cd "$1" && pwd)
-dp=$2
-cp=$3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (network namespaces)"; exit 77; fi
-prefix="rbc$(( $$ % 100000 ))-"
-work=$(mktemp -d /tmp/rbc-$$-XXXX)
-# shellcheck source=sip_lib.sh
-. "$src/tests/integration/sip/sip_lib.sh"
-# shellcheck source=b2bua_lib.sh
-. "$src/tests/integration/sip/b2bua_lib.sh"
-for tool in kamailio sipp tcpdump kamcmd python3 curl; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs it)"
-done
-S=$sip_dir
-SBC=198.18.1.1:5060
-WAN_SIG=198.18.1.2
-WAN_MED=198.18.2.2
-t0=$SECONDS
+tag=rbc
+# shellcheck source=b2bua_preamble.sh
+. "$(dirname "$0")/b2bua_preamble.sh" "$@"
 deferred=()  # failures that do not stop the later cases; reported at the end
 step() { echo "$* (t=$((SECONDS - t0))s)"; }
 

@@ -9,23 +9,9 @@
 # The INVITE rate limits are raised in this test's config (one sipp source places 25-30 calls/s;
 # the defaults allow 20/s per source). Every wait is bounded; about 60 s.
 # usage: b2bua_load_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
-set -euo pipefail
-src=$(cd "$1" && pwd)
-dp=$2
-cp=$3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (network namespaces)"; exit 77; fi
-prefix="rbl$(( $$ % 100000 ))-"
-work=$(mktemp -d /tmp/rbl-$$-XXXX)
-# shellcheck source=sip_lib.sh
-. "$src/tests/integration/sip/sip_lib.sh"
-# shellcheck source=b2bua_lib.sh
-. "$src/tests/integration/sip/b2bua_lib.sh"
-for tool in kamailio sipp tcpdump kamcmd python3 curl; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs it)"
-done
-S=$sip_dir
-SBC=198.18.1.1:5060
-t0=$SECONDS
+tag=rbl
+# shellcheck source=b2bua_preamble.sh
+. "$(dirname "$0")/b2bua_preamble.sh" "$@"
 step() { echo "$* (t=$((SECONDS - t0))s)"; }
 RSS_GROWTH_MAX_KB=${RSS_GROWTH_MAX_KB:-8192}  # after 300 calls vs after 50
 

@@ -12,24 +12,9 @@
 #  4. afterwards no call, no media port, no flow.
 # Every wait is bounded; about 30 s.
 # usage: b2bua_register_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
-set -euo pipefail
-src=$(cd "$1" && pwd)
-dp=$2
-cp=$3
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (network namespaces)"; exit 77; fi
-prefix="rbr$(( $$ % 100000 ))-"
-work=$(mktemp -d /tmp/rbr-$$-XXXX)
-# shellcheck source=sip_lib.sh
-. "$src/tests/integration/sip/sip_lib.sh"
-# shellcheck source=b2bua_lib.sh
-. "$src/tests/integration/sip/b2bua_lib.sh"
-for tool in kamailio sipp tcpdump kamcmd python3 curl; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs it)"
-done
-S=$sip_dir
-SBC=198.18.1.1:5060
-WAN_SIG=198.18.1.2
-t0=$SECONDS
+tag=rbr
+# shellcheck source=b2bua_preamble.sh
+. "$(dirname "$0")/b2bua_preamble.sh" "$@"
 step() { echo "$* (t=$((SECONDS - t0))s)"; }
 
 b2b_config 100
