@@ -115,17 +115,11 @@ void CallManager::countAttempt(const Call& call, const char* result) {
 }
 
 sip::NameAddr CallManager::contactFor(uint32_t realm, Transport transport) const {
-  sip::NameAddr c;
   auto l = txn_.transport().listener(realm, transport);
   if (!l) {
     l = txn_.transport().listener(realm, Transport::Udp);
   }
-  if (l) {
-    c.uri.host = l->address.family == 6 ? "[" + l->address.text + "]" : l->address.text;
-    c.uri.port = l->port;
-    c.uri.params = std::string(";transport=") + platform::transportName(l->transport);
-  }
-  return c;
+  return l ? contactAt(*l, "") : sip::NameAddr{};
 }
 
 // --- dispatch -------------------------------------------------------------------------------

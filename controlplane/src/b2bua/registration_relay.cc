@@ -73,61 +73,74 @@ std::string RegistrationRelay::bindingKey(const sip::Message& req, const Peer& f
          std::to_string(from.port) + "|" + std::to_string(from.connection);
 }
 
-void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const Peer& from) {
-  const std::string& user = req.to.uri.user;
-  if (user.empty()) {
-    txn_.respond(txn, sip::makeResponse(req, 400, "Missing user in To", sip::randomToken(10)));
-    return;
+bool RegistrationRelay::admit(uint64_t txn, const sip::Message& req, const Peer& from,
+                              RouteMatch* route, platform::SignallingListener* listener) {
+  auto refuse = [&](int status, const char* reason) {
+    txn_.respond(txn, sip::makeResponse(req, status, reason, sip::randomToken(10)));
+    return false;
+  };
+  if (req.to.uri.user.empty()) {
+    return refuse(400, "Missing user in To");
   }
-  auto route = router_.route(from.realm, user);
-  if (!route) {
-    txn_.respond(txn, sip::makeResponse(req, 404, "No route to a registrar", sip::randomToken(10)));
-    return;
+  auto found = router_.route(from.realm, req.to.uri.user);
+  if (!found) {
+    return refuse(404, "No route to a registrar");
   }
   if (req.contacts.size() > 1 || (req.contact_star && !req.contacts.empty())) {
-    txn_.respond(txn,
-                 sip::makeResponse(req, 400, "One Contact per REGISTER", sip::randomToken(10)));
-    return;
+    return refuse(400, "One Contact per REGISTER");
   }
-  const Target& target = route->targets.front();
-  auto listener = txn_.transport().listener(route->to_realm, target.dst.transport);
-  if (!listener) {
-    listener = txn_.transport().listener(route->to_realm, Transport::Udp);
+  auto l = txn_.transport().listener(found->to_realm, found->targets.front().dst.transport);
+  if (!l) {
+    l = txn_.transport().listener(found->to_realm, Transport::Udp);
   }
-  if (!listener) {
-    txn_.respond(txn, sip::makeResponse(req, 503, "No signalling listener toward the registrar",
-                                        sip::randomToken(10)));
-    return;
+  if (!l) {
+    return refuse(503, "No signalling listener toward the registrar");
   }
+  *route = std::move(*found);
+  *listener = *l;
+  return true;
+}
 
-  uint32_t requested = req.expires.value_or(3600);
+Binding RegistrationRelay::candidateFor(const sip::Message& req, const Peer& from,
+                                        uint32_t* requested, std::string* key) const {
+  *requested = req.expires.value_or(3600);
   Binding candidate;
-  std::string key;
-  if (!req.contacts.empty()) {
-    const sip::NameAddr& c = req.contacts.front();
-    std::string e = paramValue(c.params, "expires");
-    if (!e.empty()) {
-      requested = static_cast<uint32_t>(std::strtoul(e.c_str(), nullptr, 10));
-    }
-    key = bindingKey(req, from, c);
-    candidate.user = user;
-    candidate.realm = from.realm;
-    candidate.peer = TransactionLayer::responseDestination(from);
-    candidate.contact = c;
-    candidate.instance = paramValue(c.params, "+sip.instance");
-    candidate.reg_id = paramValue(c.params, "reg-id");
+  if (req.contacts.empty()) {
+    return candidate;
   }
+  const sip::NameAddr& c = req.contacts.front();
+  std::string e = paramValue(c.params, "expires");
+  if (!e.empty()) {
+    *requested = static_cast<uint32_t>(std::strtoul(e.c_str(), nullptr, 10));
+  }
+  *key = bindingKey(req, from, c);
+  candidate.user = req.to.uri.user;
+  candidate.realm = from.realm;
+  candidate.peer = TransactionLayer::responseDestination(from);
+  candidate.contact = c;
+  candidate.instance = paramValue(c.params, "+sip.instance");
+  candidate.reg_id = paramValue(c.params, "reg-id");
+  return candidate;
+}
+
+uint32_t RegistrationRelay::upstreamExpires(const sip::Message& req, const std::string& key,
+                                            uint32_t requested) const {
   // Keep the registrar's binding while another binding of the same user lives on.
-  uint32_t upstream_expires = requested;
+  uint32_t expires = requested;
   if (requested == 0 || req.contact_star) {
     for (const auto& [k, b] : bindings_) {
-      if (b.user == user && k != key) {
-        upstream_expires =
-            std::max<uint32_t>(upstream_expires, static_cast<uint32_t>(b.expires_at_s - nowS()));
+      if (b.user == req.to.uri.user && k != key) {
+        expires = std::max<uint32_t>(expires, static_cast<uint32_t>(b.expires_at_s - nowS()));
       }
     }
   }
+  return expires;
+}
 
+sip::Message RegistrationRelay::upstreamRequest(const sip::Message& req, const Peer& from,
+                                                const Target& target,
+                                                const platform::SignallingListener& listener,
+                                                uint32_t expires) {
   std::string ukey =
       req.call_id + "|" + from.address.to_string() + "|" + std::to_string(from.connection);
   Upstream& up = upstream_[ukey];
@@ -148,37 +161,41 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
   out.from.tag = up.from_tag;
   out.to = req.to;
   out.to.tag.clear();
-  if (isIpLiteral(out.from.uri.host)) {
-    out.from.uri.host = out.request_uri.host;
-    out.from.uri.port = 0;
+  for (sip::NameAddr* a : {&out.from, &out.to}) {
+    if (isIpLiteral(a->uri.host)) {
+      a->uri.host = out.request_uri.host;
+      a->uri.port = 0;
+    }
+    a->uri.params.clear();
   }
-  if (isIpLiteral(out.to.uri.host)) {
-    out.to.uri.host = out.request_uri.host;
-    out.to.uri.port = 0;
-  }
-  out.from.uri.params.clear();
-  out.to.uri.params.clear();
   out.call_id = up.call_id;
   out.cseq = ++up.cseq;
   out.cseq_method = "REGISTER";
-  if (req.contact_star) {
-    out.contact_star = upstream_expires == 0;
+  out.contact_star = req.contact_star && expires == 0;
+  if (!req.contacts.empty() || (req.contact_star && expires != 0)) {
+    out.contacts.push_back(contactAt(listener, req.to.uri.user));
   }
-  if (!req.contacts.empty() || (req.contact_star && upstream_expires != 0)) {
-    sip::NameAddr c;
-    c.uri.user = user;
-    c.uri.host =
-        listener->address.family == 6 ? "[" + listener->address.text + "]" : listener->address.text;
-    c.uri.port = listener->port;
-    c.uri.params = std::string(";transport=") + platform::transportName(listener->transport);
-    out.contacts.push_back(std::move(c));
-  }
-  out.expires = upstream_expires;
+  out.expires = expires;
   for (const char* h : {"Authorization", "Proxy-Authorization"}) {
     for (auto v : req.headerValues(h)) {
       out.addHeader(h, std::string(v));
     }
   }
+  return out;
+}
+
+void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const Peer& from) {
+  RouteMatch route;
+  platform::SignallingListener listener;
+  if (!admit(txn, req, from, &route, &listener)) {
+    return;
+  }
+  uint32_t requested = 0;
+  std::string key;
+  Binding candidate = candidateFor(req, from, &requested, &key);
+  const Target& target = route.targets.front();
+  sip::Message out =
+      upstreamRequest(req, from, target, listener, upstreamExpires(req, key, requested));
   Peer client = from;
   txn_.sendRequest(
       std::move(out), target.dst,
@@ -225,9 +242,6 @@ void RegistrationRelay::relayResponse(uint64_t txn, const sip::Message& req, con
       b.expires_at_s = nowS() + granted;
       bindings_[key] = std::move(b);
       sip::NameAddr c = candidate.contact;
-      std::string params;
-      sip::Uri tmp;
-      tmp.params = c.params;
       // The client's own Contact with what was granted.
       std::string rest;
       std::string_view p(c.params);

@@ -54,6 +54,16 @@ class RegistrationRelay {
     std::string from_tag;
     uint32_t cseq = 0;
   };
+  // onRegister's steps: refuse what cannot be relayed (answering it), describe the client's
+  // binding, decide the expiry asked of the registrar, build the relayed REGISTER.
+  bool admit(uint64_t txn, const sip::Message& req, const Peer& from, RouteMatch* route,
+             platform::SignallingListener* listener);
+  Binding candidateFor(const sip::Message& req, const Peer& from, uint32_t* requested,
+                       std::string* key) const;
+  uint32_t upstreamExpires(const sip::Message& req, const std::string& key,
+                           uint32_t requested) const;
+  sip::Message upstreamRequest(const sip::Message& req, const Peer& from, const Target& target,
+                               const platform::SignallingListener& listener, uint32_t expires);
   std::string bindingKey(const sip::Message& req, const Peer& from, const sip::NameAddr& c) const;
   void relayResponse(uint64_t txn, const sip::Message& request, const Peer& from,
                      const sip::Message& response, const std::string& key, const Binding& candidate,

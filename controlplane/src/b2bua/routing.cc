@@ -4,6 +4,16 @@
 
 namespace rampart::cp {
 
+sip::NameAddr contactAt(const platform::SignallingListener& listener, const std::string& user) {
+  sip::NameAddr c;
+  c.uri.user = user;
+  c.uri.host =
+      listener.address.family == 6 ? "[" + listener.address.text + "]" : listener.address.text;
+  c.uri.port = listener.port;
+  c.uri.params = std::string(";transport=") + platform::transportName(listener.transport);
+  return c;
+}
+
 std::optional<Destination> destinationFor(const sip::Uri& uri, uint32_t realm) {
   std::string host = uri.host;
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {

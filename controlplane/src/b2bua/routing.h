@@ -52,6 +52,9 @@ class Router {
   std::vector<Compiled> routes_;
 };
 
+/// Rampart's Contact on a listener: `sip:[user@]address:port;transport=t`.
+sip::NameAddr contactAt(const platform::SignallingListener& listener, const std::string& user);
+
 /// Resolves a SIP URI whose host is an IP literal to a Destination on `realm` (transport from
 /// ;transport=, default UDP; port default 5060, 5061 for TLS). nullopt for host names.
 std::optional<Destination> destinationFor(const sip::Uri& uri, uint32_t realm);
