@@ -79,6 +79,9 @@ const char* msgTypeName(MsgType t) {
     case MsgType::FlowDumpEnd: return "FlowDumpEnd";
     case MsgType::FlowIdle: return "FlowIdle";
     case MsgType::SsrcChange: return "SsrcChange";
+    case MsgType::FlowIce: return "FlowIce";
+    case MsgType::IceSelected: return "IceSelected";
+    case MsgType::ConsentExpired: return "ConsentExpired";
     case MsgType::Count: break;
   }
   return "unknown";

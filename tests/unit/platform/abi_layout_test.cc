@@ -27,7 +27,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 1);
+  EXPECT_EQ(kAbiMinor, 2);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -43,6 +43,10 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(static_cast<int>(MsgType::FlowDumpEnd), 10);
   EXPECT_EQ(static_cast<int>(MsgType::FlowIdle), 11);
   EXPECT_EQ(static_cast<int>(MsgType::SsrcChange), 12);
+  EXPECT_EQ(static_cast<int>(MsgType::FlowIce), 13);
+  EXPECT_EQ(static_cast<int>(MsgType::IceSelected), 14);
+  EXPECT_EQ(static_cast<int>(MsgType::ConsentExpired), 15);
+  EXPECT_EQ(kFlowAwaitKeys, 1u << 6);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80), 1);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_32), 2);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AeadAes128Gcm), 3);
@@ -122,6 +126,22 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(SsrcChange, cookie), 16u);
   EXPECT_EQ(offsetof(SsrcChange, old_ssrc), 24u);
   EXPECT_EQ(offsetof(SsrcChange, new_ssrc), 28u);
+  EXPECT_EQ(sizeof(FlowIce), 160u);
+  EXPECT_EQ(offsetof(FlowIce, paired_flow), 16u);
+  EXPECT_EQ(offsetof(FlowIce, consent_timeout_s), 24u);
+  EXPECT_EQ(offsetof(FlowIce, local_ufrag_len), 26u);
+  EXPECT_EQ(offsetof(FlowIce, local_pwd_len), 27u);
+  EXPECT_EQ(offsetof(FlowIce, remote_ufrag_len), 28u);
+  EXPECT_EQ(offsetof(FlowIce, local_ufrag), 32u);
+  EXPECT_EQ(offsetof(FlowIce, local_pwd), 64u);
+  EXPECT_EQ(offsetof(FlowIce, remote_ufrag), 128u);
+  EXPECT_EQ(sizeof(IceSelected), 48u);
+  EXPECT_EQ(offsetof(IceSelected, cookie), 16u);
+  EXPECT_EQ(offsetof(IceSelected, remote), 24u);
+  EXPECT_EQ(offsetof(IceSelected, family), 44u);
+  EXPECT_EQ(sizeof(ConsentExpired), 32u);
+  EXPECT_EQ(offsetof(ConsentExpired, cookie), 16u);
+  EXPECT_EQ(offsetof(ConsentExpired, silent_s), 24u);
   EXPECT_EQ(sizeof(PacketSlot), 56u);
   EXPECT_EQ(offsetof(PacketSlot, len), 0u);
   EXPECT_EQ(offsetof(PacketSlot, port), 2u);

@@ -17,7 +17,7 @@
 namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
-inline constexpr uint16_t kAbiMinor = 1;                      // 1: FlowAdd.clock_rate appended
+inline constexpr uint16_t kAbiMinor = 2;  // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events)
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -35,6 +35,9 @@ enum class MsgType : uint16_t {
   FlowDumpEnd = 10,  // dp -> cp: the dump is complete
   FlowIdle = 11,     // dp -> cp: no packet for the configured idle time
   SsrcChange = 12,   // dp -> cp: a flow saw a new SSRC
+  FlowIce = 13,         // cp -> dp: ICE-lite credentials of a flow (replaces earlier ones)
+  IceSelected = 14,     // dp -> cp: an authenticated USE-CANDIDATE check moved a flow's remote
+  ConsentExpired = 15,  // dp -> cp: no valid ICE check for the consent timeout (RFC 7675)
   Count              // keep last
 };
 
@@ -127,6 +130,9 @@ inline constexpr uint16_t kFlowRtcpOnly = 1u << 2;   // this flow is a separate 
 inline constexpr uint16_t kFlowIpv6 = 1u << 3;
 inline constexpr uint16_t kFlowVideo = 1u << 4;    // video: realm's video DSCP by default
 inline constexpr uint16_t kFlowOutIpv6 = 1u << 5;  // the out leg is IPv6 (kFlowIpv6: in leg)
+// DTLS-SRTP: media is dropped (counted) until a FlowModify without this flag brings the keys,
+// so nothing is forwarded before the handshake has verified the peer.
+inline constexpr uint16_t kFlowAwaitKeys = 1u << 6;
 
 // FlowAdd.dscp value meaning "the realm's default for the media kind" (audio EF, video AF41).
 inline constexpr uint8_t kDscpRealmDefault = 0xff;
@@ -209,6 +215,40 @@ struct SsrcChange {
   uint32_t new_ssrc;
 };
 
+// ICE-lite (RFC 8445 section 2.5) for the flow in hdr.flow, the one receiving the browser's
+// checks. The worker answers Binding requests whose USERNAME is "local_ufrag:remote_ufrag" and
+// whose MESSAGE-INTEGRITY verifies with local_pwd. An authenticated check carrying
+// USE-CANDIDATE makes its source the flow's remote and `paired_flow`'s out_remote (the flow
+// sending toward the browser, on the same worker). A FlowModify keeps the ICE state and the
+// selected address. Lengths of 0 for remote_ufrag skip its check (a ufrag longer than 32).
+struct FlowIce {
+  MsgHeader hdr;
+  uint64_t paired_flow;        // packHandle(), 0: none
+  uint16_t consent_timeout_s;  // 0: 30 (RFC 7675)
+  uint8_t local_ufrag_len;
+  uint8_t local_pwd_len;
+  uint8_t remote_ufrag_len;
+  uint8_t _pad[3];
+  char local_ufrag[32];
+  char local_pwd[64];
+  char remote_ufrag[32];
+};
+
+struct IceSelected {
+  MsgHeader hdr;  // hdr.flow: the flow whose remote moved
+  uint64_t cookie;
+  Endpoint remote;  // the checked source address
+  uint8_t family;   // 4 or 6
+  uint8_t _pad[3];
+};
+
+struct ConsentExpired {
+  MsgHeader hdr;
+  uint64_t cookie;
+  uint32_t silent_s;  // seconds since the last valid check
+  uint32_t _pad;
+};
+
 // Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
 // UDP payload.
 struct PacketSlot {
@@ -240,6 +280,9 @@ constexpr uint16_t minSize(MsgType t) {
     case MsgType::FlowDumpEnd: return sizeof(FlowDumpEnd);
     case MsgType::FlowIdle: return sizeof(FlowIdle);
     case MsgType::SsrcChange: return sizeof(SsrcChange);
+    case MsgType::FlowIce: return sizeof(FlowIce);
+    case MsgType::IceSelected: return sizeof(IceSelected);
+    case MsgType::ConsentExpired: return sizeof(ConsentExpired);
     case MsgType::Count: break;
   }
   return 0;
@@ -251,6 +294,8 @@ static_assert(kIsWireType<Hello> && kIsWireType<HelloAck> && kIsWireType<FlowAdd
               kIsWireType<Ack> && kIsWireType<FlowInfo> && kIsWireType<PacketSlot>);
 static_assert(sizeof(Hello) <= kCmdSlotSize && sizeof(HelloAck) <= kCmdSlotSize &&
               sizeof(FlowAdd) <= kCmdSlotSize && sizeof(FlowInfo) <= kCmdSlotSize);
+static_assert(kIsWireType<FlowIce> && kIsWireType<IceSelected> && kIsWireType<ConsentExpired>);
+static_assert(sizeof(FlowIce) <= kCmdSlotSize);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.
