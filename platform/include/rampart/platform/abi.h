@@ -23,22 +23,22 @@ inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
 
 enum class MsgType : uint16_t {
-  Hello = 1,         // cp -> dp: first message after attaching (per worker)
-  HelloAck = 2,      // dp -> cp: handshake verdict
-  FlowAdd = 3,       // cp -> dp: program one direction of one media leg
-  FlowModify = 4,    // cp -> dp: replace the action of an existing flow (re-key, re-target)
-  FlowDel = 5,       // cp -> dp: remove a flow, wiping its keys
-  FlowQuery = 6,     // cp -> dp: ask for one flow's state and counters
-  Ack = 7,           // dp -> cp: status of a command, by sequence
-  FlowInfo = 8,      // dp -> cp: answer to FlowQuery, and one entry of a dump
-  FlowDump = 9,      // cp -> dp: list every flow (resynchronisation after a cp restart)
-  FlowDumpEnd = 10,  // dp -> cp: the dump is complete
-  FlowIdle = 11,     // dp -> cp: no packet for the configured idle time
-  SsrcChange = 12,   // dp -> cp: a flow saw a new SSRC
+  Hello = 1,            // cp -> dp: first message after attaching (per worker)
+  HelloAck = 2,         // dp -> cp: handshake verdict
+  FlowAdd = 3,          // cp -> dp: program one direction of one media leg
+  FlowModify = 4,       // cp -> dp: replace the action of an existing flow (re-key, re-target)
+  FlowDel = 5,          // cp -> dp: remove a flow, wiping its keys
+  FlowQuery = 6,        // cp -> dp: ask for one flow's state and counters
+  Ack = 7,              // dp -> cp: status of a command, by sequence
+  FlowInfo = 8,         // dp -> cp: answer to FlowQuery, and one entry of a dump
+  FlowDump = 9,         // cp -> dp: list every flow (resynchronisation after a cp restart)
+  FlowDumpEnd = 10,     // dp -> cp: the dump is complete
+  FlowIdle = 11,        // dp -> cp: no packet for the configured idle time
+  SsrcChange = 12,      // dp -> cp: a flow saw a new SSRC
   FlowIce = 13,         // cp -> dp: ICE-lite credentials of a flow (replaces earlier ones)
   IceSelected = 14,     // dp -> cp: an authenticated USE-CANDIDATE check moved a flow's remote
   ConsentExpired = 15,  // dp -> cp: no valid ICE check for the consent timeout (RFC 7675)
-  Count              // keep last
+  Count                 // keep last
 };
 
 // Status codes carried in Ack/HelloAck (negative errno values, 0 = success). Append-only.
