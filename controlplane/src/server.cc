@@ -101,7 +101,7 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   sink_ = std::make_unique<FlowProgrammerSink>(*dataplane_);
   workers_ =
       std::make_unique<WorkerPicker>(static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
-  media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}});
+  media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}, nullptr, {}});
 
   auto& ports_family = prometheus::BuildGauge()
                            .Name("rampart_cp_media_ports_in_use")

@@ -62,6 +62,10 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
   next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
+  // Posted: a media failure may be found inside a MediaSession call made from call code.
+  media_.on_failure = [this](uint64_t id, const Error& e) {
+    boost::asio::post(io_, [this, id, e] { onMediaFailure(id, e); });
+  };
   calls_active_ = &prometheus::BuildGauge()
                        .Name("rampart_cp_calls_active")
                        .Help("Calls in progress (set-up and established)")
@@ -465,6 +469,27 @@ bool CallManager::onMediaIdle(uint64_t call_id) {
                 static_cast<unsigned long long>(call_id));
     hangUp(*call, "media_idle");
   }
+  return true;
+}
+
+void CallManager::onMediaFailure(uint64_t call_id, const Error& error) {
+  Call* call = find(call_id);
+  if (!call) {
+    return;
+  }
+  RAMPART_LOG(platform::LogLevel::Warn, "b2bua", "call %llu: media failed: %s",
+              static_cast<unsigned long long>(call_id), error.message.c_str());
+  hangUp(*call, "media_failed");
+}
+
+bool CallManager::onConsentExpired(uint64_t call_id) {
+  Call* call = find(call_id);
+  if (!call) {
+    return false;
+  }
+  RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: ICE consent expired, hanging up",
+              static_cast<unsigned long long>(call_id));
+  hangUp(*call, "ice_consent_expired");
   return true;
 }
 

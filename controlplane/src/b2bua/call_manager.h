@@ -40,6 +40,12 @@ class CallManager : public TransactionLayer::User {
   /// The dataplane reported a call's media idle: BYE to both legs. @return false when no
   /// call has that id (a flow left by an earlier control plane).
   bool onMediaIdle(uint64_t call_id);
+  /// A call's media failed after its answer (DTLS handshake, fingerprint, keys): BYE to both
+  /// legs, or the set-up is abandoned.
+  void onMediaFailure(uint64_t call_id, const Error& error);
+  /// The browser stopped consenting (RFC 7675: no valid ICE check for 30 s): BYE to both legs.
+  /// @return false when no call has that id.
+  bool onConsentExpired(uint64_t call_id);
   /// The dataplane restarted: re-program every established call's flows.
   void onDataplaneRestart();
 

@@ -8,6 +8,8 @@
 
 #include <rampart/sdp/parser.h>
 
+#include "media/flow_spec.h"
+#include "media/ice_credentials.h"
 #include "media/sdes_keys.h"
 
 namespace rampart::cp {
@@ -111,23 +113,6 @@ abi::Endpoint endpoint(const platform::IpAddress& a, uint16_t port) {
   return e;
 }
 
-// Specs compare without their header (assigned per command).
-bool sameSpec(const abi::FlowAdd& x, const abi::FlowAdd& y) {
-  abi::FlowAdd a = x;
-  abi::FlowAdd b = y;
-  a.hdr = {};
-  b.hdr = {};
-  bool same = std::memcmp(&a, &b, sizeof a) == 0;
-  OPENSSL_cleanse(&a, sizeof a);
-  OPENSSL_cleanse(&b, sizeof b);
-  return same;
-}
-
-void wipeSpec(abi::FlowAdd& f) {
-  sdes::wipe(f.srtp_in);
-  sdes::wipe(f.srtp_out);
-}
-
 Error ackError(const abi::Ack& ack) {
   std::string what = std::string("dataplane refused ") +
                      abi::msgTypeName(static_cast<abi::MsgType>(ack.cmd_type)) + " (status " +
@@ -153,25 +138,6 @@ bool bridgeWouldPick(const sdp::Profile& p, std::string_view suite) {
 
 }  // namespace
 
-struct MediaSession::Op {
-  enum class Kind : uint8_t { Add, Modify, Del };
-  Kind kind = Kind::Add;
-  FlowKey key;
-  abi::FlowAdd spec{};
-  abi::FlowAdd oldSpec{};  // Modify: what a rollback restores
-  uint64_t handle = 0;
-  bool ok = false;
-  Error error;
-
-  Op() = default;
-  Op(const Op&) = default;
-  Op& operator=(const Op&) = default;
-  ~Op() {
-    wipeSpec(spec);
-    wipeSpec(oldSpec);
-  }
-};
-
 namespace {
 
 Result<uint32_t> submitOp(MediaContext& ctx, uint32_t worker, const MediaSession::Op& op,
@@ -184,6 +150,16 @@ Result<uint32_t> submitOp(MediaContext& ctx, uint32_t worker, const MediaSession
     d.hdr.size = sizeof d;
     d.hdr.flow = op.handle;
     return ctx.sink.submit(worker, d.hdr, std::move(handler));
+  }
+  if (op.kind == Kind::Ice) {
+    abi::FlowIce m = op.ice;
+    m.hdr = {};
+    m.hdr.type = abi::MsgType::FlowIce;
+    m.hdr.size = sizeof m;
+    m.hdr.flow = op.handle;
+    Result<uint32_t> r = ctx.sink.submit(worker, m.hdr, std::move(handler));
+    OPENSSL_cleanse(&m, sizeof m);
+    return r;
   }
   abi::FlowAdd m = op.spec;
   m.hdr = {};
@@ -254,6 +230,10 @@ void MediaSession::wipeSecrets() {
       sdes::wipe(k);
     }
     l.keys.clear();
+    if (l.web.keys) {
+      sdes::wipe(l.web.keys->local);
+      sdes::wipe(l.web.keys->remote);
+    }
     sdes::wipe(l.remoteSdp);
     sdes::wipe(l.localSdp);
   }
@@ -378,10 +358,13 @@ Result<std::string> MediaSession::offer(Leg from, std::string_view body) {
     if (l.realm.profile == nullptr || l.realm.ports == nullptr) {
       return Error(ErrorCode::Internal, "media realm without profile or port allocator");
     }
-    // TODO(media): WebRTC legs need ICE-lite credentials, a DTLS certificate and DTLS-SRTP keys.
-    if (l.realm.profile->kind == sdp::ProfileKind::WebRtc) {
-      return Error(ErrorCode::Unsupported,
-                   "WebRTC media (DTLS-SRTP) is not in the media layer yet");
+    if (l.realm.profile->kind == sdp::ProfileKind::WebRtc && ctx_.dtls == nullptr) {
+      return Error(ErrorCode::Unsupported, "WebRTC media needs DTLS, which is not configured");
+    }
+  }
+  for (Leg leg : {Leg::A, Leg::B}) {
+    if (Result<void> r = ensureWebRtcLocal(leg, false); !r.ok()) {
+      return r.error();
     }
   }
   sdp::Result<sdp::Session> parsed = sdp::parse(body);
@@ -486,6 +469,7 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
     bool mux = false;
     bool known = false;  // the peer's address is known (not on RFC 2543 hold since the start)
     bool latch = false;
+    bool awaitKeys = false;  // a browser leg before its DTLS handshake finished
     abi::Endpoint local{}, remote{};
     uint16_t localRtcp = 0, remoteRtcp = 0;
     abi::SrtpParams peerKey{}, ourKey{};
@@ -561,6 +545,21 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         x.peerKey = pk.value();
         sdes::wipe(pk.value());
       }
+      if (realm.profile->kind == sdp::ProfileKind::WebRtc) {
+        // ICE, not c=, says where the browser is: the dataplane fills in the address its
+        // authenticated check came from (remote port 0 until then). Keys come from DTLS.
+        x.mux = true;
+        x.known = true;
+        x.latch = false;
+        const std::optional<DtlsKeys>& keys = legs_[L].web.keys;
+        if (keys) {
+          x.peerKey = keys->remote;
+          x.ourKey = keys->local;
+        } else {
+          x.awaitKeys = true;
+        }
+        continue;
+      }
       if (!rs.hold) {
         std::optional<platform::IpAddress> addr = platform::parseIpAddress(rs.address);
         if (!addr) {
@@ -619,7 +618,8 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         f.out_port = legs_[Y].realm.dp_port;
         f.flags = static_cast<uint16_t>(
             (x.mux && rtcp == 0 ? abi::kFlowRtcpMuxIn : 0) | (rtcp ? abi::kFlowRtcpOnly : 0) |
-            (x.latch ? abi::kFlowLatch : 0) | (video ? abi::kFlowVideo : 0));
+            (x.latch ? abi::kFlowLatch : 0) | (video ? abi::kFlowVideo : 0) |
+            (x.awaitKeys || y.awaitKeys ? abi::kFlowAwaitKeys : 0));
         f.dscp = abi::kDscpRealmDefault;
         f.in_local = x.local;
         f.in_remote = x.remote;
@@ -689,6 +689,11 @@ void MediaSession::afterBatch() {
   if (closeRequested_) {
     closeRequested_ = false;
     teardown(std::move(closeDone_));
+    return;
+  }
+  if (keysDirty_) {
+    keysDirty_ = false;
+    applyKeys();
   }
 }
 
@@ -711,6 +716,12 @@ void MediaSession::answer(Leg from, std::string_view body,
     done(sdpError(parsed.error()));
     return;
   }
+  if (bridge_.iceRestartPending(pending_.from)) {
+    if (Result<void> r = ensureWebRtcLocal(pending_.from, true); !r.ok()) {
+      done(r.error());
+      return;
+    }
+  }
   sdp::Result<std::string> out = bridge_.answer(from, parsed.value());
   if (!out.ok()) {
     done(sdpError(out.error()));
@@ -732,6 +743,33 @@ void MediaSession::answer(Leg from, std::string_view body,
   lastOfferer_ = x;
   pending_ = PendingOffer{};
 
+  for (Leg leg : {Leg::A, Leg::B}) {
+    if (Result<void> r = readWebRtcRemote(leg); !r.ok()) {
+      restore(old);
+      done(r.error());
+      return;
+    }
+  }
+  if (isWebRtc(Leg::A) || isWebRtc(Leg::B)) {
+    // The browser starts its checks and handshake as soon as it has the answer: ICE state and
+    // the DTLS endpoint must exist before the answer is relayed.
+    done = [this, alive = std::weak_ptr<bool>(alive_),
+            inner = std::move(done)](Result<std::string> r) mutable {
+      if (!r.ok() || alive.expired()) {
+        inner(std::move(r));
+        return;
+      }
+      programWebRtc(
+          [inner = std::move(inner), body = std::move(r).value()](Result<void> w) mutable {
+            if (w.ok()) {
+              inner(std::move(body));
+              return;
+            }
+            sdes::wipe(body);
+            inner(w.error());
+          });
+    };
+  }
   Result<FlowList> desired = desiredFlows(flows_);
   if (!desired.ok()) {
     restore(old);
@@ -912,6 +950,12 @@ void MediaSession::close(std::function<void()> done) {
 
 void MediaSession::teardown(std::function<void()> done) {
   closed_ = true;
+  for (LegState& l : legs_) {
+    if (l.web.dtlsFlow != 0 && ctx_.dtls != nullptr) {
+      ctx_.dtls->close(l.web.dtlsFlow);
+      l.web.dtlsFlow = 0;
+    }
+  }
   if (pending_.active) {
     bridge_.cancelOffer();
     pending_ = PendingOffer{};

@@ -39,6 +39,7 @@
 #include <rampart/platform/result.h>
 #include <rampart/sdp/normalize.h>
 
+#include "media/dtls_link.h"
 #include "media/flow_sink.h"
 #include "media/port_allocator.h"
 #include "media/worker_picker.h"
@@ -73,6 +74,11 @@ struct MediaContext {
   FlowSink& sink;
   WorkerPicker& workers;
   MediaStats stats{};
+  DtlsLink* dtls = nullptr;  ///< null: WebRTC legs are refused (Error{Unsupported})
+  /// A call's media failed after its answer went out (DTLS handshake failed or timed out, the
+  /// peer's certificate did not match its fingerprint, keys could not be programmed): the B2BUA
+  /// ends the call. Runs on the event loop, never from inside a MediaSession call.
+  std::function<void(uint64_t callId, const Error&)> on_failure{};
 };
 
 /// Identifies one programmed flow within a call: the leg packets arrive from, that leg's m-line
@@ -163,8 +169,19 @@ class MediaSession {
   struct Op;  // one flow command of a batch (media_session.cc)
 
  private:
+  /// A browser leg's ICE-lite and DTLS-SRTP state (ProfileKind::WebRtc only).
+  struct WebRtcState {
+    std::string peerFingerprint;   ///< "<hash> <hex>" from the browser's last SDP
+    std::string remoteUfrag;       ///< the browser's ice-ufrag in its last SDP
+    bool client = false;           ///< Rampart is the DTLS client (browser said setup:passive)
+    std::optional<DtlsKeys> keys;  ///< once the handshake finished
+    uint64_t dtlsFlow = 0;         ///< flow the running handshake is bound to (0: none)
+    std::string dtlsFingerprint;   ///< the fingerprint that handshake checks
+    abi::FlowIce ice{};            ///< as last programmed (hdr.flow: the flow it went to)
+  };
   struct LegState {
     MediaRealm realm;
+    WebRtcState web;
     std::vector<sdp::PortPair> ports;   // per m-line index
     std::vector<abi::SrtpParams> keys;  // per m-line index; key_len 0: none
     std::string remoteSdp;              // committed: the last SDP the peer sent
@@ -199,6 +216,20 @@ class MediaSession {
                     SdpSnapshot old);
   void finishDeletes(Batch& phase2, std::string out, std::function<void(Result<std::string>)> done);
   void afterBatch();
+  bool isWebRtc(Leg leg) const;
+  /// Sets a WebRTC leg's ICE credentials and fingerprint in the Bridge (new ones on a restart).
+  Result<void> ensureWebRtcLocal(Leg leg, bool restart);
+  /// Reads the browser's fingerprint and DTLS role from its last SDP.
+  Result<void> readWebRtcRemote(Leg leg);
+  /// After flows changed: programs ICE state on each browser leg's flow and opens DTLS.
+  void programWebRtc(std::function<void(Result<void>)> then);
+  void openDtls(Leg leg, uint64_t flow);
+  void onDtlsDone(Leg leg, uint64_t flow, Result<DtlsKeys> keys);
+  /// Re-programs flows whose keys changed (a finished handshake).
+  void applyKeys();
+  void fail(const Error& e);
+  /// The flow receiving a browser leg's media (checks and DTLS arrive there), or null.
+  const ProgrammedFlow* browserInFlow(Leg leg) const;
   void teardown(std::function<void()> done);
   void wipeSecrets();
 
@@ -214,6 +245,7 @@ class MediaSession {
   bool busy_ = false;
   bool closed_ = false;
   bool closeRequested_ = false;
+  bool keysDirty_ = false;  // DTLS keys arrived while a batch was in flight
   std::function<void()> closeDone_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -74,7 +74,7 @@ void fuzzStack(std::string_view rest) {
   prometheus::Registry registry;
   AckingSink sink(io);
   WorkerPicker workers(1);
-  MediaContext media{sink, workers, {}};
+  MediaContext media{sink, workers, {}, nullptr, {}};
   PortAllocator wan_ports("wan", 20000, 20099);
   PortAllocator lan_ports("lan", 30000, 30099);
   auto profile = std::make_shared<sdp::Profile>();

@@ -1,0 +1,270 @@
+// MediaSession, browser legs: ICE-lite credentials and DTLS-SRTP keys (RFC 8445 lite agent,
+// RFC 5763/5764). The dataplane answers the browser's connectivity checks with the credentials
+// programmed here (FlowIce) and learns its address from them; DTLS records reach the DtlsLink
+// punted from that flow; the exported keys are programmed with FlowModify, and until then the
+// browser's flows carry kFlowAwaitKeys so nothing is forwarded unauthenticated.
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <rampart/sdp/parser.h>
+
+#include "media/flow_spec.h"
+#include "media/ice_credentials.h"
+#include "media/media_session.h"
+#include "media/sdes_keys.h"
+
+namespace rampart::cp {
+
+namespace {
+
+template <size_t N>
+uint8_t copyField(char (&dst)[N], const std::string& src) {
+  if (src.size() > N) {
+    return 0;  // too long for the ABI field: the dataplane skips the check (FlowIce comment)
+  }
+  std::memcpy(dst, src.data(), src.size());
+  return static_cast<uint8_t>(src.size());
+}
+
+// The first value of @p name in the first active m-line, else at session level.
+std::string webRtcAttribute(const sdp::Session& s, std::string_view name) {
+  for (size_t i = 0; i < s.mediaCount(); ++i) {
+    sdp::MediaView mv = s.media(i);
+    if (mv.mediaLine().port == 0) {
+      continue;
+    }
+    if (std::optional<std::string_view> v = mv.attribute(name)) {
+      return std::string(*v);
+    }
+    break;
+  }
+  if (const sdp::Line* l = s.findSessionAttribute(name)) {
+    return std::string(sdp::splitAttribute(l->value).value);
+  }
+  return {};
+}
+
+}  // namespace
+
+bool MediaSession::isWebRtc(Leg leg) const {
+  const MediaRealm& r = legs_[idx(leg)].realm;
+  return r.profile != nullptr && r.profile->kind == sdp::ProfileKind::WebRtc;
+}
+
+Result<void> MediaSession::ensureWebRtcLocal(Leg leg, bool restart) {
+  if (!isWebRtc(leg) || ctx_.dtls == nullptr) {
+    return {};
+  }
+  sdp::LocalMedia& lm = bridge_.local(leg);
+  if (lm.iceUfrag.empty() || restart) {
+    Result<std::string> ufrag = ice::randomChars(ice::kUfragLength);
+    Result<std::string> pwd = ice::randomChars(ice::kPwdLength);
+    if (!ufrag.ok() || !pwd.ok()) {
+      return ufrag.ok() ? pwd.error() : ufrag.error();
+    }
+    lm.iceUfrag = std::move(ufrag.value());
+    sdes::wipe(lm.icePwd);
+    lm.icePwd = std::move(pwd.value());
+  }
+  if (lm.fingerprint.empty()) {
+    lm.fingerprint = ctx_.dtls->fingerprint();
+  }
+  return {};
+}
+
+Result<void> MediaSession::readWebRtcRemote(Leg leg) {
+  if (!isWebRtc(leg)) {
+    return {};
+  }
+  sdp::Result<sdp::Session> parsed = sdp::parse(legs_[idx(leg)].remoteSdp);
+  if (!parsed.ok()) {
+    return Error(ErrorCode::Malformed, "browser SDP: " + sdp::describe(parsed.error()));
+  }
+  WebRtcState& w = legs_[idx(leg)].web;
+  std::string fp = webRtcAttribute(parsed.value(), "fingerprint");
+  if (fp.empty()) {
+    return Error(ErrorCode::NotAcceptable,
+                 "the browser's SDP has no a=fingerprint: DTLS-SRTP is required on this realm");
+  }
+  std::string setup = webRtcAttribute(parsed.value(), "setup");
+  if (setup == "passive") {
+    w.client = true;
+  } else if (setup == "active") {
+    w.client = false;
+  } else {
+    // The browser offered actpass: we answered with the realm's choice.
+    w.client = legs_[idx(leg)].realm.profile->setupAnswer == "active";
+  }
+  w.peerFingerprint = std::move(fp);
+  w.remoteUfrag = webRtcAttribute(parsed.value(), "ice-ufrag");
+  return {};
+}
+
+const ProgrammedFlow* MediaSession::browserInFlow(Leg leg) const {
+  auto it = std::find_if(flows_.begin(), flows_.end(), [&](const ProgrammedFlow& f) {
+    return f.key.from == static_cast<uint8_t>(leg) && f.key.rtcp == 0;
+  });
+  return it == flows_.end() ? nullptr : &*it;
+}
+
+void MediaSession::programWebRtc(std::function<void(Result<void>)> then) {
+  if (closed_ || closeRequested_) {
+    then(Error(ErrorCode::Unavailable, "media session closed"));
+    return;
+  }
+  Batch ops;
+  for (Leg leg : {Leg::A, Leg::B}) {
+    const ProgrammedFlow* in = isWebRtc(leg) ? browserInFlow(leg) : nullptr;
+    if (in == nullptr) {
+      continue;
+    }
+    // The flow sending toward the browser leaves from the port its checks arrive on.
+    auto out = std::find_if(flows_.begin(), flows_.end(), [&](const ProgrammedFlow& f) {
+      return f.key.from != static_cast<uint8_t>(leg) && f.key.rtcp == 0 &&
+             f.spec.out_local.port == in->spec.in_local.port;
+    });
+    const sdp::LocalMedia& lm = bridge_.local(leg);
+    const WebRtcState& w = legs_[idx(leg)].web;
+    Op op;
+    op.kind = Op::Kind::Ice;
+    op.key = in->key;
+    op.handle = in->handle;
+    op.ice.hdr.flow = in->handle;
+    op.ice.paired_flow = out == flows_.end() ? 0 : out->handle;
+    op.ice.local_ufrag_len = copyField(op.ice.local_ufrag, lm.iceUfrag);
+    op.ice.local_pwd_len = copyField(op.ice.local_pwd, lm.icePwd);
+    op.ice.remote_ufrag_len = copyField(op.ice.remote_ufrag, w.remoteUfrag);
+    if (std::memcmp(&op.ice, &w.ice, sizeof op.ice) != 0) {
+      ops.push_back(op);
+    }
+  }
+  auto opened = [this](std::function<void(Result<void>)>& next) {
+    for (Leg leg : {Leg::A, Leg::B}) {
+      if (const ProgrammedFlow* in = isWebRtc(leg) ? browserInFlow(leg) : nullptr) {
+        openDtls(leg, in->handle);
+      }
+    }
+    next(Result<void>());
+  };
+  if (ops.empty()) {
+    opened(then);
+    return;
+  }
+  runBatch(std::move(ops), [this, then = std::move(then), opened](Batch& b) mutable {
+    for (const Op& op : b) {
+      if (!op.ok) {
+        afterBatch();
+        then(op.error);
+        return;
+      }
+      legs_[op.key.from].web.ice = op.ice;
+    }
+    afterBatch();
+    opened(then);
+  });
+}
+
+void MediaSession::openDtls(Leg leg, uint64_t flow) {
+  WebRtcState& w = legs_[idx(leg)].web;
+  bool rebound = !w.keys && w.dtlsFlow != flow;
+  bool renegotiated = w.peerFingerprint != w.dtlsFingerprint;
+  if (!rebound && !renegotiated) {
+    return;
+  }
+  if (w.dtlsFlow != 0) {
+    ctx_.dtls->close(w.dtlsFlow);
+    w.dtlsFlow = 0;
+  }
+  auto alive = std::weak_ptr<bool>(alive_);
+  Result<void> r = ctx_.dtls->open(worker_, flow, w.client, w.peerFingerprint,
+                                   [this, alive, leg, flow](Result<DtlsKeys> keys) {
+                                     if (!alive.expired()) {
+                                       onDtlsDone(leg, flow, std::move(keys));
+                                     }
+                                   });
+  if (!r.ok()) {
+    fail(r.error());
+    return;
+  }
+  w.dtlsFlow = flow;
+  w.dtlsFingerprint = w.peerFingerprint;
+}
+
+void MediaSession::onDtlsDone(Leg leg, uint64_t flow, Result<DtlsKeys> keys) {
+  WebRtcState& w = legs_[idx(leg)].web;
+  if (closed_ || flow != w.dtlsFlow) {
+    return;  // a handshake this session no longer waits for
+  }
+  if (!keys.ok()) {
+    fail(keys.error());
+    return;
+  }
+  if (w.keys) {
+    sdes::wipe(w.keys->local);
+    sdes::wipe(w.keys->remote);
+  }
+  w.keys = keys.value();
+  sdes::wipe(keys.value().local);
+  sdes::wipe(keys.value().remote);
+  applyKeys();
+}
+
+void MediaSession::applyKeys() {
+  if (closed_ || closeRequested_) {
+    return;
+  }
+  if (busy_) {
+    keysDirty_ = true;
+    return;
+  }
+  Result<FlowList> desired = desiredFlows(flows_);
+  if (!desired.ok()) {
+    fail(desired.error());
+    return;
+  }
+  Batch mods;
+  for (ProgrammedFlow& want : desired.value()) {
+    auto cur = std::find_if(flows_.begin(), flows_.end(),
+                            [&](const ProgrammedFlow& f) { return f.key == want.key; });
+    if (cur != flows_.end() && !sameSpec(cur->spec, want.spec)) {
+      Op op;
+      op.kind = Op::Kind::Modify;
+      op.key = want.key;
+      op.spec = want.spec;
+      op.oldSpec = cur->spec;
+      op.handle = cur->handle;
+      mods.push_back(op);
+    }
+    wipeSpec(want.spec);
+  }
+  if (mods.empty()) {
+    return;
+  }
+  runBatch(std::move(mods), [this](Batch& b) {
+    std::optional<Error> first;
+    for (const Op& op : b) {
+      auto cur = std::find_if(flows_.begin(), flows_.end(),
+                              [&](const ProgrammedFlow& f) { return f.key == op.key; });
+      if (op.ok && cur != flows_.end()) {
+        wipeSpec(cur->spec);
+        cur->spec = op.spec;
+      } else if (!op.ok && !first) {
+        first = op.error;
+      }
+    }
+    afterBatch();
+    if (first) {
+      fail(*first);
+    }
+  });
+}
+
+void MediaSession::fail(const Error& e) {
+  if (ctx_.on_failure && !closed_) {
+    ctx_.on_failure(callId_, e);
+  }
+}
+
+}  // namespace rampart::cp
