@@ -20,7 +20,8 @@ namespace {
 using KeyList = std::span<const std::string_view>;
 
 constexpr std::string_view kRootKeys[] = {"node",     "dataplane",  "realms", "routes",
-                                          "security", "management", "sip"};
+                                          "security", "management", "sip",    "dtls"};
+constexpr std::string_view kDtlsKeys[] = {"certificate", "private_key", "handshake_timeout_s"};
 constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "no_answer_timeout_s",
                                          "max_call_duration_s",
@@ -780,6 +781,12 @@ void parseConfig(const YAML::Node& root, Config* c, ErrorSink* sink) {
   if (std::optional<YAML::Node> n = m.get("sip", false)) {
     MapReader sm(*n, "sip", kSipKeys, sink);
     parseSip(sm, &c->sip);
+  }
+  if (std::optional<YAML::Node> n = m.get("dtls", false)) {
+    MapReader dm(*n, "dtls", kDtlsKeys, sink);
+    readString(dm, "certificate", &c->dtls.certificate, false, false);
+    readString(dm, "private_key", &c->dtls.private_key, false, false);
+    readNumber(dm, "handshake_timeout_s", 1, 60, &c->dtls.handshake_timeout_s);
   }
   if (std::optional<YAML::Node> n = m.get("security", false)) {
     parseSecurity(*n, &c->security, sink);

@@ -517,6 +517,32 @@ void validateManagement(const ManagementSettings& m, ErrorSink* sink) {
 
 }  // namespace
 
+// dtls.certificate and dtls.private_key: both or neither, PEM files read like the TLS ones.
+void validateDtls(DtlsSettings* d, const std::string& base_dir, ErrorSink* sink) {
+  if (d->certificate.empty() != d->private_key.empty()) {
+    addAt(sink, d->certificate.empty() ? "dtls.certificate" : "dtls.private_key",
+          "missing: give both dtls.certificate and dtls.private_key, or neither (a certificate "
+          "is then generated at start-up)");
+    return;
+  }
+  auto resolve = [&](std::string* file, const char* key, bool is_key) {
+    if (file->empty() || sink->failed(std::string("dtls.") + key)) {
+      return;
+    }
+    std::filesystem::path p(*file);
+    if (p.is_relative() && !base_dir.empty()) {
+      p = std::filesystem::path(base_dir) / p;
+    }
+    *file = p.lexically_normal().string();
+    std::string problem = pemProblem(*file, is_key);
+    if (!problem.empty()) {
+      addAt(sink, std::string("dtls.") + key, problem);
+    }
+  };
+  resolve(&d->certificate, "certificate", false);
+  resolve(&d->private_key, "private_key", true);
+}
+
 void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink) {
   validateNode(*config, sink);
   validateDataplane(config->dataplane, sink);
@@ -529,6 +555,7 @@ void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink
   validateRoutes(*config, names_ok, sink);
   validateSecurity(config->security, sink);
   validateManagement(config->management, sink);
+  validateDtls(&config->dtls, base_dir, sink);
 }
 
 }  // namespace rampart::platform::config_detail

@@ -194,6 +194,14 @@ struct ManagementSettings {
   uint16_t dataplane_port = 9101;
 };
 
+// DTLS-SRTP toward browsers (WebRTC realms). Without a certificate Rampart makes an ECDSA
+// P-256 one at start-up (its fingerprint goes in every SDP toward a browser).
+struct DtlsSettings {
+  std::string certificate;  // PEM file path; with private_key, or neither
+  std::string private_key;
+  uint32_t handshake_timeout_s = 10;  // after this the call ends (a failed handshake)
+};
+
 struct Config {
   std::string node_name = "rampart";
   std::string shm_name = "/rampart";
@@ -202,6 +210,7 @@ struct Config {
   std::vector<Realm> realms;
   std::vector<Route> routes;
   SipSettings sip;
+  DtlsSettings dtls;
   SecurityPolicy security;
   ManagementSettings management;
 

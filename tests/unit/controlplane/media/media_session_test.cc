@@ -19,6 +19,7 @@ class RecordingSink : public FlowSink {
   struct Cmd {
     abi::MsgType type = abi::MsgType::FlowAdd;
     abi::FlowAdd body{};  // FlowAdd/FlowModify body; hdr of any command
+    abi::FlowIce ice{};   // FlowIce body
     uint32_t worker = 0;
     AckHandler done;
   };
@@ -34,6 +35,9 @@ class RecordingSink : public FlowSink {
     std::memcpy(&c.body, &msg, std::min<size_t>(msg.size, sizeof c.body));
     c.body.hdr.seq = ++seq_;
     c.worker = worker;
+    if (msg.type == abi::MsgType::FlowIce) {
+      std::memcpy(&c.ice, &msg, sizeof c.ice);
+    }
     c.done = std::move(done);
     log_.push_back(c);
     log_.back().done = nullptr;
@@ -77,6 +81,7 @@ class RecordingSink : public FlowSink {
   std::vector<Cmd> log_;                   // every command submitted
   std::deque<Cmd> queue_;                  // not yet acknowledged
   std::map<uint64_t, abi::FlowAdd> live_;  // the modelled flow table
+  std::map<uint64_t, abi::FlowIce> ice_;   // ICE state per flow
 
  private:
   int32_t apply(Cmd& c) {
@@ -94,7 +99,15 @@ class RecordingSink : public FlowSink {
         live_[c.body.hdr.flow] = c.body;
         return abi::kOk;
       case abi::MsgType::FlowDel:
+        ice_.erase(c.body.hdr.flow);
         return live_.erase(c.body.hdr.flow) == 1 ? abi::kOk : abi::kErrNoEnt;
+      case abi::MsgType::FlowIce:
+        if (live_.count(c.ice.hdr.flow) == 0 ||
+            (c.ice.paired_flow != 0 && live_.count(c.ice.paired_flow) == 0)) {
+          return abi::kErrNoEnt;
+        }
+        ice_[c.ice.hdr.flow] = c.ice;
+        return abi::kOk;
       default: return abi::kErrNotSup;
     }
   }
@@ -618,6 +631,193 @@ TEST_F(MediaSessionTest, SerialiseAndRestore) {
             ErrorCode::AlreadyExists);  // this node already holds those ports
   EXPECT_EQ(MediaSession::fromJson(ctx_, lan, wan, nlohmann::json::array()).error().code,
             ErrorCode::Malformed);
+}
+
+// --- Browser legs: ICE-lite and DTLS-SRTP ---------------------------------------------------
+
+// Records handshakes the media layer opens; the test finishes them.
+class RecordingDtls : public DtlsLink {
+ public:
+  struct Open {
+    uint32_t worker = 0;
+    uint64_t flow = 0;
+    bool client = false;
+    std::string fingerprint;
+    Done done;
+  };
+  std::string fingerprint() const override { return kOurFingerprint; }
+  Result<void> open(uint32_t worker, uint64_t flow, bool client, const std::string& fp,
+                    Done done) override {
+    opens_.push_back(Open{worker, flow, client, fp, std::move(done)});
+    return {};
+  }
+  void close(uint64_t flow) override { closed_.push_back(flow); }
+
+  static constexpr const char* kOurFingerprint =
+      "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:"
+      "88:99";
+  std::vector<Open> opens_;
+  std::vector<uint64_t> closed_;
+};
+
+const std::string kChromeOffer =
+    "v=0\r\n"
+    "o=- 5550682238818068950 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 126\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=candidate:1 1 udp 2122194687 4b8a6b3c-1f2e-4d5c-9a8b-7c6d5e4f3a2b.local 51879 typ host\r\n"
+    "a=ice-ufrag:w4in\r\n"
+    "a=ice-pwd:9axiwIF80KSbQpetrvcyMwaG\r\n"
+    "a=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 "
+    "6C:56:B6:F1:F3:28:6F:4D:85:64:55:12:AD:40:97:83:B8:49:DD:F1:BD:9C:28:FE:C5:A3:02:69:2F:05:8A:"
+    "B4\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:0\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:126 telephone-event/8000\r\n";
+
+class WebRtcMediaTest : public MediaSessionTest {
+ protected:
+  WebRtcMediaTest() {
+    auto web = std::make_shared<sdp::Profile>();
+    web->kind = sdp::ProfileKind::WebRtc;
+    wan_.profile = web;
+    ctx_.dtls = &dtls_;
+    ctx_.on_failure = [this](uint64_t id, const Error& e) { failures_.emplace_back(id, e); };
+  }
+  // A = browser (WAN), B = PBX (LAN).
+  std::unique_ptr<MediaSession> makeBrowserSession() {
+    return std::make_unique<MediaSession>(ctx_, wan_, lan_, kCallId);
+  }
+  std::string browserCall(MediaSession& s) {
+    Result<std::string> toPbx = s.offer(Leg::A, kChromeOffer);
+    EXPECT_TRUE(toPbx.ok()) << toPbx.error().message;
+    std::optional<Result<std::string>> got;
+    s.answer(Leg::B, carrierAnswer(), [&](Result<std::string> r) { got = std::move(r); });
+    sink_.ackAll();
+    EXPECT_TRUE(got && got->ok()) << (got ? got->error().message : "no answer");
+    return got && got->ok() ? got->value() : std::string();
+  }
+  static abi::SrtpParams key(uint8_t fill) {
+    abi::SrtpParams k{};
+    k.suite = abi::SrtpSuite::AeadAes128Gcm;
+    k.key_len = 28;
+    std::memset(k.key, fill, k.key_len);
+    return k;
+  }
+
+  RecordingDtls dtls_;
+  std::vector<std::pair<uint64_t, Error>> failures_;
+};
+
+TEST_F(WebRtcMediaTest, BrowserCallProgramsIceAndWaitsForDtlsKeys) {
+  auto s = makeBrowserSession();
+  std::string toBrowser = browserCall(*s);
+  ASSERT_FALSE(toBrowser.empty());
+  EXPECT_NE(toBrowser.find("a=fingerprint:sha-256 " + std::string(RecordingDtls::kOurFingerprint)),
+            std::string::npos);
+  EXPECT_NE(toBrowser.find("a=setup:passive"), std::string::npos);
+  EXPECT_NE(toBrowser.find("a=ice-lite"), std::string::npos);
+  const abi::FlowAdd* fromBrowser = liveFlow(1, false);
+  const abi::FlowAdd* toward = liveFlow(0, false);
+  ASSERT_TRUE(fromBrowser && toward);
+  // The browser's address comes from ICE, not from c=0.0.0.0 or the mDNS candidate.
+  EXPECT_EQ(fromBrowser->in_remote.port, 0);
+  EXPECT_EQ(toward->out_remote.port, 0);
+  EXPECT_EQ(fromBrowser->flags & abi::kFlowLatch, 0);
+  EXPECT_NE(fromBrowser->flags & abi::kFlowAwaitKeys, 0);
+  EXPECT_NE(toward->flags & abi::kFlowAwaitKeys, 0);
+  // ICE-lite state on the flow receiving the browser, paired with the flow sending to it.
+  ASSERT_EQ(sink_.ice_.size(), 1u);
+  const auto& [iceFlow, ice] = *sink_.ice_.begin();
+  EXPECT_EQ(sink_.live_.at(iceFlow).in_port, wan_.dp_port);
+  EXPECT_EQ(sink_.live_.at(ice.paired_flow).out_port, wan_.dp_port);
+  std::string ufrag(ice.local_ufrag, ice.local_ufrag_len);
+  std::string pwd(ice.local_pwd, ice.local_pwd_len);
+  EXPECT_EQ(std::string(ice.remote_ufrag, ice.remote_ufrag_len), "w4in");
+  EXPECT_NE(toBrowser.find("a=ice-ufrag:" + ufrag), std::string::npos);
+  EXPECT_NE(toBrowser.find("a=ice-pwd:" + pwd), std::string::npos);
+  EXPECT_GE(pwd.size(), 22u);
+  // DTLS: Rampart answered passive, so it is the server; the browser's fingerprint is checked.
+  ASSERT_EQ(dtls_.opens_.size(), 1u);
+  EXPECT_EQ(dtls_.opens_[0].flow, iceFlow);
+  EXPECT_FALSE(dtls_.opens_[0].client);
+  EXPECT_EQ(dtls_.opens_[0].fingerprint.rfind("sha-256 6C:56:B6", 0), 0u);
+
+  // The handshake finishes: keys go to both flows and media is released.
+  DtlsKeys k;
+  k.local = key(0x11);
+  k.remote = key(0x22);
+  dtls_.opens_[0].done(k);
+  sink_.ackAll();
+  fromBrowser = liveFlow(1, false);
+  toward = liveFlow(0, false);
+  EXPECT_EQ(fromBrowser->flags & abi::kFlowAwaitKeys, 0);
+  EXPECT_EQ(toward->flags & abi::kFlowAwaitKeys, 0);
+  EXPECT_EQ(fromBrowser->srtp_in.suite, abi::SrtpSuite::AeadAes128Gcm);
+  EXPECT_EQ(fromBrowser->srtp_in.key[0], 0x22);
+  EXPECT_EQ(fromBrowser->srtp_out.suite, abi::SrtpSuite::None);  // plain RTP to the PBX
+  EXPECT_EQ(toward->srtp_out.key[0], 0x11);
+  EXPECT_EQ(toward->in_remote.port, 16000);
+  EXPECT_EQ(toward->out_remote.port, 0);  // still the ICE-selected address
+  EXPECT_TRUE(failures_.empty());
+
+  bool closed = false;
+  s->close([&] { closed = true; });
+  sink_.ackAll();
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(dtls_.closed_.size(), 1u);
+  EXPECT_TRUE(sink_.live_.empty());
+}
+
+TEST_F(WebRtcMediaTest, FailedHandshakeReportsTheCall) {
+  auto s = makeBrowserSession();
+  ASSERT_FALSE(browserCall(*s).empty());
+  ASSERT_EQ(dtls_.opens_.size(), 1u);
+  dtls_.opens_[0].done(
+      Error(ErrorCode::PermissionDenied, "certificate does not match a=fingerprint"));
+  ASSERT_EQ(failures_.size(), 1u);
+  EXPECT_EQ(failures_[0].first, kCallId);
+  EXPECT_NE(liveFlow(1, false)->flags & abi::kFlowAwaitKeys, 0);  // nothing was released
+}
+
+TEST_F(WebRtcMediaTest, OfferWithoutFingerprintIsNotAcceptable) {
+  auto s = makeBrowserSession();
+  std::string offer = kChromeOffer;
+  size_t at = offer.find("a=fingerprint:");
+  offer.erase(at, offer.find("\r\n", at) + 2 - at);
+  ASSERT_TRUE(s->offer(Leg::A, offer).ok());
+  std::optional<Result<std::string>> got;
+  s->answer(Leg::B, carrierAnswer(), [&](Result<std::string> r) { got = std::move(r); });
+  sink_.ackAll();
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->ok());
+  EXPECT_EQ(got->error().code, ErrorCode::NotAcceptable);
+}
+
+TEST_F(WebRtcMediaTest, PbxCallToBrowserAnsweredPassiveMakesRampartTheClient) {
+  auto s = std::make_unique<MediaSession>(ctx_, lan_, wan_, kCallId);  // A = PBX, B = browser
+  Result<std::string> toBrowser = s->offer(Leg::A, kPbxOffer);
+  ASSERT_TRUE(toBrowser.ok()) << toBrowser.error().message;
+  EXPECT_NE(toBrowser.value().find("a=setup:actpass"), std::string::npos);
+  std::string answer = kChromeOffer;
+  answer.replace(answer.find("a=setup:actpass"), 15, "a=setup:passive");
+  std::optional<Result<std::string>> got;
+  s->answer(Leg::B, answer, [&](Result<std::string> r) { got = std::move(r); });
+  sink_.ackAll();
+  ASSERT_TRUE(got && got->ok()) << (got ? got->error().message : "none");
+  ASSERT_EQ(dtls_.opens_.size(), 1u);
+  EXPECT_TRUE(dtls_.opens_[0].client);
 }
 
 }  // namespace
