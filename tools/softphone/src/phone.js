@@ -115,6 +115,7 @@ function newCall(session, direction, opts = {}) {
     peer: session.remote_identity ? session.remote_identity.uri.toString() : null,
     state: direction === 'incoming' ? 'incoming' : 'calling',
     status: null, // last SIP status seen for the INVITE (provisional or final)
+    reason: null, // its reason phrase when the call failed
     cause: null,
     endedBy: null, // local | remote | system
     muted: false,
@@ -157,7 +158,10 @@ function newCall(session, direction, opts = {}) {
   session.on('failed', (e) => {
     c.endedBy = e.originator;
     c.cause = e.cause;
-    if (e.message && e.message.status_code) c.status = e.message.status_code;
+    if (e.message && e.message.status_code) {
+      c.status = e.message.status_code;
+      c.reason = e.message.reason_phrase;
+    }
     c.endedAt = Date.now();
     setState('failed', { originator: e.originator, cause: e.cause, status: c.status });
     detachAudio(c);
@@ -339,11 +343,13 @@ async function register({ user, password, token, register: doRegister = true, ws
     }
   });
   ua.start();
-  if (!doRegister) {
-    await waitFor(() => state.ua === 'connected' || state.ua === 'disconnected', timeoutMs, 'WebSocket');
-    if (state.ua !== 'connected') throw new Error('WebSocket connection failed');
-    return { status: null, reason: 'connected without REGISTER' };
+  await waitFor(() => state.ua === 'connected' || state.ua === 'disconnected', timeoutMs, 'WebSocket');
+  if (state.ua !== 'connected') {
+    state.lastError = `WebSocket to ${base} failed (certificate not trusted? token refused?)`;
+    ui.render();
+    throw new Error(state.lastError);
   }
+  if (!doRegister) return { status: null, reason: 'connected without REGISTER' };
   ua.register();
   await waitFor(() => state.registration, timeoutMs, 'REGISTER outcome');
   if (!state.registered) throw new Error(state.lastError);
