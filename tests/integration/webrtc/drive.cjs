@@ -15,7 +15,8 @@
 //   <seq> ice NAME SECS                  iceConnectionState connected or completed
 //   <seq> dtls NAME SECS                 getStats transport dtlsState "connected" with an SRTP cipher
 //   <seq> media NAME PACKETS SECS        packetsSent and packetsReceived both grow by PACKETS
-//   <seq> nomedia NAME SECS              over SECS no packet is received and DTLS never connects
+//   <seq> nomedia NAME SECS              until SECS pass or the call ends: no packet received, DTLS
+//                                        and the peer connection never connected
 //   <seq> restart NAME                   ICE restart (re-INVITE, new ufrag/pwd both sides)
 //   <seq> dtmf NAME DIGITS               RFC 4733 tones through RTCDTMFSender
 //   <seq> mute NAME on|off
@@ -191,21 +192,27 @@ const ops = {
     return `${callName}: media both ways: sent ${s1.packetsSent}->${s2.packetsSent}, received ${s1.packetsReceived}->${s2.packetsReceived}; ${describeStats(s2)}`;
   },
   async nomedia(callName, secs) {
+    // Until SECS pass or the call ends: no packet received, DTLS never connected, and the
+    // peer connection never "connected" (which needs ICE and DTLS up).
     let dtlsEver = false;
     let maxRecv = 0;
-    const end = Date.now() + Number(secs) * 1000;
     let s = null;
-    while (Date.now() < end) {
-      s = await stats(callName).catch(() => null);
-      if (s) {
+    const end = Date.now() + Number(secs) * 1000;
+    let c = await callState(callName);
+    while (Date.now() < end && !c.endedAt) {
+      const now = await stats(callName).catch(() => null);
+      if (now) {
+        s = now;
         dtlsEver = dtlsEver || s.dtlsState === 'connected';
         maxRecv = Math.max(maxRecv, s.packetsReceived);
       }
       await sleep(250);
+      c = await callState(callName);
     }
-    const c = await callState(callName);
-    if (maxRecv > 0 || dtlsEver) {
-      throw new Fail(`${callName}: media flowed although it must not: received ${maxRecv} packets, DTLS connected ${dtlsEver}; ${describeCall(c)}`);
+    const pcConnected = c.connHistory.includes('connected');
+    if (maxRecv > 0 || dtlsEver || pcConnected) {
+      throw new Fail(`${callName}: media path came up although it must not: received ${maxRecv} packets, ` +
+        `DTLS connected ${dtlsEver}, peer connection connected ${pcConnected}; ${describeCall(c)}`);
     }
     return `${callName}: no media received, DTLS never connected (last: ${describeStats(s)}); ${describeCall(c)}`;
   },

@@ -397,6 +397,8 @@ function call(target, opts = {}) {
 function answer(id) {
   const c = pick(id);
   if (c.direction !== 'incoming') throw new Error(`call ${c.id} is not incoming`);
+  if (c.state !== 'incoming') throw new Error(`call ${c.id} is ${c.state}, not ringing`);
+  c.state = 'answering';
   c.session.answer({ mediaConstraints: MEDIA, pcConfig: PC_CONFIG });
   currentId = c.id;
   return c.id;
