@@ -210,7 +210,7 @@ must 40 open bob
 must 20 register bob bob "$pw_bob"
 sip_capture_start "$lan" lan-med med5 60 "udp and host 198.18.4.1"
 sip_bg "$lan" call_bob 40 -sf "$S/uac_call.xml" "$PBX" -s bob -au bob -ap "$pw_bob" \
-  -i 198.18.3.20 -p 5090 -t u1 -mi 198.18.4.20 -mp 7000 -d 5000 -m 1
+  -i 198.18.3.20 -p 5090 -t u1 -mi 198.18.4.20 -mp 7000 -d 8000 -m 1
 must 20 incoming bob inbound 15
 must 20 answered inbound 10
 must 15 ice inbound 10
