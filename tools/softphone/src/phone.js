@@ -26,6 +26,8 @@ let ua = null;
 let nextId = 1;
 let currentId = null; // the call the UI shows
 let pendingOptions = null; // options of the outgoing call being created (read in newRTCSession)
+let lastTokenTtl = null; // seconds, of the last lab token
+let renewTimer = null;
 const options = { hangupOnMediaFailure: true, dtmfTransport: 'RFC2833' };
 
 function log(event, fields = {}) {
@@ -260,6 +262,7 @@ async function labToken(user) {
   });
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(`lab token for ${user}: HTTP ${r.status} ${body.error || ''}`.trim());
+  lastTokenTtl = Number(body.expires_in) || null;
   return body.token;
 }
 
@@ -292,6 +295,7 @@ async function register({ user, password, token, register: doRegister = true, ws
   state.registered = false;
   state.registration = null;
   state.lastError = null;
+  lastTokenTtl = null;
   const jwt = token || (await labToken(user));
   const base = wss || cfg.wss;
   const url = `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(jwt)}`;
@@ -318,13 +322,20 @@ async function register({ user, password, token, register: doRegister = true, ws
     ui.render();
   });
   ua.on('registered', (e) => {
+    if (thisUa !== ua) return;
     state.registered = true;
     state.registration = { status: e.response.status_code, reason: e.response.reason_phrase };
     log('registered', state.registration);
     ui.render();
   });
-  ua.on('unregistered', () => { state.registered = false; log('unregistered'); ui.render(); });
+  ua.on('unregistered', () => {
+    if (thisUa !== ua) return;
+    state.registered = false;
+    log('unregistered');
+    ui.render();
+  });
   ua.on('registrationFailed', (e) => {
+    if (thisUa !== ua) return;
     state.registered = false;
     state.registration = {
       status: e.response ? e.response.status_code : null,
@@ -353,7 +364,27 @@ async function register({ user, password, token, register: doRegister = true, ws
   ua.register();
   await waitFor(() => state.registration, timeoutMs, 'REGISTER outcome');
   if (!state.registered) throw new Error(state.lastError);
+  if (lastTokenTtl) scheduleRenewal({ user, password, wss }, lastTokenTtl);
   return state.registration;
+}
+
+// Rampart refuses requests on a connection whose token has expired, so shortly before that the
+// page connects and registers again with a fresh lab token (waiting while a call is up).
+function scheduleRenewal(again, ttlS) {
+  clearTimeout(renewTimer);
+  const delayMs = Math.max(30, ttlS - 120) * 1000;
+  const attempt = () => {
+    if ([...calls.values()].some((c) => !c.endedAt)) {
+      renewTimer = setTimeout(attempt, 30000);
+      return;
+    }
+    log('token.renew', { user: again.user });
+    register(again).catch((err) => {
+      state.lastError = `renewal failed: ${err.message}`;
+      ui.render();
+    });
+  };
+  renewTimer = setTimeout(attempt, delayMs);
 }
 
 async function unregister() {
@@ -363,6 +394,7 @@ async function unregister() {
 }
 
 async function stop() {
+  clearTimeout(renewTimer);
   if (!ua) return;
   const old = ua;
   ua = null;
