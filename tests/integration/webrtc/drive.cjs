@@ -79,7 +79,8 @@ async function stats(name) {
 }
 function describeCall(c) {
   return `state ${c.state}, SIP status ${c.status ?? '-'}${c.reason ? ` ${c.reason}` : ''}, cause ${c.cause ?? '-'}` +
-    `${c.endedBy ? `, ended by ${c.endedBy}` : ''}, ICE ${c.iceHistory.join('>') || '-'}, pc ${c.connHistory.join('>') || '-'}`;
+    `${c.endedBy ? `, ended by ${c.endedBy}` : ''}, ICE ${c.iceHistory.join('>') || '-'}, pc ${c.connHistory.join('>') || '-'}` +
+    `${c.sdpError ? `, browser refused the remote SDP: ${c.sdpError}` : ''}`;
 }
 function describeStats(s) {
   if (!s) return 'no stats';

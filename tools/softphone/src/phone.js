@@ -118,6 +118,7 @@ function newCall(session, direction, opts = {}) {
     state: direction === 'incoming' ? 'incoming' : 'calling',
     status: null, // last SIP status seen for the INVITE (provisional or final)
     reason: null, // its reason phrase when the call failed
+    sdpError: null, // why the browser refused the remote SDP, if it did
     cause: null,
     endedBy: null, // local | remote | system
     muted: false,
@@ -178,9 +179,10 @@ function newCall(session, direction, opts = {}) {
   });
   session.on('peerconnection', (e) => watchPc(c, e.peerconnection));
   if (session.connection) watchPc(c, session.connection);
-  session.on('peerconnection:setremotedescriptionfailed', (err) =>
-    log('call.sdp-rejected', { id, error: String(err && err.message ? err.message : err) }),
-  );
+  session.on('peerconnection:setremotedescriptionfailed', (err) => {
+    c.sdpError = String(err && err.message ? err.message : err);
+    log('call.sdp-rejected', { id, error: c.sdpError });
+  });
   session.on('muted', () => { c.muted = true; ui.render(); });
   session.on('unmuted', () => { c.muted = false; ui.render(); });
   session.on('newDTMF', (e) => log('call.dtmf', { id, originator: e.originator, tone: e.dtmf.tone }));
