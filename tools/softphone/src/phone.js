@@ -538,7 +538,7 @@ const ui = {
     const c = currentId ? calls.get(currentId) : null;
     const reg = state.registered ? `registered as ${state.user}` : state.ua === 'connected' ? 'connected, not registered' : state.ua;
     $('status').textContent = `${reg}${state.lastError ? ` — ${state.lastError}` : ''}`;
-    $('call-status').textContent = c ? `call ${c.id} (${c.direction}, ${c.peer || ''}): ${c.state}${c.status ? ` ${c.status}` : ''}${c.cause ? ` — ${c.cause}` : ''}` : 'no call';
+    $('call-status').textContent = c ? `call ${c.id} (${c.direction}, ${c.peer || ''}): ${c.state}${c.status ? ` ${c.status}` : ''}${c.reason ? ` ${c.reason}` : ''}${c.cause ? ` — ${c.cause}` : ''}` : 'no call';
     const live = c && !c.endedAt;
     $('btn-answer').disabled = !(c && c.state === 'incoming');
     $('btn-hangup').disabled = !live;
