@@ -4,7 +4,7 @@
 // page's own window.rampartPhone (its JsSIP stack and RTCPeerConnections) and answers one line on
 // stdout:  "#<seq> ok <message>"  or  "#<seq> fail <message>".  Logs go to stderr.
 //
-// usage: node drive.cjs --url URL --profile DIR [--max-seconds 280] [--trace DIR]
+// usage: node drive.cjs --url URL --profile DIR [--max-seconds 280] [--trace DIR] [--loopback 1]
 // commands (one per line, words separated by spaces; NAME names a call, PAGE a page):
 //   <seq> open PAGE                      a new tab on URL; waits for rampartPhone and its config
 //   <seq> register PAGE USER PASSWORD    REGISTER through Rampart; ok on 200
@@ -42,12 +42,16 @@ if (!URL_ || !args.profile) {
 }
 
 // The flags that made headless Chromium work here (../shared/design/PLATFORM-FACTS.md).
+// Loopback ICE candidates only with --loopback 1 (the harness self-test calls browser to browser
+// on 127.0.0.1); against Rampart the offer carries what a real browser's would: no loopback, and
+// its default address (c=) is then a real interface's.
 const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection', '--ignore-certificate-errors',
+  '--ignore-certificate-errors',
 ];
+if (args.loopback === '1') FLAGS.push('--allow-loopback-in-peer-connection');
 
 const pages = new Map(); // PAGE -> playwright Page
 const calls = new Map(); // NAME -> {page: PAGE, id: rampartPhone call id}

@@ -78,6 +78,7 @@ for _ in $(seq 1 50); do [ -s "$work/relay.url" ] && [ -s "$work/softphone.url" 
 
 drv_ns=$ns
 PAGE_URL=https://127.0.0.1:8444/
+DRV_LOOPBACK=1  # the two tabs' media meet on 127.0.0.1
 step "1. two tabs load the page and register (relay answers 200)"
 drv_start
 must 40 open alice

@@ -1,7 +1,8 @@
 # The browser driver for the WebRTC tests: drive.cjs (playwright-core + Debian's chromium) in a
 # network namespace, fed one command per line through a FIFO, answering one line per command.
 # The caller sets, before sourcing: work (scratch folder), src (source tree), node_modules (the
-# npm packages of tools/softphone), and before drv_start: drv_ns (namespace), PAGE_URL; it defines
+# npm packages of tools/softphone), and before drv_start: drv_ns (namespace), PAGE_URL (and
+# DRV_LOOPBACK=1 for ICE candidates on loopback, browser-to-browser tests only); it defines
 # fail MESSAGE and calls drv_stop from its EXIT trap. Every wait is bounded; the driver and any
 # Chromium it left are ended by PID.
 #   drv_start             starts the driver (fresh Chromium profile in $work/profile)
@@ -21,6 +22,7 @@ drv_start() {
   # Not through a function: `ip netns exec` execs node, so $! is node's own PID.
   NODE_PATH=$node_modules ip netns exec "$drv_ns" node "$src/tests/integration/webrtc/drive.cjs" \
     --url "$PAGE_URL" --profile "$work/profile" --trace "$work/trace" --max-seconds 290 \
+    --loopback "${DRV_LOOPBACK:-0}" \
     <"$work/driver.in" >"$work/driver.out" 2>"$work/driver.err" &
   drv_pid=$!
   exec 3>"$work/driver.in"
@@ -50,7 +52,7 @@ must() { drv "$@" || fail "$drv_msg"; }
 drv_stop() {
   [ -n "$drv_pid" ] || return 0
   echo "$((drv_seq + 1)) quit" >&3 2>/dev/null || true
-  exec 3>&- 2>/dev/null || true
+  { exec 3>&-; } 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$drv_pid" 2>/dev/null || break; sleep 0.1; done
   kill -TERM "$drv_pid" 2>/dev/null || true
   for _ in $(seq 1 10); do kill -0 "$drv_pid" 2>/dev/null || break; sleep 0.1; done

@@ -65,10 +65,20 @@ step() { echo "[$((SECONDS - t_start))s] $*"; }
 ok() { echo "   ok: $*"; }
 
 drv_cleanup() {
-  drv_stop
+  drv_stop  # the driver writes each page's events and calls into $work/trace as it quits
   if [ -n "${WSS_FAILED:-}" ]; then
     echo "--- browser driver log (tail)" >&2
     tail -n 40 "$work/driver.err" >&2 2>/dev/null || true
+    echo "--- the last call's SDP as the browser saw it" >&2
+    /usr/bin/python3 - "$work"/trace/page-*.json <<'PY' >&2 2>/dev/null || true
+import json, sys
+calls = [c for f in sys.argv[1:] for c in json.load(open(f))["state"]["calls"]]
+if calls:
+    c = max(calls, key=lambda c: c["startedAt"])
+    print(f"call {c['id']} {c['direction']} {c['peer']}: {c['state']} {c['status']} {c.get('reason')}")
+    print("offer/local:\n" + (c.get("localSdp") or "-").strip())
+    print("answer/remote:\n" + (c.get("remoteSdp") or "-").strip())
+PY
   fi
   wss_cleanup
 }
