@@ -20,9 +20,9 @@
 #  7. security: the page corrupts the DTLS fingerprint of its offer (SDP munged after
 #     setLocalDescription): the call must fail or be ended by Rampart, with no media either way
 #     and no RTP toward the PBX.
-# Until Rampart has WebRTC media (ICE-lite + DTLS-SRTP), step 3 gets an error answer to the INVITE
-# ("not in the media layer yet"): the test then reports the signalling steps it checked and exits
-# 77 (skipped); WEBRTC_REQUIRE_MEDIA=1 makes that a failure. Any other failure fails the test.
+# Until Rampart has WebRTC media (ICE-lite + DTLS-SRTP), step 3 gets a 488 to the INVITE whose
+# reason says so (see no_webrtc_media_yet): the test then reports the signalling steps it checked
+# and exits 77 (skipped); WEBRTC_REQUIRE_MEDIA=1 makes that a failure. Any other failure fails.
 # Needs root, kamailio, sipp, tcpdump, chromium, node and the npm packages of tools/softphone
 # (tools/bootstrap). About 90 s when everything works.
 # usage: webrtc_test.sh SRC DATAPLANE CONTROLPLANE SOFTPHONE_DIR
@@ -85,10 +85,11 @@ PY
 trap drv_cleanup EXIT
 drv_ns=$wan
 
-# Until WebRTC media exists in Rampart its answer to a browser's offer is an error naming it.
+# Until WebRTC media exists in Rampart its answer to a browser's offer is a 488 whose reason says
+# so: "WebRTC media (DTLS-SRTP) is not in the media layer yet" (before ICE-lite), then "WebRTC
+# media needs DTLS, which is not configured" (ICE-lite without DTLS). Only these skip the test.
 no_webrtc_media_yet() {
-  grep -qiE 'not in the media layer yet|WebRTC media' <<<"$drv_msg" ||
-    grep -qiE 'WebRTC media \(DTLS-SRTP\) is not in the media layer yet' "$work/cp.log" 2>/dev/null
+  grep -qE 'SIP status 488 (WebRTC media \(DTLS-SRTP\) is not in the media layer yet|WebRTC media needs DTLS, which is not configured)' <<<"$drv_msg"
 }
 skip_until_media() {
   echo "   Rampart answered the browser's offer with an error because WebRTC media (ICE-lite +"
