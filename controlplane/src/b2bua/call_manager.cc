@@ -62,6 +62,15 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
   next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
+  for (const MediaRealm& m : media_realms_) {
+    MediaRealm web = m;
+    if (m.profile && m.profile->kind != sdp::ProfileKind::WebRtc) {
+      auto p = std::make_shared<sdp::Profile>(*m.profile);
+      p->kind = sdp::ProfileKind::WebRtc;
+      web.profile = std::move(p);
+    }
+    browser_media_realms_.push_back(std::move(web));
+  }
   // Posted: a media failure may be found inside a MediaSession call made from call code.
   media_.on_failure = [this](uint64_t id, const Error& e) {
     boost::asio::post(io_, [this, id, e] { onMediaFailure(id, e); });
@@ -231,8 +240,14 @@ void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& fr
   }
   Call& call = createCall(txn, req, from);
   call.b.realm = to_realm;
-  call.media = std::make_unique<MediaSession>(media_, media_realms_[from.realm],
-                                              media_realms_[to_realm], call.id);
+  auto webSocket = [](Transport t) { return t == Transport::Ws || t == Transport::Wss; };
+  bool browserA =
+      webSocket(from.transport) && (req.body.find("UDP/TLS/RTP/SAVPF") != std::string::npos ||
+                                    req.body.find("a=fingerprint:") != std::string::npos);
+  bool browserB = !route && webSocket(bindings.front().peer.transport) &&
+                  bindings.front().contact.params.find("+sip.ice") != std::string::npos;
+  call.media = std::make_unique<MediaSession>(media_, mediaRealm(from.realm, browserA),
+                                              mediaRealm(to_realm, browserB), call.id);
   auto offer = call.media->offer(Leg::A, req.body);
   if (!offer) {
     countAttempt(call, "rejected");
@@ -457,6 +472,10 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   } else {
     finish();
   }
+}
+
+const MediaRealm& CallManager::mediaRealm(uint32_t realm, bool browser) const {
+  return browser ? browser_media_realms_[realm] : media_realms_[realm];
 }
 
 bool CallManager::onMediaIdle(uint64_t call_id) {

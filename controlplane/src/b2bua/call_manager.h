@@ -119,6 +119,12 @@ class CallManager : public TransactionLayer::User {
   TransactionLayer& txn_;
   MediaContext& media_;
   std::vector<MediaRealm> media_realms_;
+  /// The media side of a leg: a webrtc realm's legs are always WebRTC (ICE-lite, DTLS-SRTP);
+  /// on a trunk realm, a leg is a browser's (the realm's WebRTC variant) when it came over
+  /// WS/WSS with a DTLS offer, or is a WS/WSS binding whose Contact says +sip.ice (RFC 5768);
+  /// a scripted WebSocket client offering RTP or SDES keeps the trunk treatment.
+  const MediaRealm& mediaRealm(uint32_t realm, bool browser) const;
+  std::vector<MediaRealm> browser_media_realms_;  // per realm: its WebRTC variant
   Router router_;
   RegistrationRelay registrations_;
   TargetHealth health_;
