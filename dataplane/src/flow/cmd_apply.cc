@@ -215,10 +215,13 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, abi::kErrExist, m.hdr.flow);
     return;
   }
-  // out_remote port 0 keeps the out leg's remote already known (chosen by ICE) when it still
-  // leaves from the same port and family.
-  const bool keep_out = !p.has_out_remote && e->out_rport != 0 && e->out_family == p.out_family &&
-                        e->out_iface == p.out_iface;
+  // The out leg's remote survives when the modify gives port 0, and always when an ICE
+  // selection chose it (only an authenticated check moves it), as long as it still leaves from
+  // the same port and family.
+  const uint32_t index = abi::unpackHandle(m.hdr.flow).index;
+  const IceState& ice = ctx.ice.states[index];
+  const bool keep_out = (!p.has_out_remote || ice.out_selected) && e->out_rport != 0 &&
+                        e->out_family == p.out_family && e->out_iface == p.out_iface;
   uint16_t nh = kNoNeigh;
   if (keep_out) {
     nh = e->neigh;
@@ -229,7 +232,6 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
       return;
     }
   }
-  uint32_t index = abi::unpackHandle(m.hdr.flow).index;
   FlowKey old_key = e->key;
   st = ctx.flows.rekey(index, p.key);
   if (st != abi::kOk) {
@@ -250,7 +252,7 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
   }
   // Counters, RTP statistics, the latched or ICE-selected peer of an unchanged remote and the
   // ICE state (side table) survive a re-key.
-  bool keep_latched = e->remote_known && m.in_remote.port == 0;
+  bool keep_latched = e->remote_known && (m.in_remote.port == 0 || (ice.active && ice.selected));
   uint8_t old_remote[16];
   uint16_t old_port = e->remote_port;
   std::memcpy(old_remote, e->remote, 16);

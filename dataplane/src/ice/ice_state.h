@@ -24,6 +24,7 @@ struct IceState {
   bool active;            // FlowIce applied
   bool selected;          // a nominated check chose the flow's remote
   bool consent_reported;  // ConsentExpired posted for the current silence
+  bool out_selected;      // this flow is a paired flow whose out_remote a selection chose
   uint8_t local_ufrag_len;
   uint8_t local_pwd_len;
   uint8_t remote_ufrag_len;  // 0: the remote part of USERNAME is not checked

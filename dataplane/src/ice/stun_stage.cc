@@ -177,6 +177,7 @@ bool selectRemote(LcoreCtx& ctx, FlowEntry& f, uint32_t index, IceState& s, cons
     std::memset(p->out_remote, 0, 16);
     std::memcpy(p->out_remote, pi.src, alen);
     p->out_rport = pi.src_port;
+    ctx.ice.states[ctx.flows.indexOf(p)].out_selected = true;
     changed = true;
   }
   std::memset(f.remote, 0, 16);
@@ -381,7 +382,9 @@ int32_t applyFlowIce(LcoreCtx& ctx, const abi::FlowIce& m) {
   const bool selected = keep && s.selected;
   const bool reported = keep && s.consent_reported;
   const uint64_t last = keep ? s.last_check_ns : 0;
+  const bool out_selected = s.out_selected;  // this flow's own out leg, if another's pair
   explicit_bzero(&s, sizeof(s));
+  s.out_selected = out_selected;
   s.active = true;
   s.selected = selected;
   s.consent_reported = reported;

@@ -357,6 +357,26 @@ TEST_F(StunStageTest, AwaitKeysHoldsMediaUntilModifyAndModifyKeepsIceSelection) 
   auto to_browser = h->tx(0);
   ASSERT_EQ(to_browser.size(), 1u);
   EXPECT_EQ(parse(to_browser[0]).pi.dst_port, kBrowserPort);
+  // A modify naming other endpoints (the SDP's c= address, say) does not move what ICE chose:
+  // only an authenticated check does (abi.h, FlowIce).
+  Addr sdp_addr = v4(198, 18, 2, 50);
+  a = makeFlow(*h, 0, kWanPort, sdp_addr, 9, 1, kLanPort, kPbx, kPbxPort);
+  a.hdr.type = abi::MsgType::FlowModify;
+  a.hdr.flow = flow_a;
+  a.flags |= abi::kFlowRtcpMuxIn;
+  ASSERT_EQ(h->call(a.hdr).status, abi::kOk);
+  b = makeFlow(*h, 1, kLanPort, kPbx, kPbxPort, 0, kWanPort, sdp_addr, 9);
+  b.hdr.type = abi::MsgType::FlowModify;
+  b.hdr.flow = flow_b;
+  b.flags |= abi::kFlowRtcpMuxIn;
+  ASSERT_EQ(h->call(b.hdr).status, abi::kOk);
+  h->rx(0, fromWan(*h, kBrowser, kBrowserPort, rtpPacket(6, 960, 0x1111, 160)));
+  h->rx(1, fromLan(*h, rtpPacket(7, 1120, 0x2222, 160)));
+  h->pass();
+  EXPECT_EQ(h->tx(1).size(), 1u);
+  to_browser = h->tx(0);
+  ASSERT_EQ(to_browser.size(), 1u);
+  EXPECT_EQ(parse(to_browser[0]).pi.dst_port, kBrowserPort);
   // The ICE state survived the modify: checks are still answered, strangers still refused.
   EXPECT_EQ(check(StunCheck{}).size(), 1u);
   EXPECT_EQ(outcome(IceOutcome::Ok), 1u);
