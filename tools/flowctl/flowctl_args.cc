@@ -19,10 +19,16 @@ const char* const kUsage =
     "      [--out-rtcp-local PORT --out-rtcp-remote PORT] [--rtcp-mux-in] [--rtcp-only]\n"
     "      [--dscp N|default] [--video] [--ssrc-rewrite X] [--srtp-in SUITE:BASE64KEY]\n"
     "      [--srtp-out SUITE:BASE64KEY] [--latch-window-ms MS] [--idle-timeout S]\n"
-    "      [--clock-rate HZ] [--cookie N]   program a flow; prints its handle\n"
+    "      [--clock-rate HZ] [--cookie N] [--await-keys] [--ice-remote]\n"
+    "                                 program a flow; prints its handle. --ice-remote: an\n"
+    "                                 ICE check chooses the remote (--in-remote IP:0 without\n"
+    "                                 --latch, --out-remote IP:0 allowed); --await-keys: hold\n"
+    "                                 media until a modify brings the DTLS-SRTP keys\n"
     "  del --worker W HANDLE          delete a flow\n"
     "  list [--worker W]              every flow (all workers by default)\n"
     "  query --worker W HANDLE        one flow's state and counters\n"
+    "  ice --worker W HANDLE --local-ufrag U --local-pwd P [--remote-ufrag R]\n"
+    "      [--paired HANDLE] [--consent-timeout S]   ICE-lite credentials of a flow\n"
     "  batch                          add/del lines from stdin over one connection; prints\n"
     "                                 a handle (add) or ok (del) per line, stops at an error\n"
     "The shm name defaults to /rampart, the timeout to 5000 ms. Refused while a control\n"
@@ -143,6 +149,12 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   int in_family = 0;
   int out_family = 0;
   bool latch = false;
+  bool ice_remote = false;
+  std::string ice_only_opt;  // first option that only "ice" takes
+  abi::FlowIce& ice = a.ice;
+  std::memset(&ice, 0, sizeof(ice));
+  ice.hdr.type = abi::MsgType::FlowIce;
+  ice.hdr.size = sizeof(ice);
   std::string add_only_opt;  // first option that only "add" takes, to reject it elsewhere
   abi::FlowAdd& f = a.add;
   std::memset(&f, 0, sizeof(f));
@@ -186,6 +198,16 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       f.flags |= abi::kFlowRtcpOnly;
       continue;
     }
+    if (opt == "--await-keys") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      f.flags |= abi::kFlowAwaitKeys;
+      continue;
+    }
+    if (opt == "--ice-remote") {
+      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
+      ice_remote = true;
+      continue;
+    }
     if (opt == "--video") {
       add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
       f.flags |= abi::kFlowVideo;
@@ -198,10 +220,40 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     const std::string& v = argv[++i];
     uint64_t n = 0;
     bool ok = true;
-    if (add_only_opt.empty() && opt != "--shm" && opt != "--timeout-ms" && opt != "--worker") {
+    const bool ice_opt = opt == "--local-ufrag" || opt == "--local-pwd" ||
+                         opt == "--remote-ufrag" || opt == "--paired" || opt == "--consent-timeout";
+    if (ice_opt) {
+      ice_only_opt = ice_only_opt.empty() ? opt : ice_only_opt;
+    } else if (add_only_opt.empty() && opt != "--shm" && opt != "--timeout-ms" &&
+               opt != "--worker") {
       add_only_opt = opt;
     }
-    if (opt == "--shm") {
+    if (opt == "--local-ufrag" || opt == "--remote-ufrag") {
+      const bool local = opt == "--local-ufrag";
+      if (v.empty() || v.size() > 32 || v.find(':') != std::string::npos) {
+        err = opt + " '" + v + "': expected 1-32 characters without ':'";
+        return out;
+      }
+      std::memcpy(local ? ice.local_ufrag : ice.remote_ufrag, v.data(), v.size());
+      (local ? ice.local_ufrag_len : ice.remote_ufrag_len) = static_cast<uint8_t>(v.size());
+      continue;
+    }
+    if (opt == "--local-pwd") {
+      if (v.size() < 22 || v.size() > 64) {
+        err = opt + ": expected 22-64 characters (RFC 8445 ice-pwd)";
+        return out;
+      }
+      std::memcpy(ice.local_pwd, v.data(), v.size());
+      ice.local_pwd_len = static_cast<uint8_t>(v.size());
+      continue;
+    }
+    if (opt == "--paired") {
+      ok = parseNumberOpt(opt, v, 1, UINT64_MAX, n, err);
+      ice.paired_flow = n;
+    } else if (opt == "--consent-timeout") {
+      ok = parseNumberOpt(opt, v, 1, 3600, n, err);
+      ice.consent_timeout_s = static_cast<uint16_t>(n);
+    } else if (opt == "--shm") {
       if (v.empty() || v[0] != '/' || v.size() > 200 || v.find('/', 1) != std::string::npos) {
         err = "--shm '" + v + "': expected a POSIX shm name like /rampart";
         return out;
@@ -267,7 +319,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   }
 
   if (!command) {
-    err = "missing command (hello, add, del, list, query or batch)";
+    err = "missing command (hello, add, del, list, query, ice or batch)";
     return out;
   }
   const std::string& c = *command;
@@ -298,6 +350,17 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     a.command = FlowctlCommand::Batch;
   } else if (c == "list") {
     a.command = FlowctlCommand::List;
+  } else if (c == "ice") {
+    a.command = FlowctlCommand::Ice;
+    if (!needWorker() || !needHandle()) {
+      return out;
+    }
+    ice.hdr.flow = a.handle;
+    if (ice.local_ufrag_len == 0 || ice.local_pwd_len == 0) {
+      err = ice.local_ufrag_len == 0 ? "--local-ufrag: required for ice"
+                                     : "--local-pwd: required for ice";
+      return out;
+    }
   } else if (c == "del" || c == "query") {
     a.command = c == "del" ? FlowctlCommand::Del : FlowctlCommand::Query;
     if (!needWorker() || !needHandle()) {
@@ -316,15 +379,15 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
         return out;
       }
     }
-    if (f.in_local.port == 0 || f.out_local.port == 0 || f.out_remote.port == 0) {
+    if (f.in_local.port == 0 || f.out_local.port == 0 || (f.out_remote.port == 0 && !ice_remote)) {
       err = std::string(f.in_local.port == 0    ? "--in-local"
                         : f.out_local.port == 0 ? "--out-local"
                                                 : "--out-remote") +
-            ": port 0 is only meaningful for --in-remote (learn with --latch)";
+            ": port 0 is only meaningful for --in-remote (learn with --latch) or with --ice-remote";
       return out;
     }
-    if (f.in_remote.port == 0 && !latch) {
-      err = "--in-remote: port 0 (learn the remote) needs --latch";
+    if (f.in_remote.port == 0 && !latch && !ice_remote) {
+      err = "--in-remote: port 0 (learn the remote) needs --latch or --ice-remote";
       return out;
     }
     if (rtcp_local.has_value() != rtcp_remote.has_value()) {
@@ -344,11 +407,15 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       f.flags |= abi::kFlowOutIpv6;
     }
   } else {
-    err = "unknown command '" + c + "' (expected hello, add, del, list, query or batch)";
+    err = "unknown command '" + c + "' (expected hello, add, del, list, query, ice or batch)";
     return out;
   }
   if (a.command != FlowctlCommand::Add && !add_only_opt.empty()) {
     err = add_only_opt + ": only valid for add";
+    return out;
+  }
+  if (a.command != FlowctlCommand::Ice && !ice_only_opt.empty()) {
+    err = ice_only_opt + ": only valid for ice";
     return out;
   }
   if (!positional.empty()) {

@@ -10,7 +10,7 @@
 
 namespace rampart::tools {
 
-enum class FlowctlCommand { Hello, Add, Del, List, Query, Batch };
+enum class FlowctlCommand { Hello, Add, Del, List, Query, Batch, Ice };
 
 struct FlowctlArgs {
   std::string shm = "/rampart";
@@ -18,8 +18,9 @@ struct FlowctlArgs {
   bool json = false;
   FlowctlCommand command = FlowctlCommand::Hello;
   std::optional<uint32_t> worker;  // required for add/del/query; list: all when absent
-  uint64_t handle = 0;             // del, query
+  uint64_t handle = 0;             // del, query, ice
   abi::FlowAdd add{};              // add: complete message except hdr.seq
+  abi::FlowIce ice{};              // ice: complete message except hdr.seq
 };
 
 struct FlowctlParse {

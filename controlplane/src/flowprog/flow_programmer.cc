@@ -24,8 +24,8 @@ constexpr uint32_t kEventBurst = 256;  // per worker per tick
 constexpr uint32_t kPuntBurst = 64;
 
 enum Outcome : size_t { kOk = 0, kRefused, kTimeout, kUnavailable, kOverloaded };
-constexpr const char* kTypeNames[] = {"flow_add",   "flow_modify", "flow_del",
-                                      "flow_query", "flow_dump",   "other"};
+constexpr const char* kTypeNames[] = {"flow_add",  "flow_modify", "flow_del", "flow_query",
+                                      "flow_dump", "flow_ice",    "other"};
 constexpr const char* kResultNames[] = {"ok", "refused", "timeout", "unavailable", "overloaded"};
 
 }  // namespace
@@ -95,6 +95,8 @@ FlowProgrammer::FlowProgrammer(boost::asio::io_context& io, std::string shm_name
   ev_flow_idle_ = &ev.Add({{"type", "flow_idle"}});
   ev_ssrc_change_ = &ev.Add({{"type", "ssrc_change"}});
   ev_punt_ = &ev.Add({{"type", "punt"}});
+  ev_ice_selected_ = &ev.Add({{"type", "ice_selected"}});
+  ev_consent_expired_ = &ev.Add({{"type", "consent_expired"}});
   ev_unexpected_ = &ev.Add({{"type", "unexpected"}});
   ev_malformed_ = &ev.Add({{"type", "malformed"}});
   ev_unhandled_ = &prometheus::BuildCounter()
@@ -164,6 +166,7 @@ uint8_t FlowProgrammer::typeLabel(abi::MsgType t) {
     case abi::MsgType::FlowDel: return 2;
     case abi::MsgType::FlowQuery: return 3;
     case abi::MsgType::FlowDump: return 4;
+    case abi::MsgType::FlowIce: return 5;
     default: return kTypeLabels - 1;
   }
 }
@@ -181,6 +184,16 @@ Result<uint32_t> FlowProgrammer::submit(uint32_t worker, const abi::MsgHeader& m
   // A caller that does not care about the answer may pass no handler.
   p.on_ack = done ? std::move(done) : [](Result<abi::Ack>) {};
   return enqueue(worker, msg, std::move(p));
+}
+
+Result<uint32_t> FlowProgrammer::submitIce(uint32_t worker, const abi::FlowIce& ice,
+                                           AckHandler done) {
+  abi::FlowIce m = ice;
+  m.hdr.type = abi::MsgType::FlowIce;
+  m.hdr.size = sizeof(m);
+  auto seq = submit(worker, m.hdr, std::move(done));
+  explicit_bzero(m.local_pwd, sizeof(m.local_pwd));
+  return seq;
 }
 
 void FlowProgrammer::query(uint32_t worker, uint64_t flow, QueryHandler done) {
@@ -679,7 +692,9 @@ bool FlowProgrammer::onEvent(const platform::EventView& ev) {
       return true;
     }
     case abi::MsgType::FlowIdle:
-    case abi::MsgType::SsrcChange: deliverUnsolicited(ev); return true;
+    case abi::MsgType::SsrcChange:
+    case abi::MsgType::IceSelected:
+    case abi::MsgType::ConsentExpired: deliverUnsolicited(ev); return true;
     default: ev_unexpected_->Increment(); return true;
   }
 }
@@ -699,6 +714,18 @@ void FlowProgrammer::deliverUnsolicited(const platform::EventView& ev) {
     ev_ssrc_change_->Increment();
     if (listener_) {
       listener_->onSsrcChange(ev.worker, ev.as<abi::SsrcChange>());
+      return;
+    }
+  } else if (ev.header.type == abi::MsgType::IceSelected) {
+    ev_ice_selected_->Increment();
+    if (listener_) {
+      listener_->onIceSelected(ev.worker, ev.as<abi::IceSelected>());
+      return;
+    }
+  } else if (ev.header.type == abi::MsgType::ConsentExpired) {
+    ev_consent_expired_->Increment();
+    if (listener_) {
+      listener_->onConsentExpired(ev.worker, ev.as<abi::ConsentExpired>());
       return;
     }
   } else {

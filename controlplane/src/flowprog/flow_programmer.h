@@ -42,14 +42,21 @@ namespace rampart::cp {
 
 class FlowProgrammer {
  public:
-  // Called on the loop. FlowIdle/SsrcChange about flows the dataplane kept may arrive while
-  // the handshake runs, that is just before onDataplaneUp. Callbacks may submit or stop().
+  // Called on the loop. FlowIdle/SsrcChange/IceSelected/ConsentExpired about flows the dataplane
+  // kept may arrive while the handshake runs, that is just before onDataplaneUp. Callbacks may
+  // submit or stop().
   class Listener {
    public:
     virtual ~Listener() = default;
     virtual void onFlowIdle(uint32_t worker, const abi::FlowIdle& ev) = 0;
     virtual void onSsrcChange(uint32_t worker, const abi::SsrcChange& ev) = 0;
     virtual void onPunt(uint32_t worker, const abi::PacketSlot& meta, const uint8_t* payload) = 0;
+    // ICE-lite (ABI 1.2): an authenticated USE-CANDIDATE check moved ev.hdr.flow's remote (and
+    // its paired flow's out_remote) to ev.remote; once per change of address.
+    virtual void onIceSelected(uint32_t /*worker*/, const abi::IceSelected& /*ev*/) {}
+    // No valid check from the selected remote for the flow's consent timeout (RFC 7675): the
+    // call's media consent is gone. Once per silence; a new valid check re-arms it.
+    virtual void onConsentExpired(uint32_t /*worker*/, const abi::ConsentExpired& /*ev*/) {}
     // Link is up. new_epoch: the dataplane (re)started and holds no flows of ours; false: we
     // (the control plane) restarted and the dataplane kept its flows (flows_live > 0 possible).
     virtual void onDataplaneUp(uint64_t epoch, bool new_epoch) = 0;
@@ -100,6 +107,12 @@ class FlowProgrammer {
   /// Error{InvalidArgument} for an unknown worker or a size that does not fit a slot.
   Result<uint32_t> submit(uint32_t worker, const abi::MsgHeader& msg, AckHandler done);
 
+  /// FlowIce: programs (or replaces, on an ICE restart) the ICE-lite credentials of
+  /// `ice.hdr.flow` on `worker`; `done` as for submit() (Ack status kErrNoEnt for an unknown
+  /// flow, kErrInval for bad lengths or a paired flow not on that worker). The password is
+  /// copied into the ring slot (or the backlog, wiped when it leaves).
+  Result<uint32_t> submitIce(uint32_t worker, const abi::FlowIce& ice, AckHandler done);
+
   /// FlowQuery: `done` gets the FlowInfo, or an Error (NotFound for an unknown handle,
   /// Timeout, Unavailable, Overloaded).
   void query(uint32_t worker, uint64_t flow, QueryHandler done);
@@ -122,7 +135,7 @@ class FlowProgrammer {
   enum class State : uint8_t { Stopped, Down, Handshaking, Up };
   enum class Kind : uint8_t { Command, Query, Dump };
   // Command types for metric labels; the last one is everything else.
-  static constexpr size_t kTypeLabels = 6;
+  static constexpr size_t kTypeLabels = 7;
   // ok, refused (Ack status), timeout, unavailable, overloaded.
   static constexpr size_t kResultLabels = 5;
 
@@ -218,6 +231,8 @@ class FlowProgrammer {
   prometheus::Counter* ev_flow_idle_;
   prometheus::Counter* ev_ssrc_change_;
   prometheus::Counter* ev_punt_;
+  prometheus::Counter* ev_ice_selected_;
+  prometheus::Counter* ev_consent_expired_;
   prometheus::Counter* ev_unexpected_;
   prometheus::Counter* ev_malformed_;
   prometheus::Counter* ev_unhandled_;

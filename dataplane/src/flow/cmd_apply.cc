@@ -1,11 +1,13 @@
 #include "flow/cmd_apply.h"
 
 #include <strings.h>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
 #include <rampart/platform/abi.h>
 
+#include "ice/stun_stage.h"
 #include "worker/lcore_ctx.h"
 #include "worker/neighbour_resolution.h"
 
@@ -48,6 +50,7 @@ struct Prepared {
   FlowKey key;
   uint8_t out_family;
   uint16_t out_iface;
+  bool has_out_remote;  // out_remote port != 0 (0: toward a browser, ICE will choose it)
   uint8_t nh_ip[16];
   uint8_t tos;
   SrtpCtx in;
@@ -71,20 +74,19 @@ int32_t prepare(LcoreCtx& ctx, const abi::FlowAdd& m, Prepared* p) {
   if (m.in_local.port == 0 || !ownsAddress(in, in_family, m.in_local.addr)) {
     return abi::kErrInval;
   }
-  if (m.out_local.port == 0 || m.out_remote.port == 0 ||
-      !ownsAddress(out, p->out_family, m.out_local.addr)) {
+  if (m.out_local.port == 0 || !ownsAddress(out, p->out_family, m.out_local.addr)) {
     return abi::kErrInval;
   }
-  if ((m.flags & abi::kFlowLatch) == 0 && m.in_remote.port == 0) {
-    return abi::kErrInval;  // strict source needs a remote unless latching was asked for
-  }
+  // in_remote port 0 without kFlowLatch: nothing is admitted until an ICE check selects the
+  // remote. out_remote port 0: packets are held (NoRemote) until an ICE selection fills it.
   if (m.dscp > 63 && m.dscp != abi::kDscpRealmDefault) {
     return abi::kErrInval;
   }
   if ((m.out_rtcp_local_port == 0) != (m.out_rtcp_remote_port == 0)) {
     return abi::kErrInval;
   }
-  if (!nextHopAddress(out, p->out_family, m.out_remote.addr, p->nh_ip)) {
+  p->has_out_remote = m.out_remote.port != 0;
+  if (p->has_out_remote && !nextHopAddress(out, p->out_family, m.out_remote.addr, p->nh_ip)) {
     return abi::kErrInval;  // off-link and the realm has no gateway of that family
   }
   std::memset(&p->key, 0, sizeof(p->key));
@@ -169,10 +171,13 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, abi::kErrExist, 0);
     return;
   }
-  uint16_t nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
-  if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNeighFull, 0);
-    return;
+  uint16_t nh = kNoNeigh;
+  if (p.has_out_remote) {
+    nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
+    if (nh == kNoNeigh) {
+      ack(ctx, m.hdr, abi::kErrNeighFull, 0);
+      return;
+    }
   }
   uint32_t index = 0;
   st = ctx.flows.insert(p.key, &index);
@@ -180,7 +185,9 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, st, 0);
     return;
   }
-  ctx.neigh.at(nh).refs++;
+  if (nh != kNoNeigh) {
+    ctx.neigh.at(nh).refs++;
+  }
   if (ctx.steer != nullptr) {
     ctx.steer->claim(p.key, ctx.cfg.worker);
   }
@@ -208,12 +215,23 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ack(ctx, m.hdr, abi::kErrExist, m.hdr.flow);
     return;
   }
-  uint16_t nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
-  if (nh == kNoNeigh) {
-    ack(ctx, m.hdr, abi::kErrNeighFull, m.hdr.flow);
-    return;
+  // The out leg's remote survives when the modify gives port 0, and always when an ICE
+  // selection chose it (only an authenticated check moves it), as long as it still leaves from
+  // the same port and family.
+  const uint32_t index = abi::unpackHandle(m.hdr.flow).index;
+  const IceState& ice = ctx.ice.states[index];
+  const bool keep_out = (!p.has_out_remote || ice.out_selected) && e->out_rport != 0 &&
+                        e->out_family == p.out_family && e->out_iface == p.out_iface;
+  uint16_t nh = kNoNeigh;
+  if (keep_out) {
+    nh = e->neigh;
+  } else if (p.has_out_remote) {
+    nh = neighbourFor(ctx, p.out_family, p.out_iface, p.nh_ip);
+    if (nh == kNoNeigh) {
+      ack(ctx, m.hdr, abi::kErrNeighFull, m.hdr.flow);
+      return;
+    }
   }
-  uint32_t index = abi::unpackHandle(m.hdr.flow).index;
   FlowKey old_key = e->key;
   st = ctx.flows.rekey(index, p.key);
   if (st != abi::kOk) {
@@ -224,18 +242,35 @@ void flowModify(LcoreCtx& ctx, abi::FlowAdd& m) {
     ctx.steer->release(old_key, ctx.cfg.worker);
     ctx.steer->claim(p.key, ctx.cfg.worker);
   }
-  ctx.neigh.unref(e->neigh);
-  ctx.neigh.at(nh).refs++;
-  // Counters, RTP statistics and the latched peer of an unchanged remote survive a re-key.
-  bool keep_latched = e->remote_known && m.in_remote.port == 0;
+  if (!keep_out) {
+    if (nh != kNoNeigh) {
+      ctx.neigh.at(nh).refs++;
+    }
+    if (e->neigh != kNoNeigh) {
+      ctx.neigh.unref(e->neigh);
+    }
+  }
+  // Counters, RTP statistics, the latched or ICE-selected peer of an unchanged remote and the
+  // ICE state (side table) survive a re-key.
+  bool keep_latched = e->remote_known && (m.in_remote.port == 0 || (ice.active && ice.selected));
   uint8_t old_remote[16];
   uint16_t old_port = e->remote_port;
   std::memcpy(old_remote, e->remote, 16);
+  uint8_t old_out_remote[16];
+  uint16_t old_out_port = e->out_rport;
+  std::memcpy(old_out_remote, e->out_remote, 16);
   installAction(ctx, *e, m, p, nh);
   if (keep_latched) {
     std::memcpy(e->remote, old_remote, 16);
     e->remote_port = old_port;
     e->remote_known = true;
+  }
+  if (keep_out) {
+    std::memcpy(e->out_remote, old_out_remote, 16);
+    e->out_rport = old_out_port;
+  }
+  if (ctx.ice.states[index].active) {
+    e->latch_deadline_tsc = 0;  // only an authenticated check moves an ICE flow's remote
   }
   ack(ctx, m.hdr, abi::kOk, m.hdr.flow);
 }
@@ -247,7 +282,10 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
     return;
   }
   uint32_t index = abi::unpackHandle(h.flow).index;
-  ctx.neigh.unref(e->neigh);
+  if (e->neigh != kNoNeigh) {
+    ctx.neigh.unref(e->neigh);
+  }
+  clearIce(ctx, index);
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }
@@ -329,6 +367,13 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
   // Key material leaves the shared slot as soon as it is read, whatever the verdict (refused
   // before a Hello, too short, bad suite...): a local copy is used and wiped below.
   bool carries_keys = h.type == MsgType::FlowAdd || h.type == MsgType::FlowModify;
+  bool carries_pwd = h.type == MsgType::FlowIce;
+  abi::FlowIce ice{};
+  if (carries_pwd) {
+    std::memcpy(&ice, slot, slot_size < sizeof(ice) ? slot_size : sizeof(ice));
+    static_assert(sizeof(abi::FlowIce) <= abi::kCmdSlotSize);
+    explicit_bzero(slot + offsetof(abi::FlowIce, local_pwd), sizeof(ice.local_pwd));
+  }
   abi::FlowAdd m{};
   if (carries_keys) {
     std::memcpy(&m, slot, slot_size < sizeof(m) ? slot_size : sizeof(m));
@@ -350,6 +395,7 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
       case MsgType::FlowAdd: flowAdd(ctx, m); break;
       case MsgType::FlowModify: flowModify(ctx, m); break;
       case MsgType::FlowDel: flowDel(ctx, h); break;
+      case MsgType::FlowIce: ack(ctx, h, applyFlowIce(ctx, ice), h.flow); break;
       case MsgType::FlowQuery: flowQuery(ctx, h); break;
       case MsgType::FlowDump:
         // FlowDumpEnd answers a dump (the client waits for it, not for an Ack).
@@ -363,6 +409,9 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
   }
   if (carries_keys) {
     wipeKeys(m);
+  }
+  if (carries_pwd) {
+    explicit_bzero(ice.local_pwd, sizeof(ice.local_pwd));
   }
 }
 

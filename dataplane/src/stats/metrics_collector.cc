@@ -7,6 +7,7 @@
 
 #include <rampart/dp/stats_layout.h>
 
+#include "ice/ice_state.h"
 #include "stats/drop_reasons.h"
 
 namespace rampart::dp {
@@ -86,6 +87,18 @@ class DataplaneCollector : public prometheus::Collectable {
                              "Neighbour updates another worker's ring had no room for",
                              MetricType::Counter,
                              {}};
+    MetricFamily ice{"rampart_dp_ice_checks_total",
+                     "STUN messages on media ports by outcome (ICE-lite)",
+                     MetricType::Counter,
+                     {}};
+    MetricFamily ice_sel{"rampart_dp_ice_selected_total",
+                         "Nominated ICE checks that moved a flow's remote",
+                         MetricType::Counter,
+                         {}};
+    MetricFamily consent{"rampart_dp_ice_consent_expired_total",
+                         "ICE consent expiries reported (RFC 7675)",
+                         MetricType::Counter,
+                         {}};
     for (uint32_t w = 0; w < region_->workers(); ++w) {
       const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
       if (readRelaxed(ws->magic) != kStatsMagic || readRelaxed(ws->version) != kStatsVersion) {
@@ -106,6 +119,13 @@ class DataplaneCollector : public prometheus::Collectable {
       neigh_full.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->neigh_table_full)));
       inj_refused.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->inject_refused)));
       alloc.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->alloc_failed)));
+      for (uint32_t o = 0; o < kIceOutcomeCount; ++o) {
+        ice.metric.push_back(
+            counter({{"worker", wl}, {"outcome", iceOutcomeLabel(static_cast<IceOutcome>(o))}},
+                    readRelaxed(ws->ice_checks[o])));
+      }
+      ice_sel.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->ice_selected)));
+      consent.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->ice_consent_expired)));
       for (uint32_t p = 0; p < ifaces_->count; ++p) {
         const PortCounters& pc = ws->ports[p];
         // A realm may have several ports: the port index keeps the series distinct.
@@ -126,9 +146,9 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx,      rxb,     tx,          txb,        punt,        inj,   arp,
-            ignored, drops,   flows,       cmds,       refused,     lost,  pend,
-            expired, handoff, shared_lost, neigh_full, inj_refused, alloc, locked};
+    return {rx,          rxb,        tx,          txb,     punt,   inj,  arp,     ignored,
+            drops,       flows,      cmds,        refused, lost,   pend, expired, handoff,
+            shared_lost, neigh_full, inj_refused, alloc,   locked, ice,  ice_sel, consent};
   }
 
  private:

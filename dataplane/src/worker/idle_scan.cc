@@ -1,5 +1,7 @@
 #include "worker/idle_scan.h"
 
+#include "ice/stun_stage.h"
+
 namespace rampart::dp {
 namespace {
 
@@ -14,7 +16,14 @@ void scanIdle(LcoreCtx& ctx) {
     uint32_t i = ctx.idle_cursor;
     ctx.idle_cursor = i + 1 >= cap ? 0 : i + 1;
     FlowEntry& f = ctx.flows.at(i);
-    if (!f.in_use || f.idle_reported || f.idle_timeout_s == 0) {
+    if (!f.in_use) {
+      continue;
+    }
+    if (!checkConsent(ctx, i)) {
+      ctx.idle_cursor = i;  // the event ring is full: retry this flow on the next scan
+      return;
+    }
+    if (f.idle_reported || f.idle_timeout_s == 0) {
       continue;
     }
     uint64_t last = ctx.flow_stats[i].last_seen_ns;

@@ -12,6 +12,7 @@
 #include <rampart/platform/spsc_ring.h>
 
 #include "flow/flow_table.h"
+#include "ice/ice_state.h"
 #include "net/iface.h"
 #include "net/neighbour.h"
 #include "stats/drop_reasons.h"
@@ -66,6 +67,7 @@ struct LcoreCtx {
   const IfaceSet* ifaces = nullptr;
   rte_mempool* pool = nullptr;
   FlowTable flows;
+  IceTable ice;  // ICE-lite credentials and selection, indexed like `flows`
   NeighTable neigh;
   PendingPkt pending[kPendingCap]{};
   uint32_t pending_n = 0;

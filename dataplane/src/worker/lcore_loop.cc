@@ -8,7 +8,9 @@
 //     UDP to our address    flow lookup on the local endpoint     -> another worker's flow:
 //                                                                    its handoff ring
 //                                                                 -> else drop(NoFlow)
-//       RFC 7983 demux      STUN/DTLS -> punt ring; other         -> drop(NotRtp)
+//       RFC 7983 demux      STUN: ICE-lite check answered here    -> drop(IceUnauthenticated...)
+//                           DTLS (from the ICE-selected remote) -> punt ring; other -> drop
+//       held flows          awaiting DTLS keys / ICE selection    -> drop(AwaitKeys, NoRemote)
 //       strict source       programmed or latched peer only       -> drop(WrongSource)
 //       SRTP unprotect      libsrtp2, in place                    -> drop(SrtpAuth/Replay)
 //       stats, SSRC rewrite, SRTP protect with the out leg's key
@@ -21,8 +23,10 @@
 // parked slot in the neighbour queue (which itself ends in TX or a counted drop).
 #include "worker/lcore_loop.h"
 
+#include <strings.h>
 #include <time.h>
 #include <cstring>
+#include <new>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -190,6 +194,11 @@ std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
   if (!ctx->flows.init(cfg.flow_capacity)) {
     return nullptr;
   }
+  ctx->ice.states.reset(new (std::nothrow) IceState[cfg.flow_capacity]());
+  if (!ctx->ice.states) {
+    return nullptr;
+  }
+  iceAgentInit(&ctx->ice.agent);
   ctx->cfg = cfg;
   ctx->ifaces = setup.ifaces;
   ctx->pool = setup.pool;
@@ -243,6 +252,7 @@ void lcoreFini(LcoreCtx& ctx) {
       ctx.steer->release(ctx.flows.at(i).key, ctx.cfg.worker);
     }
     ctx.flows.erase(i);  // wipes keys
+    explicit_bzero(&ctx.ice.states[i], sizeof(IceState));
   }
 }
 

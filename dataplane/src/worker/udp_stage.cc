@@ -4,6 +4,7 @@
 
 #include <rte_mbuf.h>
 
+#include "ice/stun_stage.h"
 #include "pkt/bytes.h"
 #include "pkt/demux.h"
 #include "worker/egress.h"
@@ -96,8 +97,8 @@ void flowDrop(LcoreCtx& ctx, const Iface& in, uint32_t index, rte_mbuf* m, DropR
   rte_pktmbuf_free(m);
 }
 
-void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uint32_t index,
-          PayloadKind kind) {
+// A DTLS record to the control plane (its handshake runs there).
+void puntDtls(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uint32_t index) {
   if (pi.payload_len > abi::kMaxPacket) {
     flowDrop(ctx, in, index, m, DropReason::PuntTooLarge);
     return;
@@ -112,7 +113,7 @@ void punt(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uin
   h.len = pi.payload_len;
   h.port = in.index;
   h.family = pi.family;
-  h.kind = kind == PayloadKind::Stun ? abi::kPacketStun : abi::kPacketDtls;
+  h.kind = abi::kPacketDtls;  // STUN is answered by the worker (ice/stun_stage.cc)
   std::memcpy(h.local.addr, pi.dst, 16);
   h.local.port = pi.dst_port;
   std::memcpy(h.remote.addr, pi.src, 16);
@@ -216,12 +217,27 @@ void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
   uint8_t* pkt = rte_pktmbuf_mtod(m, uint8_t*) + pi.payload_off;
   uint32_t len = pi.payload_len;
   PayloadKind kind = demuxPayload(pkt, len);
-  if (kind == PayloadKind::Stun || kind == PayloadKind::Dtls) {
-    punt(ctx, in, m, pi, index, kind);
+  if (kind == PayloadKind::Stun) {
+    handleStun(ctx, in, m, pi, *f, index);
+    return;
+  }
+  if (kind == PayloadKind::Dtls) {
+    if (!dtlsAdmitted(ctx, *f, index, pi)) {
+      flowDrop(ctx, in, index, m, DropReason::DtlsNotSelected);
+      return;
+    }
+    puntDtls(ctx, in, m, pi, index);
     return;
   }
   if (kind == PayloadKind::Other) {
     flowDrop(ctx, in, index, m, DropReason::NotRtp);
+    return;
+  }
+  // Held flows: DTLS-SRTP keys not programmed yet, or the remote toward the browser not yet
+  // chosen by ICE (out_remote port 0). One predictable branch on lines already loaded.
+  if (__builtin_expect((f->flags & abi::kFlowAwaitKeys) != 0 || f->out_rport == 0, 0)) {
+    flowDrop(ctx, in, index, m,
+             (f->flags & abi::kFlowAwaitKeys) != 0 ? DropReason::AwaitKeys : DropReason::NoRemote);
     return;
   }
   bool rtcp = kind == PayloadKind::Rtcp;

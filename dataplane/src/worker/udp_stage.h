@@ -1,8 +1,9 @@
 #pragma once
 // The UDP stage of the packet path: a packet to one of our media addresses, with the flow
-// listening on its destination. RFC 7983 demux (STUN/DTLS punted to the control plane),
-// strict source or latching, SRTP unprotect, counters and RFC 3550 statistics, SSRC rewrite,
-// SRTP protect with the out leg's key, new headers and the next hop.
+// listening on its destination. RFC 7983 demux (STUN answered by ice/stun_stage.cc, DTLS
+// punted to the control plane), held flows (awaiting keys or an ICE selection), strict source
+// or latching, SRTP unprotect, counters and RFC 3550 statistics, SSRC rewrite, SRTP protect
+// with the out leg's key, new headers and the next hop.
 #include <rte_mbuf.h>
 
 #include "pkt/parse.h"

@@ -357,6 +357,12 @@ int cmdCtl(int argc, char** argv) {
     }
     if (o.count("video"))
       f.flags |= abi::kFlowVideo;
+    if (o.count("await"))
+      f.flags |= abi::kFlowAwaitKeys;
+    if (o.count("modify")) {  // FlowModify of that handle (same body as FlowAdd)
+      f.hdr.type = abi::MsgType::FlowModify;
+      f.hdr.flow = std::stoull(o["modify"]);
+    }
     if (o.count("ssrc_rewrite"))
       f.ssrc_rewrite = static_cast<uint32_t>(std::stoul(o["ssrc_rewrite"], nullptr, 0));
     if (o.count("idle"))
@@ -449,14 +455,25 @@ int cmdCtl(int argc, char** argv) {
     return 1;
   }
   if (what == "events") {
-    // Waits up to 3 s and prints event types seen.
-    for (int i = 0; i < 30; ++i) {
+    // Waits (3 s, or argv[4] seconds) and prints the events seen.
+    const int rounds = argc > 4 ? std::atoi(argv[4]) * 10 : 30;
+    for (int i = 0; i < rounds; ++i) {
       for (uint32_t w = 0; w < client->workers(); ++w) {
         client->pollEvents(
             w,
             [](const platform::EventView& e) {
-              std::printf("event=%s flow=%llu\n", abi::msgTypeName(e.header.type),
+              std::printf("event=%s flow=%llu", abi::msgTypeName(e.header.type),
                           static_cast<unsigned long long>(e.header.flow));
+              if (e.header.type == abi::MsgType::IceSelected && e.wellFormed()) {
+                auto s = e.as<abi::IceSelected>();
+                char a[INET6_ADDRSTRLEN] = {};
+                inet_ntop(s.family == 4 ? AF_INET : AF_INET6, s.remote.addr, a, sizeof(a));
+                std::printf(" remote=%s:%u", a, s.remote.port);
+              } else if (e.header.type == abi::MsgType::ConsentExpired && e.wellFormed()) {
+                std::printf(" silent_s=%u", e.as<abi::ConsentExpired>().silent_s);
+              }
+              std::printf("\n");
+              std::fflush(stdout);
               return true;
             },
             1024);

@@ -7,7 +7,7 @@
 #  3. egress DSCP seen by the receiver (IP_RECVTOS / IPV6_RECVTCLASS);
 #  4. wrong source, forged tags, replays, truncated/garbage frames, bad IP/UDP lengths: dropped
 #     and counted, process up, the legitimate stream unaffected; a prober gets nothing;
-#     latching after SRTP authentication; STUN punted and the answer injected; FlowIdle;
+#     latching after SRTP authentication; DTLS punted and the answer injected; FlowIdle;
 #  5. control-plane restart while a stream flows: no loss, the new one resynchronises (dump);
 #  6. SIGTERM: exit 0.
 # The dataplane runs with the idle back-off; every step is bounded.
@@ -124,7 +124,8 @@ nsx "$wan" "$tool" send --from $WP:7777 --to $W:20014 --count 3 --interval-us 0 
 if wait $lp; then fail "a second source got through after latching"; fi
 ctl query "$H_latch_a" | grep -q "remote_port=5555" || fail "latched remote: $(ctl query "$H_latch_a")"
 
-echo "   STUN punted to the control plane, its answer injected back"
+echo "   DTLS punted to the control plane, its answer injected back (STUN is answered by"
+echo "   the dataplane itself: ice_test.sh)"
 ip netns exec "$sbc" "$tool" ctl "$shm" punt-echo >"$work/punt.out" 2>&1 &
 pe=$!
 sleep 0.3
@@ -133,14 +134,14 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('198.18.2.2', 6666))
 s.settimeout(3)
-req = bytes([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]) + bytes(range(12))
+req = bytes([22, 0xfe, 0xfd, 0, 0, 0, 0, 0]) + bytes(range(12))  # a DTLS record header
 s.sendto(req, ('198.18.2.1', 20000))
 data, src = s.recvfrom(2048)
 print('echo', len(data), src[1], data == req)
 PY
 ) || fail "no injected answer: $(cat "$work/punt.out")"
 wait $pe || fail "punt: $(cat "$work/punt.out")"
-grep -q "punted kind=1 len=20 from_port=6666" "$work/punt.out" || fail "punt: $(cat "$work/punt.out")"
+grep -q "punted kind=2 len=20 from_port=6666" "$work/punt.out" || fail "punt: $(cat "$work/punt.out")"
 grep -q "echo 20 20000 True" <<<"$echo" || fail "inject: $echo"
 
 echo "   idle event"

@@ -332,29 +332,31 @@ TEST_F(WorkerTest, LatchesOnlyOnAuthenticatedSrtpInsideTheWindow) {
   EXPECT_EQ(a.status, abi::kOk);
 }
 
-TEST_F(WorkerTest, PuntsStunAndDtlsOnProgrammedPortsOnly) {
+// DTLS on a programmed port goes to the control plane; STUN never does any more (a flow
+// without ICE credentials drops it, counted; ice_test.cc covers ICE-lite).
+TEST_F(WorkerTest, PuntsDtlsOnProgrammedPortsOnly) {
   h->learnPeers();
   uint64_t flow = addFlow(makeFlow(*h, 0, 20000, kWanPeer, 4000, 1, 30000, kLanPeer, 5000));
   std::vector<uint8_t> stun(20, 0);
   stun[1] = 1;
   std::vector<uint8_t> dtls(40, 22);
-  h->rx(0, fromWan(*h, v4(198, 18, 2, 77), 9999, 20000, stun));  // ICE: any source
+  h->rx(0, fromWan(*h, v4(198, 18, 2, 77), 9999, 20000, stun));  // no ICE state: dropped
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, dtls));
-  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, stun));                          // no flow there
+  h->rx(0, fromWan(*h, kWanPeer, 4000, 20002, dtls));                          // no flow there
   h->rx(0, fromWan(*h, kWanPeer, 4000, 20000, std::vector<uint8_t>(30, 70)));  // unknown
   h->pass();
   std::vector<std::vector<uint8_t>> p;
-  ASSERT_EQ(h->punted(&p), 2u);
+  ASSERT_EQ(h->punted(&p), 1u);
   abi::PacketSlot s;
   std::memcpy(&s, p[0].data(), sizeof(s));
-  EXPECT_EQ(s.kind, abi::kPacketStun);
-  EXPECT_EQ(s.len, 20);
-  EXPECT_EQ(s.flow, flow);
-  EXPECT_EQ(s.remote.port, 9999);
-  std::memcpy(&s, p[1].data(), sizeof(s));
   EXPECT_EQ(s.kind, abi::kPacketDtls);
+  EXPECT_EQ(s.len, 40);
+  EXPECT_EQ(s.flow, flow);
+  EXPECT_EQ(s.remote.port, 4000);
+  EXPECT_EQ(h->drops(0, DropReason::NoIceState), 1u);
   EXPECT_EQ(h->drops(0, DropReason::NoFlow), 1u);
   EXPECT_EQ(h->drops(0, DropReason::NotRtp), 1u);
+  EXPECT_TRUE(h->tx(0).empty());
   EXPECT_TRUE(h->tx(1).empty());
 }
 

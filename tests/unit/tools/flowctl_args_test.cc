@@ -106,6 +106,52 @@ TEST(FlowctlArgs, FamiliesPerLegAndAbi11Fields) {
   EXPECT_EQ(flagsText(abi::kFlowIpv6 | abi::kFlowOutIpv6), "ipv6,out-ipv6");
 }
 
+struct BadCase {
+  std::vector<std::string> args;
+  const char* names;  // must appear in the error
+};
+
+TEST(FlowctlArgs, IceAndIceRemoteFlows) {
+  auto ice = parseFlowctlArgs({"ice", "--worker", "1", "4294967297", "--local-ufrag", "rAmP",
+                               "--local-pwd", "rampartIcePassword1234", "--remote-ufrag", "brWs",
+                               "--paired", "8589934594", "--consent-timeout", "5"});
+  ASSERT_TRUE(ice.args) << ice.error;
+  EXPECT_EQ(ice.args->command, FlowctlCommand::Ice);
+  const abi::FlowIce& m = ice.args->ice;
+  EXPECT_EQ(m.hdr.type, abi::MsgType::FlowIce);
+  EXPECT_EQ(m.hdr.flow, 4294967297ull);
+  EXPECT_EQ(m.paired_flow, 8589934594ull);
+  EXPECT_EQ(m.consent_timeout_s, 5);
+  EXPECT_EQ(std::string(m.local_ufrag, m.local_ufrag_len), "rAmP");
+  EXPECT_EQ(std::string(m.local_pwd, m.local_pwd_len), "rampartIcePassword1234");
+  EXPECT_EQ(std::string(m.remote_ufrag, m.remote_ufrag_len), "brWs");
+  // An ICE flow: remote learned from the checks, out_remote filled by the selection.
+  auto add = parseFlowctlArgs(with(without(without(addArgs(), "--in-remote"), "--out-remote"),
+                                   {"--in-remote", "198.18.2.2:0", "--out-remote", "198.18.4.2:0",
+                                    "--ice-remote", "--await-keys"}));
+  ASSERT_TRUE(add.args) << add.error;
+  EXPECT_EQ(add.args->add.out_remote.port, 0);
+  EXPECT_EQ(add.args->add.flags & abi::kFlowLatch, 0);
+  EXPECT_NE(add.args->add.flags & abi::kFlowAwaitKeys, 0);
+  const BadCase bad[] = {
+      {{"ice", "--worker", "0", "7", "--local-pwd", "rampartIcePassword1234"}, "--local-ufrag"},
+      {{"ice", "--worker", "0", "7", "--local-ufrag", "u"}, "--local-pwd"},
+      {{"ice", "--worker", "0", "7", "--local-ufrag", "a:b"}, "--local-ufrag"},
+      {{"ice", "--worker", "0", "7", "--local-ufrag", "u", "--local-pwd", "short"}, "--local-pwd"},
+      {{"ice", "--local-ufrag", "u"}, "--worker"},
+      {with(addArgs(), {"--paired", "3"}), "--paired"},
+      {{"ice", "--worker", "0", "7", "--local-ufrag", "u", "--local-pwd", "rampartIcePassword1234",
+        "--dscp", "4"},
+       "--dscp"},
+  };
+  for (const auto& c : bad) {
+    auto r = parseFlowctlArgs(c.args);
+    EXPECT_FALSE(r.args) << c.names;
+    EXPECT_NE(r.error.find(c.names), std::string::npos)
+        << "want '" << c.names << "' in '" << r.error << "'";
+  }
+}
+
 TEST(FlowctlArgs, OtherCommands) {
   auto hello = parseFlowctlArgs({"--shm", "/rampart-test", "hello"});
   ASSERT_TRUE(hello.args) << hello.error;
@@ -121,11 +167,6 @@ TEST(FlowctlArgs, OtherCommands) {
   ASSERT_TRUE(query.args) << query.error;
   EXPECT_EQ(query.args->handle, 0x100000001ull);
 }
-
-struct BadCase {
-  std::vector<std::string> args;
-  const char* names;  // must appear in the error
-};
 
 TEST(FlowctlArgs, ErrorsNameTheArgument) {
   const BadCase cases[] = {

@@ -10,9 +10,10 @@
 namespace rampart::dp {
 
 inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
-inline constexpr uint32_t kStatsVersion = 3;         // 3: drops are packets only; event counters
+inline constexpr uint32_t kStatsVersion = 4;         // 3: drops are packets only; 4: ICE-lite
 inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
 inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
+inline constexpr uint32_t kMaxIceOutcomeSlots = 16;  // room for STUN outcomes (append-only)
 
 struct PortCounters {
   uint64_t rx_packets;
@@ -49,6 +50,10 @@ struct WorkerStats {
   uint64_t inject_refused;    // inject slots with a bad port, length, family or address
   uint64_t alloc_failed;      // own packets (ARP/ND solicitations) not sent: mbuf pool empty
   PortCounters ports[kMaxPorts];
+  // ICE-lite (version 4).
+  uint64_t ice_checks[kMaxIceOutcomeSlots];  // STUN on media ports, by IceOutcome
+  uint64_t ice_selected;                     // USE-CANDIDATE checks that moved a flow's remote
+  uint64_t ice_consent_expired;              // ConsentExpired events posted (RFC 7675)
 };
 
 struct alignas(64) FlowStats {

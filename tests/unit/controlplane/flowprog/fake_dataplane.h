@@ -78,6 +78,13 @@ class FakeDataplane {
       unsolicited_.push_back(s);
     }
   }
+  // Queues one unsolicited event (any message up to a slot), written as the ring has room.
+  void pushEvent(const void* msg, size_t len) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot s{};
+    std::memcpy(s.bytes, msg, len < sizeof(s.bytes) ? len : sizeof(s.bytes));
+    unsolicited_.push_back(s);
+  }
   // Punts one packet with `len` bytes of `fill`.
   bool punt(uint16_t len, uint8_t fill) {
     std::lock_guard<std::mutex> lock(mu_);

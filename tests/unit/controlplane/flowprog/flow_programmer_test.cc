@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,6 +89,12 @@ struct Recorder : FlowProgrammer::Listener {
 
   void onFlowIdle(uint32_t, const abi::FlowIdle& ev) override { idle_cookies.push_back(ev.cookie); }
   void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
+  void onIceSelected(uint32_t, const abi::IceSelected& ev) override { selected.push_back(ev); }
+  void onConsentExpired(uint32_t, const abi::ConsentExpired& ev) override {
+    consent_cookies.push_back(ev.cookie);
+  }
+  std::vector<abi::IceSelected> selected;
+  std::vector<uint64_t> consent_cookies;
   void onPunt(uint32_t, const abi::PacketSlot& meta, const uint8_t* payload) override {
     punts.emplace_back(payload, payload + meta.len);
   }
@@ -293,6 +300,64 @@ TEST_F(FlowProgrammerTest, EventsBeyondRingSizeAreNeverLost) {
   const uint8_t payload[4] = {1, 2, 3, 4};
   ASSERT_TRUE(fp_->inject(0, meta, payload));
   ASSERT_TRUE(runUntil(io_, [&] { return dp_->injected() == 1; }));
+}
+
+// A listener written before ABI 1.2 (no ICE methods) still compiles: the new ones have
+// empty default bodies.
+struct OldListener : FlowProgrammer::Listener {
+  void onFlowIdle(uint32_t, const abi::FlowIdle&) override {}
+  void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
+  void onPunt(uint32_t, const abi::PacketSlot&, const uint8_t*) override {}
+  void onDataplaneUp(uint64_t, bool) override {}
+  void onDataplaneDown() override {}
+};
+
+TEST_F(FlowProgrammerTest, FlowIceIsAckedAndIceEventsReachTheListener) {
+  startBoth();
+  abi::FlowIce ice{};
+  ice.hdr.flow = abi::packHandle({3, 1});
+  ice.local_ufrag_len = 4;
+  std::memcpy(ice.local_ufrag, "rAmP", 4);
+  ice.local_pwd_len = 22;
+  std::memset(ice.local_pwd, 'p', 22);
+  std::optional<Result<abi::Ack>> got;
+  ASSERT_TRUE(fp_->submitIce(0, ice, [&](Result<abi::Ack> r) { got = std::move(r); }));
+  ASSERT_TRUE(runUntil(io_, [&] { return got.has_value(); }));
+  ASSERT_TRUE(got->ok());
+  EXPECT_EQ((*got)->cmd_type, static_cast<uint16_t>(abi::MsgType::FlowIce));
+  EXPECT_EQ((*got)->hdr.flow, ice.hdr.flow);
+  EXPECT_EQ(metric(registry_, "rampart_cp_dataplane_commands_total",
+                   {{"type", "flow_ice"}, {"result", "ok"}}),
+            1);
+
+  abi::IceSelected sel{};
+  sel.hdr = {abi::MsgType::IceSelected, static_cast<uint16_t>(sizeof(sel)), 0, ice.hdr.flow};
+  sel.cookie = 11;
+  sel.family = 4;
+  sel.remote.port = 5000;
+  dp_->pushEvent(&sel, sizeof(sel));
+  abi::ConsentExpired ce{};
+  ce.hdr = {abi::MsgType::ConsentExpired, static_cast<uint16_t>(sizeof(ce)), 0, ice.hdr.flow};
+  ce.cookie = 12;
+  ce.silent_s = 30;
+  dp_->pushEvent(&ce, sizeof(ce));
+  ASSERT_TRUE(
+      runUntil(io_, [&] { return rec_.selected.size() == 1 && rec_.consent_cookies.size() == 1; }));
+  EXPECT_EQ(rec_.selected[0].cookie, 11u);
+  EXPECT_EQ(rec_.selected[0].remote.port, 5000);
+  EXPECT_EQ(rec_.consent_cookies[0], 12u);
+  EXPECT_EQ(metric(registry_, "rampart_cp_dataplane_events_total", {{"type", "ice_selected"}}), 1);
+  EXPECT_EQ(metric(registry_, "rampart_cp_dataplane_events_total", {{"type", "consent_expired"}}),
+            1);
+
+  // With a listener that predates them, the events are consumed (counted) and ignored.
+  OldListener old;
+  fp_->setListener(&old);
+  dp_->pushEvent(&sel, sizeof(sel));
+  ASSERT_TRUE(runUntil(io_, [&] {
+    return metric(registry_, "rampart_cp_dataplane_events_total", {{"type", "ice_selected"}}) == 2;
+  }));
+  fp_->setListener(&rec_);
 }
 
 TEST_F(FlowProgrammerTest, LinkDownFailsOutstandingWithUnavailable) {
