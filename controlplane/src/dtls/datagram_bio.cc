@@ -24,7 +24,8 @@ int sinkWrite(BIO* bio, const char* data, int len) {
 
 long sinkCtrl(BIO* /*bio*/, int cmd, long /*num*/, void* /*ptr*/) {
   switch (cmd) {
-    case BIO_CTRL_FLUSH: return 1;  // every write already went out whole
+    case BIO_CTRL_FLUSH:
+      return 1;  // every write already went out whole
     // Nothing is ever held back, and there is no socket to ask for an MTU or an overhead:
     // the session sets the MTU itself (SSL_set_mtu with SSL_OP_NO_QUERY_MTU).
     default: return 0;

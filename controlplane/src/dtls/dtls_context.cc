@@ -29,8 +29,8 @@ Error failed(const char* step) {
 // Replaces OpenSSL's chain verification: WebRTC certificates are self-signed and pinned by the
 // fingerprint in the peer's SDP, which only the session (the SSL's PeerVerifier) knows.
 int verifyByFingerprint(X509_STORE_CTX* store, void* /*arg*/) {
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* verifier = ssl != nullptr ? static_cast<PeerVerifier*>(SSL_get_app_data(ssl)) : nullptr;
   X509* leaf = X509_STORE_CTX_get0_cert(store);
   if (verifier == nullptr || leaf == nullptr || !verifier->acceptPeerCertificate(leaf)) {
@@ -76,8 +76,7 @@ Result<void> useIdentity(SSL_CTX* ctx, const Identity& id) {
 
 }  // namespace
 
-Result<std::shared_ptr<DtlsContext>> DtlsContext::create(
-    std::shared_ptr<const Identity> identity) {
+Result<std::shared_ptr<DtlsContext>> DtlsContext::create(std::shared_ptr<const Identity> identity) {
   if (!identity || identity->certificate() == nullptr) {
     return Error(ErrorCode::InvalidArgument, "DTLS context: no identity");
   }

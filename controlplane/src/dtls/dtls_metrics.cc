@@ -8,8 +8,8 @@ namespace rampart::cp::dtls {
 
 namespace {
 
-constexpr std::array<const char*, kOutcomes> kOutcomeLabels{"ok", "fingerprint_mismatch",
-                                                            "timeout", "failed"};
+constexpr std::array<const char*, kOutcomes> kOutcomeLabels{"ok", "fingerprint_mismatch", "timeout",
+                                                            "failed"};
 constexpr std::array<const char*, 4> kProfileLabels{
     "SRTP_AEAD_AES_256_GCM", "SRTP_AEAD_AES_128_GCM", "SRTP_AES128_CM_SHA1_80", "none"};
 

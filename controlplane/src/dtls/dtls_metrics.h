@@ -23,7 +23,7 @@ inline constexpr size_t kOutcomes = 4;
 enum class DropReason : uint8_t {
   UnknownFlow = kRecordVerdicts,  // no session for the flow that punted it
   SessionDone,                    // the session failed or the peer closed it
-  NotDtls,          // punted as another kind (STUN reaches the cp only by mistake)
+  NotDtls,                        // punted as another kind (STUN reaches the cp only by mistake)
   ShortCiphertext,  // a protected record too short for the cipher (see hasShortCiphertext)
 };
 inline constexpr size_t kDropReasons = kRecordVerdicts + 4;

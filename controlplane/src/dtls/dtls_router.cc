@@ -33,8 +33,7 @@ Result<void> DtlsRouter::start(LegParams params, Session::DoneFn done) {
   sp.remote_fingerprints = std::move(params.remote_fingerprints);
   sp.send = [this, key](std::span<const uint8_t> d) { send(key, d); };
   sp.done = std::move(done);
-  Result<std::unique_ptr<Session>> s =
-      Session::create(io_, ctx_, opts_, std::move(sp), &metrics_);
+  Result<std::unique_ptr<Session>> s = Session::create(io_, ctx_, opts_, std::move(sp), &metrics_);
   if (!s) {
     return s.error();
   }

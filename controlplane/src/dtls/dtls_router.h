@@ -59,8 +59,8 @@ class DtlsRouter {
     std::optional<ReplyPath> reply;  // required for Role::Client
   };
 
-  DtlsRouter(boost::asio::io_context& io, std::shared_ptr<const DtlsContext> ctx,
-             DtlsOptions opts, DtlsMetrics& metrics, InjectFn inject);
+  DtlsRouter(boost::asio::io_context& io, std::shared_ptr<const DtlsContext> ctx, DtlsOptions opts,
+             DtlsMetrics& metrics, InjectFn inject);
   ~DtlsRouter();
   DtlsRouter(const DtlsRouter&) = delete;
   DtlsRouter& operator=(const DtlsRouter&) = delete;

@@ -9,9 +9,9 @@ Result<std::shared_ptr<const Identity>> identityFor(const DtlsOptions& opts) {
     return Error(ErrorCode::InvalidArgument,
                  "DTLS certificate and private key must be configured together");
   }
-  Result<Identity> id =
-      opts.certificate.empty() ? Identity::generate() : Identity::load(opts.certificate,
-                                                                       opts.private_key);
+  Result<Identity> id = opts.certificate.empty()
+                            ? Identity::generate()
+                            : Identity::load(opts.certificate, opts.private_key);
   if (!id) {
     return id.error();
   }

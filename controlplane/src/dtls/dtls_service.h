@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include <rampart/platform/result.h>
 
@@ -41,9 +41,8 @@ class DtlsService {
   const std::shared_ptr<const DtlsContext>& context() const { return context_; }
 
  private:
-  DtlsService(boost::asio::io_context& io, const DtlsOptions& opts,
-              prometheus::Registry& registry, std::shared_ptr<const DtlsContext> ctx,
-              DtlsRouter::InjectFn inject);
+  DtlsService(boost::asio::io_context& io, const DtlsOptions& opts, prometheus::Registry& registry,
+              std::shared_ptr<const DtlsContext> ctx, DtlsRouter::InjectFn inject);
 
   std::shared_ptr<const DtlsContext> context_;
   DtlsMetrics metrics_;

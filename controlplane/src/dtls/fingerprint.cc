@@ -92,9 +92,9 @@ Result<Fingerprint> parseFingerprint(std::string_view sdp_value) {
     }
   }
   if (h == nullptr) {
-    return Error(ErrorCode::NotAcceptable,
-                 "a=fingerprint hash function " + std::string(name.substr(0, 16)) +
-                     " is not supported");
+    return Error(
+        ErrorCode::NotAcceptable,
+        "a=fingerprint hash function " + std::string(name.substr(0, 16)) + " is not supported");
   }
   // Exactly "XX:XX:...:XX" with h->len pairs.
   if (hex.size() != size_t{h->len} * 3 - 1) {

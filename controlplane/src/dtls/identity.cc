@@ -27,8 +27,8 @@ std::string opensslError(const char* fallback) {
 }
 
 Error internal(const char* step) {
-  return Error(ErrorCode::Internal, std::string("DTLS certificate: ") + step + " failed: " +
-                                        opensslError("no OpenSSL detail"));
+  return Error(ErrorCode::Internal, std::string("DTLS certificate: ") + step +
+                                        " failed: " + opensslError("no OpenSSL detail"));
 }
 
 // 128 random bits with the top bit clear: positive, and unique enough that browsers never see
@@ -110,9 +110,9 @@ Result<Identity> Identity::load(const std::string& certificate_path,
     std::fclose(f);
   }
   if (cert == nullptr) {
-    return Error(ErrorCode::InvalidArgument, "DTLS certificate " + certificate_path +
-                                                 " is not a PEM certificate: " +
-                                                 opensslError("unreadable"));
+    return Error(ErrorCode::InvalidArgument,
+                 "DTLS certificate " + certificate_path +
+                     " is not a PEM certificate: " + opensslError("unreadable"));
   }
   f = std::fopen(private_key_path.c_str(), "r");
   EVP_PKEY* key = f != nullptr ? PEM_read_PrivateKey(f, nullptr, nullptr, nullptr) : nullptr;
@@ -121,16 +121,15 @@ Result<Identity> Identity::load(const std::string& certificate_path,
   }
   if (key == nullptr) {
     X509_free(cert);
-    return Error(ErrorCode::InvalidArgument, "DTLS private key " + private_key_path +
-                                                 " is not a PEM private key: " +
-                                                 opensslError("unreadable"));
+    return Error(ErrorCode::InvalidArgument,
+                 "DTLS private key " + private_key_path +
+                     " is not a PEM private key: " + opensslError("unreadable"));
   }
   Identity id(cert, key);
   if (X509_check_private_key(cert, key) != 1) {
     ERR_clear_error();
     return Error(ErrorCode::InvalidArgument, "DTLS private key " + private_key_path +
-                                                 " does not match certificate " +
-                                                 certificate_path);
+                                                 " does not match certificate " + certificate_path);
   }
   return id;
 }

@@ -118,12 +118,12 @@ void Session::start() {
   }
   state_ = State::Handshaking;
   handshake_timer_.expires_after(opts_.handshake_timeout);
-  handshake_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
-                                  const boost::system::error_code& ec) {
-    if (!ec && !alive.expired()) {
-      onHandshakeTimeout();
-    }
-  });
+  handshake_timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (!ec && !alive.expired()) {
+          onHandshakeTimeout();
+        }
+      });
   if (role_ == Role::Client) {
     drive();  // writes the ClientHello
     complete();
@@ -185,8 +185,8 @@ void Session::handshakeStep() {
                    peer_fingerprint_ + ")"));
     return;
   }
-  fail(Outcome::Failed, Error(ErrorCode::HandshakeFailed,
-                              "DTLS handshake failed: " + takeReason("protocol error")));
+  fail(Outcome::Failed,
+       Error(ErrorCode::HandshakeFailed, "DTLS handshake failed: " + takeReason("protocol error")));
 }
 
 void Session::onHandshakeComplete() {
@@ -244,8 +244,8 @@ void Session::fail(Outcome outcome, Error error) {
   if (metrics_ != nullptr) {
     metrics_->handshake(outcome, abi::SrtpSuite::None);
   }
-  RAMPART_LOG_RATELIMITED(platform::LogLevel::Info, "dtls", 10, "%s session: %s",
-                          roleName(role_), error.message.c_str());
+  RAMPART_LOG_RATELIMITED(platform::LogLevel::Info, "dtls", 10, "%s session: %s", roleName(role_),
+                          error.message.c_str());
   pending_.emplace(std::move(error));
 }
 
@@ -281,12 +281,12 @@ void Session::armRetransmit() {
   }
   retransmit_at_ = at;
   retransmit_timer_.expires_at(at);
-  retransmit_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
-                                   const boost::system::error_code& ec) {
-    if (!ec && !alive.expired()) {
-      onRetransmitTimer();
-    }
-  });
+  retransmit_timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (!ec && !alive.expired()) {
+          onRetransmitTimer();
+        }
+      });
 }
 
 void Session::onRetransmitTimer() {
@@ -302,9 +302,9 @@ void Session::onRetransmitTimer() {
       metrics_->retransmitted();
     }
   } else if (r < 0 && state_ == State::Handshaking) {
-    fail(Outcome::Timeout, Error(ErrorCode::Timeout, "DTLS handshake: peer silent after " +
-                                                         std::to_string(retransmissions_) +
-                                                         " retransmissions"));
+    fail(Outcome::Timeout,
+         Error(ErrorCode::Timeout, "DTLS handshake: peer silent after " +
+                                       std::to_string(retransmissions_) + " retransmissions"));
   }
   drive();
   complete();
@@ -315,7 +315,7 @@ void Session::onHandshakeTimeout() {
     return;
   }
   std::string what = role_ == Role::Server && SSL_in_before(ssl_) ? "no ClientHello received"
-                                                                   : "handshake not finished";
+                                                                  : "handshake not finished";
   fail(Outcome::Timeout,
        Error(ErrorCode::Timeout, "DTLS " + what + " within " +
                                      std::to_string(opts_.handshake_timeout.count()) + " ms (" +

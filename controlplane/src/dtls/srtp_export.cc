@@ -12,8 +12,7 @@ namespace {
 constexpr std::array<SrtpProfileInfo, 3> kProfiles{{
     {SRTP_AEAD_AES_256_GCM, "SRTP_AEAD_AES_256_GCM", abi::SrtpSuite::AeadAes256Gcm, 32, 12},
     {SRTP_AEAD_AES_128_GCM, "SRTP_AEAD_AES_128_GCM", abi::SrtpSuite::AeadAes128Gcm, 16, 12},
-    {SRTP_AES128_CM_SHA1_80, "SRTP_AES128_CM_SHA1_80", abi::SrtpSuite::AesCm128HmacSha1_80, 16,
-     14},
+    {SRTP_AES128_CM_SHA1_80, "SRTP_AES128_CM_SHA1_80", abi::SrtpSuite::AesCm128HmacSha1_80, 16, 14},
 }};
 
 constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";

@@ -23,8 +23,8 @@ enum class Role : uint8_t {
 std::optional<Role> roleFromLocalSetup(std::string_view local_setup);
 
 struct SrtpProfileInfo {
-  uint16_t id;                 // IANA DTLS-SRTP protection profile
-  std::string_view name;       // "SRTP_AEAD_AES_128_GCM"
+  uint16_t id;            // IANA DTLS-SRTP protection profile
+  std::string_view name;  // "SRTP_AEAD_AES_128_GCM"
   abi::SrtpSuite suite;
   uint8_t key_bytes;
   uint8_t salt_bytes;

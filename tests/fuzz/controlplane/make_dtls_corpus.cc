@@ -113,9 +113,10 @@ int main(int argc, char** argv) {
   write(dir, "hello_repeated", dup);
   Datagram cut(full.front().begin(), full.front().begin() + 40);
   write(dir, "hello_truncated", {cut, full.front()});
-  write(dir, "garbage", {Datagram{23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1, 0, 3, 1, 2, 3},
-                         Datagram{21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 2, 40},
-                         Datagram{0x16, 0x03, 0x01, 0, 1, 0}});
+  write(dir, "garbage",
+        {Datagram{23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1, 0, 3, 1, 2, 3},
+         Datagram{21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 2, 40},
+         Datagram{0x16, 0x03, 0x01, 0, 1, 0}});
   std::printf("wrote %zu-datagram handshake and %zu-fragment ClientHello to %s\n", full.size(),
               big.size(), dir.c_str());
   return 0;

@@ -5,12 +5,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <deque>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>

@@ -52,15 +52,14 @@ TEST_F(IdentityTest, GeneratesSelfSignedP256) {
   EXPECT_EQ(X509_check_issued(x, x), X509_V_OK);  // self-signed
   EXPECT_EQ(X509_cmp_current_time(X509_get0_notBefore(x)), -1);
   EXPECT_EQ(X509_cmp_current_time(X509_get0_notAfter(x)), 1);
-  EXPECT_TRUE(std::regex_match(id->fingerprint(),
-                               std::regex("sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}")))
+  EXPECT_TRUE(
+      std::regex_match(id->fingerprint(), std::regex("sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}")))
       << id->fingerprint();
 
   Result<Identity> other = Identity::generate();
   ASSERT_TRUE(other.ok());
-  EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(x),
-                             X509_get0_serialNumber(other->certificate())),
-            0);
+  EXPECT_NE(
+      ASN1_INTEGER_cmp(X509_get0_serialNumber(x), X509_get0_serialNumber(other->certificate())), 0);
   EXPECT_NE(id->fingerprint(), other->fingerprint());
 }
 

@@ -11,9 +11,18 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 
 Bytes record(uint8_t type, uint16_t epoch, const Bytes& body, uint8_t ver_lo = 0xfd) {
-  Bytes r = {type, 0xfe, ver_lo, static_cast<uint8_t>(epoch >> 8), static_cast<uint8_t>(epoch),
-             0,    0,    0,      0,
-             0,    1,    static_cast<uint8_t>(body.size() >> 8),
+  Bytes r = {type,
+             0xfe,
+             ver_lo,
+             static_cast<uint8_t>(epoch >> 8),
+             static_cast<uint8_t>(epoch),
+             0,
+             0,
+             0,
+             0,
+             0,
+             1,
+             static_cast<uint8_t>(body.size() >> 8),
              static_cast<uint8_t>(body.size())};
   r.insert(r.end(), body.begin(), body.end());
   return r;
@@ -78,8 +87,7 @@ TEST(RecordDemux, RefusesGarbage) {
   DemuxResult r = checkDatagram(cat(good, Bytes{23, 0xfe}));
   EXPECT_EQ(r.verdict, RecordVerdict::BadLength);
   EXPECT_EQ(r.records, 1);
-  EXPECT_EQ(checkDatagram(cat(good, Bytes(16, 0x00))).verdict,
-            RecordVerdict::BadContentType);
+  EXPECT_EQ(checkDatagram(cat(good, Bytes(16, 0x00))).verdict, RecordVerdict::BadContentType);
 }
 
 TEST(RecordDemux, ChecksPlaintextHandshakeHeaders) {

@@ -3,9 +3,9 @@
 // and never answered, a good session untouched by them.
 #include "dtls/dtls_router.h"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include "dtls/dtls_service.h"
 #include "dtls_test_util.h"
@@ -213,7 +213,11 @@ TEST_F(RouterTest, DoneMayRemoveTheLeg) {
   DtlsRouter::LegParams leg;
   leg.key = {kWorker, kFlow};
   leg.remote_fingerprints = testing::wrongFingerprint();
-  ASSERT_TRUE(router().start(leg, [&](Result<SrtpKeys>) { router().remove({kWorker, kFlow}); })
+  ASSERT_TRUE(router()
+                  .start(leg,
+                         [&](Result<SrtpKeys>) {
+                           router().remove({kWorker, kFlow});
+                         })
                   .ok());
   peer.begin();
   exchange(peer);
@@ -243,8 +247,7 @@ TEST(DtlsService, CertificateAndKeyTogether) {
   prometheus::Registry registry;
   DtlsOptions o;
   o.certificate = "/nonexistent/cert.pem";
-  EXPECT_EQ(DtlsService::create(io, o, registry, nullptr).error().code,
-            ErrorCode::InvalidArgument);
+  EXPECT_EQ(DtlsService::create(io, o, registry, nullptr).error().code, ErrorCode::InvalidArgument);
   o.private_key = "/nonexistent/key.pem";
   Result<std::unique_ptr<DtlsService>> r = DtlsService::create(io, o, registry, nullptr);
   EXPECT_EQ(r.error().code, ErrorCode::NotFound);

@@ -5,9 +5,9 @@
 
 #include <optional>
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include "dtls_test_util.h"
 
@@ -199,10 +199,10 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     ClientProfiles, SessionProfileTest,
     ::testing::Combine(
-        ::testing::Values(
-            ProfileCase{"SRTP_AEAD_AES_256_GCM", abi::SrtpSuite::AeadAes256Gcm, 44},
-            ProfileCase{"SRTP_AEAD_AES_128_GCM", abi::SrtpSuite::AeadAes128Gcm, 28},
-            ProfileCase{"SRTP_AES128_CM_SHA1_80", abi::SrtpSuite::AesCm128HmacSha1_80, 30}),
+        ::testing::Values(ProfileCase{"SRTP_AEAD_AES_256_GCM", abi::SrtpSuite::AeadAes256Gcm, 44},
+                          ProfileCase{"SRTP_AEAD_AES_128_GCM", abi::SrtpSuite::AeadAes128Gcm, 28},
+                          ProfileCase{"SRTP_AES128_CM_SHA1_80", abi::SrtpSuite::AesCm128HmacSha1_80,
+                                      30}),
         ::testing::Values(Role::Client)));
 
 TEST_F(SessionTest, NoCommonProfileFails) {
@@ -266,8 +266,8 @@ TEST_F(SessionTest, ClientRetransmitsThenTimesOut) {
   EXPECT_GE(ours->sent.size(), 4u);
   // The same ClientHello again (only the record sequence number differs).
   ASSERT_EQ(ours->sent[1].size(), ours->sent[0].size());
-  EXPECT_TRUE(std::equal(ours->sent[1].begin() + 13, ours->sent[1].end(),
-                         ours->sent[0].begin() + 13));
+  EXPECT_TRUE(
+      std::equal(ours->sent[1].begin() + 13, ours->sent[1].end(), ours->sent[0].begin() + 13));
   EXPECT_GE(metrics_.retransmissions(), 3);
   EXPECT_EQ(metrics_.handshakes(Outcome::Timeout, abi::SrtpSuite::None), 1);
   size_t sent = ours->sent.size();
