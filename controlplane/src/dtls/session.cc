@@ -164,6 +164,9 @@ void Session::drive() {
   }
   flush();
   armRetransmit();
+  // Records OpenSSL discarded may leave errors queued; the loop's other TLS users share this
+  // thread's queue.
+  ERR_clear_error();
 }
 
 void Session::handshakeStep() {

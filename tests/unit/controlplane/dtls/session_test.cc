@@ -150,6 +150,9 @@ struct ProfileCase {
   uint8_t key_len;
 };
 
+// gtest would otherwise print the struct's padding bytes.
+void PrintTo(const ProfileCase& c, std::ostream* os) { *os << c.offer; }
+
 class SessionProfileTest : public SessionTest,
                            public ::testing::WithParamInterface<std::tuple<ProfileCase, Role>> {};
 
