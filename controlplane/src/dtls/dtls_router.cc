@@ -23,10 +23,6 @@ Result<void> DtlsRouter::start(LegParams params, Session::DoneFn done) {
                                                std::to_string(params.key.flow) + " on worker " +
                                                std::to_string(params.key.worker));
   }
-  if (params.role == Role::Client && !params.reply) {
-    return Error(ErrorCode::InvalidArgument,
-                 "a DTLS client needs the peer's address (ICE-selected remote)");
-  }
   LegKey key = params.key;
   Session::Params sp;
   sp.role = params.role;
@@ -40,15 +36,21 @@ Result<void> DtlsRouter::start(LegParams params, Session::DoneFn done) {
   Leg& leg = legs_[key];
   leg.session = std::move(s.value());
   leg.reply = params.reply;
-  // Last: a Client's start() sends at once and may already complete (and remove the leg).
-  leg.session->start();
+  if (params.role == Role::Server || leg.reply) {
+    // Last: a Client's start() sends at once and may already complete (and remove the leg).
+    leg.session->start();
+  }
   return {};
 }
 
 void DtlsRouter::setReplyPath(const LegKey& key, const ReplyPath& path) {
   auto it = legs_.find(key);
-  if (it != legs_.end()) {
-    it->second.reply = path;
+  if (it == legs_.end()) {
+    return;
+  }
+  it->second.reply = path;
+  if (it->second.session->state() == Session::State::Idle) {
+    it->second.session->start();  // last: may complete and remove the leg
   }
 }
 

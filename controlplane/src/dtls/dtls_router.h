@@ -10,8 +10,9 @@
 // (rampart_cp_dtls_records_dropped_total{reason}), never answered.
 // Out: each datagram a session writes becomes one inject slot toward the leg's reply path:
 // the source of the last good datagram from the peer (the dataplane punts DTLS only from the
-// ICE-selected remote), or, before any arrived, the path given to start() (a Client must
-// have one: the dataplane's IceSelected remote and the flow's local address and port).
+// ICE-selected remote), or, before any arrived, the path given to start() or setReplyPath()
+// (the dataplane's IceSelected remote and the flow's local address and port). A Client leg
+// without a path waits: its ClientHello goes out when setReplyPath() gives one.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,7 +57,7 @@ class DtlsRouter {
     LegKey key;
     Role role = Role::Server;
     std::vector<Fingerprint> remote_fingerprints;
-    std::optional<ReplyPath> reply;  // required for Role::Client
+    std::optional<ReplyPath> reply;  // a Client without one starts at setReplyPath()
   };
 
   DtlsRouter(boost::asio::io_context& io, std::shared_ptr<const DtlsContext> ctx, DtlsOptions opts,
@@ -65,14 +66,16 @@ class DtlsRouter {
   DtlsRouter(const DtlsRouter&) = delete;
   DtlsRouter& operator=(const DtlsRouter&) = delete;
 
-  /// Creates and starts the leg's session (a Client sends its ClientHello now). `done` runs
-  /// once on the loop with the keys or the error (see Session); the session stays registered
-  /// either way until remove(). `done` may call remove().
-  /// @return Error{AlreadyExists} for a key that has a session, Error{InvalidArgument} for a
-  ///   Client without a reply path or no fingerprints, or as Session::create.
+  /// Creates the leg's session and starts it (a Client with a reply path sends its
+  /// ClientHello now; one without waits for setReplyPath()). `done` runs once on the loop
+  /// with the keys or the error (see Session); the session stays registered either way until
+  /// remove(). `done` may call remove().
+  /// @return Error{AlreadyExists} for a key that has a session, Error{InvalidArgument}
+  ///   without fingerprints, or as Session::create.
   Result<void> start(LegParams params, Session::DoneFn done);
 
-  /// Replaces a leg's reply path (the dataplane reported a new ICE-selected remote).
+  /// Sets a leg's reply path (the dataplane reported the ICE-selected remote); starts a Client
+  /// leg that was waiting for it. Unknown keys are ignored.
   void setReplyPath(const LegKey& key, const ReplyPath& path);
 
   /// Forgets a leg's session (hang-up, re-negotiation); unknown keys are ignored.
