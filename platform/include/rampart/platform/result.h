@@ -25,7 +25,8 @@ namespace rampart {
   X(Overloaded, "overloaded")                      \
   X(Timeout, "timed out")                          \
   X(Unsupported, "not supported")                  \
-  X(Io, "I/O error")
+  X(Io, "I/O error")                               \
+  X(HandshakeFailed, "security handshake failed")
 
 enum class ErrorCode : uint8_t {
 #define RAMPART_ERROR_X(name, text) name,
