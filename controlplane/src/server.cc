@@ -5,6 +5,8 @@
 #include <rampart/platform/log.h>
 
 #include "b2bua/call_manager.h"
+#include "dtls/dtls_link_adapter.h"
+#include "dtls/dtls_service.h"
 #include "flowprog/flow_programmer.h"
 #include "media/flow_sink.h"
 #include "media/media_session.h"
@@ -33,8 +35,8 @@ class FlowProgrammerSink : public FlowSink {
 class DataplaneEvents : public FlowProgrammer::Listener {
  public:
   DataplaneEvents(CallManager& calls, WorkerPicker& workers, FlowProgrammer& fp,
-                  prometheus::Registry& registry)
-      : calls_(calls), workers_(workers), fp_(fp) {
+                  dtls::DtlsLinkAdapter* dtls, prometheus::Registry& registry)
+      : calls_(calls), workers_(workers), fp_(fp), dtls_(dtls) {
     orphans_ = &prometheus::BuildCounter()
                     .Name("rampart_cp_orphan_flows_removed_total")
                     .Help("Idle flows no call owns (left by an earlier control plane), deleted")
@@ -57,7 +59,22 @@ class DataplaneEvents : public FlowProgrammer::Listener {
     }
   }
   void onSsrcChange(uint32_t, const abi::SsrcChange&) override {}
-  void onPunt(uint32_t, const abi::PacketSlot&, const uint8_t*) override {}
+  // DTLS records from a browser's ICE-selected address (the dataplane answers STUN itself).
+  void onPunt(uint32_t worker, const abi::PacketSlot& meta, const uint8_t* payload) override {
+    if (dtls_ != nullptr) {
+      dtls_->onPunt(worker, meta, payload);
+    }
+  }
+  // A Rampart-as-client handshake starts once the browser's address is known.
+  void onIceSelected(uint32_t worker, const abi::IceSelected& ev) override {
+    const ProgrammedFlow* f = calls_.mediaFlow(ev.cookie, ev.hdr.flow);
+    if (dtls_ != nullptr && f != nullptr) {
+      dtls_->onIceSelected(worker, ev, f->spec.in_port, f->spec.in_local);
+    }
+  }
+  void onConsentExpired(uint32_t, const abi::ConsentExpired& ev) override {
+    calls_.onConsentExpired(ev.cookie);
+  }
   void onDataplaneUp(uint64_t epoch, bool new_epoch) override {
     RAMPART_LOG(platform::LogLevel::Info, "cp", "dataplane up (epoch %llu%s)",
                 static_cast<unsigned long long>(epoch), new_epoch ? ", new" : "");
@@ -74,6 +91,7 @@ class DataplaneEvents : public FlowProgrammer::Listener {
   CallManager& calls_;
   WorkerPicker& workers_;
   FlowProgrammer& fp_;
+  dtls::DtlsLinkAdapter* dtls_;
   prometheus::Counter* orphans_;
 };
 
@@ -102,6 +120,23 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   workers_ =
       std::make_unique<WorkerPicker>(static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
   media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}, nullptr, {}});
+  dtls::DtlsOptions dopts;
+  dopts.certificate = config.dtls.certificate;
+  dopts.private_key = config.dtls.private_key;
+  dopts.handshake_timeout = std::chrono::seconds(config.dtls.handshake_timeout_s);
+  auto service = dtls::DtlsService::create(
+      io, dopts, registry,
+      [fp = dataplane_.get()](uint32_t worker, const abi::PacketSlot& meta,
+                              const uint8_t* payload) {
+        return fp->inject(worker, meta, payload);
+      });
+  if (service.ok()) {
+    dtls_ = std::move(service.value());
+    dtls_link_ = std::make_unique<dtls::DtlsLinkAdapter>(*dtls_);
+    media_->dtls = dtls_link_.get();
+  } else {
+    dtls_error_ = service.error();
+  }
 
   auto& ports_family = prometheus::BuildGauge()
                            .Name("rampart_cp_media_ports_in_use")
@@ -134,7 +169,8 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   transport_->setSink(txn_.get());
   calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
   txn_->setUser(calls_.get());
-  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, registry);
+  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, dtls_link_.get(),
+                                              registry);
   dataplane_->setListener(events_.get());
 }
 
@@ -145,6 +181,9 @@ Server::~Server() {
 }
 
 Result<void> Server::start() {
+  if (dtls_error_) {
+    return Error(dtls_error_->code, "dtls: " + dtls_error_->message);
+  }
   auto ok = transport_->start();
   if (!ok) {
     return ok;

@@ -3,6 +3,7 @@
 // transport -> transactions -> B2BUA (calls, registrations, routing) -> media -> dataplane
 // link — and connects the events that flow back up (dataplane idle/restart -> calls).
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <prometheus/gauge.h>
@@ -24,6 +25,10 @@ class WorkerPicker;
 struct MediaContext;
 class FlowProgrammerSink;
 class DataplaneEvents;
+namespace dtls {
+class DtlsService;
+class DtlsLinkAdapter;
+}  // namespace dtls
 
 class Server {
  public:
@@ -50,6 +55,9 @@ class Server {
   std::unique_ptr<FlowProgrammerSink> sink_;
   std::unique_ptr<WorkerPicker> workers_;
   std::vector<std::unique_ptr<PortAllocator>> ports_;
+  std::unique_ptr<dtls::DtlsService> dtls_;
+  std::unique_ptr<dtls::DtlsLinkAdapter> dtls_link_;
+  std::optional<Error> dtls_error_;  // reported by start()
   std::unique_ptr<MediaContext> media_;
   std::unique_ptr<TransportLayer> transport_;
   std::unique_ptr<TransactionLayer> txn_;

@@ -501,6 +501,11 @@ void CallManager::onMediaFailure(uint64_t call_id, const Error& error) {
   hangUp(*call, "media_failed");
 }
 
+const ProgrammedFlow* CallManager::mediaFlow(uint64_t call_id, uint64_t handle) {
+  Call* call = find(call_id);
+  return call && call->media ? call->media->flowByHandle(handle) : nullptr;
+}
+
 bool CallManager::onConsentExpired(uint64_t call_id) {
   Call* call = find(call_id);
   if (!call) {

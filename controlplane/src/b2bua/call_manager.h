@@ -46,6 +46,8 @@ class CallManager : public TransactionLayer::User {
   /// The browser stopped consenting (RFC 7675: no valid ICE check for 30 s): BYE to both legs.
   /// @return false when no call has that id.
   bool onConsentExpired(uint64_t call_id);
+  /// The flow of call @p call_id with dataplane handle @p handle, or null.
+  const ProgrammedFlow* mediaFlow(uint64_t call_id, uint64_t handle);
   /// The dataplane restarted: re-program every established call's flows.
   void onDataplaneRestart();
 

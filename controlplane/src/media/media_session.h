@@ -140,6 +140,8 @@ class MediaSession {
 
   bool hasFlows() const { return !flows_.empty(); }
   const std::vector<ProgrammedFlow>& flows() const { return flows_; }
+  /// The programmed flow with dataplane handle @p handle, or null.
+  const ProgrammedFlow* flowByHandle(uint64_t handle) const;
   bool offerPending() const { return pending_.active; }
   /// True while flow commands of this session are in flight.
   bool busy() const { return busy_; }

@@ -102,6 +102,12 @@ Result<void> MediaSession::readWebRtcRemote(Leg leg) {
   return {};
 }
 
+const ProgrammedFlow* MediaSession::flowByHandle(uint64_t handle) const {
+  auto it = std::find_if(flows_.begin(), flows_.end(),
+                         [&](const ProgrammedFlow& f) { return f.handle == handle; });
+  return it == flows_.end() ? nullptr : &*it;
+}
+
 const ProgrammedFlow* MediaSession::browserInFlow(Leg leg) const {
   auto it = std::find_if(flows_.begin(), flows_.end(), [&](const ProgrammedFlow& f) {
     return f.key.from == static_cast<uint8_t>(leg) && f.key.rtcp == 0;
