@@ -92,6 +92,7 @@ class CallManager : public TransactionLayer::User {
   // In-dialog requests (in_dialog.cc)
   void onInDialog(uint64_t txn, const sip::Message& req, const Peer& from);
   void onBye(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+  void answerReofferLocally(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   sip::Message buildInDialog(Call& call, Leg to_leg, const std::string& method);

@@ -118,6 +118,10 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
     respondError(txn, req, offer.error());
     return;
   }
+  if (call.media->offerOnlyRestartsIce()) {
+    answerReofferLocally(call, from_leg, txn, req);
+    return;
+  }
   Leg to = otherLeg(from_leg);
   sip::Message out = buildInDialog(call, to, req.method);
   out.content_type = "application/sdp";
@@ -182,6 +186,30 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
                        txn_.respond(txn, std::move(ok));
                      });
                });
+}
+
+// A re-offer that changes nothing for the other side (a browser's ICE restart, a refresh)
+// is answered here from that side's last answer: no re-INVITE disturbs the PBX.
+void CallManager::answerReofferLocally(Call& call, Leg from_leg, uint64_t txn,
+                                       const sip::Message& req) {
+  call.reoffer = Reoffer{from_leg, txn, req.method, req.cseq};
+  uint64_t id = call.id;
+  call.media->answerFromLast([this, id, from_leg, txn, req](Result<std::string> r) {
+    Call* c = find(id);
+    if (!c) {
+      return;
+    }
+    c->reoffer.reset();
+    if (!r) {
+      respondError(txn, req, r.error());
+      return;
+    }
+    auto ok = sip::makeResponse(req, 200, "", "");
+    ok.contacts.push_back(contactFor(c->leg(from_leg).realm, c->leg(from_leg).peer.transport));
+    ok.content_type = "application/sdp";
+    ok.body = std::move(*r);
+    txn_.respond(txn, std::move(ok));
+  });
 }
 
 void CallManager::relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req) {

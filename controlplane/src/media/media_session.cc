@@ -438,6 +438,13 @@ Result<std::string> MediaSession::offer(Leg from, std::string_view body) {
   return std::move(out).value();
 }
 
+void MediaSession::answerFromLast(std::function<void(Result<std::string>)> done) {
+  const Leg to = otherLeg(pending_.from);
+  std::string last = legs_[idx(to)].remoteSdp;
+  answer(to, last, std::move(done));
+  sdes::wipe(last);
+}
+
 void MediaSession::cancelOffer() {
   if (!pending_.active) {
     return;

@@ -126,6 +126,13 @@ class MediaSession {
   /// @p done may run before answer() returns (nothing to program, or an immediate error).
   void answer(Leg from, std::string_view body, std::function<void(Result<std::string>)> done);
 
+  /// After offer(from): true when a browser's re-offer differs from its last offer only in ICE
+  /// (credentials, candidates, default address and port): an ICE restart. The B2BUA then
+  /// answers with answerFromLast() and the other side never sees a re-INVITE.
+  bool offerOnlyRestartsIce() const;
+  /// Answers the pending offer with the other leg's last answer, as answer() would.
+  void answerFromLast(std::function<void(Result<std::string>)> done);
+
   /// The offer was rejected (4xx to a re-INVITE): forgets it and frees the ports it allocated.
   void cancelOffer();
 

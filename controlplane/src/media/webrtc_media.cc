@@ -7,7 +7,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <string_view>
+#include <vector>
 
+#include <rampart/platform/log.h>
 #include <rampart/sdp/parser.h>
 
 #include "media/flow_spec.h"
@@ -46,7 +50,62 @@ std::string webRtcAttribute(const sdp::Session& s, std::string_view name) {
   return {};
 }
 
+// What of a browser's SDP matters to the other leg and to the dataplane: the m= lines
+// (without the default candidate's port), codecs, direction, DTLS and mux attributes. An ICE
+// restart changes none of it (credentials, candidates, c= and header extensions are left out:
+// a browser's re-offer drops the extensions the first answer did not take).
+std::vector<std::string> mediaEssentials(std::string_view body) {
+  static constexpr std::string_view kKept[] = {
+      "m=",         "a=rtpmap:",  "a=fmtp:",        "a=sendrecv",  "a=sendonly",
+      "a=recvonly", "a=inactive", "a=fingerprint:", "a=setup:",    "a=rtcp-mux",
+      "a=mid:",     "a=group:",   "a=ptime:",       "a=maxptime:", "a=crypto:"};
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    std::string_view line = body.substr(pos, end == std::string_view::npos ? end : end - pos);
+    pos = end == std::string_view::npos ? body.size() : end + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    bool kept = std::any_of(std::begin(kKept), std::end(kKept),
+                            [&](std::string_view p) { return line.starts_with(p); });
+    if (!kept) {
+      continue;
+    }
+    std::string l(line);
+    if (l.starts_with("m=")) {
+      size_t a = l.find(' ');
+      size_t b = a == std::string::npos ? a : l.find(' ', a + 1);
+      if (b != std::string::npos) {
+        l.erase(a + 1, b - a - 1);  // the default candidate's port
+      }
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 }  // namespace
+
+bool MediaSession::offerOnlyRestartsIce() const {
+  if (!pending_.active || !isWebRtc(pending_.from) || lastOfferer_ != pending_.from ||
+      legs_[idx(otherLeg(pending_.from))].remoteSdp.empty()) {
+    return false;
+  }
+  std::vector<std::string> now = mediaEssentials(pending_.body);
+  std::vector<std::string> before = mediaEssentials(legs_[idx(pending_.from)].remoteSdp);
+  if (now != before) {
+    auto diff = std::mismatch(now.begin(), now.end(), before.begin(), before.end());
+    RAMPART_LOG(platform::LogLevel::Debug, "media",
+                "call %llu: re-offer changes media: '%s' (was '%s')",
+                static_cast<unsigned long long>(callId_),
+                diff.first == now.end() ? "" : diff.first->c_str(),
+                diff.second == before.end() ? "" : diff.second->c_str());
+    return false;
+  }
+  return true;
+}
 
 bool MediaSession::isWebRtc(Leg leg) const {
   const MediaRealm& r = legs_[idx(leg)].realm;

@@ -20,9 +20,6 @@
 #  7. security: the page corrupts the DTLS fingerprint of its offer (SDP munged after
 #     setLocalDescription): the call must fail or be ended by Rampart, with no media either way
 #     and no RTP toward the PBX.
-# Until Rampart has WebRTC media (ICE-lite + DTLS-SRTP), step 3 gets a 488 to the INVITE whose
-# reason says so (see no_webrtc_media_yet): the test then reports the signalling steps it checked
-# and exits 77 (skipped); WEBRTC_REQUIRE_MEDIA=1 makes that a failure. Any other failure fails.
 # Needs root, kamailio, sipp, tcpdump, chromium, node and the npm packages of tools/softphone
 # (tools/bootstrap). About 90 s when everything works.
 # usage: webrtc_test.sh SRC DATAPLANE CONTROLPLANE SOFTPHONE_DIR
@@ -85,20 +82,6 @@ PY
 trap drv_cleanup EXIT
 drv_ns=$wan
 
-# Until WebRTC media exists in Rampart its answer to a browser's offer is a 488 whose reason says
-# so: "WebRTC media (DTLS-SRTP) is not in the media layer yet" (before ICE-lite), then "WebRTC
-# media needs DTLS, which is not configured" (ICE-lite without DTLS). Only these skip the test.
-no_webrtc_media_yet() {
-  grep -qE 'SIP status 488 (WebRTC media \(DTLS-SRTP\) is not in the media layer yet|WebRTC media needs DTLS, which is not configured)' <<<"$drv_msg"
-}
-skip_until_media() {
-  echo "   Rampart answered the browser's offer with an error because WebRTC media (ICE-lite +"
-  echo "   DTLS-SRTP) is not built yet: $drv_msg"
-  if [ "${WEBRTC_REQUIRE_MEDIA:-0}" = 1 ]; then fail "WebRTC media required (WEBRTC_REQUIRE_MEDIA=1)"; fi
-  echo "SKIP: WebRTC media not in Rampart yet; checked: lab CA, page over HTTPS, REGISTER 200 over WSS,"
-  echo "      INVITE relayed and answered with an error by Rampart (steps 0-2, start of 3)"
-  exit 77
-}
 
 # --- configuration and start ----------------------------------------------------------------
 config=$work/rampart.yaml
@@ -163,7 +146,6 @@ sip_capture_start "$lan" lan-med med3 120 "udp and host 198.18.4.1"
 sip_capture_start "$lan" lan-sig sig3 120 "udp port 5060 or udp port 5070"
 must 5 call alice echo 600
 if ! drv 20 answered echo 15; then
-  no_webrtc_media_yet && skip_until_media
   fail "INVITE 600: $drv_msg"
 fi
 must 15 ice echo 10
@@ -182,7 +164,7 @@ ok "PBX media wire: $to_pbx RTP packets Rampart->echo, $from_pbx echo->Rampart"
 
 step "3b. ICE restart mid-call: new credentials both sides, media keeps flowing, no re-INVITE to the PBX"
 sip_capture_start "$lan" lan-med med3b 60 "udp and host 198.18.4.1"
-invites_before=$(sip_grep_wire sig3 '^INVITE sip:')
+invites_before=$(sip_grep_wire sig3 'SIP: INVITE sip:')
 must 20 restart echo
 must 15 ice echo 10
 must 15 dtls echo 10
@@ -199,10 +181,10 @@ must 5 hangup echo
 must 10 ended echo local 5
 sleep 0.5
 sip_capture_stop sig3
-invites_after=$(sip_grep_wire sig3 '^INVITE sip:')
+invites_after=$(sip_grep_wire sig3 'SIP: INVITE sip:')
 [ "$invites_after" = "$invites_before" ] ||
   fail "the ICE restart sent a re-INVITE toward the PBX ($invites_before -> $invites_after INVITEs on lan)"
-[ "$(sip_grep_wire sig3 '^BYE sip:')" -ge 1 ] || fail "no BYE reached the PBX side"
+[ "$(sip_grep_wire sig3 'SIP: BYE sip:')" -ge 1 ] || fail "no BYE reached the PBX side"
 ok "BYE relayed to the PBX; INVITEs on the lan wire: $invites_after (none for the ICE restart)"
 
 # --- 4 ----------------------------------------------------------------------------------------
