@@ -43,13 +43,13 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
     }
   }
   if (status >= 200 && status < 300) {
-    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK");
     addTimerHeaders(call, resp);
   }
-  txn_.respond(call.a_invite_txn, std::move(resp));
+  sendToA(call, std::move(resp));  // reliably when the caller uses 100rel
 }
 
-void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq) {
+void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq, const std::string& sdp) {
   (void)call;
   sip::Message ack;
   ack.method = "ACK";
@@ -62,6 +62,10 @@ void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq) {
   ack.cseq = cseq;
   ack.cseq_method = "ACK";
   ack.route = leg.route_set;
+  if (!sdp.empty()) {
+    ack.content_type = "application/sdp";
+    ack.body = sdp;
+  }
   txn_.sendAck(std::move(ack), leg.peer);
 }
 
