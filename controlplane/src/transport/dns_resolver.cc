@@ -128,9 +128,9 @@ bool parseAddresses(DnsType type, const unsigned char* buf, int len, DnsAnswer* 
 const char* failureReason(int status) {
   switch (status) {
     case ARES_ETIMEOUT: return "timeout";
-    case ARES_ESERVFAIL: return "server_failure";
-    case ARES_EREFUSED:
-    case ARES_ECONNREFUSED: return "refused";
+    case ARES_ESERVFAIL:
+    case ARES_ECONNREFUSED: return "server_failure";  // c-ares: no server gave an answer
+    case ARES_EREFUSED: return "refused";
     case ARES_EBADRESP:
     case ARES_EFORMERR: return "bad_reply";
     default: return "other";
