@@ -13,7 +13,10 @@ uint32_t defaultDraw(uint32_t bound) {
 }
 
 // RFC 2782, "Usage rules": zero-weight entries first, running sums, the first entry whose
-// running sum reaches a random number in [0, total] is next; repeat until the group is empty.
+// running sum reaches a random number is next; repeat until the group is empty. The number is
+// drawn in [1, total] rather than RFC 2782's [0, total], which would favour the first entry
+// (3:1 weights would share 4:1); so shares are exactly weight/total and a zero-weight entry
+// comes after every weighted one of its priority.
 void orderGroup(std::vector<std::size_t> group, const std::vector<PriorityWeight>& entries,
                 const UniformDraw& draw, std::vector<std::size_t>* out) {
   std::stable_partition(group.begin(), group.end(),
@@ -23,7 +26,8 @@ void orderGroup(std::vector<std::size_t> group, const std::vector<PriorityWeight
     for (std::size_t i : group) {
       total += entries[i].weight;
     }
-    uint32_t pick = draw(static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)));
+    uint64_t pick =
+        total == 0 ? 0 : 1 + draw(static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX) - 1));
     uint64_t running = 0;
     std::size_t chosen = group.size() - 1;
     for (std::size_t k = 0; k < group.size(); ++k) {

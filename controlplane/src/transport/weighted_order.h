@@ -1,8 +1,8 @@
 #pragma once
 // RFC 2782 ordering of next hops: lowest priority first; within one priority, a weighted random
 // draw without replacement, so over many calls each entry leads its group in proportion to its
-// weight (weight 0 entries are picked rarely, last in practice). Used for DNS SRV records and
-// for the configured route targets alike.
+// weight (weight 0 entries come after the weighted ones of their priority). Used for DNS SRV
+// records and for the configured route targets alike.
 #include <cstdint>
 #include <functional>
 #include <vector>

@@ -21,11 +21,19 @@ TEST(WeightedOrder, LowerPriorityAlwaysFirst) {
 }
 
 TEST(WeightedOrder, DeterministicDrawPicksByRunningSum) {
-  // Weights 60 and 40 (total 100): a draw of 60 or less picks the first, above it the second.
+  // Weights 60 and 40 (total 100): the number is 1 + draw in [0, 99]; 1-60 picks the first,
+  // 61-100 the second.
   std::vector<PriorityWeight> e = {{10, 60}, {10, 40}};
-  EXPECT_EQ(weightedOrder(e, [](uint32_t) { return 60u; }), (std::vector<std::size_t>{0, 1}));
-  EXPECT_EQ(weightedOrder(e, [](uint32_t) { return 61u; })[0], 1u);
-  EXPECT_EQ(weightedOrder(e, [](uint32_t b) { return b; })[0], 1u);
+  EXPECT_EQ(weightedOrder(e, [](uint32_t) { return 59u; }), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(weightedOrder(e, [](uint32_t) { return 60u; })[0], 1u);
+  EXPECT_EQ(weightedOrder(e, [](uint32_t) { return 0u; })[0], 0u);
+  std::vector<uint32_t> bounds;
+  auto top = [&bounds](uint32_t b) {
+    bounds.push_back(b);
+    return b;
+  };
+  EXPECT_EQ(weightedOrder(e, top)[0], 1u);
+  EXPECT_EQ(bounds, (std::vector<uint32_t>{99, 59}));  // then the 60 left: [1, 60]
 }
 
 TEST(WeightedOrder, SharesFollowWeights) {
@@ -35,10 +43,13 @@ TEST(WeightedOrder, SharesFollowWeights) {
   for (int i = 0; i < kRuns; ++i) {
     ++first[weightedOrder(e)[0]];
   }
-  // Expected shares about 30/41, 10/41 and 1/41 (a zero weight wins only a draw of 0).
-  EXPECT_NEAR(first[0] / double(kRuns), 0.73, 0.03);
-  EXPECT_NEAR(first[1] / double(kRuns), 0.24, 0.03);
-  EXPECT_LT(first[2] / double(kRuns), 0.05);
+  // Shares exactly 30/40 and 10/40; the zero weight never leads while others are left.
+  EXPECT_NEAR(first[0] / double(kRuns), 0.75, 0.02);
+  EXPECT_NEAR(first[1] / double(kRuns), 0.25, 0.02);
+  EXPECT_EQ(first[2], 0);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(weightedOrder(e)[2], 2u);
+  }
 }
 
 TEST(WeightedOrder, AllZeroWeightsAndEmpty) {
