@@ -293,9 +293,11 @@ void CallManager::onBFailure(Call& call, std::size_t fork, int status, const sip
                   call.target_index + 1 < call.targets.size();
   if (failover) {
     ++call.target_index;
-    RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: target answered %d, trying %s",
-                static_cast<unsigned long long>(call.id), status,
-                call.targets[call.target_index].uri.str().c_str());
+    const Target& next = call.targets[call.target_index];
+    RAMPART_LOG(platform::LogLevel::Info, "b2bua",
+                "call %llu: target answered %d, trying %s (%s:%u)",
+                static_cast<unsigned long long>(call.id), status, next.uri.str().c_str(),
+                next.dst.address.to_string().c_str(), static_cast<unsigned>(next.dst.port));
     call.b.remote_tag.clear();
     sendBInvite(call);
     return;

@@ -13,10 +13,12 @@ namespace rampart::cp {
 
 void RegistrationRelay::dropBindings(const std::function<bool(const Binding&)>& gone) {
   std::set<std::string> users;
+  std::set<std::string> upstreams;
   std::map<std::string, std::string> upstream_of;  // user -> one of its registrations
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     if (gone(it->second)) {
       users.insert(it->second.user);
+      upstreams.insert(it->second.upstream_key);
       upstream_of[it->second.user] = it->second.upstream_key;
       it = bindings_.erase(it);
     } else {
@@ -28,6 +30,15 @@ void RegistrationRelay::dropBindings(const std::function<bool(const Binding&)>& 
                             [&](const auto& kv) { return kv.second.user == user; });
     if (!left) {
       deregister(upstream_of[user]);
+    }
+  }
+  // A registration no binding uses any more is forgotten (a phone that rebooted comes back
+  // with a new Call-ID, so nothing else would ever remove it).
+  for (const auto& key : upstreams) {
+    bool used = std::any_of(bindings_.begin(), bindings_.end(),
+                            [&](const auto& kv) { return kv.second.upstream_key == key; });
+    if (!used) {
+      upstream_.erase(key);
     }
   }
   updateGauge();
