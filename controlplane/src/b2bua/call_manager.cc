@@ -6,8 +6,10 @@
 //     header, sent by txn/transaction_layer.cc, which also absorbs retransmissions, sends 100
 //     Trying for an INVITE and creates the server transaction).
 //  3. CallManager::onRequest (this file) dispatches: no To tag + INVITE -> onInvite. The
-//     connection's JWT (WSS) must name the caller; b2bua/routing.cc picks the route and its
-//     targets, or b2bua/registration_relay.cc the callee's registered bindings.
+//     connection's JWT (WSS) must name the caller; b2bua/routing.cc picks the route and orders
+//     its targets (priority, weight), or b2bua/registration_relay.cc the callee's registered
+//     bindings. Host-name targets are resolved without blocking (routeCall ->
+//     b2bua/target_list.cc -> sip/locator.cc, RFC 3263 -> transport/dns_resolver.cc, c-ares).
 //  4. createCall makes the Call (b2bua/call.h): A leg from the request, a MediaSession
 //     (media/media_session.cc) that normalises the SDP offer for the B realm (sdp/), allocates
 //     ports on one dataplane worker and SDES keys.
@@ -16,8 +18,10 @@
 //  6. b2bua/call_setup.cc handles B's answers: 18x relayed (with SDP: early media, flows
 //     programmed first), 2xx: B is ACKed, MediaSession::answer programs both directions' flows
 //     through flowprog/flow_programmer.cc and only after every dataplane Ack is the 200 relayed
-//     to A; 3xx-6xx fail over to the next target or are relayed.
-//  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE, INFO, CANCEL.
+//     to A (reliably to a caller using 100rel: b2bua/reliable_provisional.cc); 3xx-6xx fail
+//     over to the next target or are relayed.
+//  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE (without SDP:
+//     b2bua/delayed_offer.cc), INFO, PRACK, CANCEL.
 #include "b2bua/call_manager.h"
 
 #include <algorithm>
