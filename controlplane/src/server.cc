@@ -189,7 +189,9 @@ Result<void> Server::start() {
     return ok;
   }
   dataplane_->start();
-  calls_->start();
+  if (auto calls = calls_->start(); !calls) {
+    return calls;
+  }
   publishGauges();
   return {};
 }

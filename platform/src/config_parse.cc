@@ -27,7 +27,8 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "max_call_duration_s",
                                          "flow_ack_timeout_ms",
                                          "options_interval_s",
-                                         "session_expires_s"};
+                                         "session_expires_s",
+                                         "dns_servers"};
 constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime", "latch"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
@@ -53,6 +54,7 @@ constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address"
                                            "port_min",  "port_max"};
 constexpr std::string_view kDscpKeys[] = {"audio", "video", "signalling"};
 constexpr std::string_view kRouteKeys[] = {"name", "from", "to", "match_user", "target", "targets"};
+constexpr std::string_view kTargetKeys[] = {"uri", "priority", "weight"};
 constexpr std::string_view kSecurityKeys[] = {
     "invite_per_source",     "register_per_source", "invite_global", "allowed_origins", "deny",
     "max_sip_message_bytes", "max_sdp_bytes"};
@@ -543,6 +545,7 @@ void parseSip(const MapReader& m, SipSettings* sip) {
                     "must be 0 (off) or at least 90 (RFC 4028 Min-SE)", 0);
     }
   }
+  readStringList(m, "dns_servers", &sip->dns_servers);
 }
 
 // --- realms[i].allowed_origins, .websocket, .jwt (the WebSocket edge) ----------------------
@@ -650,6 +653,23 @@ void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, Erro
   parseRealmWebEdge(m, realm);
 }
 
+// One entry of `targets`: a URI, or {uri, priority, weight}. The priority defaults to the
+// entry's position, so a list of plain URIs keeps its failover order.
+void parseTarget(const YAML::Node& e, const std::string& key, Route* route, ErrorSink* sink) {
+  TargetPolicy policy{static_cast<uint32_t>(route->targets.size()), 1};
+  std::string uri;
+  if (e.IsMap()) {
+    MapReader t(e, key, kTargetKeys, sink);
+    readString(t, "uri", &uri, true, false);
+    readNumber(t, "priority", 0, 65535, &policy.priority);
+    readNumber(t, "weight", 0, 65535, &policy.weight);
+  } else if (!readStringNode(e, key, &uri, sink)) {
+    return;
+  }
+  route->targets.push_back(std::move(uri));
+  route->target_policy.push_back(policy);
+}
+
 void parseRoute(const YAML::Node& n, const std::string& path, Route* route, ErrorSink* sink) {
   MapReader m(n, path, kRouteKeys, sink);
   readString(m, "name", &route->name, true, false);
@@ -660,10 +680,11 @@ void parseRoute(const YAML::Node& n, const std::string& path, Route* route, Erro
   readString(m, "target", &route->target, !has_list, false);
   if (!route->target.empty()) {
     route->targets.push_back(route->target);
+    route->target_policy.push_back(TargetPolicy{0, 1});
   }
-  std::vector<std::string> more;
-  readStringList(m, "targets", &more);
-  route->targets.insert(route->targets.end(), more.begin(), more.end());
+  forEachInList(m, "targets", false, [&](const YAML::Node& e, const std::string& key) {
+    parseTarget(e, key, route, sink);
+  });
   if (has_list && route->targets.empty()) {
     sink->add(m.keyPath("targets"), "must list at least one SIP URI", lineOf(n));
   }

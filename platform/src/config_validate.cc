@@ -490,6 +490,45 @@ bool originOk(const std::string& origin) {
       [](char ch) { return ch == '/' || std::isspace(static_cast<unsigned char>(ch)) != 0; });
 }
 
+// "198.18.0.53", "198.18.0.53:5353", "2001:db8::53" or "[2001:db8::53]:5353".
+bool dnsServerOk(const std::string& text) {
+  std::string host = text;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    std::size_t close = text.find(']');
+    if (close == std::string::npos) {
+      return false;
+    }
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') {
+        return false;
+      }
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port = text.substr(text.find(':') + 1);
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      return false;
+    }
+  }
+  return parseIpAddress(host).has_value();
+}
+
+void validateSip(const SipSettings& s, ErrorSink* sink) {
+  for (std::size_t i = 0; i < s.dns_servers.size(); ++i) {
+    std::string key = "sip.dns_servers[" + std::to_string(i) + "]";
+    if (!sink->failed(key) && !dnsServerOk(s.dns_servers[i])) {
+      addAt(sink, key,
+            "'" + s.dns_servers[i].substr(0, 60) + "' is not an address or address:port");
+    }
+  }
+}
+
 void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
   for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
     if (!originOk(s.allowed_origins[i])) {
@@ -553,6 +592,7 @@ void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink
   }
   validateRealms(config, base_dir, sink);
   validateRoutes(*config, names_ok, sink);
+  validateSip(config->sip, sink);
   validateSecurity(config->security, sink);
   validateManagement(config->management, sink);
   validateDtls(&config->dtls, base_dir, sink);

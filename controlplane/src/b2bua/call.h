@@ -43,10 +43,39 @@ struct Reoffer {
   uint64_t server_txn = 0;  // on the offering leg
   std::string method;       // INVITE or UPDATE
   uint32_t cseq = 0;        // of our request on the other leg
+  // Delayed offer (re-INVITE without SDP, delayed_offer.cc): the other leg's offer came in
+  // its 2xx and went to `from` in ours; the answer comes in `from`'s ACK.
+  bool delayed = false;
+  bool awaiting_ack = false;
+  uint32_t from_cseq = 0;  // of the offerless re-INVITE (its ACK carries the same)
+};
+
+// The last ACK Rampart sent for an in-dialog 2xx, re-sent when that 2xx is retransmitted.
+struct SentAck {
+  Leg leg = Leg::A;
+  uint32_t cseq = 0;
+  std::string sdp;
+};
+
+// RFC 3262 on the A leg (reliable_provisional.cc): Rampart's 18x to a caller that supports
+// 100rel go reliably, one at a time, retransmitted until PRACKed.
+struct ReliableToA {
+  explicit ReliableToA(boost::asio::io_context& io) : timer(io) {}
+  uint32_t invite_cseq = 0;              // the caller's INVITE (PRACKs name it in RAck)
+  uint32_t rseq = 0;                     // RSeq of the last reliable provisional sent
+  bool unacked = false;                  // it is not PRACKed yet
+  bool unacked_sdp = false;              // ... and it carried SDP
+  sip::Message pending;                  // that provisional, for retransmission
+  std::vector<sip::Message> queued;      // later provisionals, sent after the PRACK
+  std::optional<sip::Message> held_2xx;  // a 2xx waits for the PRACK of an SDP provisional
+  std::chrono::milliseconds interval{0};
+  int64_t deadline_ms = 0;  // steady clock; 64*T1 after the first send
+  boost::asio::steady_timer timer;
 };
 
 struct Call {
-  explicit Call(boost::asio::io_context& io) : timer(io), duration(io), refresh(io) {}
+  explicit Call(boost::asio::io_context& io)
+      : timer(io), duration(io), refresh(io), reoffer_guard(io), glare(io) {}
 
   uint64_t id = 0;
   CallState state = CallState::Routing;
@@ -63,6 +92,7 @@ struct Call {
   bool cancelled = false;
   bool a_acked = false;
   std::optional<Reoffer> reoffer;
+  std::optional<SentAck> last_ack;
   std::string route_name;
   std::string end_reason;
   int64_t created_ms = 0;  // steady clock, for set-up time
@@ -73,6 +103,10 @@ struct Call {
   uint32_t session_expires_s = 0;      // negotiated interval (0: no session timer)
   bool refresh_a = false;              // Rampart refreshes the A leg (A supports timer)
   bool refresh_b = false;              // Rampart refreshes the B leg (B accepted refresher=uac)
+  boost::asio::steady_timer reoffer_guard;  // a delayed offer's ACK must come within 64*T1
+  std::unique_ptr<ReliableToA> a_rel;       // A supports 100rel (RFC 3262 toward the caller)
+  boost::asio::steady_timer glare;          // RFC 3261 14.1 retry of a refresh that got 491
+  int glare_retries = 0;
 
   DialogLeg& leg(Leg l) { return l == Leg::A ? a : b; }
 

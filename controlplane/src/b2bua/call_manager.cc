@@ -6,8 +6,10 @@
 //     header, sent by txn/transaction_layer.cc, which also absorbs retransmissions, sends 100
 //     Trying for an INVITE and creates the server transaction).
 //  3. CallManager::onRequest (this file) dispatches: no To tag + INVITE -> onInvite. The
-//     connection's JWT (WSS) must name the caller; b2bua/routing.cc picks the route and its
-//     targets, or b2bua/registration_relay.cc the callee's registered bindings.
+//     connection's JWT (WSS) must name the caller; b2bua/routing.cc picks the route and orders
+//     its targets (priority, weight), or b2bua/registration_relay.cc the callee's registered
+//     bindings. Host-name targets are resolved without blocking (routeCall ->
+//     b2bua/target_list.cc -> sip/locator.cc, RFC 3263 -> transport/dns_resolver.cc, c-ares).
 //  4. createCall makes the Call (b2bua/call.h): A leg from the request, a MediaSession
 //     (media/media_session.cc) that normalises the SDP offer for the B realm (sdp/), allocates
 //     ports on one dataplane worker and SDES keys.
@@ -16,8 +18,10 @@
 //  6. b2bua/call_setup.cc handles B's answers: 18x relayed (with SDP: early media, flows
 //     programmed first), 2xx: B is ACKed, MediaSession::answer programs both directions' flows
 //     through flowprog/flow_programmer.cc and only after every dataplane Ack is the 200 relayed
-//     to A; 3xx-6xx fail over to the next target or are relayed.
-//  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE, INFO, CANCEL.
+//     to A (reliably to a caller using 100rel: b2bua/reliable_provisional.cc); 3xx-6xx fail
+//     over to the next target or are relayed.
+//  7. b2bua/in_dialog.cc carries everything after: ACK, BYE, re-INVITE/UPDATE (without SDP:
+//     b2bua/delayed_offer.cc), INFO, PRACK, CANCEL.
 #include "b2bua/call_manager.h"
 
 #include <algorithm>
@@ -57,7 +61,10 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
       media_(media),
       media_realms_(std::move(media_realms)),
       router_(config),
-      registrations_(io, txn, router_, registry),
+      dns_(io, config.sip.dns_servers, registry),
+      locator_(dns_),
+      target_list_(locator_),
+      registrations_(io, txn, router_, target_list_, registry),
       health_(io, txn, router_, registry, std::chrono::seconds(config.sip.options_interval_s)) {
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
@@ -97,6 +104,19 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
 }
 
 CallManager::~CallManager() = default;
+
+Result<void> CallManager::start() {
+  if (auto r = dns_.start(); !r) {
+    return r;
+  }
+  health_.start();
+  return {};
+}
+
+void CallManager::stop() {
+  health_.stop();
+  dns_.stop();
+}
 
 Call* CallManager::find(uint64_t id) {
   auto it = calls_.find(id);
@@ -141,14 +161,17 @@ void CallManager::onRequest(uint64_t txn, const sip::Message& req, const Peer& f
     respond(txn, req, 416, "");
     return;
   }
-  bool unsupported_require = std::any_of(req.require.begin(), req.require.end(),
-                                         [](const std::string& r) { return r != "timer"; });
+  // timer everywhere; 100rel on a new INVITE (reliable_provisional.cc).
+  auto supported = [&req](const std::string& r) {
+    return r == "timer" || (r == "100rel" && req.method == "INVITE" && !req.hasToTag());
+  };
+  bool unsupported_require = !std::all_of(req.require.begin(), req.require.end(), supported);
   if (unsupported_require && req.method != "CANCEL") {
-    // Extensions we do not implement (e.g. 100rel toward us): RFC 3261 8.2.2.3.
+    // Extensions we do not implement: RFC 3261 8.2.2.3.
     auto resp = sip::makeResponse(req, 420, "", sip::randomToken(10));
     std::string unsupported;
     for (const auto& r : req.require) {
-      if (r != "timer") {
+      if (!supported(r)) {
         unsupported += (unsupported.empty() ? "" : ", ") + r;
       }
     }
@@ -168,8 +191,9 @@ void CallManager::onRequest(uint64_t txn, const sip::Message& req, const Peer& f
     }
   } else if (req.method == "OPTIONS") {
     auto resp = sip::makeResponse(req, 200, "", sip::randomToken(10));
-    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER");
+    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REGISTER");
     resp.addHeader("Accept", "application/sdp");
+    resp.supported = {"100rel", "timer"};
     txn_.respond(txn, std::move(resp));
   } else if (req.method == "BYE" || req.method == "INFO" || req.method == "UPDATE" ||
              req.method == "PRACK") {
@@ -258,9 +282,7 @@ void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& fr
   call.b_offer = std::move(*offer);
   armTimers(call);
   if (route) {
-    call.route_name = route->route;
-    call.targets = health_.preferUp(route->targets);
-    sendBInvite(call);
+    routeCall(call, *route);
   } else {
     inviteBindings(call, bindings);
   }
@@ -290,6 +312,7 @@ Call& CallManager::createCall(uint64_t txn, const sip::Message& req, const Peer&
   }
   a.remote_cseq = req.cseq;
   a.local_cseq = 0;
+  enableReliableToA(call, req);
   dialogs_[a.call_id + "|" + a.local_tag] = {call.id, Leg::A};
   invite_txn_to_call_[txn] = call.id;
   calls_[call.id] = std::move(owned);
@@ -358,6 +381,26 @@ sip::Message CallManager::buildBInvite(Call& call, const Target& target) {
     }
   }
   return m;
+}
+
+// The route's targets, host names resolved (RFC 3263), targets that are up first.
+void CallManager::routeCall(Call& call, const RouteMatch& route) {
+  call.route_name = route.route;
+  uint64_t id = call.id;
+  target_list_.expand(route.targets, [this, id](std::vector<Target> targets) {
+    Call* c = find(id);
+    if (!c || c->cancelled || c->state != CallState::Routing) {
+      return;
+    }
+    if (targets.empty()) {
+      countAttempt(*c, "failed");
+      relayToA(*c, 503, "No reachable target", "", nullptr);
+      endCall(id, "no_target");
+      return;
+    }
+    c->targets = health_.preferUp(targets);
+    sendBInvite(*c);
+  });
 }
 
 void CallManager::sendBInvite(Call& call) {
@@ -450,6 +493,11 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   call->timer.cancel();
   call->duration.cancel();
   call->refresh.cancel();
+  call->reoffer_guard.cancel();
+  call->glare.cancel();
+  if (call->a_rel) {
+    call->a_rel->timer.cancel();
+  }
   auto finish = [this, call_id]() {
     auto it = calls_.find(call_id);
     if (it == calls_.end()) {

@@ -19,7 +19,10 @@
 #include "b2bua/registration_relay.h"
 #include "b2bua/routing.h"
 #include "b2bua/target_health.h"
+#include "b2bua/target_list.h"
 #include "media/media_session.h"
+#include "sip/locator.h"
+#include "transport/dns_resolver.h"
 #include "txn/transaction_layer.h"
 
 namespace rampart::cp {
@@ -52,9 +55,10 @@ class CallManager : public TransactionLayer::User {
   void onDataplaneRestart();
 
   std::size_t activeCalls() const { return calls_.size(); }
-  /// Starts the OPTIONS health checks of route targets.
-  void start() { health_.start(); }
-  void stop() { health_.stop(); }
+  /// Starts DNS and the OPTIONS health checks of route targets. @return Io when the DNS
+  /// resolver cannot be set up (sip.dns_servers).
+  Result<void> start();
+  void stop();
   const RegistrationRelay& registrations() const { return registrations_; }
 
  private:
@@ -74,6 +78,7 @@ class CallManager : public TransactionLayer::User {
   void onInvite(uint64_t txn, const sip::Message& req, const Peer& from);
   bool authorizeConnection(uint64_t txn, const sip::Message& req, const Peer& from, bool call);
   Call& createCall(uint64_t txn, const sip::Message& req, const Peer& from);
+  void routeCall(Call& call, const RouteMatch& route);
   void sendBInvite(Call& call);
   sip::Message buildBInvite(Call& call, const Target& target);
   void inviteBindings(Call& call, const std::vector<Binding>& bindings);
@@ -87,7 +92,7 @@ class CallManager : public TransactionLayer::User {
   void onBFailure(Call& call, std::size_t fork, int status, const sip::Message* resp);
   void relayToA(Call& call, int status, const std::string& reason, const std::string& sdp,
                 const sip::Message* from_b);
-  void ackB(Call& call, const DialogLeg& leg, uint32_t cseq);
+  void ackB(Call& call, const DialogLeg& leg, uint32_t cseq, const std::string& sdp = {});
 
   // In-dialog requests (in_dialog.cc)
   void onInDialog(uint64_t txn, const sip::Message& req, const Peer& from);
@@ -95,6 +100,29 @@ class CallManager : public TransactionLayer::User {
   void answerReofferLocally(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+
+  // re-INVITE without SDP (delayed_offer.cc)
+  void relayDelayedOffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
+  void onDelayedOfferResponse(uint64_t call_id, uint64_t txn, const sip::Message& original,
+                              const TransactionLayer::ClientEvent& ev);
+  void forwardDelayedOffer(Call& call, uint64_t txn, const sip::Message& original,
+                           const sip::Message& resp);
+  /// @return true when `ack` answered a delayed offer (then it is handled here).
+  bool onDelayedAck(Call& call, Leg leg, const sip::Message& ack);
+  void failDelayedOffer(Call& call, const std::string& why);
+
+  // RFC 3262 toward the caller (reliable_provisional.cc)
+  void enableReliableToA(Call& call, const sip::Message& invite);
+  /// Sends `resp` (a provisional or final response to the A-leg INVITE) on the A leg; 18x go
+  /// reliably when A uses 100rel (queued while one is unacknowledged, a 2xx held meanwhile).
+  void sendToA(Call& call, sip::Message resp);
+  void sendReliable(Call& call, sip::Message resp);
+  void retransmitReliable(uint64_t call_id);
+  void onPrack(Call& call, uint64_t txn, const sip::Message& req);
+
+  // RFC 3261 14.1 glare (glare.cc)
+  void onRefreshGlare(Call& call, Leg leg);
+  void sendRefresh(Call& call, Leg leg);
   sip::Message buildInDialog(Call& call, Leg to_leg, const std::string& method);
   void sendInDialog(Call& call, Leg to_leg, sip::Message req,
                     TransactionLayer::ClientHandler handler);
@@ -129,6 +157,9 @@ class CallManager : public TransactionLayer::User {
   const MediaRealm& mediaRealm(uint32_t realm, bool browser) const;
   std::vector<MediaRealm> browser_media_realms_;  // per realm: its WebRTC variant
   Router router_;
+  DnsResolver dns_;
+  sip::Locator locator_;
+  TargetList target_list_;
   RegistrationRelay registrations_;
   TargetHealth health_;
   uint64_t next_call_ = 0;

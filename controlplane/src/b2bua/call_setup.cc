@@ -43,13 +43,13 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
     }
   }
   if (status >= 200 && status < 300) {
-    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE");
+    resp.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK");
     addTimerHeaders(call, resp);
   }
-  txn_.respond(call.a_invite_txn, std::move(resp));
+  sendToA(call, std::move(resp));  // reliably when the caller uses 100rel
 }
 
-void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq) {
+void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq, const std::string& sdp) {
   (void)call;
   sip::Message ack;
   ack.method = "ACK";
@@ -62,6 +62,10 @@ void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq) {
   ack.cseq = cseq;
   ack.cseq_method = "ACK";
   ack.route = leg.route_set;
+  if (!sdp.empty()) {
+    ack.content_type = "application/sdp";
+    ack.body = sdp;
+  }
   txn_.sendAck(std::move(ack), leg.peer);
 }
 
@@ -289,9 +293,11 @@ void CallManager::onBFailure(Call& call, std::size_t fork, int status, const sip
                   call.target_index + 1 < call.targets.size();
   if (failover) {
     ++call.target_index;
-    RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: target answered %d, trying %s",
-                static_cast<unsigned long long>(call.id), status,
-                call.targets[call.target_index].uri.str().c_str());
+    const Target& next = call.targets[call.target_index];
+    RAMPART_LOG(platform::LogLevel::Info, "b2bua",
+                "call %llu: target answered %d, trying %s (%s:%u)",
+                static_cast<unsigned long long>(call.id), status, next.uri.str().c_str(),
+                next.dst.address.to_string().c_str(), static_cast<unsigned>(next.dst.port));
     call.b.remote_tag.clear();
     sendBInvite(call);
     return;

@@ -62,6 +62,8 @@ void CallManager::onInDialog(uint64_t txn, const sip::Message& req, const Peer& 
     onBye(*call, leg, txn, req);
   } else if (req.method == "INVITE" || req.method == "UPDATE") {
     onReoffer(*call, leg, txn, req);
+  } else if (req.method == "PRACK" && leg == Leg::A) {
+    onPrack(*call, txn, req);  // reliable_provisional.cc
   } else if (req.method == "INFO" || req.method == "OPTIONS" || req.method == "MESSAGE" ||
              req.method == "NOTIFY") {
     relayInDialog(*call, leg, txn, req);
@@ -79,7 +81,13 @@ void CallManager::onAck(const sip::Message& ack, const Peer& from) {
     return;  // an ACK for nothing we know: RFC 3261 says drop it silently
   }
   Call* call = find(it->second.call);
-  if (call && it->second.leg == Leg::A) {
+  if (!call) {
+    return;
+  }
+  if (onDelayedAck(*call, it->second.leg, ack)) {
+    return;
+  }
+  if (it->second.leg == Leg::A) {
     call->a_acked = true;
   }
 }
@@ -109,7 +117,7 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
     if (req.method == "UPDATE") {
       respond(txn, req, 200, "");  // a session refresh without an offer
     } else {
-      respond(txn, req, 488, "re-INVITE without an SDP offer is not supported");
+      relayDelayedOffer(call, from_leg, txn, req);  // delayed_offer.cc
     }
     return;
   }

@@ -35,8 +35,9 @@ bool isIpLiteral(const std::string& host) {
 }  // namespace
 
 RegistrationRelay::RegistrationRelay(boost::asio::io_context& io, TransactionLayer& txn,
-                                     const Router& router, prometheus::Registry& registry)
-    : io_(io), txn_(txn), router_(router), sweep_timer_(io) {
+                                     const Router& router, TargetList& targets,
+                                     prometheus::Registry& registry)
+    : io_(io), txn_(txn), router_(router), targets_(targets), sweep_timer_(io) {
   active_gauge_ = &prometheus::BuildGauge()
                        .Name("rampart_cp_registrations_active")
                        .Help("Client bindings registered through Rampart")
@@ -46,13 +47,18 @@ RegistrationRelay::RegistrationRelay(boost::asio::io_context& io, TransactionLay
                   .Name("rampart_cp_register_relayed_total")
                   .Help("REGISTER requests relayed, by the registrar's answer class")
                   .Register(registry);
+  deregistrations_ = &prometheus::BuildCounter()
+                          .Name("rampart_cp_upstream_deregistrations_total")
+                          .Help(
+                              "REGISTER Expires: 0 sent upstream when a user's last binding "
+                              "went, by result (ok, challenged, failed)")
+                          .Register(registry);
   sweep();
 }
 
 void RegistrationRelay::sweep() {
   int64_t now = nowS();
-  std::erase_if(bindings_, [now](const auto& kv) { return kv.second.expires_at_s <= now; });
-  updateGauge();
+  dropBindings([now](const Binding& b) { return b.expires_at_s <= now; });
   sweep_timer_.expires_after(std::chrono::seconds(5));
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) {
@@ -141,9 +147,7 @@ sip::Message RegistrationRelay::upstreamRequest(const sip::Message& req, const P
                                                 const Target& target,
                                                 const platform::SignallingListener& listener,
                                                 uint32_t expires) {
-  std::string ukey =
-      req.call_id + "|" + from.address.to_string() + "|" + std::to_string(from.connection);
-  Upstream& up = upstream_[ukey];
+  Upstream& up = upstream_[upstreamKey(req, from)];
   if (up.call_id.empty()) {
     up.call_id = sip::randomToken(20) + "@rampart";
     up.from_tag = sip::randomToken(10);
@@ -181,7 +185,13 @@ sip::Message RegistrationRelay::upstreamRequest(const sip::Message& req, const P
       out.addHeader(h, std::string(v));
     }
   }
+  up.sent = out;
+  up.dst = target.dst;
   return out;
+}
+
+std::string RegistrationRelay::upstreamKey(const sip::Message& req, const Peer& from) {
+  return req.call_id + "|" + from.address.to_string() + "|" + std::to_string(from.connection);
 }
 
 void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const Peer& from) {
@@ -190,10 +200,24 @@ void RegistrationRelay::onRegister(uint64_t txn, const sip::Message& req, const 
   if (!admit(txn, req, from, &route, &listener)) {
     return;
   }
+  // A registrar named by a host name is resolved first (RFC 3263); the first address is used.
+  targets_.expand(
+      {route.targets.front()}, [this, txn, req, from, listener](std::vector<Target> targets) {
+        if (targets.empty()) {
+          txn_.respond(txn,
+                       sip::makeResponse(req, 503, "Registrar not resolved", sip::randomToken(10)));
+          return;
+        }
+        relay(txn, req, from, targets.front(), listener);
+      });
+}
+
+void RegistrationRelay::relay(uint64_t txn, const sip::Message& req, const Peer& from,
+                              const Target& target, const platform::SignallingListener& listener) {
   uint32_t requested = 0;
   std::string key;
   Binding candidate = candidateFor(req, from, &requested, &key);
-  const Target& target = route.targets.front();
+  candidate.upstream_key = upstreamKey(req, from);
   sip::Message out =
       upstreamRequest(req, from, target, listener, upstreamExpires(req, key, requested));
   Peer client = from;
@@ -238,6 +262,10 @@ void RegistrationRelay::relayResponse(uint64_t txn, const sip::Message& req, con
     if (granted == 0) {
       bindings_.erase(key);
     } else {
+      auto up = upstream_.find(candidate.upstream_key);
+      if (up != upstream_.end() && up->second.sent.expires.value_or(0) != 0) {
+        up->second.accepted = up->second.sent;
+      }
       Binding b = candidate;
       b.expires_at_s = nowS() + granted;
       bindings_[key] = std::move(b);
@@ -273,15 +301,13 @@ std::vector<Binding> RegistrationRelay::lookup(const std::string& user) const {
 }
 
 void RegistrationRelay::onConnectionClosed(uint64_t connection) {
-  std::erase_if(bindings_, [connection](const auto& kv) {
-    return kv.second.peer.connection == connection && connection != 0;
-  });
+  if (connection == 0) {
+    return;
+  }
+  dropBindings([connection](const Binding& b) { return b.peer.connection == connection; });
   std::erase_if(upstream_, [connection](const auto& kv) {
-    return kv.first.size() > 0 &&
-           kv.first.substr(kv.first.rfind('|') + 1) == std::to_string(connection) &&
-           connection != 0;
+    return kv.first.substr(kv.first.rfind('|') + 1) == std::to_string(connection);
   });
-  updateGauge();
 }
 
 }  // namespace rampart::cp

@@ -4,7 +4,11 @@
 // reaches every binding of a user through Rampart, which forks). Digest challenges and
 // credentials pass through unchanged: Rampart never sees a password. A binding is kept with
 // its expiry and tied to the client's connection (WSS/TCP: dropped when it closes) or NAT
-// binding (UDP: the source address the REGISTER came from).
+// binding (UDP: the source address the REGISTER came from). When the last binding of a user
+// goes (its connection closed, or it expired) the registrar is told at once: REGISTER with
+// Expires: 0 for Rampart's Contact, carrying the client's last credentials (Rampart has no
+// password; a registrar whose nonce has gone stale challenges it, which is counted, and its own
+// binding then simply expires).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "b2bua/routing.h"
+#include "b2bua/target_list.h"
 #include "sip/message.h"
 #include "txn/transaction_layer.h"
 
@@ -30,12 +35,13 @@ struct Binding {
   std::string instance;   // RFC 5626 +sip.instance, when sent
   std::string reg_id;
   int64_t expires_at_s = 0;  // steady clock seconds
+  std::string upstream_key;  // the registration toward the registrar that carries it
 };
 
 class RegistrationRelay {
  public:
   RegistrationRelay(boost::asio::io_context& io, TransactionLayer& txn, const Router& router,
-                    prometheus::Registry& registry);
+                    TargetList& targets, prometheus::Registry& registry);
 
   /// Handles a REGISTER received in server transaction `txn`.
   void onRegister(uint64_t txn, const sip::Message& request, const Peer& from);
@@ -53,6 +59,9 @@ class RegistrationRelay {
     std::string call_id;  // our Call-ID toward the registrar for this client registration
     std::string from_tag;
     uint32_t cseq = 0;
+    sip::Message sent;  // the last REGISTER relayed (without Via) and where it went
+    Destination dst;
+    sip::Message accepted;  // the last one the registrar accepted with a non-zero expiry
   };
   // onRegister's steps: refuse what cannot be relayed (answering it), describe the client's
   // binding, decide the expiry asked of the registrar, build the relayed REGISTER.
@@ -68,17 +77,26 @@ class RegistrationRelay {
   void relayResponse(uint64_t txn, const sip::Message& request, const Peer& from,
                      const sip::Message& response, const std::string& key, const Binding& candidate,
                      uint32_t requested);
+  void relay(uint64_t txn, const sip::Message& req, const Peer& from, const Target& target,
+             const platform::SignallingListener& listener);
+  static std::string upstreamKey(const sip::Message& req, const Peer& from);
+  // De-registration (registration_relay_drop.cc): bindings that go, and the registrar told
+  // when a user has none left.
+  void dropBindings(const std::function<bool(const Binding&)>& gone);
+  void deregister(const std::string& upstream_key);
   void sweep();
   void updateGauge();
 
   boost::asio::io_context& io_;
   TransactionLayer& txn_;
   const Router& router_;
+  TargetList& targets_;
   std::map<std::string, Binding> bindings_;
   std::map<std::string, Upstream> upstream_;  // by client Call-ID + source
   boost::asio::steady_timer sweep_timer_;
   prometheus::Gauge* active_gauge_;
   prometheus::Family<prometheus::Counter>* results_;
+  prometheus::Family<prometheus::Counter>* deregistrations_;
 };
 
 }  // namespace rampart::cp

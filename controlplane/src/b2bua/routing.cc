@@ -1,6 +1,6 @@
 #include "b2bua/routing.h"
 
-#include <rampart/platform/log.h>
+#include "sip/locator.h"
 
 namespace rampart::cp {
 
@@ -15,36 +15,19 @@ sip::NameAddr contactAt(const platform::SignallingListener& listener, const std:
 }
 
 std::optional<Destination> destinationFor(const sip::Uri& uri, uint32_t realm) {
-  std::string host = uri.host;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  return sip::literalDestination(uri, realm);
+}
+
+std::vector<Target> orderTargets(const std::vector<Target>& targets, const UniformDraw& draw) {
+  std::vector<PriorityWeight> pw;
+  for (const auto& t : targets) {
+    pw.push_back(PriorityWeight{t.policy.priority, t.policy.weight});
   }
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  if (ec) {
-    return std::nullopt;
+  std::vector<Target> out;
+  for (std::size_t i : weightedOrder(pw, draw)) {
+    out.push_back(targets[i]);
   }
-  Destination d;
-  d.address = address;
-  d.realm = realm;
-  auto transport = uri.param("transport");
-  std::string t = transport ? *transport : "udp";
-  for (auto& c : t) {
-    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  }
-  if (uri.scheme == "sips" || t == "tls") {
-    d.transport = Transport::Tls;
-  } else if (t == "tcp") {
-    d.transport = Transport::Tcp;
-  } else if (t == "ws") {
-    d.transport = Transport::Ws;
-  } else if (t == "wss") {
-    d.transport = Transport::Wss;
-  } else {
-    d.transport = Transport::Udp;
-  }
-  d.port = uri.port != 0 ? uri.port : (d.transport == Transport::Tls ? 5061 : 5060);
-  return d;
+  return out;
 }
 
 Router::Router(const platform::Config& config) : config_(config) {
@@ -62,25 +45,30 @@ Router::Router(const platform::Config& config) : config_(config) {
     if (!c.any_user) {
       c.pattern = std::regex(r.match_user, std::regex::ECMAScript | std::regex::optimize);
     }
-    for (const auto& t : r.targets) {
-      auto uri = sip::parseUri(t);
+    for (std::size_t i = 0; i < r.targets.size(); ++i) {
+      auto uri = sip::parseUri(r.targets[i]);
       if (!uri) {
         continue;
       }
-      auto dst = destinationFor(*uri, c.to);
-      if (!dst) {
-        RAMPART_LOG(platform::LogLevel::Warn, "routing",
-                    "route %s: target %s is not an IP literal (DNS targets are not served yet)",
-                    r.name.c_str(), t.c_str());
-        continue;
+      Target t;
+      t.policy = i < r.target_policy.size() ? r.target_policy[i] : platform::TargetPolicy{};
+      if (auto dst = destinationFor(*uri, c.to)) {
+        t.dst = *dst;
+      } else {
+        t.needs_dns = true;  // resolved per call (RFC 3263)
+        t.dst.realm = c.to;
+        t.dst.transport = sip::uriTransport(*uri).value_or(Transport::Udp);
+        t.dst.port = uri->port != 0 ? uri->port : sip::defaultPort(t.dst.transport);
       }
-      c.targets.push_back(Target{std::move(*uri), *dst});
+      t.uri = std::move(*uri);
+      c.targets.push_back(std::move(t));
     }
     routes_.push_back(std::move(c));
   }
 }
 
-std::optional<RouteMatch> Router::route(uint32_t from_realm, const std::string& user) const {
+std::optional<RouteMatch> Router::route(uint32_t from_realm, const std::string& user,
+                                        const UniformDraw& draw) const {
   for (const auto& r : routes_) {
     if (r.from != from_realm || r.targets.empty()) {
       continue;
@@ -88,7 +76,7 @@ std::optional<RouteMatch> Router::route(uint32_t from_realm, const std::string& 
     if (!r.any_user && !std::regex_search(user, r.pattern)) {
       continue;
     }
-    return RouteMatch{r.name, r.to, r.targets};
+    return RouteMatch{r.name, r.to, orderTargets(r.targets, draw)};
   }
   return std::nullopt;
 }

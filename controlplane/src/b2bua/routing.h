@@ -1,7 +1,8 @@
 #pragma once
 // Routes from the configuration: a request arriving on realm X whose Request-URI user matches a
-// route's pattern goes to that route's targets on realm Y, tried in order (failover on 408,
-// 503, transport error or timeout).
+// route's pattern goes to that route's targets on realm Y, tried by priority, equal priorities
+// in a weighted random order (RFC 2782), with failover on 408, 503, transport error or timeout.
+// A target with a host name is resolved per call (RFC 3263, sip/locator.h): TargetList.
 #include <cstdint>
 #include <optional>
 #include <regex>
@@ -12,12 +13,15 @@
 
 #include "sip/message.h"
 #include "transport/transport_layer.h"
+#include "transport/weighted_order.h"
 
 namespace rampart::cp {
 
 struct Target {
-  sip::Uri uri;     // as configured
-  Destination dst;  // resolved address, transport and realm
+  sip::Uri uri;            // as configured
+  Destination dst;         // address (IP literal targets), transport, port and realm
+  bool needs_dns = false;  // a host name: dst.address is not known until resolved
+  platform::TargetPolicy policy;
 };
 
 struct RouteMatch {
@@ -28,11 +32,13 @@ struct RouteMatch {
 
 class Router {
  public:
-  /// Compiles every route. Targets must be IP literals today (host names: see docs).
+  /// Compiles every route.
   explicit Router(const platform::Config& config);
 
-  /// The first route from `from_realm` whose pattern matches `user`. nullopt: no route (404).
-  std::optional<RouteMatch> route(uint32_t from_realm, const std::string& user) const;
+  /// The first route from `from_realm` whose pattern matches `user`, its targets in the order
+  /// to try them (priority, then a weighted draw). nullopt: no route (404).
+  std::optional<RouteMatch> route(uint32_t from_realm, const std::string& user,
+                                  const UniformDraw& draw = {}) const;
 
   /// Realm index by name.
   std::optional<uint32_t> realmIndex(const std::string& name) const;
@@ -58,5 +64,9 @@ sip::NameAddr contactAt(const platform::SignallingListener& listener, const std:
 /// Resolves a SIP URI whose host is an IP literal to a Destination on `realm` (transport from
 /// ;transport=, default UDP; port default 5060, 5061 for TLS). nullopt for host names.
 std::optional<Destination> destinationFor(const sip::Uri& uri, uint32_t realm);
+
+/// The targets in the order to try them: lowest priority first, a weighted random order among
+/// equal priorities (RFC 2782).
+std::vector<Target> orderTargets(const std::vector<Target>& targets, const UniformDraw& draw = {});
 
 }  // namespace rampart::cp

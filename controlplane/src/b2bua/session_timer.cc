@@ -75,29 +75,37 @@ void CallManager::armRefresh(Call& call) {
     if (ec || !c || c->state != CallState::Confirmed) {
       return;
     }
+    c->glare_retries = 0;
     for (Leg l : {Leg::A, Leg::B}) {
-      if ((l == Leg::A && !c->refresh_a) || (l == Leg::B && !c->refresh_b)) {
-        continue;
+      if ((l == Leg::A && c->refresh_a) || (l == Leg::B && c->refresh_b)) {
+        sendRefresh(*c, l);
       }
-      sip::Message update = buildInDialog(*c, l, "UPDATE");
-      update.supported = {"timer"};
-      update.addHeader("Session-Expires", std::to_string(c->session_expires_s) +
-                                              (l == Leg::A ? ";refresher=uas" : ";refresher=uac"));
-      sendInDialog(*c, l, std::move(update), [this, id](const TransactionLayer::ClientEvent& ev) {
-        Call* cc = find(id);
-        if (!cc || (ev.response && ev.response->status < 200)) {
-          return;
-        }
-        int status = ev.response ? ev.response->status : 408;
-        if (status == 408 || status == 481) {
-          RAMPART_LOG(platform::LogLevel::Info, "b2bua",
-                      "call %llu: session refresh answered %d, hanging up",
-                      static_cast<unsigned long long>(id), status);
-          hangUp(*cc, "session_expired");
-        }
-      });
     }
     armRefresh(*c);
+  });
+}
+
+// A bare UPDATE; 408/481 (or no answer) means the peer is gone, 491 is glare (glare.cc).
+void CallManager::sendRefresh(Call& call, Leg l) {
+  uint64_t id = call.id;
+  sip::Message update = buildInDialog(call, l, "UPDATE");
+  update.supported = {"timer"};
+  update.addHeader("Session-Expires", std::to_string(call.session_expires_s) +
+                                          (l == Leg::A ? ";refresher=uas" : ";refresher=uac"));
+  sendInDialog(call, l, std::move(update), [this, id, l](const TransactionLayer::ClientEvent& ev) {
+    Call* cc = find(id);
+    if (!cc || (ev.response && ev.response->status < 200)) {
+      return;
+    }
+    int status = ev.response ? ev.response->status : 408;
+    if (status == 491 && cc->state == CallState::Confirmed) {
+      onRefreshGlare(*cc, l);
+    } else if (status == 408 || status == 481) {
+      RAMPART_LOG(platform::LogLevel::Info, "b2bua",
+                  "call %llu: session refresh answered %d, hanging up",
+                  static_cast<unsigned long long>(id), status);
+      hangUp(*cc, "session_expired");
+    }
   });
 }
 

@@ -13,6 +13,9 @@ TargetHealth::TargetHealth(boost::asio::io_context& io, TransactionLayer& txn, c
                      .Register(registry);
   for (const auto& route : router.routes()) {
     for (const auto& t : route.targets) {
+      if (t.needs_dns) {
+        continue;  // a name's addresses change with DNS: failover covers those (docs)
+      }
       std::string k = key(t);
       if (entries_.count(k) == 0) {
         Entry e;

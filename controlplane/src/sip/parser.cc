@@ -328,7 +328,13 @@ Result<Message> Message::parse(std::string_view bytes, Message* partial) {
     partial->method = sip->sip_request ? str(sip->sip_request->rq_method_name) : "";
   }
   if (sip->sip_error) {
-    const char* name = sip->sip_error->er_name;
+    // The error list can hold headers of other classes (a second CSeq or Call-ID is linked
+    // there): only a msg_error_t has er_name (reading it from a CSeq crashed, found by
+    // cp_ws_frame_fuzz); for the others the class names the header.
+    const auto* bad = reinterpret_cast<const msg_header_t*>(sip->sip_error);
+    const char* name = bad->sh_class == msg_error_class ? sip->sip_error->er_name
+                       : bad->sh_class                  ? bad->sh_class->hc_name
+                                                        : nullptr;
     return malformed(std::string("Malformed ") + (name && *name ? name : "header") + " header");
   }
   if (!mandatory) {

@@ -528,7 +528,14 @@ void TransactionLayer::startClient(uint64_t id) {
   if (!reliable(t.dst.transport)) {
     retransmitClient(id, timers_.t1);
   }
-  // Timers B and F.
+  armClientTimeout(id);
+}
+
+// Timers B and F. Timer B only ends an INVITE still in Calling (RFC 3261 17.1.1.2): a ringing
+// callee may take as long as the B2BUA's no-answer timer allows, so in Proceeding the timer is
+// re-armed, until a CANCEL has gone unanswered for 64*T1 (RFC 3261 9.1).
+void TransactionLayer::armClientTimeout(uint64_t id) {
+  ClientTxn& t = *client_.at(id);
   t.timeout.expires_after(64 * timers_.t1);
   t.timeout.async_wait([this, id](boost::system::error_code ec) {
     auto it = client_.find(id);
@@ -537,6 +544,10 @@ void TransactionLayer::startClient(uint64_t id) {
     }
     ClientTxn& c = *it->second;
     if (c.state == State::Completed || c.state == State::Accepted) {
+      return;
+    }
+    if (c.invite && c.state == State::Proceeding && !c.cancel_sent) {
+      armClientTimeout(id);
       return;
     }
     Error err{ErrorCode::Timeout, "no final response"};

@@ -112,6 +112,7 @@ class TransactionLayer : public MessageSink {
   void eraseServer(uint64_t id);
   void startClient(uint64_t id);
   void retransmitClient(uint64_t id, std::chrono::milliseconds interval);
+  void armClientTimeout(uint64_t id);
   void finishClient(uint64_t id, std::chrono::milliseconds linger);
   void sendCancel(ClientTxn& invite);
   void addViaFor(sip::Message& request, const Destination& dst);

@@ -7,7 +7,9 @@
 #   dp, cp   the rampart-dataplane and rampart-controlplane binaries
 # Functions:
 #   b2b_config [T1_MS]       writes $work/rampart.yaml (routes below; sip.t1_ms, default 100;
-#                            B2B_LOAD=1: INVITE rate limits raised for load from one source)
+#                            B2B_LOAD=1: INVITE rate limits raised for load from one source;
+#                            B2B_ROUTES (JSON list) routes put before the ones below;
+#                            B2B_SIP (JSON map) more sip: keys)
 #   b2b_start                lab, dataplane, control plane ("dataplane up"), PBX; bounded waits
 #   b2b_stop_rampart         SIGTERM to both (control plane first), bounded, exit codes checked
 #   cpm REGEX / dpm REGEX    sum of the matching control/data plane metric samples
@@ -57,9 +59,9 @@ fail() {
 
 b2b_config() {  # [T1_MS]
   /usr/bin/python3 - "$src/etc/rampart.yaml" "$config" "$shm" "${prefix%-}" "$src" "${1:-100}" \
-    "${B2B_LOAD:-0}" <<'PY'
-import sys, yaml
-src_cfg, out, shm, file_prefix, src, t1, load = sys.argv[1:8]
+    "${B2B_LOAD:-0}" "${B2B_ROUTES:-[]}" "${B2B_SIP:-{\}}" <<'PY'
+import json, sys, yaml
+src_cfg, out, shm, file_prefix, src, t1, load, routes, sip = sys.argv[1:10]
 c = yaml.safe_load(open(src_cfg))
 c["node"]["shm_name"] = shm
 d = c["dataplane"]
@@ -89,7 +91,8 @@ c["routes"] = [
     {"name": "to-pbx", "from": "wan", "to": "lan", "match_user": "",
      "target": "sip:198.18.3.2:5060"},
 ]
-c["sip"] = {"t1_ms": int(t1)}
+c["routes"] = json.loads(routes) + c["routes"]
+c["sip"] = dict({"t1_ms": int(t1)}, **json.loads(sip))
 if load == "1":  # load tests: one sipp source places tens of calls a second
     c["security"]["invite_per_source"] = {"per_second": 500, "burst": 1000}
     c["security"]["invite_global"] = {"per_second": 1000, "burst": 2000}

@@ -131,6 +131,13 @@ struct Realm {
   JwtSettings jwt;
 };
 
+// RFC 2782 selection among a route's targets: lowest priority first, equal priorities share
+// calls by weight.
+struct TargetPolicy {
+  uint32_t priority = 0;  // default: the target's position in the list (plain failover order)
+  uint32_t weight = 1;
+};
+
 struct Route {
   std::string name;
   std::string from_realm;
@@ -140,6 +147,7 @@ struct Route {
   // Every next hop in failover order (`target` first when given, then `targets`): the next
   // one is tried on 408, 503, a transport error or a timeout.
   std::vector<std::string> targets;
+  std::vector<TargetPolicy> target_policy;  // one per entry of `targets`, same order
 };
 
 // SIP behaviour of the B2BUA.
@@ -154,6 +162,9 @@ struct SipSettings {
   // RFC 4028: Rampart asks for session timers on each leg and refreshes them itself (UPDATE
   // every half interval); a refresh that fails ends the call. 0 disables.
   uint32_t session_expires_s = 1800;
+  // DNS servers for RFC 3263 target resolution, "address" or "address:port" ("[v6]:port");
+  // empty: the system's /etc/resolv.conf.
+  std::vector<std::string> dns_servers;
 };
 
 struct RateLimit {
