@@ -78,6 +78,11 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
     }
     browser_media_realms_.push_back(std::move(web));
   }
+  ice_restarts_ = &prometheus::BuildCounter()
+                       .Name("rampart_cp_ice_restarts_total")
+                       .Help("ICE restarts by browsers (re-offers with a new ice-ufrag)")
+                       .Register(registry)
+                       .Add({});
   // Posted: a media failure may be found inside a MediaSession call made from call code.
   media_.on_failure = [this](uint64_t id, const Error& e) {
     boost::asio::post(io_, [this, id, e] { onMediaFailure(id, e); });

@@ -172,6 +172,7 @@ class CallManager : public TransactionLayer::User {
   prometheus::Family<prometheus::Counter>* attempts_;
   prometheus::Histogram* setup_seconds_;
   prometheus::Family<prometheus::Counter>* ended_;
+  prometheus::Counter* ice_restarts_ = nullptr;
 };
 
 }  // namespace rampart::cp

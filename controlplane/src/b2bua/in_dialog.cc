@@ -126,6 +126,9 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
     respondError(txn, req, offer.error());
     return;
   }
+  if (call.media->offerRestartsIce()) {
+    ice_restarts_->Increment();
+  }
   if (call.media->offerOnlyRestartsIce()) {
     answerReofferLocally(call, from_leg, txn, req);
     return;

@@ -130,6 +130,10 @@ class MediaSession {
   /// (credentials, candidates, default address and port): an ICE restart. The B2BUA then
   /// answers with answerFromLast() and the other side never sees a re-INVITE.
   bool offerOnlyRestartsIce() const;
+  /// After offer(from): the browser on leg `from` restarted ICE (a new ice-ufrag).
+  bool offerRestartsIce() const {
+    return pending_.active && bridge_.iceRestartPending(pending_.from);
+  }
   /// Answers the pending offer with the other leg's last answer, as answer() would.
   void answerFromLast(std::function<void(Result<std::string>)> done);
 

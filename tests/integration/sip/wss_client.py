@@ -212,7 +212,9 @@ class UA:
         return f"SIP/2.0/WSS {self.host};branch={branch}"
 
     def contact(self, user):
-        return (f'<sip:{user}@{self.host};transport=ws>;+sip.ice;'
+        # No +sip.ice (RFC 5768): this client speaks RTP/SDES, not ICE and DTLS, so Rampart must
+        # offer it trunk-style media (a browser's +sip.ice gets a WebRTC offer).
+        return (f'<sip:{user}@{self.host};transport=ws>;'
                 f'+sip.instance="<urn:uuid:{self.instance}>";reg-id=1')
 
     async def read_loop(self):
