@@ -95,7 +95,7 @@ std::string readFile(const std::string& path) {
 }
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -299,16 +299,12 @@ std::optional<Answer> parseAnswer(const std::string& text, std::string& why) {
 class Stun {
  public:
   Stun() {
-    static const uint16_t kAttrs[] = {STUN_ATTRIBUTE_USERNAME,
-                                      STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
-                                      STUN_ATTRIBUTE_ERROR_CODE,
-                                      STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
-                                      STUN_ATTRIBUTE_PRIORITY,
-                                      STUN_ATTRIBUTE_USE_CANDIDATE,
-                                      STUN_ATTRIBUTE_FINGERPRINT,
-                                      STUN_ATTRIBUTE_ICE_CONTROLLED,
-                                      STUN_ATTRIBUTE_ICE_CONTROLLING,
-                                      0};
+    static const uint16_t kAttrs[] = {
+        STUN_ATTRIBUTE_USERNAME,        STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+        STUN_ATTRIBUTE_ERROR_CODE,      STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+        STUN_ATTRIBUTE_PRIORITY,        STUN_ATTRIBUTE_USE_CANDIDATE,
+        STUN_ATTRIBUTE_FINGERPRINT,     STUN_ATTRIBUTE_ICE_CONTROLLED,
+        STUN_ATTRIBUTE_ICE_CONTROLLING, 0};
     stun_agent_init(&agent_, kAttrs, STUN_COMPATIBILITY_RFC5389,
                     static_cast<StunAgentUsageFlags>(STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS |
                                                      STUN_AGENT_USAGE_USE_FINGERPRINT));
@@ -682,8 +678,8 @@ int cmdRun(const Options& o) {
     return k;
   };
   const uint32_t ssrc = static_cast<uint32_t>(random64());
-  std::optional<rt::SrtpSession> tx = rt::SrtpSession::create(prof->suite, keyOf(client), false,
-                                                              ssrc, why);
+  std::optional<rt::SrtpSession> tx =
+      rt::SrtpSession::create(prof->suite, keyOf(client), false, ssrc, why);
   std::optional<rt::SrtpSession> rx =
       tx ? rt::SrtpSession::create(prof->suite, keyOf(!client), true, 0, why) : std::nullopt;
   if (!tx || !rx) {
@@ -755,9 +751,9 @@ int cmdRun(const Options& o) {
       }
       if (o.misbehave.find("bad-stun") != std::string::npos) {
         for (int i = 0; i < 20; ++i) {
-          std::vector<uint8_t> c =
-              i % 2 == 0 ? stun.check(username, ans->pwd + "x", true)
-                         : stun.check(ans->ufrag + "zz:" + id.ufrag, ans->pwd, true);
+          std::vector<uint8_t> c = i % 2 == 0
+                                       ? stun.check(username, ans->pwd + "x", true)
+                                       : stun.check(ans->ufrag + "zz:" + id.ufrag, ans->pwd, true);
           ::send(fd, c.data(), c.size(), 0);
           bad_checks.push_back(c);
         }
