@@ -58,7 +58,7 @@ port=41000
 for profile in SRTP_AES128_CM_SHA1_80 SRTP_AEAD_AES_128_GCM SRTP_AEAD_AES_256_GCM; do
   ok0=$(hs ok "$profile")
   sip_capture_start "$lan" lan-med "lan_$profile" 30 "udp and src host 198.18.4.1"
-  wp_call "$profile" "$port" 3 --profiles "$profile"
+  wp_call "$profile" "$port" 3 --profiles "$profile" || true
   sip_capture_stop "lan_$profile"
   r=$work/$profile.peer.json
   [ "$(jq -r .ok "$r")" = true ] || fail "$profile: $(cat "$r")"
@@ -94,12 +94,11 @@ ice0=$(dpm 'rampart_dp_ice_checks_total')
 ice_ok0=$(dpm 'rampart_dp_ice_checks_total\{[^}]*outcome="(ok|success)"')
 cpd0=$(cpm 'rampart_cp_dtls_records_dropped_total')
 wp_call_bg legit "$port" 12
-legit_port=$port
 port=$((port + 10))
 wp_wait_answer legit 15
 a_port=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' "$work/legit.answer" | tr -d '\r')
 sleep 1
-wp_call bad "$port" 4 --misbehave garbage,replay,bad-stun
+wp_call bad "$port" 4 --misbehave garbage,replay,bad-stun || true
 r=$work/bad.peer.json
 [ "$(jq .bad_stun_responses "$r")" = 0 ] || fail "bad STUN on the call's 5-tuple answered: $(cat "$r")"
 [ "$(jq .received_after_misbehave "$r")" -ge 50 ] ||
@@ -112,7 +111,7 @@ wp_probe badint bad-integrity "198.18.2.1:$a_port" --answer "$work/legit.answer"
 wp_probe unk unknown-ufrag "198.18.2.1:$a_port" --answer "$work/legit.answer" --count 50
 wp_probe flood stun-flood "198.18.2.1:$a_port" --count 2000
 wp_probe garbage garbage "198.18.2.1:$a_port" --count 200
-wp_wait legit 30
+wp_wait legit 30 || true
 wss_alive
 r=$work/legit.peer.json
 # 12 s at 50 packets/s: nothing of the legitimate call may be lost to the hostile traffic beyond
