@@ -70,8 +70,8 @@ for profile in SRTP_AES128_CM_SHA1_80 SRTP_AEAD_AES_128_GCM SRTP_AEAD_AES_256_GC
   [ "$lan_rtp" -ge 100 ] || fail "$profile: $lan_rtp RTP packets from Rampart on the lan wire"
   [ "$(( $(hs ok "$profile") - ok0 ))" = 1 ] || fail "$profile: handshakes{ok} not counted"
   echo "   $profile: ICE $(jq .ice_ms "$r") ms, DTLS $(jq -r .dtls_version "$r") as $(jq -r .dtls_role "$r")" \
-    "$(jq .dtls_ms "$r") ms; sent $(jq .sent "$r"), received $recv (first after $(jq .first_media_ms "$r") ms" \
-    "from the answer's start); $lan_rtp RTP packets to the PBX on the lan wire"
+    "$(jq .dtls_ms "$r") ms; sent $(jq .sent "$r"), received $recv (first $(( $(jq .first_media_unix_ms "$r") - $(jq_of_ua "$profile" .invite_unix_ms) )) ms after the INVITE)" \
+    "; $lan_rtp RTP packets to the PBX on the lan wire"
   port=$((port + 10))
 done
 
@@ -80,7 +80,7 @@ step "b. fingerprint mismatch"
 fm0=$(hs fingerprint_mismatch none)
 wp_call mismatch "$port" 2 --wrong-cert --timeout 6 || true
 r=$work/mismatch.peer.json
-[ "$(jq .received "$r" 2>/dev/null || echo 0)" = 0 ] || fail "media with a wrong certificate: $(cat "$r")"
+[ "$(jq ".received // 0" "$r")" = 0 ] || fail "media with a wrong certificate: $(cat "$r")"
 [ "$(jq_of_ua mismatch .bye)" = received ] || fail "Rampart did not end the call: $(wss_report mismatch)"
 [ "$(( $(hs fingerprint_mismatch none) - fm0 ))" = 1 ] || fail "handshakes{fingerprint_mismatch} not counted"
 echo "   peer: dtls_ok $(jq .dtls_ok "$r"), $(jq -r .error "$r"); call ended by Rampart's BYE;" \
