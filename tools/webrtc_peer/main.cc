@@ -839,17 +839,20 @@ int cmdProbe(const Options& o) {
     SSL_CTX_use_PrivateKey(ctx, id.key);
     SSL_CTX_set_tlsext_use_srtp(ctx, o.profiles.c_str());
     SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU);
+    // Memory BIOs: the ClientHello is taken out of OpenSSL and sent by hand, count times.
     SSL* ssl = SSL_new(ctx);
-    BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
-    BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, const_cast<sockaddr*>(o.remote->sa()));
-    BIO_set_callback_ex(bio, recordWrites);
-    SSL_set_bio(ssl, bio, bio);
+    BIO* rbio = BIO_new(BIO_s_mem());
+    BIO* wbio = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl, rbio, wbio);
     SSL_set_mtu(ssl, 1200);
     SSL_set_connect_state(ssl);
-    SSL_do_handshake(ssl);  // the first ClientHello; more by count
-    sent = 1;
-    for (int i = 1; i < o.count && !g_sent_records.empty(); ++i) {
-      ::send(fd, g_sent_records[0].data(), g_sent_records[0].size(), 0);
+    SSL_do_handshake(ssl);
+    std::vector<uint8_t> hello(static_cast<std::size_t>(BIO_ctrl_pending(wbio)));
+    if (hello.empty() || BIO_read(wbio, hello.data(), static_cast<int>(hello.size())) <= 0) {
+      usage("no ClientHello from OpenSSL: " + sslErrors());
+    }
+    for (int i = 0; i < o.count; ++i) {
+      ::send(fd, hello.data(), hello.size(), 0);
       ++sent;
     }
     SSL_free(ssl);
