@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
               static_cast<int>(getpid()), config.management.address.text.c_str(),
               config.management.controlplane_port, config.shm_name.c_str());
   io.run();
+  // Calls and DTLS sessions update metrics as they end: end them while the registry exists.
+  server.releaseSessions();
   // The collector reads `dataplane`: stop serving scrapes before it goes away.
   metrics.value().reset();
   RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopped");

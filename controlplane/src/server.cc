@@ -209,6 +209,16 @@ void Server::stop() {
   }
 }
 
+void Server::releaseSessions() {
+  stop();
+  calls_.reset();  // media sessions close their DTLS legs
+  if (media_) {
+    media_->dtls = nullptr;
+  }
+  dtls_link_.reset();
+  dtls_.reset();  // sessions kept for retransmissions
+}
+
 void Server::publishGauges() {
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     ports_gauges_[i]->Set(static_cast<double>(ports_[i]->portsInUse()));

@@ -42,6 +42,9 @@ class Server {
   /// Closes the listeners and the dataplane link (calls are not torn down: their media keeps
   /// flowing in the dataplane).
   void stop();
+  // Ends every call and DTLS session now (stop() first). Their destructors update metrics in the
+  // registry given to the constructor, so main calls this before that registry goes away.
+  void releaseSessions();
 
   FlowProgrammer& dataplane() { return *dataplane_; }
   CallManager& calls() { return *calls_; }

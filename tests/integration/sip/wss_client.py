@@ -8,6 +8,7 @@ Subcommands (each prints JSON; `ua` prints one event per line as things happen, 
 
   ua      --url URL --token T --user U [--password P] [--domain D] [--origin O]
           [--register] [--call CALLEE [--srtp] [--media ADDR:PORT] [--key B64]
+                        [--offer-file SDP] [--answer-out PATH]
                         [--hold S | --hold-file PATH] [--from-user U2]]
           [--answer [--answer-timeout S]] [--linger S | --until-file PATH] [--unregister]
           Actions run in that order: REGISTER (a 401/407 challenge answered with MD5 digest,
@@ -356,6 +357,9 @@ class UA:
         key = a.key or new_key()
         self.report["offer_key"] = key if a.srtp else None
         offer = make_sdp(maddr, int(mport), a.srtp, key)
+        if a.offer_file:  # a browser-style offer (rampart-webrtc-peer sdp), sent as is
+            with open(a.offer_file) as f:
+                offer = f.read().replace("\r\n", "\n").replace("\n", "\r\n")
         call_id = rnd(20)
         ftag = rnd(8)
         branch = "z9hG4bK" + rnd(16)
@@ -364,7 +368,9 @@ class UA:
         hs = [("Via", self.via(branch))] + base + [
             ("CSeq", "1 INVITE"), ("Contact", f"<sip:{from_user}@{self.host};transport=ws;ob>"),
             ("Allow", "INVITE,ACK,CANCEL,BYE,OPTIONS"), ("User-Agent", "rampart-wss-test")]
-        emit({"event": "inviting", "callee": a.call, "offer_key": self.report["offer_key"]})
+        self.report["invite_unix_ms"] = int(time.time() * 1000)
+        emit({"event": "inviting", "callee": a.call, "offer_key": self.report["offer_key"],
+              "unix_ms": self.report["invite_unix_ms"]})
         rs = await self.transaction(build(f"INVITE {callee_uri} SIP/2.0", hs, offer), branch,
                                     timeout=a.invite_timeout)
         self.report["invite"] = [r.status for r in rs]
@@ -382,6 +388,10 @@ class UA:
             return
         ans = parse_sdp(final.body)
         self.report["answer_sdp"] = ans
+        if a.answer_out:  # the answer as received, for rampart-webrtc-peer (renamed into place)
+            with open(a.answer_out + ".tmp", "w") as f:
+                f.write(final.body)
+            os.rename(a.answer_out + ".tmp", a.answer_out)
         target = uri_of(final.get("contact")) or callee_uri
         routes = list(reversed(final.all("record-route")))
         to = final.get("to")
@@ -761,6 +771,8 @@ def main():
             p.add_argument("--srtp", action="store_true")
             p.add_argument("--media", default="198.18.2.2:40000")
             p.add_argument("--key", help="our SDES key (base64, 30 bytes); generated when absent")
+            p.add_argument("--offer-file", help="send this SDP as the INVITE's offer")
+            p.add_argument("--answer-out", help="write the 200's SDP body to this file")
             p.add_argument("--hold", type=float)
             p.add_argument("--hold-file")
             p.add_argument("--drop", action="store_true", help="close the WebSocket instead of BYE")
