@@ -653,6 +653,31 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
   return out;
 }
 
+MediaSession::Batch MediaSession::changesTo(FlowList& desired, bool adds) const {
+  Batch ops;
+  for (ProgrammedFlow& want : desired) {
+    auto cur = std::find_if(flows_.begin(), flows_.end(),
+                            [&](const ProgrammedFlow& f) { return f.key == want.key; });
+    if (cur == flows_.end() && adds) {
+      Op op;
+      op.kind = Op::Kind::Add;
+      op.key = want.key;
+      op.spec = want.spec;
+      ops.push_back(op);
+    } else if (cur != flows_.end() && !sameSpec(cur->spec, want.spec)) {
+      Op op;
+      op.kind = Op::Kind::Modify;
+      op.key = want.key;
+      op.spec = want.spec;
+      op.oldSpec = cur->spec;
+      op.handle = cur->handle;
+      ops.push_back(op);
+    }
+    wipeSpec(want.spec);
+  }
+  return ops;
+}
+
 void MediaSession::runBatch(Batch ops, std::function<void(Batch&)> finished) {
   busy_ = true;
   auto st = std::make_shared<BatchState>();
@@ -783,27 +808,7 @@ void MediaSession::answer(Leg from, std::string_view body,
     done(desired.error());
     return;
   }
-  Batch phase1;
-  for (ProgrammedFlow& want : desired.value()) {
-    auto cur = std::find_if(flows_.begin(), flows_.end(),
-                            [&](const ProgrammedFlow& f) { return f.key == want.key; });
-    if (cur == flows_.end()) {
-      Op op;
-      op.kind = Op::Kind::Add;
-      op.key = want.key;
-      op.spec = want.spec;
-      phase1.push_back(op);
-    } else if (!sameSpec(cur->spec, want.spec)) {
-      Op op;
-      op.kind = Op::Kind::Modify;
-      op.key = want.key;
-      op.spec = want.spec;
-      op.oldSpec = cur->spec;
-      op.handle = cur->handle;
-      phase1.push_back(op);
-    }
-    wipeSpec(want.spec);
-  }
+  Batch phase1 = changesTo(desired.value(), true);
   size_t deletes = 0;
   std::vector<FlowKey> wanted;
   for (const ProgrammedFlow& f : desired.value()) {

@@ -222,6 +222,8 @@ class MediaSession {
   /// Submits @p ops; @p finished runs once every one has its result (on this session only
   /// while it lives; otherwise successful adds are deleted).
   void runBatch(Batch ops, std::function<void(Batch&)> finished);
+  /// The adds (when @p adds) and modifies that turn flows_ into @p desired; wipes its specs.
+  Batch changesTo(FlowList& desired, bool adds) const;
   using SdpSnapshot = std::array<std::string, 4>;  // remote/local of A, remote/local of B
   SdpSnapshot snapshot() const;
   void restore(SdpSnapshot& s);

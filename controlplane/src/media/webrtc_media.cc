@@ -289,21 +289,7 @@ void MediaSession::applyKeys() {
     fail(desired.error());
     return;
   }
-  Batch mods;
-  for (ProgrammedFlow& want : desired.value()) {
-    auto cur = std::find_if(flows_.begin(), flows_.end(),
-                            [&](const ProgrammedFlow& f) { return f.key == want.key; });
-    if (cur != flows_.end() && !sameSpec(cur->spec, want.spec)) {
-      Op op;
-      op.kind = Op::Kind::Modify;
-      op.key = want.key;
-      op.spec = want.spec;
-      op.oldSpec = cur->spec;
-      op.handle = cur->handle;
-      mods.push_back(op);
-    }
-    wipeSpec(want.spec);
-  }
+  Batch mods = changesTo(desired.value(), false);  // keys change specs, never the flow set
   if (mods.empty()) {
     return;
   }
