@@ -29,6 +29,11 @@ struct Bridge::Slot {
   std::string mid;
   std::string firstFormat;  // for port-0 re-emission
   int peer = -1;
+  // Dual SRTP offers toward a trunk: this slot's transport when it is one of an RTP/SAVP +
+  // RTP/AVP pair (0: the profile's), and on the RTP/SAVP slot the index of its RTP/AVP twin
+  // until an answer picks one.
+  uint8_t transport = 0;
+  int twin = -1;
   bool active = false;
   std::vector<PayloadMapping> negotiated;  // stored on leg A slots only
 };
@@ -40,9 +45,11 @@ struct Bridge::OffererSlot {
   bool rtcpMux = false;
   uint32_t ptime = 0;
   std::vector<CodecEntry> codecs;
-  uint32_t cryptoTag = 0;  // chosen offered a=crypto (trunk SAVP), with its suite
+  uint32_t cryptoTag = 0;  // chosen offered a=crypto (SAVP, SDES toward a browser), with its suite
   std::string cryptoSuite;
+  Keying keying = Keying::None;  // a browser's offer: how Rampart answers it
   int target = -1;
+  int targetTwin = -1;  // the RTP/AVP m-line of a dual offer toward a trunk
   bool eligible = false;
 };
 
@@ -69,7 +76,8 @@ struct Stream {
   Direction direction = Direction::SendRecv;
   bool holdAddress = false;
   bool rtcpMux = false;
-  bool bundleOnly = false;  // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
+  bool bundleOnly = false;   // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
+  bool fingerprint = false;  // a=fingerprint on the m-line or at session level
   uint32_t ptime = 0, maxptime = 0;
   std::vector<CodecView> codecs;
   std::vector<Crypto> cryptos;
@@ -90,6 +98,10 @@ inline bool isWebRtcProto(std::string_view p) {
 }
 inline bool isSavp(std::string_view p) { return is(p, "RTP/SAVP") || is(p, "RTP/SAVPF"); }
 inline bool isPlainRtp(std::string_view p) { return is(p, "RTP/AVP") || is(p, "RTP/AVPF"); }
+// What a browser may use: DTLS-SRTP protocols, or RTP/SAVPF with SDES.
+inline bool isBrowserProto(std::string_view p) { return isWebRtcProto(p) || isSavp(p); }
+inline constexpr uint8_t kTransportSavp = 1;
+inline constexpr uint8_t kTransportAvp = 2;
 // Inline and length first: this runs for every policy name against every offered codec.
 inline bool sameName(std::string_view a, std::string_view b) {
   return a.size() == b.size() && detail::sameNameFold(a, b);

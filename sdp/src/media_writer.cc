@@ -88,8 +88,14 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   if (lm.ports.empty() || lm.ports[0].rtp == 0) {
     return missing("no port for the WebRTC BUNDLE transport");
   }
-  if (lm.iceUfrag.empty() || lm.icePwd.empty() || lm.fingerprint.empty()) {
-    return missing("WebRTC needs ice ufrag, ice pwd and a DTLS fingerprint");
+  if (lm.iceUfrag.empty() || lm.icePwd.empty()) {
+    return missing("WebRTC needs ice ufrag and ice pwd");
+  }
+  if (e.dtls && lm.fingerprint.empty()) {
+    return missing("WebRTC with DTLS needs the DTLS fingerprint");
+  }
+  if (e.sdes && (lm.sdesKeys.empty() || lm.sdesKeys[0].empty())) {
+    return missing("WebRTC with SDES needs an SDES key");
   }
   uint16_t port = lm.ports[0].rtp;
   o.put("m=", e.kind, ' ').num(port).put(' ', e.proto);
@@ -101,8 +107,14 @@ Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e) {
   o.put("a=mid:", e.mid, "\r\n");
   o.put("a=ice-ufrag:", lm.iceUfrag, "\r\n");
   o.put("a=ice-pwd:", lm.icePwd, "\r\n");
-  o.put("a=fingerprint:sha-256 ", lm.fingerprint, "\r\n");
-  o.put("a=setup:", e.setup, "\r\n");
+  if (e.dtls) {
+    o.put("a=fingerprint:sha-256 ", lm.fingerprint, "\r\n");
+    o.put("a=setup:", e.setup, "\r\n");
+  }
+  if (e.sdes) {
+    o.put("a=crypto:").num(e.cryptoTag).put(' ', e.cryptoSuite, " inline:");
+    o.put(lm.sdesKeys[0], "\r\n");
+  }
   o.put("a=", directionName(e.direction), "\r\n");
   o.put("a=rtcp-mux\r\n");
   for (const Bridge::CodecEntry& c : *e.codecs) {
@@ -148,10 +160,20 @@ std::vector<std::string_view>& bundleScratch() {
 
 std::string_view targetProto(const Profile& p, std::string_view kind) {
   if (p.kind == ProfileKind::WebRtc) {
-    return "UDP/TLS/RTP/SAVPF";
+    return p.dtls ? "UDP/TLS/RTP/SAVPF" : "RTP/SAVPF";
   }
   (void)kind;
-  return p.srtp == SrtpMode::Sdes ? "RTP/SAVP" : "RTP/AVP";
+  return p.srtp == SrtpMode::Off ? "RTP/AVP" : "RTP/SAVP";
+}
+
+std::string_view slotProto(const Profile& p, const Bridge::Slot& slot) {
+  if (slot.transport == kTransportSavp) {
+    return "RTP/SAVP";
+  }
+  if (slot.transport == kTransportAvp) {
+    return "RTP/AVP";
+  }
+  return targetProto(p, slot.kind);
 }
 
 }  // namespace rampart::sdp::detail

@@ -152,6 +152,8 @@ struct Emit {
   bool rtcpMux = false;
   uint32_t cryptoTag = 0;
   std::string_view cryptoSuite;
+  bool dtls = true;                  // toward a browser: a=fingerprint and a=setup
+  bool sdes = false;                 // toward a browser: a=crypto with local.sdesKeys[0]
   const Stream* passFrom = nullptr;  // source of allow-listed attributes
   size_t slot = 0;
 };
@@ -166,5 +168,7 @@ std::vector<Emit>& emitScratch(size_t n);
 std::vector<std::string_view>& bundleScratch();
 // The transport protocol Rampart offers toward a profile.
 std::string_view targetProto(const Profile& p, std::string_view kind);
+// ... toward one m-line of that profile (one of a dual offer's twins has its own).
+std::string_view slotProto(const Profile& p, const Bridge::Slot& slot);
 
 }  // namespace rampart::sdp::detail

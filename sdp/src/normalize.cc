@@ -149,11 +149,41 @@ Result<bool> checkReoffer(const Slots& slots, std::span<const Stream> streams) {
   return true;
 }
 
+// How Rampart answers a browser's offer, decided once for its BUNDLE transport by the first
+// live m-line that carries keying attributes: DTLS-SRTP when the realm allows it and that
+// m-line offers a fingerprint over a DTLS protocol, else SDES with its first a=crypto we can
+// answer. None: neither fits (a DTLS-only offer to an SDES-only realm), nothing is eligible.
+struct BrowserKeying {
+  Keying keying = Keying::None;
+  uint32_t tag = 0;
+  std::string_view suite;
+};
+BrowserKeying browserOfferKeying(std::span<const Stream> streams, const Profile& p) {
+  for (const Stream& s : streams) {
+    if (disabled(s, ProfileKind::WebRtc)) {
+      continue;
+    }
+    if (p.dtls && s.fingerprint && isWebRtcProto(s.m.proto)) {
+      return {Keying::Dtls, 0, {}};
+    }
+    for (const Crypto& c : s.cryptos) {
+      if (suiteSupported(p, c.suite)) {
+        return {Keying::Sdes, c.tag, c.suite};
+      }
+    }
+    if (s.fingerprint || !s.cryptos.empty()) {
+      break;
+    }
+  }
+  return {};
+}
+
 // What the offerer asked for on one m-line, and whether it can be carried at all: a
 // protocol the offerer's side may use, a crypto suite it allows (SDES), and at least one real
 // codec both sides' policies accept.
 void describeOffered(const Stream& stream, const Profile& offererProfile,
-                     const Profile& answererProfile, Bridge::OffererSlot& offered) {
+                     const Profile& answererProfile, const BrowserKeying& keying,
+                     Bridge::OffererSlot& offered) {
   offered.kind.assign(stream.m.kind);
   offered.proto.assign(stream.m.proto);
   offered.mid.assign(stream.mid);
@@ -167,13 +197,20 @@ void describeOffered(const Stream& stream, const Profile& offererProfile,
   if (offered.port == 0) {
     return;
   }
-  bool protoOk = offererProfile.kind == ProfileKind::WebRtc
-                     ? isWebRtcProto(stream.m.proto)
-                     : (isPlainRtp(stream.m.proto) || isSavp(stream.m.proto));
+  const bool browser = offererProfile.kind == ProfileKind::WebRtc;
+  bool protoOk = browser ? isBrowserProto(stream.m.proto)
+                         : (isPlainRtp(stream.m.proto) || isSavp(stream.m.proto));
   if (!protoOk) {
     return;
   }
-  if (isSavp(stream.m.proto)) {
+  if (browser) {
+    if (keying.keying == Keying::None) {
+      return;
+    }
+    offered.keying = keying.keying;
+    offered.cryptoTag = keying.tag;
+    offered.cryptoSuite.assign(keying.suite);
+  } else if (isSavp(stream.m.proto)) {
     for (const Crypto& c : stream.cryptos) {
       if (suiteSupported(offererProfile, c.suite)) {
         offered.cryptoTag = c.tag;
@@ -251,6 +288,18 @@ void linkNewMLines(Slots& offererSlots, Slots& answererSlots,
       linked.mid = freshMid(answererSlots);
     }
     offererSlots[best].peer = static_cast<int>(answererSlots.size());
+    if (answererProfile.kind == ProfileKind::Trunk && answererProfile.srtp == SrtpMode::Dual) {
+      // RTP/SAVP first, its RTP/AVP twin right after; the answer keeps one of them.
+      Bridge::Slot twin;
+      twin.kind = linked.kind;
+      twin.peer = linked.peer;
+      twin.transport = kTransportAvp;
+      linked.transport = kTransportSavp;
+      linked.twin = static_cast<int>(answererSlots.size() + 1);
+      answererSlots.push_back(std::move(linked));
+      answererSlots.push_back(std::move(twin));
+      continue;
+    }
     answererSlots.push_back(std::move(linked));
   }
 }
@@ -309,8 +358,11 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
   Pending p;
   p.from = from;
   p.offerer.resize(streams.size());
+  const BrowserKeying keying = offererProfile.kind == ProfileKind::WebRtc
+                                   ? browserOfferKeying(streams, offererProfile)
+                                   : BrowserKeying{};
   for (size_t i = 0; i < streams.size(); ++i) {
-    describeOffered(streams[i], offererProfile, answererProfile, p.offerer[i]);
+    describeOffered(streams[i], offererProfile, answererProfile, keying, p.offerer[i]);
     offerer.slots[i].mid.assign(streams[i].mid);
     offerer.slots[i].firstFormat = p.offerer[i].firstFormat;
   }
@@ -332,7 +384,7 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     int i = y.peer;
     bool active = i >= 0 && static_cast<size_t>(i) < streams.size() &&
                   p.offerer[static_cast<size_t>(i)].eligible;
-    t.proto = targetProto(answererProfile, y.kind);
+    t.proto = slotProto(answererProfile, y);
     e.proto = t.proto;
     if (!active) {
       t.fromSlot = -1;
@@ -344,11 +396,17 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     ++activeCount;
     const Stream& stream = streams[static_cast<size_t>(i)];
     OffererSlot& offered = p.offerer[static_cast<size_t>(i)];
-    offered.target = static_cast<int>(j);
     t.fromSlot = i;
-    t.codecs = std::move(offered.codecs);
-    const Slot& legASlot = from == Leg::A ? offerer.slots[static_cast<size_t>(i)] : y;
-    assignPayloadTypes(t.codecs, legASlot.negotiated, from == Leg::A);
+    if (offered.target >= 0 && y.transport == kTransportAvp) {
+      // The RTP/AVP twin of a dual offer: the same codecs under the same numbers.
+      offered.targetTwin = static_cast<int>(j);
+      t.codecs = p.target[static_cast<size_t>(offered.target)].codecs;
+    } else {
+      offered.target = static_cast<int>(j);
+      t.codecs = std::move(offered.codecs);
+      const Slot& legASlot = from == Leg::A ? offerer.slots[static_cast<size_t>(i)] : y;
+      assignPayloadTypes(t.codecs, legASlot.negotiated, from == Leg::A);
+    }
     y.firstFormat = std::to_string(t.codecs.front().ptOut);
     e.active = true;
     e.codecs = &t.codecs;
@@ -360,6 +418,8 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
     e.rtcpMux = answererProfile.rtcpMux;
     e.cryptoTag = 1;
     e.cryptoSuite = answererProfile.sdesSuite;
+    e.dtls = answererProfile.dtls;  // toward a browser: a=crypto always, a=fingerprint if enabled
+    e.sdes = true;
     e.passFrom = &stream;
     if (answererProfile.kind == ProfileKind::WebRtc) {
       bundle.push_back(y.mid);
@@ -393,22 +453,50 @@ Result<std::string> Bridge::offer(Leg from, const Session& offer) {
 
 namespace {
 
+// How a browser answered Rampart's offer (which carried a=crypto tag 1, and a=fingerprint when
+// the realm has DTLS on): None when the answer fits neither.
+Keying browserAnswerKeying(const Stream& stream, const Profile& p) {
+  if (!isBrowserProto(stream.m.proto)) {
+    return Keying::None;
+  }
+  if (p.dtls && stream.fingerprint && isWebRtcProto(stream.m.proto)) {
+    return Keying::Dtls;
+  }
+  for (const Crypto& c : stream.cryptos) {
+    if (c.tag == 1 && c.suite == p.sdesSuite) {
+      return Keying::Sdes;
+    }
+  }
+  return Keying::None;
+}
+
 // Whether answered m-line `stream` is one to map back to the offerer (false: rejected, or
 // not offered on), or an error when it breaks what was offered (type, protocol, SDES crypto).
+// A browser's answer also says how it keys SRTP (@p keying).
 Result<bool> answeredMLineCarried(const Stream& stream, const Bridge::TargetSlot& offeredHere,
-                                  std::string_view slotKind, const Profile& answererProfile) {
+                                  std::string_view slotKind, const Profile& answererProfile,
+                                  Keying* keying) {
   if (stream.m.kind != slotKind) {
     return makeError(ErrorCode::AnswerMismatch, stream.lineNo, "answer changed the media type");
   }
   if (disabled(stream, answererProfile.kind) || offeredHere.fromSlot < 0) {
     return false;
   }
+  if (answererProfile.kind == ProfileKind::WebRtc) {
+    // Bundled m-lines after the first may leave the transport attributes out.
+    *keying = browserAnswerKeying(stream, answererProfile);
+    if (!isBrowserProto(stream.m.proto)) {
+      return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
+                       "browser answer protocol " + std::string(stream.m.proto));
+    }
+    return true;
+  }
   if (stream.m.proto != offeredHere.proto) {
     return makeError(ErrorCode::AnswerMismatch, stream.lineNo,
                      "answer protocol " + std::string(stream.m.proto) + " differs from offered " +
                          std::string(offeredHere.proto));
   }
-  if (answererProfile.kind == ProfileKind::Trunk && isSavp(offeredHere.proto)) {
+  if (isSavp(offeredHere.proto)) {
     bool ok = false;
     for (const Crypto& c : stream.cryptos) {
       ok = ok || (c.tag == 1 && c.suite == answererProfile.sdesSuite);
@@ -491,6 +579,31 @@ std::string_view dtlsSetupAnswer(std::string_view offeredSetup, const Profile& o
   return offererProfile.setupAnswer;
 }
 
+// The answering m-line linked to offered slot @p offered. For a dual offer toward a trunk the
+// answer keeps one of the RTP/SAVP and RTP/AVP twins (SAVP when both were accepted); from then
+// on only that one stays linked, and the other is re-offered with port 0.
+int keepDualChoice(const Bridge::OffererSlot& offered, std::vector<Bridge::Slot>& answererSlots,
+                   Bridge::Slot& offererSlot,
+                   const std::vector<std::vector<Bridge::CodecEntry>>& accepted) {
+  const int j = offered.target;
+  const int twin = offered.targetTwin;
+  if (j < 0 || twin < 0) {
+    return j;
+  }
+  const bool savp = !accepted[static_cast<size_t>(j)].empty();
+  const bool avp = !accepted[static_cast<size_t>(twin)].empty();
+  if (!savp && !avp) {
+    return j;  // rejected; both stay linked for the next offer
+  }
+  const int keep = savp ? j : twin;
+  const int drop = savp ? twin : j;
+  answererSlots[static_cast<size_t>(drop)].peer = -1;
+  answererSlots[static_cast<size_t>(drop)].active = false;
+  answererSlots[static_cast<size_t>(j)].twin = -1;
+  offererSlot.peer = keep;
+  return keep;
+}
+
 }  // namespace
 
 Result<std::string> Bridge::answer(Leg from, const Session& answer) {
@@ -515,14 +628,19 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   // Map each answered m-line back to the offerer's payload types.
   std::vector<std::vector<CodecEntry>> accepted(streams.size());
   std::vector<Direction> answeredDir(streams.size(), Direction::Inactive);
+  Keying answerKeying = Keying::None;
   for (size_t j = 0; j < streams.size(); ++j) {
+    Keying k = Keying::None;
     Result<bool> carried = answeredMLineCarried(streams[j], pending_.target[j],
-                                                answerer.slots[j].kind, answererProfile);
+                                                answerer.slots[j].kind, answererProfile, &k);
     if (!carried.ok()) {
       return carried.error();
     }
     if (!carried.value()) {
       continue;
+    }
+    if (answerKeying == Keying::None) {
+      answerKeying = k;  // one BUNDLE transport: the first m-line that says it
     }
     accepted[j] = acceptedCodecs(streams[j], pending_.target[j]);
     if (!accepted[j].empty()) {
@@ -530,12 +648,19 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     }
   }
 
+  const bool anyAccepted = std::any_of(accepted.begin(), accepted.end(),
+                                       [](const std::vector<CodecEntry>& c) { return !c.empty(); });
+  if (answererProfile.kind == ProfileKind::WebRtc && anyAccepted && answerKeying == Keying::None) {
+    return makeError(ErrorCode::AnswerMismatch, 0,
+                     "browser answer has neither a usable a=fingerprint nor the offered a=crypto");
+  }
   Out o(bodyScratch());
   std::vector<Emit>& emits = emitScratch(pending_.offerer.size());
   // The mids point into pending_.offerer, alive until the end of this function.
   std::vector<std::string_view>& bundle = bundleScratch();
   std::vector<std::vector<CodecEntry>> placeholders(pending_.offerer.size());
   mappings_.clear();
+  Keying offerKeying = Keying::None;  // a browser offerer: its first answered m-line's
   for (size_t i = 0; i < pending_.offerer.size(); ++i) {
     OffererSlot& offered = pending_.offerer[i];
     Emit& e = emits[i];
@@ -545,7 +670,7 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     e.mid = offered.mid;
     e.slot = i;
     e.useOutPt = false;
-    int j = offered.target;
+    int j = keepDualChoice(offered, answerer.slots, offerer.slots[i], accepted);
     bool ok = j >= 0 && !accepted[static_cast<size_t>(j)].empty();
     bool wasBundled = std::find(offerer.bundleMids.begin(), offerer.bundleMids.end(),
                                 offered.mid) != offerer.bundleMids.end();
@@ -596,6 +721,9 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
     if (e.active && offererProfile.kind == ProfileKind::WebRtc) {
       bundle.push_back(offered.mid);
       e.setup = dtlsSetupAnswer(offered.setup, offererProfile);
+      e.dtls = offered.keying == Keying::Dtls;
+      e.sdes = offered.keying == Keying::Sdes;
+      offerKeying = offerKeying == Keying::None ? offered.keying : offerKeying;
     }
     e.rtcpMux =
         offered.rtcpMux && (offererProfile.kind == ProfileKind::WebRtc || offererProfile.rtcpMux);
@@ -614,12 +742,14 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   if (offererProfile.kind == ProfileKind::WebRtc) {
     offerer.bundleMids.assign(bundle.begin(), bundle.end());
     offerer.iceRestart = false;
+    offerer.keying = offerKeying;
   }
   if (answererProfile.kind == ProfileKind::WebRtc) {
     std::string_view u = iceUfragOf(answer);
     if (!u.empty()) {
       answerer.remoteUfrag.assign(u);
     }
+    answerer.keying = answerKeying;
   }
   pending_.active = false;
   return finish(to, o.text());

@@ -22,6 +22,7 @@ LegConfig defaultLegConfig(ProfileKind kind) {
     c.local.fingerprint =
         "5A:6C:2B:8E:41:F0:93:1D:7C:AA:02:4E:B5:68:D9:13:E7:30:C4:9F:58:0B:A6:71:2D:E8:4C:95:"
         "3F:B1:06:D2";
+    c.local.sdesKeys = {"V2ViUlRDU0RFU2tleUZvclRoZUxhYkRlbW8wMTIz"};
     c.local.sessionId = 4000000001;
     profile->videoCodecs = {"VP8", "H264"};
     profile->ptime = 0;
@@ -136,8 +137,14 @@ Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view 
       p.srtp = SrtpMode::Off;
     } else if (value == "sdes") {
       p.srtp = SrtpMode::Sdes;
+    } else if (value == "dual") {
+      p.srtp = SrtpMode::Dual;
     } else {
-      return badOption(key, "expected off or sdes");
+      return badOption(key, "expected off, sdes or dual");
+    }
+  } else if (key == "dtls") {
+    if (!parseOnOff(value, p.dtls)) {
+      return badOption(key, "expected on or off");
     }
   } else if (key == "sdes-suite") {
     if (Crypto::keySaltBytes(value) == 0) {

@@ -90,9 +90,12 @@ detail::AttrId classify(std::string_view v, detail::AttrSplit& out) noexcept {
 namespace {
 
 // Direction and hold (c= 0.0.0.0) at session level: the defaults of every m-line.
-void sessionDefaults(const Session& s, bool checked, Direction* dir, bool* hold) {
+void sessionDefaults(const Session& s, bool checked, Direction* dir, bool* hold,
+                     bool* fingerprint) {
   for (const Line& l : s.sessionLines()) {
-    if (l.type == 'a') {
+    if (l.type == 'a' && l.value.starts_with("fingerprint:")) {
+      *fingerprint = true;
+    } else if (l.type == 'a') {
       Direction d;
       if (parseDirection(l.value, d)) {
         *dir = d;
@@ -110,7 +113,7 @@ void sessionDefaults(const Session& s, bool checked, Direction* dir, bool* hold)
 
 // Resets a pooled Stream for m-line `mv` field by field: the codec and key lists keep their
 // capacity, and no Stream-sized temporary is zero-filled and moved for every m-line.
-void resetStream(Stream& st, const MediaView& mv, Direction dir, bool hold) {
+void resetStream(Stream& st, const MediaView& mv, Direction dir, bool hold, bool fingerprint) {
   st.m = MediaLine{};
   st.mid = {};
   st.setup = {};
@@ -118,6 +121,7 @@ void resetStream(Stream& st, const MediaView& mv, Direction dir, bool hold) {
   st.holdAddress = hold;
   st.rtcpMux = false;
   st.bundleOnly = false;
+  st.fingerprint = fingerprint;
   st.ptime = 0;
   st.maxptime = 0;
   st.codecs.clear();
@@ -210,6 +214,7 @@ void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
     case AttrId::Setup: st.setup = a.value; break;
     case AttrId::RtcpMux: st.rtcpMux = true; break;
     case AttrId::BundleOnly: st.bundleOnly = true; break;
+    case AttrId::Fingerprint: st.fingerprint = true; break;
     case AttrId::Ptime: applyPtime(st.ptime, a.value, checked); break;
     case AttrId::Maxptime: applyPtime(st.maxptime, a.value, checked); break;
     case AttrId::Crypto: {
@@ -241,15 +246,16 @@ std::span<const Stream> extract(const Session& s, const Profile* from, const Pro
   const bool checked = s.validated();
   Direction sessionDir = Direction::SendRecv;
   bool sessionHold = false;
-  sessionDefaults(s, checked, &sessionDir, &sessionHold);
+  bool sessionFingerprint = false;
+  sessionDefaults(s, checked, &sessionDir, &sessionHold, &sessionFingerprint);
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
     if (i == pool.size()) {
-      pool.push_back(
-          Stream{MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, 0, 0, {}, {}, mv, 0});
+      pool.push_back(Stream{
+          MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, false, 0, 0, {}, {}, mv, 0});
     }
     Stream& st = pool[i];
-    resetStream(st, mv, sessionDir, sessionHold);
+    resetStream(st, mv, sessionDir, sessionHold, sessionFingerprint);
     if (checked) {
       splitMediaLine(mv.lines()[0].value, st.m);
     } else {

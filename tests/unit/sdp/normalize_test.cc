@@ -225,6 +225,9 @@ TEST(SdpBridge, DualMlineSrtpFallbackFromTrunkPicksOneAndRejectsTheOther) {
   std::string browserAnswer =
       "v=0\r\no=- 77 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
       "m=audio 9 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=setup:active\r\n"
+      "a=fingerprint:sha-256 "
+      "84:EE:C8:63:BE:3C:8D:29:58:6D:79:44:09:C3:F8:DB:74:ED:AB:9C:DF:76:AA:40:61:48:A0:A9:59:DC:"
+      "3B:61\r\n"
       "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=sendrecv\r\na=rtcp-mux\r\n"
       "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
   Result<std::string> ans = br.answer(Leg::B, mustParse(browserAnswer));
@@ -250,7 +253,9 @@ std::string browserAnswer(const std::string& codecs, const std::string& rtpmaps,
          "a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF " +
          codecs +
          "\r\nc=IN IP4 0.0.0.0\r\n"
-         "a=mid:0\r\na=setup:active\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+         "a=mid:0\r\na=setup:active\r\na=fingerprint:sha-256 "
+         "84:EE:C8:63:BE:3C:8D:29:58:6D:79:44:09:C3:F8:DB:74:ED:AB:9C:DF:76:AA:40:61:48:A0:A9:59:"
+         "DC:3B:61\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
          "a=" +
          dir + "\r\na=rtcp-mux\r\n" + rtpmaps;
 }

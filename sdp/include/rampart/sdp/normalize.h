@@ -30,7 +30,11 @@
 namespace rampart::sdp {
 
 enum class ProfileKind : uint8_t { WebRtc, Trunk };
-enum class SrtpMode : uint8_t { Off, Sdes };
+/// Trunk SRTP: plain RTP/AVP, RTP/SAVP with SDES, or (Dual) both m-lines of each kind in the
+/// offer, RTP/SAVP first, for PBXs that need a plain fallback ("best effort SRTP").
+enum class SrtpMode : uint8_t { Off, Sdes, Dual };
+/// How a WebRTC leg's SRTP keys were agreed in the last completed offer/answer.
+enum class Keying : uint8_t { None, Dtls, Sdes };
 
 /// SDP policy of one realm (one side of the call).
 struct Profile {
@@ -42,8 +46,12 @@ struct Profile {
   std::vector<std::string> videoCodecs;
   /// Trunk: a=ptime for audio. 0 copies the ptime of the other side when it has one.
   uint32_t ptime = 20;
-  /// Trunk: RTP/AVP (Off) or RTP/SAVP with a=crypto (Sdes).
+  /// Trunk: RTP/AVP (Off), RTP/SAVP with a=crypto (Sdes), or both (Dual).
   SrtpMode srtp = SrtpMode::Off;
+  /// WebRTC: DTLS-SRTP enabled. Offers then carry a=fingerprint and also a=crypto (SDES), and
+  /// an offer or answer with only a=crypto is still served with SDES; false: SDES only
+  /// (RTP/SAVPF, no fingerprint), and a DTLS-only offer is refused.
+  bool dtls = true;
   std::string sdesSuite = "AES_CM_128_HMAC_SHA1_80";
   /// Trunk capability: rtcp-mux instead of a separate RTCP port (a=rtcp).
   bool rtcpMux = false;
@@ -64,7 +72,7 @@ struct PortPair {
 struct LocalMedia {
   std::string address;                ///< IPv4 or IPv6 literal of Rampart's media interface
   std::vector<PortPair> ports;        ///< trunk: per m-line index; WebRTC: [0] (BUNDLE transport)
-  std::vector<std::string> sdesKeys;  ///< trunk + SDES: base64 key||salt per m-line index
+  std::vector<std::string> sdesKeys;  ///< base64 key||salt per m-line index (WebRTC: [0])
   std::string iceUfrag, icePwd;       ///< WebRTC (ICE-lite)
   std::string fingerprint;            ///< WebRTC: sha-256, colon-separated upper-case hex
   uint64_t sessionId = 1;             ///< o= sess-id
@@ -126,6 +134,11 @@ class Bridge {
   /// left alone: its offer is unchanged, so its o= version does not move (re-INVITE optional).
   bool iceRestartPending(Leg leg) const noexcept { return legs_[index(leg)].iceRestart; }
 
+  /// How the WebRTC leg @p leg keys SRTP after the last completed offer/answer: Dtls (its SDP
+  /// and ours both carry a=fingerprint), Sdes (a=crypto both ways), None (a trunk leg, or
+  /// nothing negotiated yet).
+  Keying keying(Leg leg) const noexcept { return legs_[index(leg)].keying; }
+
   /// The control plane may change ports or keys before a re-offer.
   LocalMedia& local(Leg leg) noexcept { return legs_[index(leg)].config.local; }
   const Profile& profile(Leg leg) const noexcept { return *legs_[index(leg)].config.profile; }
@@ -152,6 +165,7 @@ class Bridge {
     std::string prevRemoteUfrag;
     std::string ufragAtRestart;  ///< local(leg).iceUfrag when the restart was seen
     bool iceRestart = false;
+    Keying keying = Keying::None;
   };
   struct Pending {
     bool active = false;
@@ -173,8 +187,8 @@ LegConfig defaultLegConfig(ProfileKind kind);
 
 /// Applies "key=value" to @p leg (profile keys copy the shared Profile first). Keys: address, ports
 /// (rtp[/rtcp],...), sdes-keys (k1,k2), ufrag, pwd, fingerprint, session-id, codecs, video-codecs,
-/// ptime, srtp (off|sdes), sdes-suite, rtcp-mux (on|off), allow (a,b), setup, origin-user,
-/// session-name.
+/// ptime, srtp (off|sdes|dual), dtls (on|off), sdes-suite, rtcp-mux (on|off), allow (a,b), setup,
+/// origin-user, session-name.
 /// @return true, or BadOption naming the key.
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value);
 
