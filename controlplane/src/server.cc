@@ -103,7 +103,9 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
                                                               : sdp::ProfileKind::Trunk;
   p->audioCodecs = realm.sdp.codecs;
   p->ptime = realm.sdp.ptime;
-  p->srtp = realm.sdp.srtp == platform::SrtpPolicy::Sdes ? sdp::SrtpMode::Sdes : sdp::SrtpMode::Off;
+  constexpr sdp::SrtpMode kModes[] = {sdp::SrtpMode::Off, sdp::SrtpMode::Sdes, sdp::SrtpMode::Dual};
+  p->srtp = kModes[static_cast<size_t>(realm.sdp.srtp)];
+  p->dtls = realm.sdp.dtls;
   p->rtcpMux = realm.sdp.rtcp_mux;
   return p;
 }

@@ -29,8 +29,9 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "options_interval_s",
                                          "session_expires_s",
                                          "dns_servers"};
-constexpr std::string_view kSdpPolicyKeys[] = {"srtp", "rtcp_mux", "codecs", "ptime", "latch"};
-constexpr std::string_view kSrtpPolicies[] = {"off", "sdes"};
+constexpr std::string_view kSdpPolicyKeys[] = {"srtp",   "dtls",  "rtcp_mux",
+                                               "codecs", "ptime", "latch"};
+constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
                                                "flow_capacity", "idle_timeout_s", "idle_backoff_us",
@@ -524,8 +525,10 @@ void readStringList(const MapReader& m, std::string_view key, std::vector<std::s
 void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
   int srtp = readEnum(m, "srtp", kSrtpPolicies, false);
   if (srtp >= 0) {
-    sdp->srtp = srtp == 0 ? SrtpPolicy::Off : SrtpPolicy::Sdes;
+    constexpr SrtpPolicy kPolicies[] = {SrtpPolicy::Off, SrtpPolicy::Sdes, SrtpPolicy::Dual};
+    sdp->srtp = kPolicies[srtp];
   }
+  readBool(m, "dtls", &sdp->dtls);
   readBool(m, "rtcp_mux", &sdp->rtcp_mux);
   readStringList(m, "codecs", &sdp->codecs);
   readNumber(m, "ptime", 0, 120, &sdp->ptime);

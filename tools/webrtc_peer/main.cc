@@ -1,9 +1,12 @@
 // rampart-webrtc-peer: a browser-style media peer for Rampart's tests and benchmarks.
 //
-//   sdp   --identity DIR --local ADDR:PORT [--no-candidates]
-//         Creates DIR's certificate (ECDSA P-256), key and ICE credentials when absent and prints
-//         the Chrome-like offer a browser would send (UDP/TLS/RTP/SAVPF, a=fingerprint sha-256,
-//         a=setup:actpass, ice-ufrag/pwd, rtcp-mux, BUNDLE/mid, opus + PCMU + telephone-event).
+//   sdp   --identity DIR --local ADDR:PORT [--no-candidates] [--keying dtls|sdes]
+//         Creates DIR's certificate (ECDSA P-256), key, ICE credentials and SDES key when absent
+//         and prints the Chrome-like offer a browser would send (UDP/TLS/RTP/SAVPF, a=fingerprint
+//         sha-256, a=setup:actpass, ice-ufrag/pwd, rtcp-mux, BUNDLE/mid, opus + PCMU +
+//         telephone-event). --keying sdes: an SDES-only WebRTC endpoint instead (RTP/SAVPF with
+//         a=crypto AES_CM_128_HMAC_SHA1_80 and no fingerprint); `run` then keys SRTP from the
+//         two a=crypto lines after ICE, with no DTLS.
 //   run   --identity DIR --answer FILE --local ADDR:PORT [--wait-answer S] [--duration S]
 //         [--profiles P1:P2] [--timeout S] [--wrong-cert] [--misbehave garbage,replay,bad-stun]
 //         ICE as the controlling full agent (Binding requests with USE-CANDIDATE, PRIORITY,
@@ -120,6 +123,7 @@ struct Identity {
   X509* cert = nullptr;
   std::string ufrag;
   std::string pwd;
+  std::string sdes_key;  // base64 of 30 bytes (AES-CM-128 key and salt)
 };
 
 bool makeCert(Identity& id) {
@@ -155,7 +159,27 @@ std::string fingerprint(X509* cert) {
   return out;
 }
 
-// DIR/cert.pem, DIR/key.pem, DIR/ice ("ufrag pwd"): made when absent, loaded otherwise.
+std::string base64(const std::vector<uint8_t>& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// A 30-byte SDES inline key (RFC 4568 key||salt for AES-CM-128), or empty when malformed.
+std::vector<uint8_t> decodeSdesKey(const std::string& b64) {
+  std::vector<uint8_t> out(b64.size() * 3 / 4 + 3);
+  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
+  if (n < 30) {
+    return {};
+  }
+  out.resize(30);  // EVP_DecodeBlock counts the padding as bytes
+  return out;
+}
+
+// DIR/cert.pem, DIR/key.pem, DIR/ice ("ufrag pwd sdes-key"): made when absent, loaded otherwise.
 bool loadOrMakeIdentity(const std::string& dir, Identity& id, std::string& why) {
   ::mkdir(dir.c_str(), 0700);
   const std::string cert_path = dir + "/cert.pem";
@@ -176,7 +200,10 @@ bool loadOrMakeIdentity(const std::string& dir, Identity& id, std::string& why) 
     PEM_write_X509(g, id.cert);
     std::fclose(f);
     std::fclose(g);
-    std::ofstream(ice_path) << randomAlnum(8) << ' ' << randomAlnum(24) << '\n';
+    std::vector<uint8_t> key(30);
+    RAND_bytes(key.data(), 30);
+    std::ofstream(ice_path) << randomAlnum(8) << ' ' << randomAlnum(24) << ' ' << base64(key)
+                            << '\n';
   } else {
     FILE* f = std::fopen(key_path.c_str(), "r");
     FILE* g = std::fopen(cert_path.c_str(), "r");
@@ -193,7 +220,7 @@ bool loadOrMakeIdentity(const std::string& dir, Identity& id, std::string& why) 
       return false;
     }
   }
-  std::istringstream(readFile(ice_path)) >> id.ufrag >> id.pwd;
+  std::istringstream(readFile(ice_path)) >> id.ufrag >> id.pwd >> id.sdes_key;
   if (id.ufrag.empty() || id.pwd.size() < 22) {
     why = "bad ICE credentials in " + ice_path;
     return false;
@@ -203,7 +230,7 @@ bool loadOrMakeIdentity(const std::string& dir, Identity& id, std::string& why) 
 
 // --- SDP -----------------------------------------------------------------------------------------
 
-std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candidates) {
+std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candidates, bool sdes) {
   std::string ip = local.toString();
   ip = ip.substr(0, ip.rfind(':'));
   const uint64_t sess = random64() & 0x7fffffffffffffffull;
@@ -211,16 +238,22 @@ std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candida
   std::ostringstream o;
   o << "v=0\r\no=- " << sess << " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
     << "a=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS stream\r\n"
-    << "m=audio " << local.port() << " UDP/TLS/RTP/SAVPF 111 0 126\r\n"
+    << "m=audio " << local.port() << (sdes ? " RTP/SAVPF" : " UDP/TLS/RTP/SAVPF")
+    << " 111 0 126\r\n"
     << "c=IN IP4 " << ip << "\r\na=rtcp:9 IN IP4 0.0.0.0\r\n";
   if (candidates) {
     o << "a=candidate:1 1 udp 2122260223 " << ip << ' ' << local.port()
       << " typ host generation 0 network-id 1\r\n";
   }
   o << "a=ice-ufrag:" << id.ufrag << "\r\na=ice-pwd:" << id.pwd << "\r\n"
-    << "a=ice-options:trickle\r\n"
-    << "a=fingerprint:sha-256 " << fingerprint(id.cert) << "\r\n"
-    << "a=setup:actpass\r\na=mid:0\r\n"
+    << "a=ice-options:trickle\r\n";
+  if (sdes) {
+    o << "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" << id.sdes_key << "\r\n";
+  } else {
+    o << "a=fingerprint:sha-256 " << fingerprint(id.cert) << "\r\n"
+      << "a=setup:actpass\r\n";
+  }
+  o << "a=mid:0\r\n"
     << "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
     << "a=sendrecv\r\na=msid:stream track\r\na=rtcp-mux\r\n"
     << "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n"
@@ -232,6 +265,7 @@ std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candida
 
 struct Answer {
   std::string ufrag, pwd, fingerprint, setup = "active";
+  std::string crypto_suite, crypto_key;   // its a=crypto tag 1 (SDES)
   std::optional<rt::SockAddr> candidate;  // the first UDP candidate, else c=/m=
   int payload_type = 0;
 };
@@ -267,6 +301,14 @@ std::optional<Answer> parseAnswer(const std::string& text, std::string& why) {
       a.fingerprint = *fp;
     } else if (auto s = attr("a=setup:")) {
       a.setup = *s;
+    } else if (auto k = attr("a=crypto:1 ")) {
+      std::istringstream f(*k);
+      std::string inl;
+      f >> a.crypto_suite >> inl;
+      if (inl.rfind("inline:", 0) == 0) {
+        a.crypto_key = inl.substr(
+            7, inl.find('|') == std::string::npos ? std::string::npos : inl.find('|') - 7);
+      }
     } else if (auto c = attr("a=candidate:")) {
       std::istringstream f(*c);
       std::string foundation, transport, addr;
@@ -286,8 +328,8 @@ std::optional<Answer> parseAnswer(const std::string& text, std::string& why) {
     why = "the answer has no candidate and no c=/m= address";
   } else if (a.ufrag.empty() || a.pwd.empty()) {
     why = "the answer has no ice-ufrag/ice-pwd";
-  } else if (a.fingerprint.empty()) {
-    why = "the answer has no a=fingerprint:sha-256";
+  } else if (a.fingerprint.empty() && a.crypto_key.empty()) {
+    why = "the answer has neither a=fingerprint:sha-256 nor a=crypto:1";
   } else {
     return a;
   }
@@ -387,7 +429,7 @@ int acceptAnyCert(int, X509_STORE_CTX*) { return 1; }  // checked against the SD
 // --- options -------------------------------------------------------------------------------------
 
 struct Options {
-  std::string cmd, identity, answer_file, kind, misbehave;
+  std::string cmd, identity, answer_file, kind, misbehave, keying = "dtls";
   std::optional<rt::SockAddr> local, remote;
   std::string profiles = "SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
   double wait_answer = 0, duration = 3, timeout = 10, wait = 2;
@@ -446,6 +488,11 @@ Options parse(int argc, char** argv) {
       o.count = static_cast<int>(num(1, 1e6));
     } else if (a == "--kind") {
       o.kind = val();
+    } else if (a == "--keying") {
+      o.keying = val();
+      if (o.keying != "dtls" && o.keying != "sdes") {
+        usage("--keying: dtls or sdes");
+      }
     } else if (a == "--misbehave") {
       o.misbehave = val();
     } else if (a == "--no-candidates") {
@@ -516,6 +563,146 @@ int finish(Report& r, bool ok) {
   return ok ? 0 : 1;
 }
 
+struct MediaKeys {
+  rt::SrtpSuite suite = rt::SrtpSuite::None;
+  std::vector<uint8_t> tx, rx;
+};
+
+// The DTLS handshake on @p fd in the role the answer leaves us (we offered actpass), checked
+// and exported into SRTP keys; the report gets the role, version, profile and timings.
+bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
+              Clock::time_point deadline, Report& r, MediaKeys& keys) {
+  const bool client = ans.setup != "active";
+  r.str("dtls_role", client ? "client" : "server");
+  SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
+  SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
+  Identity other_id;
+  const Identity* use = &id;
+  if (o.wrong_cert) {
+    makeCert(other_id);
+    use = &other_id;
+  }
+  SSL_CTX_use_certificate(ctx, use->cert);
+  SSL_CTX_use_PrivateKey(ctx, use->key);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, acceptAnyCert);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+  if (SSL_CTX_set_tlsext_use_srtp(ctx, o.profiles.c_str()) != 0) {
+    usage("--profiles: OpenSSL refuses " + o.profiles);
+  }
+  SSL* ssl = SSL_new(ctx);
+  BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
+  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, const_cast<sockaddr*>(ans.candidate->sa()));
+  BIO_set_callback_ex(bio, recordWrites);
+  SSL_set_bio(ssl, bio, bio);
+  SSL_set_mtu(ssl, 1200);
+  DTLS_set_link_mtu(ssl, 1200);
+  if (client) {
+    SSL_set_connect_state(ssl);
+  } else {
+    SSL_set_accept_state(ssl);
+  }
+  const Clock::time_point t_dtls = Clock::now();
+  bool done = false;
+  std::string dtls_error;
+  while (Clock::now() < deadline) {
+    ERR_clear_error();
+    const int rc = SSL_do_handshake(ssl);
+    if (rc == 1) {
+      done = true;
+      break;
+    }
+    const int err = SSL_get_error(ssl, rc);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+      dtls_error = "handshake failed: " + sslErrors();
+      break;
+    }
+    timeval tv{};
+    int wait_ms = 50;
+    if (DTLSv1_get_timeout(ssl, &tv) == 1) {
+      wait_ms = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+      wait_ms = wait_ms < 1 ? 1 : (wait_ms > 50 ? 50 : wait_ms);
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, wait_ms) == 0) {
+      DTLSv1_handle_timeout(ssl);
+    }
+  }
+  r.boolean("dtls_ok", done);
+  if (!done) {
+    if (dtls_error.empty()) {
+      dtls_error = "handshake timed out";
+    }
+    const long alert = SSL_get_verify_result(ssl);
+    (void)alert;
+    r.str("error", dtls_error);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return false;
+  }
+  r.num("dtls_ms", msSince(t_dtls));
+  r.str("dtls_version", SSL_get_version(ssl));
+  X509* peer = SSL_get1_peer_certificate(ssl);
+  const std::string peer_fp = peer != nullptr ? fingerprint(peer) : "";
+  X509_free(peer);
+  r.boolean("peer_fingerprint_ok", peer_fp == ans.fingerprint);
+  SRTP_PROTECTION_PROFILE* sp = SSL_get_selected_srtp_profile(ssl);
+  const Profile* prof = nullptr;
+  for (const Profile& p : kProfiles) {
+    if (sp != nullptr && std::strcmp(sp->name, p.name) == 0) {
+      prof = &p;
+    }
+  }
+  if (prof == nullptr) {
+    r.str("error", "no SRTP profile negotiated");
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return false;
+  }
+  r.str("profile", prof->name);
+  uint8_t material[2 * (32 + 12)];
+  const std::size_t mlen = 2 * (prof->key + prof->salt);
+  static const char kLabel[] = "EXTRACTOR-dtls_srtp";
+  if (SSL_export_keying_material(ssl, material, mlen, kLabel, sizeof kLabel - 1, nullptr, 0, 0) !=
+      1) {
+    r.str("error", "key export failed");
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return false;
+  }
+  auto keyOf = [&](bool of_client) {
+    std::vector<uint8_t> k(material + (of_client ? 0 : prof->key),
+                           material + (of_client ? 0 : prof->key) + prof->key);
+    const uint8_t* s = material + 2 * prof->key + (of_client ? 0 : prof->salt);
+    k.insert(k.end(), s, s + prof->salt);
+    return k;
+  };
+  keys.suite = prof->suite;
+  keys.tx = keyOf(client);
+  keys.rx = keyOf(!client);
+  OPENSSL_cleanse(material, sizeof material);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return true;
+}
+
+// SDES (RFC 4568): we send with the key of our offer's a=crypto, the answerer with its own.
+bool sdesKeys(const Identity& id, const Answer& ans, Report& r, MediaKeys& keys) {
+  r.str("keying", "sdes");
+  if (ans.crypto_suite != "AES_CM_128_HMAC_SHA1_80") {
+    r.str("error", "the answer has no a=crypto:1 AES_CM_128_HMAC_SHA1_80");
+    return false;
+  }
+  keys.suite = rt::SrtpSuite::AesCm128HmacSha1_80;
+  keys.tx = decodeSdesKey(id.sdes_key);
+  keys.rx = decodeSdesKey(ans.crypto_key);
+  if (keys.tx.empty() || keys.rx.empty()) {
+    r.str("error", "bad SDES inline key");
+    return false;
+  }
+  r.str("profile", "AES_CM_128_HMAC_SHA1_80");
+  return true;
+}
+
 int cmdRun(const Options& o) {
   Report r;
   const Clock::time_point t0 = Clock::now();
@@ -578,110 +765,18 @@ int cmdRun(const Options& o) {
   }
   r.num("ice_ms", msSince(t_answer));
 
-  // DTLS: our role is the opposite of the answer's setup (we offered actpass).
-  const bool client = ans->setup != "active";
-  r.str("dtls_role", client ? "client" : "server");
-  SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
-  SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
-  Identity other_id;
-  const Identity* use = &id;
-  if (o.wrong_cert) {
-    makeCert(other_id);
-    use = &other_id;
-  }
-  SSL_CTX_use_certificate(ctx, use->cert);
-  SSL_CTX_use_PrivateKey(ctx, use->key);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, acceptAnyCert);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
-  if (SSL_CTX_set_tlsext_use_srtp(ctx, o.profiles.c_str()) != 0) {
-    usage("--profiles: OpenSSL refuses " + o.profiles);
-  }
-  SSL* ssl = SSL_new(ctx);
-  BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
-  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, const_cast<sockaddr*>(ans->candidate->sa()));
-  BIO_set_callback_ex(bio, recordWrites);
-  SSL_set_bio(ssl, bio, bio);
-  SSL_set_mtu(ssl, 1200);
-  DTLS_set_link_mtu(ssl, 1200);
-  if (client) {
-    SSL_set_connect_state(ssl);
-  } else {
-    SSL_set_accept_state(ssl);
-  }
-  const Clock::time_point t_dtls = Clock::now();
-  bool done = false;
-  std::string dtls_error;
-  while (Clock::now() < deadline) {
-    ERR_clear_error();
-    const int rc = SSL_do_handshake(ssl);
-    if (rc == 1) {
-      done = true;
-      break;
-    }
-    const int err = SSL_get_error(ssl, rc);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      dtls_error = "handshake failed: " + sslErrors();
-      break;
-    }
-    timeval tv{};
-    int wait_ms = 50;
-    if (DTLSv1_get_timeout(ssl, &tv) == 1) {
-      wait_ms = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
-      wait_ms = wait_ms < 1 ? 1 : (wait_ms > 50 ? 50 : wait_ms);
-    }
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, wait_ms) == 0) {
-      DTLSv1_handle_timeout(ssl);
-    }
-  }
-  r.boolean("dtls_ok", done);
-  if (!done) {
-    if (dtls_error.empty()) {
-      dtls_error = "handshake timed out";
-    }
-    const long alert = SSL_get_verify_result(ssl);
-    (void)alert;
-    r.str("error", dtls_error);
+  MediaKeys keys;
+  const bool keyed = o.keying == "sdes" ? sdesKeys(id, *ans, r, keys)
+                                        : dtlsKeys(o, id, fd, *ans, deadline, r, keys);
+  if (!keyed) {
+    ::close(fd);
     return finish(r, false);
   }
-  r.num("dtls_ms", msSince(t_dtls));
-  r.str("dtls_version", SSL_get_version(ssl));
-  X509* peer = SSL_get1_peer_certificate(ssl);
-  const std::string peer_fp = peer != nullptr ? fingerprint(peer) : "";
-  X509_free(peer);
-  r.boolean("peer_fingerprint_ok", peer_fp == ans->fingerprint);
-  SRTP_PROTECTION_PROFILE* sp = SSL_get_selected_srtp_profile(ssl);
-  const Profile* prof = nullptr;
-  for (const Profile& p : kProfiles) {
-    if (sp != nullptr && std::strcmp(sp->name, p.name) == 0) {
-      prof = &p;
-    }
-  }
-  if (prof == nullptr) {
-    r.str("error", "no SRTP profile negotiated");
-    return finish(r, false);
-  }
-  r.str("profile", prof->name);
-  uint8_t material[2 * (32 + 12)];
-  const std::size_t mlen = 2 * (prof->key + prof->salt);
-  static const char kLabel[] = "EXTRACTOR-dtls_srtp";
-  if (SSL_export_keying_material(ssl, material, mlen, kLabel, sizeof kLabel - 1, nullptr, 0, 0) !=
-      1) {
-    r.str("error", "key export failed");
-    return finish(r, false);
-  }
-  auto keyOf = [&](bool of_client) {
-    std::vector<uint8_t> k(material + (of_client ? 0 : prof->key),
-                           material + (of_client ? 0 : prof->key) + prof->key);
-    const uint8_t* s = material + 2 * prof->key + (of_client ? 0 : prof->salt);
-    k.insert(k.end(), s, s + prof->salt);
-    return k;
-  };
   const uint32_t ssrc = static_cast<uint32_t>(random64());
   std::optional<rt::SrtpSession> tx =
-      rt::SrtpSession::create(prof->suite, keyOf(client), false, ssrc, why);
+      rt::SrtpSession::create(keys.suite, keys.tx, false, ssrc, why);
   std::optional<rt::SrtpSession> rx =
-      tx ? rt::SrtpSession::create(prof->suite, keyOf(!client), true, 0, why) : std::nullopt;
+      tx ? rt::SrtpSession::create(keys.suite, keys.rx, true, 0, why) : std::nullopt;
   if (!tx || !rx) {
     r.str("error", "SRTP: " + why);
     return finish(r, false);
@@ -805,8 +900,6 @@ int cmdRun(const Options& o) {
     r.integer("bad_stun_sent", static_cast<int64_t>(bad_checks.size()));
     r.integer("bad_stun_responses", bad_stun_responses);
   }
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
   ::close(fd);
   return finish(r, received > 0);
 }
@@ -905,7 +998,7 @@ int main(int argc, char** argv) {
     if (o.identity.empty() || !loadOrMakeIdentity(o.identity, id, why)) {
       usage("--identity: " + why);
     }
-    std::fputs(offerSdp(id, *o.local, o.candidates).c_str(), stdout);
+    std::fputs(offerSdp(id, *o.local, o.candidates, o.keying == "sdes").c_str(), stdout);
     return 0;
   }
   if (o.cmd == "run") {

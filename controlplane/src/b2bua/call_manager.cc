@@ -272,7 +272,8 @@ void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& fr
   auto webSocket = [](Transport t) { return t == Transport::Ws || t == Transport::Wss; };
   bool browserA =
       webSocket(from.transport) && (req.body.find("UDP/TLS/RTP/SAVPF") != std::string::npos ||
-                                    req.body.find("a=fingerprint:") != std::string::npos);
+                                    req.body.find("a=fingerprint:") != std::string::npos ||
+                                    req.body.find("a=ice-ufrag:") != std::string::npos);
   bool browserB = !route && webSocket(bindings.front().peer.transport) &&
                   bindings.front().contact.params.find("+sip.ice") != std::string::npos;
   call.media = std::make_unique<MediaSession>(media_, mediaRealm(from.realm, browserA),

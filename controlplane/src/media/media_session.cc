@@ -310,8 +310,10 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
   const Leg to = otherLeg(from);
   const sdp::Profile& px = *legs_[idx(from)].realm.profile;
   const sdp::Profile& py = *legs_[idx(to)].realm.profile;
-  // The offerer's m-lines keep their index; key them if the answer may be RTP/SAVP.
-  bool keyX = px.srtp == sdp::SrtpMode::Sdes || offerHasSavp;
+  // The offerer's m-lines keep their index; key them if the answer may be RTP/SAVP (or SDES
+  // toward a browser, which may come with any browser offer).
+  const bool browserX = px.kind == sdp::ProfileKind::WebRtc;
+  bool keyX = px.srtp != sdp::SrtpMode::Off || offerHasSavp || browserX;
   for (size_t i = 0; i < offerMedia; ++i) {
     if (live[i]) {
       if (Result<void> r = ensure(from, i, keyX); !r.ok()) {
@@ -321,9 +323,12 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
   }
   // The answerer's layout is decided inside the Bridge: every m-line it has plus at most one
   // per offered m-line; what stays unused is freed right after the offer.
-  size_t count = bridge_.slotCount(to) + offerMedia;
+  // A dual SRTP offer gives each offered m-line two there.
+  size_t count = bridge_.slotCount(to) + offerMedia * (py.srtp == sdp::SrtpMode::Dual ? 2 : 1);
   for (size_t i = 0; i < count; ++i) {
-    if (Result<void> r = ensure(to, i, py.srtp == sdp::SrtpMode::Sdes); !r.ok()) {
+    // Toward a browser every offer carries an SDES key; a dual offer keys its RTP/SAVP m-line.
+    bool keyY = py.srtp != sdp::SrtpMode::Off || py.kind == sdp::ProfileKind::WebRtc;
+    if (Result<void> r = ensure(to, i, keyY); !r.ok()) {
       return r;
     }
   }
@@ -358,7 +363,8 @@ Result<std::string> MediaSession::offer(Leg from, std::string_view body) {
     if (l.realm.profile == nullptr || l.realm.ports == nullptr) {
       return Error(ErrorCode::Internal, "media realm without profile or port allocator");
     }
-    if (l.realm.profile->kind == sdp::ProfileKind::WebRtc && ctx_.dtls == nullptr) {
+    if (l.realm.profile->kind == sdp::ProfileKind::WebRtc && l.realm.profile->dtls &&
+        ctx_.dtls == nullptr) {
       return Error(ErrorCode::Unsupported, "WebRTC media needs DTLS, which is not configured");
     }
   }
@@ -528,7 +534,9 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
       x.mux = rs.mux && ls.mux;
       x.local = endpoint(realm.address, ls.port);
       x.localRtcp = ls.rtcpPort;
-      if (!ls.cryptos.empty()) {
+      const bool browser = realm.profile->kind == sdp::ProfileKind::WebRtc;
+      const sdp::Keying keying = bridge_.keying(static_cast<Leg>(L));
+      if (!ls.cryptos.empty() && (!browser || keying == sdp::Keying::Sdes)) {
         // Our a=crypto is the key we send to this peer; its a=crypto with the same tag is the
         // key it sends to us.
         const std::string& ours = ls.cryptos.front();
@@ -552,13 +560,17 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         x.peerKey = pk.value();
         sdes::wipe(pk.value());
       }
-      if (realm.profile->kind == sdp::ProfileKind::WebRtc) {
+      if (browser) {
         // ICE, not c=, says where the browser is: the dataplane fills in the address its
-        // authenticated check came from (remote port 0 until then). Keys come from DTLS.
+        // authenticated check came from (remote port 0 until then). Keys come from DTLS, or
+        // from the SDES a=crypto lines read above.
         x.mux = true;
         x.known = true;
         x.latch = false;
         const std::optional<DtlsKeys>& keys = legs_[L].web.keys;
+        if (keying == sdp::Keying::Sdes) {
+          continue;
+        }
         if (keys) {
           x.peerKey = keys->remote;
           x.ourKey = keys->local;

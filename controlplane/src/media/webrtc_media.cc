@@ -113,7 +113,7 @@ bool MediaSession::isWebRtc(Leg leg) const {
 }
 
 Result<void> MediaSession::ensureWebRtcLocal(Leg leg, bool restart) {
-  if (!isWebRtc(leg) || ctx_.dtls == nullptr) {
+  if (!isWebRtc(leg)) {
     return {};
   }
   sdp::LocalMedia& lm = bridge_.local(leg);
@@ -127,7 +127,7 @@ Result<void> MediaSession::ensureWebRtcLocal(Leg leg, bool restart) {
     sdes::wipe(lm.icePwd);
     lm.icePwd = std::move(pwd.value());
   }
-  if (lm.fingerprint.empty()) {
+  if (lm.fingerprint.empty() && ctx_.dtls != nullptr) {
     lm.fingerprint = ctx_.dtls->fingerprint();
   }
   return {};
@@ -142,6 +142,11 @@ Result<void> MediaSession::readWebRtcRemote(Leg leg) {
     return Error(ErrorCode::Malformed, "browser SDP: " + sdp::describe(parsed.error()));
   }
   WebRtcState& w = legs_[idx(leg)].web;
+  w.remoteUfrag = webRtcAttribute(parsed.value(), "ice-ufrag");
+  if (bridge_.keying(leg) != sdp::Keying::Dtls) {
+    w.peerFingerprint.clear();  // SDES: the keys are in the a=crypto lines
+    return {};
+  }
   std::string fp = webRtcAttribute(parsed.value(), "fingerprint");
   if (fp.empty()) {
     return Error(ErrorCode::NotAcceptable,
@@ -157,7 +162,6 @@ Result<void> MediaSession::readWebRtcRemote(Leg leg) {
     w.client = legs_[idx(leg)].realm.profile->setupAnswer == "active";
   }
   w.peerFingerprint = std::move(fp);
-  w.remoteUfrag = webRtcAttribute(parsed.value(), "ice-ufrag");
   return {};
 }
 
@@ -233,6 +237,20 @@ void MediaSession::programWebRtc(std::function<void(Result<void>)> then) {
 
 void MediaSession::openDtls(Leg leg, uint64_t flow) {
   WebRtcState& w = legs_[idx(leg)].web;
+  if (bridge_.keying(leg) != sdp::Keying::Dtls || ctx_.dtls == nullptr) {
+    // SDES (perhaps after a re-INVITE moved away from DTLS): no handshake to run or keep.
+    if (w.dtlsFlow != 0 && ctx_.dtls != nullptr) {
+      ctx_.dtls->close(w.dtlsFlow);
+    }
+    w.dtlsFlow = 0;
+    w.dtlsFingerprint.clear();
+    if (w.keys) {
+      sdes::wipe(w.keys->local);
+      sdes::wipe(w.keys->remote);
+      w.keys.reset();
+    }
+    return;
+  }
   bool rebound = !w.keys && w.dtlsFlow != flow;
   bool renegotiated = w.peerFingerprint != w.dtlsFingerprint;
   if (!rebound && !renegotiated) {

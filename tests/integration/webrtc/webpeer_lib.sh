@@ -3,6 +3,7 @@
 # rampart-webrtc-peer binary) and good (a JWT for alice). Every process is started in the
 # background by PID (wss_pids, ended by wss_cleanup) and every wait is bounded.
 #   wp_config OUT            wss_config plus a dtls section (handshake_timeout_s 4)
+#   wp_keying               dtls (default) or sdes: how the next calls' peers key SRTP
 #   wp_call NAME PORT SECS [PEER ARGS]   a call to 600 (echo): the peer's offer sent by
 #                            wss_client.py over WSS, rampart-webrtc-peer run at 198.18.2.2:PORT
 #                            for SECS of media, then BYE; the peer's report in NAME.peer.json,
@@ -15,6 +16,7 @@
 # shellcheck shell=bash
 
 declare -A wp_peer_pid=()
+wp_keying=dtls
 
 wp_config() {  # OUT
   wss_config "$1"
@@ -43,7 +45,8 @@ jq_of_ua() { wss_report "$1" | jq -r "$2"; }
 _wp_start() {  # NAME PORT
   local name=$1 port=$2
   rm -f "$work/$name.answer" "$work/$name.stop"
-  "$wpeer" sdp --identity "$work/id_$name" --local "198.18.2.2:$port" >"$work/$name.offer"
+  "$wpeer" sdp --identity "$work/id_$name" --local "198.18.2.2:$port" --keying "$wp_keying" \
+    >"$work/$name.offer"
   wss_bg "$name" ua --url "$WSS_URL" --origin "$WSS_ORIGIN" --token "$good" --user alice \
     --call 600 --offer-file "$work/$name.offer" --answer-out "$work/$name.answer" \
     --hold-file "$work/$name.stop" --max-hold 40 --trace "$work/sip-trace.txt"
@@ -55,7 +58,7 @@ wp_call_bg() {  # NAME PORT SECS [PEER ARGS]
   _wp_start "$name" "$port"
   timeout -k 2 60 ip netns exec "$wan" "$wpeer" run --identity "$work/id_$name" \
     --answer "$work/$name.answer" --wait-answer 15 --local "198.18.2.2:$port" --duration "$secs" \
-    "$@" >"$work/$name.peer.json" 2>"$work/$name.peer.err" &
+    --keying "$wp_keying" "$@" >"$work/$name.peer.json" 2>"$work/$name.peer.err" &
   wp_peer_pid[$name]=$!
   wss_pids+=($!)
 }

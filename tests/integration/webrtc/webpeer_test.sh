@@ -14,6 +14,11 @@
 #     5-tuple; a stranger's ClientHello to a port with no call; a stranger's STUN with bad
 #     integrity, an unknown ufrag, and a flood of 2000 checks to the legitimate call's port:
 #     no responses, the drops counted, both processes up, the legitimate call's media unbroken.
+#  d. the per-realm keying switch: an SDES-only WebRTC offer (RTP/SAVPF + a=crypto, ICE, no
+#     fingerprint) to the DTLS-enabled realm is answered with SDES (no fingerprint), ICE and
+#     SRTP media both ways, no DTLS handshake; then with `sdp: {dtls: false}` on the realm
+#     (control plane restarted): the SDES offer is served the same way and a DTLS-only offer
+#     gets 488.
 # Needs root (namespaces, shared memory), kamailio, sipp, tcpdump, jq, python3-websockets/-jwt/
 # -yaml and the lab TLS files (tools/bootstrap). About 60 s.
 # usage: webpeer_test.sh SRC DATAPLANE CONTROLPLANE WEBRTC_PEER
@@ -137,4 +142,43 @@ echo "   stranger: ClientHello to a port without a call $(wp_resp ch) responses;
 echo "   counted: ICE checks +$ice_d (+$ice_ok_d ok), dataplane drops +$drop_d, control-plane DTLS drops +$cpd_d"
 echo "   legitimate call: sent $(jq .sent "$r"), received $(jq .received "$r"), auth failures 0; both processes up"
 dpm_dump 'rampart_dp_ice_checks_total|rampart_dp_drops_total|rampart_cp_dtls' >"$work/counters.txt"
+
+# --- d -----------------------------------------------------------------------------------------
+step "d. SDES toward browsers: DTLS-enabled realm, then DTLS-disabled realm"
+hs_all() { cpm 'rampart_cp_dtls_handshakes_total'; }
+sdes_call() {  # NAME PORT: an SDES-only peer's call must be served with SDES, media both ways
+  local name=$1 r=$work/$1.peer.json a=$work/$1.answer
+  sip_capture_start "$lan" lan-med "lan_$name" 20 "udp and src host 198.18.4.1"
+  wp_keying=sdes wp_call "$name" "$2" 3 || true
+  sip_capture_stop "lan_$name"
+  [ "$(jq -r .ok "$r")" = true ] || fail "$name: $(cat "$r")"
+  grep -q '^m=audio [0-9]* RTP/SAVPF ' "$a" || fail "$name: answer is not RTP/SAVPF: $(cat "$a")"
+  grep -q '^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' "$a" || fail "$name: no a=crypto in the answer"
+  ! grep -q '^a=fingerprint' "$a" || fail "$name: the SDES answer carries a fingerprint"
+  [ "$(jq .received "$r")" -ge 100 ] && [ "$(jq .auth_failed "$r")" = 0 ] || fail "$name: media back: $(cat "$r")"
+  [ "$(sip_count "lan_$name" udp)" -ge 100 ] || fail "$name: no RTP toward the PBX"
+  echo "   $name: ICE $(jq .ice_ms "$r") ms, SDES $(jq -r .profile "$r"); sent $(jq .sent "$r")," \
+    "received $(jq .received "$r"); $(sip_count "lan_$name" udp) RTP packets to the PBX"
+}
+hs0=$(hs_all)
+sdes_call sdes_dtls_realm "$port"
+port=$((port + 10))
+[ "$(hs_all)" = "$hs0" ] || fail "a DTLS handshake was counted for an SDES call"
+"$py" - "$config" "$work/nodtls.yaml" <<'PY'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+for r in c["realms"]:
+    if r["name"] == "wan":
+        r.setdefault("sdp", {})["dtls"] = False
+yaml.safe_dump(c, open(sys.argv[2], "w"), default_flow_style=None, sort_keys=False)
+PY
+wss_cp_restart "$work/nodtls.yaml"
+sdes_call sdes_nodtls_realm "$port"
+port=$((port + 10))
+_wp_start dtls_nodtls_realm "$port"  # the INVITE only: no answer is expected
+wss_wait dtls_nodtls_realm 15
+[ "$(jq_of_ua dtls_nodtls_realm '.invite[-1]')" = 488 ] ||
+  fail "DTLS-only offer to a DTLS-disabled realm: $(wss_report dtls_nodtls_realm)"
+echo "   DTLS-only offer to the DTLS-disabled realm: $(jq_of_ua dtls_nodtls_realm '.invite[-1]')" \
+  "$(jq_of_ua dtls_nodtls_realm '.invite_reason')"
 step "PASS"

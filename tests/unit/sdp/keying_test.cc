@@ -157,15 +157,15 @@ TEST(SdpKeying, DualOfferTowardATrunkOffersSavpThenAvpAndKeepsTheAcceptedOne) {
     EXPECT_LT(off->find("a=crypto:1 "), avp);
 
     // The PBX keeps one m-line and rejects the other with port 0.
-    std::string keep =
-        plain ? "m=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-              : "m=audio 20000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
-                "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
-    std::string answer = "v=0\r\no=pbx 1 1 IN IP4 10.0.0.5\r\ns=pbx\r\nc=IN IP4 10.0.0.5\r\n"
-                         "t=0 0\r\n" +
-                         std::string(plain ? "m=audio 0 RTP/SAVP 0\r\n" : "") + keep +
-                         std::string(plain ? "" : "m=audio 0 RTP/AVP 0\r\n");
+    std::string keep = plain ? "m=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                             : "m=audio 20000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                               "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                               "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+    std::string answer =
+        "v=0\r\no=pbx 1 1 IN IP4 10.0.0.5\r\ns=pbx\r\nc=IN IP4 10.0.0.5\r\n"
+        "t=0 0\r\n" +
+        std::string(plain ? "m=audio 0 RTP/SAVP 0\r\n" : "") + keep +
+        std::string(plain ? "" : "m=audio 0 RTP/AVP 0\r\n");
     Result<std::string> ans = br.answer(Leg::B, mustParse(answer));
     ASSERT_TRUE(ans.ok()) << describe(ans.error());
     ASSERT_EQ(br.mappings().size(), 1u);
@@ -179,8 +179,7 @@ TEST(SdpKeying, DualOfferTowardATrunkOffersSavpThenAvpAndKeepsTheAcceptedOne) {
     ASSERT_TRUE(re.ok()) << describe(re.error());
     EXPECT_TRUE(has(*re, plain ? "m=audio 0 RTP/SAVP 0\r\n" : "m=audio 30000 RTP/SAVP 0\r\n"))
         << *re;
-    EXPECT_TRUE(has(*re, plain ? "m=audio 30002 RTP/AVP 0\r\n" : "m=audio 0 RTP/AVP 0\r\n"))
-        << *re;
+    EXPECT_TRUE(has(*re, plain ? "m=audio 30002 RTP/AVP 0\r\n" : "m=audio 0 RTP/AVP 0\r\n")) << *re;
   }
 }
 

@@ -73,10 +73,14 @@ struct DscpSettings {
 
 // How Rampart writes SDP toward a realm whose sdp_profile is trunk (the peers there: PBXs,
 // trunks, phones; and, until DTLS-SRTP arrives, scripted browsers).
-enum class SrtpPolicy { Off, Sdes };
+// Dual: both an RTP/SAVP and an RTP/AVP m-line per kind, for PBXs that need a plain fallback.
+enum class SrtpPolicy { Off, Sdes, Dual };
 struct SdpPolicy {
-  SrtpPolicy srtp = SrtpPolicy::Off;  // RTP/AVP, or RTP/SAVP with a=crypto (SDES)
-  bool rtcp_mux = false;              // offer/accept rtcp-mux instead of a separate RTCP port
+  SrtpPolicy srtp = SrtpPolicy::Off;  // RTP/AVP, or RTP/SAVP with a=crypto (SDES), or both
+  // Toward browsers (WebRTC realms, and browsers found on a ws/wss listener): DTLS-SRTP on, so
+  // offers carry a=fingerprint and a=crypto and either answer is served; off: SDES only.
+  bool dtls = true;
+  bool rtcp_mux = false;  // offer/accept rtcp-mux instead of a separate RTCP port
   std::vector<std::string> codecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
   uint32_t ptime = 20;
   // Learn each peer's media source from its first (authenticated) packet instead of trusting

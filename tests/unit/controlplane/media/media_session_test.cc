@@ -791,18 +791,47 @@ TEST_F(WebRtcMediaTest, FailedHandshakeReportsTheCall) {
   EXPECT_NE(liveFlow(1, false)->flags & abi::kFlowAwaitKeys, 0);  // nothing was released
 }
 
-TEST_F(WebRtcMediaTest, OfferWithoutFingerprintIsNotAcceptable) {
+TEST_F(WebRtcMediaTest, OfferWithNeitherFingerprintNorCryptoIsNotAcceptable) {
   auto s = makeBrowserSession();
   std::string offer = kChromeOffer;
   size_t at = offer.find("a=fingerprint:");
   offer.erase(at, offer.find("\r\n", at) + 2 - at);
+  Result<std::string> r = s->offer(Leg::A, offer);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::NotAcceptable);
+}
+
+// An SDES-only WebRTC endpoint (RTP/SAVPF, a=crypto, ICE, no fingerprint) on a realm with
+// DTLS on: answered with SDES, keys programmed at once, no handshake, ICE still required.
+TEST_F(WebRtcMediaTest, SdesOnlyBrowserIsKeyedFromTheCryptoLines) {
+  auto s = makeBrowserSession();
+  std::string offer = kChromeOffer;
+  size_t at = offer.find("a=fingerprint:");
+  offer.erase(at, offer.find("a=mid:", at) - at);  // fingerprint and setup
+  offer.replace(offer.find("UDP/TLS/RTP/SAVPF"), 17, "RTP/SAVPF");
+  offer.insert(offer.find("a=mid:"),
+               "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+               "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n");
   ASSERT_TRUE(s->offer(Leg::A, offer).ok());
   std::optional<Result<std::string>> got;
   s->answer(Leg::B, carrierAnswer(), [&](Result<std::string> r) { got = std::move(r); });
   sink_.ackAll();
-  ASSERT_TRUE(got.has_value());
-  ASSERT_FALSE(got->ok());
-  EXPECT_EQ(got->error().code, ErrorCode::NotAcceptable);
+  ASSERT_TRUE(got && got->ok()) << (got ? got->error().message : "no answer");
+  const std::string& toBrowser = got->value();
+  EXPECT_NE(toBrowser.find(" RTP/SAVPF "), std::string::npos) << toBrowser;
+  EXPECT_NE(toBrowser.find("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"), std::string::npos);
+  EXPECT_EQ(toBrowser.find("a=fingerprint"), std::string::npos);
+  EXPECT_EQ(s->bridge().keying(Leg::A), sdp::Keying::Sdes);
+  EXPECT_TRUE(dtls_.opens_.empty());
+  const abi::FlowAdd* fromBrowser = liveFlow(1, false);
+  const abi::FlowAdd* toward = liveFlow(0, false);
+  ASSERT_TRUE(fromBrowser && toward);
+  EXPECT_EQ(fromBrowser->flags & abi::kFlowAwaitKeys, 0);
+  EXPECT_EQ(fromBrowser->srtp_in.suite, abi::SrtpSuite::AesCm128HmacSha1_80);
+  EXPECT_EQ(toward->srtp_out.suite, abi::SrtpSuite::AesCm128HmacSha1_80);
+  EXPECT_EQ(fromBrowser->in_remote.port, 0);  // from the authenticated ICE check
+  EXPECT_EQ(sink_.ice_.size(), 1u);
+  EXPECT_TRUE(failures_.empty());
 }
 
 TEST_F(WebRtcMediaTest, PbxCallToBrowserAnsweredPassiveMakesRampartTheClient) {
