@@ -37,9 +37,9 @@ constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",     
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile",     "signalling", "tls", "media",
-                                           "dscp", "allowed_origins", "websocket",  "jwt", "sdp",
-                                           "security"};
+constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
+                                           "media", "dscp",        "allowed_origins", "websocket",
+                                           "jwt",   "sdp",         "security"};
 constexpr std::string_view kRealmSecurityKeys[] = {
     "allow",    "deny",     "requests_per_source", "invite_per_source", "register_per_source",
     "requests", "max_calls"};
@@ -60,11 +60,25 @@ constexpr std::string_view kDscpKeys[] = {"audio", "video", "signalling"};
 constexpr std::string_view kRouteKeys[] = {"name",   "from",    "to",        "match_user",
                                            "target", "targets", "max_calls", "calls_per_second"};
 constexpr std::string_view kTargetKeys[] = {"uri", "priority", "weight"};
-constexpr std::string_view kSecurityKeys[] = {
-    "invite_per_source",     "register_per_source", "invite_global", "allowed_origins", "deny",
-    "max_sip_message_bytes", "max_sdp_bytes", "requests_per_source", "per_aor", "allow",
-    "replies_per_source", "ban", "auth_failures", "jwt_failures", "scanner_user_agents",
-    "max_tracked_sources", "ban_file", "connections", "geo"};
+constexpr std::string_view kSecurityKeys[] = {"invite_per_source",
+                                              "register_per_source",
+                                              "invite_global",
+                                              "allowed_origins",
+                                              "deny",
+                                              "max_sip_message_bytes",
+                                              "max_sdp_bytes",
+                                              "requests_per_source",
+                                              "per_aor",
+                                              "allow",
+                                              "replies_per_source",
+                                              "ban",
+                                              "auth_failures",
+                                              "jwt_failures",
+                                              "scanner_user_agents",
+                                              "max_tracked_sources",
+                                              "ban_file",
+                                              "connections",
+                                              "geo"};
 constexpr std::string_view kGeoKeys[] = {"database", "deny_countries", "allow_countries"};
 constexpr std::string_view kConnectionKeys[] = {"max_per_source", "max_total", "new_per_source",
                                                 "unauthenticated_timeout_s"};

@@ -546,7 +546,8 @@ void resolveBanFile(SecurityPolicy* s, const std::string& base_dir, ErrorSink* s
   std::error_code ec;
   std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
   if (!std::filesystem::is_directory(dir, ec)) {
-    addAt(sink, "security.ban_file", "directory '" + dir.string().substr(0, 80) + "' does not exist");
+    addAt(sink, "security.ban_file",
+          "directory '" + dir.string().substr(0, 80) + "' does not exist");
   } else if (std::filesystem::is_directory(p, ec)) {
     addAt(sink, "security.ban_file", "'" + p.string().substr(0, 80) + "' is a directory");
   }
@@ -568,7 +569,8 @@ void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
           "cannot read '" + g->database.substr(0, 80) + "': " + std::strerror(errno));
   }
   for (const char* key : {"deny_countries", "allow_countries"}) {
-    const auto& list = std::string(key) == "deny_countries" ? g->deny_countries : g->allow_countries;
+    const auto& list =
+        std::string(key) == "deny_countries" ? g->deny_countries : g->allow_countries;
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string& cc = list[i];
       bool ok = cc.size() == 2 && std::isupper(static_cast<unsigned char>(cc[0])) &&
@@ -580,8 +582,7 @@ void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
     }
   }
   if (!g->deny_countries.empty() && !g->allow_countries.empty()) {
-    addAt(sink, "security.geo.allow_countries",
-          "give deny_countries or allow_countries, not both");
+    addAt(sink, "security.geo.allow_countries", "give deny_countries or allow_countries, not both");
   }
 }
 

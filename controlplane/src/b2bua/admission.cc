@@ -25,8 +25,7 @@ void CallAdmission::refuse(const char* scope, const std::string& name, const cha
 }
 
 std::optional<AdmissionTicket> CallAdmission::admit(uint32_t from_realm, uint32_t to_realm,
-                                                    const std::string& route_name,
-                                                    int64_t now_us) {
+                                                    const std::string& route_name, int64_t now_us) {
   AdmissionTicket t{from_realm, to_realm, -1, false};
   for (std::size_t i = 0; i < config_.routes.size() && !route_name.empty(); ++i) {
     if (config_.routes[i].name == route_name) {

@@ -1,8 +1,8 @@
 #include "security/geo_filter.h"
 
 #include <maxminddb.h>
-#include <boost/asio/ip/tcp.hpp>
 #include <sys/stat.h>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -42,7 +42,7 @@ bool GeoFilter::reload() {
   auto db = std::make_unique<Db>();
   int rc = MMDB_open(settings_.database.c_str(), MMDB_MODE_MMAP, &db->mmdb);
   if (rc != MMDB_SUCCESS) {
-    db->mmdb = MMDB_s{};  // nothing to close
+    db->mmdb = MMDB_s{};          // nothing to close
     loaded_mtime_ = st.st_mtime;  // not retried until the file changes again
     reload_failed_->Increment();
     RAMPART_LOG(platform::LogLevel::Warn, "security", "geo database %s: %s",

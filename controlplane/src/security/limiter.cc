@@ -5,10 +5,20 @@
 namespace rampart::cp::security {
 
 const char* reasonName(Reason r) {
-  static constexpr const char* kNames[] = {
-      "banned",      "denied",        "not_allowed", "geo",        "scanner",    "source_rate",
-      "connection_rate", "connections_per_source", "connections_total",
-      "invite_rate", "register_rate", "aor_rate",    "realm_rate", "global_rate"};
+  static constexpr const char* kNames[] = {"banned",
+                                           "denied",
+                                           "not_allowed",
+                                           "geo",
+                                           "scanner",
+                                           "source_rate",
+                                           "connection_rate",
+                                           "connections_per_source",
+                                           "connections_total",
+                                           "invite_rate",
+                                           "register_rate",
+                                           "aor_rate",
+                                           "realm_rate",
+                                           "global_rate"};
   auto i = static_cast<std::size_t>(r);
   return i < std::size(kNames) ? kNames[i] : "unknown";
 }
@@ -46,8 +56,7 @@ Limiter::Limiter(const platform::Config& config)
   }
 }
 
-bool Limiter::accessRefused(const AddressKey& source, const RealmPolicy& realm,
-                            Verdict* v) const {
+bool Limiter::accessRefused(const AddressKey& source, const RealmPolicy& realm, Verdict* v) const {
   v->action = Action::Drop;
   if (deny_.contains(source) || realm.deny.contains(source)) {
     v->reason = Reason::Denied;

@@ -23,14 +23,14 @@ namespace rampart::cp::security {
 
 enum class Reason : uint8_t {
   Banned,
-  Denied,      // in a deny list
-  NotAllowed,  // an allow list exists and does not hold the source
-  Geo,         // the geo database places the source in a country refused
-  Scanner,     // User-Agent of a known scanner
-  SourceRate,  // requests per source
-  ConnectionRate,    // new connections per source
-  ConnectionLimit,   // concurrent connections per source
-  ConnectionTotal,   // concurrent connections in total
+  Denied,           // in a deny list
+  NotAllowed,       // an allow list exists and does not hold the source
+  Geo,              // the geo database places the source in a country refused
+  Scanner,          // User-Agent of a known scanner
+  SourceRate,       // requests per source
+  ConnectionRate,   // new connections per source
+  ConnectionLimit,  // concurrent connections per source
+  ConnectionTotal,  // concurrent connections in total
   InviteRate,
   RegisterRate,
   AorRate,

@@ -23,8 +23,9 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry,
   }
   refused_family_ = &prometheus::BuildCounter()
                          .Name("rampart_cp_security_refused_total")
-                         .Help("Requests refused by access lists, scanner signatures and rate "
-                               "limits, by realm, method, reason and action (reply or drop)")
+                         .Help(
+                             "Requests refused by access lists, scanner signatures and rate "
+                             "limits, by realm, method, reason and action (reply or drop)")
                          .Register(registry);
   refused_.assign(realms_.size() * kMethods * kReasons * 2, nullptr);
   bans_family_ = &prometheus::BuildCounter()
@@ -33,8 +34,9 @@ SecurityMetrics::SecurityMetrics(prometheus::Registry& registry,
                       .Register(registry);
   connections_family_ = &prometheus::BuildCounter()
                              .Name("rampart_cp_security_connections_refused_total")
-                             .Help("Inbound stream connections refused before any TLS work, by "
-                                   "realm, transport and reason")
+                             .Help(
+                                 "Inbound stream connections refused before any TLS work, by "
+                                 "realm, transport and reason")
                              .Register(registry);
   bans_active_ = &prometheus::BuildGauge()
                       .Name("rampart_cp_bans_active")

@@ -192,8 +192,7 @@ void SignallingGuard::onBanAdded(const Ban& ban) {
 }
 
 void SignallingGuard::onBanRemoved(const Ban& ban, const char* why) {
-  RAMPART_LOG(platform::LogLevel::Info, "security", "ban of %s %s", ban.address.str().c_str(),
-              why);
+  RAMPART_LOG(platform::LogLevel::Info, "security", "ban of %s %s", ban.address.str().c_str(), why);
   metrics_.banEvent(why, ban.reason);
   metrics_.setBansActive(bans_.size());
 }

@@ -49,7 +49,9 @@ class SignallingGuard : public MessageSink,
   BanList& bans() { return bans_; }
   /// Bans `source` for `seconds` (reason "manual" from operators). @return false when full.
   bool ban(const boost::asio::ip::address& source, uint32_t seconds, const std::string& reason);
-  bool unban(const boost::asio::ip::address& source) { return bans_.remove(AddressKey::of(source)); }
+  bool unban(const boost::asio::ip::address& source) {
+    return bans_.remove(AddressKey::of(source));
+  }
 
   // MessageSink
   void onMessage(const Peer& from, std::string bytes) override;

@@ -36,7 +36,7 @@ struct Destination {
 struct TransportLimits {
   std::size_t max_message_bytes = 65535;
   std::size_t max_send_queue_bytes = 1 << 20;
-  uint32_t idle_timeout_s = 300;  // stream connections with no traffic are closed
+  uint32_t idle_timeout_s = 300;         // stream connections with no traffic are closed
   uint32_t first_message_timeout_s = 5;  // inbound: no SIP message by then, closed
 };
 

@@ -11,7 +11,7 @@ namespace rampart::dp {
 
 class BanSet {
  public:
-  static constexpr uint32_t kSlots = 8192;        // power of two
+  static constexpr uint32_t kSlots = 8192;          // power of two
   static constexpr uint32_t kMaxBans = kSlots / 2;  // load factor at most 1/2
 
   BanSet() : slots_(kSlots) {}

@@ -68,7 +68,7 @@ struct LcoreCtx {
   const IfaceSet* ifaces = nullptr;
   rte_mempool* pool = nullptr;
   FlowTable flows;
-  BanSet bans;  // sources dropped on arrival (the control plane's ban list)
+  BanSet bans;   // sources dropped on arrival (the control plane's ban list)
   IceTable ice;  // ICE-lite credentials and selection, indexed like `flows`
   NeighTable neigh;
   PendingPkt pending[kPendingCap]{};

@@ -216,7 +216,7 @@ struct ConnectionLimits {
 // Geo-blocking from a MaxMind-format database: deny these countries, or (allow_countries
 // non-empty) serve only those, refusing sources the database does not place.
 struct GeoSettings {
-  std::string database;  // .mmdb path; "" = no geo-blocking
+  std::string database;                      // .mmdb path; "" = no geo-blocking
   std::vector<std::string> deny_countries;   // ISO 3166-1 alpha-2, upper case
   std::vector<std::string> allow_countries;  // exclusive with deny_countries
 };
@@ -240,8 +240,8 @@ struct SecurityPolicy {
   GeoSettings geo;
   // User-Agent substrings (case-insensitive) of SIP scanners: such requests are dropped silently.
   std::vector<std::string> scanner_user_agents{"friendly-scanner", "sipvicious", "sipcli",
-                                               "sip-scan",         "iWar",
-                                               "sundayddr",        "VaxSIPUserAgent", "pplsip"};
+                                               "sip-scan",         "iWar",       "sundayddr",
+                                               "VaxSIPUserAgent",  "pplsip"};
   uint32_t max_tracked_sources = 100000;  // per-source state kept at most (least recent evicted)
   // Where bans are kept across control-plane restarts ("" = not kept). Resolved like the TLS
   // paths; its directory must exist.

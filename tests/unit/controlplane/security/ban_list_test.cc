@@ -35,7 +35,7 @@ TEST(BanList, ExpiresExtendsAndRemoves) {
   ASSERT_TRUE(bans.add(addr("2001:2::5"), 50, "auth"));
   EXPECT_FALSE(bans.add(addr("198.18.1.2"), 100, "rate"));  // full
   EXPECT_TRUE(bans.contains(addr("198.18.1.1"), 99));
-  EXPECT_FALSE(bans.contains(addr("198.18.1.1"), 100));  // due, even before the sweep
+  EXPECT_FALSE(bans.contains(addr("198.18.1.1"), 100));     // due, even before the sweep
   EXPECT_TRUE(bans.add(addr("2001:2::5"), 200, "manual"));  // extends
   EXPECT_EQ(bans.expire(100), 1u);
   EXPECT_TRUE(bans.contains(addr("2001:2::5"), 150));
@@ -61,9 +61,7 @@ TEST(BanStore, SurvivesARestartAndSkipsExpiredAndBadLines) {
     bans.add(addr("198.18.1.3"), 1100, "auth");
     ASSERT_TRUE(store.flush());
   }
-  {
-    std::ofstream(path, std::ios::app) << "not-an-address 3000 rate\n198.18.1.9 x rate\n";
-  }
+  { std::ofstream(path, std::ios::app) << "not-an-address 3000 rate\n198.18.1.9 x rate\n"; }
   BanList again(10);
   BanStore store(path, again);
   again.addListener(&store);

@@ -13,13 +13,14 @@ namespace rampart::cp::security {
 namespace {
 
 std::string invite(const std::string& from_user, const std::string& ua = "") {
-  std::string m = "INVITE sip:100@198.18.3.1 SIP/2.0\r\n"
-                  "Via: SIP/2.0/UDP 198.18.1.9:5060;branch=z9hG4bK1\r\n"
-                  "f: \"A\" <sip:" +
-                  from_user +
-                  "@example.com;x=1>;tag=a\r\n"
-                  "To: <sip:100@198.18.3.1>\r\n"
-                  "Call-ID: c1\r\nCSeq: 1 INVITE\r\n";
+  std::string m =
+      "INVITE sip:100@198.18.3.1 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 198.18.1.9:5060;branch=z9hG4bK1\r\n"
+      "f: \"A\" <sip:" +
+      from_user +
+      "@example.com;x=1>;tag=a\r\n"
+      "To: <sip:100@198.18.3.1>\r\n"
+      "Call-ID: c1\r\nCSeq: 1 INVITE\r\n";
   if (!ua.empty()) {
     m += "user-agent: " + ua + "\r\n";
   }
@@ -95,7 +96,7 @@ TEST(BoundedTable, EvictsLeastRecentlyUsed) {
   BoundedTable<int, int> t(2);
   t.touch(1) = 10;
   t.touch(2) = 20;
-  t.touch(1);      // 1 is now the most recent
+  t.touch(1);       // 1 is now the most recent
   t.touch(3) = 30;  // evicts 2
   EXPECT_EQ(t.size(), 2u);
   EXPECT_EQ(t.find(2), nullptr);
