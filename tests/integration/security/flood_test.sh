@@ -62,7 +62,7 @@ grep -E '^rampart_cp_(security_refused_total|bans_|security_tracked)' "$work/flo
 m() { grep -E "^($1)" "$work/flood.cp.prom" | awk '{s += $NF} END {print s + 0}'; }
 sent=0
 for f in "${floods[@]}"; do
-  n=$(grep -E '^ *OutGoing call created' "$work/$f.out" | tail -n 1 | awk -F'|' '{gsub(/ /, "", $3); print $3 + 0}')
+  n=$( { grep -E '^ *Outgoing calls created' "$work/$f.out" || true; } | tail -n 1 | awk -F'|' '{gsub(/ /, "", $3); print $3 + 0}')
   sent=$((sent + n))
 done
 # prometheus-cpp writes labels sorted by name: action, method, realm, reason.
