@@ -12,6 +12,8 @@
 #include "media/media_session.h"
 #include "media/port_allocator.h"
 #include "media/worker_picker.h"
+#include "security/drop_list_sync.h"
+#include "security/signalling_guard.h"
 #include "transport/transport_layer.h"
 #include "txn/transaction_layer.h"
 
@@ -35,8 +37,9 @@ class FlowProgrammerSink : public FlowSink {
 class DataplaneEvents : public FlowProgrammer::Listener {
  public:
   DataplaneEvents(CallManager& calls, WorkerPicker& workers, FlowProgrammer& fp,
-                  dtls::DtlsLinkAdapter* dtls, prometheus::Registry& registry)
-      : calls_(calls), workers_(workers), fp_(fp), dtls_(dtls) {
+                  dtls::DtlsLinkAdapter* dtls, security::DropListSync& drop_list,
+                  prometheus::Registry& registry)
+      : calls_(calls), workers_(workers), fp_(fp), dtls_(dtls), drop_list_(drop_list) {
     orphans_ = &prometheus::BuildCounter()
                     .Name("rampart_cp_orphan_flows_removed_total")
                     .Help("Idle flows no call owns (left by an earlier control plane), deleted")
@@ -84,6 +87,7 @@ class DataplaneEvents : public FlowProgrammer::Listener {
     if (new_epoch) {
       calls_.onDataplaneRestart();
     }
+    drop_list_.resync();  // a new dataplane, or a new session of ours: the list anew
   }
   void onDataplaneDown() override {}
 
@@ -92,6 +96,7 @@ class DataplaneEvents : public FlowProgrammer::Listener {
   WorkerPicker& workers_;
   FlowProgrammer& fp_;
   dtls::DtlsLinkAdapter* dtls_;
+  security::DropListSync& drop_list_;
   prometheus::Counter* orphans_;
 };
 
@@ -168,11 +173,18 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   timers.t2 = 8 * timers.t1;
   timers.t4 = 10 * timers.t1;
   txn_ = std::make_unique<TransactionLayer>(io, *transport_, registry, timers);
-  transport_->setSink(txn_.get());
+  // Every message meets the security layer before the transactions see it.
+  guard_ = std::make_unique<security::SignallingGuard>(io, config, *transport_, registry);
+  guard_->setNext(txn_.get());
+  transport_->setSink(guard_.get());
+  transport_->setSourceObserver(guard_.get());
+  txn_->setResponseObserver(guard_.get());
+  drop_list_ = std::make_unique<security::DropListSync>(*sink_, guard_->bans(), registry);
+  guard_->bans().addListener(drop_list_.get());
   calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
   txn_->setUser(calls_.get());
   events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, dtls_link_.get(),
-                                              registry);
+                                              *drop_list_, registry);
   dataplane_->setListener(events_.get());
 }
 
@@ -186,6 +198,7 @@ Result<void> Server::start() {
   if (dtls_error_) {
     return Error(dtls_error_->code, "dtls: " + dtls_error_->message);
   }
+  guard_->start();
   auto ok = transport_->start();
   if (!ok) {
     return ok;
@@ -205,6 +218,9 @@ void Server::stop() {
   }
   if (transport_) {
     transport_->stop();
+  }
+  if (guard_) {
+    guard_->stop();
   }
   if (dataplane_) {
     dataplane_->stop();

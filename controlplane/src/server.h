@@ -25,6 +25,10 @@ class WorkerPicker;
 struct MediaContext;
 class FlowProgrammerSink;
 class DataplaneEvents;
+namespace security {
+class SignallingGuard;
+class DropListSync;
+}  // namespace security
 namespace dtls {
 class DtlsService;
 class DtlsLinkAdapter;
@@ -48,6 +52,7 @@ class Server {
 
   FlowProgrammer& dataplane() { return *dataplane_; }
   CallManager& calls() { return *calls_; }
+  security::SignallingGuard& guard() { return *guard_; }
 
  private:
   void publishGauges();
@@ -64,6 +69,8 @@ class Server {
   std::unique_ptr<MediaContext> media_;
   std::unique_ptr<TransportLayer> transport_;
   std::unique_ptr<TransactionLayer> txn_;
+  std::unique_ptr<security::SignallingGuard> guard_;
+  std::unique_ptr<security::DropListSync> drop_list_;
   std::unique_ptr<CallManager> calls_;
   std::unique_ptr<DataplaneEvents> events_;
   std::vector<prometheus::Gauge*> ports_gauges_;

@@ -82,6 +82,9 @@ const char* msgTypeName(MsgType t) {
     case MsgType::FlowIce: return "FlowIce";
     case MsgType::IceSelected: return "IceSelected";
     case MsgType::ConsentExpired: return "ConsentExpired";
+    case MsgType::BanAdd: return "BanAdd";
+    case MsgType::BanDel: return "BanDel";
+    case MsgType::BanClear: return "BanClear";
     case MsgType::Count: break;
   }
   return "unknown";

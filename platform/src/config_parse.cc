@@ -38,8 +38,12 @@ constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",     
                                                "rings"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
-constexpr std::string_view kRealmKeys[] = {"name", "sdp_profile",     "signalling", "tls", "media",
-                                           "dscp", "allowed_origins", "websocket",  "jwt", "sdp"};
+constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
+                                           "media", "dscp",        "allowed_origins", "websocket",
+                                           "jwt",   "sdp",         "security"};
+constexpr std::string_view kRealmSecurityKeys[] = {
+    "allow",    "deny",     "requests_per_source", "invite_per_source", "register_per_source",
+    "requests", "max_calls"};
 constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
                                                "idle_timeout_s", "ping_interval_s",
                                                "handshake_timeout_s"};
@@ -54,11 +58,33 @@ constexpr std::string_view kMediaKeys[] = {"interface", "devargs",     "address"
                                            "address6",  "prefix_len6", "gateway", "gateway6",
                                            "port_min",  "port_max"};
 constexpr std::string_view kDscpKeys[] = {"audio", "video", "signalling"};
-constexpr std::string_view kRouteKeys[] = {"name", "from", "to", "match_user", "target", "targets"};
+constexpr std::string_view kRouteKeys[] = {"name",   "from",    "to",        "match_user",
+                                           "target", "targets", "max_calls", "calls_per_second"};
 constexpr std::string_view kTargetKeys[] = {"uri", "priority", "weight"};
-constexpr std::string_view kSecurityKeys[] = {
-    "invite_per_source",     "register_per_source", "invite_global", "allowed_origins", "deny",
-    "max_sip_message_bytes", "max_sdp_bytes"};
+constexpr std::string_view kSecurityKeys[] = {"invite_per_source",
+                                              "register_per_source",
+                                              "invite_global",
+                                              "allowed_origins",
+                                              "deny",
+                                              "max_sip_message_bytes",
+                                              "max_sdp_bytes",
+                                              "requests_per_source",
+                                              "per_aor",
+                                              "allow",
+                                              "replies_per_source",
+                                              "ban",
+                                              "auth_failures",
+                                              "jwt_failures",
+                                              "scanner_user_agents",
+                                              "max_tracked_sources",
+                                              "ban_file",
+                                              "connections",
+                                              "geo"};
+constexpr std::string_view kGeoKeys[] = {"database", "deny_countries", "allow_countries"};
+constexpr std::string_view kConnectionKeys[] = {"max_per_source", "max_total", "new_per_source",
+                                                "unauthenticated_timeout_s"};
+constexpr std::string_view kBanKeys[] = {"after_rejections", "window_s", "duration_s"};
+constexpr std::string_view kFailureKeys[] = {"max", "window_s"};
 constexpr std::string_view kRateKeys[] = {"per_second", "burst"};
 constexpr std::string_view kManagementKeys[] = {"address", "controlplane_port", "dataplane_port"};
 
@@ -599,7 +625,58 @@ void parseJwt(const YAML::Node& n, const std::string& path, JwtSettings* jwt, Er
   });
 }
 
+void readRate(const MapReader& m, std::string_view key, RateLimit* rate) {
+  if (std::optional<YAML::Node> n = m.get(key, false)) {
+    MapReader r(*n, m.keyPath(key), kRateKeys, m.sink());
+    readNumber(r, "per_second", 1, kMaxRatePerSecond, &rate->per_second);
+    readNumber(r, "burst", 1, kMaxRateBurst, &rate->burst);
+  }
+}
+
+// An optional rate: both keys required, since there is no default to keep.
+void readOptionalRate(const MapReader& m, std::string_view key, std::optional<RateLimit>* rate) {
+  if (std::optional<YAML::Node> n = m.get(key, false)) {
+    MapReader r(*n, m.keyPath(key), kRateKeys, m.sink());
+    RateLimit v;
+    readNumber(r, "per_second", 1, kMaxRatePerSecond, &v.per_second);
+    readNumber(r, "burst", 1, kMaxRateBurst, &v.burst);
+    if (r.ok() && r.get("per_second", true) && r.get("burst", true)) {
+      *rate = v;
+    }
+  }
+}
+
+void readCidrList(const MapReader& m, std::string_view key, std::vector<Cidr>* out) {
+  forEachInList(m, key, false, [&](const YAML::Node& e, const std::string& item_key) {
+    std::string text;
+    if (!readStringNode(e, item_key, &text, m.sink())) {
+      return;
+    }
+    std::string problem = cidrProblem(text);
+    if (!problem.empty()) {
+      m.sink()->add(item_key, problem, lineOf(e));
+      return;
+    }
+    out->push_back(*parseCidr(text));
+  });
+}
+
+void parseRealmSecurity(const YAML::Node& n, const std::string& path, RealmSecurity* s,
+                        ErrorSink* sink) {
+  MapReader m(n, path, kRealmSecurityKeys, sink);
+  readCidrList(m, "allow", &s->allow);
+  readCidrList(m, "deny", &s->deny);
+  readOptionalRate(m, "requests_per_source", &s->requests_per_source);
+  readOptionalRate(m, "invite_per_source", &s->invite_per_source);
+  readOptionalRate(m, "register_per_source", &s->register_per_source);
+  readOptionalRate(m, "requests", &s->requests);
+  readNumber(m, "max_calls", 0, 10000000, &s->max_calls);
+}
+
 void parseRealmWebEdge(const MapReader& m, Realm* realm) {
+  if (std::optional<YAML::Node> sec = m.get("security", false)) {
+    parseRealmSecurity(*sec, m.keyPath("security"), &realm->security, m.sink());
+  }
   if (m.get("allowed_origins", false)) {
     std::vector<std::string> origins;
     parseStringList(m, "allowed_origins", &origins);
@@ -688,6 +765,8 @@ void parseRoute(const YAML::Node& n, const std::string& path, Route* route, Erro
   forEachInList(m, "targets", false, [&](const YAML::Node& e, const std::string& key) {
     parseTarget(e, key, route, sink);
   });
+  readNumber(m, "max_calls", 0, 10000000, &route->max_calls);
+  readOptionalRate(m, "calls_per_second", &route->calls_per_second);
   if (has_list && route->targets.empty()) {
     sink->add(m.keyPath("targets"), "must list at least one SIP URI", lineOf(n));
   }
@@ -696,11 +775,44 @@ void parseRoute(const YAML::Node& n, const std::string& path, Route* route, Erro
   }
 }
 
-void readRate(const MapReader& m, std::string_view key, RateLimit* rate) {
+void readFailureLimit(const MapReader& m, std::string_view key, FailureLimit* f) {
   if (std::optional<YAML::Node> n = m.get(key, false)) {
-    MapReader r(*n, m.keyPath(key), kRateKeys, m.sink());
-    readNumber(r, "per_second", 1, kMaxRatePerSecond, &rate->per_second);
-    readNumber(r, "burst", 1, kMaxRateBurst, &rate->burst);
+    MapReader r(*n, m.keyPath(key), kFailureKeys, m.sink());
+    readNumber(r, "max", 1, 1000000, &f->max);
+    readNumber(r, "window_s", 1, 86400, &f->window_s);
+  }
+}
+
+void parseSecurityLimits(const MapReader& m, SecurityPolicy* s) {
+  readRate(m, "requests_per_source", &s->requests_per_source);
+  readRate(m, "per_aor", &s->per_aor);
+  readNumber(m, "replies_per_source", 0, 1000000, &s->replies_per_source);
+  if (std::optional<YAML::Node> n = m.get("ban", false)) {
+    MapReader b(*n, m.keyPath("ban"), kBanKeys, m.sink());
+    readNumber(b, "after_rejections", 1, 10000000, &s->ban.after_rejections);
+    readNumber(b, "window_s", 1, 86400, &s->ban.window_s);
+    readNumber(b, "duration_s", 1, 31536000, &s->ban.duration_s);
+  }
+  readFailureLimit(m, "auth_failures", &s->auth_failures);
+  readFailureLimit(m, "jwt_failures", &s->jwt_failures);
+  if (m.get("scanner_user_agents", false)) {
+    s->scanner_user_agents.clear();
+    parseStringList(m, "scanner_user_agents", &s->scanner_user_agents);
+  }
+  readNumber(m, "max_tracked_sources", 1000, 10000000, &s->max_tracked_sources);
+  readString(m, "ban_file", &s->ban_file, false, false);
+  if (std::optional<YAML::Node> n = m.get("geo", false)) {
+    MapReader g(*n, m.keyPath("geo"), kGeoKeys, m.sink());
+    readString(g, "database", &s->geo.database, true, false);
+    parseStringList(g, "deny_countries", &s->geo.deny_countries);
+    parseStringList(g, "allow_countries", &s->geo.allow_countries);
+  }
+  if (std::optional<YAML::Node> n = m.get("connections", false)) {
+    MapReader c(*n, m.keyPath("connections"), kConnectionKeys, m.sink());
+    readNumber(c, "max_per_source", 1, 10000000, &s->connections.max_per_source);
+    readNumber(c, "max_total", 1, 10000000, &s->connections.max_total);
+    readRate(c, "new_per_source", &s->connections.new_per_source);
+    readNumber(c, "unauthenticated_timeout_s", 1, 3600, &s->connections.unauthenticated_timeout_s);
   }
 }
 
@@ -715,18 +827,9 @@ void parseSecurity(const YAML::Node& n, SecurityPolicy* s, ErrorSink* sink) {
       s->allowed_origins.push_back(std::move(origin));
     }
   });
-  forEachInList(m, "deny", false, [&](const YAML::Node& e, const std::string& key) {
-    std::string text;
-    if (!readStringNode(e, key, &text, sink)) {
-      return;
-    }
-    std::string problem = cidrProblem(text);
-    if (!problem.empty()) {
-      sink->add(key, problem, lineOf(e));
-      return;
-    }
-    s->deny.push_back(*parseCidr(text));
-  });
+  readCidrList(m, "deny", &s->deny);
+  readCidrList(m, "allow", &s->allow);
+  parseSecurityLimits(m, s);
   readNumber(m, "max_sip_message_bytes", kMinSipMessageBytes, kMaxSipMessageBytes,
              &s->max_sip_message_bytes);
   readNumber(m, "max_sdp_bytes", kMinSdpBytes, kMaxSipMessageBytes, &s->max_sdp_bytes);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -529,6 +531,61 @@ void validateSip(const SipSettings& s, ErrorSink* sink) {
   }
 }
 
+// security.ban_file: resolved against the config's directory; the directory must exist (the
+// file itself appears with the first ban).
+void resolveBanFile(SecurityPolicy* s, const std::string& base_dir, ErrorSink* sink) {
+  if (s->ban_file.empty() || sink->failed("security.ban_file")) {
+    return;
+  }
+  std::filesystem::path p(s->ban_file);
+  if (p.is_relative() && !base_dir.empty()) {
+    p = std::filesystem::path(base_dir) / p;
+  }
+  p = p.lexically_normal();
+  s->ban_file = p.string();
+  std::error_code ec;
+  std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
+  if (!std::filesystem::is_directory(dir, ec)) {
+    addAt(sink, "security.ban_file",
+          "directory '" + dir.string().substr(0, 80) + "' does not exist");
+  } else if (std::filesystem::is_directory(p, ec)) {
+    addAt(sink, "security.ban_file", "'" + p.string().substr(0, 80) + "' is a directory");
+  }
+}
+
+// security.geo: the database resolved like ban_file and readable; country codes are ISO 3166
+// alpha-2 in upper case; deny and allow lists are exclusive.
+void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
+  if (g->database.empty() || sink->failed("security.geo.database")) {
+    return;
+  }
+  std::filesystem::path p(g->database);
+  if (p.is_relative() && !base_dir.empty()) {
+    p = std::filesystem::path(base_dir) / p;
+  }
+  g->database = p.lexically_normal().string();
+  if (access(g->database.c_str(), R_OK) != 0) {
+    addAt(sink, "security.geo.database",
+          "cannot read '" + g->database.substr(0, 80) + "': " + std::strerror(errno));
+  }
+  for (const char* key : {"deny_countries", "allow_countries"}) {
+    const auto& list =
+        std::string(key) == "deny_countries" ? g->deny_countries : g->allow_countries;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string& cc = list[i];
+      bool ok = cc.size() == 2 && std::isupper(static_cast<unsigned char>(cc[0])) &&
+                std::isupper(static_cast<unsigned char>(cc[1]));
+      if (!ok) {
+        addAt(sink, "security.geo." + std::string(key) + "[" + std::to_string(i) + "]",
+              "'" + cc.substr(0, 20) + "' is not an ISO 3166 country code (two capitals, e.g. FR)");
+      }
+    }
+  }
+  if (!g->deny_countries.empty() && !g->allow_countries.empty()) {
+    addAt(sink, "security.geo.allow_countries", "give deny_countries or allow_countries, not both");
+  }
+}
+
 void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
   for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
     if (!originOk(s.allowed_origins[i])) {
@@ -594,6 +651,8 @@ void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink
   validateRoutes(*config, names_ok, sink);
   validateSip(config->sip, sink);
   validateSecurity(config->security, sink);
+  resolveBanFile(&config->security, base_dir, sink);
+  validateGeo(&config->security.geo, base_dir, sink);
   validateManagement(config->management, sink);
   validateDtls(&config->dtls, base_dir, sink);
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "b2bua/admission.h"
 #include "b2bua/routing.h"
 #include "media/media_session.h"
 #include "sip/message.h"
@@ -107,6 +108,7 @@ struct Call {
   std::unique_ptr<ReliableToA> a_rel;       // A supports 100rel (RFC 3262 toward the caller)
   boost::asio::steady_timer glare;          // RFC 3261 14.1 retry of a refresh that got 491
   int glare_retries = 0;
+  AdmissionTicket admission;  // the call's place under admission limits (b2bua/admission.h)
 
   DialogLeg& leg(Leg l) { return l == Leg::A ? a : b; }
 

@@ -40,6 +40,12 @@ int64_t steadyMs() {
       .count();
 }
 
+int64_t steadyUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 bool isIpLiteral(const std::string& host) {
   std::string h = host;
   if (h.size() > 2 && h.front() == '[') {
@@ -65,7 +71,8 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
       locator_(dns_),
       target_list_(locator_),
       registrations_(io, txn, router_, target_list_, registry),
-      health_(io, txn, router_, registry, std::chrono::seconds(config.sip.options_interval_s)) {
+      health_(io, txn, router_, registry, std::chrono::seconds(config.sip.options_interval_s)),
+      admission_(config, registry) {
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
   next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
@@ -267,7 +274,15 @@ void CallManager::onInvite(uint64_t txn, const sip::Message& req, const Peer& fr
     respondError(txn, req, Error{ErrorCode::Unavailable, "dataplane not connected"});
     return;
   }
+  auto ticket = admission_.admit(from.realm, to_realm, route ? route->route : "", steadyUs());
+  if (!ticket) {
+    auto resp = sip::makeResponse(req, 503, "Call Limit Reached", sip::randomToken(10));
+    resp.addHeader("Retry-After", "5");
+    txn_.respond(txn, std::move(resp));
+    return;
+  }
   Call& call = createCall(txn, req, from);
+  call.admission = *ticket;
   call.b.realm = to_realm;
   auto webSocket = [](Transport t) { return t == Transport::Ws || t == Transport::Wss; };
   bool browserA =
@@ -495,6 +510,7 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   }
   call->state = CallState::Ended;
   call->end_reason = reason;
+  admission_.release(call->admission);
   ended_->Add({{"reason", reason}}).Increment();
   call->timer.cancel();
   call->duration.cancel();

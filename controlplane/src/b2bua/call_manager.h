@@ -15,6 +15,7 @@
 
 #include <rampart/platform/config.h>
 
+#include "b2bua/admission.h"
 #include "b2bua/call.h"
 #include "b2bua/registration_relay.h"
 #include "b2bua/routing.h"
@@ -162,6 +163,7 @@ class CallManager : public TransactionLayer::User {
   TargetList target_list_;
   RegistrationRelay registrations_;
   TargetHealth health_;
+  CallAdmission admission_;
   uint64_t next_call_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::map<std::string, DialogRef> dialogs_;  // call-id + "|" + our tag

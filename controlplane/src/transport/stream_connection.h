@@ -41,10 +41,13 @@ class StreamConnection : public Connection,
   uint64_t id() const override { return peer_.connection; }
   const Peer& peer() const override { return peer_; }
 
-  // Inbound: the socket is connected; TLS handshakes first (bounded by the idle timer).
-  void startAccepted() {
+  // Inbound: the socket is connected; TLS handshakes first (bounded by the first-message
+  // timer). `admitted`: the layer's admitConnection() counted it (connectionEnded() at close).
+  void startAccepted(bool admitted) {
     setSignallingDscp(socket().native_handle(), peer_.address.is_v6(), dscp_);
     open_ = true;
+    admitted_ = admitted;
+    inbound_ = true;
     layer_.connectionOpened(peer_.realm, peer_.transport);
     armIdle();
     if constexpr (kTls) {
@@ -151,7 +154,10 @@ class StreamConnection : public Connection,
       switch (framer_.next(&msg)) {
         case StreamFramer::Status::NeedMore: return true;
         case StreamFramer::Status::Ping: send("\r\n"); break;
-        case StreamFramer::Status::Message: layer_.sink().onMessage(peer_, std::move(msg)); break;
+        case StreamFramer::Status::Message:
+          got_message_ = true;
+          layer_.sink().onMessage(peer_, std::move(msg));
+          break;
         case StreamFramer::Status::Error:
           layer_.countOversize();
           fail(framer_.error());
@@ -181,14 +187,18 @@ class StreamConnection : public Connection,
         });
   }
 
+  // An inbound connection must deliver a SIP message within first_message_timeout_s (scanners
+  // and handshake storms hold no socket for long); after that, the idle timeout applies.
   void armIdle() {
-    idle_.expires_after(std::chrono::seconds(layer_.limits().idle_timeout_s));
+    bool first = inbound_ && !got_message_;
+    idle_.expires_after(std::chrono::seconds(first ? layer_.limits().first_message_timeout_s
+                                                   : layer_.limits().idle_timeout_s));
     idle_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec || !self->open_) {
         return;
       }
-      if (!self->activity_ || !self->connected_) {
-        self->fail("idle");
+      if (!self->activity_ || !self->connected_ || (self->inbound_ && !self->got_message_)) {
+        self->fail(self->got_message_ ? "idle" : "no SIP message in time");
         return;
       }
       self->activity_ = false;
@@ -211,6 +221,9 @@ class StreamConnection : public Connection,
     idle_.cancel();
     queue_.clear();
     layer_.connectionClosed(peer_.connection, peer_.realm, peer_.transport);
+    if (admitted_) {
+      layer_.connectionEnded(peer_.address);
+    }
   }
 
   TransportLayer& layer_;
@@ -226,6 +239,9 @@ class StreamConnection : public Connection,
   bool connected_ = false;
   bool writing_ = false;
   bool activity_ = false;
+  bool admitted_ = false;
+  bool inbound_ = false;
+  bool got_message_ = false;
 };
 
 }  // namespace rampart::cp

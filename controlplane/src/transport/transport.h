@@ -44,6 +44,20 @@ class MessageSink {
   virtual void onConnectionClosed(uint64_t connection) = 0;
 };
 
+// Told about sources that misbehave below the SIP layer; the security layer counts them toward
+// a ban. Optional: the transport works without one.
+class SourceObserver {
+ public:
+  virtual ~SourceObserver() = default;
+  // A WebSocket upgrade from `source` was refused for a missing, bad or expired token.
+  virtual void onBadToken(const boost::asio::ip::address& source, uint32_t realm) = 0;
+  // A new inbound stream connection: false refuses it (closed at once, before any TLS work).
+  virtual bool admitConnection(const boost::asio::ip::address& source, uint32_t realm,
+                               Transport transport) = 0;
+  // An admitted connection ended (called once for each admitted one).
+  virtual void connectionEnded(const boost::asio::ip::address& source) = 0;
+};
+
 // A stream connection (TCP, TLS, WS, WSS), inbound or outbound.
 class Connection {
  public:

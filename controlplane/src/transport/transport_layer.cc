@@ -167,18 +167,21 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
     if (ec) {
       return;
     }
-    Peer peer{tls_ ? Transport::Tls : Transport::Tcp, remote.address(), remote.port(),
-              layer_.connections().nextId(), realm_};
+    Transport t = tls_ ? Transport::Tls : Transport::Tcp;
+    if (!layer_.admitConnection(remote.address(), realm_, t)) {
+      return;  // the socket closes here, before any TLS work
+    }
+    Peer peer{t, remote.address(), remote.port(), layer_.connections().nextId(), realm_};
     if (tls_) {
       auto conn = std::make_shared<StreamConnection<TlsStream>>(
           layer_, TlsStream(std::move(socket), *tls_), peer, dscp_);
       layer_.connections().add(conn);
-      conn->startAccepted();
+      conn->startAccepted(true);
     } else {
       auto conn =
           std::make_shared<StreamConnection<tcp::socket>>(layer_, std::move(socket), peer, dscp_);
       layer_.connections().add(conn);
-      conn->startAccepted();
+      conn->startAccepted(true);
     }
   }
 
@@ -194,6 +197,7 @@ TransportLayer::TransportLayer(asio::io_context& io, const platform::Config& con
                                prometheus::Registry& registry)
     : io_(io), config_(config), registry_(registry) {
   limits_.max_message_bytes = config.security.max_sip_message_bytes;
+  limits_.first_message_timeout_s = config.security.connections.unauthenticated_timeout_s;
   active_family_ = &prometheus::BuildGauge()
                         .Name("rampart_cp_connections_active")
                         .Help("Open signalling stream connections by realm and transport")
@@ -265,6 +269,7 @@ Result<void> TransportLayer::startWss(uint32_t realm, const platform::Signalling
   if (!opts) {
     return Error{opts.error().code, "realm " + cfg.name + ": " + opts.error().message};
   }
+  opts->observer = observer_;
   auto listener = WssListener::create(io_, std::move(*opts), *ctx, connections_, *sink_, registry_);
   if (!listener) {
     return Error{ErrorCode::Io, "realm " + cfg.name + ": " + listener.error().message};

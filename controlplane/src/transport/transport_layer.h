@@ -36,7 +36,8 @@ struct Destination {
 struct TransportLimits {
   std::size_t max_message_bytes = 65535;
   std::size_t max_send_queue_bytes = 1 << 20;
-  uint32_t idle_timeout_s = 300;  // stream connections with no traffic are closed
+  uint32_t idle_timeout_s = 300;         // stream connections with no traffic are closed
+  uint32_t first_message_timeout_s = 5;  // inbound: no SIP message by then, closed
 };
 
 class TransportLayer {
@@ -45,6 +46,8 @@ class TransportLayer {
                  prometheus::Registry& registry);
   /// Who receives messages (the transaction layer); set before start().
   void setSink(MessageSink* sink) { sink_ = sink; }
+  /// Who hears about misbehaving sources (the security layer); optional, set before start().
+  void setSourceObserver(SourceObserver* o) { observer_ = o; }
   ~TransportLayer();
 
   /// Binds every UDP and TCP listener of every realm. @return Io naming the listener that
@@ -72,6 +75,14 @@ class TransportLayer {
   // Called by stream connections.
   void connectionOpened(uint32_t realm, Transport t);
   void connectionClosed(uint64_t id, uint32_t realm, Transport t);
+  bool admitConnection(const boost::asio::ip::address& source, uint32_t realm, Transport t) {
+    return observer_ == nullptr || observer_->admitConnection(source, realm, t);
+  }
+  void connectionEnded(const boost::asio::ip::address& source) {
+    if (observer_ != nullptr) {
+      observer_->connectionEnded(source);
+    }
+  }
   void countDrop(const char* reason);
   void countOversize();
 
@@ -84,6 +95,7 @@ class TransportLayer {
   boost::asio::io_context& io_;
   const platform::Config& config_;
   MessageSink* sink_ = nullptr;
+  SourceObserver* observer_ = nullptr;
   TransportLimits limits_;
   ConnectionTable connections_;
   std::vector<std::shared_ptr<UdpSocket>> udp_;

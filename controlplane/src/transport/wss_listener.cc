@@ -240,6 +240,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
       shared_->countRefused(*d.refused);
       if (d.jwt_reject) {
         shared_->countJwt(*d.jwt_reject);
+        if (shared_->options.observer != nullptr) {
+          shared_->options.observer->onBadToken(peer_.address, peer_.realm);
+        }
       }
       RAMPART_LOG_RATELIMITED(LogLevel::Info, "wss", 10, "%s: upgrade refused (%u %s): %s",
                               remote().c_str(), d.status, refuseReasonName(*d.refused),
@@ -536,6 +539,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     beast::get_lowest_layer(ws_).socket().close(ignored);
     dropQueued();
     shared_->live.erase(id_);
+    if (shared_->options.observer != nullptr) {
+      shared_->options.observer->connectionEnded(peer_.address);
+    }
     if (in_table_) {
       in_table_ = false;
       shared_->active->Decrement();
@@ -597,6 +603,12 @@ void onAccept(const std::shared_ptr<Shared>& shared, const boost::system::error_
     setDscp(socket, shared->options.dscp);
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    SourceObserver* gate = shared->options.observer;
+    if (gate != nullptr &&
+        !gate->admitConnection(remote.address(), shared->options.realm_index, Transport::Wss)) {
+      acceptNext(shared);  // the socket closes here, before any TLS work
+      return;
+    }
     Peer peer;
     peer.transport = Transport::Wss;
     peer.address = remote.address();

@@ -49,6 +49,7 @@ struct WsListenerOptions {
   std::size_t max_send_queue_bytes = 1u << 20;     // queued, unsent bytes per connection
   std::size_t max_upgrade_request_bytes = 8192;    // HTTP upgrade request header
   WsAccessPolicy access;
+  SourceObserver* observer = nullptr;  // hears refused tokens (may be null)
 };
 
 /// Options for `listener` of realm `realm_index` of a loaded configuration (its websocket

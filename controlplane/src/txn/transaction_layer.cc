@@ -391,6 +391,9 @@ void TransactionLayer::respond(uint64_t id, sip::Message response) {
   if (response.status < 200) {
     return;
   }
+  if (observer_ != nullptr) {
+    observer_->onFinalResponse(t.peer, t.request, response.status);
+  }
   if (t.invite && response.status < 300) {
     t.state = State::Accepted;
     t.dialog_key = t.request.call_id + "|" + std::to_string(t.request.cseq);

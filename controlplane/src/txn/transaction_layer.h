@@ -61,10 +61,19 @@ class TransactionLayer : public MessageSink {
   };
   using ClientHandler = std::function<void(const ClientEvent&)>;
 
+  /// Sees the final response of every server transaction, with its request (the security
+  /// layer counts rejected credentials toward a source's ban).
+  class ResponseObserver {
+   public:
+    virtual ~ResponseObserver() = default;
+    virtual void onFinalResponse(const Peer& to, const sip::Message& request, int status) = 0;
+  };
+
   TransactionLayer(boost::asio::io_context& io, TransportLayer& transport,
                    prometheus::Registry& registry, TxnTimers timers = {});
   ~TransactionLayer() override;
   void setUser(User* user) { user_ = user; }
+  void setResponseObserver(ResponseObserver* o) { observer_ = o; }
 
   /// Sends `request` to `dst` in a new client transaction. The top Via (our listener on the
   /// destination's realm and transport, a fresh branch, rport) is added here. @return the
@@ -122,6 +131,7 @@ class TransactionLayer : public MessageSink {
   TransportLayer& transport_;
   TxnTimers timers_;
   User* user_ = nullptr;
+  ResponseObserver* observer_ = nullptr;
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<ServerTxn>> server_;
   std::unordered_map<std::string, uint64_t> server_by_key_;

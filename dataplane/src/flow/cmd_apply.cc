@@ -330,6 +330,24 @@ void flowQuery(LcoreCtx& ctx, const abi::MsgHeader& h) {
   ack(ctx, h, abi::kOk, h.flow);
 }
 
+// BanAdd / BanDel / BanClear. A full set refuses the add (kErrNoSpace): the control plane
+// still drops that source's signalling, only its media is not pre-filtered.
+void applyBan(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
+  abi::BanMsg b{};
+  std::memcpy(&b, slot, size < sizeof(b) ? size : sizeof(b));
+  int32_t st = abi::kOk;
+  if (b.hdr.type == MsgType::BanClear) {
+    ctx.bans.clear();
+  } else if (b.family != 4 && b.family != 6) {
+    st = abi::kErrInval;
+  } else if (b.hdr.type == MsgType::BanAdd) {
+    st = ctx.bans.add(b.family, b.addr) ? abi::kOk : abi::kErrNoSpace;
+  } else {
+    st = ctx.bans.remove(b.family, b.addr) ? abi::kOk : abi::kErrNoEnt;
+  }
+  ack(ctx, b.hdr, st, 0);
+}
+
 void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   abi::Hello h{};
   std::memcpy(&h, slot, size < sizeof(h) ? size : sizeof(h));
@@ -397,6 +415,9 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
       case MsgType::FlowDel: flowDel(ctx, h); break;
       case MsgType::FlowIce: ack(ctx, h, applyFlowIce(ctx, ice), h.flow); break;
       case MsgType::FlowQuery: flowQuery(ctx, h); break;
+      case MsgType::BanAdd:
+      case MsgType::BanDel:
+      case MsgType::BanClear: applyBan(ctx, slot, slot_size); break;
       case MsgType::FlowDump:
         // FlowDumpEnd answers a dump (the client waits for it, not for an Ack).
         ctx.dumping = true;

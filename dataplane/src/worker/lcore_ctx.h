@@ -11,6 +11,7 @@
 #include <rampart/platform/abi.h>
 #include <rampart/platform/spsc_ring.h>
 
+#include "flow/ban_set.h"
 #include "flow/flow_table.h"
 #include "ice/ice_state.h"
 #include "net/iface.h"
@@ -67,6 +68,7 @@ struct LcoreCtx {
   const IfaceSet* ifaces = nullptr;
   rte_mempool* pool = nullptr;
   FlowTable flows;
+  BanSet bans;   // sources dropped on arrival (the control plane's ban list)
   IceTable ice;  // ICE-lite credentials and selection, indexed like `flows`
   NeighTable neigh;
   PendingPkt pending[kPendingCap]{};

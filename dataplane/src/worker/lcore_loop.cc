@@ -73,6 +73,11 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
     // Only the first segment is parsed; media fits one (multi-segment is dropped later).
     verdict[k] = parseFrame(rte_pktmbuf_mtod(pkts[k], const uint8_t*),
                             rte_pktmbuf_data_len(pkts[k]), &pi[k]);
+    // A banned source costs a parse and one probe: no flow lookup, handoff or crypto.
+    if (verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
+        ctx.bans.contains(pi[k].family, pi[k].src)) {
+      verdict[k] = DropReason::Banned;
+    }
     keyed[k] = verdict[k] == kNoDrop && pi[k].kind == PktKind::Udp &&
                ownsAddress(in, pi[k].family, pi[k].dst);
     if (keyed[k]) {

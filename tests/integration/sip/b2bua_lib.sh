@@ -96,6 +96,8 @@ c["sip"] = dict({"t1_ms": int(t1)}, **json.loads(sip))
 if load == "1":  # load tests: one sipp source places tens of calls a second
     c["security"]["invite_per_source"] = {"per_second": 500, "burst": 1000}
     c["security"]["invite_global"] = {"per_second": 1000, "burst": 2000}
+    c["security"]["requests_per_source"] = {"per_second": 5000, "burst": 10000}
+    c["security"]["per_aor"] = {"per_second": 1000, "burst": 2000}
 c["management"] = {"address": "127.0.0.1", "controlplane_port": 9100, "dataplane_port": 9101}
 yaml.safe_dump(c, open(out, "w"), default_flow_style=None, sort_keys=False)
 PY

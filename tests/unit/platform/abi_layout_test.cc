@@ -27,7 +27,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 2);
+  EXPECT_EQ(kAbiMinor, 3);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -46,6 +46,9 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(static_cast<int>(MsgType::FlowIce), 13);
   EXPECT_EQ(static_cast<int>(MsgType::IceSelected), 14);
   EXPECT_EQ(static_cast<int>(MsgType::ConsentExpired), 15);
+  EXPECT_EQ(static_cast<int>(MsgType::BanAdd), 16);
+  EXPECT_EQ(static_cast<int>(MsgType::BanDel), 17);
+  EXPECT_EQ(static_cast<int>(MsgType::BanClear), 18);
   EXPECT_EQ(kFlowAwaitKeys, 1u << 6);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80), 1);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_32), 2);
@@ -59,7 +62,10 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(MsgHeader, size), 2u);
   EXPECT_EQ(offsetof(MsgHeader, seq), 4u);
   EXPECT_EQ(offsetof(MsgHeader, flow), 8u);
-  EXPECT_EQ(sizeof(Hello), 64u);
+  EXPECT_EQ(sizeof(Hello), 72u);  // msg_size[] grew with MsgType::Count (1.3)
+  EXPECT_EQ(sizeof(BanMsg), 40u);
+  EXPECT_EQ(offsetof(BanMsg, addr), 16u);
+  EXPECT_EQ(offsetof(BanMsg, family), 32u);
   EXPECT_EQ(offsetof(Hello, abi_major), 16u);
   EXPECT_EQ(offsetof(Hello, abi_minor), 18u);
   EXPECT_EQ(offsetof(Hello, cp_pid), 20u);

@@ -161,6 +161,45 @@ TEST_F(ConfigTest, BaseConfigLoads) {
   EXPECT_EQ(c.management.dataplane_port, 9101);
 }
 
+TEST_F(ConfigTest, SecurityLimitsPerRealmAndRoute) {
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("    dscp:\n      audio: 46\n"), 0,
+               "    security:\n"
+               "      allow: [198.18.0.0/15, \"2001:2::/32\"]\n"
+               "      deny: [198.18.9.9]\n"
+               "      invite_per_source: {per_second: 5, burst: 10}\n"
+               "      requests: {per_second: 1000, burst: 2000}\n"
+               "      max_calls: 50\n");
+  yaml.replace(yaml.find("    target: sip:198.18.3.2:5060\n"), 0,
+               "    max_calls: 20\n    calls_per_second: {per_second: 3, burst: 6}\n");
+  yaml.replace(yaml.find("  max_sdp_bytes: 16384\n"), 0,
+               "  requests_per_source: {per_second: 50, burst: 100}\n"
+               "  ban: {after_rejections: 30, window_s: 5, duration_s: 20}\n"
+               "  auth_failures: {max: 3}\n"
+               "  scanner_user_agents: [evilscan]\n");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  const Config& c = *r.config;
+  const RealmSecurity& s = c.realms[0].security;
+  ASSERT_EQ(s.allow.size(), 2u);
+  EXPECT_EQ(s.allow[1].address.family, 6);
+  ASSERT_EQ(s.deny.size(), 1u);
+  EXPECT_EQ(s.deny[0].prefix_len, 32);
+  ASSERT_TRUE(s.invite_per_source.has_value());
+  EXPECT_EQ(s.invite_per_source->burst, 10u);
+  EXPECT_FALSE(s.register_per_source.has_value());  // falls back to security's
+  EXPECT_EQ(s.max_calls, 50u);
+  EXPECT_EQ(c.routes[0].max_calls, 20u);
+  ASSERT_TRUE(c.routes[0].calls_per_second.has_value());
+  EXPECT_EQ(c.routes[0].calls_per_second->per_second, 3u);
+  EXPECT_EQ(c.security.requests_per_source.burst, 100u);
+  EXPECT_EQ(c.security.ban.duration_s, 20u);
+  EXPECT_EQ(c.security.auth_failures.max, 3u);
+  EXPECT_EQ(c.security.auth_failures.window_s, 60u);  // default
+  EXPECT_EQ(c.security.scanner_user_agents, std::vector<std::string>{"evilscan"});
+  EXPECT_EQ(c.realms[1].security.max_calls, 0u);  // default: no limit
+}
+
 TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
   std::string yaml = kBaseYaml;
   yaml.replace(yaml.find("        port: 8443\n"), 19, "");
@@ -284,6 +323,19 @@ const InvalidCase kInvalidCases[] = {
      "bits set beyond"},
     {"CidrGarbage", "deny: [203.0.113.0/24]", "deny: [not-a-net]", "security.deny[0]",
      "is not a CIDR"},
+    {"AllowCidrBad", "deny: [203.0.113.0/24]", "allow: [203.0.113.0/99]", "security.allow[0]",
+     "prefix length 99"},
+    {"RealmSecurityUnknownKey", "    dscp:\n      audio: 46",
+     "    security: {max_call: 5}\n    dscp:\n      audio: 46", "realms[0].security.max_call",
+     "did you mean 'max_calls'"},
+    {"RealmRateMissingBurst", "    dscp:\n      audio: 46",
+     "    security: {requests: {per_second: 5}}\n    dscp:\n      audio: 46",
+     "realms[0].security.requests.burst", "missing required key"},
+    {"RouteCallsPerSecondZero", "    target: sip:198.18.3.2:5060",
+     "    target: sip:198.18.3.2:5060\n    calls_per_second: {per_second: 0, burst: 1}",
+     "routes[0].calls_per_second.per_second", "out of range"},
+    {"BanDurationZero", "  max_sdp_bytes: 16384", "  max_sdp_bytes: 16384\n  ban: {duration_s: 0}",
+     "security.ban.duration_s", "out of range"},
     {"PortMinAboveMax", "port_max: 39999", "port_max: 29000", "realms[1].media.port_min",
      "greater than port_max"},
     {"OverlappingRanges", "port_min: 30000", "port_min: 29000", "realms[1].media.port_min",

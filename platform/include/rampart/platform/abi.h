@@ -17,7 +17,8 @@
 namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
-inline constexpr uint16_t kAbiMinor = 2;  // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events)
+// 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear)
+inline constexpr uint16_t kAbiMinor = 3;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -38,6 +39,9 @@ enum class MsgType : uint16_t {
   FlowIce = 13,         // cp -> dp: ICE-lite credentials of a flow (replaces earlier ones)
   IceSelected = 14,     // dp -> cp: an authenticated USE-CANDIDATE check moved a flow's remote
   ConsentExpired = 15,  // dp -> cp: no valid ICE check for the consent timeout (RFC 7675)
+  BanAdd = 16,          // cp -> dp: drop every packet from one source address (each worker)
+  BanDel = 17,          // cp -> dp: lift one source's ban
+  BanClear = 18,        // cp -> dp: lift every ban (a control plane that attaches resends its list)
   Count                 // keep last
 };
 
@@ -179,6 +183,15 @@ struct FlowDump {
   MsgHeader hdr;
 };
 
+// BanAdd, BanDel and BanClear (which ignores the address). Banned sources' packets are dropped
+// on arrival, before any flow lookup or crypto, counted as DropReason "banned".
+struct BanMsg {
+  MsgHeader hdr;
+  uint8_t addr[16];  // IPv4 in the first 4 bytes
+  uint8_t family;    // 4 or 6
+  uint8_t _pad[7];
+};
+
 struct FlowInfo {
   MsgHeader hdr;  // hdr.flow = handle, hdr.seq = the query's/dump's seq
   uint64_t cookie;
@@ -283,6 +296,9 @@ constexpr uint16_t minSize(MsgType t) {
     case MsgType::FlowIce: return sizeof(FlowIce);
     case MsgType::IceSelected: return sizeof(IceSelected);
     case MsgType::ConsentExpired: return sizeof(ConsentExpired);
+    case MsgType::BanAdd:
+    case MsgType::BanDel:
+    case MsgType::BanClear: return sizeof(BanMsg);
     case MsgType::Count: break;
   }
   return 0;
@@ -296,6 +312,7 @@ static_assert(sizeof(Hello) <= kCmdSlotSize && sizeof(HelloAck) <= kCmdSlotSize 
               sizeof(FlowAdd) <= kCmdSlotSize && sizeof(FlowInfo) <= kCmdSlotSize);
 static_assert(kIsWireType<FlowIce> && kIsWireType<IceSelected> && kIsWireType<ConsentExpired>);
 static_assert(sizeof(FlowIce) <= kCmdSlotSize);
+static_assert(kIsWireType<BanMsg> && sizeof(BanMsg) <= kCmdSlotSize);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.

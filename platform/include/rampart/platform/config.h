@@ -121,6 +121,23 @@ struct JwtSettings {
   std::vector<JwtKey> keys;
 };
 
+struct RateLimit {
+  uint32_t per_second = 0;
+  uint32_t burst = 0;
+};
+
+// A realm's own access lists and limits (realms[i].security). Rates left out fall back to the
+// `security` section's; lists add to the global ones.
+struct RealmSecurity {
+  std::vector<Cidr> allow;  // non-empty: only these sources may use the realm
+  std::vector<Cidr> deny;
+  std::optional<RateLimit> requests_per_source;
+  std::optional<RateLimit> invite_per_source;
+  std::optional<RateLimit> register_per_source;
+  std::optional<RateLimit> requests;  // every request into the realm, all sources together
+  uint32_t max_calls = 0;             // concurrent calls from or to the realm; 0 = no limit
+};
+
 struct Realm {
   std::string name;
   std::vector<SignallingListener> signalling;
@@ -133,6 +150,7 @@ struct Realm {
   std::optional<std::vector<std::string>> allowed_origins;  // absent: security.allowed_origins
   WebSocketSettings websocket;
   JwtSettings jwt;
+  RealmSecurity security;
 };
 
 // RFC 2782 selection among a route's targets: lowest priority first, equal priorities share
@@ -152,6 +170,10 @@ struct Route {
   // one is tried on 408, 503, a transport error or a timeout.
   std::vector<std::string> targets;
   std::vector<TargetPolicy> target_policy;  // one per entry of `targets`, same order
+  // Admission control of the trunk this route leads to: concurrent calls (0 = no limit) and
+  // new calls per second (absent = no limit). Excess calls get 503.
+  uint32_t max_calls = 0;
+  std::optional<RateLimit> calls_per_second;
 };
 
 // SIP behaviour of the B2BUA.
@@ -171,17 +193,63 @@ struct SipSettings {
   std::vector<std::string> dns_servers;
 };
 
-struct RateLimit {
-  uint32_t per_second = 0;
-  uint32_t burst = 0;
+// Sustained excess: a source with `after_rejections` requests refused within `window_s` is
+// banned for `duration_s`.
+struct BanPolicy {
+  uint32_t after_rejections = 200;
+  uint32_t window_s = 10;
+  uint32_t duration_s = 300;
+};
+
+// `max` events within `window_s` ban the source (for BanPolicy::duration_s).
+struct FailureLimit {
+  uint32_t max = 5;
+  uint32_t window_s = 60;
+};
+
+// Inbound stream connections (TCP, TLS, WS, WSS), counted per source address and in total.
+struct ConnectionLimits {
+  uint32_t max_per_source = 256;
+  uint32_t max_total = 100000;
+  RateLimit new_per_source{50, 100};  // new connections (each a TLS handshake on tls/wss)
+  // A TCP/TLS connection that has delivered no SIP message after this long is closed (WS/WSS:
+  // realms[i].websocket.handshake_timeout_s bounds TLS + upgrade).
+  uint32_t unauthenticated_timeout_s = 5;
+};
+
+// Geo-blocking from a MaxMind-format database: deny these countries, or (allow_countries
+// non-empty) serve only those, refusing sources the database does not place.
+struct GeoSettings {
+  std::string database;                      // .mmdb path; "" = no geo-blocking
+  std::vector<std::string> deny_countries;   // ISO 3166-1 alpha-2, upper case
+  std::vector<std::string> allow_countries;  // exclusive with deny_countries
 };
 
 struct SecurityPolicy {
+  RateLimit requests_per_source{200, 400};
+  RateLimit per_aor{20, 40};  // INVITE and REGISTER per user (From of INVITE, To of REGISTER)
   RateLimit invite_per_source{20, 40};
   RateLimit register_per_source{20, 40};
   RateLimit invite_global{500, 1000};
   std::vector<std::string> allowed_origins;  // WSS Origin allow-list; empty = any
   std::vector<Cidr> deny;                    // sources never served
+  std::vector<Cidr> allow;                   // non-empty: only these sources are served
+  // Requests refused over a limit are answered 503 + Retry-After up to this many per source
+  // and second; the rest are dropped silently.
+  uint32_t replies_per_source = 10;
+  BanPolicy ban;
+  FailureLimit auth_failures;  // rejected credentials (401/407 to a request carrying them, 403)
+  FailureLimit jwt_failures;   // WebSocket upgrades refused for a bad token
+  ConnectionLimits connections;
+  GeoSettings geo;
+  // User-Agent substrings (case-insensitive) of SIP scanners: such requests are dropped silently.
+  std::vector<std::string> scanner_user_agents{"friendly-scanner", "sipvicious", "sipcli",
+                                               "sip-scan",         "iWar",       "sundayddr",
+                                               "VaxSIPUserAgent",  "pplsip"};
+  uint32_t max_tracked_sources = 100000;  // per-source state kept at most (least recent evicted)
+  // Where bans are kept across control-plane restarts ("" = not kept). Resolved like the TLS
+  // paths; its directory must exist.
+  std::string ban_file;
   uint32_t max_sip_message_bytes = 65535;
   uint32_t max_sdp_bytes = 16384;
 };
