@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 
 #include <ctime>
+#include <map>
+#include <utility>
 
 #include <rampart/sdp/parser.h>
 
@@ -45,14 +47,49 @@ int64_t unixNowMinusSteady(int64_t steady_ms) {
   return static_cast<int64_t>(std::time(nullptr)) - (now_steady - steady_ms) / 1000;
 }
 
+// RFC 3551 static payload types peers often send without an a=rtpmap.
+const char* staticCodec(std::string_view pt) {
+  static const std::pair<std::string_view, const char*> kStatic[] = {
+      {"0", "PCMU/8000"}, {"3", "GSM/8000"},  {"4", "G723/8000"},
+      {"8", "PCMA/8000"}, {"9", "G722/8000"}, {"18", "G729/8000"}};
+  for (const auto& [k, v] : kStatic) {
+    if (k == pt) {
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+// The m-line's formats in order, named by their rtpmap or the static table.
+json codecsOf(const sdp::MediaView& m, const sdp::MediaLine& ml) {
+  std::map<std::string, std::string, std::less<>> names;
+  m.forEachAttribute("rtpmap", [&](std::string_view v) {
+    std::size_t sp = v.find(' ');
+    if (sp != std::string_view::npos) {
+      names[std::string(v.substr(0, sp))] = std::string(v.substr(sp + 1));
+    }
+  });
+  json codecs = json::array();
+  std::string_view f = ml.formats;
+  while (!f.empty()) {
+    std::size_t sp = f.find(' ');
+    std::string_view pt = f.substr(0, sp);
+    auto it = names.find(pt);
+    const char* fixed = staticCodec(pt);
+    if (it != names.end()) {
+      codecs.push_back(it->second);
+    } else if (fixed != nullptr) {
+      codecs.push_back(fixed);
+    }
+    f = sp == std::string_view::npos ? std::string_view() : f.substr(sp + 1);
+  }
+  return codecs;
+}
+
 json mediaSection(const sdp::Session& s, std::size_t i) {
   sdp::MediaView m = s.media(i);
   sdp::MediaLine ml = m.mediaLine();
-  json codecs = json::array();
-  m.forEachAttribute("rtpmap", [&](std::string_view v) {
-    std::size_t sp = v.find(' ');
-    codecs.push_back(std::string(sp == std::string_view::npos ? v : v.substr(sp + 1)));
-  });
+  json codecs = codecsOf(m, ml);
   json srtp = json::array();
   m.forEachAttribute("crypto", [&](std::string_view v) {
     std::size_t a = v.find(' ');

@@ -64,7 +64,7 @@ byes=$(sip_grep_wire lsig "BYE sip:")
 [ "$byes" -ge 1 ] || fail "no BYE toward the PBX on the lan wire"
 rec=$(cdr_wait 5 "r['ended_by'] == 'operator:test-operator'")
 echo "   CDR: ${rec:0:300}"
-ok=$(jq_py 'd["result"]=="answered" and d["sip_status"]==200 and d["legs"]["a"]["quality"]["packets"]>=50 and d["legs"]["a"]["codec"]=="PCMA" and d["legs"]["a"]["quality"]["mos"]>4' <<<"$rec")
+ok=$(jq_py 'd["result"]=="answered" and d["sip_status"]==200 and d["legs"]["a"]["quality"]["packets"]>=50 and d["legs"]["a"]["codec"] in ("PCMA","PCMU") and d["legs"]["b"]["codec"] in ("PCMA","PCMU") and d["legs"]["b"]["quality"]["packets"]>=50 and d["legs"]["a"]["quality"]["mos"]>4' <<<"$rec")
 [ "$ok" = True ] || fail "CDR fields wrong: $rec"
 b2b_wait_idle 10
 

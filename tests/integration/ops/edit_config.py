@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """edit_config.py FILE EDIT...: changes a test config in place. Edits:
   add_route     a route 'added-live' (wan '^9' -> sip:198.18.3.2:5090) first (live on reload)
-  shrink_ports  realms[1].media.port_max one lower (needs a restart)
+  shrink_ports  realms[1].media.port_max two lower (needs a restart)
   add_wss       a wss listener on the wan realm (198.18.1.1:8443; no JWT required)
   turn          add_wss, plus the lab's JWT policy, an Origin allow-list (the softphone's
                 https://198.18.1.1:8444) and TURN credentials (secret TURN_SECRET_FILE,
@@ -19,7 +19,7 @@ for edit in sys.argv[2:]:
         c["routes"].insert(0, {"name": "added-live", "from": "wan", "to": "lan",
                                "match_user": "^9", "target": "sip:198.18.3.2:5090"})
     elif edit == "shrink_ports":
-        c["realms"][1]["media"]["port_max"] -= 1
+        c["realms"][1]["media"]["port_max"] -= 2
     elif edit == "add_wss":
         c["realms"][0]["signalling"].append({"transport": "wss", "address": "198.18.1.1",
                                              "port": 8443})
