@@ -78,6 +78,10 @@ CallRecords::CallRecords(const platform::Config& config, prometheus::Registry& r
                     "Calls ended (one per CDR), by the caller's realm and result (answered, busy, "
                     "cancelled, failed, no_answer, media_timeout, ...)")
                 .Register(registry);
+  // Every realm's series exist from the start (at 0), so rate() sees the first observation.
+  for (const platform::Realm& r : config.realms) {
+    metricsFor(r.name);
+  }
 }
 
 Result<void> CallRecords::start() {
