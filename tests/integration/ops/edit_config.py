@@ -2,6 +2,7 @@
 """edit_config.py FILE EDIT...: changes a test config in place. Edits:
   add_route     a route 'added-live' (wan '^9' -> sip:198.18.3.2:5090) first (live on reload)
   shrink_ports  realms[1].media.port_max two lower (needs a restart)
+  short_idle    dataplane.idle_timeout_s = 3 (media timeouts within a test)
   add_wss       a wss listener on the wan realm (198.18.1.1:8443; no JWT required)
   turn          add_wss, plus the lab's JWT policy, an Origin allow-list (the softphone's
                 https://198.18.1.1:8444) and TURN credentials (secret TURN_SECRET_FILE,
@@ -20,6 +21,8 @@ for edit in sys.argv[2:]:
                                "match_user": "^9", "target": "sip:198.18.3.2:5090"})
     elif edit == "shrink_ports":
         c["realms"][1]["media"]["port_max"] -= 2
+    elif edit == "short_idle":
+        c["dataplane"]["idle_timeout_s"] = 3
     elif edit == "add_wss":
         c["realms"][0]["signalling"].append({"transport": "wss", "address": "198.18.1.1",
                                              "port": 8443})
