@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +21,23 @@
 #include "server.h"
 
 using namespace rampart;
+
+namespace {
+
+void logReload(const cp::ReloadOutcome& r) {
+  for (const platform::ConfigError& e : r.errors) {
+    RAMPART_LOG(platform::LogLevel::Error, "cp", "reload refused: %s: %s", e.key.c_str(),
+                e.reason.c_str());
+  }
+  if (!r.error.empty()) {
+    RAMPART_LOG(platform::LogLevel::Error, "cp", "reload refused: %s", r.error.c_str());
+  }
+  for (const std::string& k : r.needs_restart) {
+    RAMPART_LOG(platform::LogLevel::Warn, "cp", "reload: %s changed; needs a restart", k.c_str());
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   auto opts = platform::parseProcessOptions(argc, argv);
@@ -45,7 +63,7 @@ int main(int argc, char** argv) {
                  opts->config_path.c_str(), loaded.errors.size());
     return 1;
   }
-  const platform::Config& config = *loaded.config;
+  platform::Config& config = *loaded.config;  // a reload updates it in place
   if (opts->check_only) {
     std::printf("rampart-controlplane: configuration %s is valid\n%s", opts->config_path.c_str(),
                 platform::describeConfig(config).c_str());
@@ -68,9 +86,21 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io(1);  // one thread owns every call, socket and timer
   cp::Server server(io, config, metrics.value()->registry());
+  server.setConfigPath(opts->config_path);
   cp::FlowProgrammer& dataplane = server.dataplane();
   metrics.value()->addCollectable(
       mgmt::makeRingCollector([&dataplane] { return dataplane.region(); }));
+  // SIGHUP: reload the config file (validated first; the old one stays on any error).
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (!ec) {
+        logReload(server.reload("SIGHUP"));
+        wait_hup();
+      }
+    });
+  };
+  wait_hup();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) {
@@ -78,6 +108,7 @@ int main(int argc, char** argv) {
     }
     RAMPART_LOG(platform::LogLevel::Info, "cp", "rampart-controlplane stopping (signal %d)", signo);
     server.stop();
+    hup.cancel();
     io.stop();
   });
   auto started = server.start();

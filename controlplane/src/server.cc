@@ -4,6 +4,11 @@
 
 #include <rampart/platform/log.h>
 
+#include <rampart/mgmt/api_core_routes.h>
+#include <rampart/mgmt/api_server.h>
+#include <rampart/mgmt/audit_log.h>
+
+#include "api/api_context.h"
 #include "b2bua/call_manager.h"
 #include "dtls/dtls_link_adapter.h"
 #include "dtls/dtls_service.h"
@@ -14,6 +19,8 @@
 #include "media/worker_picker.h"
 #include "security/drop_list_sync.h"
 #include "security/signalling_guard.h"
+#include "records/call_records.h"
+#include "transport/tls_context.h"
 #include "transport/transport_layer.h"
 #include "txn/transaction_layer.h"
 
@@ -27,6 +34,9 @@ class FlowProgrammerSink : public FlowSink {
   uint32_t workers() const override { return fp_.workers(); }
   Result<uint32_t> submit(uint32_t worker, const abi::MsgHeader& msg, AckHandler done) override {
     return fp_.submit(worker, msg, std::move(done));
+  }
+  void query(uint32_t worker, uint64_t flow, QueryHandler done) override {
+    fp_.query(worker, flow, std::move(done));
   }
 
  private:
@@ -117,9 +127,9 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
 
 }  // namespace
 
-Server::Server(boost::asio::io_context& io, const platform::Config& config,
+Server::Server(boost::asio::io_context& io, platform::Config& config,
                prometheus::Registry& registry)
-    : io_(io), config_(config), gauge_timer_(io) {
+    : io_(io), config_(config), gauge_timer_(io), registry_(registry) {
   FlowProgrammer::Options opts;
   opts.command_timeout = std::chrono::milliseconds(config.sip.flow_ack_timeout_ms);
   dataplane_ = std::make_unique<FlowProgrammer>(io, config.shm_name, registry, opts);
@@ -183,6 +193,8 @@ Server::Server(boost::asio::io_context& io, const platform::Config& config,
   guard_->bans().addListener(drop_list_.get());
   calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
   txn_->setUser(calls_.get());
+  records_ = std::make_unique<CallRecords>(config_, registry);
+  calls_->setObserver(records_.get());
   events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, dtls_link_.get(),
                                               *drop_list_, registry);
   dataplane_->setListener(events_.get());
@@ -207,12 +219,145 @@ Result<void> Server::start() {
   if (auto calls = calls_->start(); !calls) {
     return calls;
   }
+  if (auto records = records_->start(); !records) {
+    return records;
+  }
+  if (config_.management.audit) {
+    auto log = mgmt::AuditLog::open(config_.management.audit->file);
+    if (!log) {
+      return log.error();
+    }
+    audit_ = std::move(log.value());
+    audit({{"action", "start"}, {"who", "rampart-controlplane"}});
+  }
+  if (auto api = startApi(); !api) {
+    return api;
+  }
   publishGauges();
   return {};
 }
 
+Result<void> Server::startApi() {
+  if (!config_.management.api) {
+    return {};
+  }
+  const platform::ApiSettings& settings = *config_.management.api;
+  auto tls = makeServerTlsContext(settings.tls);
+  if (!tls) {
+    return Error(tls.error().code, "api: " + tls.error().message);
+  }
+  mgmt::ApiServerOptions opts;
+  opts.endpoint = boost::asio::ip::tcp::endpoint(
+      boost::asio::ip::make_address(config_.management.address.text), settings.port);
+  api_ = std::make_unique<mgmt::ApiServer>(io_, opts, tls.value(),
+                                           mgmt::TokenTable(settings.tokens), registry_);
+  mgmt::CoreInfo core;
+  core.process = "controlplane";
+  core.node = config_.node_name;
+  core.readiness = [this] {
+    bool dp = dataplane_->ready();
+    return nlohmann::json{{"ready", dp}, {"checks", {{"dataplane", dp}, {"signalling", true}}}};
+  };
+  api_->setActionObserver([this](const mgmt::ApiRequest& q, const mgmt::ApiResponse& r) {
+    nlohmann::json e = {{"action", q.method + " " + q.path},
+                        {"who", q.principal.empty() ? "(no valid token)" : q.principal},
+                        {"role", mgmt::roleName(q.role)},
+                        {"from", q.peer},
+                        {"status", r.status}};
+    if (r.status < 300 || r.status == 422) {
+      e["result"] = r.body;  // for a reload: every change by key, applied or not
+    }
+    audit(std::move(e));
+  });
+  mgmt::Router& routes = api_->router();
+  mgmt::addCoreRoutes(routes, std::move(core));
+  ReloadHooks hooks;
+  hooks.validate = [this](const std::string& yaml) {
+    if (!reloader_) {
+      return nlohmann::json{{"ok", false}, {"error", "reload is not enabled"}};
+    }
+    return reloader_->validate(yaml).toJson();
+  };
+  hooks.reload = [this](const std::string& who) { return reload(who).toJson(); };
+  api_ctx_ = std::make_unique<ApiContext>(
+      *calls_, *dataplane_, [this]() -> const platform::Config& { return config_; },
+      std::move(hooks));
+  addStatusRoutes(routes, *api_ctx_);
+  addCallRoutes(routes, *api_ctx_);
+  addRegistrationRoutes(routes, *api_ctx_);
+  addRoutingRoutes(routes, *api_ctx_);
+  addConfigRoutes(routes, *api_ctx_);
+  return api_->start();
+}
+
+void Server::setConfigPath(const std::string& path) {
+  reloader_ = std::make_unique<ConfigReloader>(config_, path);
+  addReloadHooks();
+}
+
+ReloadOutcome Server::reload(const std::string& who) {
+  if (!reloader_) {
+    ReloadOutcome out;
+    out.error = "reload is not enabled";
+    return out;
+  }
+  RAMPART_LOG(platform::LogLevel::Info, "cp", "configuration reload requested by %s", who.c_str());
+  ReloadOutcome out = reloader_->reload();
+  if (who == "SIGHUP") {  // API reloads are audited with their request
+    audit({{"action", "reload"}, {"who", who}, {"from", "signal"}, {"result", out.toJson()}});
+  }
+  return out;
+}
+
+void Server::audit(nlohmann::json entry) {
+  if (!audit_) {
+    return;
+  }
+  if (auto r = audit_->append(std::move(entry)); !r) {
+    RAMPART_LOG(platform::LogLevel::Error, "cp", "%s", r.error().message.c_str());
+  }
+}
+
+// Live parts of a reload, in an order where every fallible step comes before any change.
+void Server::addReloadHooks() {
+  ConfigReloader::Hook api;
+  api.prepare = [this](const platform::Config& next) -> Result<void> {
+    pending_api_tls_.reset();
+    if (api_ && next.management.api) {
+      auto tls = makeServerTlsContext(next.management.api->tls);
+      if (!tls) {
+        return Error(tls.error().code, "management.api.tls: " + tls.error().message);
+      }
+      pending_api_tls_ = tls.value();
+    }
+    return {};
+  };
+  api.apply = [this](const platform::Config& now) {
+    if (api_ && now.management.api && pending_api_tls_) {
+      api_->setTls(pending_api_tls_);
+      api_->setTokens(mgmt::TokenTable(now.management.api->tokens));
+    }
+  };
+  reloader_->addHook(std::move(api));
+  ConfigReloader::Hook transport;  // last fallible step: it applies when it succeeds
+  transport.prepare = [this](const platform::Config& next) {
+    return transport_->reloadSecurity(next);
+  };
+  transport.apply = [this](const platform::Config& now) {
+    calls_->reloadRoutes();
+    platform::LogLevel level = platform::LogLevel::Info;
+    if (platform::parseLogLevel(now.log_level.c_str(), &level)) {
+      platform::setLogLevel(level);
+    }
+  };
+  reloader_->addHook(std::move(transport));
+}
+
 void Server::stop() {
   gauge_timer_.cancel();
+  if (api_) {
+    api_->stop();
+  }
   if (calls_) {
     calls_->stop();
   }
@@ -238,6 +383,12 @@ void Server::releaseSessions() {
 }
 
 void Server::publishGauges() {
+  if (api_ctx_) {
+    api_ctx_->call_samples.push_back(calls_->callsCreated());
+    if (api_ctx_->call_samples.size() > 11) {
+      api_ctx_->call_samples.pop_front();
+    }
+  }
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     ports_gauges_[i]->Set(static_cast<double>(ports_[i]->portsInUse()));
   }

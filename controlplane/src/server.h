@@ -9,14 +9,25 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <rampart/platform/config.h>
 #include <rampart/platform/result.h>
 
+#include "config_reload.h"
+
+namespace rampart::mgmt {
+class ApiServer;
+class AuditLog;
+}  // namespace rampart::mgmt
+
 namespace rampart::cp {
 
 class CallManager;
+struct ApiContext;
+class CallRecords;
+class ConfigReloader;
 class FlowProgrammer;
 class PortAllocator;
 class TransactionLayer;
@@ -36,8 +47,8 @@ class DtlsLinkAdapter;
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, const platform::Config& config,
-         prometheus::Registry& registry);
+  // `config` is the config in force: a reload updates it in place (config_reload.h).
+  Server(boost::asio::io_context& io, platform::Config& config, prometheus::Registry& registry);
   ~Server();
 
   /// Binds every signalling listener and starts the dataplane link. @return Io naming the
@@ -51,14 +62,25 @@ class Server {
   void releaseSessions();
 
   FlowProgrammer& dataplane() { return *dataplane_; }
+  /// Enables reloading `path` (the file `config` was loaded from); call before start().
+  void setConfigPath(const std::string& path);
+  /// Reloads the config file (SIGHUP, the API); `who` for the log and the audit record.
+  /// Needs setConfigPath().
+  ReloadOutcome reload(const std::string& who);
+
+  /// The management API, when management.api is configured and start() succeeded.
+  mgmt::ApiServer* api() { return api_.get(); }
   CallManager& calls() { return *calls_; }
   security::SignallingGuard& guard() { return *guard_; }
 
  private:
   void publishGauges();
+  // Builds the management API (when configured): its routes, then binds.
+  Result<void> startApi();
+  void addReloadHooks();
 
   boost::asio::io_context& io_;
-  const platform::Config& config_;
+  platform::Config& config_;
   std::unique_ptr<FlowProgrammer> dataplane_;
   std::unique_ptr<FlowProgrammerSink> sink_;
   std::unique_ptr<WorkerPicker> workers_;
@@ -75,6 +97,15 @@ class Server {
   std::unique_ptr<DataplaneEvents> events_;
   std::vector<prometheus::Gauge*> ports_gauges_;
   boost::asio::steady_timer gauge_timer_;
+  prometheus::Registry& registry_;
+  std::unique_ptr<mgmt::ApiServer> api_;
+  std::unique_ptr<ApiContext> api_ctx_;
+  std::unique_ptr<ConfigReloader> reloader_;
+  std::shared_ptr<boost::asio::ssl::context> pending_api_tls_;  // prepared by a reload
+  std::unique_ptr<CallRecords> records_;
+  std::unique_ptr<mgmt::AuditLog> audit_;
+  // Appends one audit record (when management.audit is configured).
+  void audit(nlohmann::json entry);
 };
 
 }  // namespace rampart::cp

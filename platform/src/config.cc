@@ -195,6 +195,15 @@ const char* sdpProfileName(SdpProfile p) {
   return "?";
 }
 
+const char* apiRoleName(ApiRole r) {
+  switch (r) {
+    case ApiRole::Viewer: return "viewer";
+    case ApiRole::Operator: return "operator";
+    case ApiRole::Admin: return "admin";
+  }
+  return "?";
+}
+
 const char* jwtAlgName(JwtAlg a) {
   switch (a) {
     case JwtAlg::Hs256: return "HS256";

@@ -30,6 +30,10 @@ std::string describeConfig(const Config& config) {
          "/metrics (control plane)\n";
   out +=
       "metrics http://" + host + ":" + std::to_string(mg.dataplane_port) + "/metrics (dataplane)\n";
+  if (mg.api) {
+    out += "api https://" + host + ":" + std::to_string(mg.api->port) + "/api/v1/ (" +
+           std::to_string(mg.api->tokens.size()) + " token(s))\n";
+  }
   return out;
 }
 

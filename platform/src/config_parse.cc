@@ -40,10 +40,11 @@ constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_
                                           "inject_slots"};
 constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
                                            "media", "dscp",        "allowed_origins", "websocket",
-                                           "jwt",   "sdp",         "security"};
+                                           "jwt",   "sdp",         "security",        "turn"};
 constexpr std::string_view kRealmSecurityKeys[] = {
     "allow",    "deny",     "requests_per_source", "invite_per_source", "register_per_source",
     "requests", "max_calls"};
+constexpr std::string_view kTurnKeys[] = {"secret_file", "ttl_s", "uris", "path"};
 constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
                                                "idle_timeout_s", "ping_interval_s",
                                                "handshake_timeout_s"};
@@ -86,7 +87,15 @@ constexpr std::string_view kConnectionKeys[] = {"max_per_source", "max_total", "
 constexpr std::string_view kBanKeys[] = {"after_rejections", "window_s", "duration_s"};
 constexpr std::string_view kFailureKeys[] = {"max", "window_s"};
 constexpr std::string_view kRateKeys[] = {"per_second", "burst"};
-constexpr std::string_view kManagementKeys[] = {"address", "controlplane_port", "dataplane_port"};
+constexpr std::string_view kManagementKeys[] = {
+    "address", "controlplane_port", "dataplane_port", "api", "cdr", "audit"};
+constexpr std::string_view kCdrKeys[] = {"directory", "max_file_bytes", "max_files",
+                                         "fsync_interval_ms"};
+constexpr std::string_view kAuditKeys[] = {"file"};
+constexpr std::string_view kApiKeys[] = {"port", "tls", "tokens"};
+constexpr std::string_view kApiTokenKeys[] = {"name", "role", "sha256"};
+constexpr std::string_view kApiRoles[] = {"viewer", "operator", "admin"};
+constexpr ApiRole kApiRoleValues[] = {ApiRole::Viewer, ApiRole::Operator, ApiRole::Admin};
 
 constexpr std::string_view kTransports[] = {"udp", "tcp", "tls", "ws", "wss"};
 constexpr Transport kTransportValues[] = {Transport::Udp, Transport::Tcp, Transport::Tls,
@@ -688,6 +697,17 @@ void parseRealmWebEdge(const MapReader& m, Realm* realm) {
   if (std::optional<YAML::Node> jwt = m.get("jwt", false)) {
     parseJwt(*jwt, m.keyPath("jwt"), &realm->jwt, m.sink());
   }
+  if (std::optional<YAML::Node> turn = m.get("turn", false)) {
+    MapReader t(*turn, m.keyPath("turn"), kTurnKeys, m.sink());
+    TurnSettings& ts = realm->turn.emplace();
+    readString(t, "secret_file", &ts.secret_file, true, false);
+    readNumber(t, "ttl_s", 60, 7 * 86400, &ts.ttl_s);
+    parseStringList(t, "uris", &ts.uris);
+    if (!t.get("uris", true)) {
+      ts.uris.clear();
+    }
+    readString(t, "path", &ts.path, false, false);
+  }
 }
 
 void parseRealm(const YAML::Node& n, const std::string& path, Realm* realm, ErrorSink* sink) {
@@ -835,6 +855,45 @@ void parseSecurity(const YAML::Node& n, SecurityPolicy* s, ErrorSink* sink) {
   readNumber(m, "max_sdp_bytes", kMinSdpBytes, kMaxSipMessageBytes, &s->max_sdp_bytes);
 }
 
+void parseApiToken(const YAML::Node& n, const std::string& path, ApiToken* t, ErrorSink* sink) {
+  MapReader m(n, path, kApiTokenKeys, sink);
+  readString(m, "name", &t->name, true, false);
+  int role = readEnum(m, "role", kApiRoles, true);
+  if (role >= 0) {
+    t->role = kApiRoleValues[role];
+  }
+  std::optional<YAML::Node> h = m.get("sha256", true);
+  std::string hex;
+  if (!h || !readStringNode(*h, m.keyPath("sha256"), &hex, sink)) {
+    return;
+  }
+  bool ok = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            });
+  if (!ok) {
+    sink->add(m.keyPath("sha256"),
+              "expected 64 lowercase hex digits (SHA-256 of the token; `rampartctl token hash`)",
+              lineOf(*h));
+    return;
+  }
+  t->sha256 = hex;
+}
+
+void parseApi(const YAML::Node& n, ApiSettings* api, ErrorSink* sink) {
+  MapReader m(n, "management.api", kApiKeys, sink);
+  readNumber(m, "port", 1, 65535, &api->port);
+  if (std::optional<YAML::Node> tls = m.get("tls", true)) {
+    MapReader t(*tls, m.keyPath("tls"), kTlsKeys, sink);
+    readString(t, "certificate", &api->tls.certificate, true, false);
+    readString(t, "private_key", &api->tls.private_key, true, false);
+  }
+  forEachInList(m, "tokens", true, [&](const YAML::Node& e, const std::string& key) {
+    ApiToken token;
+    parseApiToken(e, key, &token, sink);
+    api->tokens.push_back(std::move(token));
+  });
+}
+
 void parseManagement(const YAML::Node& n, ManagementSettings* mg, ErrorSink* sink) {
   MapReader m(n, "management", kManagementKeys, sink);
   if (std::optional<IpAddress> ip = readIp(m, "address", 0, true)) {
@@ -842,6 +901,21 @@ void parseManagement(const YAML::Node& n, ManagementSettings* mg, ErrorSink* sin
   }
   readNumber(m, "controlplane_port", 1, 65535, &mg->controlplane_port);
   readNumber(m, "dataplane_port", 1, 65535, &mg->dataplane_port);
+  if (std::optional<YAML::Node> api = m.get("api", false)) {
+    parseApi(*api, &mg->api.emplace(), sink);
+  }
+  if (std::optional<YAML::Node> cdr = m.get("cdr", false)) {
+    MapReader c(*cdr, m.keyPath("cdr"), kCdrKeys, sink);
+    CdrSettings& s = mg->cdr.emplace();
+    readString(c, "directory", &s.directory, true, false);
+    readNumber(c, "max_file_bytes", 4096, int64_t{1} << 40, &s.max_file_bytes);
+    readNumber(c, "max_files", 1, 100000, &s.max_files);
+    readNumber(c, "fsync_interval_ms", 10, 60000, &s.fsync_interval_ms);
+  }
+  if (std::optional<YAML::Node> audit = m.get("audit", false)) {
+    MapReader a(*audit, m.keyPath("audit"), kAuditKeys, sink);
+    readString(a, "file", &mg->audit.emplace().file, true, false);
+  }
 }
 
 }  // namespace

@@ -161,8 +161,48 @@ bool originOk(const std::string& origin);
 
 // realms[i].allowed_origins, .websocket and .jwt: the WebSocket edge of a realm. Key files
 // are resolved against `base_dir` like the TLS paths and read as the control plane will.
+// realms[i].turn: a secret file, turn:/turns: URIs, a path, and a wss listener to serve it on.
+void validateTurn(Realm* realm, const std::string& path, const std::string& base_dir,
+                  ErrorSink* sink) {
+  std::string tp = path + ".turn";
+  if (!realm->turn || sink->failed(tp)) {
+    return;
+  }
+  TurnSettings& t = *realm->turn;
+  std::filesystem::path p(t.secret_file);
+  if (p.is_relative() && !base_dir.empty()) {
+    p = std::filesystem::path(base_dir) / p;
+  }
+  t.secret_file = p.lexically_normal().string();
+  std::string why;
+  std::error_code ec;
+  if (!readableFile(t.secret_file, &why)) {
+    addAt(sink, tp + ".secret_file", why);
+  } else if (std::filesystem::file_size(t.secret_file, ec) < 16) {
+    addAt(sink, tp + ".secret_file", "the secret must be at least 16 bytes: " + t.secret_file);
+  }
+  if (t.uris.empty()) {
+    addAt(sink, tp + ".uris", "list at least one turn: or turns: URI");
+  }
+  for (std::size_t i = 0; i < t.uris.size(); ++i) {
+    if (t.uris[i].rfind("turn:", 0) != 0 && t.uris[i].rfind("turns:", 0) != 0) {
+      addAt(sink, tp + ".uris[" + std::to_string(i) + "]",
+            "'" + t.uris[i].substr(0, 60) + "' is not a turn: or turns: URI (RFC 7065)");
+    }
+  }
+  if (t.path.empty() || t.path[0] != '/') {
+    addAt(sink, tp + ".path", "must start with '/'");
+  }
+  bool wss = std::any_of(realm->signalling.begin(), realm->signalling.end(),
+                         [](const SignallingListener& l) { return l.transport == Transport::Wss; });
+  if (!wss && !sink->failed(path + ".signalling")) {
+    addAt(sink, tp, "needs a wss listener on the realm (credentials are served there)");
+  }
+}
+
 void validateWebEdge(Realm* realm, const std::string& path, const std::string& base_dir,
                      ErrorSink* sink) {
+  validateTurn(realm, path, base_dir, sink);
   if (realm->allowed_origins) {
     for (std::size_t i = 0; i < realm->allowed_origins->size(); ++i) {
       const std::string& o = (*realm->allowed_origins)[i];
@@ -602,12 +642,78 @@ void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
   }
 }
 
-void validateManagement(const ManagementSettings& m, ErrorSink* sink) {
+// management.api: its port apart from the metrics ports, its TLS files, unique token names and
+// hashes (two names for one token would make the audit log lie about who acted).
+void validateApi(ApiSettings* api, const ManagementSettings& m, const std::string& base_dir,
+                 ErrorSink* sink) {
+  if (!sink->failed("management.api.port") &&
+      (api->port == m.controlplane_port || api->port == m.dataplane_port)) {
+    addAt(sink, "management.api.port",
+          "port " + std::to_string(api->port) + " is already a metrics port");
+  }
+  auto resolve = [&](std::string* file, const char* key, bool is_key) {
+    std::string k = std::string("management.api.tls.") + key;
+    if (sink->failed(k) || sink->failed("management.api.tls")) {
+      return;
+    }
+    std::filesystem::path p(*file);
+    if (p.is_relative() && !base_dir.empty()) {
+      p = std::filesystem::path(base_dir) / p;
+    }
+    *file = p.lexically_normal().string();
+    std::string problem = pemProblem(*file, is_key);
+    if (!problem.empty()) {
+      addAt(sink, k, problem);
+    }
+  };
+  resolve(&api->tls.certificate, "certificate", false);
+  resolve(&api->tls.private_key, "private_key", true);
+  std::map<std::string, std::size_t> names;
+  std::map<std::string, std::size_t> hashes;
+  for (std::size_t i = 0; i < api->tokens.size(); ++i) {
+    const ApiToken& t = api->tokens[i];
+    std::string key = "management.api.tokens[" + std::to_string(i) + "]";
+    if (!t.name.empty() && !names.emplace(t.name, i).second) {
+      addAt(sink, key + ".name", "duplicate token name '" + t.name + "'");
+    }
+    if (!t.sha256.empty() && !hashes.emplace(t.sha256, i).second) {
+      addAt(sink, key + ".sha256",
+            "same token as management.api.tokens[" + std::to_string(hashes[t.sha256]) + "]");
+    }
+  }
+}
+
+void validateManagement(ManagementSettings* m, const std::string& base_dir, ErrorSink* sink) {
   if (!sink->failedAt("management") && !sink->failed("management.controlplane_port") &&
-      !sink->failed("management.dataplane_port") && m.controlplane_port == m.dataplane_port) {
+      !sink->failed("management.dataplane_port") && m->controlplane_port == m->dataplane_port) {
     addAt(sink, "management.dataplane_port",
-          "same port as controlplane_port (" + std::to_string(m.dataplane_port) +
+          "same port as controlplane_port (" + std::to_string(m->dataplane_port) +
               "); each process serves its own metrics");
+  }
+  if (m->api && !sink->failedAt("management.api")) {
+    validateApi(&*m->api, *m, base_dir, sink);
+  }
+  auto resolve = [&](std::string* path) {
+    std::filesystem::path p(*path);
+    if (p.is_relative() && !base_dir.empty()) {
+      p = std::filesystem::path(base_dir) / p;
+    }
+    *path = p.lexically_normal().string();
+  };
+  std::error_code ec;
+  if (m->cdr && !sink->failed("management.cdr")) {
+    resolve(&m->cdr->directory);
+    const std::string& d = m->cdr->directory;
+    if (std::filesystem::exists(d, ec) && !std::filesystem::is_directory(d, ec)) {
+      addAt(sink, "management.cdr.directory", "not a directory: " + d);
+    }
+  }
+  if (m->audit && !sink->failed("management.audit")) {
+    resolve(&m->audit->file);
+    std::filesystem::path dir = std::filesystem::path(m->audit->file).parent_path();
+    if (!std::filesystem::is_directory(dir, ec)) {
+      addAt(sink, "management.audit.file", "directory does not exist: " + dir.string());
+    }
   }
 }
 
@@ -653,7 +759,7 @@ void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink
   validateSecurity(config->security, sink);
   resolveBanFile(&config->security, base_dir, sink);
   validateGeo(&config->security.geo, base_dir, sink);
-  validateManagement(config->management, sink);
+  validateManagement(&config->management, base_dir, sink);
   validateDtls(&config->dtls, base_dir, sink);
 }
 

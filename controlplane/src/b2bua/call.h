@@ -4,6 +4,7 @@
 // the call's MediaSession. Everything a successor node would need to carry the call on lives
 // here and is serialisable (toJson); transactions, sockets and timers are not state of the
 // call and are never stored (they are referenced by id).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,13 @@ struct DialogLeg {
   uint32_t local_cseq = 0;
   uint32_t remote_cseq = 0;
 };
+
+/// Wall-clock milliseconds since the epoch (call records).
+inline int64_t unixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 enum class CallState { Routing, Early, Answering, Confirmed, Ending, Ended };
 const char* callStateName(CallState s);
@@ -96,6 +104,15 @@ struct Call {
   std::optional<SentAck> last_ack;
   std::string route_name;
   std::string end_reason;
+  std::string ended_by;  // who ended it: "caller", "callee", "operator:<token name>", "rampart"
+  // For the call's record (CDR): the attempt result (rampart_cp_call_attempts_total's label),
+  // the final status relayed to the caller, and wall-clock times in ms since the epoch.
+  std::string result;
+  int final_status = 0;
+  int64_t created_unix_ms = 0;
+  int64_t ringing_unix_ms = 0;
+  int64_t answered_unix_ms = 0;
+  int64_t ended_unix_ms = 0;
   int64_t created_ms = 0;  // steady clock, for set-up time
   int64_t answered_unix_s = 0;
   boost::asio::steady_timer timer;     // no-answer, then session guard

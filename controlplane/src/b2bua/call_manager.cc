@@ -76,6 +76,7 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
   next_call_ = static_cast<uint64_t>(std::time(nullptr)) << 24;
+  first_call_ = next_call_;
   for (const MediaRealm& m : media_realms_) {
     MediaRealm web = m;
     if (m.profile && m.profile->kind != sdp::ProfileKind::WebRtc) {
@@ -155,7 +156,8 @@ void CallManager::respondError(uint64_t txn, const sip::Message& req, const Erro
   txn_.respond(txn, std::move(resp));
 }
 
-void CallManager::countAttempt(const Call& call, const char* result) {
+void CallManager::countAttempt(Call& call, const char* result) {
+  call.result = result;
   attempts_->Add({{"realm", config_.realms[call.a.realm].name}, {"result", result}}).Increment();
 }
 
@@ -314,6 +316,7 @@ Call& CallManager::createCall(uint64_t txn, const sip::Message& req, const Peer&
   Call& call = *owned;
   call.id = ++next_call_;
   call.created_ms = steadyMs();
+  call.created_unix_ms = unixMs();
   call.a_invite_txn = txn;
   DialogLeg& a = call.a;
   a.realm = from.realm;
@@ -483,6 +486,28 @@ void CallManager::armTimers(Call& call) {
 }
 
 // --- teardown -------------------------------------------------------------------------------
+void CallManager::reloadRoutes() {
+  router_.rebuild();
+  health_.sync(router_);
+}
+
+const Call* CallManager::findCall(uint64_t id) const {
+  auto it = calls_.find(id);
+  return it == calls_.end() || it->second->state == CallState::Ended ? nullptr : it->second.get();
+}
+
+Result<void> CallManager::endByOperator(uint64_t id, const std::string& who) {
+  Call* call = find(id);
+  if (call == nullptr || call->state == CallState::Ending || call->state == CallState::Ended) {
+    return Error(ErrorCode::NotFound, "no call " + std::to_string(id));
+  }
+  RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu ended by operator %s",
+              static_cast<unsigned long long>(id), who.c_str());
+  call->ended_by = "operator:" + who;
+  hangUp(*call, "operator");
+  return {};
+}
+
 void CallManager::hangUp(Call& call, const std::string& reason) {
   if (call.state == CallState::Ending || call.state == CallState::Ended) {
     return;
@@ -536,11 +561,61 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
     calls_.erase(it);
     calls_active_->Set(static_cast<double>(calls_.size()));
   };
-  if (call->media) {
-    // Ports are freed only after the dataplane acknowledged the flow deletions.
-    call->media->close(finish);
-  } else {
-    finish();
+  reportEnd(*call, [this, call_id, finish]() {
+    Call* c = find(call_id);
+    if (c != nullptr && c->media) {
+      // Ports are freed only after the dataplane acknowledged the flow deletions.
+      c->media->close(finish);
+    } else {
+      finish();
+    }
+  });
+}
+
+void CallManager::reportEnd(Call& call, std::function<void()> then) {
+  call.ended_unix_ms = unixMs();
+  if (call.ended_by.empty()) {
+    const std::string& r = call.end_reason;
+    call.ended_by = r == "bye_caller" || r == "cancelled"             ? "caller"
+                    : r == "bye_callee" || r.rfind("failed_", 0) == 0 ? "callee"
+                                                                      : "rampart";
+  }
+  struct Pending {
+    std::vector<FlowReport> reports;
+    std::size_t left = 0;
+    std::function<void()> then;
+  };
+  auto p = std::make_shared<Pending>();
+  p->then = std::move(then);
+  if (call.media && observer_ != nullptr) {
+    for (const ProgrammedFlow& f : call.media->flows()) {
+      p->reports.push_back({f.key.from, f.key.rtcp != 0,
+                            f.spec.clock_rate == 0 ? 8000u : f.spec.clock_rate, std::nullopt});
+    }
+  }
+  auto done = [this, p, id = call.id]() {
+    Call* c = find(id);
+    if (c != nullptr && observer_ != nullptr) {
+      observer_->onCallEnded(*c, p->reports);
+    }
+    p->then();
+  };
+  p->left = p->reports.size();
+  if (p->left == 0) {
+    done();
+    return;
+  }
+  const auto& flows = call.media->flows();
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    media_.sink.query(call.media->worker(), flows[i].handle,
+                      [p, i, done](Result<abi::FlowInfo> info) {
+                        if (info) {
+                          p->reports[i].info = info.value();
+                        }
+                        if (--p->left == 0) {
+                          done();
+                        }
+                      });
   }
 }
 

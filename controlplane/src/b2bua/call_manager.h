@@ -2,8 +2,10 @@
 // The B2BUA: owns every call and routes SIP between their legs. See call_manager.cc for the
 // walkthrough of one INVITE from the socket to the answer relayed back.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -28,8 +30,24 @@
 
 namespace rampart::cp {
 
+// A flow's last counters when its call ended (for the call's record and quality metrics).
+struct FlowReport {
+  uint8_t from = 0;  // sdp::Leg the packets arrived from (0: A)
+  bool rtcp = false;
+  uint32_t clock_rate = 8000;
+  std::optional<abi::FlowInfo> info;  // absent when the dataplane did not answer
+};
+
 class CallManager : public TransactionLayer::User {
  public:
+  // Told once per call as it ends, before its flows are deleted.
+  class Observer {
+   public:
+    virtual ~Observer() = default;
+    virtual void onCallEnded(const Call& call, const std::vector<FlowReport>& flows) = 0;
+  };
+  void setObserver(Observer* observer) { observer_ = observer; }
+
   CallManager(boost::asio::io_context& io, const platform::Config& config, TransactionLayer& txn,
               MediaContext& media, std::vector<MediaRealm> media_realms,
               prometheus::Registry& registry);
@@ -61,6 +79,28 @@ class CallManager : public TransactionLayer::User {
   Result<void> start();
   void stop();
   const RegistrationRelay& registrations() const { return registrations_; }
+
+  // Management (controlplane/src/api): read access for the API, and operator actions.
+  const Call* findCall(uint64_t id) const;
+  template <typename F>
+  void forEachCall(F&& f) const {
+    for (const auto& [id, call] : calls_) {
+      f(*call);
+    }
+  }
+  /// Ends call `id` for `who`: BYE to both legs of an answered call; a call still being set up
+  /// is cancelled toward the callee and refused toward the caller (503).
+  /// @return NotFound when no live call has that id.
+  Result<void> endByOperator(uint64_t id, const std::string& who);
+  RegistrationRelay& registrations() { return registrations_; }
+  const Router& router() const { return router_; }
+  const TargetHealth& targetHealth() const { return health_; }
+  const platform::Config& config() const { return config_; }
+  /// The routes changed in the config (a reload): recompile them and check their targets.
+  /// Calls in progress keep the targets they were routed to.
+  void reloadRoutes();
+  /// Calls created since start (for calls per second).
+  uint64_t callsCreated() const { return next_call_ - first_call_; }
 
  private:
   struct Fork {
@@ -144,7 +184,9 @@ class CallManager : public TransactionLayer::User {
                const std::string& to_tag = {});
   void respondError(uint64_t txn, const sip::Message& req, const Error& e,
                     const std::string& to_tag = {});
-  void countAttempt(const Call& call, const char* result);
+  void countAttempt(Call& call, const char* result);
+  // Reads the call's final flow counters, tells the observer, then runs `then`.
+  void reportEnd(Call& call, std::function<void()> then);
 
   boost::asio::io_context& io_;
   const platform::Config& config_;
@@ -165,6 +207,7 @@ class CallManager : public TransactionLayer::User {
   TargetHealth health_;
   CallAdmission admission_;
   uint64_t next_call_ = 0;
+  uint64_t first_call_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::map<std::string, DialogRef> dialogs_;  // call-id + "|" + our tag
   std::unordered_map<uint64_t, uint64_t> invite_txn_to_call_;
@@ -175,6 +218,7 @@ class CallManager : public TransactionLayer::User {
   prometheus::Histogram* setup_seconds_;
   prometheus::Family<prometheus::Counter>* ended_;
   prometheus::Counter* ice_restarts_ = nullptr;
+  Observer* observer_ = nullptr;
 };
 
 }  // namespace rampart::cp

@@ -27,6 +27,9 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
     return;
   }
   auto resp = sip::makeResponse(*req, status, reason, call.a.local_tag);
+  if (status >= 200 && call.final_status == 0) {
+    call.final_status = status;
+  }
   if (status < 300 && status > 100) {
     resp.contacts.push_back(contactFor(call.a.realm, call.a.peer.transport));
     resp.record_route = req->record_route;  // UAS echoes the caller's Record-Route (12.1.1)
@@ -145,6 +148,9 @@ void CallManager::onBProvisional(Call& call, std::size_t fork, const sip::Messag
     return;
   }
   call.state = CallState::Early;
+  if (call.ringing_unix_ms == 0) {
+    call.ringing_unix_ms = unixMs();
+  }
   if (!hasSdp(resp) || !call.early_answer.empty() || call.media->busy()) {
     relayToA(call, resp.status, resp.reason, call.early_answer, nullptr);
     return;
@@ -252,6 +258,7 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
     c->state = CallState::Confirmed;
     c->timer.cancel();
     c->answered_unix_s = std::time(nullptr);
+    c->answered_unix_ms = unixMs();
     setup_seconds_->Observe(static_cast<double>(steadyMs() - c->created_ms) / 1000.0);
     countAttempt(*c, "answered");
     relayToA(*c, 200, "OK", *r, nullptr);

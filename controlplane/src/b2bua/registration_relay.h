@@ -53,6 +53,11 @@ class RegistrationRelay {
   void onConnectionClosed(uint64_t connection);
 
   std::size_t active() const { return bindings_.size(); }
+  /// Every binding by its key (management API: list).
+  const std::map<std::string, Binding>& bindings() const { return bindings_; }
+  /// Removes the binding `key` (an operator's action); the registrar is told when it was the
+  /// user's last. @return false when no binding has that key.
+  bool remove(const std::string& key);
 
  private:
   struct Upstream {

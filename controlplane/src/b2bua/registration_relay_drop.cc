@@ -11,6 +11,17 @@
 
 namespace rampart::cp {
 
+bool RegistrationRelay::remove(const std::string& key) {
+  auto it = bindings_.find(key);
+  if (it == bindings_.end()) {
+    return false;
+  }
+  const Binding* target = &it->second;
+  dropBindings([target](const Binding& b) { return &b == target; });
+  updateGauge();
+  return true;
+}
+
 void RegistrationRelay::dropBindings(const std::function<bool(const Binding&)>& gone) {
   std::set<std::string> users;
   std::set<std::string> upstreams;

@@ -30,8 +30,11 @@ std::vector<Target> orderTargets(const std::vector<Target>& targets, const Unifo
   return out;
 }
 
-Router::Router(const platform::Config& config) : config_(config) {
-  for (const auto& r : config.routes) {
+Router::Router(const platform::Config& config) : config_(config) { rebuild(); }
+
+void Router::rebuild() {
+  routes_.clear();
+  for (const auto& r : config_.routes) {
     Compiled c;
     c.name = r.name;
     auto from = realmIndex(r.from_realm);

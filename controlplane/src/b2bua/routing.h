@@ -34,6 +34,8 @@ class Router {
  public:
   /// Compiles every route.
   explicit Router(const platform::Config& config);
+  /// Compiles the routes again from the config (which a reload changed in place).
+  void rebuild();
 
   /// The first route from `from_realm` whose pattern matches `user`, its targets in the order
   /// to try them (priority, then a weighted draw). nullopt: no route (404).

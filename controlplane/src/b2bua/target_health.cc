@@ -7,23 +7,37 @@ namespace rampart::cp {
 TargetHealth::TargetHealth(boost::asio::io_context& io, TransactionLayer& txn, const Router& router,
                            prometheus::Registry& registry, std::chrono::seconds interval)
     : txn_(txn), interval_(interval), timer_(io) {
-  auto& family = prometheus::BuildGauge()
-                     .Name("rampart_cp_target_up")
-                     .Help("1 while a route target answers OPTIONS health checks")
-                     .Register(registry);
+  family_ = &prometheus::BuildGauge()
+                 .Name("rampart_cp_target_up")
+                 .Help("1 while a route target answers OPTIONS health checks")
+                 .Register(registry);
+  sync(router);
+}
+
+void TargetHealth::sync(const Router& router) {
+  std::map<std::string, Target> wanted;
   for (const auto& route : router.routes()) {
     for (const auto& t : route.targets) {
-      if (t.needs_dns) {
-        continue;  // a name's addresses change with DNS: failover covers those (docs)
+      if (!t.needs_dns) {  // a name's addresses change with DNS: failover covers those (docs)
+        wanted.emplace(key(t), t);
       }
-      std::string k = key(t);
-      if (entries_.count(k) == 0) {
-        Entry e;
-        e.target = t;
-        e.gauge = &family.Add({{"target", t.uri.str()}});
-        e.gauge->Set(1);
-        entries_.emplace(k, std::move(e));
-      }
+    }
+  }
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (wanted.count(it->first) == 0) {
+      family_->Remove(it->second.gauge);
+      it = entries_.erase(it);  // an OPTIONS in flight finds no entry and is ignored
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [k, t] : wanted) {
+    if (entries_.count(k) == 0) {
+      Entry e;
+      e.target = t;
+      e.gauge = &family_->Add({{"target", t.uri.str()}});
+      e.gauge->Set(1);
+      entries_.emplace(k, std::move(e));
     }
   }
 }

@@ -20,6 +20,9 @@ class TargetHealth {
  public:
   TargetHealth(boost::asio::io_context& io, TransactionLayer& txn, const Router& router,
                prometheus::Registry& registry, std::chrono::seconds interval);
+  /// Checks exactly the targets of `router`'s routes (after a reload): new ones start up,
+  /// gone ones are forgotten.
+  void sync(const Router& router);
   void start();
   void stop();
   /// False only after a failed check (unknown targets count as up).
@@ -42,6 +45,7 @@ class TargetHealth {
   std::chrono::seconds interval_;
   boost::asio::steady_timer timer_;
   std::map<std::string, Entry> entries_;
+  prometheus::Family<prometheus::Gauge>* family_ = nullptr;
 };
 
 }  // namespace rampart::cp

@@ -24,6 +24,15 @@ class FlowSink {
   /// itself fails, @p done is never called.
   /// @return the sequence number, or Error{Overloaded} when the command cannot be queued.
   virtual Result<uint32_t> submit(uint32_t worker, const abi::MsgHeader& msg, AckHandler done) = 0;
+
+  using QueryHandler = std::function<void(Result<abi::FlowInfo>)>;
+  /// Asks for one flow's counters (CDR quality at call end). @p done runs exactly once, on the
+  /// loop, with the FlowInfo or an Error. Sinks without a dataplane answer Unavailable.
+  virtual void query(uint32_t worker, uint64_t flow, QueryHandler done) {
+    (void)worker;
+    (void)flow;
+    done(Error(ErrorCode::Unavailable, "no flow counters"));
+  }
 };
 
 }  // namespace rampart::cp

@@ -160,6 +160,11 @@ class MediaSession {
   uint32_t worker() const { return worker_; }
   uint64_t callId() const { return callId_; }
   const sdp::Bridge& bridge() const { return bridge_; }
+  /// The last SDP @p leg's peer sent, and the last Rampart sent it (committed; "" before).
+  const std::string& remoteSdp(Leg leg) const { return legs_[idx(leg)].remoteSdp; }
+  const std::string& localSdp(Leg leg) const { return legs_[idx(leg)].localSdp; }
+  /// The realm @p leg belongs to.
+  uint32_t realmIndex(Leg leg) const { return legs_[idx(leg)].realm.realm_index; }
   /// Port pairs Rampart allocated toward @p leg, per m-line index (rtp 0: none).
   const std::vector<sdp::PortPair>& ports(Leg leg) const { return legs_[idx(leg)].ports; }
 

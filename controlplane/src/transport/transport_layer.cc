@@ -122,6 +122,11 @@ class TransportLayer::StreamAcceptor : public std::enable_shared_from_this<Strea
   StreamAcceptor(TransportLayer& layer, uint32_t realm, uint8_t dscp, TlsContextPtr tls)
       : layer_(layer), acceptor_(layer.io()), realm_(realm), dscp_(dscp), tls_(std::move(tls)) {}
 
+  uint32_t realm() const { return realm_; }
+  bool isTls() const { return tls_ != nullptr; }
+  // A reload's new certificate: connections accepted from now on use it.
+  void setTls(TlsContextPtr tls) { tls_ = std::move(tls); }
+
   Result<void> bind(const tcp::endpoint& ep) {
     boost::system::error_code ec;
     acceptor_.open(ep.protocol(), ec);
@@ -275,6 +280,49 @@ Result<void> TransportLayer::startWss(uint32_t realm, const platform::Signalling
     return Error{ErrorCode::Io, "realm " + cfg.name + ": " + listener.error().message};
   }
   wss_.push_back(std::move(*listener));
+  return {};
+}
+
+Result<void> TransportLayer::reloadSecurity(const platform::Config& next) {
+  // Everything is built first, so a bad file or key changes nothing.
+  std::vector<TlsContextPtr> realm_tls(next.realms.size());
+  for (uint32_t r = 0; r < next.realms.size() && r < config_.realms.size(); ++r) {
+    if (next.realms[r].tls) {
+      auto ctx = makeServerTlsContext(*next.realms[r].tls);
+      if (!ctx) {
+        return Error{ctx.error().code,
+                     "realms[" + std::to_string(r) + "].tls: " + ctx.error().message};
+      }
+      realm_tls[r] = *ctx;
+    }
+  }
+  std::vector<WsListenerOptions> ws;
+  for (auto& w : wss_) {
+    uint32_t r = w->realmIndex();
+    platform::SignallingListener l;  // its address is the listener's own (kept)
+    l.transport = Transport::Wss;
+    l.address.text = "0.0.0.0";
+    auto opts = wsListenerOptions(next, r, l);
+    if (!opts || !realm_tls[r]) {
+      return Error{ErrorCode::InvalidArgument,
+                   "realms[" + std::to_string(r) +
+                       "]: " + (opts ? std::string("wss needs tls") : opts.error().message)};
+    }
+    ws.push_back(std::move(*opts));
+  }
+  for (std::size_t i = 0; i < wss_.size(); ++i) {
+    wss_[i]->reload(std::move(ws[i]), realm_tls[wss_[i]->realmIndex()]);
+  }
+  for (auto& a : streams_) {
+    if (a->isTls() && realm_tls[a->realm()]) {
+      a->setTls(realm_tls[a->realm()]);
+    }
+  }
+  for (auto& t : realm_tls) {
+    if (t) {
+      retired_tls_.push_back(t);  // kept: connections made with it may still use it
+    }
+  }
   return {};
 }
 

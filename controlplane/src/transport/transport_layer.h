@@ -67,6 +67,12 @@ class TransportLayer {
   /// Route). nullopt when the realm has none of that transport.
   std::optional<platform::SignallingListener> listener(uint32_t realm, Transport transport) const;
 
+  /// Config reload: TLS certificates of every tls/wss listener and the WebSocket access rules
+  /// (Origin allow-list, JWT keys and policy, limits) from `next`, for connections accepted
+  /// from now on; open connections are kept. All or nothing.
+  /// @return Error naming the realm key when a certificate or key file cannot be used.
+  Result<void> reloadSecurity(const platform::Config& next);
+
   ConnectionTable& connections() { return connections_; }
   MessageSink& sink() { return *sink_; }
   boost::asio::io_context& io() { return io_; }
@@ -103,7 +109,8 @@ class TransportLayer {
   std::vector<std::unique_ptr<WssListener>> wss_;
   prometheus::Registry& registry_;
   ClientTlsOptions client_tls_options_;
-  TlsContextPtr client_tls_;  // made on the first outbound TLS connection
+  TlsContextPtr client_tls_;                // made on the first outbound TLS connection
+  std::vector<TlsContextPtr> retired_tls_;  // certificates in force before reloads
   prometheus::Family<prometheus::Gauge>* active_family_;
   prometheus::Family<prometheus::Counter>* drops_family_;
   prometheus::Counter* oversize_;

@@ -81,14 +81,23 @@ struct WssListener::Shared {
       jwt_rejected[i] =
           &jwt_family.Add({{"realm", realm}, {"reason", jwtRejectName(static_cast<JwtReject>(i))}});
     }
+    turn_family = &prometheus::BuildCounter()
+                       .Name("rampart_cp_turn_credential_requests_total")
+                       .Help("TURN REST credential requests answered, by realm and HTTP status")
+                       .Register(registry);
   }
+  prometheus::Family<prometheus::Counter>* turn_family = nullptr;
 
+  void countTurn(unsigned status) {
+    turn_family->Add({{"realm", options.realm_name}, {"code", std::to_string(status)}}).Increment();
+  }
   void countRefused(RefuseReason r) { refused[static_cast<std::size_t>(r)]->Increment(); }
   void countJwt(JwtReject r) { jwt_rejected[static_cast<std::size_t>(r)]->Increment(); }
 
   asio::io_context& io;
   WsListenerOptions options;
   TlsContextPtr tls;
+  std::vector<TlsContextPtr> retired;  // certificates replaced by reloads
   ConnectionTable& table;
   MessageSink& sink;
   tcp::acceptor acceptor;
@@ -235,6 +244,14 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     view.authorization = field(http::field::authorization);
     view.target = std::string_view(req.target().data(), req.target().size());
     view.subprotocols = field(http::field::sec_websocket_protocol).value_or("");
+    if (shared_->options.turn && !view.is_websocket_upgrade &&
+        isTurnRequest(*shared_->options.turn, view.target)) {
+      TurnRequest t{std::string_view(req.method_string().data(), req.method_string().size()),
+                    view.origin, view.authorization, view.target,
+                    field(http::field::access_control_request_method)};
+      answerHttp(answerTurn(*shared_->options.turn, shared_->options.access, t, wallClockNow()));
+      return;
+    }
     UpgradeDecision d = decideUpgrade(shared_->options.access, view, wallClockNow());
     if (d.status != 101) {
       shared_->countRefused(*d.refused);
@@ -267,6 +284,25 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
     ws_.async_accept(req, [self](const boost::system::error_code& e) { self->onAccepted(e); });
   }
 
+  // A plain HTTPS answer (TURN credentials), then the connection closes like a refusal.
+  void answerHttp(const HttpAnswer& a) {
+    shared_->countTurn(a.status);
+    if (a.status >= 400) {
+      RAMPART_LOG_RATELIMITED(LogLevel::Info, "wss", 10, "%s: TURN credentials refused (%u): %s",
+                              remote().c_str(), a.status, a.detail.c_str());
+    }
+    response_.emplace(static_cast<http::status>(a.status), 11);
+    response_->set(http::field::server, "rampart");
+    if (!a.body.empty()) {
+      response_->set(http::field::content_type, "application/json");
+    }
+    for (const auto& [k, v] : a.headers) {
+      response_->set(k, v);
+    }
+    response_->body() = a.body;
+    sendAndClose();
+  }
+
   // Answers the upgrade request with an error status and closes.
   void refuse(unsigned status, const char* why) {
     response_.emplace(static_cast<http::status>(status), 11);
@@ -277,6 +313,10 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
       response_->set(http::field::www_authenticate, "Bearer realm=\"rampart\"");
     }
     response_->body() = std::string(why) + "\n";
+    sendAndClose();
+  }
+
+  void sendAndClose() {
     response_->keep_alive(false);
     response_->prepare_payload();
     state_ = State::Closing;
@@ -660,6 +700,13 @@ Result<WsListenerOptions> wsListenerOptions(const platform::Config& config, uint
     return access.error();
   }
   o.access = std::move(*access);
+  if (realm.turn) {
+    Result<TurnOptions> turn = makeTurnOptions(*realm.turn);
+    if (!turn) {
+      return turn.error();
+    }
+    o.turn = std::move(*turn);
+  }
   return o;
 }
 
@@ -708,6 +755,19 @@ Result<std::unique_ptr<WssListener>> WssListener::create(asio::io_context& io,
 uint16_t WssListener::port() const {
   boost::system::error_code ec;
   return shared_->acceptor.local_endpoint(ec).port();
+}
+
+uint32_t WssListener::realmIndex() const { return shared_->options.realm_index; }
+
+void WssListener::reload(WsListenerOptions options, TlsContextPtr tls) {
+  WsListenerOptions& o = shared_->options;
+  options.endpoint = o.endpoint;
+  options.realm_index = o.realm_index;
+  options.realm_name = o.realm_name;
+  options.dscp = o.dscp;
+  o = std::move(options);
+  shared_->retired.push_back(shared_->tls);  // open connections were made with it
+  shared_->tls = std::move(tls);
 }
 
 void WssListener::stop() {

@@ -27,6 +27,7 @@
 
 #include "transport/tls_context.h"
 #include "transport/transport.h"
+#include "transport/turn_credentials.h"
 #include "transport/ws_access.h"
 
 namespace prometheus {
@@ -50,6 +51,7 @@ struct WsListenerOptions {
   std::size_t max_upgrade_request_bytes = 8192;    // HTTP upgrade request header
   WsAccessPolicy access;
   SourceObserver* observer = nullptr;  // hears refused tokens (may be null)
+  std::optional<TurnOptions> turn;  // TURN REST credentials served here (turn_credentials.h)
 };
 
 /// Options for `listener` of realm `realm_index` of a loaded configuration (its websocket
@@ -74,6 +76,10 @@ class WssListener {
 
   /// The bound port (the one picked when the options said 0).
   uint16_t port() const;
+  uint32_t realmIndex() const;
+  /// Config reload: new limits, access rules and certificate for connections from now on
+  /// (the endpoint, realm and DSCP stay). Open connections are kept.
+  void reload(WsListenerOptions options, TlsContextPtr tls);
   /// Stops accepting and closes every connection of this listener (each still reports
   /// onConnectionClosed once its socket is gone).
   void stop();

@@ -11,7 +11,8 @@
 # and then calls the functions below. sipp output for a run NAME lands in $work/NAME.{out,msg,err}.
 #
 # Functions:
-#   sip_lab_up                 the prefixed lab (no management veth)
+#   sip_lab_up                 the prefixed lab (no management veth; SIP_LAB_MGMT=ns: a
+#                              management namespace ${prefix}mgt at 198.18.255.1, tools/lab)
 #   sip_sbc_standin            kernel addresses in ${prefix}sbc for tests without Rampart:
 #                              198.18.4.1 on sbc-lan-med (media), 198.18.3.10 on sbc-lan-sig (an
 #                              untrusted caller beside the trusted SBC address 198.18.3.1)
@@ -63,8 +64,12 @@ fail() {
 }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-sip_lab_up() {
-  "$src/tools/lab" up --prefix "$prefix" --no-mgmt >/dev/null
+sip_lab_up() {  # SIP_LAB_MGMT=ns: the management side is a namespace ${prefix}mgt (tools/lab)
+  if [ "${SIP_LAB_MGMT:-}" = ns ]; then
+    "$src/tools/lab" up --prefix "$prefix" --mgmt-ns >/dev/null
+  else
+    "$src/tools/lab" up --prefix "$prefix" --no-mgmt >/dev/null
+  fi
 }
 
 sip_sbc_standin() {

@@ -74,6 +74,11 @@ management:
   address: 198.18.255.2
   controlplane_port: 9100
   dataplane_port: 9101
+  api:
+    port: 9443
+    tls: {certificate: ./certs/wss.crt, private_key: ./certs/wss.key}
+    tokens:
+      - {name: noc, role: viewer, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}
 )";
 
 constexpr const char* kFakeCert =
@@ -247,6 +252,12 @@ TEST(ConfigLabFile, LabConfigLoads) {
   EXPECT_EQ(c.realms[0].jwt.audience, "rampart");
   EXPECT_EQ(c.routes.size(), 1u);
   EXPECT_EQ(c.management.controlplane_port, 9100);
+  ASSERT_TRUE(c.management.api.has_value());
+  EXPECT_EQ(c.management.api->port, 9443);
+  EXPECT_TRUE(fs::path(c.management.api->tls.certificate).is_absolute());
+  ASSERT_EQ(c.management.api->tokens.size(), 3u);
+  EXPECT_EQ(c.management.api->tokens[0].name, "lab-viewer");
+  EXPECT_EQ(c.management.api->tokens[2].role, ApiRole::Admin);
 }
 
 struct InvalidCase {
@@ -395,6 +406,25 @@ const InvalidCase kInvalidCases[] = {
      "security.max_sdp_bytes", "exceeds max_sip_message_bytes"},
     {"BadOrigin", "[https://app.example.com]", "[app.example.com/path]",
      "security.allowed_origins[0]", "is not an origin"},
+    // management.api
+    {"ApiTokenBadHash", "sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "sha256: ABC", "management.api.tokens[0].sha256", "64 lowercase hex"},
+    {"ApiUnknownRole", "role: viewer", "role: root", "management.api.tokens[0].role",
+     "unknown value 'root'"},
+    {"ApiPortIsMetricsPort", "port: 9443", "port: 9100", "management.api.port",
+     "already a metrics port"},
+    {"ApiCertMissing", "certificate: ./certs/wss.crt, private_key: ./certs/wss.key}\n    tokens",
+     "certificate: ./certs/none.crt, private_key: ./certs/wss.key}\n    tokens",
+     "management.api.tls.certificate", "file not found"},
+    {"ApiTokensMissing",
+     "    tokens:\n      - {name: noc, role: viewer, sha256: "
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}",
+     "", "management.api.tokens", "missing required key"},
+    {"ApiDuplicateToken",
+     "sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}",
+     "sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n      - {name: "
+     "noc2, role: admin, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}",
+     "management.api.tokens[1].sha256", "same token as management.api.tokens[0]"},
 };
 
 class InvalidConfigTest : public ConfigTest, public ::testing::WithParamInterface<InvalidCase> {};

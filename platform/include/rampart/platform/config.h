@@ -138,6 +138,15 @@ struct RealmSecurity {
   uint32_t max_calls = 0;             // concurrent calls from or to the realm; 0 = no limit
 };
 
+// TURN REST credentials for browsers (coturn's use-auth-secret): served over HTTPS on the
+// realm's wss listeners at `path`, to holders of the realm's JWT.
+struct TurnSettings {
+  std::string secret_file;        // the shared secret (coturn static-auth-secret); >= 32 bytes
+  uint32_t ttl_s = 86400;         // credential lifetime
+  std::vector<std::string> uris;  // "turn:198.18.1.1:3478?transport=udp", ...
+  std::string path = "/turn-credentials";
+};
+
 struct Realm {
   std::string name;
   std::vector<SignallingListener> signalling;
@@ -151,6 +160,7 @@ struct Realm {
   WebSocketSettings websocket;
   JwtSettings jwt;
   RealmSecurity security;
+  std::optional<TurnSettings> turn;  // absent: no TURN credentials endpoint
 };
 
 // RFC 2782 selection among a route's targets: lowest priority first, equal priorities share
@@ -271,10 +281,47 @@ struct DataplaneSettings {
   uint32_t inject_slots = 512;
 };
 
+// Management API roles, each including the ones before it: viewer reads, operator also ends
+// calls, removes bindings, bans and reloads, admin may do everything.
+enum class ApiRole { Viewer, Operator, Admin };
+/// @return "viewer", "operator" or "admin" (the spelling used in the file).
+const char* apiRoleName(ApiRole r);
+
+// One API token. Only its SHA-256 is stored: tokens are long random strings (`rampartctl token
+// new` makes 32 random bytes), so a fast hash is enough and a leaked config reveals no token.
+struct ApiToken {
+  std::string name;  // who: appears in the audit log
+  ApiRole role = ApiRole::Viewer;
+  std::string sha256;  // lowercase hex of SHA-256(token), 64 characters
+};
+
+// The management REST API (HTTPS, on management.address only).
+struct ApiSettings {
+  uint16_t port = 9443;
+  TlsSettings tls;  // server certificate and key (PEM), resolved like a realm's
+  std::vector<ApiToken> tokens;
+};
+
+// Call detail records: one JSON line per call, written by a thread of their own.
+struct CdrSettings {
+  std::string directory;                  // created if missing; resolved like TLS paths
+  uint64_t max_file_bytes = 64ull << 20;  // rotate when the current file would pass this
+  uint32_t max_files = 30;                // rotated files kept (oldest removed)
+  uint32_t fsync_interval_ms = 1000;      // records are fsynced in batches this often
+};
+
+// The audit log: every management action and config change, hash-chained.
+struct AuditSettings {
+  std::string file;  // appended to; resolved like TLS paths
+};
+
 struct ManagementSettings {
-  IpAddress address;  // where metrics (and later the API) listen
+  IpAddress address;  // where metrics and the API listen
   uint16_t controlplane_port = 9100;
   uint16_t dataplane_port = 9101;
+  std::optional<ApiSettings> api;      // absent: no API
+  std::optional<CdrSettings> cdr;      // absent: no CDRs
+  std::optional<AuditSettings> audit;  // absent: no audit log
 };
 
 // DTLS-SRTP toward browsers (WebRTC realms). Without a certificate Rampart makes an ECDSA
