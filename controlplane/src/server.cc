@@ -287,6 +287,7 @@ Result<void> Server::startApi() {
   addRegistrationRoutes(routes, *api_ctx_);
   addRoutingRoutes(routes, *api_ctx_);
   addConfigRoutes(routes, *api_ctx_);
+  addBanRoutes(routes, *guard_);
   return api_->start();
 }
 

@@ -17,6 +17,9 @@ namespace rampart::cp {
 
 class CallManager;
 class FlowProgrammer;
+namespace security {
+class SignallingGuard;
+}
 
 // Config reload as the API and SIGHUP see it (config_reload.h implements it).
 struct ReloadHooks {
@@ -45,6 +48,7 @@ void addCallRoutes(mgmt::Router& router, ApiContext& ctx);
 void addRegistrationRoutes(mgmt::Router& router, ApiContext& ctx);
 void addRoutingRoutes(mgmt::Router& router, ApiContext& ctx);
 void addConfigRoutes(mgmt::Router& router, ApiContext& ctx);
+void addBanRoutes(mgmt::Router& router, security::SignallingGuard& guard);
 
 /// The id in a path parameter as a number; nullopt when it is not one.
 std::optional<uint64_t> parseId(const std::string& text);

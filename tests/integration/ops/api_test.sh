@@ -63,7 +63,30 @@ echo "   refused: $(grep -m1 management.controlplane_port "$work/bad.out")"
 h=$(printf 'abc' | ctl token hash)
 [ "$h" = "sha256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" ] || fail "token hash: $h"
 
-step "4. the API's metrics"
+step "4. bans"
+export CTL_ROLE=operator
+dl0=$(cpm 'rampart_cp_drop_list_commands_total\{result="ok"')
+ctl bans add 198.18.1.2 --seconds 120 >/dev/null || fail "rampartctl bans add"
+ctl --json bans list | /usr/bin/python3 -c '
+import json, sys
+b = [x for x in json.load(sys.stdin)["bans"] if x["address"] == "198.18.1.2"]
+assert b and b[0]["reason"] == "manual" and 100 <= b[0]["expires_in_s"] <= 120, b' ||
+  fail "the ban is not listed with its expiry"
+for _ in $(seq 1 30); do
+  [ "$(cpm 'rampart_cp_drop_list_commands_total\{result="ok"')" -gt "$dl0" ] && break; sleep 0.1
+done
+[ "$(cpm 'rampart_cp_drop_list_commands_total\{result="ok"')" -gt "$dl0" ] || fail "the ban did not reach the dataplane"
+sip_run_fail "$wan" banned_invite 8 -sf "$S/uac_call.xml" "$SBC" -s 600 -i 198.18.1.2 -p 5060 \
+  -t u1 -mi 198.18.2.2 -mp 30000 -m 1 -recv_timeout 2000
+CTL_ROLE=viewer ctl bans list >/dev/null || fail "a viewer cannot list bans"
+rc=0; CTL_ROLE=viewer ctl bans remove 198.18.1.2 2>/dev/null || rc=$?
+[ "$rc" = 4 ] || fail "a viewer lifting a ban: exit $rc, want 4"
+ctl bans remove 198.18.1.2 >/dev/null || fail "rampartctl bans remove"
+[ "$(ctl --json bans list | jq '[.bans[] | select(.address == "198.18.1.2")] | length')" = 0 ] ||
+  fail "the ban is still listed"
+echo "   ban added (listed with reason manual, sent to the dataplane, INVITE unanswered), viewer refused, lifted"
+
+step "5. the API's metrics"
 n=$(cpm 'rampart_mgmt_api_requests_total\{code="401"')
 [ "$n" -ge 10 ] || fail "rampart_mgmt_api_requests_total{code=401} is $n"
 b2b_alive

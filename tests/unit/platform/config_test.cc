@@ -205,6 +205,24 @@ TEST_F(ConfigTest, SecurityLimitsPerRealmAndRoute) {
   EXPECT_EQ(c.realms[1].security.max_calls, 0u);  // default: no limit
 }
 
+TEST_F(ConfigTest, SrtpKeyingSwitches) {
+  ConfigLoadResult base = load(kBaseYaml);
+  ASSERT_TRUE(base.config.has_value()) << dump(base.errors);
+  EXPECT_TRUE(base.config->realms[0].sdp.dtls);  // default: DTLS-SRTP toward browsers
+  EXPECT_EQ(base.config->realms[1].sdp.srtp, SrtpPolicy::Off);
+  std::string yaml = kBaseYaml;
+  yaml.replace(yaml.find("      port_max: 39999\n") + 22, 0, "    sdp: {srtp: dual}\n");
+  yaml.replace(yaml.find("    sdp_profile: webrtc\n") + 24, 0, "    sdp: {dtls: false}\n");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_FALSE(r.config->realms[0].sdp.dtls);
+  EXPECT_EQ(r.config->realms[1].sdp.srtp, SrtpPolicy::Dual);
+  yaml.replace(yaml.find("srtp: dual"), 10, "srtp: both");
+  ConfigLoadResult bad = load(yaml);
+  ASSERT_FALSE(bad.config.has_value());
+  EXPECT_NE(dump(bad.errors).find("realms[1].sdp.srtp"), std::string::npos) << dump(bad.errors);
+}
+
 TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
   std::string yaml = kBaseYaml;
   yaml.replace(yaml.find("        port: 8443\n"), 19, "");
