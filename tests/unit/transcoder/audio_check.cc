@@ -1,0 +1,71 @@
+#include "audio_check.h"
+
+#include <cmath>
+
+namespace rampart::xc::test {
+
+std::vector<int16_t> toneSweep(int rate, double seconds, double f0, double f1, double amp) {
+  auto n = static_cast<size_t>(rate * seconds);
+  std::vector<int16_t> v(n);
+  double k = std::log(f1 / f0) / seconds;
+  for (size_t i = 0; i < n; ++i) {
+    double t = static_cast<double>(i) / rate;
+    double phase = 2 * M_PI * f0 * (std::exp(k * t) - 1) / k;
+    v[i] = static_cast<int16_t>(amp * std::sin(phase));
+  }
+  return v;
+}
+
+Match compare(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, int max_lag,
+              int skip) {
+  Match best;
+  best.corr = -2;
+  for (int lag = 0; lag <= max_lag; ++lag) {
+    double rr = 0, oo = 0, ro = 0;
+    for (size_t i = static_cast<size_t>(skip);
+         i + static_cast<size_t>(lag) < out.size() && i < ref.size(); ++i) {
+      double r = ref[i];
+      double o = out[i + static_cast<size_t>(lag)];
+      rr += r * r;
+      oo += o * o;
+      ro += r * o;
+    }
+    double c = (rr > 0 && oo > 0) ? ro / std::sqrt(rr * oo) : 0;
+    if (c > best.corr) {
+      best.corr = c;
+      best.lag = lag;
+      double g = ro / oo;  // gain that best maps out onto ref
+      double res = rr - 2 * g * ro + g * g * oo;
+      best.snr_db = res > 0 ? 10 * std::log10(rr / res) : 99;
+    }
+  }
+  return best;
+}
+
+// ITU-T G.711 mu-law, the classic segment/bias form.
+uint8_t ulawEncode(int16_t s) {
+  constexpr int kBias = 0x84;
+  constexpr int kClip = 32635;
+  int sign = (s >> 8) & 0x80;
+  int v = sign != 0 ? -static_cast<int>(s) : s;
+  v = v > kClip ? kClip : v;
+  v += kBias;
+  int exp = 7;
+  for (int mask = 0x4000; (v & mask) == 0 && exp > 0; mask >>= 1) {
+    --exp;
+  }
+  int mant = (v >> (exp + 3)) & 0x0f;
+  return static_cast<uint8_t>(~(sign | (exp << 4) | mant));
+}
+
+int16_t ulawDecode(uint8_t u) {
+  u = static_cast<uint8_t>(~u);
+  int sign = u & 0x80;
+  int exp = (u >> 4) & 0x07;
+  int mant = u & 0x0f;
+  int v = ((mant << 3) + 0x84) << exp;
+  v -= 0x84;
+  return static_cast<int16_t>(sign != 0 ? -v : v);
+}
+
+}  // namespace rampart::xc::test
