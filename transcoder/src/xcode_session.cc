@@ -10,6 +10,7 @@ namespace {
 using abi::XcodeCodecId;
 
 constexpr int kMaxConcealedFrames = 10;  // a longer gap is a resync, not loss to conceal
+constexpr int kMaxMisorder = 100;        // further back than this is a restarted sequence
 
 bool validCodec(const abi::XcodeCodec& c) {
   return c.codec != XcodeCodecId::None && static_cast<uint8_t>(c.codec) <= 4 &&
@@ -92,9 +93,12 @@ bool XcodeSession::acceptSeq(const RtpView& v, int* lost) {
     in_ssrc_ = v.ssrc;
   } else {
     auto delta = static_cast<uint16_t>(v.seq - next_seq_);
-    if (delta >= 0x8000) {
+    if (delta >= 0x8000 && 0x10000 - delta <= kMaxMisorder) {
       ++stats_.late;
       return false;
+    }
+    if (delta >= 0x8000) {
+      delta = 0;  // far behind: the sender restarted its sequence (RFC 3550 A.1); resync
     }
     *lost = delta <= kMaxConcealedFrames ? delta : 0;
   }

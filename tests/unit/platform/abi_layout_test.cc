@@ -23,6 +23,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
   EXPECT_EQ(kErrExist, -17);
   EXPECT_EQ(kErrNotSup, -95);
   EXPECT_EQ(kErrNeighFull, -105);
+  EXPECT_EQ(kErrBusy, -16);
 }
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {

@@ -20,12 +20,16 @@ Match compare(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, 
               int skip) {
   Match best;
   best.corr = -2;
-  for (int lag = 0; lag <= max_lag; ++lag) {
+  // Negative lags too: a receiver that missed the first packets places the rest early.
+  for (int lag = -max_lag; lag <= max_lag; ++lag) {
     double rr = 0, oo = 0, ro = 0;
-    for (size_t i = static_cast<size_t>(skip);
-         i + static_cast<size_t>(lag) < out.size() && i < ref.size(); ++i) {
-      double r = ref[i];
-      double o = out[i + static_cast<size_t>(lag)];
+    for (int i = skip; i < static_cast<int>(ref.size()); ++i) {
+      int j = i + lag;
+      if (j < 0 || j >= static_cast<int>(out.size())) {
+        continue;
+      }
+      double r = ref[static_cast<size_t>(i)];
+      double o = out[static_cast<size_t>(j)];
       rr += r * r;
       oo += o * o;
       ro += r * o;

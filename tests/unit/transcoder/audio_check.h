@@ -14,7 +14,8 @@ struct Match {
   double corr = 0;    // normalised cross-correlation at that lag
   double snr_db = 0;  // reference power over the residual after the best gain
 };
-/// Finds the lag in [0, max_lag] with the best correlation, skipping `skip` samples of start.
+/// Finds the lag in [-max_lag, max_lag] with the best correlation, skipping `skip` samples of
+/// start.
 Match compare(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, int max_lag,
               int skip);
 

@@ -56,7 +56,8 @@ void collect(XcodeSession& s, int n, Captured* c) {
 
 // Sends `pcm48` as 20 ms Opus packets (libopus reference encoder), dropping every
 // `drop_every`th (0: none); returns what the session emitted.
-Captured opusIn(XcodeSession& s, const std::vector<int16_t>& pcm48, int drop_every, bool fec) {
+Captured opusIn(XcodeSession& s, const std::vector<int16_t>& pcm48, int drop_every, bool fec,
+                uint16_t seq0 = 1000) {
   int err = 0;
   OpusEncoder* e = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
   opus_encoder_ctl(e, OPUS_SET_BITRATE(32000));
@@ -69,7 +70,7 @@ Captured opusIn(XcodeSession& s, const std::vector<int16_t>& pcm48, int drop_eve
     if (drop_every != 0 && i % static_cast<size_t>(drop_every) == 5) {
       continue;
     }
-    auto p = rtp(111, static_cast<uint16_t>(1000 + i), static_cast<uint32_t>(i * 960), buf,
+    auto p = rtp(111, static_cast<uint16_t>(seq0 + i), static_cast<uint32_t>(i * 960), buf,
                  static_cast<size_t>(n));
     collect(s, s.onRtp(p.data(), p.size()), &c);
   }
@@ -225,6 +226,20 @@ TEST(XcodeSession, TelephoneEventsMapAcrossClockRates) {
     EXPECT_EQ((c.payloads[i][1] & 0x80) != 0, i >= 3);
   }
   EXPECT_EQ(s.value()->stats().dtmf_events, 1u);
+}
+
+TEST(XcodeSession, RestartedSequenceIsFollowedLateOnesDropped) {
+  auto s = XcodeSession::create(setup(opus(111), pcmu()));
+  ASSERT_TRUE(s);
+  auto sweep = toneSweep(48000, 1.0, 300, 3000, 8000);
+  Captured first = opusIn(*s.value(), sweep, 0, false, 30000);  // seq 30000..30049
+  Captured again = opusIn(*s.value(), sweep, 0, false);         // 1000..: a restart
+  EXPECT_GE(again.hdrs.size(), first.hdrs.size());
+  EXPECT_EQ(s.value()->stats().late, 0u);
+  uint8_t pl[3] = {0xf8, 0xff, 0xfe};
+  auto late = rtp(111, 1040, 0, pl, 3);  // 9 behind the last one: late, dropped
+  EXPECT_EQ(s.value()->onRtp(late.data(), late.size()), 0);
+  EXPECT_EQ(s.value()->stats().late, 1u);
 }
 
 TEST(XcodeSession, GarbageIsCountedNeverFatal) {

@@ -55,6 +55,8 @@ inline constexpr int32_t kErrNotSup = -95;   // EOPNOTSUPP: unknown message type
 // ENOBUFS (as Linux's neighbour-table overflow): the out leg's next hop needs a neighbour
 // entry and every one is held by other flows or parked packets.
 inline constexpr int32_t kErrNeighFull = -105;
+// EBUSY: XcodeSetup found the transcoder's ring full, or the dataplane has no transcoder region.
+inline constexpr int32_t kErrBusy = -16;
 
 // Flow handle: slot index in the worker's flow table plus a generation, so a handle from a
 // deleted flow never addresses its successor (no ABA).
