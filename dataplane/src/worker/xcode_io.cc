@@ -14,8 +14,8 @@ namespace {
 bool codecValid(const abi::XcodeCodec& c) {
   return c.codec != abi::XcodeCodecId::None &&
          static_cast<uint8_t>(c.codec) <= static_cast<uint8_t>(abi::XcodeCodecId::Opus) &&
-         c.payload_type < 128 && c.dtmf_pt < 128 && c.clock_rate >= 8000 &&
-         c.clock_rate <= 48000 && c.channels <= 2 && c.ptime_ms <= 120;
+         c.payload_type < 128 && c.dtmf_pt < 128 && c.clock_rate >= 8000 && c.clock_rate <= 48000 &&
+         c.channels <= 2 && c.ptime_ms <= 120;
 }
 
 // One slot on the transcoder ring. @return false when it is full.
@@ -75,10 +75,10 @@ void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
   }
 }
 
-void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
-                  const uint8_t* rtp, uint32_t len) {
-  if (len > abi::kMaxPacket || !enqueueXc(ctx, ctx.flows.handleOf(index), abi::kPacketXcRtp,
-                                          rtp, len)) {
+void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
+                  uint32_t len) {
+  if (len > abi::kMaxPacket ||
+      !enqueueXc(ctx, ctx.flows.handleOf(index), abi::kPacketXcRtp, rtp, len)) {
     ctx.drop(in_iface, DropReason::XcodeFull);
     bump(ctx.flow_stats[index].drops);
   } else {
@@ -90,8 +90,7 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
 namespace {
 
 // A transcoded packet leaves like a relayed one of its flow would: protect, headers, next hop.
-void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp,
-                    uint32_t len) {
+void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len) {
   rte_mbuf* m = ctx.pool != nullptr ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
   auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len)) : nullptr;
   if (p == nullptr) {

@@ -21,8 +21,8 @@ void xcodeTeardown(LcoreCtx& ctx, uint64_t handle);
 
 // An authenticated, decrypted RTP packet of a transcoded flow: copied to the transcoder ring
 // (a full ring is the counted drop xcode_full); the mbuf is freed either way.
-void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
-                  const uint8_t* rtp, uint32_t len);
+void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
+                  uint32_t len);
 
 // Sends up to kInjectPerPass transcoded packets. @return slots consumed.
 uint32_t serviceXcode(LcoreCtx& ctx);
