@@ -6,7 +6,8 @@
 //   xc_audio_peer --local IP:PORT --remote IP:PORT --send CODEC:PT --recv CODEC:PT
 //                 --signal sweep|WAV --ref sweep|WAV [--seconds N] [--fec-loss PCT]
 //                 [--drop-pct PCT]   (loss induced by the peer on what it sends and receives)
-// CODEC: opus or pcmu (both sides' G.711 from audio_check.cc's tables, Opus from libopus).
+// CODEC: opus, pcmu, pcma or g722 (G.711 from audio_check.cc's tables, Opus from libopus,
+// G.722 from FFmpeg's libavcodec).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <opus/opus.h>
@@ -18,10 +19,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "audio_check.h"
+#include "codec.h"
 #include "resampler.h"
 #include "rtp_packet.h"
 
@@ -104,6 +107,7 @@ std::vector<int16_t> signalAt(const std::string& what, int rate, double seconds)
 
 struct Sender {
   OpusEncoder* enc = nullptr;
+  std::unique_ptr<rampart::xc::Encoder> g722;  // FFmpeg's, as no other G.722 is at hand
   std::vector<int16_t> pcm;  // at the codec's rate
   int frame = 160;
   uint32_t ts_step = 160;
@@ -115,10 +119,14 @@ struct Sender {
 Sender makeSender(const Options& o) {
   Sender s;
   bool opus = o.send.name == "opus";
-  int rate = opus ? 48000 : 8000;
+  bool g722 = o.send.name == "g722";
+  int rate = opus ? 48000 : (g722 ? 16000 : 8000);
   s.pcm = signalAt(o.signal, rate, o.seconds);
   s.frame = rate / 50;
-  s.ts_step = static_cast<uint32_t>(s.frame);
+  s.ts_step = opus ? 960 : 160;  // G.722's RTP clock is 8000 (RFC 3551)
+  if (g722) {
+    s.g722 = std::move(rampart::xc::makeAvEncoder(rampart::abi::XcodeCodecId::G722, 20).value());
+  }
   if (opus) {
     int err = 0;
     s.enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
@@ -138,9 +146,13 @@ bool nextPacket(const Options& o, Sender& s, std::vector<uint8_t>* pkt) {
   int n = 0;
   if (s.enc != nullptr) {
     n = opus_encode(s.enc, s.pcm.data() + s.pos, s.frame, pkt->data() + 12, 1500);
+  } else if (s.g722 != nullptr) {
+    n = s.g722->encode(s.pcm.data() + s.pos, pkt->data() + 12, 1500);
   } else {
+    bool alaw = o.send.name == "pcma";
     for (int i = 0; i < s.frame; ++i) {
-      (*pkt)[12 + static_cast<size_t>(i)] = t::ulawEncode(s.pcm[s.pos + static_cast<size_t>(i)]);
+      int16_t v = s.pcm[s.pos + static_cast<size_t>(i)];
+      (*pkt)[12 + static_cast<size_t>(i)] = alaw ? t::alawEncode(v) : t::ulawEncode(v);
     }
     n = s.frame;
   }
@@ -154,6 +166,9 @@ bool nextPacket(const Options& o, Sender& s, std::vector<uint8_t>* pkt) {
 
 struct Receiver {
   OpusDecoder* dec = nullptr;
+  std::unique_ptr<rampart::xc::Decoder> g722;
+  Resampler to8k;  // G.722's 16 kHz output
+  bool alaw = false;
   std::vector<int16_t> pcm;  // 8 kHz, placed by RTP timestamp
   bool have_first = false;
   uint32_t first_ts = 0;
@@ -203,9 +218,13 @@ void receive(const Options& o, Receiver& r, const uint8_t* p, size_t len) {
   int n = 0;
   if (r.dec != nullptr) {
     n = opus_decode(r.dec, v.payload, static_cast<opus_int32>(v.payload_len), pcm, 5760, 0);
+  } else if (r.g722 != nullptr) {
+    int16_t wide[5760];
+    int w = r.g722->decode(v.payload, v.payload_len, wide);
+    n = w > 0 ? r.to8k.convert(wide, w, pcm, 5760) : 0;
   } else {
     for (size_t i = 0; i < v.payload_len && i < 5760; ++i) {
-      pcm[i] = t::ulawDecode(v.payload[i]);
+      pcm[i] = r.alaw ? t::alawDecode(v.payload[i]) : t::ulawDecode(v.payload[i]);
     }
     n = static_cast<int>(std::min<size_t>(v.payload_len, 5760));
   }
@@ -284,7 +303,11 @@ int main(int argc, char** argv) {
     int err = 0;
     r.dec = opus_decoder_create(8000, 1, &err);
     r.clock = 48000;
+  } else if (o.recv.name == "g722") {
+    r.g722 = std::move(rampart::xc::makeAvDecoder(rampart::abi::XcodeCodecId::G722).value());
+    r.to8k = std::move(Resampler::create(16000, 8000).value());
   }
+  r.alaw = o.recv.name == "pcma";
   uint64_t sent = 0;
   run(o, fd, s, r, &sent);
   auto ref = signalAt(o.ref, 8000, o.seconds);

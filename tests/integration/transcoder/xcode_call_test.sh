@@ -9,7 +9,10 @@
 #  3. 5% loss on the browser side's link both ways (netem; where the kernel has no netem, as
 #     in Firecracker VMs, the browser-side peer drops the same 5% of what it sends and
 #     receives): correlation >= 0.70 (PLC and in-band FEC fill the gaps);
-#  4. a decoder fault never stops relaying: with the transcoder killed (SIGKILL) a relayed
+#  4. the pair re-programmed on the live flows (what a codec-changing re-INVITE does): Opus <->
+#     PCMA, Opus <-> G.722 (16 kHz, RTP clock 8000), and Opus -> PCMU at 40 ms ptime toward the
+#     PBX: the same thresholds, and no one-way audio after each change;
+#  5. a decoder fault never stops relaying: with the transcoder killed (SIGKILL) a relayed
 #     call on the same worker keeps forwarding every packet, and the transcoded call's packets
 #     are counted drops (xcode_full) instead.
 # usage: xcode_call_test.sh DATAPLANE TRANSCODER FLOWCTL XC_AUDIO_PEER DP_TOOL SOURCE_DIR
@@ -52,18 +55,19 @@ Bh=$(fctl add --worker 0 --in-port 1 --in-local $L:30100 --in-remote $P:5200 --o
 fctl xcode --worker 0 "$A" --from opus:111 --to pcmu:0 --opus-fec >/dev/null || fail "xcode A"
 fctl xcode --worker 0 "$Bh" --from pcmu:0 --to opus:111 --opus-fec >/dev/null || fail "xcode B"
 
-# call NAME WAN_SIGNAL LAN_SIGNAL [FEC_LOSS]: both ends send and receive at once; each compares
+# call NAME WAN_SIGNAL LAN_SIGNAL [FEC_LOSS] [DROP_PCT] [LAN_CODEC]: both ends send and receive at once; each compares
 # what it got with the other end's signal. The browser end adds Opus in-band FEC for FEC_LOSS%.
 call() {
-  nsx "$lan" "$peer" --local $P:5200 --remote $L:30100 --send pcmu:0 --recv pcmu:0 \
+  local lc=${6:-pcmu:0}
+  nsx "$lan" "$peer" --local $P:5200 --remote $L:30100 --send "$lc" --recv "$lc" \
     --signal "$3" --ref "$2" --seconds $SECONDS_PER_CALL >"$work/$1.lan" &
   local lp=$!
   nsx "$wan" "$peer" --local $B:5100 --remote $W:20100 --send opus:111 --recv opus:111 \
     --signal "$2" --ref "$3" --seconds $SECONDS_PER_CALL --fec-loss "${4:-0}" \
     --drop-pct "${5:-0}" >"$work/$1.wan" || fail "$1: wan peer"
   wait "$lp" || fail "$1: lan peer"
-  echo "  $1 opus->pcmu (at the PBX):     $(cat "$work/$1.lan")"
-  echo "  $1 pcmu->opus (at the browser): $(cat "$work/$1.wan")"
+  echo "  $1 opus->${lc%%:*} (at the PBX):     $(cat "$work/$1.lan")"
+  echo "  $1 ${lc%%:*}->opus (at the browser): $(cat "$work/$1.wan")"
 }
 # expect FILE MIN_CORR MIN_SNR
 expect() {
@@ -100,7 +104,32 @@ fi
 expect "$work/loss.lan" 0.70 0
 expect "$work/loss.wan" 0.70 0
 
-echo "4. the transcoder killed: relayed media goes on, transcoded media is a counted drop"
+echo "4. codec changes on the live flows: PCMA, G.722, then 40 ms toward the PBX"
+# xcode_pair TO_PBX FROM_PBX: both directions re-programmed on the live flows.
+xcode_pair() {
+  fctl xcode --worker 0 "$A" --from opus:111 --to "$1" >/dev/null || fail "xcode A -> $1"
+  fctl xcode --worker 0 "$Bh" --from "$2" --to opus:111 --opus-fec >/dev/null ||
+    fail "xcode B $2 ->"
+}
+xcode_pair pcma:8 pcma:8
+call pcma sweep sweep 0 0 pcma:8
+expect "$work/pcma.lan" 0.90 8
+expect "$work/pcma.wan" 0.90 8
+xcode_pair g722:9 g722:9
+call g722 sweep sweep 0 0 g722:9
+expect "$work/g722.lan" 0.90 8
+expect "$work/g722.wan" 0.90 8
+xcode_pair pcmu:0:40 pcmu:0
+call ptime40 sweep sweep
+/usr/bin/python3 - "$work/ptime40.lan" <<'PY' || fail "40 ms toward the PBX: $(cat "$work/ptime40.lan")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+# 4 s of audio in 40 ms packets: about 100 packets, the audio intact.
+sys.exit(0 if 90 <= r["received"] <= 105 and r["corr"] >= 0.90 and r["snr_db"] >= 8 else 1)
+PY
+expect "$work/ptime40.wan" 0.90 8
+
+echo "5. the transcoder killed: relayed media goes on, transcoded media is a counted drop"
 R1=$(fctl add --worker 0 --in-port 0 --in-local $W:20200 --in-remote $B:5300 --out-port 1 \
        --out-local $L:30200 --out-remote $P:5400 --cookie 3) || fail "FlowAdd relay"
 kill -KILL "$xc_pid"

@@ -72,4 +72,25 @@ int16_t ulawDecode(uint8_t u) {
   return static_cast<int16_t>(sign != 0 ? -v : v);
 }
 
+// ITU-T G.711 A-law: 13-bit magnitude, segment and 4-bit mantissa, even bits inverted.
+uint8_t alawEncode(int16_t s) {
+  int sign = s >= 0 ? 0x80 : 0;
+  int v = s >= 0 ? s : -static_cast<int>(s) - 1;
+  v >>= 3;  // 13 bits
+  int seg = 0;
+  for (int t = v >> 5; t != 0 && seg < 7; t >>= 1) {
+    ++seg;
+  }
+  int mant = seg == 0 ? (v >> 1) & 0x0f : (v >> seg) & 0x0f;
+  return static_cast<uint8_t>((sign | (seg << 4) | mant) ^ 0x55);
+}
+
+int16_t alawDecode(uint8_t a) {
+  a ^= 0x55;
+  int seg = (a >> 4) & 0x07;
+  int mant = a & 0x0f;
+  int v = seg == 0 ? (mant << 4) + 8 : ((mant << 4) + 0x108) << (seg - 1);
+  return static_cast<int16_t>((a & 0x80) != 0 ? v : -v);
+}
+
 }  // namespace rampart::xc::test

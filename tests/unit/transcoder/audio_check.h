@@ -21,5 +21,7 @@ Match compare(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, 
 
 uint8_t ulawEncode(int16_t s);
 int16_t ulawDecode(uint8_t u);
+uint8_t alawEncode(int16_t s);
+int16_t alawDecode(uint8_t a);
 
 }  // namespace rampart::xc::test
