@@ -16,6 +16,7 @@
 #include "media/flow_sink.h"
 #include "media/media_session.h"
 #include "media/port_allocator.h"
+#include "media/transcode_book.h"
 #include "media/worker_picker.h"
 #include "security/drop_list_sync.h"
 #include "security/signalling_guard.h"
@@ -122,6 +123,7 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
   p->srtp = kModes[static_cast<size_t>(realm.sdp.srtp)];
   p->dtls = realm.sdp.dtls;
   p->rtcpMux = realm.sdp.rtcp_mux;
+  p->transcodeCodecs = realm.sdp.transcode;
   return p;
 }
 
@@ -154,6 +156,27 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
   } else {
     dtls_error_ = service.error();
   }
+
+  std::vector<uint32_t> limits;
+  auto& xc_calls = prometheus::BuildGauge()
+                       .Name("rampart_cp_transcoded_calls")
+                       .Help("Transcoded calls in progress with a leg on the realm")
+                       .Register(registry);
+  auto& xc_refused = prometheus::BuildCounter()
+                         .Name("rampart_cp_transcode_refused_total")
+                         .Help("Calls refused (488) at the realm's max_transcoded_calls")
+                         .Register(registry);
+  xc_pairs_ = &prometheus::BuildGauge()
+                   .Name("rampart_cp_transcoded_calls_by_pair")
+                   .Help("Transcoded calls in progress by codec pair (leg A's codec first)")
+                   .Register(registry);
+  for (const platform::Realm& r : config.realms) {
+    limits.push_back(r.sdp.max_transcoded_calls);
+    xc_realm_gauges_.push_back(&xc_calls.Add({{"realm", r.name}}));
+    xc_refused_.push_back(&xc_refused.Add({{"realm", r.name}}));
+  }
+  transcode_ = std::make_unique<TranscodeBook>(std::move(limits));
+  media_->transcode = transcode_.get();
 
   auto& ports_family = prometheus::BuildGauge()
                            .Name("rampart_cp_media_ports_in_use")
@@ -383,6 +406,23 @@ void Server::releaseSessions() {
   dtls_.reset();  // sessions kept for retransmissions
 }
 
+void Server::publishTranscodeMetrics() {
+  for (uint32_t i = 0; i < xc_realm_gauges_.size(); ++i) {
+    xc_realm_gauges_[i]->Set(transcode_->active(i));
+    double seen = xc_refused_[i]->Value();
+    if (static_cast<double>(transcode_->refused(i)) > seen) {
+      xc_refused_[i]->Increment(static_cast<double>(transcode_->refused(i)) - seen);
+    }
+  }
+  for (const auto& [pair, n] : transcode_->pairs()) {
+    prometheus::Gauge*& g = xc_pair_gauges_[pair];
+    if (g == nullptr) {
+      g = &xc_pairs_->Add({{"pair", pair}});
+    }
+    g->Set(n);
+  }
+}
+
 void Server::publishGauges() {
   if (api_ctx_) {
     api_ctx_->call_samples.push_back(calls_->callsCreated());
@@ -393,6 +433,7 @@ void Server::publishGauges() {
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     ports_gauges_[i]->Set(static_cast<double>(ports_[i]->portsInUse()));
   }
+  publishTranscodeMetrics();
   gauge_timer_.expires_after(std::chrono::seconds(1));
   gauge_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) {

@@ -2,10 +2,13 @@
 // The control plane's composition root: builds the layers bottom-up on one io_context —
 // transport -> transactions -> B2BUA (calls, registrations, routing) -> media -> dataplane
 // link — and connects the events that flow back up (dataplane idle/restart -> calls).
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +37,7 @@ class TransactionLayer;
 class TransportLayer;
 class WorkerPicker;
 struct MediaContext;
+class TranscodeBook;
 class FlowProgrammerSink;
 class DataplaneEvents;
 namespace security {
@@ -96,6 +100,13 @@ class Server {
   std::unique_ptr<CallManager> calls_;
   std::unique_ptr<DataplaneEvents> events_;
   std::vector<prometheus::Gauge*> ports_gauges_;
+  // Transcoded calls (media/transcode_book.h) and their metrics, refreshed with the gauges.
+  std::unique_ptr<TranscodeBook> transcode_;
+  std::vector<prometheus::Gauge*> xc_realm_gauges_;
+  std::vector<prometheus::Counter*> xc_refused_;
+  prometheus::Family<prometheus::Gauge>* xc_pairs_ = nullptr;
+  std::map<std::string, prometheus::Gauge*> xc_pair_gauges_;
+  void publishTranscodeMetrics();
   boost::asio::steady_timer gauge_timer_;
   prometheus::Registry& registry_;
   std::unique_ptr<mgmt::ApiServer> api_;

@@ -164,6 +164,8 @@ struct Runtime {
   // owner of each flow is looked up and the packet handed over (worker/steering.h).
   std::unique_ptr<Steering> steering;
   platform::ShmRegion region;
+  // <shm>.xc: the transcoder's rings (docs/ARCHITECTURE.md "Transcoding"); no keys in it.
+  platform::ShmRegion xc_region;
   std::vector<std::unique_ptr<LcoreCtx>> workers;
 };
 
@@ -258,6 +260,24 @@ bool createSteering(Runtime& rt) {
   return true;
 }
 
+// The transcoder's region: per worker a ring of packets to transcode (the Punt slot) and one
+// of transcoded packets (the Inject slot); command and event rings stay unused and minimal.
+bool createXcodeRegion(const platform::Config& cfg, Runtime& rt) {
+  platform::RegionGeometry g;
+  g.n_workers = rt.n_workers;
+  g.cmd_slots = 16;
+  g.evt_slots = 16;
+  g.punt_slots = 1024;
+  g.inject_slots = 1024;
+  auto r = platform::ShmRegion::create(cfg.shm_name + ".xc", g);
+  if (!r) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog, "%s", r.error().message.c_str());
+    return false;
+  }
+  rt.xc_region = std::move(r.value());
+  return true;
+}
+
 bool createRegion(const platform::Config& cfg, Runtime& rt) {
   platform::RegionGeometry g;
   g.n_workers = rt.n_workers;
@@ -272,6 +292,9 @@ bool createRegion(const platform::Config& cfg, Runtime& rt) {
     return false;
   }
   rt.region = std::move(r.value());
+  if (!createXcodeRegion(cfg, rt)) {
+    return false;
+  }
   if (!rt.region.memoryLocked()) {
     // Not fatal (media flows), but the keys in the region may reach swap.
     RAMPART_LOG(platform::LogLevel::Warn, kLog,
@@ -298,7 +321,8 @@ bool launchWorkers(const platform::Config& cfg, Runtime& rt) {
     setup.pool = rt.pool;
     setup.stats_area = rt.region.stats(w);
     setup.rings = {rt.region.ring(w, RingKind::Command), rt.region.ring(w, RingKind::Event),
-                   rt.region.ring(w, RingKind::Punt), rt.region.ring(w, RingKind::Inject)};
+                   rt.region.ring(w, RingKind::Punt),    rt.region.ring(w, RingKind::Inject),
+                   rt.xc_region.ring(w, RingKind::Punt), rt.xc_region.ring(w, RingKind::Inject)};
     setup.tsc_hz = rte_get_tsc_hz();
     setup.epoch = rt.region.epoch();
     setup.steer = rt.steering.get();
@@ -329,6 +353,7 @@ void serveUntilStopped(const platform::Config& cfg, const RunOptions& opt, Runti
   }
   while (!platform::stopRequested()) {
     rt.region.heartbeat();
+    rt.xc_region.heartbeat();
     platform::waitForStop(200);
   }
   RAMPART_LOG(platform::LogLevel::Info, kLog, "stopping");
@@ -347,6 +372,9 @@ void shutDown(const RunOptions& opt, Runtime& rt) {
   if (rt.region.valid()) {
     rt.region.markStopping();
   }
+  if (rt.xc_region.valid()) {
+    rt.xc_region.markStopping();
+  }
   if (opt.on_stop) {
     opt.on_stop();
   }
@@ -361,6 +389,7 @@ void shutDown(const RunOptions& opt, Runtime& rt) {
     rte_eth_dev_close(rt.ifaces->ifaces[i].port_id);
   }
   rt.region = platform::ShmRegion();  // unlinks the region
+  rt.xc_region = platform::ShmRegion();
   rte_mempool_free(rt.pool);
   rte_eal_cleanup();
 }

@@ -59,6 +59,9 @@ int32_t checkHeader(const MsgHeader& hdr, std::size_t slot_size) {
   if (raw == 0 || raw >= static_cast<uint16_t>(MsgType::Count)) {
     return kErrNotSup;
   }
+  if (minSize(hdr.type) == 0) {
+    return kErrNotSup;  // a reserved number with no message in this build
+  }
   if (hdr.size < minSize(hdr.type) || hdr.size > slot_size) {
     return kErrMsgSize;
   }
@@ -85,6 +88,7 @@ const char* msgTypeName(MsgType t) {
     case MsgType::BanAdd: return "BanAdd";
     case MsgType::BanDel: return "BanDel";
     case MsgType::BanClear: return "BanClear";
+    case MsgType::XcodeSetup: return "XcodeSetup";
     case MsgType::Count: break;
   }
   return "unknown";

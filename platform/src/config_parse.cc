@@ -1,11 +1,13 @@
 // Parse pass: walks the YAML tree against the schema in docs/CONFIG.md. Every map is checked
 // for unknown and duplicate keys, every value for its type, range and format, and what is
 // required for presence. Checks that need more than one value live in config_validate.cc.
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <optional>
 #include <span>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +31,8 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "options_interval_s",
                                          "session_expires_s",
                                          "dns_servers"};
-constexpr std::string_view kSdpPolicyKeys[] = {"srtp",   "dtls",  "rtcp_mux",
-                                               "codecs", "ptime", "latch"};
+constexpr std::string_view kSdpPolicyKeys[] = {
+    "srtp",  "dtls",  "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
@@ -568,6 +570,24 @@ void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
   readStringList(m, "codecs", &sdp->codecs);
   readNumber(m, "ptime", 0, 120, &sdp->ptime);
   readBool(m, "latch", &sdp->latch);
+  if (m.get("transcode", false)) {
+    std::vector<std::string> items;
+    forEachInList(m, "transcode", false, [&](const YAML::Node& e, const std::string& item_key) {
+      std::string c;
+      if (!readStringNode(e, item_key, &c, m.sink())) {
+        return;
+      }
+      if (strcasecmp(c.c_str(), "PCMU") != 0 && strcasecmp(c.c_str(), "PCMA") != 0 &&
+          strcasecmp(c.c_str(), "G722") != 0 && strcasecmp(c.c_str(), "opus") != 0) {
+        m.sink()->add(item_key, "'" + c + "' cannot be transcoded (PCMU, PCMA, G722 or opus)",
+                      lineOf(e));
+        return;
+      }
+      items.push_back(std::move(c));
+    });
+    sdp->transcode = std::move(items);
+  }
+  readNumber(m, "max_transcoded_calls", 0, 1000000, &sdp->max_transcoded_calls);
 }
 
 void parseSip(const MapReader& m, SipSettings* sip) {

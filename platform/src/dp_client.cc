@@ -36,6 +36,7 @@ ErrorCode statusErrorCode(int32_t status) {
     case abi::kErrInval: return ErrorCode::InvalidArgument;
     case abi::kErrNoSpace: return ErrorCode::Overloaded;
     case abi::kErrNeighFull: return ErrorCode::Overloaded;
+    case abi::kErrBusy: return ErrorCode::Unavailable;
     case abi::kErrNoEnt: return ErrorCode::NotFound;
     case abi::kErrExist: return ErrorCode::AlreadyExists;
     case abi::kErrNotSup: return ErrorCode::Unsupported;
@@ -51,6 +52,7 @@ std::string statusText(int32_t status) {
     case abi::kErrInval: return "invalid argument";
     case abi::kErrNoSpace: return "flow table full";
     case abi::kErrNeighFull: return "neighbour table full";
+    case abi::kErrBusy: return "transcoder ring full or no transcoder region";
     case abi::kErrNoEnt: return "no such flow";
     case abi::kErrExist: return "flow exists";
     case abi::kErrNotSup: return "not supported";

@@ -22,6 +22,7 @@ struct Bridge::CodecEntry {
   uint16_t channels = 1;
   bool explicitChannels = false;
   std::string fmtp;
+  bool synthetic = false;  // added by Rampart for transcoding: the offerer never offered it
 };
 
 struct Bridge::Slot {
@@ -51,6 +52,7 @@ struct Bridge::OffererSlot {
   int target = -1;
   int targetTwin = -1;  // the RTP/AVP m-line of a dual offer toward a trunk
   bool eligible = false;
+  std::vector<CodecEntry> own;  // the offerer's transcodable codecs and events (transcoding)
 };
 
 struct Bridge::TargetSlot {
@@ -124,6 +126,20 @@ inline bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
                       const Bridge::CodecEntry& e) {
   return detail::sameNameFold(name, e.name) && clock == e.clock && channels == e.channels;
 }
+
+// ---- transcode.cc: codecs Rampart adds when it may transcode ------------------------------
+
+// Adds to `offered.codecs` the answerer's transcode codecs the offer lacks (after the offered
+// ones, before telephone-events), when the offerer has a codec Rampart can decode.
+void addTranscodable(const Stream& stream, const Profile& offererProfile,
+                     const Profile& answererProfile, Bridge::OffererSlot& offered);
+// After the answer: true when it kept only codecs Rampart added, so the stream is transcoded.
+// `accepted` then becomes the offerer's own codec (and event) for the answer back, and the
+// two sides are described in `offererSide` / `answererSide`. Otherwise added codecs are
+// dropped from `accepted` and nothing else changes.
+bool settleTranscoding(std::vector<Bridge::CodecEntry>& accepted,
+                       const Bridge::OffererSlot& offered, const Stream& answered,
+                       TranscodeSide* offererSide, TranscodeSide* answererSide);
 
 // ---- stream_reader.cc: what an SDP offers --------------------------------------------------
 

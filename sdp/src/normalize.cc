@@ -223,6 +223,9 @@ void describeOffered(const Stream& stream, const Profile& offererProfile,
     }
   }
   offered.codecs = filterCodecs(stream, policyFor(answererProfile, stream.m.kind));
+  if (!answererProfile.transcodeCodecs.empty() && is(stream.m.kind, "audio")) {
+    addTranscodable(stream, offererProfile, answererProfile, offered);
+  }
   size_t real = 0;
   for (const Bridge::CodecEntry& c : offered.codecs) {
     real += isEvent(c.name) ? 0 : 1;
@@ -516,28 +519,28 @@ std::vector<Bridge::CodecEntry> acceptedCodecs(const Stream& stream,
   const std::vector<Bridge::CodecEntry>& offered = offeredHere.codecs;
   std::vector<Bridge::CodecEntry> accepted;
   // Each offered codec is answered at most once: an answer that names one codec under two
-  // payload types (found by the fuzzer) must not produce a repeated payload type.
-  std::array<bool, 128> taken{};
+  // payload types (found by the fuzzer) must not produce a repeated payload type. Indexed by
+  // position: codecs Rampart added for transcoding have no payload type of the offerer's.
+  std::vector<bool> taken(offered.size());
   for (const CodecView& c : stream.codecs) {
     // Same payload type first: an offer may carry one codec name several times (H.264
     // profiles, telephone-event rates); only a renumbering answerer needs the name match.
     size_t hit = offered.size();
     for (size_t k = 0; k < offered.size(); ++k) {
-      if (c.pt == offered[k].ptOut && !taken[offered[k].pt] &&
+      if (c.pt == offered[k].ptOut && !taken[k] &&
           (c.name.empty() || sameCodec(c.name, c.clock, c.channels, offered[k]))) {
         hit = k;
         break;
       }
     }
     for (size_t k = 0; hit == offered.size() && k < offered.size(); ++k) {
-      if (!c.name.empty() && !taken[offered[k].pt] &&
-          sameCodec(c.name, c.clock, c.channels, offered[k])) {
+      if (!c.name.empty() && !taken[k] && sameCodec(c.name, c.clock, c.channels, offered[k])) {
         hit = k;
       }
     }
     if (hit != offered.size()) {
       Bridge::CodecEntry e = offered[hit];
-      taken[e.pt] = true;
+      taken[hit] = true;
       e.ptOut = c.pt;  // answerer's number; e.pt stays the offerer's
       accepted.push_back(std::move(e));
     }
@@ -629,6 +632,11 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
   std::vector<std::vector<CodecEntry>> accepted(streams.size());
   std::vector<Direction> answeredDir(streams.size(), Direction::Inactive);
   Keying answerKeying = Keying::None;
+  struct Transcoding {
+    bool on = false;
+    TranscodeSide offerer, answerer;
+  };
+  std::vector<Transcoding> xc(streams.size());
   for (size_t j = 0; j < streams.size(); ++j) {
     Keying k = Keying::None;
     Result<bool> carried = answeredMLineCarried(streams[j], pending_.target[j],
@@ -643,6 +651,11 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       answerKeying = k;  // one BUNDLE transport: the first m-line that says it
     }
     accepted[j] = acceptedCodecs(streams[j], pending_.target[j]);
+    int from_slot = pending_.target[j].fromSlot;
+    if (from_slot >= 0 && !accepted[j].empty()) {
+      xc[j].on = settleTranscoding(accepted[j], pending_.offerer[static_cast<size_t>(from_slot)],
+                                   streams[j], &xc[j].offerer, &xc[j].answerer);
+    }
     if (!accepted[j].empty()) {
       answeredDir[j] = effectiveDirection(streams[j], answererProfile.kind);
     }
@@ -682,7 +695,8 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
                                   receives(d) && sends(offered.direction));
       e.active = true;
       e.codecs = &accepted[ju];
-      e.ptime = streams[ju].ptime != 0 ? streams[ju].ptime : offered.ptime;
+      // Transcoding converts ptime: the offerer keeps its own.
+      e.ptime = streams[ju].ptime != 0 && !xc[ju].on ? streams[ju].ptime : offered.ptime;
       e.maxptime = streams[ju].maxptime;
       e.passFrom = &streams[ju];
       answerer.slots[ju].active = true;
@@ -697,6 +711,11 @@ Result<std::string> Bridge::answer(Leg from, const Session& answer) {
       sm.active = true;
       sm.directionA = to == Leg::A ? e.direction : d;
       sm.payloads = std::move(pm);
+      if (xc[ju].on) {
+        sm.transcoded = true;
+        sm.sideA = to == Leg::A ? xc[ju].offerer : xc[ju].answerer;
+        sm.sideB = to == Leg::A ? xc[ju].answerer : xc[ju].offerer;
+      }
       mappings_.push_back(std::move(sm));
     } else if (offererProfile.kind == ProfileKind::WebRtc && offered.port != 0 && wasBundled &&
                !(j >= 0 ? pending_.target[static_cast<size_t>(j)].codecs : offered.codecs)

@@ -124,6 +124,8 @@ Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view 
     }
   } else if (key == "codecs") {
     p.audioCodecs = splitList(value);
+  } else if (key == "transcode") {
+    p.transcodeCodecs = splitList(value);
   } else if (key == "video-codecs") {
     p.videoCodecs = splitList(value);
   } else if (key == "ptime") {

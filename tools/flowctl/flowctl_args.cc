@@ -27,6 +27,10 @@ const char* const kUsage =
     "  del --worker W HANDLE          delete a flow\n"
     "  list [--worker W]              every flow (all workers by default)\n"
     "  query --worker W HANDLE        one flow's state and counters\n"
+    "  xcode --worker W HANDLE --from CODEC:PT[:PTIME] --to CODEC:PT[:PTIME]\n"
+    "      [--from-dtmf PT] [--to-dtmf PT] [--out-ssrc X] [--opus-fec] [--bitrate KBPS]\n"
+    "                                 transcode the flow's media (CODEC: pcmu, pcma, g722,\n"
+    "                                 opus; --from none stops); prints ok\n"
     "  ice --worker W HANDLE --local-ufrag U --local-pwd P [--remote-ufrag R]\n"
     "      [--paired HANDLE] [--consent-timeout S]   ICE-lite credentials of a flow\n"
     "  batch                          add/del lines from stdin over one connection; prints\n"
@@ -128,6 +132,7 @@ std::string statusText(int32_t status) {
     case abi::kErrExist: return "a flow with that match exists (EEXIST)";
     case abi::kErrNotSup: return "not supported (EOPNOTSUPP)";
     case abi::kErrNeighFull: return "neighbour table full (ENOBUFS)";
+    case abi::kErrBusy: return "transcoder ring full or no transcoder region (EBUSY)";
     default: break;
   }
   return "error " + std::to_string(status);
@@ -135,6 +140,44 @@ std::string statusText(int32_t status) {
 
 // Long on purpose: one flat branch per option, each with its own validation and message, in
 // the order of the usage text; splitting it would scatter the options over several functions.
+// "CODEC:PT[:PTIME]" for xcode; "none" stops transcoding.
+bool parseXcodeCodec(const std::string& opt, const std::string& v, abi::XcodeCodec& c,
+                     std::string& err) {
+  std::string name = v.substr(0, v.find(':'));
+  static const std::pair<const char*, abi::XcodeCodecId> kNames[] = {
+      {"pcmu", abi::XcodeCodecId::Pcmu},
+      {"pcma", abi::XcodeCodecId::Pcma},
+      {"g722", abi::XcodeCodecId::G722},
+      {"opus", abi::XcodeCodecId::Opus}};
+  if (name == "none") {
+    c.codec = abi::XcodeCodecId::None;
+    return true;
+  }
+  c.codec = abi::XcodeCodecId::None;
+  for (const auto& [n, id] : kNames) {
+    c.codec = name == n ? id : c.codec;
+  }
+  std::vector<std::string> parts;
+  for (size_t pos = 0; pos <= v.size();) {
+    size_t next = v.find(':', pos);
+    next = next == std::string::npos ? v.size() : next;
+    parts.push_back(v.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  auto pt = parts.size() >= 2 ? parseUnsigned(parts[1], 0, 127) : std::nullopt;
+  auto ptime = parts.size() >= 3 ? parseUnsigned(parts[2], 10, 60) : std::optional<uint64_t>(20);
+  if (c.codec == abi::XcodeCodecId::None || !pt || !ptime || parts.size() > 3) {
+    err = opt + " '" + v + "': expected CODEC:PT[:PTIME] (pcmu, pcma, g722, opus; PT 0-127; " +
+          "PTIME 10-60)";
+    return false;
+  }
+  c.payload_type = static_cast<uint8_t>(*pt);
+  c.ptime_ms = static_cast<uint8_t>(*ptime);
+  c.channels = 1;
+  c.clock_rate = c.codec == abi::XcodeCodecId::Opus ? 48000 : 8000;
+  return true;
+}
+
 FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   FlowctlParse out;
   FlowctlArgs a;
@@ -155,6 +198,11 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   std::memset(&ice, 0, sizeof(ice));
   ice.hdr.type = abi::MsgType::FlowIce;
   ice.hdr.size = sizeof(ice);
+  std::string xcode_only_opt;  // first option that only "xcode" takes
+  abi::XcodeSetup& xs = a.xcode;
+  std::memset(&xs, 0, sizeof(xs));
+  xs.hdr.type = abi::MsgType::XcodeSetup;
+  xs.hdr.size = sizeof(xs);
   std::string add_only_opt;  // first option that only "add" takes, to reject it elsewhere
   abi::FlowAdd& f = a.add;
   std::memset(&f, 0, sizeof(f));
@@ -208,6 +256,12 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
       ice_remote = true;
       continue;
     }
+    if (opt == "--opus-fec") {
+      xcode_only_opt = xcode_only_opt.empty() ? opt : xcode_only_opt;
+      xs.from.opus_flags |= abi::kXcOpusFec;
+      xs.to.opus_flags |= abi::kXcOpusFec;
+      continue;
+    }
     if (opt == "--video") {
       add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
       f.flags |= abi::kFlowVideo;
@@ -222,8 +276,12 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     bool ok = true;
     const bool ice_opt = opt == "--local-ufrag" || opt == "--local-pwd" ||
                          opt == "--remote-ufrag" || opt == "--paired" || opt == "--consent-timeout";
+    const bool xcode_opt = opt == "--from" || opt == "--to" || opt == "--from-dtmf" ||
+                           opt == "--to-dtmf" || opt == "--out-ssrc" || opt == "--bitrate";
     if (ice_opt) {
       ice_only_opt = ice_only_opt.empty() ? opt : ice_only_opt;
+    } else if (xcode_opt) {
+      xcode_only_opt = xcode_only_opt.empty() ? opt : xcode_only_opt;
     } else if (add_only_opt.empty() && opt != "--shm" && opt != "--timeout-ms" &&
                opt != "--worker") {
       add_only_opt = opt;
@@ -306,6 +364,17 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     } else if (opt == "--idle-timeout") {
       ok = parseNumberOpt(opt, v, 1, 65535, n, err);
       f.idle_timeout_s = static_cast<uint16_t>(n);
+    } else if (opt == "--from" || opt == "--to") {
+      ok = parseXcodeCodec(opt, v, opt == "--from" ? xs.from : xs.to, err);
+    } else if (opt == "--from-dtmf" || opt == "--to-dtmf") {
+      ok = parseNumberOpt(opt, v, 96, 127, n, err);
+      (opt == "--from-dtmf" ? xs.from : xs.to).dtmf_pt = static_cast<uint8_t>(n);
+    } else if (opt == "--out-ssrc") {
+      ok = parseNumberOpt(opt, v, 1, UINT32_MAX, n, err);
+      xs.out_ssrc = static_cast<uint32_t>(n);
+    } else if (opt == "--bitrate") {
+      ok = parseNumberOpt(opt, v, 6, 510, n, err);
+      xs.from.bitrate_kbps = xs.to.bitrate_kbps = static_cast<uint16_t>(n);
     } else if (opt == "--cookie") {
       ok = parseNumberOpt(opt, v, 0, UINT64_MAX, n, err);
       f.cookie = n;
@@ -361,6 +430,16 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
                                      : "--local-pwd: required for ice";
       return out;
     }
+  } else if (c == "xcode") {
+    a.command = FlowctlCommand::Xcode;
+    if (!needWorker() || !needHandle()) {
+      return out;
+    }
+    xs.hdr.flow = a.handle;
+    if (xs.to.codec == abi::XcodeCodecId::None && xs.from.codec != abi::XcodeCodecId::None) {
+      err = "--to: required for xcode (unless --from none)";
+      return out;
+    }
   } else if (c == "del" || c == "query") {
     a.command = c == "del" ? FlowctlCommand::Del : FlowctlCommand::Query;
     if (!needWorker() || !needHandle()) {
@@ -412,6 +491,14 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   }
   if (a.command != FlowctlCommand::Add && !add_only_opt.empty()) {
     err = add_only_opt + ": only valid for add";
+    return out;
+  }
+  if (a.command != FlowctlCommand::Xcode && !xcode_only_opt.empty()) {
+    err = xcode_only_opt + ": only valid for xcode";
+    return out;
+  }
+  if (a.command == FlowctlCommand::Xcode && a.handle != 0 && xcode_only_opt.empty()) {
+    err = "--from: required for xcode";
     return out;
   }
   if (a.command != FlowctlCommand::Ice && !ice_only_opt.empty()) {

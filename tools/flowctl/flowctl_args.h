@@ -10,7 +10,7 @@
 
 namespace rampart::tools {
 
-enum class FlowctlCommand { Hello, Add, Del, List, Query, Batch, Ice };
+enum class FlowctlCommand { Hello, Add, Del, List, Query, Batch, Ice, Xcode };
 
 struct FlowctlArgs {
   std::string shm = "/rampart";
@@ -21,6 +21,7 @@ struct FlowctlArgs {
   uint64_t handle = 0;             // del, query, ice
   abi::FlowAdd add{};              // add: complete message except hdr.seq
   abi::FlowIce ice{};              // ice: complete message except hdr.seq
+  abi::XcodeSetup xcode{};         // xcode: complete message except hdr.seq
 };
 
 struct FlowctlParse {

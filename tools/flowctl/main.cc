@@ -180,6 +180,7 @@ int execute(rampart::platform::DataplaneClient& dp, FlowctlArgs& a) {
     case FlowctlCommand::Add: return command(dp, a, a.add.hdr, "add");
     case FlowctlCommand::Del: return del(dp, a, "del");
     case FlowctlCommand::Batch: return batch(dp, a);
+    case FlowctlCommand::Xcode: return command(dp, a, a.xcode.hdr, "xcode");
     case FlowctlCommand::Ice: {
       int rc = command(dp, a, a.ice.hdr, "ice");
       explicit_bzero(a.ice.local_pwd, sizeof(a.ice.local_pwd));

@@ -31,12 +31,13 @@ inline void wipeSpec(abi::FlowAdd& f) {
 
 /// One flow command of a batch.
 struct MediaSession::Op {
-  enum class Kind : uint8_t { Add, Modify, Del, Ice };
+  enum class Kind : uint8_t { Add, Modify, Del, Ice, Xcode };
   Kind kind = Kind::Add;
   FlowKey key;
   abi::FlowAdd spec{};
-  abi::FlowIce ice{};      // Kind::Ice
-  abi::FlowAdd oldSpec{};  // Modify: what a rollback restores
+  abi::FlowIce ice{};       // Kind::Ice
+  abi::XcodeSetup xcode{};  // Kind::Xcode
+  abi::FlowAdd oldSpec{};   // Modify: what a rollback restores
   uint64_t handle = 0;
   bool ok = false;
   Error error;

@@ -11,6 +11,8 @@
 #include "media/flow_spec.h"
 #include "media/ice_credentials.h"
 #include "media/sdes_keys.h"
+#include "media/transcode_book.h"
+#include "media/xcode_setup.h"
 
 namespace rampart::cp {
 
@@ -150,6 +152,14 @@ Result<uint32_t> submitOp(MediaContext& ctx, uint32_t worker, const MediaSession
     d.hdr.size = sizeof d;
     d.hdr.flow = op.handle;
     return ctx.sink.submit(worker, d.hdr, std::move(handler));
+  }
+  if (op.kind == Kind::Xcode) {
+    abi::XcodeSetup x = op.xcode;
+    x.hdr = {};
+    x.hdr.type = abi::MsgType::XcodeSetup;
+    x.hdr.size = sizeof x;
+    x.hdr.flow = op.handle;
+    return ctx.sink.submit(worker, x.hdr, std::move(handler));
   }
   if (op.kind == Kind::Ice) {
     abi::FlowIce m = op.ice;
@@ -658,6 +668,14 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         f.srtp_out = y.ourKey;
         f.cookie = callId_;
         f.clock_rate = clock;
+        if (m.transcoded) {
+          // Each direction runs at its own codec's clock; RTP goes through the transcoder.
+          const sdp::TranscodeSide& in = X == 0 ? m.sideA : m.sideB;
+          f.clock_rate = in.clockRate;
+          if (rtcp == 0) {
+            pf.xcode = xcodeSetupFor(in, X == 0 ? m.sideB : m.sideA, callId_);
+          }
+        }
         out.push_back(std::move(pf));
       }
     }
@@ -794,6 +812,11 @@ void MediaSession::answer(Leg from, std::string_view body,
       return;
     }
   }
+  if (Result<void> r = bookTranscoding(); !r.ok()) {
+    restore(old);
+    done(r.error());
+    return;
+  }
   if (isWebRtc(Leg::A) || isWebRtc(Leg::B)) {
     // The browser starts its checks and handshake as soon as it has the answer: ICE state and
     // the DTLS endpoint must exist before the answer is relayed.
@@ -820,8 +843,13 @@ void MediaSession::answer(Leg from, std::string_view body,
     done(desired.error());
     return;
   }
+  XcodeList xcodes;
+  for (const ProgrammedFlow& f : desired.value()) {
+    xcodes.emplace_back(f.key, f.xcode);
+  }
   Batch phase1 = changesTo(desired.value(), true);
   size_t deletes = 0;
+  size_t xcodeChanges = 0;
   std::vector<FlowKey> wanted;
   for (const ProgrammedFlow& f : desired.value()) {
     wanted.push_back(f.key);
@@ -829,7 +857,14 @@ void MediaSession::answer(Leg from, std::string_view body,
   for (const ProgrammedFlow& f : flows_) {
     deletes += std::find(wanted.begin(), wanted.end(), f.key) == wanted.end() ? 1 : 0;
   }
-  if (phase1.empty() && deletes == 0) {
+  for (const auto& [key, want] : xcodes) {
+    auto cur = std::find_if(flows_.begin(), flows_.end(),
+                            [&](const ProgrammedFlow& f) { return f.key == key; });
+    abi::XcodeSetup none{};
+    xcodeChanges +=
+        std::memcmp(cur != flows_.end() ? &cur->xcode : &none, &want, sizeof want) != 0 ? 1 : 0;
+  }
+  if (phase1.empty() && deletes == 0 && xcodeChanges == 0) {
     done(std::move(out).value());
     return;
   }
@@ -838,10 +873,11 @@ void MediaSession::answer(Leg from, std::string_view body,
     done(Error(ErrorCode::Unavailable, "dataplane not attached"));
     return;
   }
-  runBatch(std::move(phase1), [this, wanted = std::move(wanted), reply = std::move(out).value(),
-                               done = std::move(done), old = std::move(old)](Batch& b) mutable {
-    // Phase 1 (adds and modifies) succeeded as a whole or is undone; deletes come after, so a
-    // failure never leaves a stream without its old flows.
+  runBatch(std::move(phase1), [this, wanted = std::move(wanted), xcodes = std::move(xcodes),
+                               reply = std::move(out).value(), done = std::move(done),
+                               old = std::move(old)](Batch& b) mutable {
+    // Phase 1 (adds and modifies) succeeded as a whole or is undone; transcoding set-ups and
+    // deletes come after, so a failure never leaves a stream without its old flows.
     bool ok = std::all_of(b.begin(), b.end(), [](const Op& o) { return o.ok; });
     if (!ok) {
       finishAnswer(b, std::move(reply), std::move(done), std::move(old));
@@ -849,7 +885,7 @@ void MediaSession::answer(Leg from, std::string_view body,
     }
     for (Op& op : b) {
       if (op.kind == Op::Kind::Add) {
-        flows_.push_back(ProgrammedFlow{op.key, op.spec, op.handle});
+        flows_.push_back(ProgrammedFlow{op.key, op.spec, op.handle, {}});
       } else {
         for (ProgrammedFlow& f : flows_) {
           if (f.key == op.key) {
@@ -862,30 +898,79 @@ void MediaSession::answer(Leg from, std::string_view body,
     for (SdpSnapshot::value_type& s : old) {
       sdes::wipe(s);
     }
-    Batch phase2;
+    programXcode(xcodes, std::move(wanted), std::move(reply), std::move(done));
+  });
+}
+
+// Each flow whose transcoding changed (a new transcoded call, a codec change in a re-INVITE,
+// back to relaying) gets its XcodeSetup; the dataplane routes its media accordingly.
+void MediaSession::programXcode(const XcodeList& desired, std::vector<FlowKey> wanted,
+                                std::string reply, std::function<void(Result<std::string>)> done) {
+  Batch ops;
+  for (const auto& [key, x] : desired) {
     for (const ProgrammedFlow& f : flows_) {
-      if (std::find(wanted.begin(), wanted.end(), f.key) == wanted.end()) {
+      if (f.key == key && std::memcmp(&f.xcode, &x, sizeof x) != 0) {
         Op op;
-        op.kind = Op::Kind::Del;
-        op.key = f.key;
+        op.kind = Op::Kind::Xcode;
+        op.key = key;
         op.handle = f.handle;
-        phase2.push_back(op);
+        op.xcode = x;
+        ops.push_back(op);
       }
     }
-    if (phase2.empty()) {
-      afterBatch();
-      if (closed_) {
-        done(Error(ErrorCode::Unavailable, "media session closed"));
-      } else {
-        done(std::move(reply));
+  }
+  if (ops.empty()) {
+    deleteUnwanted(wanted, std::move(reply), std::move(done));
+    return;
+  }
+  runBatch(std::move(ops), [this, wanted = std::move(wanted), reply = std::move(reply),
+                            done = std::move(done)](Batch& b) mutable {
+    std::optional<Error> first;
+    for (const Op& op : b) {
+      for (ProgrammedFlow& f : flows_) {
+        if (op.ok && f.key == op.key) {
+          f.xcode = op.xcode;
+        }
       }
+      if (!op.ok && !first) {
+        first = op.error;  // the B2BUA ends the call; close() deletes every flow
+      }
+    }
+    if (first) {
+      afterBatch();
+      sdes::wipe(reply);
+      done(std::move(*first));
       return;
     }
-    runBatch(std::move(phase2),
-             [this, reply = std::move(reply), done = std::move(done)](Batch& dels) mutable {
-               finishDeletes(dels, std::move(reply), std::move(done));
-             });
+    deleteUnwanted(wanted, std::move(reply), std::move(done));
   });
+}
+
+void MediaSession::deleteUnwanted(const std::vector<FlowKey>& wanted, std::string reply,
+                                  std::function<void(Result<std::string>)> done) {
+  Batch phase2;
+  for (const ProgrammedFlow& f : flows_) {
+    if (std::find(wanted.begin(), wanted.end(), f.key) == wanted.end()) {
+      Op op;
+      op.kind = Op::Kind::Del;
+      op.key = f.key;
+      op.handle = f.handle;
+      phase2.push_back(op);
+    }
+  }
+  if (phase2.empty()) {
+    afterBatch();
+    if (closed_) {
+      done(Error(ErrorCode::Unavailable, "media session closed"));
+    } else {
+      done(std::move(reply));
+    }
+    return;
+  }
+  runBatch(std::move(phase2),
+           [this, reply = std::move(reply), done = std::move(done)](Batch& dels) mutable {
+             finishDeletes(dels, std::move(reply), std::move(done));
+           });
 }
 
 void MediaSession::finishAnswer(Batch& phase1, std::string out,
@@ -974,6 +1059,7 @@ void MediaSession::close(std::function<void()> done) {
 
 void MediaSession::teardown(std::function<void()> done) {
   closed_ = true;
+  releaseTranscoding();
   for (LegState& l : legs_) {
     if (l.web.dtlsFlow != 0 && ctx_.dtls != nullptr) {
       ctx_.dtls->close(l.web.dtlsFlow);
@@ -1052,6 +1138,68 @@ void MediaSession::teardown(std::function<void()> done) {
   finish();
 }
 
+// A new dataplane knows nothing of transcoding either: each transcoded flow gets its setup
+// again (the transcoder makes fresh codec state for it).
+void MediaSession::reprogramXcode(std::function<void(Result<void>)> done) {
+  Batch ops;
+  for (const ProgrammedFlow& f : flows_) {
+    if (f.xcode.from.codec != abi::XcodeCodecId::None) {
+      Op op;
+      op.kind = Op::Kind::Xcode;
+      op.key = f.key;
+      op.handle = f.handle;
+      op.xcode = f.xcode;
+      ops.push_back(op);
+    }
+  }
+  if (ops.empty()) {
+    afterBatch();
+    done(Result<void>());
+    return;
+  }
+  runBatch(std::move(ops), [this, done = std::move(done)](Batch& b) mutable {
+    afterBatch();
+    for (const Op& op : b) {
+      if (!op.ok) {
+        done(op.error);
+        return;
+      }
+    }
+    done(Result<void>());
+  });
+}
+
+Result<void> MediaSession::bookTranscoding() {
+  std::string pair;
+  for (const sdp::StreamMapping& m : bridge_.mappings()) {
+    if (m.active && m.transcoded && pair.empty()) {
+      pair = codecPairLabel(m.sideA, m.sideB);
+    }
+  }
+  if (pair == transcodePair_ || ctx_.transcode == nullptr) {
+    transcodePair_ = ctx_.transcode == nullptr ? std::string() : pair;
+    return {};
+  }
+  releaseTranscoding();
+  if (!pair.empty()) {
+    uint32_t a = legs_[0].realm.realm_index;
+    uint32_t b = legs_[1].realm.realm_index;
+    if (!ctx_.transcode->acquire(a, b, pair)) {
+      return Error(ErrorCode::NotAcceptable,
+                   "no codec in common and the realm's transcoded-call limit is reached");
+    }
+    transcodePair_ = pair;
+  }
+  return {};
+}
+
+void MediaSession::releaseTranscoding() {
+  if (!transcodePair_.empty() && ctx_.transcode != nullptr) {
+    ctx_.transcode->release(legs_[0].realm.realm_index, legs_[1].realm.realm_index, transcodePair_);
+  }
+  transcodePair_.clear();
+}
+
 void MediaSession::reprogram(std::function<void(Result<void>)> done) {
   if (closed_ || closeRequested_) {
     done(Error(ErrorCode::Unavailable, "media session closed"));
@@ -1083,8 +1231,7 @@ void MediaSession::reprogram(std::function<void(Result<void>)> done) {
       for (size_t i = 0; i < b.size() && i < flows_.size(); ++i) {
         flows_[i].handle = b[i].handle;
       }
-      afterBatch();
-      done(Result<void>());
+      reprogramXcode(std::move(done));
       return;
     }
     Error first;

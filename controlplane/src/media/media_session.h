@@ -49,6 +49,8 @@ namespace rampart::cp {
 using sdp::Leg;
 
 /// One side of a call as the media layer sees it (built by the B2BUA from the config snapshot).
+class TranscodeBook;
+
 struct MediaRealm {
   uint32_t realm_index = 0;     ///< index in Config::realms
   uint16_t dp_port = 0;         ///< FlowAdd.in_port/out_port: port position in config order
@@ -79,6 +81,8 @@ struct MediaContext {
   /// peer's certificate did not match its fingerprint, keys could not be programmed): the B2BUA
   /// ends the call. Runs on the event loop, never from inside a MediaSession call.
   std::function<void(uint64_t callId, const Error&)> on_failure{};
+  /// Transcoded-call limits and counts; null: no limit, not counted.
+  TranscodeBook* transcode = nullptr;
 };
 
 /// Identifies one programmed flow within a call: the leg packets arrive from, that leg's m-line
@@ -94,6 +98,8 @@ struct ProgrammedFlow {
   FlowKey key;
   abi::FlowAdd spec{};  ///< hdr unused; holds SRTP keys, wiped when the flow goes
   uint64_t handle = 0;  ///< abi::packHandle() from the FlowAdd Ack
+  /// Transcoding of this flow's media (from.codec None: relayed), as desired or programmed.
+  abi::XcodeSetup xcode{};
 };
 
 class MediaSession {
@@ -235,6 +241,15 @@ class MediaSession {
   void finishAnswer(Batch& phase1, std::string out, std::function<void(Result<std::string>)> done,
                     SdpSnapshot old);
   void finishDeletes(Batch& phase2, std::string out, std::function<void(Result<std::string>)> done);
+  /// After phase 1: the XcodeSetups that changed (@p desired), then deleteUnwanted().
+  using XcodeList = std::vector<std::pair<FlowKey, abi::XcodeSetup>>;
+  void programXcode(const XcodeList& desired, std::vector<FlowKey> wanted, std::string reply,
+                    std::function<void(Result<std::string>)> done);
+  /// After a dataplane restart re-added the flows: their XcodeSetups again.
+  void reprogramXcode(std::function<void(Result<void>)> done);
+  /// Phase 2: deletes the flows not in @p wanted, then answers @p done with @p reply.
+  void deleteUnwanted(const std::vector<FlowKey>& wanted, std::string reply,
+                      std::function<void(Result<std::string>)> done);
   void afterBatch();
   bool isWebRtc(Leg leg) const;
   /// Sets a WebRTC leg's ICE credentials and fingerprint in the Bridge (new ones on a restart).
@@ -252,6 +267,10 @@ class MediaSession {
   const ProgrammedFlow* browserInFlow(Leg leg) const;
   void teardown(std::function<void()> done);
   void wipeSecrets();
+  /// Takes or gives back this call's place in the transcoded-call book as the negotiated
+  /// streams require. @return NotAcceptable (488) at a realm's limit.
+  Result<void> bookTranscoding();
+  void releaseTranscoding();
 
   MediaContext& ctx_;
   uint64_t callId_;
@@ -260,6 +279,7 @@ class MediaSession {
   PendingOffer pending_;
   std::optional<Leg> lastOfferer_;
   FlowList flows_;
+  std::string transcodePair_;  ///< codec pair while booked as transcoded; empty: not booked
   uint32_t worker_ = 0;
   bool hasWorker_ = false;
   bool busy_ = false;

@@ -10,6 +10,7 @@
 #include "ice/stun_stage.h"
 #include "worker/lcore_ctx.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/xcode_io.h"
 
 namespace rampart::dp {
 namespace {
@@ -286,6 +287,9 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
     ctx.neigh.unref(e->neigh);
   }
   clearIce(ctx, index);
+  if (e->xcode != 0) {
+    xcodeTeardown(ctx, h.flow);
+  }
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }
@@ -414,6 +418,12 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
       case MsgType::FlowModify: flowModify(ctx, m); break;
       case MsgType::FlowDel: flowDel(ctx, h); break;
       case MsgType::FlowIce: ack(ctx, h, applyFlowIce(ctx, ice), h.flow); break;
+      case MsgType::XcodeSetup: {
+        abi::XcodeSetup xs;  // checkHeader saw at least sizeof(xs) bytes
+        std::memcpy(&xs, slot, sizeof(xs));
+        ack(ctx, h, applyXcodeSetup(ctx, xs), h.flow);
+        break;
+      }
       case MsgType::FlowQuery: flowQuery(ctx, h); break;
       case MsgType::BanAdd:
       case MsgType::BanDel:

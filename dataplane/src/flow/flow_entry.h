@@ -45,7 +45,8 @@ struct alignas(64) FlowEntry {
   uint64_t latch_deadline_tsc;  // 0: latching closed
   // Egress tuple.
   uint8_t out_family;
-  uint8_t _pad[3];
+  uint8_t xcode;  // 1: media goes through rampart-transcoder (XcodeSetup), not straight out
+  uint8_t _pad[2];
   uint16_t out_lport;
   uint16_t out_rport;
   uint16_t out_rtcp_lport;  // 0: RTCP leaves like RTP

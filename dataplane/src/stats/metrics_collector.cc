@@ -146,9 +146,38 @@ class DataplaneCollector : public prometheus::Collectable {
         }
       }
     }
-    return {rx,          rxb,        tx,          txb,     punt,   inj,  arp,     ignored,
-            drops,       flows,      cmds,        refused, lost,   pend, expired, handoff,
-            shared_lost, neigh_full, inj_refused, alloc,   locked, ice,  ice_sel, consent};
+    std::vector<MetricFamily> out{rx,          rxb,     tx,      txb,     punt,        inj,
+                                  arp,         ignored, drops,   flows,   cmds,        refused,
+                                  lost,        pend,    expired, handoff, shared_lost, neigh_full,
+                                  inj_refused, alloc,   locked,  ice,     ice_sel,     consent};
+    appendXcode(out);
+    return out;
+  }
+
+  // Transcoding: packets handed to rampart-transcoder and sent back, slots refused.
+  void appendXcode(std::vector<MetricFamily>& out) const {
+    MetricFamily pk{"rampart_dp_xcode_packets_total",
+                    "RTP packets of transcoded flows, to rampart-transcoder and back",
+                    MetricType::Counter,
+                    {}};
+    MetricFamily refused{"rampart_dp_xcode_refused_total",
+                         "Slots from rampart-transcoder refused (kind, length, RTP, flow)",
+                         MetricType::Counter,
+                         {}};
+    for (uint32_t w = 0; w < region_->workers(); ++w) {
+      const auto* ws = static_cast<const WorkerStats*>(region_->stats(w));
+      if (readRelaxed(ws->magic) != kStatsMagic || readRelaxed(ws->version) != kStatsVersion) {
+        continue;
+      }
+      std::string wl = std::to_string(w);
+      pk.metric.push_back(
+          counter({{"worker", wl}, {"direction", "to_transcoder"}}, readRelaxed(ws->xcode_to)));
+      pk.metric.push_back(
+          counter({{"worker", wl}, {"direction", "from_transcoder"}}, readRelaxed(ws->xcode_from)));
+      refused.metric.push_back(counter({{"worker", wl}}, readRelaxed(ws->xcode_refused)));
+    }
+    out.push_back(std::move(pk));
+    out.push_back(std::move(refused));
   }
 
  private:

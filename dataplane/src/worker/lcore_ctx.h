@@ -49,6 +49,8 @@ struct WorkerRings {
   platform::RingHeader* evt = nullptr;
   platform::RingHeader* punt = nullptr;
   platform::RingHeader* inject = nullptr;
+  platform::RingHeader* to_xc = nullptr;    // <shm>.xc: packets for rampart-transcoder
+  platform::RingHeader* from_xc = nullptr;  // <shm>.xc: transcoded packets to send
 };
 
 // Everything a worker context is built from (makeLcoreCtx).
@@ -79,6 +81,8 @@ struct LcoreCtx {
   platform::RingProducer evt;
   platform::RingProducer punt;
   platform::RingConsumer inject;
+  platform::RingProducer to_xc;  // invalid when the dataplane has no transcoder region
+  platform::RingConsumer from_xc;
   Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
 
   WorkerStats* stats = nullptr;

@@ -42,6 +42,7 @@
 #include "worker/inject.h"
 #include "worker/neighbour_resolution.h"
 #include "worker/udp_stage.h"
+#include "worker/xcode_io.h"
 
 namespace rampart::dp {
 namespace {
@@ -166,7 +167,7 @@ uint32_t serviceControlPlane(LcoreCtx& ctx) {
   if (ctx.dumping) {
     work++;
   }
-  uint32_t injected = serviceInject(ctx);
+  uint32_t injected = serviceInject(ctx) + serviceXcode(ctx);
   uint32_t shared = serviceNeighbourShare(ctx);
   if (injected > 0 || shared > 0) {
     flushAll(ctx);  // injected packets and packets released by a neighbour just learnt
@@ -214,6 +215,10 @@ std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
   ctx->evt = platform::RingProducer(setup.rings.evt);
   ctx->punt = platform::RingProducer(setup.rings.punt);
   ctx->inject = platform::RingConsumer(setup.rings.inject);
+  if (setup.rings.to_xc != nullptr && setup.rings.from_xc != nullptr) {
+    ctx->to_xc = platform::RingProducer(setup.rings.to_xc);
+    ctx->from_xc = platform::RingConsumer(setup.rings.from_xc);
+  }
   ctx->steer = setup.steer;
   ctx->epoch = setup.epoch;
   ctx->stats = static_cast<WorkerStats*>(setup.stats_area);

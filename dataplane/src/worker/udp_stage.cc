@@ -9,6 +9,7 @@
 #include "pkt/demux.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/xcode_io.h"
 
 namespace rampart::dp {
 namespace {
@@ -266,6 +267,15 @@ void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     latch(*f, pi);
   }
   account(ctx, *f, index, pi, pkt, rtcp);
+  if (__builtin_expect(f->xcode != 0, 0)) {
+    // Transcoded: the codec work runs in rampart-transcoder; RTCP is terminated per leg.
+    if (rtcp) {
+      flowDrop(ctx, in, index, m, DropReason::XcodeRtcp);
+    } else {
+      toTranscoder(ctx, in.index, index, m, pkt, len);
+    }
+    return;
+  }
   forward(ctx, in, index, *f, m, pi, pkt, len, rtcp);
 }
 

@@ -23,11 +23,12 @@ TEST(AbiLayout, StatusCodesArePinned) {
   EXPECT_EQ(kErrExist, -17);
   EXPECT_EQ(kErrNotSup, -95);
   EXPECT_EQ(kErrNeighFull, -105);
+  EXPECT_EQ(kErrBusy, -16);
 }
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 3);
+  EXPECT_EQ(kAbiMinor, 4);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -49,6 +50,17 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(static_cast<int>(MsgType::BanAdd), 16);
   EXPECT_EQ(static_cast<int>(MsgType::BanDel), 17);
   EXPECT_EQ(static_cast<int>(MsgType::BanClear), 18);
+  EXPECT_EQ(static_cast<int>(MsgType::XcodeSetup), 20);
+  EXPECT_EQ(kPacketXcRtp, 20);
+  EXPECT_EQ(kPacketXcSetup, 21);
+  EXPECT_EQ(kPacketXcTeardown, 22);
+  EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcmu), 1);
+  EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcma), 2);
+  EXPECT_EQ(static_cast<int>(XcodeCodecId::G722), 3);
+  EXPECT_EQ(static_cast<int>(XcodeCodecId::Opus), 4);
+  EXPECT_EQ(kXcOpusFec, 1u);
+  EXPECT_EQ(kXcOpusDtx, 2u);
+  EXPECT_EQ(kXcOpusStereo, 4u);
   EXPECT_EQ(kFlowAwaitKeys, 1u << 6);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_80), 1);
   EXPECT_EQ(static_cast<int>(SrtpSuite::AesCm128HmacSha1_32), 2);
@@ -62,7 +74,7 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(MsgHeader, size), 2u);
   EXPECT_EQ(offsetof(MsgHeader, seq), 4u);
   EXPECT_EQ(offsetof(MsgHeader, flow), 8u);
-  EXPECT_EQ(sizeof(Hello), 72u);  // msg_size[] grew with MsgType::Count (1.3)
+  EXPECT_EQ(sizeof(Hello), 80u);  // msg_size[] grows with MsgType::Count (1.3 and 1.4: 21)
   EXPECT_EQ(sizeof(BanMsg), 40u);
   EXPECT_EQ(offsetof(BanMsg, addr), 16u);
   EXPECT_EQ(offsetof(BanMsg, family), 32u);
@@ -156,6 +168,36 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(PacketSlot, local), 8u);
   EXPECT_EQ(offsetof(PacketSlot, remote), 28u);
   EXPECT_EQ(offsetof(PacketSlot, flow), 48u);
+}
+
+TEST(AbiLayout, TranscoderMessagesArePinned) {
+  EXPECT_EQ(sizeof(XcodeCodec), 16u);
+  EXPECT_EQ(offsetof(XcodeCodec, codec), 0u);
+  EXPECT_EQ(offsetof(XcodeCodec, payload_type), 1u);
+  EXPECT_EQ(offsetof(XcodeCodec, channels), 2u);
+  EXPECT_EQ(offsetof(XcodeCodec, ptime_ms), 3u);
+  EXPECT_EQ(offsetof(XcodeCodec, clock_rate), 4u);
+  EXPECT_EQ(offsetof(XcodeCodec, dtmf_pt), 8u);
+  EXPECT_EQ(offsetof(XcodeCodec, opus_flags), 9u);
+  EXPECT_EQ(offsetof(XcodeCodec, bitrate_kbps), 10u);
+  EXPECT_EQ(offsetof(XcodeCodec, max_playback_rate), 12u);
+  EXPECT_EQ(sizeof(XcodeSetup), 64u);
+  EXPECT_EQ(offsetof(XcodeSetup, cookie), 16u);
+  EXPECT_EQ(offsetof(XcodeSetup, from), 24u);
+  EXPECT_EQ(offsetof(XcodeSetup, to), 40u);
+  EXPECT_EQ(offsetof(XcodeSetup, out_ssrc), 56u);
+}
+
+TEST(AbiHeader, ReservedNumbersAreNotSupported) {
+  // 16-19 are reserved for another feature's messages; a build without them refuses them.
+  MsgHeader h{};
+  h.size = 64;
+  for (int t = 16; t <= 19; ++t) {
+    h.type = static_cast<MsgType>(t);
+    EXPECT_EQ(checkHeader(h, kCmdSlotSize), kErrNotSup) << t;
+  }
+  h.type = MsgType::XcodeSetup;
+  EXPECT_EQ(checkHeader(h, kCmdSlotSize), kOk);
 }
 
 TEST(AbiHandshake, SameBuildIsAccepted) {

@@ -223,6 +223,18 @@ TEST_F(ConfigTest, SrtpKeyingSwitches) {
   EXPECT_NE(dump(bad.errors).find("realms[1].sdp.srtp"), std::string::npos) << dump(bad.errors);
 }
 
+TEST_F(ConfigTest, TranscodeKeysLoad) {
+  std::string yaml = kBaseYaml;
+  const std::string at = "    sdp_profile: webrtc\n";
+  yaml.replace(yaml.find(at), at.size(),
+               at + "    sdp: {transcode: [opus, pcmu], max_transcoded_calls: 40}\n");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->realms[0].sdp.transcode, (std::vector<std::string>{"opus", "pcmu"}));
+  EXPECT_EQ(r.config->realms[0].sdp.max_transcoded_calls, 40u);
+  EXPECT_TRUE(r.config->realms[1].sdp.transcode.empty());
+}
+
 TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
   std::string yaml = kBaseYaml;
   yaml.replace(yaml.find("        port: 8443\n"), 19, "");
@@ -443,6 +455,12 @@ const InvalidCase kInvalidCases[] = {
      "sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n      - {name: "
      "noc2, role: admin, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}",
      "management.api.tokens[1].sha256", "same token as management.api.tokens[0]"},
+    {"UntranscodableCodec", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    sdp: {transcode: [opus, GSM]}\n", "realms[0].sdp.transcode[1]",
+     "'GSM' cannot be transcoded"},
+    {"TranscodeLimitOutOfRange", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    sdp: {max_transcoded_calls: -1}\n",
+     "realms[0].sdp.max_transcoded_calls", "out of range"},
 };
 
 class InvalidConfigTest : public ConfigTest, public ::testing::WithParamInterface<InvalidCase> {};

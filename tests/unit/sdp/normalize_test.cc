@@ -539,6 +539,83 @@ TEST(SdpBridge, IceRestartNeedsNewLocalCredentialsAndLeavesTheTrunkAlone) {
   br.cancelOffer();
 }
 
+// Transcoding: a browser offering only Opus, a trunk realm of G.711 that allows transcoding.
+Bridge opusOnlyToG711() {
+  LegConfig a = defaultLegConfig(ProfileKind::WebRtc);
+  LegConfig b = defaultLegConfig(ProfileKind::Trunk);
+  EXPECT_TRUE(applyOption(b, "codecs", "PCMU,PCMA,telephone-event").ok());
+  EXPECT_TRUE(applyOption(b, "transcode", "PCMU,PCMA").ok());
+  return Bridge(std::move(a), std::move(b));
+}
+
+std::string opusOnly(const std::string& s) {
+  std::string o = replaceAll(s, "UDP/TLS/RTP/SAVPF 111 9 0 8 110 126", "UDP/TLS/RTP/SAVPF 111 110");
+  for (const char* line : {"a=rtpmap:9 G722/8000\r\n", "a=rtpmap:0 PCMU/8000\r\n",
+                           "a=rtpmap:8 PCMA/8000\r\n", "a=rtpmap:126 telephone-event/8000\r\n"}) {
+    o = replaceAll(o, line, "");
+  }
+  return o;
+}
+
+TEST(SdpBridge, NoCommonCodecIsTranscodedWithOpusFmtpAndEventsPerRate) {
+  Bridge br = opusOnlyToG711();
+  Result<std::string> off = br.offer(Leg::A, mustParse(opusOnly(kBrowserOffer)));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=audio 30000 RTP/AVP 0 8 101\r\n"), std::string::npos) << *off;
+  EXPECT_NE(off->find("a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"),
+            std::string::npos)
+      << *off;
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  const std::string& a = *ans;
+  EXPECT_NE(a.find("m=audio 40000 UDP/TLS/RTP/SAVPF 111 110\r\n"), std::string::npos) << a;
+  EXPECT_NE(a.find("a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"),
+            std::string::npos)
+      << a;
+  EXPECT_NE(a.find("a=rtpmap:110 telephone-event/48000\r\n"), std::string::npos) << a;
+  EXPECT_EQ(a.find("PCMU"), std::string::npos) << "the browser never offered PCMU";
+  ASSERT_EQ(br.mappings().size(), 1u);
+  const StreamMapping& m = br.mappings()[0];
+  ASSERT_TRUE(m.transcoded);
+  EXPECT_EQ(m.sideA.encoding, "opus");
+  EXPECT_EQ(m.sideA.pt, 111);
+  EXPECT_EQ(m.sideA.clockRate, 48000u);
+  EXPECT_EQ(m.sideA.eventPt, 110);
+  EXPECT_EQ(m.sideB.encoding, "PCMU");
+  EXPECT_EQ(m.sideB.pt, 0);
+  EXPECT_EQ(m.sideB.clockRate, 8000u);
+  EXPECT_EQ(m.sideB.eventPt, 101);
+  EXPECT_EQ(m.sideB.ptime, 20u);
+}
+
+TEST(SdpBridge, ACommonCodecIsRelayedAndAddedCodecsNeverReachTheOfferer) {
+  Bridge br = opusOnlyToG711();
+  Result<std::string> off = br.offer(Leg::A, mustParse(kBrowserOffer));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("m=audio 30000 RTP/AVP 0 8 126\r\n"), std::string::npos) << *off;
+  Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
+  ASSERT_TRUE(ans.ok()) << describe(ans.error());
+  EXPECT_NE(ans->find("m=audio 40000 UDP/TLS/RTP/SAVPF 0 126\r\n"), std::string::npos) << *ans;
+  ASSERT_EQ(br.mappings().size(), 1u);
+  EXPECT_FALSE(br.mappings()[0].transcoded);
+}
+
+TEST(SdpBridge, TrunkOfferGetsOpusAddedTowardABrowserThatTranscodes) {
+  LegConfig a = defaultLegConfig(ProfileKind::Trunk);
+  LegConfig b = defaultLegConfig(ProfileKind::WebRtc);
+  EXPECT_TRUE(applyOption(a, "codecs", "PCMU,telephone-event").ok());
+  EXPECT_TRUE(applyOption(b, "codecs", "opus,telephone-event").ok());
+  EXPECT_TRUE(applyOption(b, "transcode", "opus").ok());
+  Bridge br(std::move(a), std::move(b));
+  std::string pbx = replaceAll(trunkAnswer("sendrecv"), "o=asterisk 1 1", "o=asterisk 2 2");
+  Result<std::string> off = br.offer(Leg::A, mustParse(pbx));
+  ASSERT_TRUE(off.ok()) << describe(off.error());
+  EXPECT_NE(off->find("a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"),
+            std::string::npos)
+      << *off;
+  EXPECT_NE(off->find("telephone-event/48000"), std::string::npos) << *off;
+}
+
 TEST(SdpOptions, ApplyAndReject) {
   LegConfig c = defaultLegConfig(ProfileKind::Trunk);
   EXPECT_TRUE(applyOption(c, "ports", "5000/5001,6000").ok());

@@ -269,3 +269,48 @@ TEST(FlowctlOutput, JsonAndFlags) {
 
 }  // namespace
 }  // namespace rampart::tools
+
+namespace rampart::tools {
+namespace {
+
+TEST(FlowctlArgs, XcodeBuildsTheSetup) {
+  auto p = parseFlowctlArgs({"xcode", "--worker", "0", "42", "--from", "opus:111", "--to",
+                             "pcmu:0:40", "--from-dtmf", "110", "--to-dtmf", "101", "--out-ssrc",
+                             "4660", "--opus-fec", "--bitrate", "24"});
+  ASSERT_TRUE(p.args) << p.error;
+  const abi::XcodeSetup& x = p.args->xcode;
+  EXPECT_EQ(p.args->command, FlowctlCommand::Xcode);
+  EXPECT_EQ(x.hdr.type, abi::MsgType::XcodeSetup);
+  EXPECT_EQ(x.hdr.flow, 42u);
+  EXPECT_EQ(x.from.codec, abi::XcodeCodecId::Opus);
+  EXPECT_EQ(x.from.payload_type, 111);
+  EXPECT_EQ(x.from.clock_rate, 48000u);
+  EXPECT_EQ(x.from.dtmf_pt, 110);
+  EXPECT_EQ(x.from.opus_flags & abi::kXcOpusFec, abi::kXcOpusFec);
+  EXPECT_EQ(x.to.codec, abi::XcodeCodecId::Pcmu);
+  EXPECT_EQ(x.to.ptime_ms, 40);
+  EXPECT_EQ(x.to.clock_rate, 8000u);
+  EXPECT_EQ(x.to.dtmf_pt, 101);
+  EXPECT_EQ(x.out_ssrc, 4660u);
+  EXPECT_EQ(x.to.bitrate_kbps, 24);
+}
+
+TEST(FlowctlArgs, XcodeRefusesBadCodecsNamingTheOption) {
+  auto bad =
+      parseFlowctlArgs({"xcode", "--worker", "0", "42", "--from", "speex:97", "--to", "pcmu:0"});
+  EXPECT_FALSE(bad.args);
+  EXPECT_NE(bad.error.find("--from"), std::string::npos) << bad.error;
+  auto nopt =
+      parseFlowctlArgs({"xcode", "--worker", "0", "42", "--from", "opus", "--to", "pcmu:0"});
+  EXPECT_FALSE(nopt.args);
+  auto noto = parseFlowctlArgs({"xcode", "--worker", "0", "42", "--from", "opus:111"});
+  EXPECT_NE(noto.error.find("--to"), std::string::npos) << noto.error;
+  auto stop = parseFlowctlArgs({"xcode", "--worker", "0", "42", "--from", "none"});
+  ASSERT_TRUE(stop.args) << stop.error;
+  EXPECT_EQ(stop.args->xcode.from.codec, abi::XcodeCodecId::None);
+  auto misplaced = parseFlowctlArgs({"list", "--from", "opus:111"});
+  EXPECT_NE(misplaced.error.find("only valid for xcode"), std::string::npos) << misplaced.error;
+}
+
+}  // namespace
+}  // namespace rampart::tools

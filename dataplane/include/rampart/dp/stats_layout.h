@@ -10,9 +10,9 @@
 namespace rampart::dp {
 
 inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
-inline constexpr uint32_t kStatsVersion = 4;         // 3: drops are packets only; 4: ICE-lite
-inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
-inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
+inline constexpr uint32_t kStatsVersion = 5;   // 3: drops are packets only; 4: ICE-lite; 5: xcode
+inline constexpr uint32_t kMaxPorts = 8;       // DPDK ports (one or more per realm)
+inline constexpr uint32_t kMaxDropSlots = 32;  // room for drop reasons (append-only)
 inline constexpr uint32_t kMaxIceOutcomeSlots = 16;  // room for STUN outcomes (append-only)
 
 struct PortCounters {
@@ -54,6 +54,10 @@ struct WorkerStats {
   uint64_t ice_checks[kMaxIceOutcomeSlots];  // STUN on media ports, by IceOutcome
   uint64_t ice_selected;                     // USE-CANDIDATE checks that moved a flow's remote
   uint64_t ice_consent_expired;              // ConsentExpired events posted (RFC 7675)
+  // Transcoding (version 5).
+  uint64_t xcode_to;       // RTP packets handed to rampart-transcoder
+  uint64_t xcode_from;     // transcoded packets sent
+  uint64_t xcode_refused;  // return slots with a bad kind, length, RTP header or flow
 };
 
 struct alignas(64) FlowStats {

@@ -17,8 +17,9 @@
 namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
-// 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear)
-inline constexpr uint16_t kAbiMinor = 3;
+// 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear);
+// 4: transcoding (XcodeSetup)
+inline constexpr uint16_t kAbiMinor = 4;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -42,6 +43,8 @@ enum class MsgType : uint16_t {
   BanAdd = 16,          // cp -> dp: drop every packet from one source address (each worker)
   BanDel = 17,          // cp -> dp: lift one source's ban
   BanClear = 18,        // cp -> dp: lift every ban (a control plane that attaches resends its list)
+  // 19: unused (answered kErrNotSup).
+  XcodeSetup = 20,      // cp -> dp: route a flow's media through rampart-transcoder (1.4)
   Count                 // keep last
 };
 
@@ -57,6 +60,8 @@ inline constexpr int32_t kErrNotSup = -95;   // EOPNOTSUPP: unknown message type
 // ENOBUFS (as Linux's neighbour-table overflow): the out leg's next hop needs a neighbour
 // entry and every one is held by other flows or parked packets.
 inline constexpr int32_t kErrNeighFull = -105;
+// EBUSY: XcodeSetup found the transcoder's ring full, or the dataplane has no transcoder region.
+inline constexpr int32_t kErrBusy = -16;
 
 // Flow handle: slot index in the worker's flow table plus a generation, so a handle from a
 // deleted flow never addresses its successor (no ABA).
@@ -262,6 +267,36 @@ struct ConsentExpired {
   uint32_t _pad;
 };
 
+// Transcoding (ABI 1.3). One side of a transcoded direction: what arrives on the flow
+// (`from`) or what leaves toward the other leg (`to`).
+enum class XcodeCodecId : uint8_t { None = 0, Pcmu = 1, Pcma = 2, G722 = 3, Opus = 4 };
+inline constexpr uint8_t kXcOpusFec = 1u << 0;     // useinbandfec=1 (send FEC; use it on input)
+inline constexpr uint8_t kXcOpusDtx = 1u << 1;     // usedtx=1
+inline constexpr uint8_t kXcOpusStereo = 1u << 2;  // stereo=1
+struct XcodeCodec {
+  XcodeCodecId codec;
+  uint8_t payload_type;        // 0-127
+  uint8_t channels;            // 1 or 2 (Opus only)
+  uint8_t ptime_ms;            // 10, 20, 30, 40 (encoder frame); 0: 20
+  uint32_t clock_rate;         // RTP clock in Hz (Opus 48000, G.722 8000, G.711 8000)
+  uint8_t dtmf_pt;             // telephone-event PT at this clock rate; 0: none
+  uint8_t opus_flags;          // kXcOpus*
+  uint16_t bitrate_kbps;       // Opus encoder target; 0: 32
+  uint32_t max_playback_rate;  // Opus maxplaybackrate; 0: 48000
+};
+
+// hdr.flow: the flow whose arriving media is transcoded before it leaves by that flow's out
+// action. A setup on a flow that already has one replaces it (codec change in a re-INVITE).
+// `from.codec = None` stops transcoding (the flow relays again).
+struct XcodeSetup {
+  MsgHeader hdr;
+  uint64_t cookie;
+  XcodeCodec from;
+  XcodeCodec to;
+  uint32_t out_ssrc;  // SSRC of the transcoded stream on the other leg; 0: the worker picks
+  uint32_t _pad;
+};
+
 // Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
 // UDP payload.
 struct PacketSlot {
@@ -277,6 +312,10 @@ struct PacketSlot {
 // PacketSlot.kind (append-only; 3 is reserved: an "other" kind was declared, never sent).
 inline constexpr uint8_t kPacketStun = 1;
 inline constexpr uint8_t kPacketDtls = 2;
+// Kinds on the transcoder rings (<shm>.xc region, ABI 1.3). flow = the transcoded flow.
+inline constexpr uint8_t kPacketXcRtp = 20;       // plain RTP (dp -> xc: arrived; xc -> dp: send)
+inline constexpr uint8_t kPacketXcSetup = 21;     // dp -> xc: payload is the XcodeSetup
+inline constexpr uint8_t kPacketXcTeardown = 22;  // dp -> xc: free the flow's codec state
 
 // Minimum accepted sizes, indexed by MsgType.
 constexpr uint16_t minSize(MsgType t) {
@@ -299,6 +338,7 @@ constexpr uint16_t minSize(MsgType t) {
     case MsgType::BanAdd:
     case MsgType::BanDel:
     case MsgType::BanClear: return sizeof(BanMsg);
+    case MsgType::XcodeSetup: return sizeof(XcodeSetup);
     case MsgType::Count: break;
   }
   return 0;
@@ -313,6 +353,7 @@ static_assert(sizeof(Hello) <= kCmdSlotSize && sizeof(HelloAck) <= kCmdSlotSize 
 static_assert(kIsWireType<FlowIce> && kIsWireType<IceSelected> && kIsWireType<ConsentExpired>);
 static_assert(sizeof(FlowIce) <= kCmdSlotSize);
 static_assert(kIsWireType<BanMsg> && sizeof(BanMsg) <= kCmdSlotSize);
+static_assert(kIsWireType<XcodeSetup> && sizeof(XcodeSetup) <= kCmdSlotSize);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.

@@ -86,6 +86,12 @@ struct SdpPolicy {
   // Learn each peer's media source from its first (authenticated) packet instead of trusting
   // the SDP address: for phones and browsers behind NAT. Strict source otherwise.
   bool latch = false;
+  // Codecs Rampart may add to offers toward this realm and transcode (PCMU, PCMA, G722, opus);
+  // empty: calls are only relayed.
+  std::vector<std::string> transcode;
+  // Concurrent transcoded calls whose leg on this realm is transcoded; 0: no limit. A call
+  // beyond it is relayed if the two sides share a codec, otherwise refused with 488.
+  uint32_t max_transcoded_calls = 0;
 };
 
 // Limits of one SIP-over-WebSocket connection (ws/wss listeners of a realm).

@@ -44,6 +44,10 @@ struct Profile {
   std::vector<std::string> audioCodecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
   /// Video codecs; empty means video m-lines are not offered to / accepted from this side.
   std::vector<std::string> videoCodecs;
+  /// Audio codecs Rampart may add to offers toward this side and transcode to the other side's
+  /// (of PCMU, PCMA, G722, opus; listed after the offered ones, so an answerer that shares a
+  /// codec with the offerer still picks it). Empty (the default): never transcode.
+  std::vector<std::string> transcodeCodecs;
   /// Trunk: a=ptime for audio. 0 copies the ptime of the other side when it has one.
   uint32_t ptime = 20;
   /// Trunk: RTP/AVP (Off), RTP/SAVP with a=crypto (Sdes), or both (Dual).
@@ -95,6 +99,17 @@ struct PayloadMapping {
   uint32_t clockRate = 0;
 };
 
+/// One leg's side of a transcoded stream: the codec that leg sends and receives.
+struct TranscodeSide {
+  std::string encoding;
+  uint8_t pt = 0;
+  uint32_t clockRate = 0;
+  uint16_t channels = 1;
+  std::string fmtp;     ///< as that leg signalled it (useinbandfec, maxplaybackrate, stereo)
+  uint8_t eventPt = 0;  ///< telephone-event at clockRate on that leg; 0: none
+  uint32_t ptime = 0;   ///< a=ptime of that leg; 0: not given
+};
+
 /// A linked pair of m-lines after the last completed offer/answer.
 struct StreamMapping {
   std::string kind;
@@ -103,6 +118,10 @@ struct StreamMapping {
   bool active = false;
   Direction directionA = Direction::SendRecv;  ///< as Rampart advertised it to leg A
   std::vector<PayloadMapping> payloads;
+  /// The answer left no codec in common: Rampart transcodes between sideA and sideB
+  /// (`payloads` then lists leg A's codecs only).
+  bool transcoded = false;
+  TranscodeSide sideA, sideB;
 };
 
 class Bridge {
@@ -186,8 +205,9 @@ class Bridge {
 LegConfig defaultLegConfig(ProfileKind kind);
 
 /// Applies "key=value" to @p leg (profile keys copy the shared Profile first). Keys: address, ports
-/// (rtp[/rtcp],...), sdes-keys (k1,k2), ufrag, pwd, fingerprint, session-id, codecs, video-codecs,
-/// ptime, srtp (off|sdes|dual), dtls (on|off), sdes-suite, rtcp-mux (on|off), allow (a,b), setup,
+/// (rtp[/rtcp],...), sdes-keys (k1,k2), ufrag, pwd, fingerprint, session-id, codecs, transcode,
+/// video-codecs, ptime, srtp (off|sdes|dual), dtls (on|off), sdes-suite, rtcp-mux (on|off), allow
+/// (a,b), setup,
 /// origin-user, session-name.
 /// @return true, or BadOption naming the key.
 Result<bool> applyOption(LegConfig& leg, std::string_view key, std::string_view value);

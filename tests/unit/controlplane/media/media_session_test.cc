@@ -10,6 +10,7 @@
 #include <string>
 
 #include "media/sdes_keys.h"
+#include "media/transcode_book.h"
 
 namespace rampart::cp {
 namespace {
@@ -18,8 +19,9 @@ class RecordingSink : public FlowSink {
  public:
   struct Cmd {
     abi::MsgType type = abi::MsgType::FlowAdd;
-    abi::FlowAdd body{};  // FlowAdd/FlowModify body; hdr of any command
-    abi::FlowIce ice{};   // FlowIce body
+    abi::FlowAdd body{};      // FlowAdd/FlowModify body; hdr of any command
+    abi::FlowIce ice{};       // FlowIce body
+    abi::XcodeSetup xcode{};  // XcodeSetup body
     uint32_t worker = 0;
     AckHandler done;
   };
@@ -37,6 +39,9 @@ class RecordingSink : public FlowSink {
     c.worker = worker;
     if (msg.type == abi::MsgType::FlowIce) {
       std::memcpy(&c.ice, &msg, sizeof c.ice);
+    }
+    if (msg.type == abi::MsgType::XcodeSetup) {
+      std::memcpy(&c.xcode, &msg, sizeof c.xcode);
     }
     c.done = std::move(done);
     log_.push_back(c);
@@ -78,10 +83,11 @@ class RecordingSink : public FlowSink {
 
   bool ready_ = true;
   bool refuse_ = false;
-  std::vector<Cmd> log_;                   // every command submitted
-  std::deque<Cmd> queue_;                  // not yet acknowledged
-  std::map<uint64_t, abi::FlowAdd> live_;  // the modelled flow table
-  std::map<uint64_t, abi::FlowIce> ice_;   // ICE state per flow
+  std::vector<Cmd> log_;                       // every command submitted
+  std::deque<Cmd> queue_;                      // not yet acknowledged
+  std::map<uint64_t, abi::FlowAdd> live_;      // the modelled flow table
+  std::map<uint64_t, abi::FlowIce> ice_;       // ICE state per flow
+  std::map<uint64_t, abi::XcodeSetup> xcode_;  // transcoding per flow
 
  private:
   int32_t apply(Cmd& c) {
@@ -98,8 +104,15 @@ class RecordingSink : public FlowSink {
         }
         live_[c.body.hdr.flow] = c.body;
         return abi::kOk;
+      case abi::MsgType::XcodeSetup:
+        if (live_.count(c.xcode.hdr.flow) == 0) {
+          return abi::kErrNoEnt;
+        }
+        xcode_[c.xcode.hdr.flow] = c.xcode;
+        return abi::kOk;
       case abi::MsgType::FlowDel:
         ice_.erase(c.body.hdr.flow);
+        xcode_.erase(c.body.hdr.flow);
         return live_.erase(c.body.hdr.flow) == 1 ? abi::kOk : abi::kErrNoEnt;
       case abi::MsgType::FlowIce:
         if (live_.count(c.ice.hdr.flow) == 0 ||
@@ -636,6 +649,73 @@ TEST_F(MediaSessionTest, SerialiseAndRestore) {
 // --- Browser legs: ICE-lite and DTLS-SRTP ---------------------------------------------------
 
 // Records handshakes the media layer opens; the test finishes them.
+// The PBX offers only G.711; the carrier realm speaks Opus and allows transcoding to it.
+class TranscodeMediaTest : public MediaSessionTest {
+ protected:
+  TranscodeMediaTest() {
+    auto wan = std::make_shared<sdp::Profile>();
+    wan->audioCodecs = {"opus", "telephone-event"};
+    wan->transcodeCodecs = {"opus"};
+    wan_.profile = wan;
+    ctx_.transcode = &book_;
+  }
+  static std::string opusAnswer(const char* version = "1") {
+    return std::string("v=0\r\no=- 77 ") + version +
+           " IN IP4 203.0.113.50\r\ns=-\r\nc=IN IP4 203.0.113.50\r\nt=0 0\r\n"
+           "m=audio 16000 RTP/AVP 111 110\r\na=rtpmap:111 opus/48000/2\r\n"
+           "a=fmtp:111 useinbandfec=1;maxplaybackrate=16000\r\n"
+           "a=rtpmap:110 telephone-event/48000\r\na=ptime:20\r\na=sendrecv\r\n";
+  }
+  TranscodeBook book_{{1, 0}};  // realm 0 (wan): one transcoded call at a time
+};
+
+TEST_F(TranscodeMediaTest, NoCommonCodecProgramsATranscodedPair) {
+  auto s = makeSession();
+  std::string answerToA = establish(*s, kPbxOffer, opusAnswer());
+  ASSERT_FALSE(answerToA.empty());
+  EXPECT_NE(lastOfferToB_.find("a=rtpmap:111 opus/48000/2"), std::string::npos) << lastOfferToB_;
+  EXPECT_NE(answerToA.find(" RTP/AVP 0 101\r\n"), std::string::npos) << answerToA;
+  ASSERT_EQ(sink_.count(abi::MsgType::XcodeSetup), 2u);
+  ASSERT_EQ(sink_.xcode_.size(), 2u);
+  for (const auto& [h, x] : sink_.xcode_) {
+    const abi::FlowAdd& f = sink_.live_.at(h);
+    EXPECT_EQ(f.flags & abi::kFlowRtcpOnly, 0) << "only RTP flows are transcoded";
+    if (f.in_port == lan_.dp_port) {  // PBX -> carrier: PCMU in, Opus out
+      EXPECT_EQ(x.from.codec, abi::XcodeCodecId::Pcmu);
+      EXPECT_EQ(x.from.dtmf_pt, 101);
+      EXPECT_EQ(x.to.codec, abi::XcodeCodecId::Opus);
+      EXPECT_EQ(x.to.payload_type, 111);
+      EXPECT_EQ(x.to.dtmf_pt, 110);
+      EXPECT_EQ(x.to.opus_flags & abi::kXcOpusFec, abi::kXcOpusFec) << "useinbandfec=1";
+      EXPECT_EQ(x.to.max_playback_rate, 16000u);
+      EXPECT_EQ(f.clock_rate, 8000u);
+    } else {
+      EXPECT_EQ(x.from.codec, abi::XcodeCodecId::Opus);
+      EXPECT_EQ(x.to.codec, abi::XcodeCodecId::Pcmu);
+      EXPECT_EQ(f.clock_rate, 48000u);
+    }
+    EXPECT_EQ(x.cookie, kCallId);
+  }
+  EXPECT_EQ(book_.active(0), 1u);
+  EXPECT_EQ(book_.pairs().at("PCMU-opus"), 1u);
+  // A second transcoded call on the wan realm is over its limit: 488.
+  auto s2 = makeSession();
+  ASSERT_TRUE(s2->offer(Leg::A, kPbxOffer).ok());
+  std::optional<Result<std::string>> got;
+  s2->answer(Leg::B, opusAnswer(), [&](Result<std::string> r) { got = std::move(r); });
+  sink_.ackAll();
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->ok());
+  EXPECT_EQ(got->error().code, ErrorCode::NotAcceptable);
+  EXPECT_EQ(book_.refused(0), 1u);
+  bool closed = false;
+  s->close([&] { closed = true; });
+  sink_.ackAll();
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(book_.active(0), 0u);
+  EXPECT_EQ(book_.pairs().at("PCMU-opus"), 0u);
+}
+
 class RecordingDtls : public DtlsLink {
  public:
   struct Open {

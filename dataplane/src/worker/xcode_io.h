@@ -1,0 +1,30 @@
+#pragma once
+// The worker's side of transcoding (docs/ARCHITECTURE.md, "Transcoding"): hands the plain RTP
+// of a transcoded flow to rampart-transcoder through the <shm>.xc region, and sends what comes
+// back with the flow's out action (SRTP protect, headers, DSCP, next hop).
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include <rampart/platform/abi.h>
+
+#include "worker/lcore_ctx.h"
+
+namespace rampart::dp {
+
+// XcodeSetup: validates, queues the setup for the transcoder ahead of the flow's next packet
+// and marks the flow transcoded (`from.codec = None` unmarks it). @return the Ack status.
+int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
+
+// FlowDel of a transcoded flow: tells the transcoder to free the flow's codec state.
+void xcodeTeardown(LcoreCtx& ctx, uint64_t handle);
+
+// An authenticated, decrypted RTP packet of a transcoded flow: copied to the transcoder ring
+// (a full ring is the counted drop xcode_full); the mbuf is freed either way.
+void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
+                  uint32_t len);
+
+// Sends up to kInjectPerPass transcoded packets. @return slots consumed.
+uint32_t serviceXcode(LcoreCtx& ctx);
+
+}  // namespace rampart::dp

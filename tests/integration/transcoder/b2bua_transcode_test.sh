@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A transcoded SIP call through the whole of Rampart (b2bua_lib.sh: real rampart-dataplane and
+# rampart-controlplane, plus rampart-transcoder), in a lab of its own (prefix rtx<pid>-):
+# a sipp caller on the wan side offers only Opus, a sipp UAS on the lan side (realm lan:
+# codecs [PCMU, telephone-event], transcode [PCMU]) answers only PCMU. What a user would check:
+#  1. Rampart offers the PBX PCMU + telephone-event/8000 (and no Opus), and answers the caller
+#     with its own Opus (PT 111, minptime=10;useinbandfec=1) and telephone-event/48000;
+#  2. audio both ways, played by xc_audio_peer at the media addresses the two SDPs name: tone
+#     sweep correlation >= 0.90 and SNR >= 8 dB after time alignment, each direction;
+#  3. rampart_cp_transcoded_calls{realm="lan"} is 1 during the call and
+#     rampart_cp_transcoded_calls_by_pair{pair="opus-PCMU"} counts it; both 0 after the BYE,
+#     with no call, media port or flow left.
+# usage: b2bua_transcode_test.sh SOURCE_DIR DATAPLANE CONTROLPLANE TRANSCODER XC_AUDIO_PEER
+tag=rtx
+xc=$4
+peer=$5
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../sip/b2bua_preamble.sh
+. "$1/tests/integration/sip/b2bua_preamble.sh" "$1" "$2" "$3"
+
+b2b_config 100
+/usr/bin/python3 - "$config" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+c = yaml.safe_load(open(path))
+for r in c["realms"]:
+    if r["name"] == "lan":
+        r["sdp"] = {"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"],
+                    "max_transcoded_calls": 4}
+yaml.safe_dump(c, open(path, "w"), default_flow_style=None, sort_keys=False)
+PY
+"$cp" --config "$config" --check-config >"$work/check.log" 2>&1 || fail "config: $(cat "$work/check.log")"
+b2b_start
+# Not through nsx: `ip netns exec` execs the program, so $! is the transcoder's own PID.
+ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/xc.log" 2>&1 &
+sip_pids+=($!)
+for _ in $(seq 1 50); do grep -q attached "$work/xc.log" && break; sleep 0.1; done
+grep -q attached "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
+echo "Rampart, the transcoder and the PBX up"
+
+sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
+sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
+  -d 9000 -m 1
+for _ in $(seq 1 50); do
+  [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] && break
+  sleep 0.2
+done
+[ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] ||
+  fail "no transcoded call: $(grep -E 'xcode|transcod' "$work/cp.log" | tail -n 5)"
+[ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 1 ] ||
+  fail "codec pair not counted"
+
+echo "1. the two SDPs"
+offer_lan=$(awk '/^INVITE /,/a=sendrecv/' "$work/uas.msg")
+answer_wan=$(awk '/^SIP\/2.0 200/,/a=sendrecv/' "$work/uac.msg" | tail -n 30)
+grep -q "RTP/AVP 0 101" <<<"$offer_lan" || fail "offer to the PBX: $offer_lan"
+grep -q "telephone-event/8000" <<<"$offer_lan" || fail "no telephone-event/8000: $offer_lan"
+grep -qi "opus" <<<"$offer_lan" && fail "Opus offered to a PCMU-only realm: $offer_lan"
+grep -q "RTP/AVP 111 110" <<<"$answer_wan" || fail "answer to the caller: $answer_wan"
+grep -q "a=fmtp:111 minptime=10;useinbandfec=1" <<<"$answer_wan" || fail "Opus fmtp: $answer_wan"
+grep -q "a=rtpmap:110 telephone-event/48000" <<<"$answer_wan" || fail "event: $answer_wan"
+lport=$(grep -oE "m=audio [0-9]+ RTP/AVP 0 101" <<<"$offer_lan" | head -n1 | awk '{print $2}')
+wport=$(grep -oE "m=audio [0-9]+ RTP/AVP 111 110" <<<"$answer_wan" | head -n1 | awk '{print $2}')
+[ -n "$lport" ] && [ -n "$wport" ] || fail "media ports not found ($lport, $wport)"
+
+echo "2. audio both ways through Rampart (wan port $wport, lan port $lport)"
+nsx "$lan" "$peer" --local 198.18.4.2:5200 --remote "198.18.4.1:$lport" --send pcmu:0 \
+  --recv pcmu:0 --signal sweep --ref sweep --seconds 3 >"$work/lan.json" &
+lp=$!
+nsx "$wan" "$peer" --local 198.18.2.2:5100 --remote "198.18.2.1:$wport" --send opus:111 \
+  --recv opus:111 --signal sweep --ref sweep --seconds 3 >"$work/wan.json" || fail "wan peer"
+wait "$lp" || fail "lan peer"
+echo "  opus->pcmu (at the PBX):    $(cat "$work/lan.json")"
+echo "  pcmu->opus (at the caller): $(cat "$work/wan.json")"
+for f in lan wan; do
+  /usr/bin/python3 - "$work/$f.json" <<'PY' || fail "$f: audio quality below threshold"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["received"] >= r["sent"] * 0.8 and r["corr"] >= 0.90 and r["snr_db"] >= 8 else 1)
+PY
+done
+
+echo "3. the call ends; nothing is left"
+sip_wait uac 30
+sip_wait uas 30
+b2b_wait_idle 10
+[ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 0 ] || fail "transcoded call still counted"
+[ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 0 ] || fail "pair still counted"
+b2b_alive
+echo "PASS (t=$((SECONDS - t0))s)"

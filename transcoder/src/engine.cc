@@ -1,0 +1,131 @@
+#include "engine.h"
+
+#include <cstring>
+
+#include <rampart/platform/log.h>
+
+namespace rampart::xc {
+namespace {
+constexpr const char* kLog = "xc";
+
+void add(uint64_t& c, uint64_t n = 1) {
+  __atomic_store_n(&c, c + n, __ATOMIC_RELAXED);  // single writer; readers see whole values
+}
+}  // namespace
+
+Engine::Engine(const platform::ShmRegion& region) {
+  workers_.resize(region.workers());
+  for (uint32_t i = 0; i < region.workers(); ++i) {
+    Worker& w = workers_[i];
+    w.in = platform::RingConsumer(region.ring(i, platform::RingKind::Punt));
+    w.out = platform::RingProducer(region.ring(i, platform::RingKind::Inject));
+    w.stats = &w.local;
+    if (region.statsSize(i) >= sizeof(XcStats)) {
+      w.stats = static_cast<XcStats*>(region.stats(i));
+      std::memset(static_cast<void*>(w.stats), 0, sizeof(XcStats));
+    }
+  }
+}
+
+uint64_t Engine::sessions() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) {
+    n += w.sessions.size();
+  }
+  return n;
+}
+
+uint32_t Engine::poll() {
+  uint32_t work = 0;
+  for (Worker& w : workers_) {
+    uint32_t n = w.in.available(kXcPerPass);
+    n = n < kXcPerPass ? n : kXcPerPass;
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto* slot = static_cast<const uint8_t*>(w.in.slot(i));
+      abi::PacketSlot h;
+      std::memcpy(&h, slot, sizeof h);
+      if (h.len <= abi::kMaxPacket) {
+        handle(w, h, slot + sizeof h);
+      }
+    }
+    if (n > 0) {
+      w.in.release(n);
+    }
+    work += n;
+  }
+  return work;
+}
+
+void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload) {
+  switch (h.kind) {
+    case abi::kPacketXcRtp: media(w, h.flow, payload, h.len); break;
+    case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
+    case abi::kPacketXcTeardown:
+      if (w.sessions.erase(h.flow) > 0) {
+        add(w.stats->teardowns);
+        add(w.stats->sessions_active, static_cast<uint64_t>(-1));
+      }
+      break;
+    default: add(w.stats->bad_packets); break;
+  }
+}
+
+// Codec state is made here, when the flow is programmed, never per packet.
+void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  abi::XcodeSetup s{};
+  if (len < sizeof s) {
+    add(w.stats->setup_errors);
+    return;
+  }
+  std::memcpy(&s, payload, sizeof s);
+  auto sess = XcodeSession::create(s);
+  if (!sess) {
+    RAMPART_LOG(platform::LogLevel::Warn, kLog, "flow %llx: setup refused: %s",
+                static_cast<unsigned long long>(flow), sess.error().message.c_str());
+    add(w.stats->setup_errors);
+    return;
+  }
+  bool fresh = w.sessions.find(flow) == w.sessions.end();
+  w.sessions[flow] = std::move(sess.value());
+  add(w.stats->setups);
+  if (fresh) {
+    add(w.stats->sessions_active);
+  }
+}
+
+void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  auto it = w.sessions.find(flow);
+  if (it == w.sessions.end()) {
+    add(w.stats->unknown_flow);
+    return;
+  }
+  XcodeSession& s = *it->second;
+  SessionStats before = s.stats();
+  int n = s.onRtp(payload, len);
+  for (int i = 0; i < n; ++i) {
+    const OutPacket& o = s.out(i);
+    if (w.out.freeSlots(1) == 0) {
+      w.out.noteFull();
+      add(w.stats->out_full);
+      continue;
+    }
+    auto* slot = static_cast<uint8_t*>(w.out.slot(0));
+    abi::PacketSlot h{};
+    h.len = o.len;
+    h.kind = abi::kPacketXcRtp;
+    h.flow = flow;
+    std::memcpy(slot, &h, sizeof h);
+    std::memcpy(slot + sizeof h, o.data, o.len);
+    w.out.publish(1);
+  }
+  const SessionStats& a = s.stats();
+  add(w.stats->in_packets);
+  add(w.stats->out_packets, a.out_packets - before.out_packets);
+  add(w.stats->bad_packets, (a.bad_packets - before.bad_packets) + (a.wrong_pt - before.wrong_pt));
+  add(w.stats->plc_frames, a.plc_frames - before.plc_frames);
+  add(w.stats->fec_frames, a.fec_frames - before.fec_frames);
+  add(w.stats->dtmf_events, a.dtmf_events - before.dtmf_events);
+  add(w.stats->cpu_ns, a.decode_ns - before.decode_ns);
+}
+
+}  // namespace rampart::xc

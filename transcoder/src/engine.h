@@ -1,0 +1,58 @@
+#pragma once
+// The transcoder's side of the <shm>.xc region: per dataplane worker, reads the ring of
+// arrived packets (setups, teardowns, RTP of transcoded flows) and writes transcoded RTP to
+// the return ring. Sessions are keyed by the flow handle the worker gave.
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <rampart/platform/shm_region.h>
+#include <rampart/platform/spsc_ring.h>
+
+#include "xcode_session.h"
+
+namespace rampart::xc {
+
+// Counters of one worker's rings, written by the transcoder into that worker's stats area of
+// the .xc region (read by metrics exporters).
+struct XcStats {
+  uint64_t setups;
+  uint64_t setup_errors;
+  uint64_t teardowns;
+  uint64_t sessions_active;
+  uint64_t in_packets;
+  uint64_t out_packets;
+  uint64_t bad_packets;
+  uint64_t unknown_flow;
+  uint64_t out_full;
+  uint64_t plc_frames;
+  uint64_t fec_frames;
+  uint64_t dtmf_events;
+  uint64_t cpu_ns;
+};
+
+inline constexpr uint32_t kXcPerPass = 64;
+
+class Engine {
+ public:
+  explicit Engine(const platform::ShmRegion& region);
+  /// One pass over every worker's ring. @return slots handled.
+  uint32_t poll();
+  uint64_t sessions() const;
+
+ private:
+  struct Worker {
+    platform::RingConsumer in;
+    platform::RingProducer out;
+    XcStats* stats = nullptr;  // in the region, or `local` when the region has no room
+    XcStats local{};
+    std::unordered_map<uint64_t, std::unique_ptr<XcodeSession>> sessions;
+  };
+  void handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload);
+  void setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  std::vector<Worker> workers_;
+};
+
+}  // namespace rampart::xc
