@@ -8,7 +8,8 @@ LeanTlsStream::LeanTlsStream(boost::asio::ip::tcp::socket socket, boost::asio::s
     : next_(std::move(socket)), ssl_(SSL_new(ctx.native_handle())) {
   if (!ssl_) {
     boost::asio::detail::throw_error(
-        boost::system::error_code(static_cast<int>(ERR_get_error()), boost::asio::error::get_ssl_category()),
+        boost::system::error_code(static_cast<int>(ERR_get_error()),
+                                  boost::asio::error::get_ssl_category()),
         "SSL_new");
   }
   boost::system::error_code ignored;
@@ -25,10 +26,8 @@ LeanTlsStream::Next LeanTlsStream::classify(int r, boost::system::error_code& ec
   }
   int err = SSL_get_error(ssl_.get(), r);
   switch (err) {
-    case SSL_ERROR_WANT_READ:
-      return Next::WaitRead;
-    case SSL_ERROR_WANT_WRITE:
-      return Next::WaitWrite;
+    case SSL_ERROR_WANT_READ: return Next::WaitRead;
+    case SSL_ERROR_WANT_WRITE: return Next::WaitWrite;
     case SSL_ERROR_ZERO_RETURN:
       ec = boost::asio::error::eof;  // the peer's close_notify
       return Next::Failed;
@@ -41,7 +40,8 @@ LeanTlsStream::Next LeanTlsStream::classify(int r, boost::system::error_code& ec
       }
       [[fallthrough]];
     default:
-      ec = boost::system::error_code(static_cast<int>(ERR_get_error()), boost::asio::error::get_ssl_category());
+      ec = boost::system::error_code(static_cast<int>(ERR_get_error()),
+                                     boost::asio::error::get_ssl_category());
       if (!ec) {
         ec = boost::asio::error::fault;
       }
@@ -49,7 +49,8 @@ LeanTlsStream::Next LeanTlsStream::classify(int r, boost::system::error_code& ec
   }
 }
 
-void teardown(boost::beast::role_type /*role*/, LeanTlsStream& stream, boost::system::error_code& ec) {
+void teardown(boost::beast::role_type /*role*/, LeanTlsStream& stream,
+              boost::system::error_code& ec) {
   ERR_clear_error();
   SSL_shutdown(stream.native_handle());  // close_notify, best effort on a non-blocking socket
   ec = {};

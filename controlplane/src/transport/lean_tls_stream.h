@@ -53,7 +53,8 @@ class LeanTlsStream {
     boost::asio::mutable_buffer b = firstBuffer<boost::asio::mutable_buffer>(buffers);
     return run<true>(
         [this, b]() {
-          return SSL_read(ssl_.get(), b.data(), static_cast<int>(std::min<std::size_t>(b.size(), INT_MAX)));
+          return SSL_read(ssl_.get(), b.data(),
+                          static_cast<int>(std::min<std::size_t>(b.size(), INT_MAX)));
         },
         b.size() == 0, std::forward<Token>(token));
   }
@@ -63,7 +64,8 @@ class LeanTlsStream {
     boost::asio::const_buffer b = firstBuffer<boost::asio::const_buffer>(buffers);
     return run<true>(
         [this, b]() {
-          return SSL_write(ssl_.get(), b.data(), static_cast<int>(std::min<std::size_t>(b.size(), INT_MAX)));
+          return SSL_write(ssl_.get(), b.data(),
+                           static_cast<int>(std::min<std::size_t>(b.size(), INT_MAX)));
         },
         b.size() == 0, std::forward<Token>(token));
   }
@@ -75,7 +77,8 @@ class LeanTlsStream {
     } else {
       SSL_set_connect_state(ssl_.get());
     }
-    return run<false>([this]() { return SSL_do_handshake(ssl_.get()); }, false, std::forward<Token>(token));
+    return run<false>([this]() { return SSL_do_handshake(ssl_.get()); }, false,
+                      std::forward<Token>(token));
   }
 
   // Sends close_notify; does not wait for the peer's (the socket is closed next anyway).
@@ -90,11 +93,10 @@ class LeanTlsStream {
     void operator()(SSL* s) const noexcept { SSL_free(s); }
   };
 
-
   template <class Out, class Buffers>
   static Out firstBuffer(const Buffers& buffers) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
       Out b(*it);
       if (b.size() != 0) {
         return b;
@@ -130,18 +132,14 @@ class LeanTlsStream {
       ERR_clear_error();
       int r = fn();
       switch (s->classify(r, ec)) {
-        case Next::Done:
-          done(self, ec, static_cast<std::size_t>(r));
-          return;
+        case Next::Done: done(self, ec, static_cast<std::size_t>(r)); return;
         case Next::WaitRead:
           s->next_.socket().async_wait(boost::asio::socket_base::wait_read, std::move(self));
           return;
         case Next::WaitWrite:
           s->next_.socket().async_wait(boost::asio::socket_base::wait_write, std::move(self));
           return;
-        case Next::Failed:
-          done(self, ec, 0);
-          return;
+        case Next::Failed: done(self, ec, 0); return;
       }
     }
 
@@ -159,8 +157,8 @@ class LeanTlsStream {
   auto run(Fn fn, bool empty, Token&& token) {
     using Signature = std::conditional_t<Sized, void(boost::system::error_code, std::size_t),
                                          void(boost::system::error_code)>;
-    return boost::asio::async_compose<Token, Signature>(Op<Fn, Sized>{this, std::move(fn), false, empty},
-                                                        token, next_.get_executor());
+    return boost::asio::async_compose<Token, Signature>(
+        Op<Fn, Sized>{this, std::move(fn), false, empty}, token, next_.get_executor());
   }
 
   boost::beast::tcp_stream next_;
