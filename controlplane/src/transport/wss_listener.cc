@@ -1,5 +1,6 @@
 #include "transport/wss_listener.h"
 
+#include "transport/lean_tls_stream.h"
 #include "transport/transport_layer.h"
 
 #include <netinet/in.h>
@@ -29,9 +30,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <rampart/platform/log.h>
@@ -183,7 +182,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
 
  private:
   enum class State { Handshake, Open, Closing, Closed };
-  using Stream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+  using Stream = websocket::stream<LeanTlsStream>;  // not asio::ssl::stream: see lean_tls_stream.h
 
   std::string remote() const {
     return peer_.address.to_string() + ":" + std::to_string(peer_.port);

@@ -319,6 +319,36 @@ TEST_F(WssListenerTest, GoodUpgradeDeliversAndSends) {
   EXPECT_EQ(metric("rampart_cp_connections_active", ""), 0);
 }
 
+// Messages larger than one TLS record (16 kB) both ways: LeanTlsStream's reads and partial
+// writes carry them whole, in order.
+TEST_F(WssListenerTest, MessagesSpanningTlsRecordsArriveWhole) {
+  options_.max_message_bytes = 65535;
+  startListener();
+  std::vector<std::string> replies;
+  for (char c : {'a', 'b', 'c', 'd'}) {
+    replies.push_back("SIP/2.0 200 OK\r\nX-Fill: " + std::string(60'000, c) + "\r\n\r\n");
+  }
+  sink_.on_message = [&](const Peer& from, const std::string&) {
+    std::shared_ptr<Connection> c = table_.find(from.connection);
+    ASSERT_NE(c, nullptr);
+    for (const std::string& r : replies) {
+      c->send(r);
+    }
+  };
+  std::string big = "MESSAGE sip:x SIP/2.0\r\nX-Fill: " + std::string(50'000, 'm') + "\r\n\r\n";
+  ClientPlan plan;
+  plan.target = "/?token=" + goodToken();
+  plan.to_send = {big};
+  plan.expect_replies = replies.size();
+  ClientResult r = runClient(plan);
+  ASSERT_EQ(sink_.messages.size(), 1u);
+  EXPECT_EQ(sink_.messages[0], big);
+  ASSERT_EQ(r.received.size(), replies.size());
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    EXPECT_EQ(r.received[i], replies[i]) << "reply " << i;
+  }
+}
+
 TEST_F(WssListenerTest, BearerHeaderAccepted) {
   startListener();
   ClientPlan plan;
