@@ -32,7 +32,7 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "session_expires_s",
                                          "dns_servers"};
 constexpr std::string_view kSdpPolicyKeys[] = {
-    "srtp",  "dtls",  "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
+    "srtp", "dtls", "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",

@@ -1,12 +1,14 @@
 // rampart-webrtc-peer: a browser-style media peer for Rampart's tests and benchmarks.
 //
 //   sdp   --identity DIR --local ADDR:PORT [--no-candidates] [--keying dtls|sdes]
+//         [--setup actpass|passive]
 //         Creates DIR's certificate (ECDSA P-256), key, ICE credentials and SDES key when absent
 //         and prints the Chrome-like offer a browser would send (UDP/TLS/RTP/SAVPF, a=fingerprint
 //         sha-256, a=setup:actpass, ice-ufrag/pwd, rtcp-mux, BUNDLE/mid, opus + PCMU +
 //         telephone-event). --keying sdes: an SDES-only WebRTC endpoint instead (RTP/SAVPF with
 //         a=crypto AES_CM_128_HMAC_SHA1_80 and no fingerprint); `run` then keys SRTP from the
-//         two a=crypto lines after ICE, with no DTLS.
+//         two a=crypto lines after ICE, with no DTLS. --setup passive offers a=setup:passive,
+//         so Rampart must answer active and be the DTLS client.
 //   run   --identity DIR --answer FILE --local ADDR:PORT [--wait-answer S] [--duration S]
 //         [--profiles P1:P2] [--timeout S] [--wrong-cert] [--misbehave garbage,replay,bad-stun]
 //         ICE as the controlling full agent (Binding requests with USE-CANDIDATE, PRIORITY,
@@ -230,7 +232,8 @@ bool loadOrMakeIdentity(const std::string& dir, Identity& id, std::string& why) 
 
 // --- SDP -----------------------------------------------------------------------------------------
 
-std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candidates, bool sdes) {
+std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candidates, bool sdes,
+                     const std::string& setup) {
   std::string ip = local.toString();
   ip = ip.substr(0, ip.rfind(':'));
   const uint64_t sess = random64() & 0x7fffffffffffffffull;
@@ -251,7 +254,7 @@ std::string offerSdp(const Identity& id, const rt::SockAddr& local, bool candida
     o << "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" << id.sdes_key << "\r\n";
   } else {
     o << "a=fingerprint:sha-256 " << fingerprint(id.cert) << "\r\n"
-      << "a=setup:actpass\r\n";
+      << "a=setup:" << setup << "\r\n";
   }
   o << "a=mid:0\r\n"
     << "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
@@ -429,7 +432,7 @@ int acceptAnyCert(int, X509_STORE_CTX*) { return 1; }  // checked against the SD
 // --- options -------------------------------------------------------------------------------------
 
 struct Options {
-  std::string cmd, identity, answer_file, kind, misbehave, keying = "dtls";
+  std::string cmd, identity, answer_file, kind, misbehave, keying = "dtls", setup = "actpass";
   std::optional<rt::SockAddr> local, remote;
   std::string profiles = "SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
   double wait_answer = 0, duration = 3, timeout = 10, wait = 2;
@@ -492,6 +495,11 @@ Options parse(int argc, char** argv) {
       o.keying = val();
       if (o.keying != "dtls" && o.keying != "sdes") {
         usage("--keying: dtls or sdes");
+      }
+    } else if (a == "--setup") {
+      o.setup = val();
+      if (o.setup != "actpass" && o.setup != "passive") {
+        usage("--setup: actpass or passive");
       }
     } else if (a == "--misbehave") {
       o.misbehave = val();
@@ -998,7 +1006,7 @@ int main(int argc, char** argv) {
     if (o.identity.empty() || !loadOrMakeIdentity(o.identity, id, why)) {
       usage("--identity: " + why);
     }
-    std::fputs(offerSdp(id, *o.local, o.candidates, o.keying == "sdes").c_str(), stdout);
+    std::fputs(offerSdp(id, *o.local, o.candidates, o.keying == "sdes", o.setup).c_str(), stdout);
     return 0;
   }
   if (o.cmd == "run") {

@@ -29,7 +29,8 @@ json banJson(const security::Ban& b) {
 void addBan(security::SignallingGuard& guard, const ApiRequest& q, Respond& done) {
   json body = json::parse(q.body, nullptr, false);
   if (!body.is_object() || !body.contains("address") || !body["address"].is_string()) {
-    done(ApiResponse::error(400, "bad_request", R"(body must be {"address": "...", "seconds": N})"));
+    done(
+        ApiResponse::error(400, "bad_request", R"(body must be {"address": "...", "seconds": N})"));
     return;
   }
   boost::system::error_code ec;

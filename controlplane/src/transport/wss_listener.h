@@ -51,7 +51,7 @@ struct WsListenerOptions {
   std::size_t max_upgrade_request_bytes = 8192;    // HTTP upgrade request header
   WsAccessPolicy access;
   SourceObserver* observer = nullptr;  // hears refused tokens (may be null)
-  std::optional<TurnOptions> turn;  // TURN REST credentials served here (turn_credentials.h)
+  std::optional<TurnOptions> turn;     // TURN REST credentials served here (turn_credentials.h)
 };
 
 /// Options for `listener` of realm `realm_index` of a loaded configuration (its websocket

@@ -18,7 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../sip/b2bua_preamble.sh
 . "$1/tests/integration/sip/b2bua_preamble.sh" "$1" "$2" "$3"
 
-b2b_config 100
+# Health checks only at start, and the UAS started once that first OPTIONS to it has timed out:
+# the sipp UAS (-m 1) would take an OPTIONS for its one call. A target marked down is still
+# tried when it is the route's only one.
+B2B_SIP='{"options_interval_s": 3600}' b2b_config 100
 /usr/bin/python3 - "$config" <<'PY'
 import sys, yaml
 path = sys.argv[1]
@@ -38,6 +41,10 @@ for _ in $(seq 1 50); do grep -q attached "$work/xc.log" && break; sleep 0.1; do
 grep -q attached "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
 echo "Rampart, the transcoder and the PBX up"
 
+for _ in $(seq 1 100); do
+  [ "$(cpm 'rampart_cp_target_up\{target="sip:198.18.3.2:5080"')" = 0 ] && break
+  sleep 0.1
+done
 sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
 sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
   -d 9000 -m 1

@@ -4,6 +4,7 @@
 # background by PID (wss_pids, ended by wss_cleanup) and every wait is bounded.
 #   wp_config OUT            wss_config plus a dtls section (handshake_timeout_s 4)
 #   wp_keying               dtls (default) or sdes: how the next calls' peers key SRTP
+#   wp_setup                actpass (default) or passive (Rampart must be the DTLS client)
 #   wp_call NAME PORT SECS [PEER ARGS]   a call to 600 (echo): the peer's offer sent by
 #                            wss_client.py over WSS, rampart-webrtc-peer run at 198.18.2.2:PORT
 #                            for SECS of media, then BYE; the peer's report in NAME.peer.json,
@@ -17,6 +18,7 @@
 
 declare -A wp_peer_pid=()
 wp_keying=dtls
+wp_setup=actpass
 
 wp_config() {  # OUT
   wss_config "$1"
@@ -46,7 +48,7 @@ _wp_start() {  # NAME PORT
   local name=$1 port=$2
   rm -f "$work/$name.answer" "$work/$name.stop"
   "$wpeer" sdp --identity "$work/id_$name" --local "198.18.2.2:$port" --keying "$wp_keying" \
-    >"$work/$name.offer"
+    --setup "$wp_setup" >"$work/$name.offer"
   wss_bg "$name" ua --url "$WSS_URL" --origin "$WSS_ORIGIN" --token "$good" --user alice \
     --call 600 --offer-file "$work/$name.offer" --answer-out "$work/$name.answer" \
     --hold-file "$work/$name.stop" --max-hold 40 --trace "$work/sip-trace.txt"

@@ -7,6 +7,8 @@
 #  a. one call per SRTP profile (SRTP_AES128_CM_SHA1_80, SRTP_AEAD_AES_128_GCM,
 #     SRTP_AEAD_AES_256_GCM): negotiated profile, media both ways, RTP on the lan wire,
 #     rampart_cp_dtls_handshakes_total{outcome="ok",profile=...} +1.
+#  a2. the peer offers a=setup:passive: Rampart answers active and is the DTLS client (its first
+#     flight waits for the ICE-selected address); media both ways.
 #  b. fingerprint mismatch (the peer handshakes with another certificate than its SDP's): no
 #     media, the call ended by Rampart (BYE), {outcome="fingerprint_mismatch"} +1.
 #  c. while a legitimate call runs: a second call whose peer sends garbage DTLS records, replays
@@ -79,6 +81,16 @@ for profile in SRTP_AES128_CM_SHA1_80 SRTP_AEAD_AES_128_GCM SRTP_AEAD_AES_256_GC
     "; $lan_rtp RTP packets to the PBX on the lan wire"
   port=$((port + 10))
 done
+
+step "a2. Rampart as the DTLS client"
+wp_setup=passive wp_call client_role "$port" 3 || true
+r=$work/client_role.peer.json
+grep -q '^a=setup:active' "$work/client_role.answer" || fail "Rampart did not answer setup:active"
+[ "$(jq -r .ok "$r")" = true ] && [ "$(jq -r .dtls_role "$r")" = server ] || fail "client role: $(cat "$r")"
+[ "$(jq .received "$r")" -ge 100 ] && [ "$(jq .auth_failed "$r")" = 0 ] || fail "client role: media back: $(cat "$r")"
+echo "   Rampart DTLS client: $(jq -r .dtls_version "$r") $(jq -r .profile "$r") in $(jq .dtls_ms "$r") ms;" \
+  "sent $(jq .sent "$r"), received $(jq .received "$r")"
+port=$((port + 10))
 
 # --- b -----------------------------------------------------------------------------------------
 step "b. fingerprint mismatch"

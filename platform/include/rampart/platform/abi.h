@@ -44,8 +44,8 @@ enum class MsgType : uint16_t {
   BanDel = 17,          // cp -> dp: lift one source's ban
   BanClear = 18,        // cp -> dp: lift every ban (a control plane that attaches resends its list)
   // 19: unused (answered kErrNotSup).
-  XcodeSetup = 20,      // cp -> dp: route a flow's media through rampart-transcoder (1.4)
-  Count                 // keep last
+  XcodeSetup = 20,  // cp -> dp: route a flow's media through rampart-transcoder (1.4)
+  Count             // keep last
 };
 
 // Status codes carried in Ack/HelloAck (negative errno values, 0 = success). Append-only.
