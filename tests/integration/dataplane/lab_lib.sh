@@ -38,8 +38,20 @@ lab_start() {
       -e "s#idle_backoff_us: .*#idle_backoff_us: 500#" \
       -e "s#flow_capacity: .*#flow_capacity: 256#" \
       -e "s#\"--no-shconf\"\]#\"--no-shconf\", \"--no-telemetry\", \"--file-prefix\", \"${prefix%-}\"]#" \
-      -e "s#management: .*#management: {address: 127.0.0.1, controlplane_port: $((mport + 1)), dataplane_port: $mport}#" \
       "${edits[@]}" "$src/etc/rampart.yaml" >"$config"
+  # Metrics on loopback inside the appliance namespace (no management network here, no API).
+  /usr/bin/python3 - "$config" "$mport" <<'PY'
+import re, sys
+path, port = sys.argv[1], int(sys.argv[2])
+text = open(path).read()
+# The whole top-level `management:` block (its indented lines too), as text: a YAML round trip
+# would turn `srtp: off` into a boolean.
+block = (f"management: {{address: 127.0.0.1, controlplane_port: {port + 1}, "
+         f"dataplane_port: {port}}}\n")
+text, n = re.subn(r"^management:.*\n(?:[ #].*\n|\n)*", block, text, flags=re.M)
+assert n == 1, "no management block"
+open(path, "w").write(text)
+PY
   "$dp" --config "$config" --check-config >/dev/null || fail "config refused"
   ip netns exec "$sbc" "$dp" --config "$config" >"$work/dp.log" 2>&1 &
   dp_pid=$!

@@ -101,7 +101,7 @@ grep -qE '^rampart_ring_dequeued_total\{.*ring="command".*\} [1-9]' <<<"$dp_text
 echo "3. a second control plane is refused"
 # Its own metrics and signalling ports, so what refuses it is the region lock.
 sed -e 's/controlplane_port: 9100/controlplane_port: 9110/' -e 's/port: 8443/port: 8453/' \
-    -e 's/port: 5060/port: 5070/' "$config" >"$work/second.yaml"
+    -e 's/port: 5060/port: 5070/' -e 's/port: 9443/port: 9453/' "$config" >"$work/second.yaml"
 ip netns exec "$sbc" timeout 5 "$cp" --config "$work/second.yaml" >"$work/cp2.log" 2>&1 &
 cp2_pid=$!
 wait_for 50 grep -q "already attached by another control plane" "$work/cp2.log" ||

@@ -17,9 +17,9 @@ done
 
 prom_pid=""
 metrics_cleanup() {
-  [ -n "$prom_pid" ] && kill -TERM "$prom_pid" 2>/dev/null
+  [ -n "$prom_pid" ] && kill -TERM "$prom_pid" 2>/dev/null || true
   for _ in $(seq 1 30); do kill -0 "$prom_pid" 2>/dev/null || break; sleep 0.1; done
-  [ -n "$prom_pid" ] && kill -KILL "$prom_pid" 2>/dev/null
+  [ -n "$prom_pid" ] && kill -KILL "$prom_pid" 2>/dev/null || true
   b2b_cleanup
 }
 trap metrics_cleanup EXIT

@@ -20,9 +20,9 @@ done
 
 turn_pid=""
 turn_cleanup() {
-  [ -n "$turn_pid" ] && kill -TERM "$turn_pid" 2>/dev/null
+  [ -n "$turn_pid" ] && kill -TERM "$turn_pid" 2>/dev/null || true
   for _ in $(seq 1 30); do kill -0 "$turn_pid" 2>/dev/null || break; sleep 0.1; done
-  [ -n "$turn_pid" ] && kill -KILL "$turn_pid" 2>/dev/null
+  [ -n "$turn_pid" ] && kill -KILL "$turn_pid" 2>/dev/null || true
   b2b_cleanup
 }
 trap turn_cleanup EXIT

@@ -39,6 +39,11 @@ grep -q '^SIP/2.0 503 Call Limit Reached' "$work/conc.msg" || fail "the refusals
 b2b_wait_idle 15
 
 step "2. the wan realm (max 4) refuses a fifth concurrent call"
+# Started once the start-up OPTIONS to it has timed out (a retransmission would be one of its calls).
+for _ in $(seq 1 100); do
+  [ "$(cpm 'rampart_cp_target_up\{target="sip:198.18.3.2:5080"')" = 0 ] && break
+  sleep 0.1
+done
 sip_bg "$lan" uas 40 -sf "$S/uas_answer.xml" -i 198.18.3.2 -p 5080 -t u1 -mi 198.18.4.2 -m 3
 timeout -k 2 20 ip netns exec "$wan" sipp -sf "$S/uac_call.xml" "$SBC" -s 600 -i 198.18.1.2 \
   -p 5062 -t u1 -mi 198.18.2.2 -mp 7100 -d 6000 -m 3 -l 3 -r 20 -nostdin >"$work/hold.out" 2>&1 &
