@@ -60,7 +60,7 @@ class DataplaneEvents : public FlowProgrammer::Listener {
   // A control plane that restarted finds the previous one's flows still forwarding (their
   // calls' media goes on); they are removed once idle, since no call of ours owns them.
   void onFlowIdle(uint32_t worker, const abi::FlowIdle& ev) override {
-    if (calls_.onMediaIdle(ev.cookie)) {
+    if (calls_.onMediaIdle(ev.cookie, ev.hdr.flow)) {
       return;
     }
     abi::FlowDel del{};
@@ -132,6 +132,7 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
 Server::Server(boost::asio::io_context& io, platform::Config& config,
                prometheus::Registry& registry)
     : io_(io), config_(config), gauge_timer_(io), registry_(registry) {
+  memory_ = std::make_unique<MemoryReturn>(registry);
   FlowProgrammer::Options opts;
   opts.command_timeout = std::chrono::milliseconds(config.sip.flow_ack_timeout_ms);
   dataplane_ = std::make_unique<FlowProgrammer>(io, config.shm_name, registry, opts);
@@ -201,6 +202,9 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
   }
 
   transport_ = std::make_unique<TransportLayer>(io, config, registry);
+  const platform::SipTlsClient& tls = config.sip.tls_client;
+  transport_->setClientTls(
+      ClientTlsOptions{tls.verify, tls.ca_file, tls.certificate, tls.private_key});
   TxnTimers timers;
   timers.t1 = std::chrono::milliseconds(config.sip.t1_ms);
   timers.t2 = 8 * timers.t1;
@@ -434,6 +438,7 @@ void Server::publishGauges() {
     ports_gauges_[i]->Set(static_cast<double>(ports_[i]->portsInUse()));
   }
   publishTranscodeMetrics();
+  memory_->sample(txn_->active() + calls_->activeCalls());
   gauge_timer_.expires_after(std::chrono::seconds(1));
   gauge_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) {

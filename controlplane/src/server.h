@@ -19,6 +19,7 @@
 #include <rampart/platform/result.h>
 
 #include "config_reload.h"
+#include "memory_return.h"
 
 namespace rampart::mgmt {
 class ApiServer;
@@ -109,6 +110,7 @@ class Server {
   void publishTranscodeMetrics();
   boost::asio::steady_timer gauge_timer_;
   prometheus::Registry& registry_;
+  std::unique_ptr<MemoryReturn> memory_;
   std::unique_ptr<mgmt::ApiServer> api_;
   std::unique_ptr<ApiContext> api_ctx_;
   std::unique_ptr<ConfigReloader> reloader_;

@@ -30,7 +30,10 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
                                          "flow_ack_timeout_ms",
                                          "options_interval_s",
                                          "session_expires_s",
-                                         "dns_servers"};
+                                         "dns_servers",
+                                         "tls_client"};
+constexpr std::string_view kSipTlsClientKeys[] = {"verify", "ca_file", "certificate",
+                                                  "private_key"};
 constexpr std::string_view kSdpPolicyKeys[] = {
     "srtp", "dtls", "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
@@ -604,6 +607,18 @@ void parseSip(const MapReader& m, SipSettings* sip) {
     }
   }
   readStringList(m, "dns_servers", &sip->dns_servers);
+  if (std::optional<YAML::Node> n = m.get("tls_client", false)) {
+    MapReader tm(*n, m.keyPath("tls_client"), kSipTlsClientKeys, m.sink());
+    SipTlsClient* tls = &sip->tls_client;
+    readBool(tm, "verify", &tls->verify);
+    readString(tm, "ca_file", &tls->ca_file, false, false);
+    readString(tm, "certificate", &tls->certificate, false, false);
+    readString(tm, "private_key", &tls->private_key, false, false);
+    if (tls->certificate.empty() != tls->private_key.empty()) {
+      m.sink()->add(tm.keyPath(tls->certificate.empty() ? "certificate" : "private_key"),
+                    "certificate and private_key go together", 0);
+    }
+  }
 }
 
 // --- realms[i].allowed_origins, .websocket, .jwt (the WebSocket edge) ----------------------

@@ -15,11 +15,13 @@ using mgmt::Role;
 using nlohmann::json;
 
 json targetJson(const Target& t, const TargetHealth& health) {
-  return {{"uri", t.uri.str()},
-          {"priority", t.policy.priority},
-          {"weight", t.policy.weight},
-          {"dns", t.needs_dns},
-          {"up", health.up(t)}};
+  json addresses = json::array();
+  for (const auto& [address, up] : health.addresses(t)) {
+    addresses.push_back({{"address", address}, {"up", up}});
+  }
+  return {{"uri", t.uri.str()},        {"priority", t.policy.priority},
+          {"weight", t.policy.weight}, {"dns", t.needs_dns},
+          {"up", health.up(t)},        {"addresses", addresses}};
 }
 
 std::string realmName(const platform::Config& config, uint32_t i) {

@@ -28,6 +28,7 @@
 #include <chrono>
 
 #include <rampart/platform/log.h>
+#include <rampart/platform/shm_region.h>
 
 #include "b2bua/sip_errors.h"
 
@@ -71,7 +72,8 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
       locator_(dns_),
       target_list_(locator_),
       registrations_(io, txn, router_, target_list_, registry),
-      health_(io, txn, router_, registry, std::chrono::seconds(config.sip.options_interval_s)),
+      health_(io, txn, locator_, router_, registry,
+              std::chrono::seconds(config.sip.options_interval_s)),
       admission_(config, registry) {
   // Call ids are flow cookies in the dataplane, which outlives us: a restarted control plane
   // must not reuse the ids of the flows its predecessor left behind.
@@ -623,15 +625,50 @@ const MediaRealm& CallManager::mediaRealm(uint32_t realm, bool browser) const {
   return browser ? browser_media_realms_[realm] : media_realms_[realm];
 }
 
-bool CallManager::onMediaIdle(uint64_t call_id) {
+// A quiet RTCP flow, or one direction gone quiet (hold, a one-way stream), is not a dead call:
+// it is hung up only when none of its RTP flows has carried a packet for the idle time (the
+// dataplane's last_seen is CLOCK_MONOTONIC, like ours).
+bool CallManager::onMediaIdle(uint64_t call_id, uint64_t flow) {
   Call* call = find(call_id);
   if (!call) {
     return false;
   }
-  if (call->state == CallState::Confirmed) {
-    RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: media idle, hanging up",
-                static_cast<unsigned long long>(call_id));
-    hangUp(*call, "media_idle");
+  const ProgrammedFlow* idle = call->media ? call->media->flowByHandle(flow) : nullptr;
+  if (call->state != CallState::Confirmed || idle == nullptr || idle->key.rtcp != 0) {
+    return true;
+  }
+  struct Check {
+    std::size_t left = 0;
+    bool alive = false;
+  };
+  auto check = std::make_shared<Check>();
+  uint32_t default_idle_s = config_.dataplane.idle_timeout_s;
+  uint64_t now = platform::monotonicNs();
+  std::vector<std::pair<uint64_t, uint64_t>> rtp;  // handle, idle time (ns)
+  for (const ProgrammedFlow& f : call->media->flows()) {
+    if (f.key.rtcp == 0) {
+      uint32_t s = f.spec.idle_timeout_s != 0 ? f.spec.idle_timeout_s : default_idle_s;
+      rtp.emplace_back(f.handle, uint64_t{s} * 1000000000ull);
+    }
+  }
+  check->left = rtp.size();
+  for (const auto& [handle, idle_ns] : rtp) {
+    media_.sink.query(call->media->worker(), handle,
+                      [this, check, call_id, now, idle_ns = idle_ns](Result<abi::FlowInfo> info) {
+                        // No answer: not known to be idle, so the call stays.
+                        if (!info || now < info.value().last_seen_ns + idle_ns) {
+                          check->alive = true;
+                        }
+                        if (--check->left == 0 && !check->alive) {
+                          Call* c = find(call_id);
+                          if (c != nullptr && c->state == CallState::Confirmed) {
+                            RAMPART_LOG(platform::LogLevel::Info, "b2bua",
+                                        "call %llu: media idle, hanging up",
+                                        static_cast<unsigned long long>(call_id));
+                            hangUp(*c, "media_idle");
+                          }
+                        }
+                      });
   }
   return true;
 }

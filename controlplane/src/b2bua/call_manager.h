@@ -59,9 +59,10 @@ class CallManager : public TransactionLayer::User {
   void onCancel(uint64_t invite_txn) override;
   void onConnectionClosed(uint64_t connection) override;
 
-  /// The dataplane reported a call's media idle: BYE to both legs. @return false when no
-  /// call has that id (a flow left by an earlier control plane).
-  bool onMediaIdle(uint64_t call_id);
+  /// The dataplane reported flow @p flow of a call idle: once none of the call's RTP flows has
+  /// carried a packet for its idle time, BYE to both legs. @return false when no call has that
+  /// id (a flow left by an earlier control plane).
+  bool onMediaIdle(uint64_t call_id, uint64_t flow);
   /// A call's media failed after its answer (DTLS handshake, fingerprint, keys): BYE to both
   /// legs, or the set-up is abandoned.
   void onMediaFailure(uint64_t call_id, const Error& error);

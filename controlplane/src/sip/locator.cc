@@ -202,7 +202,7 @@ void Locator::hostAddresses(const std::shared_ptr<Job>& job, const std::string& 
   auto add = [job, port, transport](const DnsAnswer& a) {
     for (const auto& address : a.addresses) {
       if (job->out.size() < kMaxDestinations) {
-        job->out.push_back(Destination{transport, address, port, 0, job->realm});
+        job->out.push_back(Destination{transport, address, port, 0, job->realm, job->host});
       }
     }
   };

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -68,14 +69,22 @@ class StreamConnection : public Connection,
   }
 
   // Outbound: connect (and handshake), then flush what was queued meanwhile.
-  void startConnect(const ClientTlsOptions* tls) {
+  /// `server_name`: the SIP domain for TLS SNI and the certificate check (empty: the address).
+  void startConnect(const ClientTlsOptions* tls, const std::string& server_name = {}) {
     open_ = true;
     layer_.connectionOpened(peer_.realm, peer_.transport);
     armIdle();
     if constexpr (kTls) {
-      if (tls && tls->verify_peer) {
-        auto named = setClientPeerName(stream_.native_handle(), peer_.address.to_string());
-        (void)named;
+      if (tls) {
+        const std::string name = server_name.empty() ? peer_.address.to_string() : server_name;
+        if (auto named = setClientPeerName(stream_.native_handle(), name); !named) {
+          RAMPART_LOG(platform::LogLevel::Warn, "transport", "TLS to %s: %s", name.c_str(),
+                      named.error().message.c_str());
+          // Later, like a failed connect: the caller is still inside send().
+          boost::asio::post(socket().get_executor(),
+                            [self = this->shared_from_this()] { self->fail("bad server name"); });
+          return;
+        }
       }
     }
     boost::asio::ip::tcp::endpoint ep(peer_.address, peer_.port);

@@ -404,7 +404,7 @@ std::shared_ptr<Connection> TransportLayer::connect(const Destination& dst) {
   auto c = std::make_shared<StreamConnection<TlsStream>>(
       *this, TlsStream(tcp::socket(io_), *client_tls_), peer, dscp);
   connections_.add(c);
-  c->startConnect(&client_tls_options_);
+  c->startConnect(&client_tls_options_, dst.host);
   return c;
 }
 

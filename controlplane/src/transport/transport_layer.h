@@ -31,6 +31,9 @@ struct Destination {
   uint16_t port = 5060;
   uint64_t connection = 0;  // a stream connection to use; 0: find or open one
   uint32_t realm = 0;       // the realm whose sockets send it
+  // The SIP domain a host-name URI named (RFC 5922 4): sent as TLS SNI and matched against the
+  // server's certificate. Empty for IP literals (the address is matched instead).
+  std::string host = {};
 };
 
 struct TransportLimits {

@@ -5,7 +5,8 @@
 #     afterwards no call, no media port, no dataplane flow;
 #  2. soak-lite: 300 short calls in a row (-r 30, 300 ms hold): all succeed; afterwards zero
 #     calls, ports and flows, the transactions drain, and rampart-controlplane's RSS after the
-#     300 is within a bound of its RSS after the first 50 (numbers printed).
+#     300 is within a bound of its RSS after the first 50, and once the transactions drained
+#     back within 5% of it (the burst's memory given back; numbers printed).
 # The INVITE rate limits are raised in this test's config (one sipp source places 25-30 calls/s;
 # the defaults allow 20/s per source). Every wait is bounded; about 60 s.
 # usage: b2bua_load_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
@@ -66,6 +67,12 @@ echo "   $ok of 300 calls ok; controlplane RSS after 50 calls (+100 concurrent b
 [ $((rss300 - rss50)) -le "$RSS_GROWTH_MAX_KB" ] ||
   fail "controlplane RSS grew by $((rss300 - rss50)) kB over 250 calls (bound $RSS_GROWTH_MAX_KB kB)"
 b2b_wait_txn_zero 40
+sleep 2  # the control plane gives the burst's memory back within a second (memory_return.h)
+rss_end=$(cp_rss_kb)
+echo "   controlplane RSS once the transactions drained: $rss_end kB (after 50 calls: $rss50 kB)"
+[ "$rss_end" -le $((rss50 * 105 / 100)) ] ||
+  fail "controlplane RSS $rss_end kB after the load is not within 5% of $rss50 kB (after 50 calls)"
+[ "$(cpm rampart_cp_memory_trims_total)" -ge 1 ] || fail "no memory trim after the burst"
 echo "   $(b2b_idle_state); $(nsx "$sbc" curl -sf http://127.0.0.1:9100/metrics | grep -E '^rampart_cp_(call_attempts_total|calls_ended_total|sip_retransmissions_total)' | tr '\n' ' ')"
 b2b_alive
 b2b_stop_rampart

@@ -5,7 +5,11 @@
 #     serves NAPTR -> SRV (priority 10: an address nobody answers on; 20: a sipp UAS) -> A; the
 #     call fails over across the SRV records and reaches sipp. A second call is served from the
 #     cache (no new DNS query, TTLs 60 s). A name that does not exist: 503 and
-#     rampart_cp_dns_failures_total{reason="no_address"};
+#     rampart_cp_dns_failures_total{reason="no_address"}; OPTIONS health checks of host-name
+#     targets added by a reload: one resolving to the PBX is up, one to a dead address down;
+#     over TLS the target's name goes out as SNI and must match the server's certificate (a
+#     Python TLS server with a lab-CA certificate for tls.rampart.lab: up; tls2.rampart.lab,
+#     same server: refused, down);
 #  2. RFC 3262 toward the caller: a caller that requires 100rel gets a reliable 180 (Require,
 #     RSeq), PRACKs it, the call completes; a caller that never PRACKs sees the 180
 #     retransmitted and then a 503 after 64*T1;
@@ -34,7 +38,9 @@ export B2B_ROUTES='[
  {"name": "nodns", "from": "wan", "to": "lan", "match_user": "^9", "target": "sip:missing.rcg.test"},
  {"name": "glare", "from": "wan", "to": "lan", "match_user": "^55", "target": "sip:198.18.3.2:5085"}]'
 # OPTIONS health checks only at start (sipp UASes would take them for calls).
-export B2B_SIP='{"dns_servers": ["198.18.3.2:53"], "session_expires_s": 90, "options_interval_s": 3600}'
+# Outbound TLS trusts the lab CA (1b: a server certificate made for tls.rampart.lab below).
+export B2B_SIP="{\"dns_servers\": [\"198.18.3.2:53\"], \"session_expires_s\": 90, \"options_interval_s\": 3600,
+ \"tls_client\": {\"ca_file\": \"$src/etc/lab-certs/ca.crt\"}}"
 b2b_config 100
 b2b_start
 # dnsmasq as the lan side's DNS server: authoritative for rcg.test from the command line only.
@@ -45,6 +51,9 @@ timeout -k 2 150 ip netns exec "$lan" dnsmasq -k --conf-file=/dev/null --no-reso
   --srv-host=_sip._udp.pbx.rcg.test,dead.rcg.test,5060,10,10 \
   --srv-host=_sip._udp.pbx.rcg.test,uas.rcg.test,5080,20,10 \
   --host-record=dead.rcg.test,198.18.3.99 --host-record=uas.rcg.test,198.18.3.2 \
+  --host-record=hc.rcg.test,198.18.3.2 --host-record=gone.rcg.test,198.18.3.99 \
+  --local=/rampart.lab/ --host-record=tls.rampart.lab,198.18.3.2 \
+  --host-record=tls2.rampart.lab,198.18.3.2 \
   >"$work/dnsmasq.out" 2>&1 &
 sip_pids+=($!)
 for _ in $(seq 1 30); do grep -q "started" "$work/dnsmasq.log" 2>/dev/null && break; sleep 0.1; done
@@ -80,6 +89,51 @@ grep -q '^SIP/2.0 503' "$work/call_nodns.msg" || fail "a call to a name that doe
 f1=$(cpm 'rampart_cp_dns_failures_total\{reason="no_address"')
 echo "   missing.rcg.test: 503, dns_failures_total{no_address} $f0 -> $f1"
 [ "$f1" -gt "$f0" ] || fail "rampart_cp_dns_failures_total{reason=no_address} did not grow"
+
+step "1b. OPTIONS health checks of host-name targets, added by a reload (SIGHUP); TLS by name"
+# A SIP-over-TLS server in lan with a certificate for tls.rampart.lab only (lab CA); the names
+# tls.rampart.lab and tls2.rampart.lab both resolve to it.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=tls.rampart.lab \
+  -keyout "$work/tls.key" -out "$work/tls.csr" 2>/dev/null
+openssl x509 -req -in "$work/tls.csr" -CA "$src/etc/lab-certs/ca.crt" -CAkey "$src/etc/lab-certs/ca.key" \
+  -CAserial "$work/ca.srl" -CAcreateserial -days 1 -out "$work/tls.crt" \
+  -extfile <(printf 'subjectAltName=DNS:tls.rampart.lab\n') 2>/dev/null || fail "cannot make the TLS server certificate"
+timeout -k 2 60 ip netns exec "$lan" /usr/bin/python3 "$S/tls_sip_server.py" "$work/tls.crt" \
+  "$work/tls.key" 50 198.18.3.2:5071 198.18.3.2:5072 >"$work/tls_srv.out" 2>"$work/tls_srv.err" &
+sip_pids+=($!)
+for _ in $(seq 1 30); do grep -q listening "$work/tls_srv.out" 2>/dev/null && break; sleep 0.1; done
+export B2B_ROUTES="${B2B_ROUTES%]},
+ {\"name\": \"hc\", \"from\": \"wan\", \"to\": \"lan\", \"match_user\": \"^61\",
+  \"targets\": [\"sip:gone.rcg.test:5060\", \"sip:hc.rcg.test:5060\"]},
+ {\"name\": \"tls\", \"from\": \"wan\", \"to\": \"lan\", \"match_user\": \"^62\",
+  \"targets\": [\"sip:tls.rampart.lab:5071;transport=tls\", \"sip:tls2.rampart.lab:5072;transport=tls\"]}]"
+b2b_config 100
+kill -HUP "$cp_pid"
+up_of() { nsx "$sbc" curl -sf --max-time 3 http://127.0.0.1:9100/metrics |
+  awk -v t="target=\"$1\"" 'index($0, "rampart_cp_target_up{") == 1 && index($0, t) {print $NF}'; }
+hc="" gone=""
+for _ in $(seq 1 150); do  # the dead address is down after Timer F (64*T1 = 6.4 s)
+  hc=$(up_of sip:hc.rcg.test:5060); gone=$(up_of sip:gone.rcg.test:5060)
+  [ "$hc" = 1 ] && [ "$gone" = 0 ] && break
+  sleep 0.1
+done
+echo "   target_up: hc.rcg.test (the PBX) ${hc:-absent}, gone.rcg.test (nobody) ${gone:-absent}"
+[ "$hc" = 1 ] && [ "$gone" = 0 ] || fail "host-name targets not health-checked (hc $hc, gone $gone)"
+grep -q 'query\[A\] hc.rcg.test' "$work/dnsmasq.log" || fail "hc.rcg.test was never resolved"
+grep -q 'target sip:gone.rcg.test:5060 is down' "$work/cp.log" || fail "no 'is down' log line"
+tls_ok="" tls_bad=""
+for _ in $(seq 1 50); do
+  tls_ok=$(up_of "sip:tls.rampart.lab:5071;transport=tls"); tls_bad=$(up_of "sip:tls2.rampart.lab:5072;transport=tls")
+  [ "$tls_ok" = 1 ] && [ "$tls_bad" = 0 ] && break
+  sleep 0.1
+done
+echo "   TLS by name: $(tr '\n' ' ' <"$work/tls_srv.out")"
+echo "   target_up: tls.rampart.lab ${tls_ok:-absent}, tls2.rampart.lab (certificate names another host) ${tls_bad:-absent}"
+grep -q '"port": 5071, "sni": "tls.rampart.lab", "request": "OPTIONS sip:tls.rampart.lab:5071;transport=tls SIP/2.0"' \
+  "$work/tls_srv.out" || fail "no OPTIONS with SNI tls.rampart.lab over TLS"
+grep -q '"port": 5072, "sni": "tls2.rampart.lab", "error"' "$work/tls_srv.out" ||
+  fail "the handshake with a certificate for another name was not refused"
+[ "$tls_ok" = 1 ] && [ "$tls_bad" = 0 ] || fail "TLS targets' health wrong (tls $tls_ok, tls2 $tls_bad)"
 
 step "2. a caller that requires 100rel: reliable 180, PRACK, answer"
 sip_bg "$lan" uas_rel 20 -sf "$S/uas_answer.xml" -i 198.18.3.2 -p 5080 -t u1 -mi 198.18.4.2 -mp 6100 -d 500 -m 1

@@ -223,6 +223,26 @@ TEST_F(ConfigTest, SrtpKeyingSwitches) {
   EXPECT_NE(dump(bad.errors).find("realms[1].sdp.srtp"), std::string::npos) << dump(bad.errors);
 }
 
+TEST_F(ConfigTest, OutboundTlsClientKeys) {
+  ConfigLoadResult base = load(kBaseYaml);
+  ASSERT_TRUE(base.config.has_value()) << dump(base.errors);
+  EXPECT_TRUE(base.config->sip.tls_client.verify);  // default: the server is verified
+  EXPECT_TRUE(base.config->sip.tls_client.ca_file.empty());
+  std::string yaml = std::string(kBaseYaml) +
+                     "sip: {tls_client: {verify: true, ca_file: /etc/rampart/pbx-ca.pem}}\n";
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->sip.tls_client.ca_file, "/etc/rampart/pbx-ca.pem");
+  ConfigLoadResult half =
+      load(std::string(kBaseYaml) + "sip: {tls_client: {certificate: c.pem}}\n");
+  ASSERT_FALSE(half.config.has_value());
+  EXPECT_NE(dump(half.errors).find("sip.tls_client.private_key"), std::string::npos)
+      << dump(half.errors);
+  ConfigLoadResult typo = load(std::string(kBaseYaml) + "sip: {tls_client: {verfy: false}}\n");
+  ASSERT_FALSE(typo.config.has_value());
+  EXPECT_NE(dump(typo.errors).find("sip.tls_client.verfy"), std::string::npos) << dump(typo.errors);
+}
+
 TEST_F(ConfigTest, TranscodeKeysLoad) {
   std::string yaml = kBaseYaml;
   const std::string at = "    sdp_profile: webrtc\n";

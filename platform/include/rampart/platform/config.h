@@ -192,6 +192,14 @@ struct Route {
   std::optional<RateLimit> calls_per_second;
 };
 
+// Outbound SIP over TLS (Rampart as the client toward PBXs and trunks).
+struct SipTlsClient {
+  bool verify = true;       // the server's chain and name (RFC 5922); off only for labs
+  std::string ca_file;      // PEM bundle of trusted CAs; "" = the system's default paths
+  std::string certificate;  // client certificate chain for mutual TLS; "" = none
+  std::string private_key;  // its key (required with `certificate`)
+};
+
 // SIP behaviour of the B2BUA.
 struct SipSettings {
   uint32_t t1_ms = 500;                  // RFC 3261 T1; T2 = 8*T1, T4 = 10*T1
@@ -207,6 +215,7 @@ struct SipSettings {
   // DNS servers for RFC 3263 target resolution, "address" or "address:port" ("[v6]:port");
   // empty: the system's /etc/resolv.conf.
   std::vector<std::string> dns_servers;
+  SipTlsClient tls_client;
 };
 
 // Sustained excess: a source with `after_rejections` requests refused within `window_s` is
