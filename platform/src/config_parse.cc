@@ -721,7 +721,7 @@ void parseRealmWebEdge(const MapReader& m, Realm* realm) {
     MapReader t(*turn, m.keyPath("turn"), kTurnKeys, m.sink());
     TurnSettings& ts = realm->turn.emplace();
     readString(t, "secret_file", &ts.secret_file, true, false);
-    readNumber(t, "ttl_s", 60, 7 * 86400, &ts.ttl_s);
+    readNumber(t, "ttl_s", 60, int64_t{7} * 86400, &ts.ttl_s);
     parseStringList(t, "uris", &ts.uris);
     if (!t.get("uris", true)) {
       ts.uris.clear();

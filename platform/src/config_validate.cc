@@ -111,7 +111,7 @@ std::string pemProblem(const std::string& path, bool key) {
     return why;
   }
   std::ifstream in(path, std::ios::binary);
-  std::string head(64 * 1024, '\0');
+  std::string head(std::size_t{64} * 1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
   if (key) {
@@ -339,6 +339,7 @@ std::string socketKey(const SignallingListener& l) {
   return key;
 }
 
+// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): one step per realm section.
 void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
   std::size_t workers = sink->failed("dataplane.worker_cpus") ? 1 : c->dataplane.worker_cpus.size();
   std::vector<bool> range_ok(c->realms.size(), false);

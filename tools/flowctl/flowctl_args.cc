@@ -178,6 +178,7 @@ bool parseXcodeCodec(const std::string& opt, const std::string& v, abi::XcodeCod
   return true;
 }
 
+// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): a table of option handlers.
 FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   FlowctlParse out;
   FlowctlArgs a;
@@ -392,14 +393,14 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     return out;
   }
   const std::string& c = *command;
-  auto needWorker = [&]() {
+  auto need_worker = [&]() {
     if (!a.worker) {
       err = "--worker: required for " + c;
       return false;
     }
     return true;
   };
-  auto needHandle = [&]() {
+  auto need_handle = [&]() {
     if (positional.empty()) {
       err = "HANDLE: required for " + c + " (as printed by add or list)";
       return false;
@@ -421,7 +422,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     a.command = FlowctlCommand::List;
   } else if (c == "ice") {
     a.command = FlowctlCommand::Ice;
-    if (!needWorker() || !needHandle()) {
+    if (!need_worker() || !need_handle()) {
       return out;
     }
     ice.hdr.flow = a.handle;
@@ -432,7 +433,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     }
   } else if (c == "xcode") {
     a.command = FlowctlCommand::Xcode;
-    if (!needWorker() || !needHandle()) {
+    if (!need_worker() || !need_handle()) {
       return out;
     }
     xs.hdr.flow = a.handle;
@@ -442,7 +443,7 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     }
   } else if (c == "del" || c == "query") {
     a.command = c == "del" ? FlowctlCommand::Del : FlowctlCommand::Query;
-    if (!needWorker() || !needHandle()) {
+    if (!need_worker() || !need_handle()) {
       return out;
     }
   } else if (c == "add") {
