@@ -296,8 +296,15 @@ bool createRegion(const platform::Config& cfg, Runtime& rt) {
   if (!createXcodeRegion(cfg, rt)) {
     return false;
   }
+  if (!rt.region.memoryLocked() && cfg.dataplane.require_locked_memory) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog,
+                "region %s: mlock failed and dataplane.require_locked_memory is true (raise "
+                "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK)",
+                cfg.shm_name.c_str());
+    return false;
+  }
   if (!rt.region.memoryLocked()) {
-    // Not fatal (media flows), but the keys in the region may reach swap.
+    // Not fatal unless the config asks (media flows), but the keys may reach swap.
     RAMPART_LOG(platform::LogLevel::Warn, kLog,
                 "region %s: mlock failed, SRTP keys may be swapped out (raise "
                 "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK); rampart_dp_region_memory_locked=0",
