@@ -163,7 +163,8 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e);
 Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e);
 void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle);
 // Per-thread scratch for the plan of one emitted SDP (m-lines, BUNDLE mids): reused, so
-// building an offer or answer does not allocate them afresh. offer() and answer() never nest.
+// building an offer or answer does not allocate them afresh (measured: docs/PERFORMANCE.md).
+// offer() and answer() never nest.
 std::vector<Emit>& emitScratch(size_t n);
 std::vector<std::string_view>& bundleScratch();
 // The transport protocol Rampart offers toward a profile.
