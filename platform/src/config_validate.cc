@@ -339,15 +339,89 @@ std::string socketKey(const SignallingListener& l) {
   return key;
 }
 
-// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): one step per realm section.
+// Realm names: valid and unique.
+void checkRealmName(const Realm& r, std::size_t i, std::map<std::string, std::size_t>& names,
+                    ErrorSink* sink) {
+  const std::string path = realmKey(i);
+  if (sink->failed(path + ".name")) {
+    return;
+  }
+  std::string problem = realmNameProblem(r.name);
+  if (!problem.empty()) {
+    addAt(sink, path + ".name", problem);
+  }
+  auto [it, inserted] = names.emplace(r.name, i);
+  if (!inserted) {
+    addAt(sink, path + ".name",
+          "duplicate realm name '" + r.name + "' (also " + realmKey(it->second) + ")");
+  }
+}
+
+struct ListenerRef {
+  const SignallingListener* listener;
+  std::string key;
+};
+
+// One socket per (UDP or TCP, address, port), across realms: the first listener claiming it.
+void checkListeners(const Realm& r, const std::string& path,
+                    std::map<std::string, ListenerRef>& sockets, ErrorSink* sink) {
+  for (std::size_t k = 0; k < r.signalling.size(); ++k) {
+    std::string key = path + ".signalling[" + std::to_string(k) + "]";
+    if (sink->failed(key)) {
+      continue;
+    }
+    const SignallingListener& l = r.signalling[k];
+    auto [it, inserted] = sockets.emplace(socketKey(l), ListenerRef{&l, key});
+    if (!inserted) {
+      const ListenerRef& other = it->second;
+      std::string what = other.listener->transport == l.transport
+                             ? "duplicate listener " + std::string(transportName(l.transport))
+                             : std::string(transportName(l.transport)) + " listener clashes with " +
+                                   transportName(other.listener->transport);
+      addAt(sink, key,
+            what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " + other.key +
+                ")");
+    }
+  }
+}
+
+// Every realm's media ports are steered to cores by range, so ranges must be disjoint
+// whatever their addresses. Sorted by port_min, a range overlaps an earlier one exactly
+// when it starts at or below the highest port_max seen so far.
+void checkDisjointPortRanges(const Config& c, const std::vector<bool>& range_ok, ErrorSink* sink) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < c.realms.size(); ++i) {
+    if (range_ok[i]) {
+      order.push_back(i);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return c.realms[a].media.port_min < c.realms[b].media.port_min;
+  });
+  std::size_t reach = 0;  // the realm whose range reaches highest so far
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    std::size_t i = order[n];
+    const MediaSettings& a = c.realms[i].media;
+    if (n > 0 && a.port_min <= c.realms[reach].media.port_max) {
+      // Blame the realm written later in the file.
+      std::size_t later = std::max(i, reach);
+      std::size_t earlier = std::min(i, reach);
+      const MediaSettings& l = c.realms[later].media;
+      const MediaSettings& e = c.realms[earlier].media;
+      addAt(sink, realmKey(later) + ".media.port_min",
+            "port range " + std::to_string(l.port_min) + "-" + std::to_string(l.port_max) +
+                " overlaps " + realmKey(earlier) + ".media (" + std::to_string(e.port_min) + "-" +
+                std::to_string(e.port_max) + "); media port ranges must be disjoint");
+    }
+    if (n == 0 || a.port_max > c.realms[reach].media.port_max) {
+      reach = i;
+    }
+  }
+}
+
 void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
   std::size_t workers = sink->failed("dataplane.worker_cpus") ? 1 : c->dataplane.worker_cpus.size();
   std::vector<bool> range_ok(c->realms.size(), false);
-  struct ListenerRef {
-    const SignallingListener* listener;
-    std::string key;
-  };
-  // One socket per (UDP or TCP, address, port): the first listener claiming it.
   std::map<std::string, ListenerRef> sockets;
   std::map<std::string, std::size_t> realm_names;
   for (std::size_t i = 0; i < c->realms.size(); ++i) {
@@ -357,71 +431,13 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
       // Not a map at all: nothing below can be checked.
       continue;
     }
-    if (!sink->failed(path + ".name")) {
-      std::string problem = realmNameProblem(r.name);
-      if (!problem.empty()) {
-        addAt(sink, path + ".name", problem);
-      }
-      auto [it, inserted] = realm_names.emplace(r.name, i);
-      if (!inserted) {
-        addAt(sink, path + ".name",
-              "duplicate realm name '" + r.name + "' (also " + realmKey(it->second) + ")");
-      }
-    }
-    for (std::size_t k = 0; k < r.signalling.size(); ++k) {
-      std::string key = path + ".signalling[" + std::to_string(k) + "]";
-      if (sink->failed(key)) {
-        continue;
-      }
-      const SignallingListener& l = r.signalling[k];
-      auto [it, inserted] = sockets.emplace(socketKey(l), ListenerRef{&l, key});
-      if (!inserted) {
-        const ListenerRef& other = it->second;
-        std::string what = other.listener->transport == l.transport
-                               ? "duplicate listener " + std::string(transportName(l.transport))
-                               : std::string(transportName(l.transport)) +
-                                     " listener clashes with " +
-                                     transportName(other.listener->transport);
-        addAt(sink, key,
-              what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " +
-                  other.key + ")");
-      }
-    }
+    checkRealmName(r, i, realm_names, sink);
+    checkListeners(r, path, sockets, sink);
     validateTls(&r, path, base_dir, sink);
     validateWebEdge(&r, path, base_dir, sink);
     range_ok[i] = validateMedia(r.media, path, workers, sink);
   }
-  // Every realm's media ports are steered to cores by range, so ranges must be disjoint
-  // whatever their addresses. Sorted by port_min, a range overlaps an earlier one exactly
-  // when it starts at or below the highest port_max seen so far.
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < c->realms.size(); ++i) {
-    if (range_ok[i]) {
-      order.push_back(i);
-    }
-  }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return c->realms[a].media.port_min < c->realms[b].media.port_min;
-  });
-  std::size_t reach = 0;  // the realm whose range reaches highest so far
-  for (std::size_t n = 0; n < order.size(); ++n) {
-    std::size_t i = order[n];
-    const MediaSettings& a = c->realms[i].media;
-    if (n > 0 && a.port_min <= c->realms[reach].media.port_max) {
-      // Blame the realm written later in the file.
-      std::size_t later = std::max(i, reach);
-      std::size_t earlier = std::min(i, reach);
-      const MediaSettings& l = c->realms[later].media;
-      const MediaSettings& e = c->realms[earlier].media;
-      addAt(sink, realmKey(later) + ".media.port_min",
-            "port range " + std::to_string(l.port_min) + "-" + std::to_string(l.port_max) +
-                " overlaps " + realmKey(earlier) + ".media (" + std::to_string(e.port_min) + "-" +
-                std::to_string(e.port_max) + "); media port ranges must be disjoint");
-    }
-    if (n == 0 || a.port_max > c->realms[reach].media.port_max) {
-      reach = i;
-    }
-  }
+  checkDisjointPortRanges(*c, range_ok, sink);
 }
 
 std::string targetProblem(const std::string& target) {
