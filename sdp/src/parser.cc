@@ -369,45 +369,40 @@ class Parser {
     return std::string{digits[c >> 4], digits[c & 15]};
   }
 
-  // NOLINTNEXTLINE(readability-function-size): TODO(issue 14): split; hot, measure with bench-sdp.
+  // v=, o= and s=: the first three lines, in that order (RFC 8866 section 5).
+  bool checkHeaderLine(char type, std::string_view v, int line_no) {
+    static constexpr const char* kMissing[] = {
+        "first line must be v=", "second line must be o=", "third line must be s="};
+    static constexpr const char* kOutOfOrder[] = {
+        "v= only as the first line", "o= only as the second line", "s= only as the third line"};
+    const int want = type == 'v' ? 1 : type == 'o' ? 2 : type == 's' ? 3 : 0;
+    if (line_no <= 3 && want != line_no) {
+      return fail(makeError(ErrorCode::MissingLine, line_no, kMissing[line_no - 1]));
+    }
+    if (want != line_no) {
+      return fail(bad(ErrorCode::LineOutOfOrder, line_no, kOutOfOrder[want - 1]));
+    }
+    if (type == 'v') {
+      return v == "0" || fail(bad(ErrorCode::BadVersion, line_no, "version is not 0"));
+    }
+    if (type == 'o') {
+      Origin o;
+      Verdict verdict = parseOrigin(v, o);
+      return verdict.ok() || fail(bad(ErrorCode::BadOrigin, line_no, verdict.why()));
+    }
+    return !v.empty() ||
+           fail(bad(ErrorCode::BadSessionName, line_no, "empty session name (use s=-)"));
+  }
+
   bool checkLine(const Line& l, int line_no, Session& s) {
     const std::string_view v = l.value;
-    if (line_no == 1 && l.type != 'v') {
-      return fail(makeError(ErrorCode::MissingLine, line_no, "first line must be v="));
-    }
-    if (line_no == 2 && l.type != 'o') {
-      return fail(makeError(ErrorCode::MissingLine, line_no, "second line must be o="));
-    }
-    if (line_no == 3 && l.type != 's') {
-      return fail(makeError(ErrorCode::MissingLine, line_no, "third line must be s="));
+    if (line_no <= 3 && l.type != 'v' && l.type != 'o' && l.type != 's') {
+      return checkHeaderLine(l.type, v, line_no);  // a missing v=, o= or s=
     }
     switch (l.type) {
       case 'v':
-        if (line_no != 1) {
-          return fail(bad(ErrorCode::LineOutOfOrder, line_no, "v= only as the first line"));
-        }
-        if (v != "0") {
-          return fail(bad(ErrorCode::BadVersion, line_no, "version is not 0"));
-        }
-        return true;
-      case 'o': {
-        if (line_no != 2) {
-          return fail(bad(ErrorCode::LineOutOfOrder, line_no, "o= only as the second line"));
-        }
-        Origin o;
-        if (Verdict verdict = parseOrigin(v, o); !verdict.ok()) {
-          return fail(bad(ErrorCode::BadOrigin, line_no, verdict.why()));
-        }
-        return true;
-      }
-      case 's':
-        if (line_no != 3) {
-          return fail(bad(ErrorCode::LineOutOfOrder, line_no, "s= only as the third line"));
-        }
-        if (v.empty()) {
-          return fail(bad(ErrorCode::BadSessionName, line_no, "empty session name (use s=-)"));
-        }
-        return true;
+      case 'o':
+      case 's': return checkHeaderLine(l.type, v, line_no);
       case 'i':
       case 'k': return true;
       case 'u':
