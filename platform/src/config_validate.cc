@@ -125,6 +125,25 @@ std::string pemProblem(const std::string& path, bool key) {
   return "";
 }
 
+// A file named in the config: relative to the config file's folder unless absolute.
+std::string resolveFromConfig(const std::string& file, const std::string& base_dir) {
+  std::filesystem::path p(file);
+  if (p.is_relative() && !base_dir.empty()) {
+    p = std::filesystem::path(base_dir) / p;
+  }
+  return p.lexically_normal().string();
+}
+
+// The PEM certificate or private key at config key @p key: resolved in place, then read.
+void checkPemFile(std::string* file, const std::string& key, bool is_key,
+                  const std::string& base_dir, ErrorSink* sink) {
+  *file = resolveFromConfig(*file, base_dir);
+  std::string problem = pemProblem(*file, is_key);
+  if (!problem.empty()) {
+    addAt(sink, key, problem);
+  }
+}
+
 void validateTls(Realm* realm, const std::string& path, const std::string& base_dir,
                  ErrorSink* sink) {
   bool needs_tls = std::any_of(
@@ -140,17 +159,8 @@ void validateTls(Realm* realm, const std::string& path, const std::string& base_
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
     std::string k = path + ".tls." + key;
-    if (sink->failed(k)) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, k, problem);
+    if (!sink->failed(k)) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&realm->tls->certificate, "certificate", false);
@@ -169,11 +179,7 @@ void validateTurn(Realm* realm, const std::string& path, const std::string& base
     return;
   }
   TurnSettings& t = *realm->turn;
-  std::filesystem::path p(t.secret_file);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  t.secret_file = p.lexically_normal().string();
+  t.secret_file = resolveFromConfig(t.secret_file, base_dir);
   std::string why;
   std::error_code ec;
   if (!readableFile(t.secret_file, &why)) {
@@ -258,11 +264,7 @@ void validateWebEdge(Realm* realm, const std::string& path, const std::string& b
             std::string("missing required key (") + jwtAlgName(k.alg) + " needs " + want + ")");
       continue;
     }
-    std::filesystem::path p(file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    file = p.lexically_normal().string();
+    file = resolveFromConfig(file, base_dir);
     Result<std::string> material = loadJwtKeyMaterial(k);
     if (!material) {
       addAt(sink, key + "." + want, material.error().message);
@@ -594,12 +596,8 @@ void resolveBanFile(SecurityPolicy* s, const std::string& base_dir, ErrorSink* s
   if (s->ban_file.empty() || sink->failed("security.ban_file")) {
     return;
   }
-  std::filesystem::path p(s->ban_file);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  p = p.lexically_normal();
-  s->ban_file = p.string();
+  s->ban_file = resolveFromConfig(s->ban_file, base_dir);
+  const std::filesystem::path p(s->ban_file);
   std::error_code ec;
   std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
   if (!std::filesystem::is_directory(dir, ec)) {
@@ -616,11 +614,7 @@ void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
   if (g->database.empty() || sink->failed("security.geo.database")) {
     return;
   }
-  std::filesystem::path p(g->database);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  g->database = p.lexically_normal().string();
+  g->database = resolveFromConfig(g->database, base_dir);
   if (access(g->database.c_str(), R_OK) != 0) {
     addAt(sink, "security.geo.database",
           "cannot read '" + g->database.substr(0, 80) + "': " + std::strerror(errno));
@@ -670,17 +664,8 @@ void validateApi(ApiSettings* api, const ManagementSettings& m, const std::strin
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
     std::string k = std::string("management.api.tls.") + key;
-    if (sink->failed(k) || sink->failed("management.api.tls")) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, k, problem);
+    if (!sink->failed(k) && !sink->failed("management.api.tls")) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&api->tls.certificate, "certificate", false);
@@ -710,13 +695,7 @@ void validateManagement(ManagementSettings* m, const std::string& base_dir, Erro
   if (m->api && !sink->failedAt("management.api")) {
     validateApi(&*m->api, *m, base_dir, sink);
   }
-  auto resolve = [&](std::string* path) {
-    std::filesystem::path p(*path);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *path = p.lexically_normal().string();
-  };
+  auto resolve = [&](std::string* path) { *path = resolveFromConfig(*path, base_dir); };
   std::error_code ec;
   if (m->cdr && !sink->failed("management.cdr")) {
     resolve(&m->cdr->directory);
@@ -745,17 +724,9 @@ void validateDtls(DtlsSettings* d, const std::string& base_dir, ErrorSink* sink)
     return;
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
-    if (file->empty() || sink->failed(std::string("dtls.") + key)) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, std::string("dtls.") + key, problem);
+    const std::string k = std::string("dtls.") + key;
+    if (!file->empty() && !sink->failed(k)) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&d->certificate, "certificate", false);
