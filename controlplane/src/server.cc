@@ -117,13 +117,13 @@ std::shared_ptr<const sdp::Profile> profileFor(const platform::Realm& realm) {
   auto p = std::make_shared<sdp::Profile>();
   p->kind = realm.sdp_profile == platform::SdpProfile::WebRtc ? sdp::ProfileKind::WebRtc
                                                               : sdp::ProfileKind::Trunk;
-  p->audioCodecs = realm.sdp.codecs;
+  p->audio_codecs = realm.sdp.codecs;
   p->ptime = realm.sdp.ptime;
   constexpr sdp::SrtpMode kModes[] = {sdp::SrtpMode::Off, sdp::SrtpMode::Sdes, sdp::SrtpMode::Dual};
   p->srtp = kModes[static_cast<size_t>(realm.sdp.srtp)];
   p->dtls = realm.sdp.dtls;
-  p->rtcpMux = realm.sdp.rtcp_mux;
-  p->transcodeCodecs = realm.sdp.transcode;
+  p->rtcp_mux = realm.sdp.rtcp_mux;
+  p->transcode_codecs = realm.sdp.transcode;
   return p;
 }
 

@@ -187,6 +187,7 @@ bool listPorts(const platform::Config& cfg, Runtime& rt) {
 bool startEal(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
   std::vector<std::string> args = buildEalArgs(cfg, opt.extra_eal);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) {
     argv.push_back(a.data());
   }
@@ -232,14 +233,14 @@ bool startPorts(Runtime& rt) {
   rt.ifaces = std::make_unique<IfaceSet>();
   std::memset(rt.ifaces.get(), 0, sizeof(IfaceSet));
   std::memset(rt.ifaces->by_port, 0xff, sizeof(rt.ifaces->by_port));
-  for (uint16_t i = 0; i < rt.ports.size(); ++i) {
+  for (size_t i = 0; i < rt.ports.size(); ++i) {
     Iface& iface = rt.ifaces->ifaces[i];
-    fillIface(*rt.ports[i].first, i, &iface);
+    fillIface(*rt.ports[i].first, static_cast<uint16_t>(i), &iface);
     if (!startPort(iface, portName(rt.ports[i].second), static_cast<uint16_t>(rt.n_workers),
                    rt.pool)) {
       return false;
     }
-    rt.ifaces->count = i + 1u;
+    rt.ifaces->count = static_cast<uint32_t>(i + 1);
     if (iface.port_id < 64) {
       rt.ifaces->by_port[iface.port_id] = static_cast<int16_t>(i);
     }
@@ -295,8 +296,15 @@ bool createRegion(const platform::Config& cfg, Runtime& rt) {
   if (!createXcodeRegion(cfg, rt)) {
     return false;
   }
+  if (!rt.region.memoryLocked() && cfg.dataplane.require_locked_memory) {
+    RAMPART_LOG(platform::LogLevel::Error, kLog,
+                "region %s: mlock failed and dataplane.require_locked_memory is true (raise "
+                "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK)",
+                cfg.shm_name.c_str());
+    return false;
+  }
   if (!rt.region.memoryLocked()) {
-    // Not fatal (media flows), but the keys in the region may reach swap.
+    // Not fatal unless the config asks (media flows), but the keys may reach swap.
     RAMPART_LOG(platform::LogLevel::Warn, kLog,
                 "region %s: mlock failed, SRTP keys may be swapped out (raise "
                 "RLIMIT_MEMLOCK or run with CAP_IPC_LOCK); rampart_dp_region_memory_locked=0",

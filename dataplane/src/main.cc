@@ -125,6 +125,7 @@ void wireMetrics(const Config& cfg, rampart::dp::RunOptions& opt,
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception is a bug; abort on it.
 int main(int argc, char** argv) {
   namespace platform = rampart::platform;
   // The options both binaries share; what follows "--" goes to EAL untouched.

@@ -226,7 +226,7 @@ Result<std::string> loadJwtKeyMaterial(const JwtKey& key) {
   }
   std::ifstream in(path, std::ios::binary);
   // Key files are small; a huge one is a mistake, not a key.
-  constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+  constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
   std::string text(kMaxKeyFileBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) {

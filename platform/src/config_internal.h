@@ -12,6 +12,7 @@
 
 #include <rampart/platform/config.h>
 
+// NOLINTNEXTLINE(readability-identifier-naming): yaml-cpp names its namespace.
 namespace YAML {
 class Node;
 }

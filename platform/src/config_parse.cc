@@ -38,9 +38,9 @@ constexpr std::string_view kSdpPolicyKeys[] = {
     "srtp", "dtls", "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
-constexpr std::string_view kDataplaneKeys[] = {"worker_cpus",   "main_cpu",       "eal_args",
-                                               "flow_capacity", "idle_timeout_s", "idle_backoff_us",
-                                               "rings"};
+constexpr std::string_view kDataplaneKeys[] = {
+    "worker_cpus",    "main_cpu",        "eal_args", "flow_capacity",
+    "idle_timeout_s", "idle_backoff_us", "rings",    "require_locked_memory"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
 constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
@@ -483,6 +483,7 @@ void parseDataplane(const YAML::Node& n, DataplaneSettings* d, ErrorSink* sink) 
   readNumber(m, "flow_capacity", 1, kMaxFlowCapacity, &d->flow_capacity);
   readNumber(m, "idle_timeout_s", 1, kMaxIdleTimeoutS, &d->idle_timeout_s);
   readNumber(m, "idle_backoff_us", 0, kMaxIdleBackoffUs, &d->idle_backoff_us);
+  readBool(m, "require_locked_memory", &d->require_locked_memory);
   if (std::optional<YAML::Node> rings = m.get("rings", false)) {
     MapReader r(*rings, m.keyPath("rings"), kRingKeys, sink);
     readRingSlots(r, "command_slots", &d->command_slots);
@@ -736,7 +737,7 @@ void parseRealmWebEdge(const MapReader& m, Realm* realm) {
     MapReader t(*turn, m.keyPath("turn"), kTurnKeys, m.sink());
     TurnSettings& ts = realm->turn.emplace();
     readString(t, "secret_file", &ts.secret_file, true, false);
-    readNumber(t, "ttl_s", 60, 7 * 86400, &ts.ttl_s);
+    readNumber(t, "ttl_s", 60, int64_t{7} * 86400, &ts.ttl_s);
     parseStringList(t, "uris", &ts.uris);
     if (!t.get("uris", true)) {
       ts.uris.clear();

@@ -111,7 +111,7 @@ std::string pemProblem(const std::string& path, bool key) {
     return why;
   }
   std::ifstream in(path, std::ios::binary);
-  std::string head(64 * 1024, '\0');
+  std::string head(std::size_t{64} * 1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
   if (key) {
@@ -123,6 +123,25 @@ std::string pemProblem(const std::string& path, bool key) {
     return "not a PEM certificate (no '-----BEGIN CERTIFICATE-----'): " + path;
   }
   return "";
+}
+
+// A file named in the config: relative to the config file's folder unless absolute.
+std::string resolveFromConfig(const std::string& file, const std::string& base_dir) {
+  std::filesystem::path p(file);
+  if (p.is_relative() && !base_dir.empty()) {
+    p = std::filesystem::path(base_dir) / p;
+  }
+  return p.lexically_normal().string();
+}
+
+// The PEM certificate or private key at config key @p key: resolved in place, then read.
+void checkPemFile(std::string* file, const std::string& key, bool is_key,
+                  const std::string& base_dir, ErrorSink* sink) {
+  *file = resolveFromConfig(*file, base_dir);
+  std::string problem = pemProblem(*file, is_key);
+  if (!problem.empty()) {
+    addAt(sink, key, problem);
+  }
 }
 
 void validateTls(Realm* realm, const std::string& path, const std::string& base_dir,
@@ -140,17 +159,8 @@ void validateTls(Realm* realm, const std::string& path, const std::string& base_
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
     std::string k = path + ".tls." + key;
-    if (sink->failed(k)) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, k, problem);
+    if (!sink->failed(k)) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&realm->tls->certificate, "certificate", false);
@@ -169,11 +179,7 @@ void validateTurn(Realm* realm, const std::string& path, const std::string& base
     return;
   }
   TurnSettings& t = *realm->turn;
-  std::filesystem::path p(t.secret_file);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  t.secret_file = p.lexically_normal().string();
+  t.secret_file = resolveFromConfig(t.secret_file, base_dir);
   std::string why;
   std::error_code ec;
   if (!readableFile(t.secret_file, &why)) {
@@ -258,11 +264,7 @@ void validateWebEdge(Realm* realm, const std::string& path, const std::string& b
             std::string("missing required key (") + jwtAlgName(k.alg) + " needs " + want + ")");
       continue;
     }
-    std::filesystem::path p(file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    file = p.lexically_normal().string();
+    file = resolveFromConfig(file, base_dir);
     Result<std::string> material = loadJwtKeyMaterial(k);
     if (!material) {
       addAt(sink, key + "." + want, material.error().message);
@@ -339,14 +341,89 @@ std::string socketKey(const SignallingListener& l) {
   return key;
 }
 
+// Realm names: valid and unique.
+void checkRealmName(const Realm& r, std::size_t i, std::map<std::string, std::size_t>& names,
+                    ErrorSink* sink) {
+  const std::string path = realmKey(i);
+  if (sink->failed(path + ".name")) {
+    return;
+  }
+  std::string problem = realmNameProblem(r.name);
+  if (!problem.empty()) {
+    addAt(sink, path + ".name", problem);
+  }
+  auto [it, inserted] = names.emplace(r.name, i);
+  if (!inserted) {
+    addAt(sink, path + ".name",
+          "duplicate realm name '" + r.name + "' (also " + realmKey(it->second) + ")");
+  }
+}
+
+struct ListenerRef {
+  const SignallingListener* listener;
+  std::string key;
+};
+
+// One socket per (UDP or TCP, address, port), across realms: the first listener claiming it.
+void checkListeners(const Realm& r, const std::string& path,
+                    std::map<std::string, ListenerRef>& sockets, ErrorSink* sink) {
+  for (std::size_t k = 0; k < r.signalling.size(); ++k) {
+    std::string key = path + ".signalling[" + std::to_string(k) + "]";
+    if (sink->failed(key)) {
+      continue;
+    }
+    const SignallingListener& l = r.signalling[k];
+    auto [it, inserted] = sockets.emplace(socketKey(l), ListenerRef{&l, key});
+    if (!inserted) {
+      const ListenerRef& other = it->second;
+      std::string what = other.listener->transport == l.transport
+                             ? "duplicate listener " + std::string(transportName(l.transport))
+                             : std::string(transportName(l.transport)) + " listener clashes with " +
+                                   transportName(other.listener->transport);
+      addAt(sink, key,
+            what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " + other.key +
+                ")");
+    }
+  }
+}
+
+// Every realm's media ports are steered to cores by range, so ranges must be disjoint
+// whatever their addresses. Sorted by port_min, a range overlaps an earlier one exactly
+// when it starts at or below the highest port_max seen so far.
+void checkDisjointPortRanges(const Config& c, const std::vector<bool>& range_ok, ErrorSink* sink) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < c.realms.size(); ++i) {
+    if (range_ok[i]) {
+      order.push_back(i);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return c.realms[a].media.port_min < c.realms[b].media.port_min;
+  });
+  std::size_t reach = 0;  // the realm whose range reaches highest so far
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    std::size_t i = order[n];
+    const MediaSettings& a = c.realms[i].media;
+    if (n > 0 && a.port_min <= c.realms[reach].media.port_max) {
+      // Blame the realm written later in the file.
+      std::size_t later = std::max(i, reach);
+      std::size_t earlier = std::min(i, reach);
+      const MediaSettings& l = c.realms[later].media;
+      const MediaSettings& e = c.realms[earlier].media;
+      addAt(sink, realmKey(later) + ".media.port_min",
+            "port range " + std::to_string(l.port_min) + "-" + std::to_string(l.port_max) +
+                " overlaps " + realmKey(earlier) + ".media (" + std::to_string(e.port_min) + "-" +
+                std::to_string(e.port_max) + "); media port ranges must be disjoint");
+    }
+    if (n == 0 || a.port_max > c.realms[reach].media.port_max) {
+      reach = i;
+    }
+  }
+}
+
 void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
   std::size_t workers = sink->failed("dataplane.worker_cpus") ? 1 : c->dataplane.worker_cpus.size();
   std::vector<bool> range_ok(c->realms.size(), false);
-  struct ListenerRef {
-    const SignallingListener* listener;
-    std::string key;
-  };
-  // One socket per (UDP or TCP, address, port): the first listener claiming it.
   std::map<std::string, ListenerRef> sockets;
   std::map<std::string, std::size_t> realm_names;
   for (std::size_t i = 0; i < c->realms.size(); ++i) {
@@ -356,71 +433,13 @@ void validateRealms(Config* c, const std::string& base_dir, ErrorSink* sink) {
       // Not a map at all: nothing below can be checked.
       continue;
     }
-    if (!sink->failed(path + ".name")) {
-      std::string problem = realmNameProblem(r.name);
-      if (!problem.empty()) {
-        addAt(sink, path + ".name", problem);
-      }
-      auto [it, inserted] = realm_names.emplace(r.name, i);
-      if (!inserted) {
-        addAt(sink, path + ".name",
-              "duplicate realm name '" + r.name + "' (also " + realmKey(it->second) + ")");
-      }
-    }
-    for (std::size_t k = 0; k < r.signalling.size(); ++k) {
-      std::string key = path + ".signalling[" + std::to_string(k) + "]";
-      if (sink->failed(key)) {
-        continue;
-      }
-      const SignallingListener& l = r.signalling[k];
-      auto [it, inserted] = sockets.emplace(socketKey(l), ListenerRef{&l, key});
-      if (!inserted) {
-        const ListenerRef& other = it->second;
-        std::string what = other.listener->transport == l.transport
-                               ? "duplicate listener " + std::string(transportName(l.transport))
-                               : std::string(transportName(l.transport)) +
-                                     " listener clashes with " +
-                                     transportName(other.listener->transport);
-        addAt(sink, key,
-              what + " on " + l.address.text + ":" + std::to_string(l.port) + " (also " +
-                  other.key + ")");
-      }
-    }
+    checkRealmName(r, i, realm_names, sink);
+    checkListeners(r, path, sockets, sink);
     validateTls(&r, path, base_dir, sink);
     validateWebEdge(&r, path, base_dir, sink);
     range_ok[i] = validateMedia(r.media, path, workers, sink);
   }
-  // Every realm's media ports are steered to cores by range, so ranges must be disjoint
-  // whatever their addresses. Sorted by port_min, a range overlaps an earlier one exactly
-  // when it starts at or below the highest port_max seen so far.
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < c->realms.size(); ++i) {
-    if (range_ok[i]) {
-      order.push_back(i);
-    }
-  }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return c->realms[a].media.port_min < c->realms[b].media.port_min;
-  });
-  std::size_t reach = 0;  // the realm whose range reaches highest so far
-  for (std::size_t n = 0; n < order.size(); ++n) {
-    std::size_t i = order[n];
-    const MediaSettings& a = c->realms[i].media;
-    if (n > 0 && a.port_min <= c->realms[reach].media.port_max) {
-      // Blame the realm written later in the file.
-      std::size_t later = std::max(i, reach);
-      std::size_t earlier = std::min(i, reach);
-      const MediaSettings& l = c->realms[later].media;
-      const MediaSettings& e = c->realms[earlier].media;
-      addAt(sink, realmKey(later) + ".media.port_min",
-            "port range " + std::to_string(l.port_min) + "-" + std::to_string(l.port_max) +
-                " overlaps " + realmKey(earlier) + ".media (" + std::to_string(e.port_min) + "-" +
-                std::to_string(e.port_max) + "); media port ranges must be disjoint");
-    }
-    if (n == 0 || a.port_max > c->realms[reach].media.port_max) {
-      reach = i;
-    }
-  }
+  checkDisjointPortRanges(*c, range_ok, sink);
 }
 
 std::string targetProblem(const std::string& target) {
@@ -577,12 +596,8 @@ void resolveBanFile(SecurityPolicy* s, const std::string& base_dir, ErrorSink* s
   if (s->ban_file.empty() || sink->failed("security.ban_file")) {
     return;
   }
-  std::filesystem::path p(s->ban_file);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  p = p.lexically_normal();
-  s->ban_file = p.string();
+  s->ban_file = resolveFromConfig(s->ban_file, base_dir);
+  const std::filesystem::path p(s->ban_file);
   std::error_code ec;
   std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
   if (!std::filesystem::is_directory(dir, ec)) {
@@ -599,11 +614,7 @@ void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
   if (g->database.empty() || sink->failed("security.geo.database")) {
     return;
   }
-  std::filesystem::path p(g->database);
-  if (p.is_relative() && !base_dir.empty()) {
-    p = std::filesystem::path(base_dir) / p;
-  }
-  g->database = p.lexically_normal().string();
+  g->database = resolveFromConfig(g->database, base_dir);
   if (access(g->database.c_str(), R_OK) != 0) {
     addAt(sink, "security.geo.database",
           "cannot read '" + g->database.substr(0, 80) + "': " + std::strerror(errno));
@@ -653,17 +664,8 @@ void validateApi(ApiSettings* api, const ManagementSettings& m, const std::strin
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
     std::string k = std::string("management.api.tls.") + key;
-    if (sink->failed(k) || sink->failed("management.api.tls")) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, k, problem);
+    if (!sink->failed(k) && !sink->failed("management.api.tls")) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&api->tls.certificate, "certificate", false);
@@ -693,13 +695,7 @@ void validateManagement(ManagementSettings* m, const std::string& base_dir, Erro
   if (m->api && !sink->failedAt("management.api")) {
     validateApi(&*m->api, *m, base_dir, sink);
   }
-  auto resolve = [&](std::string* path) {
-    std::filesystem::path p(*path);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *path = p.lexically_normal().string();
-  };
+  auto resolve = [&](std::string* path) { *path = resolveFromConfig(*path, base_dir); };
   std::error_code ec;
   if (m->cdr && !sink->failed("management.cdr")) {
     resolve(&m->cdr->directory);
@@ -728,17 +724,9 @@ void validateDtls(DtlsSettings* d, const std::string& base_dir, ErrorSink* sink)
     return;
   }
   auto resolve = [&](std::string* file, const char* key, bool is_key) {
-    if (file->empty() || sink->failed(std::string("dtls.") + key)) {
-      return;
-    }
-    std::filesystem::path p(*file);
-    if (p.is_relative() && !base_dir.empty()) {
-      p = std::filesystem::path(base_dir) / p;
-    }
-    *file = p.lexically_normal().string();
-    std::string problem = pemProblem(*file, is_key);
-    if (!problem.empty()) {
-      addAt(sink, std::string("dtls.") + key, problem);
+    const std::string k = std::string("dtls.") + key;
+    if (!file->empty() && !sink->failed(k)) {
+      checkPemFile(file, k, is_key, base_dir, sink);
     }
   };
   resolve(&d->certificate, "certificate", false);

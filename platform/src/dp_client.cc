@@ -10,7 +10,7 @@ namespace {
 // Blocking helpers only: the dataplane answers within microseconds when it is polling and
 // within its idle back-off otherwise; 50 us keeps a waiting tool from spinning a core.
 void shortPause() {
-  timespec ts{0, 50 * 1000};
+  timespec ts{0, 50L * 1000};
   nanosleep(&ts, nullptr);
 }
 
@@ -31,10 +31,10 @@ bool isAnswer(abi::MsgType t) {
 ErrorCode statusErrorCode(int32_t status) {
   switch (status) {
     case abi::kOk: return ErrorCode::Internal;  // not an error; callers check first
-    case abi::kErrProto: return ErrorCode::Unsupported;
+    case abi::kErrProto:
     case abi::kErrMsgSize: return ErrorCode::Unsupported;
     case abi::kErrInval: return ErrorCode::InvalidArgument;
-    case abi::kErrNoSpace: return ErrorCode::Overloaded;
+    case abi::kErrNoSpace:
     case abi::kErrNeighFull: return ErrorCode::Overloaded;
     case abi::kErrBusy: return ErrorCode::Unavailable;
     case abi::kErrNoEnt: return ErrorCode::NotFound;

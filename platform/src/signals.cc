@@ -26,7 +26,7 @@ void requestStop() { g_stop.store(true, std::memory_order_relaxed); }
 bool waitForStop(uint32_t ms) {
   // Sleep in short steps so a signal is noticed within 10 ms.
   for (uint32_t waited = 0; waited < ms && !stopRequested(); waited += 10) {
-    timespec ts{0, 10 * 1000 * 1000};
+    timespec ts{0, 10L * 1000 * 1000};
     nanosleep(&ts, nullptr);
   }
   return stopRequested();

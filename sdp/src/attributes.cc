@@ -134,8 +134,8 @@ bool isHostname(std::string_view s) noexcept {
 
 bool isAddress(std::string_view s) noexcept { return isIpv4(s) || isIpv6(s) || isHostname(s); }
 
-bool isUnicastAddress(std::string_view addrType, std::string_view s) noexcept {
-  if (detail::is(addrType, "IP4")) {
+bool isUnicastAddress(std::string_view addr_type, std::string_view s) noexcept {
+  if (detail::is(addr_type, "IP4")) {
     // A name made only of digits and dots must be a valid dotted quad (rejects 1.2.3.300); any
     // other name is a host name, e.g. Firefox's mDNS "<uuid>.local" in a=rtcp. A valid quad is
     // numeric, so the common case needs only the quad check.
@@ -148,7 +148,7 @@ bool isUnicastAddress(std::string_view addrType, std::string_view s) noexcept {
     }
     return !numeric && isHostname(s);
   }
-  if (detail::is(addrType, "IP6")) {
+  if (detail::is(addr_type, "IP6")) {
     return isIpv6(s) || isHostname(s);
   }
   return isToken(s);
@@ -224,13 +224,13 @@ struct Scan {
     out = v.substr(start, i - start);
     return i > start;
   }
-  bool digits(std::string_view& out, size_t maxDigits) noexcept {
+  bool digits(std::string_view& out, size_t max_digits) noexcept {
     size_t start = i;
     while (i < v.size() && detail::isDigit(v[i])) {
       ++i;
     }
     out = v.substr(start, i - start);
-    return i > start && i - start <= maxDigits;
+    return i > start && i - start <= max_digits;
   }
   bool space() noexcept {
     if (i < v.size() && v[i] == ' ') {
@@ -257,17 +257,17 @@ bool fastOrigin(std::string_view v, Origin& result) noexcept {
   Origin out;
   std::string_view version;
   // 19 digits cannot overflow 64 bits.
-  if (!s.token(out.username) || !s.space() || !s.digits(out.sessionId, 64) || !s.space() ||
-      !s.digits(version, 19) || !s.space() || !s.token(out.netType) || !s.space() ||
-      !s.token(out.addrType) || !s.space() || !s.last(out.address, ' ') ||
-      !isUnicastAddress(out.addrType, out.address)) {
+  if (!s.token(out.username) || !s.space() || !s.digits(out.session_id, 64) || !s.space() ||
+      !s.digits(version, 19) || !s.space() || !s.token(out.net_type) || !s.space() ||
+      !s.token(out.addr_type) || !s.space() || !s.last(out.address, ' ') ||
+      !isUnicastAddress(out.addr_type, out.address)) {
     return false;
   }
   uint64_t n = 0;
   for (char c : version) {
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
-  out.sessionVersion = n;
+  out.session_version = n;
   result = out;
   return true;
 }
@@ -276,8 +276,8 @@ bool fastOrigin(std::string_view v, Origin& result) noexcept {
 bool fastConnection(std::string_view v, Connection& result) noexcept {
   Scan s{v};
   Connection out;
-  if (!s.token(out.netType) || !s.space() || !s.token(out.addrType) || !s.space() ||
-      !s.last(out.address, '/') || !isUnicastAddress(out.addrType, out.address)) {
+  if (!s.token(out.net_type) || !s.space() || !s.token(out.addr_type) || !s.space() ||
+      !s.last(out.address, '/') || !isUnicastAddress(out.addr_type, out.address)) {
     return false;
   }
   result = out;
@@ -292,20 +292,20 @@ Verdict parseOrigin(std::string_view v, Origin& out) noexcept {
   }
   Fields f(v);
   std::string_view version;
-  if (!f.next(out.username) || !f.next(out.sessionId) || !f.next(version) || !f.next(out.netType) ||
-      !f.next(out.addrType) || !f.next(out.address) || !f.done()) {
+  if (!f.next(out.username) || !f.next(out.session_id) || !f.next(version) ||
+      !f.next(out.net_type) || !f.next(out.addr_type) || !f.next(out.address) || !f.done()) {
     return "expected <username> <sess-id> <sess-version> <nettype> <addrtype> <address>";
   }
-  if (out.sessionId.size() > 64 || !allOf(out.sessionId, detail::isDigit)) {
+  if (out.session_id.size() > 64 || !allOf(out.session_id, detail::isDigit)) {
     return "sess-id is not a decimal number";
   }
-  if (!uintOf(version, out.sessionVersion, UINT64_MAX)) {
+  if (!uintOf(version, out.session_version, UINT64_MAX)) {
     return "sess-version is not a 64-bit decimal number";
   }
-  if (!isToken(out.username) || !isToken(out.netType) || !isToken(out.addrType)) {
+  if (!isToken(out.username) || !isToken(out.net_type) || !isToken(out.addr_type)) {
     return "bad username, nettype or addrtype";
   }
-  if (!isUnicastAddress(out.addrType, out.address)) {
+  if (!isUnicastAddress(out.addr_type, out.address)) {
     return "bad unicast address";
   }
   return Verdict::valid();
@@ -317,10 +317,10 @@ Verdict parseConnection(std::string_view v, Connection& out) noexcept {
   }
   Fields f(v);
   std::string_view addr;
-  if (!f.next(out.netType) || !f.next(out.addrType) || !f.next(addr) || !f.done()) {
+  if (!f.next(out.net_type) || !f.next(out.addr_type) || !f.next(addr) || !f.done()) {
     return "expected <nettype> <addrtype> <connection-address>";
   }
-  if (!isToken(out.netType) || !isToken(out.addrType)) {
+  if (!isToken(out.net_type) || !isToken(out.addr_type)) {
     return "bad nettype or addrtype";
   }
   size_t slash = addr.find('/');
@@ -341,7 +341,7 @@ Verdict parseConnection(std::string_view v, Connection& out) noexcept {
       return "bad ttl or address count";
     }
   }
-  if (!isUnicastAddress(out.addrType, out.address)) {
+  if (!isUnicastAddress(out.addr_type, out.address)) {
     return "bad connection address";
   }
   return Verdict::valid();
@@ -372,12 +372,12 @@ Verdict parseTiming(std::string_view v, Timing& out) noexcept {
 namespace {
 
 // Up to @p maxDigits decimal digits at v[i]; false when there are none or more.
-[[gnu::always_inline]] inline bool shortNumber(std::string_view v, size_t& i, size_t maxDigits,
+[[gnu::always_inline]] inline bool shortNumber(std::string_view v, size_t& i, size_t max_digits,
                                                uint64_t& out) noexcept {
   size_t start = i;
   uint64_t n = 0;
   while (i < v.size() && detail::isDigit(v[i])) {
-    if (i - start == maxDigits) {
+    if (i - start == max_digits) {
       return false;
     }
     n = n * 10 + static_cast<uint64_t>(v[i] - '0');
@@ -409,8 +409,8 @@ bool fastRtpmap(std::string_view v, Rtpmap& result) noexcept {
   if (!shortNumber(v, i, 10, clock) || clock == 0 || clock > UINT32_MAX) {
     return false;
   }
-  out.hasChannels = i < v.size();
-  if (out.hasChannels) {
+  out.has_channels = i < v.size();
+  if (out.has_channels) {
     if (v[i] != '/') {
       return false;
     }
@@ -419,9 +419,9 @@ bool fastRtpmap(std::string_view v, Rtpmap& result) noexcept {
       return false;
     }
   }
-  out.payloadType = static_cast<uint8_t>(pt);
-  out.clockRate = static_cast<uint32_t>(clock);
-  out.channels = out.hasChannels ? static_cast<uint16_t>(ch) : 1;
+  out.payload_type = static_cast<uint8_t>(pt);
+  out.clock_rate = static_cast<uint32_t>(clock);
+  out.channels = out.has_channels ? static_cast<uint16_t>(ch) : 1;
   result = out;
   return true;
 }
@@ -518,9 +518,9 @@ Verdict parseMediaLine(std::string_view v, MediaLine& out) noexcept {
   if (!parseNum(port.substr(0, slash), out.port, 0, 65535)) {
     return "bad port";
   }
-  out.hasPortCount = slash != std::string_view::npos;
-  out.portCount = 1;
-  if (out.hasPortCount && !parseNum(port.substr(slash + 1), out.portCount, 1, 65535)) {
+  out.has_port_count = slash != std::string_view::npos;
+  out.port_count = 1;
+  if (out.has_port_count && !parseNum(port.substr(slash + 1), out.port_count, 1, 65535)) {
     return "bad port count";
   }
   Fields p(out.proto, '/');
@@ -573,7 +573,7 @@ Verdict parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
   if (!f.next(pt) || !f.next(enc) || !f.done()) {
     return "expected <payload type> <encoding>/<clock rate>[/<channels>]";
   }
-  if (!parseNum(pt, out.payloadType, 0, 127)) {
+  if (!parseNum(pt, out.payload_type, 0, 127)) {
     return "payload type not 0-127";
   }
   Fields e(enc, '/');
@@ -581,12 +581,12 @@ Verdict parseRtpmap(std::string_view v, Rtpmap& out) noexcept {
   if (!e.next(out.encoding) || !e.next(clock) || !isToken(out.encoding)) {
     return "bad encoding name";
   }
-  if (!parseNum(clock, out.clockRate, 1, UINT32_MAX)) {
+  if (!parseNum(clock, out.clock_rate, 1, UINT32_MAX)) {
     return "bad clock rate";
   }
-  out.hasChannels = e.next(ch);
+  out.has_channels = e.next(ch);
   out.channels = 1;
-  if (out.hasChannels && !parseNum(ch, out.channels, 1, 255)) {
+  if (out.has_channels && !parseNum(ch, out.channels, 1, 255)) {
     return "bad channel count";
   }
   if (!e.done()) {
@@ -661,8 +661,8 @@ Verdict parseRtcp(std::string_view v, Rtcp& out) noexcept {
   if (f.done()) {
     return Verdict::valid();
   }
-  if (!f.next(out.netType) || !f.next(out.addrType) || !f.next(out.address) || !f.done() ||
-      !isUnicastAddress(out.addrType, out.address)) {
+  if (!f.next(out.net_type) || !f.next(out.addr_type) || !f.next(out.address) || !f.done() ||
+      !isUnicastAddress(out.addr_type, out.address)) {
     return "expected <port> [<nettype> <addrtype> <address>]";
   }
   return Verdict::valid();
@@ -753,16 +753,16 @@ Verdict parseSsrcGroup(std::string_view v, SsrcGroup& out) noexcept {
 
 Verdict parseExtmap(std::string_view v, Extmap& out) noexcept {
   Fields f(v);
-  std::string_view idDir;
-  if (!f.next(idDir) || !f.next(out.uri)) {
+  std::string_view id_dir;
+  if (!f.next(id_dir) || !f.next(out.uri)) {
     return "expected <id>[/<direction>] <uri>";
   }
-  out.extensionAttributes = f.rest();
-  size_t slash = idDir.find('/');
-  if (!parseNum(idDir.substr(0, slash), out.id, 1, 4351) || (out.id > 255 && out.id < 4096)) {
+  out.extension_attributes = f.rest();
+  size_t slash = id_dir.find('/');
+  if (!parseNum(id_dir.substr(0, slash), out.id, 1, 4351) || (out.id > 255 && out.id < 4096)) {
     return "extension id not 1-255 (or 4096-4351)";
   }
-  out.direction = slash == std::string_view::npos ? std::string_view{} : idDir.substr(slash + 1);
+  out.direction = slash == std::string_view::npos ? std::string_view{} : id_dir.substr(slash + 1);
   Direction d;
   if (slash != std::string_view::npos && !parseDirection(out.direction, d)) {
     return "bad direction";
@@ -803,10 +803,10 @@ Verdict parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept 
     return "key method is not inline:";
   }
   Fields f(kp.substr(kInline.size()), '|');
-  if (!f.next(out.keySalt)) {
+  if (!f.next(out.key_salt)) {
     return "empty key";
   }
-  long bytes = base64Bytes(out.keySalt);
+  long bytes = base64Bytes(out.key_salt);
   if (bytes < 0) {
     return "key is not base64";
   }
@@ -821,14 +821,14 @@ Verdict parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept 
     }
     size_t colon = field.find(':');
     if (colon != std::string_view::npos) {
-      if (out.hasMki || !parseNum(field.substr(0, colon), out.mkiValue, 0, UINT32_MAX) ||
-          !parseNum(field.substr(colon + 1), out.mkiLength, 1, 128)) {
+      if (out.has_mki || !parseNum(field.substr(0, colon), out.mki_value, 0, UINT32_MAX) ||
+          !parseNum(field.substr(colon + 1), out.mki_length, 1, 128)) {
         return "bad MKI";
       }
-      out.hasMki = true;
+      out.has_mki = true;
       continue;
     }
-    if (!out.lifetime.empty() || out.hasMki) {
+    if (!out.lifetime.empty() || out.has_mki) {
       return "lifetime must precede MKI and appear once";
     }
     out.lifetime = field;
@@ -837,8 +837,8 @@ Verdict parseKeyParam(std::string_view kp, KeyParam& out, size_t want) noexcept 
       if (!parseNum(field.substr(2), exp, 1, 63)) {
         return "bad lifetime exponent";
       }
-      out.lifetimePackets = uint64_t{1} << exp;
-    } else if (!parseNum(field, out.lifetimePackets, 1, UINT64_MAX)) {
+      out.lifetime_packets = uint64_t{1} << exp;
+    } else if (!parseNum(field, out.lifetime_packets, 1, UINT64_MAX)) {
       return "bad lifetime";
     }
   }
@@ -855,7 +855,7 @@ Verdict parseCrypto(std::string_view v, Crypto& out) noexcept {
   if (!f.next(tag) || !f.next(out.suite) || !f.next(keys)) {
     return "expected <tag> <crypto-suite> <key-params> [<session-params>]";
   }
-  out.sessionParams = f.rest();
+  out.session_params = f.rest();
   if (tag.size() > 9 || !parseNum(tag, out.tag, 0, 999999999)) {
     return "tag is not 1-9 digits";
   }
@@ -865,18 +865,18 @@ Verdict parseCrypto(std::string_view v, Crypto& out) noexcept {
   size_t want = Crypto::keySaltBytes(out.suite);
   Fields k(keys, ';');
   std::string_view kp;
-  out.keyCount = 0;
+  out.key_count = 0;
   while (k.next(kp)) {
-    if (out.keyCount == kMaxCryptoKeys) {
+    if (out.key_count == kMaxCryptoKeys) {
       return "too many keys";
     }
-    KeyParam& param = out.keys[out.keyCount++];
+    KeyParam& param = out.keys[out.key_count++];
     param = KeyParam{};
     if (Verdict verdict = parseKeyParam(kp, param, want); !verdict.ok()) {
       return verdict;
     }
   }
-  if (!k.done() || out.keyCount == 0) {
+  if (!k.done() || out.key_count == 0) {
     return "bad key-params";
   }
   return Verdict::valid();
@@ -1018,9 +1018,9 @@ Verdict parseCandidate(std::string_view v, Candidate& out) noexcept {
   } else {
     return "candidate type is not host, srflx, prflx or relay";
   }
-  out.relAddr = {};
-  out.relPort = 0;
-  out.tcpType = {};
+  out.rel_addr = {};
+  out.rel_port = 0;
+  out.tcp_type = {};
   out.extensions = f.rest();
   std::string_view name, value;
   // Name/value pairs; bounded by the line length limit.
@@ -1032,16 +1032,16 @@ Verdict parseCandidate(std::string_view v, Candidate& out) noexcept {
       if (!isAddress(value)) {
         return "bad raddr";
       }
-      out.relAddr = value;
+      out.rel_addr = value;
     } else if (name == "rport") {
-      if (!parseNum(value, out.relPort, 0, 65535)) {
+      if (!parseNum(value, out.rel_port, 0, 65535)) {
         return "bad rport";
       }
     } else if (name == "tcptype") {
       if (value != "active" && value != "passive" && value != "so") {
         return "bad tcptype";
       }
-      out.tcpType = value;
+      out.tcp_type = value;
     } else if (!isToken(name) || !isToken(value)) {
       return "bad extension attribute";
     }

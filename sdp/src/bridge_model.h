@@ -15,12 +15,12 @@ namespace rampart::sdp {
 // ---- private model --------------------------------------------------------------------------
 
 struct Bridge::CodecEntry {
-  uint8_t pt = 0;     // on the leg the SDP came from
-  uint8_t ptOut = 0;  // on the leg it goes to (offers)
+  uint8_t pt = 0;      // on the leg the SDP came from
+  uint8_t pt_out = 0;  // on the leg it goes to (offers)
   std::string name;
   uint32_t clock = 0;
   uint16_t channels = 1;
-  bool explicitChannels = false;
+  bool explicit_channels = false;
   std::string fmtp;
   bool synthetic = false;  // added by Rampart for transcoding: the offerer never offered it
 };
@@ -28,7 +28,7 @@ struct Bridge::CodecEntry {
 struct Bridge::Slot {
   std::string kind;
   std::string mid;
-  std::string firstFormat;  // for port-0 re-emission
+  std::string first_format;  // for port-0 re-emission
   int peer = -1;
   // Dual SRTP offers toward a trunk: this slot's transport when it is one of an RTP/SAVP +
   // RTP/AVP pair (0: the profile's), and on the RTP/SAVP slot the index of its RTP/AVP twin
@@ -40,23 +40,23 @@ struct Bridge::Slot {
 };
 
 struct Bridge::OffererSlot {
-  std::string kind, proto, mid, firstFormat, setup;
+  std::string kind, proto, mid, first_format, setup;
   uint16_t port = 0;
   Direction direction = Direction::SendRecv;
-  bool rtcpMux = false;
+  bool rtcp_mux = false;
   uint32_t ptime = 0;
   std::vector<CodecEntry> codecs;
-  uint32_t cryptoTag = 0;  // chosen offered a=crypto (SAVP, SDES toward a browser), with its suite
-  std::string cryptoSuite;
+  uint32_t crypto_tag = 0;  // chosen offered a=crypto (SAVP, SDES toward a browser), with its suite
+  std::string crypto_suite;
   Keying keying = Keying::None;  // a browser's offer: how Rampart answers it
   int target = -1;
-  int targetTwin = -1;  // the RTP/AVP m-line of a dual offer toward a trunk
+  int target_twin = -1;  // the RTP/AVP m-line of a dual offer toward a trunk
   bool eligible = false;
   std::vector<CodecEntry> own;  // the offerer's transcodable codecs and events (transcoding)
 };
 
 struct Bridge::TargetSlot {
-  int fromSlot = -1;
+  int from_slot = -1;
   std::string_view proto;          // one of targetProto()'s literals
   std::vector<CodecEntry> codecs;  // pt = offerer's, ptOut = what we offered here
 };
@@ -68,7 +68,7 @@ struct CodecView {
   std::string_view name;
   uint32_t clock = 0;
   uint16_t channels = 1;
-  bool explicitChannels = false;
+  bool explicit_channels = false;
   std::string_view fmtp;
 };
 
@@ -76,22 +76,22 @@ struct Stream {
   MediaLine m;
   std::string_view mid, setup;
   Direction direction = Direction::SendRecv;
-  bool holdAddress = false;
-  bool rtcpMux = false;
-  bool bundleOnly = false;   // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
+  bool hold_address = false;
+  bool rtcp_mux = false;
+  bool bundle_only = false;  // RFC 8843: port 0 + a=bundle-only is a live, bundled m-line
   bool fingerprint = false;  // a=fingerprint on the m-line or at session level
   uint32_t ptime = 0, maxptime = 0;
   std::vector<CodecView> codecs;
   std::vector<Crypto> cryptos;
   MediaView view;
-  int lineNo = 0;
+  int line_no = 0;
 };
 
 inline bool isHoldAddress(std::string_view a) { return a == "0.0.0.0" || a == "::"; }
 
 // Port 0 disables an m-line, except a bundle-only one from a browser.
 inline bool disabled(const Stream& s, ProfileKind from) {
-  return s.m.port == 0 && !(s.bundleOnly && from == ProfileKind::WebRtc);
+  return s.m.port == 0 && !(s.bundle_only && from == ProfileKind::WebRtc);
 }
 
 inline bool isWebRtcProto(std::string_view p) {
@@ -131,15 +131,15 @@ inline bool sameCodec(std::string_view name, uint32_t clock, uint16_t channels,
 
 // Adds to `offered.codecs` the answerer's transcode codecs the offer lacks (after the offered
 // ones, before telephone-events), when the offerer has a codec Rampart can decode.
-void addTranscodable(const Stream& stream, const Profile& offererProfile,
-                     const Profile& answererProfile, Bridge::OffererSlot& offered);
+void addTranscodable(const Stream& stream, const Profile& offerer_profile,
+                     const Profile& answerer_profile, Bridge::OffererSlot& offered);
 // After the answer: true when it kept only codecs Rampart added, so the stream is transcoded.
 // `accepted` then becomes the offerer's own codec (and event) for the answer back, and the
 // two sides are described in `offererSide` / `answererSide`. Otherwise added codecs are
 // dropped from `accepted` and nothing else changes.
 bool settleTranscoding(std::vector<Bridge::CodecEntry>& accepted,
                        const Bridge::OffererSlot& offered, const Stream& answered,
-                       TranscodeSide* offererSide, TranscodeSide* answererSide);
+                       TranscodeSide* offerer_side, TranscodeSide* answerer_side);
 
 // ---- stream_reader.cc: what an SDP offers --------------------------------------------------
 

@@ -42,8 +42,8 @@ inline void splitMediaLine(std::string_view v, MediaLine& out) noexcept {
   out.formats = v;
   std::string_view count = port;
   out.port = static_cast<uint16_t>(checkedNumber(cut(count, '/')));
-  out.hasPortCount = port.find('/') != std::string_view::npos;
-  out.portCount = out.hasPortCount ? static_cast<uint16_t>(checkedNumber(count)) : 1;
+  out.has_port_count = port.find('/') != std::string_view::npos;
+  out.port_count = out.has_port_count ? static_cast<uint16_t>(checkedNumber(count)) : 1;
 }
 
 // One pass over "<pt> <encoding>/<clock>[/<channels>]", numbers accumulated as they are read.
@@ -63,10 +63,10 @@ inline void splitRtpmap(std::string_view v, Rtpmap& out) noexcept {
   for (++i; i < n && v[i] != '/'; ++i) {
     clock = clock * 10 + static_cast<uint32_t>(v[i] - '0');
   }
-  out.payloadType = static_cast<uint8_t>(pt);
-  out.clockRate = clock;
-  out.hasChannels = i < n;
-  out.channels = out.hasChannels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
+  out.payload_type = static_cast<uint8_t>(pt);
+  out.clock_rate = clock;
+  out.has_channels = i < n;
+  out.channels = out.has_channels ? static_cast<uint16_t>(checkedNumber(v.substr(i + 1))) : 1;
 }
 
 // a=ptime / a=maxptime value the parser checked: the whole milliseconds before any fraction.

@@ -106,7 +106,7 @@ class Out {
         "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243"
         "4445464748495051525354555657585960616263646566676869707172737475767778798081828384858687"
         "888990919293949596979899";
-    std::memcpy(cur_, kDigits + 2 * n, 2);
+    std::memcpy(cur_, kDigits + size_t{2} * n, 2);
     cur_ += 2;
   }
   // Inline check, out-of-line growth: the buffer only grows for the largest SDPs.
@@ -143,18 +143,18 @@ inline uint16_t rtcpPort(const PortPair& p) {
 
 // What one emitted m-line needs; shared by offers and answers.
 struct Emit {
-  std::string_view kind, proto, firstFormat, mid, setup;
+  std::string_view kind, proto, first_format, mid, setup;
   bool active = false;
   Direction direction = Direction::SendRecv;
   const std::vector<Bridge::CodecEntry>* codecs = nullptr;
-  bool useOutPt = true;  // offers use ptOut, answers pt
+  bool use_out_pt = true;  // offers use ptOut, answers pt
   uint32_t ptime = 0, maxptime = 0;
-  bool rtcpMux = false;
-  uint32_t cryptoTag = 0;
-  std::string_view cryptoSuite;
-  bool dtls = true;                  // toward a browser: a=fingerprint and a=setup
-  bool sdes = false;                 // toward a browser: a=crypto with local.sdesKeys[0]
-  const Stream* passFrom = nullptr;  // source of allow-listed attributes
+  bool rtcp_mux = false;
+  uint32_t crypto_tag = 0;
+  std::string_view crypto_suite;
+  bool dtls = true;                   // toward a browser: a=fingerprint and a=setup
+  bool sdes = false;                  // toward a browser: a=crypto with local.sdes_keys[0]
+  const Stream* pass_from = nullptr;  // source of allow-listed attributes
   size_t slot = 0;
 };
 
@@ -163,7 +163,8 @@ Result<bool> emitTrunkMedia(Out& o, const LegConfig& leg, const Emit& e);
 Result<bool> emitWebRtcMedia(Out& o, const LegConfig& leg, const Emit& e);
 void emitSessionTail(Out& o, const LegConfig& leg, std::span<const std::string_view> bundle);
 // Per-thread scratch for the plan of one emitted SDP (m-lines, BUNDLE mids): reused, so
-// building an offer or answer does not allocate them afresh. offer() and answer() never nest.
+// building an offer or answer does not allocate them afresh (measured: docs/PERFORMANCE.md).
+// offer() and answer() never nest.
 std::vector<Emit>& emitScratch(size_t n);
 std::vector<std::string_view>& bundleScratch();
 // The transport protocol Rampart offers toward a profile.

@@ -16,25 +16,23 @@ namespace rampart::sdp {
 namespace {
 
 // Attributes that may appear at most once per section; bit positions in Parser::seen_.
-enum SingleBit : uint32_t {
-  kBitMid = 1u << 0,
-  kBitDirection = 1u << 1,
-  kBitPtime = 1u << 2,
-  kBitMaxptime = 1u << 3,
-  kBitRtcp = 1u << 4,
-  kBitRtcpMux = 1u << 5,
-  kBitSetup = 1u << 6,
-  kBitUfrag = 1u << 7,
-  kBitPwd = 1u << 8,
-  kBitIceLite = 1u << 9,
-  kBitTlsId = 1u << 10,
-  kBitEoc = 1u << 11,
-  kBitRsize = 1u << 12,
-  kBitSimulcast = 1u << 13,
-  kBitMixed = 1u << 14,
-  kBitIceOptions = 1u << 15,
-  kBitBundleOnly = 1u << 16,
-};
+constexpr uint32_t kBitMid = 1u << 0;
+constexpr uint32_t kBitDirection = 1u << 1;
+constexpr uint32_t kBitPtime = 1u << 2;
+constexpr uint32_t kBitMaxptime = 1u << 3;
+constexpr uint32_t kBitRtcp = 1u << 4;
+constexpr uint32_t kBitRtcpMux = 1u << 5;
+constexpr uint32_t kBitSetup = 1u << 6;
+constexpr uint32_t kBitUfrag = 1u << 7;
+constexpr uint32_t kBitPwd = 1u << 8;
+constexpr uint32_t kBitIceLite = 1u << 9;
+constexpr uint32_t kBitTlsId = 1u << 10;
+constexpr uint32_t kBitEoc = 1u << 11;
+constexpr uint32_t kBitRsize = 1u << 12;
+constexpr uint32_t kBitSimulcast = 1u << 13;
+constexpr uint32_t kBitMixed = 1u << 14;
+constexpr uint32_t kBitIceOptions = 1u << 15;
+constexpr uint32_t kBitBundleOnly = 1u << 16;
 
 // What the parser checks of each attribute it knows: one row per detail::AttrId, in its order.
 enum class Scope : uint8_t { Any, Media, Session };
@@ -53,7 +51,7 @@ struct AttrRule {
   detail::AttrId id;  // the row's own index, checked below
   ValueCheck check;
   ErrorCode code;  // for a bad value
-  uint32_t once;   // SingleBit when at most once per section, else 0
+  uint32_t once;   // a kBit* when at most once per section, else 0
   Scope scope;
   const char* once_name;  // in "appears twice" when not the attribute's own name
 };
@@ -172,13 +170,13 @@ struct BodyScan {
 };
 
 // Scalar form of the scan, for the tail and for targets without SSE2.
-void scanBytes(const unsigned char* p, size_t n, bool& crPending, BodyScan& out) noexcept {
+void scanBytes(const unsigned char* p, size_t n, bool& cr_pending, BodyScan& out) noexcept {
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = p[i];
-    if (crPending && c != '\n') {
+    if (cr_pending && c != '\n') {
       out.plain = false;
     }
-    crPending = c == '\r';
+    cr_pending = c == '\r';
     if (c == '\n') {
       ++out.newlines;
     } else if ((c < 0x20 || c > 0x7e) && c != '\r') {
@@ -195,7 +193,7 @@ void scanBytes(const unsigned char* p, size_t n, bool& crPending, BodyScan& out)
   BodyScan out;
   const auto* p = reinterpret_cast<const unsigned char*>(text);
   size_t i = 0;
-  bool crPending = false;
+  bool cr_pending = false;
 #if defined(__SSE2__)
   const __m128i below = _mm_set1_epi8(0x20);
   const __m128i above = _mm_set1_epi8(0x7e);
@@ -203,33 +201,33 @@ void scanBytes(const unsigned char* p, size_t n, bool& crPending, BodyScan& out)
   const __m128i cr = _mm_set1_epi8('\r');
   const __m128i zero = _mm_setzero_si128();
   uint32_t carry = 0;  // a '\r' in the last byte of the previous block
-  uint32_t badBits = 0;
+  uint32_t bad_bits = 0;
   while (i + 16 <= size) {
     // Newline counts accumulate per byte lane; folded before a lane can overflow.
     __m128i lanes = zero;
-    size_t stop = std::min(size - (size - i) % 16, i + 16 * 255);
+    size_t stop = std::min(size - (size - i) % 16, i + size_t{16} * 255);
     for (; i < stop; i += 16) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-      __m128i isNl = _mm_cmpeq_epi8(v, nl);
-      lanes = _mm_sub_epi8(lanes, isNl);
+      __m128i is_nl = _mm_cmpeq_epi8(v, nl);
+      lanes = _mm_sub_epi8(lanes, is_nl);
       // Signed compares: bytes >= 0x80 are negative, so they count as "below" too.
       __m128i outside = _mm_or_si128(_mm_cmplt_epi8(v, below), _mm_cmpgt_epi8(v, above));
-      auto nlBits = static_cast<uint32_t>(_mm_movemask_epi8(isNl));
-      auto crBits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
-      auto outBits = static_cast<uint32_t>(_mm_movemask_epi8(outside));
-      uint32_t wantNl = (crBits << 1) | carry;
-      carry = wantNl >> 16;
-      badBits |= (outBits & ~(nlBits | crBits)) | (wantNl & 0xffffu & ~nlBits);
+      auto nl_bits = static_cast<uint32_t>(_mm_movemask_epi8(is_nl));
+      auto cr_bits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
+      auto out_bits = static_cast<uint32_t>(_mm_movemask_epi8(outside));
+      uint32_t want_nl = (cr_bits << 1) | carry;
+      carry = want_nl >> 16;
+      bad_bits |= (out_bits & ~(nl_bits | cr_bits)) | (want_nl & 0xffffu & ~nl_bits);
     }
     __m128i sums = _mm_sad_epu8(lanes, zero);
     out.newlines += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
                     static_cast<size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
   }
-  out.plain = badBits == 0;
-  crPending = carry != 0;
+  out.plain = bad_bits == 0;
+  cr_pending = carry != 0;
 #endif
-  scanBytes(p + i, size - i, crPending, out);
-  if (crPending) {
+  scanBytes(p + i, size - i, cr_pending, out);
+  if (cr_pending) {
     out.plain = false;
   }
   return out;
@@ -242,10 +240,10 @@ class Parser {
   explicit Parser(const Limits& limits) : limits_(limits) {}
 
   Result<Session> run(std::string_view body) {
-    if (body.size() > limits_.maxBodyBytes) {
+    if (body.size() > limits_.max_body_bytes) {
       return makeError(ErrorCode::BodyTooLarge, 0,
                        "body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
-                           std::to_string(limits_.maxBodyBytes));
+                           std::to_string(limits_.max_body_bytes));
     }
     if (body.empty()) {
       return makeError(ErrorCode::EmptyBody, 0, "empty body");
@@ -260,9 +258,9 @@ class Parser {
     s.lines_.reserve(scan.newlines + 1);
 
     size_t pos = 0;
-    int lineNo = 0;
+    int line_no = 0;
     while (pos < size) {
-      ++lineNo;
+      ++line_no;
       const char* start = text + pos;
       const void* nlp = std::memchr(start, '\n', size - pos);
       size_t len =
@@ -273,16 +271,16 @@ class Parser {
         --len;
         end = LineEnd::CrLf;
       }
-      if (len > limits_.maxLineLength) {
-        return makeError(ErrorCode::LineTooLong, lineNo,
+      if (len > limits_.max_line_length) {
+        return makeError(ErrorCode::LineTooLong, line_no,
                          "line of " + std::to_string(len) + " bytes exceeds the limit of " +
-                             std::to_string(limits_.maxLineLength));
+                             std::to_string(limits_.max_line_length));
       }
       if (len == 0) {
         // Blank lines are tolerated only at the very end (SIP stacks sometimes add a CRLF).
         for (size_t i = pos; i < size; ++i) {
           if (text[i] != '\r' && text[i] != '\n') {
-            return makeError(ErrorCode::BadLineSyntax, lineNo, "empty line");
+            return makeError(ErrorCode::BadLineSyntax, line_no, "empty line");
           }
         }
         s.trailer_ = std::string_view(text + pos, size - pos);
@@ -290,21 +288,21 @@ class Parser {
       }
       std::string_view line(start, len);
       if (!scan.plain) {
-        if (!checkEncoding(line, lineNo)) {
+        if (!checkEncoding(line, line_no)) {
           return std::move(error_);
         }
       }
       if (len < 2 || line[1] != '=') {
-        return makeError(ErrorCode::BadLineSyntax, lineNo, "expected <type>=<value>");
+        return makeError(ErrorCode::BadLineSyntax, line_no, "expected <type>=<value>");
       }
       Line l{line[0], end, line.substr(2)};
-      if (!checkLine(l, lineNo, s)) {
+      if (!checkLine(l, line_no, s)) {
         return std::move(error_);
       }
       s.lines_.push_back(l);
       pos = next;
     }
-    if (!finish(lineNo)) {
+    if (!finish(line_no)) {
       return std::move(error_);
     }
     s.validated_ = true;
@@ -318,11 +316,11 @@ class Parser {
     error_ = std::move(e);
     return false;
   }
-  static Error bad(ErrorCode code, int lineNo, const char* reason) {
-    return makeError(code, lineNo, reason);
+  static Error bad(ErrorCode code, int line_no, const char* reason) {
+    return makeError(code, line_no, reason);
   }
 
-  bool checkEncoding(std::string_view line, int lineNo) {
+  bool checkEncoding(std::string_view line, int line_no) {
     const auto* p = reinterpret_cast<const unsigned char*>(line.data());
     size_t n = line.size();
     size_t i = 0;
@@ -353,14 +351,14 @@ class Parser {
       if (c >= 0x80) {
         size_t seq = utf8Sequence(p + i, n - i);
         if (seq == 0) {
-          return fail(makeError(ErrorCode::BadEncoding, lineNo,
+          return fail(makeError(ErrorCode::BadEncoding, line_no,
                                 "invalid UTF-8 at column " + std::to_string(i + 1)));
         }
         i += seq;
         continue;
       }
       return fail(
-          makeError(ErrorCode::BadEncoding, lineNo,
+          makeError(ErrorCode::BadEncoding, line_no,
                     "control character 0x" + hex(c) + " at column " + std::to_string(i + 1)));
     }
     return true;
@@ -371,170 +369,166 @@ class Parser {
     return std::string{digits[c >> 4], digits[c & 15]};
   }
 
-  bool checkLine(const Line& l, int lineNo, Session& s) {
+  // v=, o= and s=: the first three lines, in that order (RFC 8866 section 5).
+  bool checkHeaderLine(char type, std::string_view v, int line_no) {
+    static constexpr const char* kMissing[] = {
+        "first line must be v=", "second line must be o=", "third line must be s="};
+    static constexpr const char* kOutOfOrder[] = {
+        "v= only as the first line", "o= only as the second line", "s= only as the third line"};
+    const int want = type == 'v' ? 1 : type == 'o' ? 2 : type == 's' ? 3 : 0;
+    if (line_no <= 3 && want != line_no) {
+      return fail(makeError(ErrorCode::MissingLine, line_no, kMissing[line_no - 1]));
+    }
+    if (want != line_no) {
+      return fail(bad(ErrorCode::LineOutOfOrder, line_no, kOutOfOrder[want - 1]));
+    }
+    if (type == 'v') {
+      return v == "0" || fail(bad(ErrorCode::BadVersion, line_no, "version is not 0"));
+    }
+    if (type == 'o') {
+      Origin o;
+      Verdict verdict = parseOrigin(v, o);
+      return verdict.ok() || fail(bad(ErrorCode::BadOrigin, line_no, verdict.why()));
+    }
+    return !v.empty() ||
+           fail(bad(ErrorCode::BadSessionName, line_no, "empty session name (use s=-)"));
+  }
+
+  bool checkLine(const Line& l, int line_no, Session& s) {
     const std::string_view v = l.value;
-    if (lineNo == 1 && l.type != 'v') {
-      return fail(makeError(ErrorCode::MissingLine, lineNo, "first line must be v="));
-    }
-    if (lineNo == 2 && l.type != 'o') {
-      return fail(makeError(ErrorCode::MissingLine, lineNo, "second line must be o="));
-    }
-    if (lineNo == 3 && l.type != 's') {
-      return fail(makeError(ErrorCode::MissingLine, lineNo, "third line must be s="));
+    if (line_no <= 3 && l.type != 'v' && l.type != 'o' && l.type != 's') {
+      return checkHeaderLine(l.type, v, line_no);  // a missing v=, o= or s=
     }
     switch (l.type) {
       case 'v':
-        if (lineNo != 1) {
-          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "v= only as the first line"));
-        }
-        if (v != "0") {
-          return fail(bad(ErrorCode::BadVersion, lineNo, "version is not 0"));
-        }
-        return true;
-      case 'o': {
-        if (lineNo != 2) {
-          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "o= only as the second line"));
-        }
-        Origin o;
-        if (Verdict verdict = parseOrigin(v, o); !verdict.ok()) {
-          return fail(bad(ErrorCode::BadOrigin, lineNo, verdict.why()));
-        }
-        return true;
-      }
-      case 's':
-        if (lineNo != 3) {
-          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "s= only as the third line"));
-        }
-        if (v.empty()) {
-          return fail(bad(ErrorCode::BadSessionName, lineNo, "empty session name (use s=-)"));
-        }
-        return true;
+      case 'o':
+      case 's': return checkHeaderLine(l.type, v, line_no);
       case 'i':
       case 'k': return true;
       case 'u':
       case 'e':
       case 'p':
       case 'z':
-        if (inMedia_) {
+        if (in_media_) {
           return fail(
-              bad(ErrorCode::LineOutOfOrder, lineNo, "session-level line inside a media section"));
+              bad(ErrorCode::LineOutOfOrder, line_no, "session-level line inside a media section"));
         }
         return true;
       case 'c': {
-        if (!inMedia_) {
-          if (sessionConnection_) {
-            return fail(bad(ErrorCode::DuplicateAttribute, lineNo, "second session-level c="));
+        if (!in_media_) {
+          if (session_connection_) {
+            return fail(bad(ErrorCode::DuplicateAttribute, line_no, "second session-level c="));
           }
-          sessionConnection_ = true;
+          session_connection_ = true;
         } else {
-          mediaConnection_ = true;
+          media_connection_ = true;
         }
         Connection c;
         if (Verdict verdict = parseConnection(v, c); !verdict.ok()) {
-          return fail(bad(ErrorCode::BadConnection, lineNo, verdict.why()));
+          return fail(bad(ErrorCode::BadConnection, line_no, verdict.why()));
         }
         return true;
       }
       case 'b': {
         Bandwidth b;
         if (Verdict verdict = parseBandwidth(v, b); !verdict.ok()) {
-          return fail(bad(ErrorCode::BadBandwidth, lineNo, verdict.why()));
+          return fail(bad(ErrorCode::BadBandwidth, line_no, verdict.why()));
         }
         return true;
       }
       case 't': {
-        if (inMedia_) {
-          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "t= inside a media section"));
+        if (in_media_) {
+          return fail(bad(ErrorCode::LineOutOfOrder, line_no, "t= inside a media section"));
         }
         Timing t;
         if (Verdict verdict = parseTiming(v, t); !verdict.ok()) {
-          return fail(bad(ErrorCode::BadTiming, lineNo, verdict.why()));
+          return fail(bad(ErrorCode::BadTiming, line_no, verdict.why()));
         }
         timing_ = true;
         return true;
       }
       case 'r':
-        if (inMedia_ || !timing_) {
-          return fail(bad(ErrorCode::LineOutOfOrder, lineNo, "r= must follow t="));
+        if (in_media_ || !timing_) {
+          return fail(bad(ErrorCode::LineOutOfOrder, line_no, "r= must follow t="));
         }
         if (v.empty() || !detail::isDigit(v[0])) {
-          return fail(bad(ErrorCode::BadTiming, lineNo, "bad repeat time"));
+          return fail(bad(ErrorCode::BadTiming, line_no, "bad repeat time"));
         }
         return true;
-      case 'm': return checkMedia(v, lineNo, s);
+      case 'm': return checkMedia(v, line_no, s);
       case 'a':
-        if (++attributes_ > limits_.maxAttributes) {
+        if (++attributes_ > limits_.max_attributes) {
           return fail(
-              makeError(ErrorCode::TooManyAttributes, lineNo,
-                        "more than " + std::to_string(limits_.maxAttributes) + " attributes"));
+              makeError(ErrorCode::TooManyAttributes, line_no,
+                        "more than " + std::to_string(limits_.max_attributes) + " attributes"));
         }
-        return checkAttribute(v, lineNo);
+        return checkAttribute(v, line_no);
       default:
         if (l.type >= 'a' && l.type <= 'z') {
-          return fail(bad(ErrorCode::UnknownLineType, lineNo, "unknown line type"));
+          return fail(bad(ErrorCode::UnknownLineType, line_no, "unknown line type"));
         }
-        return fail(bad(ErrorCode::BadLineSyntax, lineNo, "line type is not a lower-case letter"));
+        return fail(bad(ErrorCode::BadLineSyntax, line_no, "line type is not a lower-case letter"));
     }
   }
 
-  bool checkMedia(std::string_view v, int lineNo, Session& s) {
+  bool checkMedia(std::string_view v, int line_no, Session& s) {
     if (!timing_) {
-      return fail(bad(ErrorCode::MissingLine, lineNo, "m= before any t= line"));
+      return fail(bad(ErrorCode::MissingLine, line_no, "m= before any t= line"));
     }
-    if (!endMedia(lineNo)) {
+    if (!endMedia(line_no)) {
       return false;
     }
-    if (s.mediaStart_.size() >= limits_.maxMedia) {
-      return fail(makeError(ErrorCode::TooManyMedia, lineNo,
-                            "more than " + std::to_string(limits_.maxMedia) + " m-lines"));
+    if (s.media_start_.size() >= limits_.max_media) {
+      return fail(makeError(ErrorCode::TooManyMedia, line_no,
+                            "more than " + std::to_string(limits_.max_media) + " m-lines"));
     }
     MediaLine m;
     if (Verdict verdict = parseMediaLine(v, m); !verdict.ok()) {
-      return fail(bad(ErrorCode::BadMedia, lineNo, verdict.why()));
+      return fail(bad(ErrorCode::BadMedia, line_no, verdict.why()));
     }
-    s.mediaStart_.push_back(static_cast<uint32_t>(s.lines_.size()));
-    inMedia_ = true;
-    mediaConnection_ = false;
-    mediaPort_ = m.port;
-    mediaLine_ = lineNo;
+    s.media_start_.push_back(static_cast<uint32_t>(s.lines_.size()));
+    in_media_ = true;
+    media_connection_ = false;
+    media_port_ = m.port;
+    media_line_ = line_no;
     seen_ = 0;
     return true;
   }
 
-  bool endMedia(int lineNo) {
-    if (inMedia_ && !sessionConnection_ && !mediaConnection_ && mediaPort_ != 0) {
-      return fail(bad(ErrorCode::MissingLine, mediaLine_ != 0 ? mediaLine_ : lineNo,
+  bool endMedia(int line_no) {
+    if (in_media_ && !session_connection_ && !media_connection_ && media_port_ != 0) {
+      return fail(bad(ErrorCode::MissingLine, media_line_ != 0 ? media_line_ : line_no,
                       "media section without c= and no session-level c="));
     }
     return true;
   }
 
-  bool once(uint32_t bit, int lineNo, std::string_view name) {
+  bool once(uint32_t bit, int line_no, std::string_view name) {
     if ((seen_ & bit) != 0) {
-      return fail(makeError(ErrorCode::DuplicateAttribute, lineNo,
+      return fail(makeError(ErrorCode::DuplicateAttribute, line_no,
                             "a=" + std::string(name) + " appears twice in one section"));
     }
     seen_ |= bit;
     return true;
   }
 
-  bool flag(const Attribute& a, int lineNo) {
-    if (a.hasValue) {
-      return fail(makeError(ErrorCode::FlagWithValue, lineNo,
+  bool flag(const Attribute& a, int line_no) {
+    if (a.has_value) {
+      return fail(makeError(ErrorCode::FlagWithValue, line_no,
                             "a=" + std::string(a.name) + " takes no value"));
     }
     return true;
   }
 
-  [[gnu::always_inline]] bool mediaOnly(const Attribute& a, int lineNo) {
-    return inMedia_ || notInMedia(a, lineNo);
+  [[gnu::always_inline]] bool mediaOnly(const Attribute& a, int line_no) {
+    return in_media_ || notInMedia(a, line_no);
   }
-  [[gnu::noinline]] bool notInMedia(const Attribute& a, int lineNo) {
-    return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+  [[gnu::noinline]] bool notInMedia(const Attribute& a, int line_no) {
+    return fail(makeError(ErrorCode::LineOutOfOrder, line_no,
                           "a=" + std::string(a.name) + " is a media-level attribute"));
   }
 
-  bool checkAttribute(std::string_view v, int lineNo) {
+  bool checkAttribute(std::string_view v, int line_no) {
     // One scan finds the ':' and checks that the name is a token: ':' is not a token
     // character, so the scan stops at the first ':' or at the first byte that makes the name
     // (everything before the first ':') invalid.
@@ -543,57 +537,57 @@ class Parser {
       ++colon;
     }
     if (colon == 0 || (colon < v.size() && v[colon] != ':')) {
-      return fail(bad(ErrorCode::BadAttribute, lineNo, "attribute name is not a token"));
+      return fail(bad(ErrorCode::BadAttribute, line_no, "attribute name is not a token"));
     }
-    const bool hasValue = colon < v.size();
-    const Attribute a{v.substr(0, colon), hasValue ? v.substr(colon + 1) : std::string_view{},
-                      hasValue};
+    const bool has_value = colon < v.size();
+    const Attribute a{v.substr(0, colon), has_value ? v.substr(colon + 1) : std::string_view{},
+                      has_value};
     const detail::AttrId id = detail::attrId(a.name);
     if (id == detail::AttrId::Other) {
       return true;  // kept verbatim, not ours to judge
     }
     const AttrRule& rule = kAttrRules[static_cast<size_t>(id)];
-    if (rule.scope == Scope::Media && !mediaOnly(a, lineNo)) {
+    if (rule.scope == Scope::Media && !mediaOnly(a, line_no)) {
       return false;
     }
-    if (rule.scope == Scope::Session && inMedia_) {
-      return fail(makeError(ErrorCode::LineOutOfOrder, lineNo,
+    if (rule.scope == Scope::Session && in_media_) {
+      return fail(makeError(ErrorCode::LineOutOfOrder, line_no,
                             "a=" + std::string(a.name) + " is a session-level attribute"));
     }
     if (rule.once != 0 &&
-        !once(rule.once, lineNo, rule.once_name != nullptr ? rule.once_name : a.name)) {
+        !once(rule.once, line_no, rule.once_name != nullptr ? rule.once_name : a.name)) {
       return false;
     }
     if (rule.check == nullptr) {
-      return flag(a, lineNo);
+      return flag(a, line_no);
     }
-    Verdict verdict = a.hasValue ? rule.check(a.value) : Verdict("missing value");
+    Verdict verdict = a.has_value ? rule.check(a.value) : Verdict("missing value");
     if (!verdict.ok()) {
-      return fail(makeError(rule.code, lineNo, "a=" + std::string(a.name) + ": " + verdict.why()));
+      return fail(makeError(rule.code, line_no, "a=" + std::string(a.name) + ": " + verdict.why()));
     }
     return true;
   }
 
-  bool finish(int lineNo) {
-    if (lineNo < 3) {
-      return fail(bad(ErrorCode::MissingLine, lineNo, "v=, o= and s= are mandatory"));
+  bool finish(int line_no) {
+    if (line_no < 3) {
+      return fail(bad(ErrorCode::MissingLine, line_no, "v=, o= and s= are mandatory"));
     }
     if (!timing_) {
-      return fail(bad(ErrorCode::MissingLine, lineNo, "t= is mandatory"));
+      return fail(bad(ErrorCode::MissingLine, line_no, "t= is mandatory"));
     }
-    return endMedia(lineNo);
+    return endMedia(line_no);
   }
 
   const Limits& limits_;
   Error error_;
   size_t attributes_ = 0;
   uint32_t seen_ = 0;
-  bool inMedia_ = false;
+  bool in_media_ = false;
   bool timing_ = false;
-  bool sessionConnection_ = false;
-  bool mediaConnection_ = false;
-  uint16_t mediaPort_ = 0;
-  int mediaLine_ = 0;
+  bool session_connection_ = false;
+  bool media_connection_ = false;
+  uint16_t media_port_ = 0;
+  int media_line_ = 0;
 };
 
 Result<Session> parse(std::string_view body, const Limits& limits) {

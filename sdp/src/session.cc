@@ -44,7 +44,7 @@ std::string describe(const Error& error) {
 
 Attribute splitAttribute(std::string_view v) noexcept {
   detail::AttrSplit a = detail::splitAttr(v);
-  return Attribute{a.name, a.value, a.hasValue};
+  return Attribute{a.name, a.value, a.has_value};
 }
 
 namespace {
@@ -79,24 +79,24 @@ MediaLine MediaView::mediaLine() const noexcept {
 }
 
 std::optional<Connection> MediaView::connection(
-    std::optional<Connection> sessionLevel) const noexcept {
+    std::optional<Connection> session_level) const noexcept {
   for (const Line& l : lines_) {
     Connection c;
     if (l.type == 'c' && parseConnection(l.value, c).ok()) {
       return c;
     }
   }
-  return sessionLevel;
+  return session_level;
 }
 
-Direction MediaView::direction(Direction sessionDefault) const noexcept {
+Direction MediaView::direction(Direction session_default) const noexcept {
   for (const Line& l : lines_) {
     Direction d;
     if (l.type == 'a' && parseDirection(l.value, d)) {
       return d;
     }
   }
-  return sessionDefault;
+  return session_default;
 }
 
 Origin Session::origin() const noexcept {
@@ -128,13 +128,13 @@ Direction Session::direction() const noexcept {
 }
 
 std::span<const Line> Session::sessionLines() const noexcept {
-  size_t n = mediaStart_.empty() ? lines_.size() : mediaStart_.front();
+  size_t n = media_start_.empty() ? lines_.size() : media_start_.front();
   return std::span<const Line>(lines_).subspan(0, n);
 }
 
 MediaView Session::media(size_t index) const noexcept {
-  size_t begin = mediaStart_[index];
-  size_t end = index + 1 < mediaStart_.size() ? mediaStart_[index + 1] : lines_.size();
+  size_t begin = media_start_[index];
+  size_t end = index + 1 < media_start_.size() ? media_start_[index + 1] : lines_.size();
   return MediaView(std::span<const Line>(lines_).subspan(begin, end - begin), begin);
 }
 
@@ -153,10 +153,10 @@ std::string_view Session::store(std::string_view text) {
 }
 
 void Session::rebuildMediaIndex() {
-  mediaStart_.clear();
+  media_start_.clear();
   for (size_t i = 0; i < lines_.size(); ++i) {
     if (lines_[i].type == 'm') {
-      mediaStart_.push_back(static_cast<uint32_t>(i));
+      media_start_.push_back(static_cast<uint32_t>(i));
     }
   }
 }

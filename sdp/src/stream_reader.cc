@@ -118,16 +118,16 @@ void resetStream(Stream& st, const MediaView& mv, Direction dir, bool hold, bool
   st.mid = {};
   st.setup = {};
   st.direction = dir;
-  st.holdAddress = hold;
-  st.rtcpMux = false;
-  st.bundleOnly = false;
+  st.hold_address = hold;
+  st.rtcp_mux = false;
+  st.bundle_only = false;
   st.fingerprint = fingerprint;
   st.ptime = 0;
   st.maxptime = 0;
   st.codecs.clear();
   st.cryptos.clear();
   st.view = mv;
-  st.lineNo = static_cast<int>(mv.firstLineIndex() + 1);
+  st.line_no = static_cast<int>(mv.firstLineIndex() + 1);
 }
 
 // One codec per RTP format of the m= line, named when the payload type is static.
@@ -154,11 +154,11 @@ void applyRtpmap(Stream& st, std::string_view value, bool checked) {
   }
   if (checked || parseRtpmap(value, r).ok()) {
     for (CodecView& c : st.codecs) {
-      if (c.pt == r.payloadType) {
+      if (c.pt == r.payload_type) {
         c.name = r.encoding;
-        c.clock = r.clockRate;
+        c.clock = r.clock_rate;
         c.channels = r.channels;
-        c.explicitChannels = r.hasChannels;
+        c.explicit_channels = r.has_channels;
       }
     }
   }
@@ -191,9 +191,9 @@ void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
   if (l.type == 'c') {
     Connection c;
     if (checked) {
-      st.holdAddress = isHoldAddress(connectionAddress(l.value));
+      st.hold_address = isHoldAddress(connectionAddress(l.value));
     } else if (parseConnection(l.value, c).ok()) {
-      st.holdAddress = isHoldAddress(c.address);
+      st.hold_address = isHoldAddress(c.address);
     }
     return;
   }
@@ -212,8 +212,8 @@ void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
     case AttrId::Fmtp: applyFmtp(st, a.value); break;
     case AttrId::Mid: st.mid = a.value; break;
     case AttrId::Setup: st.setup = a.value; break;
-    case AttrId::RtcpMux: st.rtcpMux = true; break;
-    case AttrId::BundleOnly: st.bundleOnly = true; break;
+    case AttrId::RtcpMux: st.rtcp_mux = true; break;
+    case AttrId::BundleOnly: st.bundle_only = true; break;
     case AttrId::Fingerprint: st.fingerprint = true; break;
     case AttrId::Ptime: applyPtime(st.ptime, a.value, checked); break;
     case AttrId::Maxptime: applyPtime(st.maxptime, a.value, checked); break;
@@ -228,7 +228,7 @@ void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
     case AttrId::SendOnly:
     case AttrId::RecvOnly:
     case AttrId::Inactive:
-      if (!a.hasValue) {
+      if (!a.has_value) {
         st.direction = id == AttrId::SendRecv   ? Direction::SendRecv
                        : id == AttrId::SendOnly ? Direction::SendOnly
                        : id == AttrId::RecvOnly ? Direction::RecvOnly
@@ -244,18 +244,30 @@ void applyMediaLine(Stream& st, const Line& l, bool checked, bool details) {
 std::span<const Stream> extract(const Session& s, const Profile* from, const Profile* to) {
   thread_local std::vector<Stream> pool;
   const bool checked = s.validated();
-  Direction sessionDir = Direction::SendRecv;
-  bool sessionHold = false;
-  bool sessionFingerprint = false;
-  sessionDefaults(s, checked, &sessionDir, &sessionHold, &sessionFingerprint);
+  Direction session_dir = Direction::SendRecv;
+  bool session_hold = false;
+  bool session_fingerprint = false;
+  sessionDefaults(s, checked, &session_dir, &session_hold, &session_fingerprint);
   for (size_t i = 0; i < s.mediaCount(); ++i) {
     MediaView mv = s.media(i);
     if (i == pool.size()) {
-      pool.push_back(Stream{
-          MediaLine{}, {}, {}, sessionDir, sessionHold, false, false, false, 0, 0, {}, {}, mv, 0});
+      pool.push_back(Stream{MediaLine{},
+                            {},
+                            {},
+                            session_dir,
+                            session_hold,
+                            false,
+                            false,
+                            false,
+                            0,
+                            0,
+                            {},
+                            {},
+                            mv,
+                            0});
     }
     Stream& st = pool[i];
-    resetStream(st, mv, sessionDir, sessionHold, sessionFingerprint);
+    resetStream(st, mv, session_dir, session_hold, session_fingerprint);
     if (checked) {
       splitMediaLine(mv.lines()[0].value, st.m);
     } else {
@@ -295,7 +307,7 @@ std::string_view iceUfragOf(const Session& s) {
 // Direction after an RFC 2543 hold address: the peer does not want to receive. Only SIP
 // trunks mean that; WebRTC endpoints put 0.0.0.0 in c= routinely and rely on ICE.
 Direction effectiveDirection(const Stream& s, ProfileKind from) {
-  if (!s.holdAddress || from == ProfileKind::WebRtc) {
+  if (!s.hold_address || from == ProfileKind::WebRtc) {
     return s.direction;
   }
   switch (s.direction) {
@@ -310,10 +322,10 @@ Direction effectiveDirection(const Stream& s, ProfileKind from) {
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind) {
   static const std::vector<std::string> kNone;
   if (detail::is(kind, "audio")) {
-    return p.audioCodecs;
+    return p.audio_codecs;
   }
   if (detail::is(kind, "video")) {
-    return p.videoCodecs;
+    return p.video_codecs;
   }
   return kNone;
 }
@@ -321,11 +333,11 @@ const std::vector<std::string>& policyFor(const Profile& p, std::string_view kin
 // Suites we can answer with the key the control plane generated for the realm's suite: the
 // realm suite itself, or an AES-CM-128 variant when that key has the same length (30 bytes).
 bool suiteSupported(const Profile& p, std::string_view suite) {
-  if (suite == p.sdesSuite) {
+  if (suite == p.sdes_suite) {
     return true;
   }
   bool cm128 = suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
-  return cm128 && Crypto::keySaltBytes(p.sdesSuite) == Crypto::keySaltBytes(suite);
+  return cm128 && Crypto::keySaltBytes(p.sdes_suite) == Crypto::keySaltBytes(suite);
 }
 
 // Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
@@ -333,32 +345,32 @@ std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
                                              const std::vector<std::string>& policy) {
   std::vector<Bridge::CodecEntry> out;
   out.reserve(s.codecs.size());
-  bool wantEvents = false;
+  bool want_events = false;
   for (const std::string& name : policy) {
     if (isEvent(name)) {
-      wantEvents = true;
+      want_events = true;
       continue;
     }
     for (const CodecView& c : s.codecs) {
       if (!c.name.empty() && sameName(c.name, name)) {
         out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
-                                         c.explicitChannels, std::string(c.fmtp)});
+                                         c.explicit_channels, std::string(c.fmtp)});
       }
     }
   }
-  if (wantEvents && !out.empty()) {
+  if (want_events && !out.empty()) {
     size_t kept = out.size();
     for (const CodecView& c : s.codecs) {
       if (!isEvent(c.name)) {
         continue;
       }
-      bool clockKept = false;
+      bool clock_kept = false;
       for (size_t i = 0; i < kept; ++i) {
-        clockKept = clockKept || out[i].clock == c.clock;
+        clock_kept = clock_kept || out[i].clock == c.clock;
       }
-      if (clockKept) {
+      if (clock_kept) {
         out.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
-                                         c.explicitChannels, std::string(c.fmtp)});
+                                         c.explicit_channels, std::string(c.fmtp)});
       }
     }
   }

@@ -21,7 +21,7 @@ inline bool is(std::string_view s, const char (&lit)[N]) noexcept {
 
 struct AttrSplit {
   std::string_view name, value;
-  bool hasValue;
+  bool has_value;
 };
 // splitAttribute() for the hot loops: attribute names are short, an inline scan beats a call.
 inline AttrSplit splitAttr(std::string_view v) noexcept {

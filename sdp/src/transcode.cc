@@ -9,7 +9,7 @@ struct Known {
   const char* name;
   uint32_t clock;
   uint16_t channels;
-  uint8_t staticPt;  // 0 for PCMU is a real static number; dynamic codecs start at 96
+  uint8_t static_pt;  // 0 for PCMU is a real static number; dynamic codecs start at 96
   const char* fmtp;
 };
 // What rampart-transcoder can decode and encode. Opus: RFC 7587 always signals /48000/2; we
@@ -41,11 +41,11 @@ bool listed(const std::vector<std::string>& list, std::string_view name) {
 
 Bridge::CodecEntry synthetic(const Known& k) {
   Bridge::CodecEntry e;
-  e.pt = e.ptOut = k.staticPt;
+  e.pt = e.pt_out = k.static_pt;
   e.name = k.name;
   e.clock = k.clock;
   e.channels = k.channels;
-  e.explicitChannels = k.channels != 1;
+  e.explicit_channels = k.channels != 1;
   e.fmtp = k.fmtp;
   e.synthetic = true;
   return e;
@@ -53,16 +53,16 @@ Bridge::CodecEntry synthetic(const Known& k) {
 
 // The offerer's codecs Rampart can decode, in its order, allowed by its own realm; then its
 // telephone-events.
-std::vector<Bridge::CodecEntry> ownCodecs(const Stream& stream, const Profile& offererProfile) {
+std::vector<Bridge::CodecEntry> ownCodecs(const Stream& stream, const Profile& offerer_profile) {
   std::vector<Bridge::CodecEntry> own;
-  const std::vector<std::string>& policy = offererProfile.audioCodecs;
+  const std::vector<std::string>& policy = offerer_profile.audio_codecs;
   for (int events = 0; events < 2; ++events) {
     for (const CodecView& c : stream.codecs) {
       bool ok = events == 0 ? known(c.name) != nullptr && listed(policy, c.name)
                             : isEvent(c.name) && listed(policy, "telephone-event");
       if (ok) {
         own.push_back(Bridge::CodecEntry{c.pt, c.pt, std::string(c.name), c.clock, c.channels,
-                                         c.explicitChannels, std::string(c.fmtp), false});
+                                         c.explicit_channels, std::string(c.fmtp), false});
       }
     }
   }
@@ -80,31 +80,31 @@ bool hasCodec(const std::vector<Bridge::CodecEntry>& v, std::string_view name, u
 
 }  // namespace
 
-void addTranscodable(const Stream& stream, const Profile& offererProfile,
-                     const Profile& answererProfile, Bridge::OffererSlot& offered) {
-  offered.own = ownCodecs(stream, offererProfile);
+void addTranscodable(const Stream& stream, const Profile& offerer_profile,
+                     const Profile& answerer_profile, Bridge::OffererSlot& offered) {
+  offered.own = ownCodecs(stream, offerer_profile);
   if (offered.own.empty() || isEvent(offered.own.front().name)) {
     return;  // nothing of the offerer's that Rampart can decode
   }
-  bool ownEvents = isEvent(offered.own.back().name);
+  bool own_events = isEvent(offered.own.back().name);
   std::vector<Bridge::CodecEntry>& codecs = offered.codecs;
-  auto firstEvent = codecs.begin();
-  while (firstEvent != codecs.end() && !isEvent(firstEvent->name)) {
-    ++firstEvent;
+  auto first_event = codecs.begin();
+  while (first_event != codecs.end() && !isEvent(first_event->name)) {
+    ++first_event;
   }
   std::vector<Bridge::CodecEntry> added;
-  for (const std::string& name : answererProfile.audioCodecs) {
+  for (const std::string& name : answerer_profile.audio_codecs) {
     const Known* k = known(name);
-    if (k != nullptr && listed(answererProfile.transcodeCodecs, name) &&
+    if (k != nullptr && listed(answerer_profile.transcode_codecs, name) &&
         !hasCodec(codecs, k->name, k->clock) && !hasCodec(added, k->name, k->clock)) {
       added.push_back(synthetic(*k));
     }
   }
-  size_t at = static_cast<size_t>(firstEvent - codecs.begin());
+  size_t at = static_cast<size_t>(first_event - codecs.begin());
   codecs.insert(codecs.begin() + static_cast<std::ptrdiff_t>(at), added.begin(), added.end());
   // telephone-event at each added clock rate, so DTMF can be mapped (RFC 4733 needs one per
   // rate), when the offerer signals events and the answerer's realm keeps them.
-  if (!ownEvents || !listed(answererProfile.audioCodecs, "telephone-event")) {
+  if (!own_events || !listed(answerer_profile.audio_codecs, "telephone-event")) {
     return;
   }
   for (const Bridge::CodecEntry& a : added) {
@@ -118,14 +118,14 @@ void addTranscodable(const Stream& stream, const Profile& offererProfile,
 namespace {
 
 TranscodeSide sideOf(const Bridge::CodecEntry& c, uint8_t pt, std::string_view fmtp,
-                     uint8_t eventPt, uint32_t ptime) {
+                     uint8_t event_pt, uint32_t ptime) {
   TranscodeSide s;
   s.encoding = c.name;
   s.pt = pt;
-  s.clockRate = c.clock;
+  s.clock_rate = c.clock;
   s.channels = c.channels;
   s.fmtp.assign(fmtp);
-  s.eventPt = eventPt;
+  s.event_pt = event_pt;
   s.ptime = ptime;
   return s;
 }
@@ -134,7 +134,7 @@ TranscodeSide sideOf(const Bridge::CodecEntry& c, uint8_t pt, std::string_view f
 
 bool settleTranscoding(std::vector<Bridge::CodecEntry>& accepted,
                        const Bridge::OffererSlot& offered, const Stream& answered,
-                       TranscodeSide* offererSide, TranscodeSide* answererSide) {
+                       TranscodeSide* offerer_side, TranscodeSide* answerer_side) {
   const Bridge::CodecEntry* theirs = nullptr;  // the answerer's codec, one Rampart added
   bool shared = false;
   for (const Bridge::CodecEntry& c : accepted) {
@@ -148,25 +148,25 @@ bool settleTranscoding(std::vector<Bridge::CodecEntry>& accepted,
     return false;  // relayed: the offerer never offered what Rampart added
   }
   const Bridge::CodecEntry& ours = offered.own.front();  // the offerer's preferred codec
-  uint8_t theirEvent = 0;
+  uint8_t their_event = 0;
   for (const Bridge::CodecEntry& c : accepted) {
-    theirEvent = isEvent(c.name) && c.clock == theirs->clock ? c.ptOut : theirEvent;
+    their_event = isEvent(c.name) && c.clock == theirs->clock ? c.pt_out : their_event;
   }
-  std::string_view theirFmtp = theirs->fmtp;
+  std::string_view their_fmtp = theirs->fmtp;
   for (const CodecView& v : answered.codecs) {
-    theirFmtp = v.pt == theirs->ptOut ? v.fmtp : theirFmtp;
+    their_fmtp = v.pt == theirs->pt_out ? v.fmtp : their_fmtp;
   }
-  *answererSide = sideOf(*theirs, theirs->ptOut, theirFmtp, theirEvent, answered.ptime);
+  *answerer_side = sideOf(*theirs, theirs->pt_out, their_fmtp, their_event, answered.ptime);
   std::vector<Bridge::CodecEntry> back{ours};
-  back.front().ptOut = ours.pt;
-  uint8_t ourEvent = 0;
+  back.front().pt_out = ours.pt;
+  uint8_t our_event = 0;
   for (const Bridge::CodecEntry& c : offered.own) {
-    if (isEvent(c.name) && c.clock == ours.clock && ourEvent == 0) {
-      ourEvent = c.pt;
+    if (isEvent(c.name) && c.clock == ours.clock && our_event == 0) {
+      our_event = c.pt;
       back.push_back(c);
     }
   }
-  *offererSide = sideOf(ours, ours.pt, ours.fmtp, ourEvent, offered.ptime);
+  *offerer_side = sideOf(ours, ours.pt, ours.fmtp, our_event, offered.ptime);
   if (const Known* k = known(ours.name); k != nullptr) {
     back.front().fmtp = k->fmtp;  // our receive preferences (Opus: FEC), not the offerer's
   }

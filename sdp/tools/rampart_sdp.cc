@@ -53,8 +53,8 @@ void printCheck(const Session& s) {
   Origin o;
   (void)parseOrigin(s.lines()[1].value, o);
   std::printf("session: origin %.*s version %llu, %zu lines, %zu m-lines\n",
-              static_cast<int>(o.sessionId.size()), o.sessionId.data(),
-              static_cast<unsigned long long>(o.sessionVersion), s.lines().size(), s.mediaCount());
+              static_cast<int>(o.session_id.size()), o.session_id.data(),
+              static_cast<unsigned long long>(o.session_version), s.lines().size(), s.mediaCount());
   if (const Line* g = s.findSessionAttribute("group")) {
     std::printf("  %.*s\n", static_cast<int>(g->value.size()), g->value.data());
   }
@@ -66,7 +66,7 @@ void printCheck(const Session& s) {
     MediaLine m;
     (void)parseMediaLine(mv.lines()[0].value, m);
     std::printf("m-line %zu (line %zu): %.*s port %u/%u proto %.*s\n", i, mv.firstLineIndex() + 1,
-                static_cast<int>(m.kind.size()), m.kind.data(), m.port, m.portCount,
+                static_cast<int>(m.kind.size()), m.kind.data(), m.port, m.port_count,
                 static_cast<int>(m.proto.size()), m.proto.data());
     int candidates = 0, mdns = 0, cryptos = 0, extmaps = 0, ssrcs = 0, rids = 0;
     for (const Line& l : mv.lines().subspan(1)) {
@@ -78,8 +78,8 @@ void printCheck(const Session& s) {
       if (a.name == "rtpmap") {
         Rtpmap r;
         (void)parseRtpmap(a.value, r);
-        std::printf("  codec %u %.*s/%u/%u\n", r.payloadType, static_cast<int>(r.encoding.size()),
-                    r.encoding.data(), r.clockRate, r.channels);
+        std::printf("  codec %u %.*s/%u/%u\n", r.payload_type, static_cast<int>(r.encoding.size()),
+                    r.encoding.data(), r.clock_rate, r.channels);
       } else if (a.name == "candidate") {
         Candidate c;
         (void)parseCandidate(a.value, c);
@@ -90,7 +90,7 @@ void printCheck(const Session& s) {
         (void)parseCrypto(a.value, c);
         ++cryptos;
         std::printf("  crypto tag %u %.*s keys %u%s\n", c.tag, static_cast<int>(c.suite.size()),
-                    c.suite.data(), c.keyCount, c.keys[0].hasMki ? " (MKI)" : "");
+                    c.suite.data(), c.key_count, c.keys[0].has_mki ? " (MKI)" : "");
       } else if (a.name == "extmap") {
         ++extmaps;
       } else if (a.name == "ssrc") {
@@ -102,7 +102,7 @@ void printCheck(const Session& s) {
                  a.name == "ice-ufrag") {
         std::printf("  %.*s %.*s\n", static_cast<int>(a.name.size()), a.name.data(),
                     static_cast<int>(a.value.size()), a.value.data());
-      } else if (!a.hasValue && (parseDirection(a.name, d) || a.name == "rtcp-mux")) {
+      } else if (!a.has_value && (parseDirection(a.name, d) || a.name == "rtcp-mux")) {
         std::printf("  %.*s\n", static_cast<int>(a.name.size()), a.name.data());
       }
     }
@@ -116,10 +116,28 @@ int fail(const Error& e) {
   return 1;
 }
 
+// The limit an option such as --max-body sets; nullptr when arg is not one.
+size_t* limitOption(Limits& limits, const std::string& arg) {
+  if (arg == "--max-body") {
+    return &limits.max_body_bytes;
+  }
+  if (arg == "--max-line") {
+    return &limits.max_line_length;
+  }
+  if (arg == "--max-media") {
+    return &limits.max_media;
+  }
+  if (arg == "--max-attributes") {
+    return &limits.max_attributes;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 // Long on purpose: the option loop is one flat branch per option, then a short dispatch on the
 // mode, in the order of the usage text.
+// NOLINTNEXTLINE(readability-function-size): flat option branches, see above.
 int main(int argc, char** argv) {
   std::string mode, profile;
   std::vector<std::pair<std::string, std::string>> steps;
@@ -150,10 +168,7 @@ int main(int argc, char** argv) {
         return 2;
       }
       steps.emplace_back(kind, argv[++i]);
-    } else if (arg == "--max-body" && value(limits.maxBodyBytes)) {
-    } else if (arg == "--max-line" && value(limits.maxLineLength)) {
-    } else if (arg == "--max-media" && value(limits.maxMedia)) {
-    } else if (arg == "--max-attributes" && value(limits.maxAttributes)) {
+    } else if (size_t* limit = limitOption(limits, arg); limit != nullptr && value(*limit)) {
     } else {
       std::fputs(kUsage, stderr);
       return 2;
@@ -164,7 +179,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string body;
-  readAll(std::cin, body, limits.maxBodyBytes + 1);
+  readAll(std::cin, body, limits.max_body_bytes + 1);
   Result<Session> s = parse(body, limits);
   if (!s.ok()) {
     return fail(s.error());
@@ -190,22 +205,22 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  LegConfig legA = defaultLegConfig(a);
-  LegConfig legB = defaultLegConfig(b);
+  LegConfig leg_a = defaultLegConfig(a);
+  LegConfig leg_b = defaultLegConfig(b);
   for (const auto& [leg, kv] : opts) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos) {
       std::fprintf(stderr, "rampart-sdp: leg option '%s' is not key=value\n", kv.c_str());
       return 2;
     }
-    Result<bool> r = applyOption(leg == 'a' ? legA : legB, std::string_view(kv).substr(0, eq),
+    Result<bool> r = applyOption(leg == 'a' ? leg_a : leg_b, std::string_view(kv).substr(0, eq),
                                  std::string_view(kv).substr(eq + 1));
     if (!r.ok()) {
       std::fprintf(stderr, "rampart-sdp: %s\n", describe(r.error()).c_str());
       return 2;
     }
   }
-  Bridge bridge(std::move(legA), std::move(legB));
+  Bridge bridge(std::move(leg_a), std::move(leg_b));
   Result<std::string> offer = bridge.offer(Leg::A, *s);
   if (!offer.ok()) {
     return fail(offer.error());
@@ -214,7 +229,7 @@ int main(int argc, char** argv) {
   for (const auto& [kind, file] : steps) {
     std::ifstream in(file, std::ios::binary);
     std::string text;
-    if (!in || !readAll(in, text, limits.maxBodyBytes + 1)) {
+    if (!in || !readAll(in, text, limits.max_body_bytes + 1)) {
       std::fprintf(stderr, "rampart-sdp: cannot read %s\n", file.c_str());
       return 2;
     }
@@ -223,14 +238,14 @@ int main(int argc, char** argv) {
       return fail(step.error());
     }
     Leg from = kind.back() == 'a' ? Leg::A : Leg::B;
-    bool isOffer = kind.rfind("offer", 0) == 0;
-    Result<std::string> out = isOffer ? bridge.offer(from, *step) : bridge.answer(from, *step);
+    bool is_offer = kind.rfind("offer", 0) == 0;
+    Result<std::string> out = is_offer ? bridge.offer(from, *step) : bridge.answer(from, *step);
     if (!out.ok()) {
       return fail(out.error());
     }
     // Offers and answers both go to the other leg.
     char to = from == Leg::A ? 'B' : 'A';
-    std::printf("--- %s for leg %c\n", isOffer ? "offer" : "answer", to);
+    std::printf("--- %s for leg %c\n", is_offer ? "offer" : "answer", to);
     std::fwrite(out->data(), 1, out->size(), stdout);
   }
   return 0;

@@ -58,7 +58,7 @@ void makeStreams(std::vector<std::vector<uint8_t>>* pcmu, std::vector<std::vecto
           static_cast<int16_t>(9000 * std::sin(2 * M_PI * (300 + 200 * std::sin(3 * t)) * t));
     }
     for (int i = 0; i < 160; ++i) {
-      u[12 + static_cast<size_t>(i)] = ulaw(pcm48[i * 6]);
+      u[12 + static_cast<size_t>(i)] = ulaw(pcm48[static_cast<size_t>(i) * 6]);
     }
     std::vector<uint8_t> o(12 + 1500);
     int n = opus_encode(e, pcm48, 960, o.data() + 12, 1500);

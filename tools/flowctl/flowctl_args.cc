@@ -178,8 +178,14 @@ bool parseXcodeCodec(const std::string& opt, const std::string& v, abi::XcodeCod
   return true;
 }
 
-FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
-  FlowctlParse out;
+namespace {
+
+// Which command an option belongs to; one given to another command is refused.
+enum class OptScope { Any, Add, Ice, Xcode };
+
+// What parseFlowctlArgs gathers while it reads the options: the messages being filled, and
+// what the command checks need afterwards.
+struct ParseState {
   FlowctlArgs a;
   std::optional<std::string> command;
   std::vector<std::string> positional;
@@ -193,226 +199,323 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
   int out_family = 0;
   bool latch = false;
   bool ice_remote = false;
-  std::string ice_only_opt;  // first option that only "ice" takes
-  abi::FlowIce& ice = a.ice;
-  std::memset(&ice, 0, sizeof(ice));
-  ice.hdr.type = abi::MsgType::FlowIce;
-  ice.hdr.size = sizeof(ice);
-  std::string xcode_only_opt;  // first option that only "xcode" takes
-  abi::XcodeSetup& xs = a.xcode;
-  std::memset(&xs, 0, sizeof(xs));
-  xs.hdr.type = abi::MsgType::XcodeSetup;
-  xs.hdr.size = sizeof(xs);
-  std::string add_only_opt;  // first option that only "add" takes, to reject it elsewhere
-  abi::FlowAdd& f = a.add;
-  std::memset(&f, 0, sizeof(f));
-  f.hdr.type = abi::MsgType::FlowAdd;
-  f.hdr.size = sizeof(f);
-  // The realm's DSCP for the media kind unless --dscp says otherwise, as the control plane does.
-  f.dscp = abi::kDscpRealmDefault;
-  std::string& err = out.error;
+  // The first option given that only one command takes, to reject it for the others.
+  std::string add_only_opt, ice_only_opt, xcode_only_opt;
+  std::string err;
 
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    const std::string& opt = argv[i];
-    if (opt == "--help" || opt == "-h") {
-      out.help = true;
-      return out;
+  void noteScope(OptScope scope, const std::string& opt) {
+    std::string* first = scope == OptScope::Add     ? &add_only_opt
+                         : scope == OptScope::Ice   ? &ice_only_opt
+                         : scope == OptScope::Xcode ? &xcode_only_opt
+                                                    : nullptr;
+    if (first != nullptr && first->empty()) {
+      *first = opt;
     }
-    if (opt.rfind("--", 0) != 0) {
-      if (!command) {
-        command = opt;
-      } else {
-        positional.push_back(opt);
-      }
-      continue;
-    }
-    // Flags without a value.
-    if (opt == "--json") {
-      a.json = true;
-      continue;
-    }
-    if (opt == "--latch") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      latch = true;
-      continue;
-    }
-    if (opt == "--rtcp-mux-in") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      f.flags |= abi::kFlowRtcpMuxIn;
-      continue;
-    }
-    if (opt == "--rtcp-only") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      f.flags |= abi::kFlowRtcpOnly;
-      continue;
-    }
-    if (opt == "--await-keys") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      f.flags |= abi::kFlowAwaitKeys;
-      continue;
-    }
-    if (opt == "--ice-remote") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      ice_remote = true;
-      continue;
-    }
-    if (opt == "--opus-fec") {
-      xcode_only_opt = xcode_only_opt.empty() ? opt : xcode_only_opt;
-      xs.from.opus_flags |= abi::kXcOpusFec;
-      xs.to.opus_flags |= abi::kXcOpusFec;
-      continue;
-    }
-    if (opt == "--video") {
-      add_only_opt = add_only_opt.empty() ? opt : add_only_opt;
-      f.flags |= abi::kFlowVideo;
-      continue;
-    }
-    if (i + 1 >= argv.size()) {
-      err = opt + ": missing value";
-      return out;
-    }
-    const std::string& v = argv[++i];
-    uint64_t n = 0;
-    bool ok = true;
-    const bool ice_opt = opt == "--local-ufrag" || opt == "--local-pwd" ||
-                         opt == "--remote-ufrag" || opt == "--paired" || opt == "--consent-timeout";
-    const bool xcode_opt = opt == "--from" || opt == "--to" || opt == "--from-dtmf" ||
-                           opt == "--to-dtmf" || opt == "--out-ssrc" || opt == "--bitrate";
-    if (ice_opt) {
-      ice_only_opt = ice_only_opt.empty() ? opt : ice_only_opt;
-    } else if (xcode_opt) {
-      xcode_only_opt = xcode_only_opt.empty() ? opt : xcode_only_opt;
-    } else if (add_only_opt.empty() && opt != "--shm" && opt != "--timeout-ms" &&
-               opt != "--worker") {
-      add_only_opt = opt;
-    }
-    if (opt == "--local-ufrag" || opt == "--remote-ufrag") {
-      const bool local = opt == "--local-ufrag";
-      if (v.empty() || v.size() > 32 || v.find(':') != std::string::npos) {
-        err = opt + " '" + v + "': expected 1-32 characters without ':'";
-        return out;
-      }
-      std::memcpy(local ? ice.local_ufrag : ice.remote_ufrag, v.data(), v.size());
-      (local ? ice.local_ufrag_len : ice.remote_ufrag_len) = static_cast<uint8_t>(v.size());
-      continue;
-    }
-    if (opt == "--local-pwd") {
-      if (v.size() < 22 || v.size() > 64) {
-        err = opt + ": expected 22-64 characters (RFC 8445 ice-pwd)";
-        return out;
-      }
-      std::memcpy(ice.local_pwd, v.data(), v.size());
-      ice.local_pwd_len = static_cast<uint8_t>(v.size());
-      continue;
-    }
-    if (opt == "--paired") {
-      ok = parseNumberOpt(opt, v, 1, UINT64_MAX, n, err);
-      ice.paired_flow = n;
-    } else if (opt == "--consent-timeout") {
-      ok = parseNumberOpt(opt, v, 1, 3600, n, err);
-      ice.consent_timeout_s = static_cast<uint16_t>(n);
-    } else if (opt == "--shm") {
-      if (v.empty() || v[0] != '/' || v.size() > 200 || v.find('/', 1) != std::string::npos) {
-        err = "--shm '" + v + "': expected a POSIX shm name like /rampart";
-        return out;
-      }
-      a.shm = v;
-    } else if (opt == "--timeout-ms") {
-      ok = parseNumberOpt(opt, v, 1, 60000, n, err);
-      a.timeout_ms = static_cast<uint32_t>(n);
-    } else if (opt == "--worker") {
-      ok = parseNumberOpt(opt, v, 0, platform::kMaxWorkers - 1, n, err);
-      a.worker = static_cast<uint32_t>(n);
-    } else if (opt == "--in-port" || opt == "--out-port") {
-      ok = parseNumberOpt(opt, v, 0, 65535, n, err);
-      (opt == "--in-port" ? f.in_port : f.out_port) = static_cast<uint16_t>(n);
-      (opt == "--in-port" ? in_port : out_port) = true;
-    } else if (opt == "--in-local") {
-      ok = in_local = parseEndpoint(opt, v, f.in_local, in_family, err);
-    } else if (opt == "--in-remote") {
-      ok = in_remote = parseEndpoint(opt, v, f.in_remote, in_family, err);
-    } else if (opt == "--out-local") {
-      ok = out_local = parseEndpoint(opt, v, f.out_local, out_family, err);
-    } else if (opt == "--out-remote") {
-      ok = out_remote = parseEndpoint(opt, v, f.out_remote, out_family, err);
-    } else if (opt == "--out-rtcp-local" || opt == "--out-rtcp-remote") {
-      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
-      (opt == "--out-rtcp-local" ? rtcp_local : rtcp_remote) = static_cast<uint16_t>(n);
-    } else if (opt == "--dscp") {
-      if (v == "default") {
-        f.dscp = abi::kDscpRealmDefault;
-      } else {
-        ok = parseNumberOpt(opt, v, 0, 63, n, err);
-        f.dscp = static_cast<uint8_t>(n);
-        if (!ok) {
-          err += " or 'default'";
-        }
-      }
-    } else if (opt == "--clock-rate") {
-      ok = parseNumberOpt(opt, v, 1000, 192000, n, err);
-      f.clock_rate = static_cast<uint32_t>(n);
-    } else if (opt == "--ssrc-rewrite") {
-      ok = parseNumberOpt(opt, v, 1, 0xffffffffull, n, err);
-      f.ssrc_rewrite = static_cast<uint32_t>(n);
-    } else if (opt == "--srtp-in") {
-      ok = parseSrtp(opt, v, f.srtp_in, err);
-    } else if (opt == "--srtp-out") {
-      ok = parseSrtp(opt, v, f.srtp_out, err);
-    } else if (opt == "--latch-window-ms") {
-      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
-      f.latch_window_ms = static_cast<uint16_t>(n);
-    } else if (opt == "--idle-timeout") {
-      ok = parseNumberOpt(opt, v, 1, 65535, n, err);
-      f.idle_timeout_s = static_cast<uint16_t>(n);
-    } else if (opt == "--from" || opt == "--to") {
-      ok = parseXcodeCodec(opt, v, opt == "--from" ? xs.from : xs.to, err);
-    } else if (opt == "--from-dtmf" || opt == "--to-dtmf") {
-      ok = parseNumberOpt(opt, v, 96, 127, n, err);
-      (opt == "--from-dtmf" ? xs.from : xs.to).dtmf_pt = static_cast<uint8_t>(n);
-    } else if (opt == "--out-ssrc") {
-      ok = parseNumberOpt(opt, v, 1, UINT32_MAX, n, err);
-      xs.out_ssrc = static_cast<uint32_t>(n);
-    } else if (opt == "--bitrate") {
-      ok = parseNumberOpt(opt, v, 6, 510, n, err);
-      xs.from.bitrate_kbps = xs.to.bitrate_kbps = static_cast<uint16_t>(n);
-    } else if (opt == "--cookie") {
-      ok = parseNumberOpt(opt, v, 0, UINT64_MAX, n, err);
-      f.cookie = n;
+  }
+};
+
+using FlagApply = void (*)(ParseState&);
+struct FlagOption {
+  const char* name;
+  OptScope scope;
+  FlagApply apply;
+};
+
+// Options without a value.
+const FlagOption kFlagOptions[] = {
+    {"--json", OptScope::Any, [](ParseState& s) { s.a.json = true; }},
+    {"--latch", OptScope::Add, [](ParseState& s) { s.latch = true; }},
+    {"--rtcp-mux-in", OptScope::Add, [](ParseState& s) { s.a.add.flags |= abi::kFlowRtcpMuxIn; }},
+    {"--rtcp-only", OptScope::Add, [](ParseState& s) { s.a.add.flags |= abi::kFlowRtcpOnly; }},
+    {"--await-keys", OptScope::Add, [](ParseState& s) { s.a.add.flags |= abi::kFlowAwaitKeys; }},
+    {"--ice-remote", OptScope::Add, [](ParseState& s) { s.ice_remote = true; }},
+    {"--opus-fec", OptScope::Xcode,
+     [](ParseState& s) {
+       s.a.xcode.from.opus_flags |= abi::kXcOpusFec;
+       s.a.xcode.to.opus_flags |= abi::kXcOpusFec;
+     }},
+    {"--video", OptScope::Add, [](ParseState& s) { s.a.add.flags |= abi::kFlowVideo; }},
+};
+
+// A number in [min, max] into @p field; the error names the option.
+template <typename T>
+bool numberInto(ParseState& s, const std::string& opt, const std::string& v, uint64_t min,
+                uint64_t max, T& field) {
+  uint64_t n = 0;
+  if (!parseNumberOpt(opt, v, min, max, n, s.err)) {
+    return false;
+  }
+  field = static_cast<T>(n);
+  return true;
+}
+
+bool iceUfrag(ParseState& s, const std::string& opt, const std::string& v) {
+  const bool local = opt == "--local-ufrag";
+  if (v.empty() || v.size() > 32 || v.find(':') != std::string::npos) {
+    s.err = opt + " '" + v + "': expected 1-32 characters without ':'";
+    return false;
+  }
+  abi::FlowIce& ice = s.a.ice;
+  std::memcpy(local ? ice.local_ufrag : ice.remote_ufrag, v.data(), v.size());
+  (local ? ice.local_ufrag_len : ice.remote_ufrag_len) = static_cast<uint8_t>(v.size());
+  return true;
+}
+
+bool icePwd(ParseState& s, const std::string& opt, const std::string& v) {
+  if (v.size() < 22 || v.size() > 64) {
+    s.err = opt + ": expected 22-64 characters (RFC 8445 ice-pwd)";
+    return false;
+  }
+  std::memcpy(s.a.ice.local_pwd, v.data(), v.size());
+  s.a.ice.local_pwd_len = static_cast<uint8_t>(v.size());
+  return true;
+}
+
+bool shmName(ParseState& s, const std::string&, const std::string& v) {
+  if (v.empty() || v[0] != '/' || v.size() > 200 || v.find('/', 1) != std::string::npos) {
+    s.err = "--shm '" + v + "': expected a POSIX shm name like /rampart";
+    return false;
+  }
+  s.a.shm = v;
+  return true;
+}
+
+bool dscp(ParseState& s, const std::string& opt, const std::string& v) {
+  if (v == "default") {
+    s.a.add.dscp = abi::kDscpRealmDefault;
+    return true;
+  }
+  if (!numberInto(s, opt, v, 0, 63, s.a.add.dscp)) {
+    s.err += " or 'default'";
+    return false;
+  }
+  return true;
+}
+
+bool endpoint(ParseState& s, const std::string& opt, const std::string& v) {
+  const bool in = opt.rfind("--in-", 0) == 0;
+  const bool local = opt.find("-local") != std::string::npos;
+  abi::FlowAdd& f = s.a.add;
+  abi::Endpoint& e = in ? (local ? f.in_local : f.in_remote) : (local ? f.out_local : f.out_remote);
+  bool& seen = in ? (local ? s.in_local : s.in_remote) : (local ? s.out_local : s.out_remote);
+  seen = parseEndpoint(opt, v, e, in ? s.in_family : s.out_family, s.err);
+  return seen;
+}
+
+using ValueApply = bool (*)(ParseState&, const std::string& opt, const std::string& v);
+struct ValueOption {
+  const char* name;
+  OptScope scope;
+  ValueApply apply;
+};
+
+// Options with a value, each with its range or grammar.
+const ValueOption kValueOptions[] = {
+    {"--local-ufrag", OptScope::Ice, iceUfrag},
+    {"--remote-ufrag", OptScope::Ice, iceUfrag},
+    {"--local-pwd", OptScope::Ice, icePwd},
+    {"--paired", OptScope::Ice,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, UINT64_MAX, s.a.ice.paired_flow);
+     }},
+    {"--consent-timeout", OptScope::Ice,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 3600, s.a.ice.consent_timeout_s);
+     }},
+    {"--shm", OptScope::Any, shmName},
+    {"--timeout-ms", OptScope::Any,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 60000, s.a.timeout_ms);
+     }},
+    {"--worker", OptScope::Any,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       uint32_t w = 0;
+       const bool ok = numberInto(s, o, v, 0, platform::kMaxWorkers - 1, w);
+       s.a.worker = w;
+       return ok;
+     }},
+    {"--in-port", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       s.in_port = true;
+       return numberInto(s, o, v, 0, 65535, s.a.add.in_port);
+     }},
+    {"--out-port", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       s.out_port = true;
+       return numberInto(s, o, v, 0, 65535, s.a.add.out_port);
+     }},
+    {"--in-local", OptScope::Add, endpoint},
+    {"--in-remote", OptScope::Add, endpoint},
+    {"--out-local", OptScope::Add, endpoint},
+    {"--out-remote", OptScope::Add, endpoint},
+    {"--out-rtcp-local", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 65535, s.rtcp_local.emplace());
+     }},
+    {"--out-rtcp-remote", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 65535, s.rtcp_remote.emplace());
+     }},
+    {"--dscp", OptScope::Add, dscp},
+    {"--clock-rate", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1000, 192000, s.a.add.clock_rate);
+     }},
+    {"--ssrc-rewrite", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 0xffffffffull, s.a.add.ssrc_rewrite);
+     }},
+    {"--srtp-in", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return parseSrtp(o, v, s.a.add.srtp_in, s.err);
+     }},
+    {"--srtp-out", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return parseSrtp(o, v, s.a.add.srtp_out, s.err);
+     }},
+    {"--latch-window-ms", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 65535, s.a.add.latch_window_ms);
+     }},
+    {"--idle-timeout", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, 65535, s.a.add.idle_timeout_s);
+     }},
+    {"--cookie", OptScope::Add,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 0, UINT64_MAX, s.a.add.cookie);
+     }},
+    {"--from", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return parseXcodeCodec(o, v, s.a.xcode.from, s.err);
+     }},
+    {"--to", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return parseXcodeCodec(o, v, s.a.xcode.to, s.err);
+     }},
+    {"--from-dtmf", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 96, 127, s.a.xcode.from.dtmf_pt);
+     }},
+    {"--to-dtmf", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 96, 127, s.a.xcode.to.dtmf_pt);
+     }},
+    {"--out-ssrc", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       return numberInto(s, o, v, 1, UINT32_MAX, s.a.xcode.out_ssrc);
+     }},
+    {"--bitrate", OptScope::Xcode,
+     [](ParseState& s, const std::string& o, const std::string& v) {
+       const bool ok = numberInto(s, o, v, 6, 510, s.a.xcode.from.bitrate_kbps);
+       s.a.xcode.to.bitrate_kbps = s.a.xcode.from.bitrate_kbps;
+       return ok;
+     }},
+};
+
+// Reads argv[i] (and its value, advancing i). False with s.err set on an error; true with
+// help set for --help.
+bool readOption(ParseState& s, const std::vector<std::string>& argv, std::size_t& i, bool& help) {
+  const std::string& opt = argv[i];
+  if (opt == "--help" || opt == "-h") {
+    help = true;
+    return true;
+  }
+  if (opt.rfind("--", 0) != 0) {
+    if (!s.command) {
+      s.command = opt;
     } else {
-      err = "unknown option '" + opt + "'";
-      return out;
+      s.positional.push_back(opt);
     }
-    if (!ok) {
-      return out;
+    return true;
+  }
+  for (const FlagOption& f : kFlagOptions) {
+    if (opt == f.name) {
+      s.noteScope(f.scope, opt);
+      f.apply(s);
+      return true;
     }
   }
+  if (i + 1 >= argv.size()) {
+    s.err = opt + ": missing value";
+    return false;
+  }
+  const std::string& v = argv[++i];
+  for (const ValueOption& o : kValueOptions) {
+    if (opt == o.name) {
+      s.noteScope(o.scope, opt);
+      return o.apply(s, opt, v);
+    }
+  }
+  s.err = "unknown option '" + opt + "'";
+  return false;
+}
 
-  if (!command) {
-    err = "missing command (hello, add, del, list, query, ice or batch)";
-    return out;
+bool needWorker(ParseState& s) {
+  if (!s.a.worker) {
+    s.err = "--worker: required for " + *s.command;
+    return false;
   }
-  const std::string& c = *command;
-  auto needWorker = [&]() {
-    if (!a.worker) {
-      err = "--worker: required for " + c;
-      return false;
-    }
-    return true;
+  return true;
+}
+
+bool needHandle(ParseState& s) {
+  if (s.positional.empty()) {
+    s.err = "HANDLE: required for " + *s.command + " (as printed by add or list)";
+    return false;
+  }
+  auto h = parseUnsigned(s.positional[0], 1, UINT64_MAX);
+  if (!h) {
+    s.err = "HANDLE '" + s.positional[0] + "': expected a flow handle number";
+    return false;
+  }
+  s.a.handle = *h;
+  s.positional.erase(s.positional.begin());
+  return true;
+}
+
+// "add": every required option, ports and latching consistent; sets the flags they imply.
+bool checkAdd(ParseState& s) {
+  abi::FlowAdd& f = s.a.add;
+  const std::pair<bool, const char*> required[] = {
+      {s.a.worker.has_value(), "--worker"}, {s.in_port, "--in-port"},
+      {s.in_local, "--in-local"},           {s.in_remote, "--in-remote"},
+      {s.out_port, "--out-port"},           {s.out_local, "--out-local"},
+      {s.out_remote, "--out-remote"},
   };
-  auto needHandle = [&]() {
-    if (positional.empty()) {
-      err = "HANDLE: required for " + c + " (as printed by add or list)";
+  for (const auto& [seen, name] : required) {
+    if (!seen) {
+      s.err = std::string(name) + ": required for add";
       return false;
     }
-    auto h = parseUnsigned(positional[0], 1, UINT64_MAX);
-    if (!h) {
-      err = "HANDLE '" + positional[0] + "': expected a flow handle number";
-      return false;
-    }
-    a.handle = *h;
-    positional.erase(positional.begin());
-    return true;
-  };
+  }
+  if (f.in_local.port == 0 || f.out_local.port == 0 || (f.out_remote.port == 0 && !s.ice_remote)) {
+    s.err = std::string(f.in_local.port == 0    ? "--in-local"
+                        : f.out_local.port == 0 ? "--out-local"
+                                                : "--out-remote") +
+            ": port 0 is only meaningful for --in-remote (learn with --latch) or with --ice-remote";
+    return false;
+  }
+  if (f.in_remote.port == 0 && !s.latch && !s.ice_remote) {
+    s.err = "--in-remote: port 0 (learn the remote) needs --latch or --ice-remote";
+    return false;
+  }
+  if (s.rtcp_local.has_value() != s.rtcp_remote.has_value()) {
+    s.err = s.rtcp_local ? "--out-rtcp-remote: required with --out-rtcp-local"
+                         : "--out-rtcp-local: required with --out-rtcp-remote";
+    return false;
+  }
+  f.out_rtcp_local_port = s.rtcp_local.value_or(0);
+  f.out_rtcp_remote_port = s.rtcp_remote.value_or(0);
+  f.flags |= (s.latch ? abi::kFlowLatch : 0) | (s.in_family == AF_INET6 ? abi::kFlowIpv6 : 0) |
+             (s.out_family == AF_INET6 ? abi::kFlowOutIpv6 : 0);
+  return true;
+}
+
+// The command word and what it requires.
+bool checkCommand(ParseState& s) {
+  const std::string& c = *s.command;
+  FlowctlArgs& a = s.a;
   if (c == "hello") {
     a.command = FlowctlCommand::Hello;
   } else if (c == "batch") {
@@ -421,95 +524,91 @@ FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
     a.command = FlowctlCommand::List;
   } else if (c == "ice") {
     a.command = FlowctlCommand::Ice;
-    if (!needWorker() || !needHandle()) {
-      return out;
+    if (!needWorker(s) || !needHandle(s)) {
+      return false;
     }
-    ice.hdr.flow = a.handle;
-    if (ice.local_ufrag_len == 0 || ice.local_pwd_len == 0) {
-      err = ice.local_ufrag_len == 0 ? "--local-ufrag: required for ice"
-                                     : "--local-pwd: required for ice";
-      return out;
+    a.ice.hdr.flow = a.handle;
+    if (a.ice.local_ufrag_len == 0 || a.ice.local_pwd_len == 0) {
+      s.err = a.ice.local_ufrag_len == 0 ? "--local-ufrag: required for ice"
+                                         : "--local-pwd: required for ice";
+      return false;
     }
   } else if (c == "xcode") {
     a.command = FlowctlCommand::Xcode;
-    if (!needWorker() || !needHandle()) {
-      return out;
+    if (!needWorker(s) || !needHandle(s)) {
+      return false;
     }
-    xs.hdr.flow = a.handle;
-    if (xs.to.codec == abi::XcodeCodecId::None && xs.from.codec != abi::XcodeCodecId::None) {
-      err = "--to: required for xcode (unless --from none)";
-      return out;
+    a.xcode.hdr.flow = a.handle;
+    if (a.xcode.to.codec == abi::XcodeCodecId::None &&
+        a.xcode.from.codec != abi::XcodeCodecId::None) {
+      s.err = "--to: required for xcode (unless --from none)";
+      return false;
     }
   } else if (c == "del" || c == "query") {
     a.command = c == "del" ? FlowctlCommand::Del : FlowctlCommand::Query;
-    if (!needWorker() || !needHandle()) {
-      return out;
-    }
+    return needWorker(s) && needHandle(s);
   } else if (c == "add") {
     a.command = FlowctlCommand::Add;
-    const std::pair<bool, const char*> required[] = {
-        {a.worker.has_value(), "--worker"}, {in_port, "--in-port"},   {in_local, "--in-local"},
-        {in_remote, "--in-remote"},         {out_port, "--out-port"}, {out_local, "--out-local"},
-        {out_remote, "--out-remote"},
-    };
-    for (const auto& [seen, name] : required) {
-      if (!seen) {
-        err = std::string(name) + ": required for add";
-        return out;
-      }
-    }
-    if (f.in_local.port == 0 || f.out_local.port == 0 || (f.out_remote.port == 0 && !ice_remote)) {
-      err = std::string(f.in_local.port == 0    ? "--in-local"
-                        : f.out_local.port == 0 ? "--out-local"
-                                                : "--out-remote") +
-            ": port 0 is only meaningful for --in-remote (learn with --latch) or with --ice-remote";
-      return out;
-    }
-    if (f.in_remote.port == 0 && !latch && !ice_remote) {
-      err = "--in-remote: port 0 (learn the remote) needs --latch or --ice-remote";
-      return out;
-    }
-    if (rtcp_local.has_value() != rtcp_remote.has_value()) {
-      err = rtcp_local ? "--out-rtcp-remote: required with --out-rtcp-local"
-                       : "--out-rtcp-local: required with --out-rtcp-remote";
-      return out;
-    }
-    f.out_rtcp_local_port = rtcp_local.value_or(0);
-    f.out_rtcp_remote_port = rtcp_remote.value_or(0);
-    if (latch) {
-      f.flags |= abi::kFlowLatch;
-    }
-    if (in_family == AF_INET6) {
-      f.flags |= abi::kFlowIpv6;
-    }
-    if (out_family == AF_INET6) {
-      f.flags |= abi::kFlowOutIpv6;
-    }
+    return checkAdd(s);
   } else {
-    err = "unknown command '" + c + "' (expected hello, add, del, list, query, ice or batch)";
+    s.err = "unknown command '" + c + "' (expected hello, add, del, list, query, ice or batch)";
+    return false;
+  }
+  return true;
+}
+
+// Options that only another command takes, and leftover words.
+bool checkScopes(ParseState& s) {
+  const FlowctlCommand cmd = s.a.command;
+  if (cmd != FlowctlCommand::Add && !s.add_only_opt.empty()) {
+    s.err = s.add_only_opt + ": only valid for add";
+  } else if (cmd != FlowctlCommand::Xcode && !s.xcode_only_opt.empty()) {
+    s.err = s.xcode_only_opt + ": only valid for xcode";
+  } else if (cmd == FlowctlCommand::Xcode && s.a.handle != 0 && s.xcode_only_opt.empty()) {
+    s.err = "--from: required for xcode";
+  } else if (cmd != FlowctlCommand::Ice && !s.ice_only_opt.empty()) {
+    s.err = s.ice_only_opt + ": only valid for ice";
+  } else if (!s.positional.empty()) {
+    s.err = "unexpected argument '" + s.positional[0] + "'";
+  }
+  return s.err.empty();
+}
+
+template <typename Msg>
+void initMessage(Msg& m, abi::MsgType type) {
+  std::memset(&m, 0, sizeof(m));
+  m.hdr.type = type;
+  m.hdr.size = sizeof(m);
+}
+
+}  // namespace
+
+FlowctlParse parseFlowctlArgs(const std::vector<std::string>& argv) {
+  FlowctlParse out;
+  ParseState s;
+  initMessage(s.a.ice, abi::MsgType::FlowIce);
+  initMessage(s.a.xcode, abi::MsgType::XcodeSetup);
+  initMessage(s.a.add, abi::MsgType::FlowAdd);
+  // The realm's DSCP for the media kind unless --dscp says otherwise, as the control plane does.
+  s.a.add.dscp = abi::kDscpRealmDefault;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (!readOption(s, argv, i, out.help)) {
+      out.error = std::move(s.err);
+      return out;
+    }
+    if (out.help) {
+      return out;
+    }
+  }
+  if (!s.command) {
+    out.error = "missing command (hello, add, del, list, query, ice or batch)";
     return out;
   }
-  if (a.command != FlowctlCommand::Add && !add_only_opt.empty()) {
-    err = add_only_opt + ": only valid for add";
+  if (!checkCommand(s) || !checkScopes(s)) {
+    out.error = std::move(s.err);
     return out;
   }
-  if (a.command != FlowctlCommand::Xcode && !xcode_only_opt.empty()) {
-    err = xcode_only_opt + ": only valid for xcode";
-    return out;
-  }
-  if (a.command == FlowctlCommand::Xcode && a.handle != 0 && xcode_only_opt.empty()) {
-    err = "--from: required for xcode";
-    return out;
-  }
-  if (a.command != FlowctlCommand::Ice && !ice_only_opt.empty()) {
-    err = ice_only_opt + ": only valid for ice";
-    return out;
-  }
-  if (!positional.empty()) {
-    err = "unexpected argument '" + positional[0] + "'";
-    return out;
-  }
-  out.args = std::move(a);
+  out.args = std::move(s.a);
   return out;
 }
 

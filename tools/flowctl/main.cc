@@ -192,6 +192,7 @@ int execute(rampart::platform::DataplaneClient& dp, FlowctlArgs& a) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception is a bug; abort on it.
 int main(int argc, char** argv) {
   auto parsed = rampart::tools::parseFlowctlArgs(std::vector<std::string>(argv + 1, argv + argc));
   if (parsed.help) {

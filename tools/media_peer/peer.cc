@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "media_peer/payload.h"
@@ -174,7 +175,7 @@ bool MediaPeer::open(std::string& error) {
       }
     }
   }
-  slot_bytes_ = (12 + o_.payload_bytes + kSrtpTrailerRoom + 15) / 16 * 16;
+  slot_bytes_ = std::size_t{(12 + o_.payload_bytes + kSrtpTrailerRoom + 15) / 16} * 16;
   ring_slots_ = kAheadPeriods * o_.streams;
   ring_.assign(ring_slots_ * slot_bytes_, 0);
   ring_len_.assign(ring_slots_, 0);
@@ -520,7 +521,7 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
   const uint64_t t0 = monoNs();
   start_ns_ = t0 + static_cast<uint64_t>(o_.start_delay_ms) * 1000000;
   const auto packets_per_stream =
-      std::max<uint64_t>(1, static_cast<uint64_t>(o_.duration_s * kPacketsPerSecond + 0.5));
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(o_.duration_s * kPacketsPerSecond)));
   total_ = o_.sends() ? packets_per_stream * o_.streams : 0;
   send_end_ns_ = start_ns_ + static_cast<uint64_t>(o_.duration_s * 1e9);
   end_ns_ = send_end_ns_ + static_cast<uint64_t>(o_.drain_ms) * 1000000;

@@ -55,6 +55,7 @@ uint64_t LatencyHistogram::percentileNs(double p) const {
 
 // Long on purpose: it writes the JSON document field by field in the order docs/TOOLS.md
 // shows it, so the two can be read side by side.
+// NOLINTNEXTLINE(readability-function-size): field by field, as above.
 void writeJson(std::FILE* out, const RunReport& r) {
   const PeerOptions& o = *r.options;
   const RxTotals& rx = *r.rx;

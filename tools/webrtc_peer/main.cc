@@ -578,6 +578,7 @@ struct MediaKeys {
 
 // The DTLS handshake on @p fd in the role the answer leaves us (we offered actpass), checked
 // and exported into SRTP keys; the report gets the role, version, profile and timings.
+// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): split the handshake from the export.
 bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
               Clock::time_point deadline, Report& r, MediaKeys& keys) {
   const bool client = ans.setup != "active";
@@ -677,7 +678,7 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
     SSL_CTX_free(ctx);
     return false;
   }
-  auto keyOf = [&](bool of_client) {
+  auto key_of = [&](bool of_client) {
     std::vector<uint8_t> k(material + (of_client ? 0 : prof->key),
                            material + (of_client ? 0 : prof->key) + prof->key);
     const uint8_t* s = material + 2 * prof->key + (of_client ? 0 : prof->salt);
@@ -685,8 +686,8 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
     return k;
   };
   keys.suite = prof->suite;
-  keys.tx = keyOf(client);
-  keys.rx = keyOf(!client);
+  keys.tx = key_of(client);
+  keys.rx = key_of(!client);
   OPENSSL_cleanse(material, sizeof material);
   SSL_free(ssl);
   SSL_CTX_free(ctx);
@@ -711,6 +712,7 @@ bool sdesKeys(const Identity& id, const Answer& ans, Report& r, MediaKeys& keys)
   return true;
 }
 
+// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): one step per phase of the run.
 int cmdRun(const Options& o) {
   Report r;
   const Clock::time_point t0 = Clock::now();

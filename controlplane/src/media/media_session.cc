@@ -76,7 +76,7 @@ Result<std::vector<StreamInfo>> readStreams(std::string_view body) {
     si.port = ml.port;
     if (std::optional<sdp::Connection> c = mv.connection(sessionConn)) {
       si.address.assign(c->address);
-      si.ipv6 = c->addrType == "IP6";
+      si.ipv6 = c->addr_type == "IP6";
     }
     si.hold = si.address.empty() || si.address == "0.0.0.0" || si.address == "::";
     si.mux = mv.hasAttribute("rtcp-mux");
@@ -131,11 +131,11 @@ Error ackError(const abi::Ack& ack) {
 
 // Would sdp::Bridge answer this offered suite with the key of the realm's suite?
 bool bridgeWouldPick(const sdp::Profile& p, std::string_view suite) {
-  if (suite == p.sdesSuite) {
+  if (suite == p.sdes_suite) {
     return true;
   }
   bool cm128 = suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
-  return cm128 && sdp::Crypto::keySaltBytes(p.sdesSuite) == sdp::Crypto::keySaltBytes(suite);
+  return cm128 && sdp::Crypto::keySaltBytes(p.sdes_suite) == sdp::Crypto::keySaltBytes(suite);
 }
 
 }  // namespace
@@ -222,7 +222,7 @@ MediaSession::MediaSession(MediaContext& ctx, const MediaRealm& a, const MediaRe
     sdp::LocalMedia& lm = bridge_.local(leg);
     lm.address = legs_[idx(leg)].realm.address.text;
     // Unique per call and leg; RFC 8866 only asks for uniqueness.
-    lm.sessionId = (callId << 1) | static_cast<uint64_t>(idx(leg));
+    lm.session_id = (callId << 1) | static_cast<uint64_t>(idx(leg));
   }
 }
 
@@ -248,7 +248,7 @@ void MediaSession::wipeSecrets() {
     sdes::wipe(l.localSdp);
   }
   for (Leg leg : {Leg::A, Leg::B}) {
-    for (std::string& k : bridge_.local(leg).sdesKeys) {
+    for (std::string& k : bridge_.local(leg).sdes_keys) {
       sdes::wipe(k);
     }
   }
@@ -263,13 +263,13 @@ void MediaSession::syncBridgeLocal(Leg leg) {
   LegState& l = legs_[idx(leg)];
   sdp::LocalMedia& lm = bridge_.local(leg);
   lm.ports = l.ports;
-  for (std::string& k : lm.sdesKeys) {
+  for (std::string& k : lm.sdes_keys) {
     sdes::wipe(k);
   }
-  lm.sdesKeys.assign(l.keys.size(), std::string());
+  lm.sdes_keys.assign(l.keys.size(), std::string());
   for (size_t i = 0; i < l.keys.size(); ++i) {
     if (l.keys[i].key_len != 0) {
-      lm.sdesKeys[i] = sdes::encodeInline(l.keys[i]);
+      lm.sdes_keys[i] = sdes::encodeInline(l.keys[i]);
     }
   }
 }
@@ -301,7 +301,7 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
       l.keys.resize(i + 1, abi::SrtpParams{});
     }
     if (l.keys[i].key_len == 0) {
-      const std::string& suiteText = l.realm.profile->sdesSuite;
+      const std::string& suiteText = l.realm.profile->sdes_suite;
       std::optional<abi::SrtpSuite> suite = sdes::suiteFromName(suiteText);
       if (!suite) {
         return Error(ErrorCode::Unsupported,
@@ -524,12 +524,12 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
   }
   FlowList out;
   for (const sdp::StreamMapping& m : bridge_.mappings()) {
-    if (!m.active || m.slotA < 0 || m.slotB < 0) {
+    if (!m.active || m.slot_a < 0 || m.slot_b < 0) {
       continue;
     }
     LegMedia lm[2];
-    lm[0].slot = static_cast<size_t>(m.slotA);
-    lm[1].slot = static_cast<size_t>(m.slotB);
+    lm[0].slot = static_cast<size_t>(m.slot_a);
+    lm[1].slot = static_cast<size_t>(m.slot_b);
     bool usable = true;
     for (size_t L = 0; L < 2 && usable; ++L) {
       LegMedia& x = lm[L];
@@ -624,7 +624,7 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
     uint32_t clock = 0;
     for (const sdp::PayloadMapping& p : m.payloads) {
       if (p.encoding != "telephone-event") {
-        clock = p.clockRate;
+        clock = p.clock_rate;
         break;
       }
     }
@@ -670,10 +670,10 @@ Result<MediaSession::FlowList> MediaSession::desiredFlows(const FlowList& previo
         f.clock_rate = clock;
         if (m.transcoded) {
           // Each direction runs at its own codec's clock; RTP goes through the transcoder.
-          const sdp::TranscodeSide& in = X == 0 ? m.sideA : m.sideB;
-          f.clock_rate = in.clockRate;
+          const sdp::TranscodeSide& in = X == 0 ? m.side_a : m.side_b;
+          f.clock_rate = in.clock_rate;
           if (rtcp == 0) {
-            pf.xcode = xcodeSetupFor(in, X == 0 ? m.sideB : m.sideA, callId_);
+            pf.xcode = xcodeSetupFor(in, X == 0 ? m.side_b : m.side_a, callId_);
           }
         }
         out.push_back(std::move(pf));
@@ -1173,7 +1173,7 @@ Result<void> MediaSession::bookTranscoding() {
   std::string pair;
   for (const sdp::StreamMapping& m : bridge_.mappings()) {
     if (m.active && m.transcoded && pair.empty()) {
-      pair = codecPairLabel(m.sideA, m.sideB);
+      pair = codecPairLabel(m.side_a, m.side_b);
     }
   }
   if (pair == transcodePair_ || ctx_.transcode == nullptr) {

@@ -106,20 +106,20 @@ Result<abi::SrtpParams> fromCrypto(const sdp::Crypto& crypto) {
     return Error(ErrorCode::NotAcceptable,
                  "SRTP crypto-suite " + std::string(crypto.suite) + " is not supported");
   }
-  if (crypto.keyCount != 1) {
+  if (crypto.key_count != 1) {
     return Error(ErrorCode::NotAcceptable, "a=crypto with several keys (MKI) is not supported");
   }
-  if (crypto.keys[0].hasMki) {
+  if (crypto.keys[0].has_mki) {
     return Error(ErrorCode::NotAcceptable, "a=crypto with an MKI is not supported");
   }
-  if (!crypto.sessionParams.empty()) {
+  if (!crypto.session_params.empty()) {
     return Error(ErrorCode::NotAcceptable, "a=crypto session parameters (" +
-                                               std::string(crypto.sessionParams) +
+                                               std::string(crypto.session_params) +
                                                ") are not supported");
   }
   // A lifetime is accepted but not enforced: the dataplane never re-keys on its own; a peer
   // whose key reaches its lifetime re-keys with a re-INVITE carrying a new a=crypto.
-  return decodeInline(crypto.suite, crypto.keys[0].keySalt);
+  return decodeInline(crypto.suite, crypto.keys[0].key_salt);
 }
 
 Result<abi::SrtpParams> fromCryptoLine(std::string_view value) {

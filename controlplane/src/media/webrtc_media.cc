@@ -117,15 +117,15 @@ Result<void> MediaSession::ensureWebRtcLocal(Leg leg, bool restart) {
     return {};
   }
   sdp::LocalMedia& lm = bridge_.local(leg);
-  if (lm.iceUfrag.empty() || restart) {
+  if (lm.ice_ufrag.empty() || restart) {
     Result<std::string> ufrag = ice::randomChars(ice::kUfragLength);
     Result<std::string> pwd = ice::randomChars(ice::kPwdLength);
     if (!ufrag.ok() || !pwd.ok()) {
       return ufrag.ok() ? pwd.error() : ufrag.error();
     }
-    lm.iceUfrag = std::move(ufrag.value());
-    sdes::wipe(lm.icePwd);
-    lm.icePwd = std::move(pwd.value());
+    lm.ice_ufrag = std::move(ufrag.value());
+    sdes::wipe(lm.ice_pwd);
+    lm.ice_pwd = std::move(pwd.value());
   }
   if (lm.fingerprint.empty() && ctx_.dtls != nullptr) {
     lm.fingerprint = ctx_.dtls->fingerprint();
@@ -159,7 +159,7 @@ Result<void> MediaSession::readWebRtcRemote(Leg leg) {
     w.client = false;
   } else {
     // The browser offered actpass: we answered with the realm's choice.
-    w.client = legs_[idx(leg)].realm.profile->setupAnswer == "active";
+    w.client = legs_[idx(leg)].realm.profile->setup_answer == "active";
   }
   w.peerFingerprint = std::move(fp);
   return {};
@@ -202,8 +202,8 @@ void MediaSession::programWebRtc(std::function<void(Result<void>)> then) {
     op.handle = in->handle;
     op.ice.hdr.flow = in->handle;
     op.ice.paired_flow = out == flows_.end() ? 0 : out->handle;
-    op.ice.local_ufrag_len = copyField(op.ice.local_ufrag, lm.iceUfrag);
-    op.ice.local_pwd_len = copyField(op.ice.local_pwd, lm.icePwd);
+    op.ice.local_ufrag_len = copyField(op.ice.local_ufrag, lm.ice_ufrag);
+    op.ice.local_pwd_len = copyField(op.ice.local_pwd, lm.ice_pwd);
     op.ice.remote_ufrag_len = copyField(op.ice.remote_ufrag, w.remoteUfrag);
     if (std::memcmp(&op.ice, &w.ice, sizeof op.ice) != 0) {
       ops.push_back(op);

@@ -43,8 +43,8 @@ abi::XcodeCodec codecOf(const sdp::TranscodeSide& s) {
   c.payload_type = s.pt;
   c.channels = 1;
   c.ptime_ms = static_cast<uint8_t>(s.ptime == 0 || s.ptime > 120 ? 20 : s.ptime);
-  c.clock_rate = s.clockRate;
-  c.dtmf_pt = s.eventPt;
+  c.clock_rate = s.clock_rate;
+  c.dtmf_pt = s.event_pt;
   c.bitrate_kbps = 32;
   return c;
 }

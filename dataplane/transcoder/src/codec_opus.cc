@@ -32,7 +32,7 @@ class OpusDec final : public Decoder {
   OpusDec& operator=(const OpusDec&) = delete;
 
   int decode(const uint8_t* payload, std::size_t len, int16_t* pcm) override {
-    if (len == 0 || len > 1275 * 3) {
+    if (len == 0 || len > std::size_t{1275} * 3) {
       return -1;
     }
     int n = opus_decode(d_, payload, static_cast<opus_int32>(len), pcm, kMaxFrameSamples, 0);
@@ -43,7 +43,7 @@ class OpusDec final : public Decoder {
     return n < 0 ? 0 : n;
   }
   int recoverFec(const uint8_t* payload, std::size_t len, int samples, int16_t* pcm) override {
-    if (len == 0 || len > 1275 * 3 || !hasLbrr(payload, len)) {
+    if (len == 0 || len > std::size_t{1275} * 3 || !hasLbrr(payload, len)) {
       return 0;
     }
     int n = opus_decode(d_, payload, static_cast<opus_int32>(len), pcm, clamp(samples), 1);

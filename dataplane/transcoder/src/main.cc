@@ -60,6 +60,7 @@ std::optional<std::string> shmOverride(const std::vector<std::string>& extra, bo
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception is a bug; abort on it.
 int main(int argc, char** argv) {
   auto opts = platform::parseProcessOptions(argc, argv);
   bool bad = false;

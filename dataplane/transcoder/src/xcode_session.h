@@ -68,7 +68,6 @@ class XcodeSession {
   bool have_seq_ = false;
   uint16_t next_seq_ = 0;
   uint32_t in_ssrc_ = 0;
-  uint32_t next_in_ts_ = 0;
   int last_frame_ = 0;  // samples (decoder rate) of the last decoded frame
   uint16_t out_seq_ = 0;
   uint32_t out_ts_ = 0;

@@ -28,7 +28,7 @@ void mediaLine(std::string_view v) {
   MediaLine split;
   detail::splitMediaLine(v, split);
   check(split.kind == checked.kind && split.port == checked.port &&
-        split.portCount == checked.portCount && split.hasPortCount == checked.hasPortCount &&
+        split.port_count == checked.port_count && split.has_port_count == checked.has_port_count &&
         split.proto == checked.proto && split.formats == checked.formats);
 }
 
@@ -39,9 +39,9 @@ void rtpmap(std::string_view v) {
   }
   Rtpmap split;
   detail::splitRtpmap(v, split);
-  check(split.payloadType == checked.payloadType && split.encoding == checked.encoding &&
-        split.clockRate == checked.clockRate && split.channels == checked.channels &&
-        split.hasChannels == checked.hasChannels);
+  check(split.payload_type == checked.payload_type && split.encoding == checked.encoding &&
+        split.clock_rate == checked.clock_rate && split.channels == checked.channels &&
+        split.has_channels == checked.has_channels);
 }
 
 void ptime(std::string_view v) {

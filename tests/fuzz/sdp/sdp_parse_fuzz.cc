@@ -60,7 +60,7 @@ void exerciseBridge(ProfileKind a, ProfileKind b, const Session& s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
   Limits limits;
-  limits.maxBodyBytes = 16 * 1024;
+  limits.max_body_bytes = 16 * 1024;
   Result<Session> s = parse(body, limits);
   if (!s.ok()) {
     check(s.error().line >= 0);
@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!ml.formats.empty());
     m.forEachAttribute("crypto", [](std::string_view v) {
       Crypto c;
-      check(parseCrypto(v, c).ok() && c.keyCount > 0);
+      check(parseCrypto(v, c).ok() && c.key_count > 0);
     });
     m.forEachAttribute("candidate", [](std::string_view v) {
       Candidate c;

@@ -14,7 +14,6 @@ tag=rop
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-step() { echo "$* (t=$((SECONDS - t0))s)"; }
 
 ops_config 100
 b2b_start

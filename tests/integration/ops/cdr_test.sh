@@ -12,7 +12,6 @@ tag=rop
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-step() { echo "$* (t=$((SECONDS - t0))s)"; }
 
 ops_config 100
 /usr/bin/python3 "$src/tests/integration/ops/edit_config.py" "$config" short_idle

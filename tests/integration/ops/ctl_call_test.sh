@@ -19,7 +19,6 @@ tag=rop
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-step() { echo "$* (t=$((SECONDS - t0))s)"; }
 jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 ops_config 100

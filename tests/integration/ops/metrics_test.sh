@@ -10,16 +10,13 @@ tag=rop
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-step() { echo "$* (t=$((SECONDS - t0))s)"; }
 for tool in prometheus promtool; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs prometheus)"
 done
 
 prom_pid=""
 metrics_cleanup() {
-  [ -n "$prom_pid" ] && kill -TERM "$prom_pid" 2>/dev/null || true
-  for _ in $(seq 1 30); do kill -0 "$prom_pid" 2>/dev/null || break; sleep 0.1; done
-  [ -n "$prom_pid" ] && kill -KILL "$prom_pid" 2>/dev/null || true
+  ops_stop_pid "$prom_pid"
   b2b_cleanup
 }
 trap metrics_cleanup EXIT

@@ -11,6 +11,9 @@
 #                        then a last line "HTTP <status>"
 #   ctl [ARGS...]        rampartctl from ${prefix}mgt (the lab CA trusted); token via
 #                        RAMPART_TOKEN_FILE when CTL_ROLE is set
+#   step TEXT            prints TEXT with the seconds since the test began
+#   ops_stop_pid PID     ends a helper the test started (coturn, Prometheus): TERM, up to 3 s,
+#                        then KILL; nothing for an empty PID or one that has already ended
 # cpm/dpm (b2bua_lib.sh) read the metrics on the management address.
 # shellcheck shell=bash
 
@@ -20,6 +23,16 @@ MGMT_ADDR=198.18.255.2
 API_URL=https://$MGMT_ADDR:9443
 CA=$src/etc/lab-certs/ca.crt
 rampartctl=$src/mgmt/rampartctl/rampartctl
+
+step() { echo "$* (t=$((SECONDS - t0))s)"; }
+
+ops_stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
 
 ops_config() {
   b2b_config "$@"

@@ -13,16 +13,13 @@ tag=rop
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-step() { echo "$* (t=$((SECONDS - t0))s)"; }
 for tool in turnserver turnutils_uclient; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs coturn)"
 done
 
 turn_pid=""
 turn_cleanup() {
-  [ -n "$turn_pid" ] && kill -TERM "$turn_pid" 2>/dev/null || true
-  for _ in $(seq 1 30); do kill -0 "$turn_pid" 2>/dev/null || break; sleep 0.1; done
-  [ -n "$turn_pid" ] && kill -KILL "$turn_pid" 2>/dev/null || true
+  ops_stop_pid "$turn_pid"
   b2b_cleanup
 }
 trap turn_cleanup EXIT

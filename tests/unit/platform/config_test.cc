@@ -133,6 +133,7 @@ TEST_F(ConfigTest, BaseConfigLoads) {
   EXPECT_EQ(c.shm_name, "/rampart-test");
   EXPECT_EQ(c.dataplane.worker_cpus, (std::vector<int>{1, 2}));
   EXPECT_EQ(c.dataplane.flow_capacity, 1024u);
+  EXPECT_FALSE(c.dataplane.require_locked_memory);
   EXPECT_EQ(c.dataplane.punt_slots, 512u);  // default
   ASSERT_EQ(c.realms.size(), 2u);
   const Realm& wan = c.realms[0];
@@ -203,6 +204,14 @@ TEST_F(ConfigTest, SecurityLimitsPerRealmAndRoute) {
   EXPECT_EQ(c.security.auth_failures.window_s, 60u);  // default
   EXPECT_EQ(c.security.scanner_user_agents, std::vector<std::string>{"evilscan"});
   EXPECT_EQ(c.realms[1].security.max_calls, 0u);  // default: no limit
+}
+
+TEST_F(ConfigTest, RequireLockedMemoryLoads) {
+  std::string y = kBaseYaml;
+  y.insert(y.find("  flow_capacity: 1024"), "  require_locked_memory: true\n");
+  ConfigLoadResult r = load(y);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_TRUE(r.config->dataplane.require_locked_memory);
 }
 
 TEST_F(ConfigTest, SrtpKeyingSwitches) {
@@ -440,6 +449,9 @@ const InvalidCase kInvalidCases[] = {
      "dataplane.rings.command_slots", "not a power of two (try 1024)"},
     {"FlowCapacityZero", "flow_capacity: 1024", "flow_capacity: 0", "dataplane.flow_capacity",
      "out of range"},
+    {"RequireLockedMemoryNotBool", "flow_capacity: 1024",
+     "flow_capacity: 1024\n  require_locked_memory: yes", "dataplane.require_locked_memory",
+     "expected true or false"},
     {"FlowCapacityTooLarge", "flow_capacity: 1024", "flow_capacity: 100000000",
      "dataplane.flow_capacity", "out of range"},
     {"UnknownLogLevel", "log_level: info", "log_level: verbose", "node.log_level",

@@ -12,11 +12,11 @@ TEST(SdpAttributes, CryptoWithLifetimeAndMki) {
                   .ok());
   EXPECT_EQ(c.tag, 1u);
   EXPECT_EQ(c.suite, "AES_CM_128_HMAC_SHA1_80");
-  ASSERT_EQ(c.keyCount, 1);
-  EXPECT_EQ(c.keys[0].lifetimePackets, uint64_t{1} << 20);
-  EXPECT_TRUE(c.keys[0].hasMki);
-  EXPECT_EQ(c.keys[0].mkiValue, 1u);
-  EXPECT_EQ(c.keys[0].mkiLength, 4);
+  ASSERT_EQ(c.key_count, 1);
+  EXPECT_EQ(c.keys[0].lifetime_packets, uint64_t{1} << 20);
+  EXPECT_TRUE(c.keys[0].has_mki);
+  EXPECT_EQ(c.keys[0].mki_value, 1u);
+  EXPECT_EQ(c.keys[0].mki_length, 4);
   // RFC 4568 example with two keys and session parameters.
   ASSERT_TRUE(
       parseCrypto("2 F8_128_HMAC_SHA1_80 "
@@ -24,8 +24,8 @@ TEST(SdpAttributes, CryptoWithLifetimeAndMki) {
                   "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 FEC_ORDER=FEC_SRTP",
                   c)
           .ok());
-  EXPECT_EQ(c.keyCount, 2);
-  EXPECT_EQ(c.sessionParams, "FEC_ORDER=FEC_SRTP");
+  EXPECT_EQ(c.key_count, 2);
+  EXPECT_EQ(c.session_params, "FEC_ORDER=FEC_SRTP");
   // Wrong key length for the suite, bad base64, bad lifetime, MKI before lifetime.
   EXPECT_FALSE(parseCrypto("1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=", c).ok());
   EXPECT_FALSE(
@@ -62,13 +62,13 @@ TEST(SdpAttributes, Candidates) {
   EXPECT_TRUE(c.mdns);
   ASSERT_TRUE(parseCandidate("3 1 tcp 1518214911 192.0.2.2 9 typ host tcptype active", c).ok());
   EXPECT_EQ(c.transport, Transport::Tcp);
-  EXPECT_EQ(c.tcpType, "active");
+  EXPECT_EQ(c.tcp_type, "active");
   ASSERT_TRUE(parseCandidate("842163049 1 udp 1677729535 198.51.100.7 41000 typ srflx raddr "
                              "192.0.2.2 rport 58025",
                              c)
                   .ok());
   EXPECT_EQ(c.type, CandidateType::Srflx);
-  EXPECT_EQ(c.relPort, 58025);
+  EXPECT_EQ(c.rel_port, 58025);
   ASSERT_TRUE(
       parseCandidate("5 1 udp 41885439 198.51.100.9 3478 typ relay raddr 0.0.0.0 rport 0", c).ok());
   EXPECT_EQ(c.type, CandidateType::Relay);
@@ -103,7 +103,7 @@ TEST(SdpAttributes, FingerprintIceSetupTlsId) {
 TEST(SdpAttributes, RtpmapFmtpExtmapSsrcGroupRidSimulcast) {
   Rtpmap r;
   ASSERT_TRUE(parseRtpmap("111 opus/48000/2", r).ok());
-  EXPECT_EQ(r.payloadType, 111);
+  EXPECT_EQ(r.payload_type, 111);
   EXPECT_EQ(r.channels, 2);
   EXPECT_FALSE(parseRtpmap("200 opus/48000", r).ok());
   EXPECT_FALSE(parseRtpmap("111 opus/48000/2/1", r).ok());

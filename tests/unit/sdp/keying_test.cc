@@ -169,7 +169,7 @@ TEST(SdpKeying, DualOfferTowardATrunkOffersSavpThenAvpAndKeepsTheAcceptedOne) {
     Result<std::string> ans = br.answer(Leg::B, mustParse(answer));
     ASSERT_TRUE(ans.ok()) << describe(ans.error());
     ASSERT_EQ(br.mappings().size(), 1u);
-    EXPECT_EQ(br.mappings()[0].slotB, plain ? 1 : 0);
+    EXPECT_EQ(br.mappings()[0].slot_b, plain ? 1 : 0);
     EXPECT_TRUE(has(*ans, "m=audio 40000 UDP/TLS/RTP/SAVPF 0\r\n")) << *ans;
 
     // A re-offer from the browser keeps only the chosen m-line live.

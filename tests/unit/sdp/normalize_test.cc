@@ -109,11 +109,11 @@ TEST(SdpBridge, WebRtcOfferBecomesOneAudioLineTowardTrunkAndAnswerMapsBack) {
 
   ASSERT_EQ(br.mappings().size(), 1u);
   const StreamMapping& m = br.mappings()[0];
-  EXPECT_EQ(m.slotA, 0);
-  EXPECT_EQ(m.slotB, 0);
+  EXPECT_EQ(m.slot_a, 0);
+  EXPECT_EQ(m.slot_b, 0);
   ASSERT_EQ(m.payloads.size(), 2u);
-  EXPECT_EQ(m.payloads[1].ptA, 126);
-  EXPECT_EQ(m.payloads[1].ptB, 101);
+  EXPECT_EQ(m.payloads[1].pt_a, 126);
+  EXPECT_EQ(m.payloads[1].pt_b, 101);
 }
 
 TEST(SdpBridge, HoldReofferKeepsPayloadTypesAndBumpsVersionOnlyOnChange) {
@@ -199,7 +199,7 @@ TEST(SdpBridge, NothingAcceptableAndMissingParameters) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::NoAcceptableMedia);
 
-  b.local.icePwd.clear();
+  b.local.ice_pwd.clear();
   Bridge br2(a, b);
   r = br2.offer(Leg::A, mustParse(replaceAll(g729, "RTP/AVP 18 101", "RTP/AVP 0 18 101")));
   ASSERT_FALSE(r.ok());
@@ -311,8 +311,8 @@ TEST(SdpBridge, TrunkReofferWithNewTelephoneEventPtKeepsTheBrowserPt) {
   // Back to the PBX in its own (new) numbering, and the dataplane map says 96 <-> 101.
   EXPECT_NE(ans->find("RTP/AVP 0 96\r\n"), std::string::npos) << *ans;
   ASSERT_EQ(br.mappings().size(), 1u);
-  EXPECT_EQ(br.mappings()[0].payloads[1].ptA, 96);
-  EXPECT_EQ(br.mappings()[0].payloads[1].ptB, 101);
+  EXPECT_EQ(br.mappings()[0].payloads[1].pt_a, 96);
+  EXPECT_EQ(br.mappings()[0].payloads[1].pt_b, 101);
 }
 
 TEST(SdpBridge, TrunkReofferAddingVideoAppendsAStableMid) {
@@ -526,8 +526,8 @@ TEST(SdpBridge, IceRestartNeedsNewLocalCredentialsAndLeavesTheTrunkAlone) {
   Result<std::string> ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
   ASSERT_FALSE(ans.ok());
   EXPECT_EQ(ans.error().code, ErrorCode::MissingLocalParameter);
-  br.local(Leg::A).iceUfrag = "rmp2";
-  br.local(Leg::A).icePwd = "rampartIcePassword0123457";
+  br.local(Leg::A).ice_ufrag = "rmp2";
+  br.local(Leg::A).ice_pwd = "rampartIcePassword0123457";
   ans = br.answer(Leg::B, mustParse(trunkAnswer("sendrecv")));
   ASSERT_TRUE(ans.ok()) << describe(ans.error());
   EXPECT_NE(ans->find("a=ice-ufrag:rmp2\r\n"), std::string::npos) << *ans;
@@ -577,15 +577,15 @@ TEST(SdpBridge, NoCommonCodecIsTranscodedWithOpusFmtpAndEventsPerRate) {
   ASSERT_EQ(br.mappings().size(), 1u);
   const StreamMapping& m = br.mappings()[0];
   ASSERT_TRUE(m.transcoded);
-  EXPECT_EQ(m.sideA.encoding, "opus");
-  EXPECT_EQ(m.sideA.pt, 111);
-  EXPECT_EQ(m.sideA.clockRate, 48000u);
-  EXPECT_EQ(m.sideA.eventPt, 110);
-  EXPECT_EQ(m.sideB.encoding, "PCMU");
-  EXPECT_EQ(m.sideB.pt, 0);
-  EXPECT_EQ(m.sideB.clockRate, 8000u);
-  EXPECT_EQ(m.sideB.eventPt, 101);
-  EXPECT_EQ(m.sideB.ptime, 20u);
+  EXPECT_EQ(m.side_a.encoding, "opus");
+  EXPECT_EQ(m.side_a.pt, 111);
+  EXPECT_EQ(m.side_a.clock_rate, 48000u);
+  EXPECT_EQ(m.side_a.event_pt, 110);
+  EXPECT_EQ(m.side_b.encoding, "PCMU");
+  EXPECT_EQ(m.side_b.pt, 0);
+  EXPECT_EQ(m.side_b.clock_rate, 8000u);
+  EXPECT_EQ(m.side_b.event_pt, 101);
+  EXPECT_EQ(m.side_b.ptime, 20u);
 }
 
 TEST(SdpBridge, ACommonCodecIsRelayedAndAddedCodecsNeverReachTheOfferer) {
@@ -623,7 +623,7 @@ TEST(SdpOptions, ApplyAndReject) {
   EXPECT_EQ(c.local.ports[1].rtcp, 0);
   EXPECT_TRUE(applyOption(c, "srtp", "sdes").ok());
   EXPECT_TRUE(applyOption(c, "rtcp-mux", "on").ok());
-  EXPECT_TRUE(c.profile->rtcpMux);
+  EXPECT_TRUE(c.profile->rtcp_mux);
   EXPECT_FALSE(applyOption(c, "srtp", "dtls").ok());
   EXPECT_FALSE(applyOption(c, "ports", "x").ok());
   EXPECT_FALSE(applyOption(c, "bogus", "1").ok());

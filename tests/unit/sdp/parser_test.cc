@@ -72,7 +72,7 @@ TEST(SdpParser, TypedAccessors) {
                      "m=video 0 RTP/AVP 31\r\nc=IN IP4 198.51.100.9\r\na=inactive\r\n";
   Result<Session> s = parse(body);
   ASSERT_TRUE(s.ok()) << describe(s.error());
-  EXPECT_EQ(s->origin().sessionId, "20518");
+  EXPECT_EQ(s->origin().session_id, "20518");
   ASSERT_TRUE(s->connection().has_value());
   EXPECT_EQ(s->connection()->address, "203.0.113.1");
   EXPECT_EQ(s->direction(), Direction::SendRecv);
@@ -90,7 +90,7 @@ TEST(SdpParser, TypedAccessors) {
   EXPECT_EQ(rtpmaps, 2);
   Crypto c;
   ASSERT_TRUE(parseCrypto(audio.attribute("crypto").value(), c).ok());
-  EXPECT_TRUE(c.keys[0].hasMki);
+  EXPECT_TRUE(c.keys[0].has_mki);
   MediaView video = s->media(1);
   EXPECT_EQ(video.mediaLine().port, 0);
   EXPECT_EQ(video.direction(), Direction::Inactive);
@@ -383,13 +383,13 @@ TEST(SdpParser, EveryLineTruncatedAtEveryByteNeverCrashes) {
 
 TEST(SdpParser, LimitsAreEnforced) {
   Limits l;
-  l.maxBodyBytes = 100;
+  l.max_body_bytes = 100;
   Result<Session> s = parse(kBase, l);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::BodyTooLarge);
 
   l = Limits{};
-  l.maxLineLength = 20;
+  l.max_line_length = 20;
   s = parse(kBase, l);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::LineTooLong);

@@ -294,6 +294,8 @@ struct DataplaneSettings {
   uint32_t event_slots = 4096;
   uint32_t punt_slots = 512;
   uint32_t inject_slots = 512;
+  // A failed mlock of the region (it carries SRTP keys) stops start-up instead of a warning.
+  bool require_locked_memory = false;
 };
 
 // Management API roles, each including the ones before it: viewer reads, operator also ends

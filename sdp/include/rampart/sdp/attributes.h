@@ -27,12 +27,12 @@ class [[nodiscard]] Verdict {
 };
 
 struct Origin {
-  std::string_view username, sessionId, netType, addrType, address;
-  uint64_t sessionVersion = 0;
+  std::string_view username, session_id, net_type, addr_type, address;
+  uint64_t session_version = 0;
 };
 struct Connection {
-  std::string_view netType, addrType, address;  ///< address without /ttl/count
-  std::string_view suffix;                      ///< "/ttl[/n]" when present
+  std::string_view net_type, addr_type, address;  ///< address without /ttl/count
+  std::string_view suffix;                        ///< "/ttl[/n]" when present
 };
 struct Bandwidth {
   std::string_view type;
@@ -44,17 +44,17 @@ struct Timing {
 struct MediaLine {
   std::string_view kind;  ///< audio, video, application, text, message, image or other token
   uint16_t port = 0;
-  uint16_t portCount = 1;
-  bool hasPortCount = false;
+  uint16_t port_count = 1;
+  bool has_port_count = false;
   std::string_view proto;
   std::string_view formats;  ///< space separated, at least one
 };
 struct Rtpmap {
-  uint8_t payloadType = 0;
+  uint8_t payload_type = 0;
   std::string_view encoding;
-  uint32_t clockRate = 0;
+  uint32_t clock_rate = 0;
   uint16_t channels = 1;
-  bool hasChannels = false;
+  bool has_channels = false;
 };
 struct Fmtp {
   std::string_view format;  ///< payload type (RTP) or other format token
@@ -66,7 +66,7 @@ struct RtcpFb {
 };
 struct Rtcp {
   uint16_t port = 0;
-  std::string_view netType, addrType, address;  ///< empty when absent
+  std::string_view net_type, addr_type, address;  ///< empty when absent
 };
 struct Group {
   std::string_view semantics;
@@ -86,24 +86,24 @@ struct SsrcGroup {
 struct Extmap {
   uint16_t id = 0;
   std::string_view direction;  ///< empty, sendonly, recvonly, sendrecv or inactive
-  std::string_view uri, extensionAttributes;
+  std::string_view uri, extension_attributes;
 };
 /// One RFC 4568 key-param: "inline:<key||salt>[|lifetime][|MKI:length]".
 struct KeyParam {
-  std::string_view keySalt;   ///< base64
+  std::string_view key_salt;  ///< base64
   std::string_view lifetime;  ///< "2^20" or decimal, empty when absent
-  uint64_t lifetimePackets = 0;
-  uint32_t mkiValue = 0;
-  uint8_t mkiLength = 0;
-  bool hasMki = false;
+  uint64_t lifetime_packets = 0;
+  uint32_t mki_value = 0;
+  uint8_t mki_length = 0;
+  bool has_mki = false;
 };
 inline constexpr size_t kMaxCryptoKeys = 4;
 struct Crypto {
   uint32_t tag = 0;
   std::string_view suite;
   std::array<KeyParam, kMaxCryptoKeys> keys{};
-  uint8_t keyCount = 0;
-  std::string_view sessionParams;
+  uint8_t key_count = 0;
+  std::string_view session_params;
   /// Bytes of key||salt this suite needs, or 0 for a suite we do not know.
   static size_t keySaltBytes(std::string_view suite) noexcept;
 };
@@ -122,9 +122,9 @@ struct Candidate {
   bool mdns = false;  ///< address is an RFC 6762 ".local" name
   uint16_t port = 0;
   CandidateType type = CandidateType::Host;
-  std::string_view relAddr;
-  uint16_t relPort = 0;
-  std::string_view tcpType;
+  std::string_view rel_addr;
+  uint16_t rel_port = 0;
+  std::string_view tcp_type;
   std::string_view extensions;  ///< remaining "name value" pairs
 };
 struct Rid {
@@ -167,9 +167,9 @@ Verdict parseSimulcast(std::string_view v) noexcept;
 
 /// Splits @p list at single spaces: calls @p fn(token) for each, at most @p maxTokens times.
 template <typename Fn>
-void forEachToken(std::string_view list, Fn&& fn, size_t maxTokens = 1024) {
+void forEachToken(std::string_view list, Fn&& fn, size_t max_tokens = 1024) {
   size_t pos = 0;
-  for (size_t n = 0; n < maxTokens && pos < list.size(); ++n) {
+  for (size_t n = 0; n < max_tokens && pos < list.size(); ++n) {
     size_t sp = list.find(' ', pos);
     if (sp == std::string_view::npos) {
       sp = list.size();

@@ -41,13 +41,13 @@ struct Profile {
   ProfileKind kind = ProfileKind::Trunk;
   /// Audio codecs by encoding name, in preference order; telephone-event is kept only at the
   /// clock rate of a kept codec.
-  std::vector<std::string> audioCodecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
+  std::vector<std::string> audio_codecs{"PCMU", "PCMA", "G722", "opus", "telephone-event"};
   /// Video codecs; empty means video m-lines are not offered to / accepted from this side.
-  std::vector<std::string> videoCodecs;
+  std::vector<std::string> video_codecs;
   /// Audio codecs Rampart may add to offers toward this side and transcode to the other side's
   /// (of PCMU, PCMA, G722, opus; listed after the offered ones, so an answerer that shares a
   /// codec with the offerer still picks it). Empty (the default): never transcode.
-  std::vector<std::string> transcodeCodecs;
+  std::vector<std::string> transcode_codecs;
   /// Trunk: a=ptime for audio. 0 copies the ptime of the other side when it has one.
   uint32_t ptime = 20;
   /// Trunk: RTP/AVP (Off), RTP/SAVP with a=crypto (Sdes), or both (Dual).
@@ -56,15 +56,15 @@ struct Profile {
   /// an offer or answer with only a=crypto is still served with SDES; false: SDES only
   /// (RTP/SAVPF, no fingerprint), and a DTLS-only offer is refused.
   bool dtls = true;
-  std::string sdesSuite = "AES_CM_128_HMAC_SHA1_80";
+  std::string sdes_suite = "AES_CM_128_HMAC_SHA1_80";
   /// Trunk capability: rtcp-mux instead of a separate RTCP port (a=rtcp).
-  bool rtcpMux = false;
+  bool rtcp_mux = false;
   /// Trunk: attributes of the other side's m-line passed through unchanged (e.g. "silenceSupp").
-  std::vector<std::string> allowAttributes;
+  std::vector<std::string> allow_attributes;
   /// WebRTC: our DTLS role when answering an actpass offer.
-  std::string setupAnswer = "passive";
-  std::string originUser = "rampart";
-  std::string sessionName = "-";
+  std::string setup_answer = "passive";
+  std::string origin_user = "rampart";
+  std::string session_name = "-";
 };
 
 struct PortPair {
@@ -74,12 +74,12 @@ struct PortPair {
 
 /// What Rampart advertises to one leg; allocated by the control plane.
 struct LocalMedia {
-  std::string address;                ///< IPv4 or IPv6 literal of Rampart's media interface
-  std::vector<PortPair> ports;        ///< trunk: per m-line index; WebRTC: [0] (BUNDLE transport)
-  std::vector<std::string> sdesKeys;  ///< base64 key||salt per m-line index (WebRTC: [0])
-  std::string iceUfrag, icePwd;       ///< WebRTC (ICE-lite)
-  std::string fingerprint;            ///< WebRTC: sha-256, colon-separated upper-case hex
-  uint64_t sessionId = 1;             ///< o= sess-id
+  std::string address;                 ///< IPv4 or IPv6 literal of Rampart's media interface
+  std::vector<PortPair> ports;         ///< trunk: per m-line index; WebRTC: [0] (BUNDLE transport)
+  std::vector<std::string> sdes_keys;  ///< base64 key||salt per m-line index (WebRTC: [0])
+  std::string ice_ufrag, ice_pwd;      ///< WebRTC (ICE-lite)
+  std::string fingerprint;             ///< WebRTC: sha-256, colon-separated upper-case hex
+  uint64_t session_id = 1;             ///< o= sess-id
 };
 
 /// One leg of a call: the realm's immutable Profile (shared by every call of the realm, as the
@@ -93,35 +93,35 @@ enum class Leg : uint8_t { A = 0, B = 1 };
 
 /// One negotiated payload type on a linked pair of m-lines: what the dataplane rewrites.
 struct PayloadMapping {
-  uint8_t ptA = 0;
-  uint8_t ptB = 0;
+  uint8_t pt_a = 0;
+  uint8_t pt_b = 0;
   std::string encoding;
-  uint32_t clockRate = 0;
+  uint32_t clock_rate = 0;
 };
 
 /// One leg's side of a transcoded stream: the codec that leg sends and receives.
 struct TranscodeSide {
   std::string encoding;
   uint8_t pt = 0;
-  uint32_t clockRate = 0;
+  uint32_t clock_rate = 0;
   uint16_t channels = 1;
-  std::string fmtp;     ///< as that leg signalled it (useinbandfec, maxplaybackrate, stereo)
-  uint8_t eventPt = 0;  ///< telephone-event at clockRate on that leg; 0: none
-  uint32_t ptime = 0;   ///< a=ptime of that leg; 0: not given
+  std::string fmtp;      ///< as that leg signalled it (useinbandfec, maxplaybackrate, stereo)
+  uint8_t event_pt = 0;  ///< telephone-event at clockRate on that leg; 0: none
+  uint32_t ptime = 0;    ///< a=ptime of that leg; 0: not given
 };
 
 /// A linked pair of m-lines after the last completed offer/answer.
 struct StreamMapping {
   std::string kind;
-  int slotA = -1;  ///< m-line index on leg A
-  int slotB = -1;  ///< m-line index on leg B
+  int slot_a = -1;  ///< m-line index on leg A
+  int slot_b = -1;  ///< m-line index on leg B
   bool active = false;
-  Direction directionA = Direction::SendRecv;  ///< as Rampart advertised it to leg A
+  Direction direction_a = Direction::SendRecv;  ///< as Rampart advertised it to leg A
   std::vector<PayloadMapping> payloads;
   /// The answer left no codec in common: Rampart transcodes between sideA and sideB
   /// (`payloads` then lists leg A's codecs only).
   bool transcoded = false;
-  TranscodeSide sideA, sideB;
+  TranscodeSide side_a, side_b;
 };
 
 class Bridge {
@@ -149,9 +149,9 @@ class Bridge {
 
   /// True after offer() from WebRTC leg @p leg changed the browser's ice-ufrag (an ICE
   /// restart, RFC 8839 section 4.4.1): Rampart's answer must carry new credentials, so the
-  /// control plane sets local(leg).iceUfrag/icePwd before calling answer(). The trunk side is
+  /// control plane sets local(leg).ice_ufrag/ice_pwd before calling answer(). The trunk side is
   /// left alone: its offer is unchanged, so its o= version does not move (re-INVITE optional).
-  bool iceRestartPending(Leg leg) const noexcept { return legs_[index(leg)].iceRestart; }
+  bool iceRestartPending(Leg leg) const noexcept { return legs_[index(leg)].ice_restart; }
 
   /// How the WebRTC leg @p leg keys SRTP after the last completed offer/answer: Dtls (its SDP
   /// and ours both carry a=fingerprint), Sdes (a=crypto both ways), None (a trunk leg, or
@@ -177,13 +177,13 @@ class Bridge {
   struct LegState {
     LegConfig config;
     std::vector<Slot> slots;
-    std::vector<std::string> bundleMids;  ///< established toward a WebRTC leg
+    std::vector<std::string> bundle_mids;  ///< established toward a WebRTC leg
     uint64_t version = 0;
-    uint64_t lastBodyHash = 0;  ///< of everything after o=, to detect changes
-    std::string remoteUfrag;    ///< the browser's ice-ufrag in its last offer or answer
-    std::string prevRemoteUfrag;
-    std::string ufragAtRestart;  ///< local(leg).iceUfrag when the restart was seen
-    bool iceRestart = false;
+    uint64_t last_body_hash = 0;  ///< of everything after o=, to detect changes
+    std::string remote_ufrag;     ///< the browser's ice-ufrag in its last offer or answer
+    std::string prev_remote_ufrag;
+    std::string ufrag_at_restart;  ///< local(leg).ice_ufrag when the restart was seen
+    bool ice_restart = false;
     Keying keying = Keying::None;
   };
   struct Pending {
@@ -195,6 +195,8 @@ class Bridge {
   static size_t index(Leg leg) noexcept { return static_cast<size_t>(leg); }
   static Leg other(Leg leg) noexcept { return leg == Leg::A ? Leg::B : Leg::A; }
   std::string finish(Leg to, std::string_view body);
+  static void noteBrowserUfrag(LegState& offerer, std::string_view ufrag);
+  struct AnswerStep;
 
   LegState legs_[2];
   Pending pending_;

@@ -29,26 +29,26 @@ struct Line {
 struct Attribute {
   std::string_view name;
   std::string_view value;
-  bool hasValue = false;
+  bool has_value = false;
 };
 
 /// Splits an attribute value ("rtpmap:0 PCMU/8000" -> {"rtpmap", "0 PCMU/8000", true}).
-Attribute splitAttribute(std::string_view lineValue) noexcept;
+Attribute splitAttribute(std::string_view line_value) noexcept;
 
 /// Size limits applied before and during parsing (from realm config). Every loop and every
 /// allocation in the parser is bounded by these.
 struct Limits {
-  size_t maxBodyBytes = 64 * 1024;
-  size_t maxLineLength = 2048;
-  size_t maxMedia = 32;
-  size_t maxAttributes = 1024;  ///< a= lines in the whole body
+  size_t max_body_bytes = size_t{64} * 1024;
+  size_t max_line_length = 2048;
+  size_t max_media = 32;
+  size_t max_attributes = 1024;  ///< a= lines in the whole body
 };
 
 /// Read-only view of one media section: lines()[0] is the m= line.
 class MediaView {
  public:
-  MediaView(std::span<const Line> lines, size_t firstLineIndex) noexcept
-      : lines_(lines), first_(firstLineIndex) {}
+  MediaView(std::span<const Line> lines, size_t first_line_index) noexcept
+      : lines_(lines), first_(first_line_index) {}
   std::span<const Line> lines() const noexcept { return lines_; }
   /// 0-based index of the m= line in Session::lines().
   size_t firstLineIndex() const noexcept { return first_; }
@@ -72,9 +72,9 @@ class MediaView {
   /// The m= line's fields (kind, port, port count, proto, formats).
   MediaLine mediaLine() const noexcept;
   /// Media-level c= if present, else @p sessionLevel (from Session::connection()).
-  std::optional<Connection> connection(std::optional<Connection> sessionLevel) const noexcept;
+  std::optional<Connection> connection(std::optional<Connection> session_level) const noexcept;
   /// The direction attribute of this section, else @p sessionDefault.
-  Direction direction(Direction sessionDefault = Direction::SendRecv) const noexcept;
+  Direction direction(Direction session_default = Direction::SendRecv) const noexcept;
 
  private:
   std::span<const Line> lines_;
@@ -94,7 +94,7 @@ class Session {
   std::span<const Line> lines() const noexcept { return lines_; }
   /// Lines before the first m= line.
   std::span<const Line> sessionLines() const noexcept;
-  size_t mediaCount() const noexcept { return mediaStart_.size(); }
+  size_t mediaCount() const noexcept { return media_start_.size(); }
   /// @p index must be < mediaCount().
   MediaView media(size_t index) const noexcept;
   /// First session-level a= line named @p name, or nullptr.
@@ -125,7 +125,7 @@ class Session {
   std::unique_ptr<char[]> text_;                // the input body
   std::vector<std::unique_ptr<char[]>> edits_;  // storage for edited values
   std::vector<Line> lines_;
-  std::vector<uint32_t> mediaStart_;  // index of each m= line in lines_
+  std::vector<uint32_t> media_start_;  // index of each m= line in lines_
   std::string_view trailer_;
   bool validated_ = false;
 };

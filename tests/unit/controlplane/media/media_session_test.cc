@@ -219,10 +219,10 @@ class MediaSessionTest : public ::testing::Test {
 
   void setProfiles(sdp::SrtpMode wanSrtp, bool lanMux, bool wanMux) {
     auto lan = std::make_shared<sdp::Profile>();
-    lan->rtcpMux = lanMux;
+    lan->rtcp_mux = lanMux;
     auto wan = std::make_shared<sdp::Profile>();
     wan->srtp = wanSrtp;
-    wan->rtcpMux = wanMux;
+    wan->rtcp_mux = wanMux;
     lan_.profile = lan;
     wan_.profile = wan;
   }
@@ -654,8 +654,8 @@ class TranscodeMediaTest : public MediaSessionTest {
  protected:
   TranscodeMediaTest() {
     auto wan = std::make_shared<sdp::Profile>();
-    wan->audioCodecs = {"opus", "telephone-event"};
-    wan->transcodeCodecs = {"opus"};
+    wan->audio_codecs = {"opus", "telephone-event"};
+    wan->transcode_codecs = {"opus"};
     wan_.profile = wan;
     ctx_.transcode = &book_;
   }

@@ -1,0 +1,131 @@
+// The dataplane's Prometheus collector over a real shared-memory region: each family once,
+// each running worker's and port's series once, workers that have not started left out.
+#include "stats/metrics_collector.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <prometheus/metric_family.h>
+
+#include <rampart/dp/stats_layout.h>
+
+#include "stats/drop_reasons.h"
+
+namespace rampart::dp {
+namespace {
+
+using prometheus::MetricFamily;
+using Labels = std::map<std::string, std::string>;
+
+const MetricFamily* findFamily(const std::vector<MetricFamily>& fams, const std::string& name) {
+  for (const MetricFamily& f : fams) {
+    if (f.name == name) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+// The value of the series of @p name with exactly @p labels; -1 when there is none.
+double valueOf(const std::vector<MetricFamily>& fams, const std::string& name,
+               const Labels& labels) {
+  const MetricFamily* f = findFamily(fams, name);
+  if (f == nullptr) {
+    return -1;
+  }
+  for (const prometheus::ClientMetric& m : f->metric) {
+    Labels have;
+    for (const auto& l : m.label) {
+      have[l.name] = l.value;
+    }
+    if (have == labels) {
+      return f->type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
+    }
+  }
+  return -1;
+}
+
+class CollectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    platform::RegionGeometry g;
+    g.n_workers = 2;
+    auto r = platform::ShmRegion::create("/rampart-test-collector-" + std::to_string(getpid()), g);
+    ASSERT_TRUE(r) << r.error().message;
+    region_ = std::move(r.value());
+    // Worker 0 has published its statistics area; worker 1 has not started yet.
+    ws_ = static_cast<WorkerStats*>(region_.stats(0));
+    ws_->magic = kStatsMagic;
+    ws_->version = kStatsVersion;
+    std::memset(&ifaces_, 0, sizeof(ifaces_));
+    ifaces_.count = 2;
+    std::strcpy(ifaces_.ifaces[0].realm, "lan");
+    std::strcpy(ifaces_.ifaces[1].realm, "wan");
+  }
+
+  platform::ShmRegion region_;
+  WorkerStats* ws_ = nullptr;
+  IfaceSet ifaces_;
+};
+
+TEST_F(CollectorTest, EachFamilyOnceAndOnlyStartedWorkers) {
+  auto fams = makeDataplaneCollector(&region_, &ifaces_)->Collect();
+  std::set<std::string> names;
+  for (const MetricFamily& f : fams) {
+    EXPECT_TRUE(names.insert(f.name).second) << "twice: " << f.name;
+  }
+  EXPECT_EQ(findFamily(fams, "rampart_dp_flows")->metric.size(), 1u);
+  EXPECT_EQ(findFamily(fams, "rampart_dp_rx_packets_total")->metric.size(), 2u);  // two ports
+  EXPECT_EQ(findFamily(fams, "rampart_dp_drops_total")->metric.size(), 2u * kDropReasonCount);
+  EXPECT_EQ(findFamily(fams, "rampart_dp_handoff_packets_total")->metric.size(), 2u);
+  EXPECT_EQ(findFamily(fams, "rampart_dp_xcode_packets_total")->metric.size(), 2u);
+  ASSERT_EQ(findFamily(fams, "rampart_dp_region_memory_locked")->metric.size(), 1u);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_region_memory_locked", {}),
+            region_.memoryLocked() ? 1.0 : 0.0);
+}
+
+TEST_F(CollectorTest, ValuesComeFromTheirFields) {
+  ws_->flows_live = 5;
+  ws_->commands_refused = 6;
+  ws_->handoff_out = 3;
+  ws_->handoff_in = 4;
+  ws_->xcode_to = 11;
+  ws_->xcode_from = 12;
+  ws_->xcode_refused = 2;
+  ws_->ports[1].rx_packets = 100;
+  ws_->ports[1].arp_nd_ignored = 8;
+  ws_->ports[1].drops[0] = 9;
+  auto fams = makeDataplaneCollector(&region_, &ifaces_)->Collect();
+  EXPECT_EQ(valueOf(fams, "rampart_dp_flows", {{"worker", "0"}}), 5);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_commands_refused_total", {{"worker", "0"}}), 6);
+  EXPECT_EQ(
+      valueOf(fams, "rampart_dp_handoff_packets_total", {{"worker", "0"}, {"direction", "out"}}),
+      3);
+  EXPECT_EQ(
+      valueOf(fams, "rampart_dp_handoff_packets_total", {{"worker", "0"}, {"direction", "in"}}), 4);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_xcode_packets_total",
+                    {{"worker", "0"}, {"direction", "to_transcoder"}}),
+            11);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_xcode_packets_total",
+                    {{"worker", "0"}, {"direction", "from_transcoder"}}),
+            12);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_xcode_refused_total", {{"worker", "0"}}), 2);
+  const Labels wan{{"worker", "0"}, {"realm", "wan"}, {"port", "1"}};
+  EXPECT_EQ(valueOf(fams, "rampart_dp_rx_packets_total", wan), 100);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_arp_nd_ignored_total", wan), 8);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_rx_packets_total",
+                    {{"worker", "0"}, {"realm", "lan"}, {"port", "0"}}),
+            0);
+  Labels drop = wan;
+  drop["reason"] = dropReasonLabel(static_cast<DropReason>(0));
+  EXPECT_EQ(valueOf(fams, "rampart_dp_drops_total", drop), 9);
+}
+
+}  // namespace
+}  // namespace rampart::dp
