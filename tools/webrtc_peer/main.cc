@@ -576,16 +576,11 @@ struct MediaKeys {
   std::vector<uint8_t> tx, rx;
 };
 
-// The DTLS handshake on @p fd in the role the answer leaves us (we offered actpass), checked
-// and exported into SRTP keys; the report gets the role, version, profile and timings.
-// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): split the handshake from the export.
-bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
-              Clock::time_point deadline, Report& r, MediaKeys& keys) {
-  const bool client = ans.setup != "active";
-  r.str("dtls_role", client ? "client" : "server");
+// Our DTLS context: the identity (or a wrong one, --wrong-cert), any peer certificate (it is
+// checked against the SDP fingerprint afterwards), the SRTP profiles of --profiles.
+SSL_CTX* dtlsContext(const Options& o, const Identity& id, Identity& other_id) {
   SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
   SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
-  Identity other_id;
   const Identity* use = &id;
   if (o.wrong_cert) {
     makeCert(other_id);
@@ -598,32 +593,20 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
   if (SSL_CTX_set_tlsext_use_srtp(ctx, o.profiles.c_str()) != 0) {
     usage("--profiles: OpenSSL refuses " + o.profiles);
   }
-  SSL* ssl = SSL_new(ctx);
-  BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
-  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, const_cast<sockaddr*>(ans.candidate->sa()));
-  BIO_set_callback_ex(bio, recordWrites);
-  SSL_set_bio(ssl, bio, bio);
-  SSL_set_mtu(ssl, 1200);
-  DTLS_set_link_mtu(ssl, 1200);
-  if (client) {
-    SSL_set_connect_state(ssl);
-  } else {
-    SSL_set_accept_state(ssl);
-  }
-  const Clock::time_point t_dtls = Clock::now();
-  bool done = false;
-  std::string dtls_error;
+  return ctx;
+}
+
+// Drives the handshake until done, failed or @p deadline; "" on success, else why not.
+std::string dtlsHandshake(SSL* ssl, int fd, Clock::time_point deadline) {
   while (Clock::now() < deadline) {
     ERR_clear_error();
     const int rc = SSL_do_handshake(ssl);
     if (rc == 1) {
-      done = true;
-      break;
+      return "";
     }
     const int err = SSL_get_error(ssl, rc);
     if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      dtls_error = "handshake failed: " + sslErrors();
-      break;
+      return "handshake failed: " + sslErrors();
     }
     timeval tv{};
     int wait_ms = 50;
@@ -636,24 +619,11 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
       DTLSv1_handle_timeout(ssl);
     }
   }
-  r.boolean("dtls_ok", done);
-  if (!done) {
-    if (dtls_error.empty()) {
-      dtls_error = "handshake timed out";
-    }
-    const long alert = SSL_get_verify_result(ssl);
-    (void)alert;
-    r.str("error", dtls_error);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    return false;
-  }
-  r.num("dtls_ms", msSince(t_dtls));
-  r.str("dtls_version", SSL_get_version(ssl));
-  X509* peer = SSL_get1_peer_certificate(ssl);
-  const std::string peer_fp = peer != nullptr ? fingerprint(peer) : "";
-  X509_free(peer);
-  r.boolean("peer_fingerprint_ok", peer_fp == ans.fingerprint);
+  return "handshake timed out";
+}
+
+// The negotiated profile and the RFC 5764 keys: the client's key and salt come first.
+bool exportSrtpKeys(SSL* ssl, bool client, Report& r, MediaKeys& keys) {
   SRTP_PROTECTION_PROFILE* sp = SSL_get_selected_srtp_profile(ssl);
   const Profile* prof = nullptr;
   for (const Profile& p : kProfiles) {
@@ -663,8 +633,6 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
   }
   if (prof == nullptr) {
     r.str("error", "no SRTP profile negotiated");
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
     return false;
   }
   r.str("profile", prof->name);
@@ -674,8 +642,6 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
   if (SSL_export_keying_material(ssl, material, mlen, kLabel, sizeof kLabel - 1, nullptr, 0, 0) !=
       1) {
     r.str("error", "key export failed");
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
     return false;
   }
   auto key_of = [&](bool of_client) {
@@ -689,9 +655,47 @@ bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
   keys.tx = key_of(client);
   keys.rx = key_of(!client);
   OPENSSL_cleanse(material, sizeof material);
+  return true;
+}
+
+// The DTLS handshake on @p fd in the role the answer leaves us (we offered actpass), checked
+// and exported into SRTP keys; the report gets the role, version, profile and timings.
+bool dtlsKeys(const Options& o, const Identity& id, int fd, const Answer& ans,
+              Clock::time_point deadline, Report& r, MediaKeys& keys) {
+  const bool client = ans.setup != "active";
+  r.str("dtls_role", client ? "client" : "server");
+  Identity other_id;
+  SSL_CTX* ctx = dtlsContext(o, id, other_id);
+  SSL* ssl = SSL_new(ctx);
+  BIO* bio = BIO_new_dgram(fd, BIO_NOCLOSE);
+  BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, const_cast<sockaddr*>(ans.candidate->sa()));
+  BIO_set_callback_ex(bio, recordWrites);
+  SSL_set_bio(ssl, bio, bio);
+  SSL_set_mtu(ssl, 1200);
+  DTLS_set_link_mtu(ssl, 1200);
+  if (client) {
+    SSL_set_connect_state(ssl);
+  } else {
+    SSL_set_accept_state(ssl);
+  }
+  const Clock::time_point t_dtls = Clock::now();
+  const std::string dtls_error = dtlsHandshake(ssl, fd, deadline);
+  r.boolean("dtls_ok", dtls_error.empty());
+  bool ok = false;
+  if (!dtls_error.empty()) {
+    r.str("error", dtls_error);
+  } else {
+    r.num("dtls_ms", msSince(t_dtls));
+    r.str("dtls_version", SSL_get_version(ssl));
+    X509* peer = SSL_get1_peer_certificate(ssl);
+    const std::string peer_fp = peer != nullptr ? fingerprint(peer) : "";
+    X509_free(peer);
+    r.boolean("peer_fingerprint_ok", peer_fp == ans.fingerprint);
+    ok = exportSrtpKeys(ssl, client, r, keys);
+  }
   SSL_free(ssl);
   SSL_CTX_free(ctx);
-  return true;
+  return ok;
 }
 
 // SDES (RFC 4568): we send with the key of our offer's a=crypto, the answerer with its own.
@@ -712,52 +716,44 @@ bool sdesKeys(const Identity& id, const Answer& ans, Report& r, MediaKeys& keys)
   return true;
 }
 
-// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): one step per phase of the run.
-int cmdRun(const Options& o) {
-  Report r;
-  const Clock::time_point t0 = Clock::now();
-  r.integer("start_unix_ms", unixMs());
-  std::string why;
-  Identity id;
-  if (o.identity.empty() || !loadOrMakeIdentity(o.identity, id, why)) {
-    usage("--identity: " + why);
-  }
-  // The answer (a benchmark starts us before the INVITE and lets us wait for it).
+// What the phases of a run share.
+struct Run {
+  const Options& o;
+  const Identity& id;
+  const Answer& ans;
+  int fd;
+  std::string username;  // remote ufrag : ours
+  Clock::time_point t0;
+  Stun stun;
+};
+
+// The answer file (a benchmark starts us before the INVITE and lets us wait for it).
+std::optional<Answer> waitAnswer(const Options& o, Clock::time_point t0, std::string& why) {
   const Clock::time_point answer_deadline =
       t0 + std::chrono::milliseconds(static_cast<int64_t>(o.wait_answer * 1000));
   while (!exists(o.answer_file) && Clock::now() < answer_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  std::optional<Answer> ans = parseAnswer(readFile(o.answer_file), why);
-  if (!ans) {
-    r.str("error", "answer: " + why);
-    return finish(r, false);
-  }
-  const Clock::time_point t_answer = Clock::now();
-  r.integer("answer_unix_ms", unixMs());
-  r.str("remote", ans->candidate->toString());
-  const int fd = openSocket(*o.local, &*ans->candidate);
-  uint8_t buf[2048];
+  return parseAnswer(readFile(o.answer_file), why);
+}
 
-  // ICE: checks every 50 ms (USE-CANDIDATE on each: aggressive nomination) until a verified
-  // success response.
-  Stun stun;
-  const std::string username = ans->ufrag + ":" + id.ufrag;
-  const Clock::time_point deadline =
-      t_answer + std::chrono::milliseconds(static_cast<int64_t>(o.timeout * 1000));
+// ICE: checks every 50 ms (USE-CANDIDATE on each: aggressive nomination) until a verified
+// success response. 1: success, negative: the error code answered, 0: no answer in time.
+int runIce(Run& run, Clock::time_point deadline, Report& r) {
+  uint8_t buf[2048];
   int checks = 0;
   int ice = 0;
   Clock::time_point next_check = Clock::now();
   while (ice != 1 && Clock::now() < deadline) {
     if (Clock::now() >= next_check) {
-      std::vector<uint8_t> req = stun.check(username, ans->pwd, true);
-      ::send(fd, req.data(), req.size(), 0);
+      std::vector<uint8_t> req = run.stun.check(run.username, run.ans.pwd, true);
+      ::send(run.fd, req.data(), req.size(), 0);
       ++checks;
       next_check = Clock::now() + std::chrono::milliseconds(50);
     }
-    const int n = recvWithin(fd, buf, sizeof buf, 10);
+    const int n = recvWithin(run.fd, buf, sizeof buf, 10);
     if (n > 0 && buf[0] < 2) {
-      const int v = stun.validate(buf, static_cast<std::size_t>(n));
+      const int v = run.stun.validate(buf, static_cast<std::size_t>(n));
       if (v != 0) {
         ice = v;
       }
@@ -768,18 +764,187 @@ int cmdRun(const Options& o) {
   }
   r.integer("ice_checks", checks);
   r.boolean("ice_ok", ice == 1);
+  return ice;
+}
+
+struct MediaCounters {
+  int64_t sent = 0, received = 0, auth_failed = 0, other = 0, stun_ok = 0;
+  int64_t received_after_misbehave = 0, bad_stun_responses = 0;
+  double first_media_ms = -1;
+  int64_t first_media_unix = 0;
+  bool misbehaved = false;
+  std::vector<std::vector<uint8_t>> bad_checks;  // the bad STUN checks sent (--misbehave)
+};
+
+// --misbehave: garbage records (handshake, alert and application data content types, random
+// bytes), our own handshake datagrams replayed, and STUN checks Rampart must not answer.
+void misbehave(Run& run, MediaCounters& c, Report& r) {
+  const std::string& what = run.o.misbehave;
+  if (what.find("garbage") != std::string::npos) {
+    for (int i = 0; i < 50; ++i) {
+      uint8_t g[200];
+      RAND_bytes(g, sizeof g);
+      static const uint8_t kTypes[] = {20, 21, 22, 23, 25, 47, 63};
+      g[0] = kTypes[i % 7];
+      if (i % 2 == 0) {  // a well-formed header with an absurd epoch/sequence
+        g[1] = 0xfe;
+        g[2] = 0xfd;
+        rt::put16(g + 11, static_cast<uint16_t>(sizeof g - 13));
+      }
+      ::send(run.fd, g, 40 + static_cast<std::size_t>(i) * 3, 0);
+    }
+  }
+  if (what.find("replay") != std::string::npos) {
+    for (int i = 0; i < 3; ++i) {
+      for (const auto& d : g_sent_records) {
+        ::send(run.fd, d.data(), d.size(), 0);
+      }
+    }
+    r.integer("replayed_datagrams", static_cast<int64_t>(3 * g_sent_records.size()));
+  }
+  if (what.find("bad-stun") != std::string::npos) {
+    for (int i = 0; i < 20; ++i) {
+      std::vector<uint8_t> chk =
+          i % 2 == 0 ? run.stun.check(run.username, run.ans.pwd + "x", true)
+                     : run.stun.check(run.ans.ufrag + "zz:" + run.id.ufrag, run.ans.pwd, true);
+      ::send(run.fd, chk.data(), chk.size(), 0);
+      c.bad_checks.push_back(chk);
+    }
+  }
+  r.num("misbehave_at_ms", msSince(run.t0));
+}
+
+// One datagram received during the media phase: a STUN response, SRTP, or something else.
+void receiveOne(Run& run, rt::SrtpSession& rx, uint8_t* buf, int n, MediaCounters& c) {
+  if (buf[0] < 2) {
+    // A response to one of the bad checks carries its transaction id (bytes 8-19).
+    for (const auto& chk : c.bad_checks) {
+      if (std::memcmp(chk.data() + 8, buf + 8, 12) == 0) {
+        ++c.bad_stun_responses;
+      }
+    }
+    if (run.stun.validate(buf, static_cast<std::size_t>(n)) == 1) {
+      ++c.stun_ok;
+    }
+    return;
+  }
+  if (buf[0] >= 128 && buf[0] <= 191 && !(buf[1] >= 192 && buf[1] <= 223)) {
+    int len = n;
+    if (rx.unprotectRtp(buf, len) == rt::SrtpStatus::Ok) {
+      if (c.received++ == 0) {
+        c.first_media_ms = msSince(run.t0);
+        c.first_media_unix = unixMs();
+      }
+      if (c.misbehaved && !run.o.misbehave.empty()) {
+        ++c.received_after_misbehave;
+      }
+    } else {
+      ++c.auth_failed;
+    }
+    return;
+  }
+  ++c.other;
+}
+
+// One 20 ms SRTP packet of 0xff payload.
+void sendMedia(Run& run, rt::SrtpSession& tx, uint32_t ssrc, uint16_t seq, MediaCounters& c) {
+  uint8_t pkt[12 + 160 + rt::kSrtpTrailerRoom] = {};
+  pkt[0] = 0x80;
+  pkt[1] = static_cast<uint8_t>(run.ans.payload_type & 0x7f);
+  rt::put16(pkt + 2, seq);
+  rt::put32(pkt + 4, static_cast<uint32_t>(c.sent * 160));
+  rt::put32(pkt + 8, ssrc);
+  std::memset(pkt + 12, 0xff, 160);
+  int len = 12 + 160;
+  if (tx.protectRtp(pkt, len) == rt::SrtpStatus::Ok) {
+    ::send(run.fd, pkt, static_cast<std::size_t>(len), 0);
+    ++c.sent;
+  }
+}
+
+// Media: 20 ms packets for `duration`, then 500 ms of draining. Consent checks every 2 s.
+void runMedia(Run& run, rt::SrtpSession& tx, rt::SrtpSession& rx, uint32_t ssrc, Report& r,
+              MediaCounters& c) {
+  uint16_t seq = static_cast<uint16_t>(random64());
+  uint8_t buf[2048];
+  c.misbehaved = run.o.misbehave.empty();
+  const Clock::time_point t_media = Clock::now();
+  const Clock::time_point send_end =
+      t_media + std::chrono::milliseconds(static_cast<int64_t>(run.o.duration * 1000));
+  const Clock::time_point end = send_end + std::chrono::milliseconds(500);
+  Clock::time_point next_send = t_media;
+  Clock::time_point next_consent = t_media + std::chrono::seconds(2);
+  while (Clock::now() < end) {
+    const Clock::time_point now = Clock::now();
+    if (now < send_end && now >= next_send) {
+      sendMedia(run, tx, ssrc, seq++, c);
+      next_send += std::chrono::milliseconds(20);
+    }
+    if (now >= next_consent) {
+      std::vector<uint8_t> req = run.stun.check(run.username, run.ans.pwd, false);
+      ::send(run.fd, req.data(), req.size(), 0);
+      next_consent = now + std::chrono::seconds(2);
+    }
+    if (!c.misbehaved && c.received >= 10) {
+      c.misbehaved = true;
+      misbehave(run, c, r);
+    }
+    const int n = recvWithin(run.fd, buf, sizeof buf - rt::kSrtpTrailerRoom, 2);
+    if (n > 0) {
+      receiveOne(run, rx, buf, n, c);
+    }
+  }
+}
+
+void reportMedia(const Options& o, const MediaCounters& c, Report& r) {
+  r.integer("sent", c.sent);
+  r.integer("received", c.received);
+  r.integer("auth_failed", c.auth_failed);
+  r.integer("other_datagrams", c.other);
+  r.integer("consent_responses", c.stun_ok);
+  r.num("first_media_ms", c.first_media_ms);
+  r.integer("first_media_unix_ms", c.first_media_unix);
+  if (!o.misbehave.empty()) {
+    r.integer("received_after_misbehave", c.received_after_misbehave);
+    r.integer("bad_stun_sent", static_cast<int64_t>(c.bad_checks.size()));
+    r.integer("bad_stun_responses", c.bad_stun_responses);
+  }
+}
+
+// A whole run: answer, ICE, keys (DTLS or SDES), media.
+int cmdRun(const Options& o) {
+  Report r;
+  const Clock::time_point t0 = Clock::now();
+  r.integer("start_unix_ms", unixMs());
+  std::string why;
+  Identity id;
+  if (o.identity.empty() || !loadOrMakeIdentity(o.identity, id, why)) {
+    usage("--identity: " + why);
+  }
+  std::optional<Answer> ans = waitAnswer(o, t0, why);
+  if (!ans) {
+    r.str("error", "answer: " + why);
+    return finish(r, false);
+  }
+  const Clock::time_point t_answer = Clock::now();
+  r.integer("answer_unix_ms", unixMs());
+  r.str("remote", ans->candidate->toString());
+  Run run{o,  id,    *ans, openSocket(*o.local, &*ans->candidate), ans->ufrag + ":" + id.ufrag,
+          t0, Stun()};
+  const Clock::time_point deadline =
+      t_answer + std::chrono::milliseconds(static_cast<int64_t>(o.timeout * 1000));
+  const int ice = runIce(run, deadline, r);
   if (ice != 1) {
     r.str("error", ice < 0 ? "ICE check answered with error " + std::to_string(-ice)
                            : "no ICE success response");
     return finish(r, false);
   }
   r.num("ice_ms", msSince(t_answer));
-
   MediaKeys keys;
   const bool keyed = o.keying == "sdes" ? sdesKeys(id, *ans, r, keys)
-                                        : dtlsKeys(o, id, fd, *ans, deadline, r, keys);
+                                        : dtlsKeys(o, id, run.fd, *ans, deadline, r, keys);
   if (!keyed) {
-    ::close(fd);
+    ::close(run.fd);
     return finish(r, false);
   }
   const uint32_t ssrc = static_cast<uint32_t>(random64());
@@ -791,127 +956,11 @@ int cmdRun(const Options& o) {
     r.str("error", "SRTP: " + why);
     return finish(r, false);
   }
-
-  // Media: 20 ms packets for `duration`, then 500 ms of draining. Consent checks every 2 s.
-  int64_t sent = 0, received = 0, auth_failed = 0, other = 0, stun_ok = 0;
-  int64_t received_after_misbehave = 0, bad_stun_responses = 0;
-  double first_media_ms = -1;
-  int64_t first_media_unix = 0;
-  bool misbehaved = o.misbehave.empty();
-  std::vector<std::vector<uint8_t>> bad_checks;
-  uint16_t seq = static_cast<uint16_t>(random64());
-  const Clock::time_point t_media = Clock::now();
-  const Clock::time_point send_end =
-      t_media + std::chrono::milliseconds(static_cast<int64_t>(o.duration * 1000));
-  const Clock::time_point end = send_end + std::chrono::milliseconds(500);
-  Clock::time_point next_send = t_media;
-  Clock::time_point next_consent = t_media + std::chrono::seconds(2);
-  while (Clock::now() < end) {
-    const Clock::time_point now = Clock::now();
-    if (now < send_end && now >= next_send) {
-      uint8_t pkt[12 + 160 + rt::kSrtpTrailerRoom] = {};
-      pkt[0] = 0x80;
-      pkt[1] = static_cast<uint8_t>(ans->payload_type & 0x7f);
-      rt::put16(pkt + 2, seq++);
-      rt::put32(pkt + 4, static_cast<uint32_t>(sent * 160));
-      rt::put32(pkt + 8, ssrc);
-      std::memset(pkt + 12, 0xff, 160);
-      int len = 12 + 160;
-      if (tx->protectRtp(pkt, len) == rt::SrtpStatus::Ok) {
-        ::send(fd, pkt, static_cast<std::size_t>(len), 0);
-        ++sent;
-      }
-      next_send += std::chrono::milliseconds(20);
-    }
-    if (now >= next_consent) {
-      std::vector<uint8_t> req = stun.check(username, ans->pwd, false);
-      ::send(fd, req.data(), req.size(), 0);
-      next_consent = now + std::chrono::seconds(2);
-    }
-    if (!misbehaved && received >= 10) {
-      misbehaved = true;
-      // Garbage records (handshake, alert and application data content types, random bytes),
-      // our own handshake datagrams replayed, and STUN checks Rampart must not answer.
-      if (o.misbehave.find("garbage") != std::string::npos) {
-        for (int i = 0; i < 50; ++i) {
-          uint8_t g[200];
-          RAND_bytes(g, sizeof g);
-          static const uint8_t kTypes[] = {20, 21, 22, 23, 25, 47, 63};
-          g[0] = kTypes[i % 7];
-          if (i % 2 == 0) {  // a well-formed header with an absurd epoch/sequence
-            g[1] = 0xfe;
-            g[2] = 0xfd;
-            rt::put16(g + 11, static_cast<uint16_t>(sizeof g - 13));
-          }
-          ::send(fd, g, 40 + static_cast<std::size_t>(i) * 3, 0);
-        }
-      }
-      if (o.misbehave.find("replay") != std::string::npos) {
-        for (int i = 0; i < 3; ++i) {
-          for (const auto& d : g_sent_records) {
-            ::send(fd, d.data(), d.size(), 0);
-          }
-        }
-        r.integer("replayed_datagrams", static_cast<int64_t>(3 * g_sent_records.size()));
-      }
-      if (o.misbehave.find("bad-stun") != std::string::npos) {
-        for (int i = 0; i < 20; ++i) {
-          std::vector<uint8_t> c = i % 2 == 0
-                                       ? stun.check(username, ans->pwd + "x", true)
-                                       : stun.check(ans->ufrag + "zz:" + id.ufrag, ans->pwd, true);
-          ::send(fd, c.data(), c.size(), 0);
-          bad_checks.push_back(c);
-        }
-      }
-      r.num("misbehave_at_ms", msSince(t0));
-    }
-    const int n = recvWithin(fd, buf, sizeof buf - rt::kSrtpTrailerRoom, 2);
-    if (n <= 0) {
-      continue;
-    }
-    if (buf[0] < 2) {
-      // A response to one of the bad checks carries its transaction id (bytes 8-19).
-      for (const auto& c : bad_checks) {
-        if (std::memcmp(c.data() + 8, buf + 8, 12) == 0) {
-          ++bad_stun_responses;
-        }
-      }
-      if (stun.validate(buf, static_cast<std::size_t>(n)) == 1) {
-        ++stun_ok;
-      }
-      continue;
-    }
-    if (buf[0] >= 128 && buf[0] <= 191 && !(buf[1] >= 192 && buf[1] <= 223)) {
-      int len = n;
-      if (rx->unprotectRtp(buf, len) == rt::SrtpStatus::Ok) {
-        if (received++ == 0) {
-          first_media_ms = msSince(t0);
-          first_media_unix = unixMs();
-        }
-        if (misbehaved && !o.misbehave.empty()) {
-          ++received_after_misbehave;
-        }
-      } else {
-        ++auth_failed;
-      }
-      continue;
-    }
-    ++other;
-  }
-  r.integer("sent", sent);
-  r.integer("received", received);
-  r.integer("auth_failed", auth_failed);
-  r.integer("other_datagrams", other);
-  r.integer("consent_responses", stun_ok);
-  r.num("first_media_ms", first_media_ms);
-  r.integer("first_media_unix_ms", first_media_unix);
-  if (!o.misbehave.empty()) {
-    r.integer("received_after_misbehave", received_after_misbehave);
-    r.integer("bad_stun_sent", static_cast<int64_t>(bad_checks.size()));
-    r.integer("bad_stun_responses", bad_stun_responses);
-  }
-  ::close(fd);
-  return finish(r, received > 0);
+  MediaCounters c;
+  runMedia(run, *tx, *rx, ssrc, r, c);
+  reportMedia(o, c, r);
+  ::close(run.fd);
+  return finish(r, c.received > 0);
 }
 
 // --- probe ---------------------------------------------------------------------------------------

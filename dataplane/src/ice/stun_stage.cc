@@ -226,46 +226,43 @@ void iceAgentInit(StunAgent* agent) {
                                                    STUN_AGENT_USAGE_USE_FINGERPRINT));
 }
 
-// Order of the checks (RFC 5389 section 10.1.2, RFC 8445 section 7.3): class, then libnice's
-// validation (FINGERPRINT, USERNAME and MESSAGE-INTEGRITY present, key lookup, integrity,
-// unknown required attributes), then method, role and ICE attributes.
-// NOLINTNEXTLINE(readability-function-size): TODO(issue 14): split, then bench the path.
-void handleStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry& f,
-                uint32_t index) {
-  IceState& s = ctx.ice.states[index];
-  uint8_t* pkt = rte_pktmbuf_mtod(m, uint8_t*) + pi.payload_off;
-  if (!s.active) {
+namespace {
+
+// A request for a flow that runs ICE, in one segment; anything else is dropped here.
+bool admitStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const uint8_t* pkt, uint32_t index) {
+  if (!ctx.ice.states[index].active) {
     dropStun(ctx, in, index, m, IceOutcome::NoIceState, DropReason::NoIceState);
-    return;
+    return false;
   }
   // Class bits C1 (0x0100) and C0 (0x0010) of the message type: 00 is a request. Rampart
   // sends no requests, so no response or indication is expected.
   if ((load16(pkt) & 0x0110) != 0) {
     dropStun(ctx, in, index, m, IceOutcome::NotRequest, DropReason::StunNotRequest);
-    return;
+    return false;
   }
   if (m->nb_segs != 1) {
     dropStun(ctx, in, index, m, IceOutcome::Malformed, DropReason::Multiseg);
-    return;
+    return false;
   }
-  Credentials cred{&s, false};
-  StunMessage req{};
-  StunValidationStatus v =
-      stun_agent_validate(&ctx.ice.agent, &req, pkt, pi.payload_len, lookupKey, &cred);
-  const uint8_t tos = replyTos(ctx, in, f, s);
+  return true;
+}
+
+// libnice's verdict on the request; false when it was answered or dropped here.
+bool validateStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, uint32_t index,
+                  StunValidationStatus v, const Credentials& cred, StunMessage& req, uint8_t tos) {
   switch (v) {
-    case STUN_VALIDATION_SUCCESS: break;
+    case STUN_VALIDATION_SUCCESS: return true;
     case STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST:
       // USERNAME or MESSAGE-INTEGRITY missing: 400, unsigned.
       replyError(ctx, in, m, pi, index, req, STUN_ERROR_BAD_REQUEST, tos, IceOutcome::Malformed);
-      return;
+      return false;
     case STUN_VALIDATION_UNAUTHORIZED:
       // Unknown ufrag or wrong integrity. RFC 5389 would answer 401; an SBC does not answer
       // unauthenticated strangers (no reflection, no oracle for guessing credentials).
       dropStun(ctx, in, index, m,
                cred.ufrag_known ? IceOutcome::BadIntegrity : IceOutcome::UnknownUfrag,
                DropReason::IceUnauthenticated);
-      return;
+      return false;
     case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE: {
       uint8_t reply[kReplyMax];
       StunMessage resp{};
@@ -276,17 +273,22 @@ void handleStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& p
       } else {
         sendReply(ctx, in, m, pi, index, reply, n, tos, IceOutcome::UnknownAttribute);
       }
-      return;
+      return false;
     }
     default:
       // Not STUN, truncated, no magic cookie, FINGERPRINT missing or wrong: RFC 5389 section
       // 7.3 discards such a message silently.
       dropStun(ctx, in, index, m, IceOutcome::Malformed, DropReason::StunMalformed);
-      return;
+      return false;
   }
+}
+
+// A Binding request from a controlling agent with a PRIORITY; false when answered with an error.
+bool checkIceRequest(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi,
+                     uint32_t index, StunMessage& req, uint8_t tos) {
   if (stun_message_get_method(&req) != STUN_BINDING) {
     replyError(ctx, in, m, pi, index, req, STUN_ERROR_BAD_REQUEST, tos, IceOutcome::Malformed);
-    return;
+    return false;
   }
   // Rampart is always the controlled (lite) agent: a peer that claims to be controlled too is
   // told to switch (RFC 8445 section 7.3.1.1).
@@ -294,15 +296,23 @@ void handleStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& p
   if (stun_message_find64(&req, STUN_ATTRIBUTE_ICE_CONTROLLED, &tie) ==
       STUN_MESSAGE_RETURN_SUCCESS) {
     replyError(ctx, in, m, pi, index, req, STUN_ERROR_ROLE_CONFLICT, tos, IceOutcome::RoleConflict);
-    return;
+    return false;
   }
   uint32_t priority = 0;
   if (stun_message_find32(&req, STUN_ATTRIBUTE_PRIORITY, &priority) !=
           STUN_MESSAGE_RETURN_SUCCESS ||
       !stun_message_has_attribute(&req, STUN_ATTRIBUTE_ICE_CONTROLLING)) {
     replyError(ctx, in, m, pi, index, req, STUN_ERROR_BAD_REQUEST, tos, IceOutcome::Malformed);
-    return;
+    return false;
   }
+  return true;
+}
+
+// The success response (XOR-MAPPED-ADDRESS, signed with the request's key); a nomination
+// selects the pair, a check on the selected pair refreshes consent.
+void answerCheck(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry& f,
+                 uint32_t index, StunMessage& req, uint8_t tos) {
+  IceState& s = ctx.ice.states[index];
   uint8_t reply[kReplyMax];
   StunMessage resp{};
   sockaddr_storage src;
@@ -328,6 +338,29 @@ void handleStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& p
   }
   sendReply(ctx, in, m, pi, index, reply, n, tos,
             nominate ? IceOutcome::Nominated : IceOutcome::Ok);
+}
+
+}  // namespace
+
+// Order of the checks (RFC 5389 section 10.1.2, RFC 8445 section 7.3): class, then libnice's
+// validation (FINGERPRINT, USERNAME and MESSAGE-INTEGRITY present, key lookup, integrity,
+// unknown required attributes), then method, role and ICE attributes.
+void handleStun(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry& f,
+                uint32_t index) {
+  const uint8_t* pkt = rte_pktmbuf_mtod(m, uint8_t*) + pi.payload_off;
+  if (!admitStun(ctx, in, m, pkt, index)) {
+    return;
+  }
+  IceState& s = ctx.ice.states[index];
+  Credentials cred{&s, false};
+  StunMessage req{};
+  StunValidationStatus v =
+      stun_agent_validate(&ctx.ice.agent, &req, pkt, pi.payload_len, lookupKey, &cred);
+  const uint8_t tos = replyTos(ctx, in, f, s);
+  if (validateStun(ctx, in, m, pi, index, v, cred, req, tos) &&
+      checkIceRequest(ctx, in, m, pi, index, req, tos)) {
+    answerCheck(ctx, in, m, pi, f, index, req, tos);
+  }
 }
 
 bool dtlsAdmitted(const LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const PacketInfo& pi) {
