@@ -27,7 +27,7 @@ cp_pid=""
 cleanup() {  # only what this test started, by PID; then its namespace, region and files
   for p in $check_pid $cp_pid $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
   ip netns del "$ns" 2>/dev/null || true
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -10,7 +10,7 @@ bg_pids=()
 cleanup() {  # only what this test started, by PID; then its lab, region and files
   for p in "${bg_pids[@]}" $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
   "$src/tools/lab" down --prefix "$prefix" >/dev/null 2>&1 || true
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -18,7 +18,7 @@ port=$((20000 + $$ % 20000))
 dp_pid=""
 cleanup() {
   [ -n "$dp_pid" ] && kill -KILL "$dp_pid" 2>/dev/null || true
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   rm -rf "$work"
 }
 trap cleanup EXIT

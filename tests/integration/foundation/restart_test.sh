@@ -28,7 +28,7 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   "$src/tools/lab" down --prefix "$prefix" >/dev/null 2>&1 || true
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   rm -rf "$work"
 }
 trap cleanup EXIT

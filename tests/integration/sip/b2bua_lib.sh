@@ -40,7 +40,7 @@ b2b_cleanup() {  # the two Rampart processes (by PID), the shared-memory region,
     sleep 0.1
   done
   for p in $cp_pid $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   if [ "${SIP_KEEP_WORK:-0}" != 1 ] && [ -n "${B2B_FAILED:-}" ]; then
     echo "--- control plane log (tail)" >&2; tail -n 40 "$work/cp.log" >&2 2>/dev/null || true
     echo "--- dataplane log (tail)" >&2; tail -n 10 "$work/dp.log" >&2 2>/dev/null || true

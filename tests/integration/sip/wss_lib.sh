@@ -45,7 +45,7 @@ wss_cleanup() {  # clients, the two Rampart processes (by PID), the region, then
     sleep 0.1
   done
   for p in "${wss_pids[@]}" $cp_pid $dp_pid; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   if [ -n "${WSS_FAILED:-}" ]; then
     echo "--- control plane log (tail)" >&2; tail -n 60 "$work/cp.log" >&2 2>/dev/null || true
     echo "--- dataplane log (tail)" >&2; tail -n 10 "$work/dp.log" >&2 2>/dev/null || true

@@ -26,7 +26,7 @@ dp_pid=""
 cleanup() {
   if [ -n "$dp_pid" ]; then kill -KILL "$dp_pid" 2>/dev/null || true; fi
   "$src/tools/lab" down --prefix "$prefix" >/dev/null 2>&1 || true
-  rm -f "/dev/shm/${shm#/}"
+  rm -f "/dev/shm/${shm#/}" "/dev/shm/${shm#/}.xc"  # the region and its transcoder rings
   rm -rf "$work"
 }
 trap cleanup EXIT
