@@ -40,6 +40,7 @@ class StreamConnection : public Connection,
         dscp_(dscp) {}
 
   uint64_t id() const override { return peer_.connection; }
+  const std::string& serverName() const override { return server_name_; }
   const Peer& peer() const override { return peer_; }
 
   // Inbound: the socket is connected; TLS handshakes first (bounded by the first-message
@@ -76,6 +77,7 @@ class StreamConnection : public Connection,
     armIdle();
     if constexpr (kTls) {
       if (tls) {
+        server_name_ = server_name;
         const std::string name = server_name.empty() ? peer_.address.to_string() : server_name;
         if (auto named = setClientPeerName(stream_.native_handle(), name); !named) {
           RAMPART_LOG(platform::LogLevel::Warn, "transport", "TLS to %s: %s", name.c_str(),
@@ -243,6 +245,7 @@ class StreamConnection : public Connection,
   uint8_t dscp_;
   std::array<char, 16384> buf_{};
   std::deque<std::string> queue_;
+  std::string server_name_;  // outbound TLS by name: the name its certificate was checked for
   std::size_t queued_bytes_ = 0;
   bool open_ = false;
   bool connected_ = false;

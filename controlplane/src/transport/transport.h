@@ -66,6 +66,11 @@ class Connection {
   virtual const Peer& peer() const = 0;
   // nullptr unless the connection authenticated with a token at its upgrade.
   virtual const ConnectionAuth* auth() const { return nullptr; }
+  // Outbound TLS: the name the server's certificate was verified for ("" otherwise).
+  virtual const std::string& serverName() const {
+    static const std::string kNone;
+    return kNone;
+  }
   // Queues one whole SIP message; never blocks. A connection whose send queue exceeds its limit
   // closes itself (a peer that does not read must not grow our memory).
   virtual void send(std::string bytes) = 0;
@@ -82,12 +87,15 @@ class ConnectionTable {
     auto it = by_id_.find(id);
     return it == by_id_.end() ? nullptr : it->second;
   }
-  // An open connection of `transport` to address:port (outbound reuse, RFC 3261 18.1.1).
+  // An open connection of `transport` to address:port (outbound reuse, RFC 3261 18.1.1). Over
+  // TLS only one verified for the same `server_name` (a certificate checked for one name says
+  // nothing about another name on the same address).
   std::shared_ptr<Connection> findTo(Transport transport, const boost::asio::ip::address& address,
-                                     uint16_t port) const {
+                                     uint16_t port, const std::string& server_name = {}) const {
     for (const auto& [id, c] : by_id_) {
       const Peer& p = c->peer();
-      if (p.transport == transport && p.address == address && p.port == port) {
+      if (p.transport == transport && p.address == address && p.port == port &&
+          (transport != Transport::Tls || c->serverName() == server_name)) {
         return c;
       }
     }

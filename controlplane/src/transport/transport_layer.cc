@@ -370,7 +370,7 @@ bool TransportLayer::send(const Destination& dst, std::string bytes) {
     conn = connections_.find(dst.connection);
   }
   if (!conn) {
-    conn = connections_.findTo(dst.transport, dst.address, dst.port);
+    conn = connections_.findTo(dst.transport, dst.address, dst.port, dst.host);
   }
   if (!conn && (dst.transport == Transport::Tcp || dst.transport == Transport::Tls)) {
     conn = connect(dst);
