@@ -16,6 +16,7 @@
 #include <rampart/platform/signals.h>
 
 #include "srtp/srtp_ctx.h"
+#include "srtp/srtp_fast.h"
 #include "worker/lcore_loop.h"
 
 namespace rampart::dp {
@@ -201,6 +202,21 @@ bool startEal(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
   if (!srtpGlobalInit()) {
     RAMPART_LOG(platform::LogLevel::Error, kLog, "libsrtp2 initialisation failed");
     return false;
+  }
+  srtpUseDpdkMemory(true);
+  srtpSetFastPath(cfg.dataplane.srtp_engine == platform::DataplaneSettings::SrtpEngine::Fast);
+  if (srtpFastPath() && fastSrtpMgr() == nullptr) {
+    RAMPART_LOG(platform::LogLevel::Warn, kLog,
+                "SRTP fast path: intel-ipsec-mb unavailable, every flow on libsrtp2");
+    srtpSetFastPath(false);
+  }
+  if (srtpFastPath()) {
+    RAMPART_LOG(platform::LogLevel::Info, kLog,
+                "SRTP: fast path on intel-ipsec-mb %s (%s code), libsrtp2 for the rest",
+                fastSrtpVersion(), fastSrtpArch());
+  } else {
+    RAMPART_LOG(platform::LogLevel::Info, kLog,
+                "SRTP: libsrtp2 for every flow (dataplane.srtp_engine: libsrtp)");
   }
   RAMPART_LOG(platform::LogLevel::Info, kLog, "SRTP: libsrtp2 over OpenSSL, HMAC-SHA1 %s",
               srtpUsesLibsrtpHmac() ? "libsrtp2's own (RAMPART_LIBSRTP_HMAC=1)"

@@ -40,7 +40,8 @@ constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {
     "worker_cpus",    "main_cpu",        "eal_args", "flow_capacity",
-    "idle_timeout_s", "idle_backoff_us", "rings",    "require_locked_memory"};
+    "idle_timeout_s", "idle_backoff_us", "rings",    "require_locked_memory",
+    "srtp_engine"};
 constexpr std::string_view kRingKeys[] = {"command_slots", "event_slots", "punt_slots",
                                           "inject_slots"};
 constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",      "tls",
@@ -484,6 +485,10 @@ void parseDataplane(const YAML::Node& n, DataplaneSettings* d, ErrorSink* sink) 
   readNumber(m, "idle_timeout_s", 1, kMaxIdleTimeoutS, &d->idle_timeout_s);
   readNumber(m, "idle_backoff_us", 0, kMaxIdleBackoffUs, &d->idle_backoff_us);
   readBool(m, "require_locked_memory", &d->require_locked_memory);
+  static constexpr std::string_view kSrtpEngines[] = {"fast", "libsrtp"};
+  if (int e = readEnum(m, "srtp_engine", kSrtpEngines, false); e >= 0) {
+    d->srtp_engine = static_cast<DataplaneSettings::SrtpEngine>(e);
+  }
   if (std::optional<YAML::Node> rings = m.get("rings", false)) {
     MapReader r(*rings, m.keyPath("rings"), kRingKeys, sink);
     readRingSlots(r, "command_slots", &d->command_slots);

@@ -108,6 +108,17 @@ int32_t prepare(LcoreCtx& ctx, const abi::FlowAdd& m, Prepared* p) {
   return p->out.init(m.srtp_out, SrtpCtx::Dir::Outbound);
 }
 
+// Keeps the per-engine gauges (rampart_dp_srtp_*) as flows gain or lose SRTP contexts.
+void countEngines(LcoreCtx& ctx, const FlowEntry& e, int sign) {
+  for (const SrtpCtx* c : {&e.srtp_in, &e.srtp_out}) {
+    uint8_t eng = c->engine();
+    uint64_t& g = eng == abi::kSrtpEngineFast ? ctx.stats->srtp_fast : ctx.stats->srtp_libsrtp;
+    if (eng != abi::kSrtpEngineNone) {
+      publish(g, g + static_cast<uint64_t>(static_cast<int64_t>(sign)));
+    }
+  }
+}
+
 void installAction(LcoreCtx& ctx, FlowEntry& e, const abi::FlowAdd& m, Prepared& p,
                    uint16_t neigh) {
   e.flags = m.flags;
@@ -135,8 +146,10 @@ void installAction(LcoreCtx& ctx, FlowEntry& e, const abi::FlowAdd& m, Prepared&
   e.idle_timeout_s = m.idle_timeout_s != 0 ? m.idle_timeout_s : ctx.cfg.default_idle_s;
   e.idle_reported = false;
   e.cookie = m.cookie;
+  countEngines(ctx, e, -1);  // a modify replaces the contexts
   e.srtp_in = static_cast<SrtpCtx&&>(p.in);
   e.srtp_out = static_cast<SrtpCtx&&>(p.out);
+  countEngines(ctx, e, +1);
 }
 
 void resetFlowStats(LcoreCtx& ctx, uint32_t index, uint32_t generation) {
@@ -293,6 +306,7 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }
+  countEngines(ctx, ctx.flows.at(index), -1);
   ctx.flows.erase(index);
   publish(ctx.flow_stats[index].generation, 0u);
   publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});
@@ -321,6 +335,10 @@ void fillInfo(LcoreCtx& ctx, uint32_t index, uint32_t seq, abi::FlowInfo* fi) {
   fi->last_seen_ns = fs.last_seen_ns;
   fi->rtp_lost = fs.rtp_lost;
   fi->jitter_ts = fs.jitter_ts;
+  fi->srtp_in_engine = e.srtp_in.engine();
+  fi->srtp_out_engine = e.srtp_out.engine();
+  e.srtp_in.streamState(&fi->srtp_in_ssrc, &fi->srtp_in_roc, &fi->srtp_in_seq);
+  e.srtp_out.streamState(&fi->srtp_out_ssrc, &fi->srtp_out_roc, &fi->srtp_out_seq);
 }
 
 void flowQuery(LcoreCtx& ctx, const abi::MsgHeader& h) {

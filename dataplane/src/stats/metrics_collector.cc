@@ -56,6 +56,10 @@ constexpr WorkerField kWorkerFields[] = {
     {"rampart_dp_xcode_refused_total",
      "Slots from rampart-transcoder refused (kind, length, RTP, flow)", MetricType::Counter,
      &WorkerStats::xcode_refused},
+    {"rampart_dp_srtp_fast_path", "Flow directions whose SRTP runs on the fast path",
+     MetricType::Gauge, &WorkerStats::srtp_fast},
+    {"rampart_dp_srtp_libsrtp", "Flow directions whose SRTP runs on libsrtp2 (fallback)",
+     MetricType::Gauge, &WorkerStats::srtp_libsrtp},
 };
 
 // A per-port counter: one PortCounters field, labelled worker, realm and port.

@@ -36,6 +36,7 @@
 
 #include "flow/cmd_apply.h"
 #include "pkt/parse.h"
+#include "srtp/srtp_fast.h"
 #include "worker/arp_nd.h"
 #include "worker/egress.h"
 #include "worker/idle_scan.h"
@@ -66,6 +67,7 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
   uint32_t hash[kBurst];
   bool keyed[kBurst];  // UDP to one of our addresses: has a flow key
   uint64_t bytes = 0;
+  UdpBatch udp;
   for (uint16_t k = 0; k < n; ++k) {
     if (k + 1 < n) {
       rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void*));
@@ -123,12 +125,13 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
       continue;
     }
     switch (pi[k].kind) {
-      case PktKind::Udp: handleUdp(ctx, in, m, pi[k], flow[k]); break;
+      case PktKind::Udp: udpAdmit(ctx, in, m, pi[k], flow[k], udp); break;
       case PktKind::Arp: handleArp(ctx, in, m, pi[k]); break;
       case PktKind::NdSolicit:
       case PktKind::NdAdvert: handleNd(ctx, in, m, pi[k]); break;
     }
   }
+  udpFinish(ctx, udp);
 }
 
 // Packets other workers received for this worker's flows, in runs of the same arrival port.
@@ -300,6 +303,8 @@ uint32_t workerPass(LcoreCtx& ctx) {
 }
 
 void workerLoop(LcoreCtx& ctx, const std::atomic<bool>& stop) {
+  // The SRTP fast path's ipsec-mb manager is per thread: set it up before the first packet.
+  (void)fastSrtpMgr();
   while (!stop.load(std::memory_order_relaxed)) {
     workerPass(ctx);
     // Optional l3fwd-power style back-off for labs and tests sharing a small machine:

@@ -172,20 +172,15 @@ void latch(FlowEntry& f, const PacketInfo& pi) {
   }
 }
 
-// Out-leg protection, new L2-L4 headers and the next hop. `len`: the payload's length now.
-[[gnu::always_inline]] inline void forward(LcoreCtx& ctx, const Iface& in, uint32_t index,
+// Bytes the out-leg protection may use from the payload's start (the mbuf's tailroom counts).
+uint32_t payloadCapacity(const rte_mbuf* m, const PacketInfo& pi) {
+  return static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + rte_pktmbuf_data_len(m) - pi.payload_off;
+}
+
+// New L2-L4 headers around the (protected) payload and the next hop. `len`: its length now.
+[[gnu::always_inline]] inline void sendOut(LcoreCtx& ctx, const Iface& in, uint32_t index,
                                            FlowEntry& f, rte_mbuf* m, const PacketInfo& pi,
-                                           uint8_t* pkt, uint32_t len, bool rtcp) {
-  if (f.srtp_out.active()) {
-    uint32_t cap =
-        static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + rte_pktmbuf_data_len(m) - pi.payload_off;
-    DropReason r =
-        rtcp ? f.srtp_out.protectRtcp(pkt, &len, cap) : f.srtp_out.protectRtp(pkt, &len, cap);
-    if (r != kNoDrop) {
-      flowDrop(ctx, in, index, m, r);
-      return;
-    }
-  }
+                                           uint32_t len, bool rtcp) {
   // The payload now spans [payload_off, payload_off + len): resize the mbuf around it.
   m->data_len = static_cast<uint16_t>(pi.payload_off + len);
   m->pkt_len = m->data_len;
@@ -206,7 +201,8 @@ void latch(FlowEntry& f, const PacketInfo& pi) {
 
 }  // namespace
 
-void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry* f) {
+void udpAdmit(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi, FlowEntry* f,
+              UdpBatch& batch) {
   if (f == nullptr) {
     // Also covers a prober hitting an unallocated port: silence, never an ICMP error.
     ctx.drop(in.index,
@@ -256,27 +252,80 @@ void handleUdp(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& pi
     flowDrop(ctx, in, index, m, DropReason::Multiseg);
     return;
   }
-  if (f->srtp_in.active()) {
-    DropReason r = rtcp ? f->srtp_in.unprotectRtcp(pkt, &len) : f->srtp_in.unprotectRtp(pkt, &len);
-    if (r != kNoDrop) {
-      flowDrop(ctx, in, index, m, r);
-      return;
-    }
+  batch.items[batch.n++] = UdpBatch::Item{m, &pi, &in, f, index, pkt, len, rtcp, from_peer};
+}
+
+namespace {
+
+// After unprotection (or for plain input): latch, counters, then the transcoder, or the out
+// leg: plain output leaves at once, protected output is queued for one protect burst.
+void deliver(LcoreCtx& ctx, UdpBatch::Item& it, SrtpOp* out_ops, uint32_t* out_n) {
+  FlowEntry& f = *it.f;
+  if (!it.from_peer) {
+    latch(f, *it.pi);
   }
-  if (!from_peer) {
-    latch(*f, pi);
-  }
-  account(ctx, *f, index, pi, pkt, rtcp);
-  if (__builtin_expect(f->xcode != 0, 0)) {
+  account(ctx, f, it.index, *it.pi, it.pkt, it.rtcp);
+  if (__builtin_expect(f.xcode != 0, 0)) {
     // Transcoded: the codec work runs in rampart-transcoder; RTCP is terminated per leg.
-    if (rtcp) {
-      flowDrop(ctx, in, index, m, DropReason::XcodeRtcp);
+    if (it.rtcp) {
+      flowDrop(ctx, *it.in, it.index, it.m, DropReason::XcodeRtcp);
     } else {
-      toTranscoder(ctx, in.index, index, m, pkt, len);
+      toTranscoder(ctx, it.in->index, it.index, it.m, it.pkt, it.len);
     }
+    it.m = nullptr;
     return;
   }
-  forward(ctx, in, index, *f, m, pi, pkt, len, rtcp);
+  if (!f.srtp_out.active()) {
+    sendOut(ctx, *it.in, it.index, f, it.m, *it.pi, it.len, it.rtcp);
+    it.m = nullptr;
+    return;
+  }
+  out_ops[(*out_n)++] =
+      SrtpOp{&f.srtp_out, it.pkt, it.len, payloadCapacity(it.m, *it.pi), it.rtcp, kNoDrop};
+}
+
+}  // namespace
+
+void udpFinish(LcoreCtx& ctx, UdpBatch& batch) {
+  SrtpOp ops[kBurst];
+  uint32_t in_n = 0;
+  for (uint32_t i = 0; i < batch.n; ++i) {
+    UdpBatch::Item& it = batch.items[i];
+    if (it.f->srtp_in.active()) {
+      ops[in_n++] = SrtpOp{&it.f->srtp_in, it.pkt, it.len, it.len, it.rtcp, kNoDrop};
+    }
+  }
+  srtpUnprotectBurst(ops, in_n);
+  SrtpOp out_ops[kBurst];
+  UdpBatch::Item* out_items[kBurst];
+  uint32_t out_n = 0;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < batch.n; ++i) {
+    UdpBatch::Item& it = batch.items[i];
+    if (it.f->srtp_in.active()) {
+      SrtpOp& op = ops[k++];
+      if (op.result != kNoDrop) {
+        flowDrop(ctx, *it.in, it.index, it.m, op.result);
+        continue;
+      }
+      it.len = op.len;
+    }
+    uint32_t before = out_n;
+    deliver(ctx, it, out_ops, &out_n);
+    if (out_n != before) {
+      out_items[before] = &it;
+    }
+  }
+  srtpProtectBurst(out_ops, out_n);
+  for (uint32_t j = 0; j < out_n; ++j) {
+    UdpBatch::Item& it = *out_items[j];
+    if (out_ops[j].result != kNoDrop) {
+      flowDrop(ctx, *it.in, it.index, it.m, out_ops[j].result);
+      continue;
+    }
+    sendOut(ctx, *it.in, it.index, *it.f, it.m, *it.pi, out_ops[j].len, it.rtcp);
+  }
+  batch.n = 0;
 }
 
 }  // namespace rampart::dp

@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 4);
+  EXPECT_EQ(kAbiMinor, 5);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -122,7 +122,17 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(sizeof(FlowDel), 16u);
   EXPECT_EQ(sizeof(FlowQuery), 16u);
   EXPECT_EQ(sizeof(FlowDump), 16u);
-  EXPECT_EQ(sizeof(FlowInfo), 112u);
+  EXPECT_EQ(sizeof(FlowInfo), 136u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_in_engine), 112u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_out_engine), 113u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_in_seq), 114u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_in_roc), 116u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_out_roc), 120u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_out_seq), 124u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_in_ssrc), 128u);
+  EXPECT_EQ(offsetof(FlowInfo, srtp_out_ssrc), 132u);
+  EXPECT_EQ(kSrtpEngineFast, 1);
+  EXPECT_EQ(kSrtpEngineLibsrtp, 2);
   EXPECT_EQ(offsetof(FlowInfo, cookie), 16u);
   EXPECT_EQ(offsetof(FlowInfo, in_port), 24u);
   EXPECT_EQ(offsetof(FlowInfo, flags), 26u);

@@ -10,9 +10,10 @@
 namespace rampart::dp {
 
 inline constexpr uint32_t kStatsMagic = 0x53545044;  // "DPTS"
-inline constexpr uint32_t kStatsVersion = 5;   // 3: drops are packets only; 4: ICE-lite; 5: xcode
-inline constexpr uint32_t kMaxPorts = 8;       // DPDK ports (one or more per realm)
-inline constexpr uint32_t kMaxDropSlots = 32;  // room for drop reasons (append-only)
+// 3: drops are packets only; 4: ICE-lite; 5: xcode; 6: SRTP engines
+inline constexpr uint32_t kStatsVersion = 6;
+inline constexpr uint32_t kMaxPorts = 8;             // DPDK ports (one or more per realm)
+inline constexpr uint32_t kMaxDropSlots = 32;        // room for drop reasons (append-only)
 inline constexpr uint32_t kMaxIceOutcomeSlots = 16;  // room for STUN outcomes (append-only)
 
 struct PortCounters {
@@ -58,6 +59,9 @@ struct WorkerStats {
   uint64_t xcode_to;       // RTP packets handed to rampart-transcoder
   uint64_t xcode_from;     // transcoded packets sent
   uint64_t xcode_refused;  // return slots with a bad kind, length, RTP header or flow
+  // SRTP engines (version 6): flow directions with SRTP on each engine now.
+  uint64_t srtp_fast;     // the fast path (intel-ipsec-mb)
+  uint64_t srtp_libsrtp;  // libsrtp2 (forced by config, or not covered by the fast path)
 };
 
 struct alignas(64) FlowStats {

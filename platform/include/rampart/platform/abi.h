@@ -18,8 +18,8 @@ namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
 // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear);
-// 4: transcoding (XcodeSetup)
-inline constexpr uint16_t kAbiMinor = 4;
+// 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine)
+inline constexpr uint16_t kAbiMinor = 5;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -211,7 +211,22 @@ struct FlowInfo {
   uint64_t last_seen_ns;
   uint32_t rtp_lost;
   uint32_t jitter_ts;  // RFC 3550 interarrival jitter, timestamp units
+  // Appended in 1.5: SRTP stream state, so another node can resume the stream (RFC 3711
+  // index = roc << 16 | seq). srtp_*_engine: kSrtpEngine*.
+  uint8_t srtp_in_engine;
+  uint8_t srtp_out_engine;
+  uint16_t srtp_in_seq;  // highest authenticated sequence number (inbound)
+  uint32_t srtp_in_roc;
+  uint32_t srtp_out_roc;
+  uint16_t srtp_out_seq;  // highest sequence number protected (outbound)
+  uint16_t _pad2;
+  uint32_t srtp_in_ssrc;  // the SSRC these figures belong to (the most recent one)
+  uint32_t srtp_out_ssrc;
 };
+inline constexpr uint8_t kSrtpEngineNone = 0;  // plain RTP
+inline constexpr uint8_t kSrtpEngineFast = 1;  // dataplane fast path (intel-ipsec-mb)
+inline constexpr uint8_t kSrtpEngineLibsrtp =
+    2;  // libsrtp2 (forced, or a case the fast path lacks)
 
 struct FlowDumpEnd {
   MsgHeader hdr;

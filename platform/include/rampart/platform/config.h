@@ -296,6 +296,10 @@ struct DataplaneSettings {
   uint32_t inject_slots = 512;
   // A failed mlock of the region (it carries SRTP keys) stops start-up instead of a warning.
   bool require_locked_memory = false;
+  // SRTP engine of every flow: the fast path (intel-ipsec-mb, RFC 3711 framing in the
+  // dataplane) with libsrtp2 for what it does not cover, or libsrtp2 for every flow.
+  enum class SrtpEngine : uint8_t { Fast, Libsrtp };
+  SrtpEngine srtp_engine = SrtpEngine::Fast;
 };
 
 // Management API roles, each including the ones before it: viewer reads, operator also ends
