@@ -31,6 +31,10 @@ lab_start() {
   config=$work/rampart.yaml
   local edits=() e
   for e in "$@"; do edits+=(-e "$e"); done
+  # RAMPART_TEST_SRTP_ENGINE=libsrtp: the same test with libsrtp2 for every flow.
+  if [ "${RAMPART_TEST_SRTP_ENGINE:-}" = libsrtp ]; then
+    edits+=(-e "s#srtp_engine: fast#srtp_engine: libsrtp#")
+  fi
   sed -e "s#shm_name: /rampart#shm_name: $shm#" \
       -e "s#certificate: lab-certs/#certificate: $src/etc/lab-certs/#" \
       -e "s#private_key: lab-certs/#private_key: $src/etc/lab-certs/#" \
@@ -57,6 +61,11 @@ PY
   dp_pid=$!
   for _ in $(seq 1 100); do grep -q "ready:" "$work/dp.log" && break; sleep 0.1; done
   grep -q "ready:" "$work/dp.log" || fail "dataplane not ready"
+  if [ "${RAMPART_TEST_SRTP_ENGINE:-}" = libsrtp ]; then
+    grep -q "SRTP: libsrtp2 for every flow" "$work/dp.log" || fail "libsrtp2 not forced"
+  else
+    grep -q "SRTP: fast path on intel-ipsec-mb" "$work/dp.log" || fail "fast path not in use"
+  fi
 }
 
 # resolved NS ADDR FROM TO: the peer in NS has the media address ADDR in its neighbour table.

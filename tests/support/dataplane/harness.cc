@@ -71,6 +71,11 @@ bool ensureEal(const char* lcores) {
   if (e.pool == nullptr || !setupPort(e, 0) || !setupPort(e, 1) || !srtpGlobalInit()) {
     return false;
   }
+  // As the dataplane does once EAL is up; RAMPART_TEST_SRTP_ENGINE=libsrtp runs the same
+  // tests with libsrtp2 for every flow (dataplane.srtp_engine: libsrtp).
+  srtpUseDpdkMemory(true);
+  const char* engine = std::getenv("RAMPART_TEST_SRTP_ENGINE");
+  srtpSetFastPath(engine == nullptr || std::strcmp(engine, "libsrtp") != 0);
   e.ok = true;
   return true;
 }

@@ -214,6 +214,17 @@ TEST_F(ConfigTest, RequireLockedMemoryLoads) {
   EXPECT_TRUE(r.config->dataplane.require_locked_memory);
 }
 
+TEST_F(ConfigTest, SrtpEngineLoads) {
+  ConfigLoadResult base = load(kBaseYaml);
+  ASSERT_TRUE(base.config.has_value()) << dump(base.errors);
+  EXPECT_EQ(base.config->dataplane.srtp_engine, DataplaneSettings::SrtpEngine::Fast);
+  std::string y = kBaseYaml;
+  y.insert(y.find("  flow_capacity: 1024"), "  srtp_engine: libsrtp\n");
+  ConfigLoadResult r = load(y);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->dataplane.srtp_engine, DataplaneSettings::SrtpEngine::Libsrtp);
+}
+
 TEST_F(ConfigTest, SrtpKeyingSwitches) {
   ConfigLoadResult base = load(kBaseYaml);
   ASSERT_TRUE(base.config.has_value()) << dump(base.errors);
@@ -452,6 +463,8 @@ const InvalidCase kInvalidCases[] = {
     {"RequireLockedMemoryNotBool", "flow_capacity: 1024",
      "flow_capacity: 1024\n  require_locked_memory: yes", "dataplane.require_locked_memory",
      "expected true or false"},
+    {"UnknownSrtpEngine", "flow_capacity: 1024", "flow_capacity: 1024\n  srtp_engine: openssl",
+     "dataplane.srtp_engine", "unknown value 'openssl'; expected one of fast, libsrtp"},
     {"FlowCapacityTooLarge", "flow_capacity: 1024", "flow_capacity: 100000000",
      "dataplane.flow_capacity", "out of range"},
     {"UnknownLogLevel", "log_level: info", "log_level: verbose", "node.log_level",
