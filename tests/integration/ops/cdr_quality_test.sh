@@ -30,11 +30,20 @@ O=$src/tests/integration/ops
 LAN_SIG=198.18.3.2
 LAN_MED=198.18.4.2
 
-# Health checks only at start: an OPTIONS reaching a sipp UAS before its INVITE would take the
-# place of the call it waits for.
+# Health checks only at start (below): an OPTIONS reaching a sipp UAS before its INVITE would
+# take the place of the call it waits for.
 B2B_SIP='{"options_interval_s": 3600}' ops_config 100
 b2b_start
 step "Rampart up"
+# The UAS starts only once the start-up OPTIONS to its address has timed out (64 x T1): a
+# retransmission reaching it would take the place of its call.
+target_down() {
+  nsx "$sbc" curl -sf --max-time 3 "http://$MGMT_ADDR:9100/metrics" |
+    grep -q '^rampart_cp_target_up{target="sip:198.18.3.2:5080"} 0'
+}
+for _ in $(seq 1 100); do target_down && break; sleep 0.1; done
+target_down || fail "the start-up OPTIONS to the UAS address did not end within 10 s"
+step "start-up health check over"
 
 peer_bg() {  # NS NAME ARGS...: a media peer in the background, its JSON in $work/NAME.json
   local ns=$1 name=$2
