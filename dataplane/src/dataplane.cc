@@ -13,6 +13,7 @@
 
 #include <rampart/dp/stats_layout.h>
 #include <rampart/platform/log.h>
+#include <rampart/platform/shm_region.h>
 #include <rampart/platform/signals.h>
 
 #include "srtp/srtp_ctx.h"
@@ -367,8 +368,46 @@ bool launchWorkers(const platform::Config& cfg, Runtime& rt) {
   return true;
 }
 
-// The main lcore's job once everything runs: heartbeat the region until SIGINT/SIGTERM.
+// Media port link state into the region's global statistics (GlobalStats), for the control
+// plane's status API and /metrics. _nowait: a slow PHY must never stall the heartbeat. A port
+// whose query fails keeps its old updated_ns, so readers see it go stale (unknown), not down.
+void publishLinks(Runtime& rt, bool first) {
+  auto* g = static_cast<GlobalStats*>(rt.region.globalStats());
+  const uint64_t now = platform::monotonicNs();
+  for (uint32_t i = 0; i < rt.ifaces->count; ++i) {
+    rte_eth_link link{};
+    if (rte_eth_link_get_nowait(rt.ifaces->ifaces[i].port_id, &link) != 0) {
+      continue;
+    }
+    PortLink& p = g->ports[i];
+    const uint32_t up = link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
+    const bool none =
+        link.link_speed == RTE_ETH_SPEED_NUM_NONE || link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN;
+    const uint32_t speed = none ? 0 : link.link_speed;
+    if (first || up != p.up) {
+      if (!first) {
+        bump(p.changes);
+      }
+      RAMPART_LOG(platform::LogLevel::Info, kLog, "port %u (%s): link %s, %u Mbps", i,
+                  rt.ifaces->ifaces[i].realm, up ? "up" : "down", speed);
+    }
+    publish(p.up, up);
+    publish(p.speed_mbps, speed);
+    publish(p.full_duplex, link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? 1u : 0u);
+    publish(p.autoneg, link.link_autoneg == RTE_ETH_LINK_AUTONEG ? 1u : 0u);
+    publish(p.updated_ns, now);
+  }
+  if (first) {
+    g->version = kGlobalStatsVersion;
+    g->n_ports = rt.ifaces->count;
+    __atomic_store_n(&g->magic, kGlobalStatsMagic, __ATOMIC_RELEASE);
+  }
+}
+
+// The main lcore's job once everything runs: heartbeat the region and poll link state until
+// SIGINT/SIGTERM.
 void serveUntilStopped(const platform::Config& cfg, const RunOptions& opt, Runtime& rt) {
+  publishLinks(rt, true);
   RAMPART_LOG(platform::LogLevel::Info, kLog, "ready: region %s epoch %llu, %u worker(s)",
               cfg.shm_name.c_str(), static_cast<unsigned long long>(rt.region.epoch()),
               rt.n_workers);
@@ -378,6 +417,7 @@ void serveUntilStopped(const platform::Config& cfg, const RunOptions& opt, Runti
   while (!platform::stopRequested()) {
     rt.region.heartbeat();
     rt.xc_region.heartbeat();
+    publishLinks(rt, false);
     platform::waitForStop(200);
   }
   RAMPART_LOG(platform::LogLevel::Info, kLog, "stopping");

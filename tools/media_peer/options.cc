@@ -26,6 +26,10 @@ const char* const kUsage =
     "  --nonce N                    run nonce, same on both ends (default 1)\n"
     "  --send-tos T                 IP TOS / traffic class byte for sent packets, 0-255\n"
     "  --late-ms MS                 delay above which a packet counts as late (default 100)\n"
+    "  --loss-pct P                 drop P % of RTP packets before sending, 0-100 (default 0)\n"
+    "  --jitter-ms J                delay each RTP packet by a random 0-J ms, order kept,\n"
+    "                               0-1000 (default 0)\n"
+    "  --impair-seed N              seed of the loss/jitter PRNG (default 1)\n"
     "  --per-stream                 add per-stream figures to the JSON\n"
     "  --quiet                      no human summary on stderr\n"
     "Prints one JSON object on stdout when done; exit 2 on bad arguments.\n";
@@ -195,6 +199,24 @@ ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
         return bad("expected 1-60000");
       }
       o.late_ms = static_cast<uint32_t>(*n);
+    } else if (opt == "--loss-pct") {
+      auto d = parseDouble(v, 0.0, 100.0);
+      if (!d) {
+        return bad("expected a percentage, 0-100");
+      }
+      o.loss_pct = *d;
+    } else if (opt == "--jitter-ms") {
+      auto n = number(0, kMaxJitterMs);
+      if (!n) {
+        return bad("expected 0-" + std::to_string(kMaxJitterMs));
+      }
+      o.jitter_ms = static_cast<uint32_t>(*n);
+    } else if (opt == "--impair-seed") {
+      auto n = number(0, UINT64_MAX);
+      if (!n) {
+        return bad("expected a 64-bit number");
+      }
+      o.impair_seed = *n;
     } else {
       return fail("unknown option '" + opt + "'");
     }

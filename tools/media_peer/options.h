@@ -15,6 +15,7 @@ enum class RtcpMode { Off, Mux, Separate };
 
 inline constexpr double kMaxDurationS = 600.0;
 inline constexpr uint32_t kMaxStreams = 4096;
+inline constexpr uint32_t kMaxJitterMs = 1000;
 
 struct PeerOptions {
   std::optional<SockAddr> local;   // base address:port; stream i binds port + i * port_step
@@ -37,6 +38,11 @@ struct PeerOptions {
   std::optional<uint8_t> send_tos;
   uint32_t late_ms = 100;     // one-way delay above this counts as late
   uint32_t payload_type = 0;  // PCMU
+  // Sender-side impairment (the lab kernel has no netem): drop this share of RTP packets and
+  // delay each by a random 0..jitter_ms, from a PRNG seeded by impair_seed (deterministic).
+  double loss_pct = 0;
+  uint32_t jitter_ms = 0;
+  uint64_t impair_seed = 1;
   bool per_stream = false;
   bool quiet = false;
 

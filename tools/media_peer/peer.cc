@@ -187,6 +187,27 @@ uint64_t MediaPeer::dueNs(uint64_t g) const {
   return start_ns_ + (g / n) * kPeriodNs + (g % n) * kPeriodNs / n;
 }
 
+// The induced delay is a pure function of (seed, packet), so a run can be repeated exactly.
+// The send loop goes in packet order, so a packet due before one still held back waits for
+// it: order is kept, as on one FIFO link.
+uint64_t MediaPeer::sendAtNs(uint64_t g) const {
+  if (o_.jitter_ms == 0) {
+    return dueNs(g);
+  }
+  const uint64_t span_us = static_cast<uint64_t>(o_.jitter_ms) * 1000 + 1;
+  return dueNs(g) + (mix64(o_.impair_seed ^ (0x6a17ull << 40) ^ g) % span_us) * 1000;
+}
+
+bool MediaPeer::impairedDrop(uint64_t g) const {
+  if (o_.loss_pct <= 0) {
+    return false;
+  }
+  // The top 53 bits as a uniform double in [0, 1).
+  const double u =
+      static_cast<double>(mix64(o_.impair_seed ^ (0x1055ull << 40) ^ g) >> 11) * 0x1p-53;
+  return u * 100.0 < o_.loss_pct;
+}
+
 void MediaPeer::buildPacket(uint64_t g) {
   const auto sidx = static_cast<uint32_t>(g % o_.streams);
   const auto k = static_cast<uint32_t>(g / o_.streams);
@@ -223,13 +244,17 @@ void MediaPeer::sendBatch(uint32_t stream, const std::vector<uint64_t>& packets,
     for (std::size_t j = 0; j < n; ++j) {
       const uint64_t g = packets[done + j];
       const uint32_t len = ring_len_[g % ring_slots_];
-      const uint64_t late = now > dueNs(g) ? now - dueNs(g) : 0;
+      const uint64_t late = now > sendAtNs(g) ? now - sendAtNs(g) : 0;
       tx_totals_.lateness.add(late);
       if (late > 1000000) {
         ++tx_totals_.late_over_1ms;
       }
       if (len == 0) {
         ++tx_totals_.dropped;
+        continue;
+      }
+      if (impairedDrop(g)) {
+        ++tx_totals_.impaired_dropped;  // never sent: the receiver sees a sequence gap
         continue;
       }
       iov[count] = {ring_.data() + (g % ring_slots_) * slot_bytes_, len};
@@ -267,7 +292,7 @@ void MediaPeer::sendBatch(uint32_t stream, const std::vector<uint64_t>& packets,
 void MediaPeer::sendDue(uint64_t now) {
   uint64_t end = g_sent_;
   const uint64_t limit = std::min(g_built_, g_sent_ + kMaxSendPerPass);
-  while (end < limit && dueNs(end) <= now) {
+  while (end < limit && sendAtNs(end) <= now) {
     ++end;
   }
   if (end == g_sent_) {
@@ -524,7 +549,8 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
       std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(o_.duration_s * kPacketsPerSecond)));
   total_ = o_.sends() ? packets_per_stream * o_.streams : 0;
   send_end_ns_ = start_ns_ + static_cast<uint64_t>(o_.duration_s * 1e9);
-  end_ns_ = send_end_ns_ + static_cast<uint64_t>(o_.drain_ms) * 1000000;
+  // The last packets may be held back by up to --jitter-ms; the drain time starts after them.
+  end_ns_ = send_end_ns_ + (static_cast<uint64_t>(o_.drain_ms) + o_.jitter_ms) * 1000000;
   next_rtcp_ns_ = start_ns_ + static_cast<uint64_t>(o_.rtcp_interval_ms) * 1000000 / 2;
   fillAhead();
   epoll_event events[64];
@@ -543,7 +569,7 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
     }
     uint64_t wake = end_ns_;
     if (g_sent_ < g_built_) {
-      wake = std::min(wake, dueNs(g_sent_));
+      wake = std::min(wake, sendAtNs(g_sent_));
     }
     if (o_.rtcp != RtcpMode::Off && next_rtcp_ns_ < send_end_ns_) {
       wake = std::min(wake, next_rtcp_ns_);

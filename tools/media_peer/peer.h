@@ -51,6 +51,8 @@ class MediaPeer {
 
   bool openSocket(const SockAddr& local, int& fd, std::string& error);
   uint64_t dueNs(uint64_t g) const;
+  uint64_t sendAtNs(uint64_t g) const;  // dueNs plus the induced delay (--jitter-ms)
+  bool impairedDrop(uint64_t g) const;  // --loss-pct says packet g is not sent
   void buildPacket(uint64_t g);
   void fillAhead();
   void sendDue(uint64_t now);

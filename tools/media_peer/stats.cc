@@ -93,12 +93,14 @@ void writeJson(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(o.nonce));
   std::fprintf(out,
                "\"sent\":{\"packets\":%llu,\"bytes\":%llu,\"scheduled\":%llu,\"dropped\":%llu,"
-               "\"errno\":%d,\"late_max_ms\":%.3f,\"late_p99_ms\":%.3f,\"late_over_1ms\":%llu},",
+               "\"errno\":%d,\"late_max_ms\":%.3f,\"late_p99_ms\":%.3f,\"late_over_1ms\":%llu,"
+               "\"impaired_dropped\":%llu,\"loss_pct\":%.3f,\"jitter_ms\":%u},",
                static_cast<unsigned long long>(tx.packets),
                static_cast<unsigned long long>(tx.bytes),
                static_cast<unsigned long long>(tx.scheduled),
                static_cast<unsigned long long>(tx.dropped), tx.first_errno, ms(tx.lateness.maxNs()),
-               ms(tx.lateness.percentileNs(99)), static_cast<unsigned long long>(tx.late_over_1ms));
+               ms(tx.lateness.percentileNs(99)), static_cast<unsigned long long>(tx.late_over_1ms),
+               static_cast<unsigned long long>(tx.impaired_dropped), o.loss_pct, o.jitter_ms);
   std::fprintf(
       out,
       "\"received\":{\"datagrams\":%llu,\"packets\":%llu,\"bytes\":%llu,\"expected\":%llu,"
@@ -196,11 +198,12 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                r.interrupted ? " (interrupted)" : "");
   if (o.sends()) {
     std::fprintf(out,
-                 "  sent      %llu/%llu packets, %llu dropped by the kernel, lateness max "
-                 "%.2f ms\n",
+                 "  sent      %llu/%llu packets, %llu dropped by the kernel, %llu by --loss-pct, "
+                 "lateness max %.2f ms\n",
                  static_cast<unsigned long long>(tx.packets),
                  static_cast<unsigned long long>(tx.scheduled),
-                 static_cast<unsigned long long>(tx.dropped), ms(tx.lateness.maxNs()));
+                 static_cast<unsigned long long>(tx.dropped),
+                 static_cast<unsigned long long>(tx.impaired_dropped), ms(tx.lateness.maxNs()));
   }
   std::fprintf(out, "  received  %llu packets, lost %llu, dup %llu, reordered %llu, late %llu\n",
                static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),

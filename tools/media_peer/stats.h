@@ -83,6 +83,7 @@ struct TxTotals {
   uint64_t bytes = 0;
   uint64_t scheduled = 0;
   uint64_t dropped = 0;  // the kernel refused (buffer full, no route): counted, not retried
+  uint64_t impaired_dropped = 0;  // left out on purpose by --loss-pct
   uint64_t rtcp = 0;
   uint64_t rtcp_dropped = 0;
   int first_errno = 0;

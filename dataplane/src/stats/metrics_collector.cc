@@ -113,6 +113,14 @@ struct Families {
                      "RTP packets of transcoded flows, to rampart-transcoder and back",
                      MetricType::Counter,
                      {}};
+  MetricFamily link_up{"rampart_dp_port_link_up",
+                       "1 when the media port's link is up (as its PMD reports it)",
+                       MetricType::Gauge,
+                       {}};
+  MetricFamily link_speed{"rampart_dp_port_link_speed_mbps",
+                          "Media port link speed in Mbit/s (0: unknown)",
+                          MetricType::Gauge,
+                          {}};
   MetricFamily locked{"rampart_dp_region_memory_locked",
                       "1 when the shared-memory region (SRTP keys) is locked in RAM",
                       MetricType::Gauge,
@@ -133,7 +141,7 @@ struct Families {
     for (MetricFamily& f : worker) {
       out.push_back(std::move(f));
     }
-    for (MetricFamily* f : {&handoff, &ice, &xcode, &locked}) {
+    for (MetricFamily* f : {&handoff, &ice, &xcode, &link_up, &link_speed, &locked}) {
       out.push_back(std::move(*f));
     }
     return out;
@@ -160,6 +168,7 @@ class DataplaneCollector : public prometheus::Collectable {
         addPort(f, wl, p, ws->ports[p]);
       }
     }
+    addLinks(f);
     return std::move(f).all();
   }
 
@@ -198,6 +207,20 @@ class DataplaneCollector : public prometheus::Collectable {
       dl.push_back({"reason", dropReasonLabel(static_cast<DropReason>(r))});
       f.drops.metric.push_back(
           sample(MetricType::Counter, std::move(dl), readRelaxed(pc.drops[r])));
+    }
+  }
+
+  // Link state from the main lcore's GlobalStats; nothing before it first published.
+  void addLinks(Families& f) const {
+    const auto* g = static_cast<const GlobalStats*>(region_->globalStats());
+    if (__atomic_load_n(&g->magic, __ATOMIC_ACQUIRE) != kGlobalStatsMagic) {
+      return;
+    }
+    for (uint32_t p = 0; p < ifaces_->count && p < g->n_ports; ++p) {
+      const Labels l{{"realm", ifaces_->ifaces[p].realm}, {"port", std::to_string(p)}};
+      f.link_up.metric.push_back(sample(MetricType::Gauge, l, readRelaxed(g->ports[p].up)));
+      f.link_speed.metric.push_back(
+          sample(MetricType::Gauge, l, readRelaxed(g->ports[p].speed_mbps)));
     }
   }
 

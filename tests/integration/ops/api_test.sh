@@ -8,6 +8,8 @@
 #  3. rampartctl: tables and --json, exit codes (no token 4, unknown call 5), a refused config
 #     file naming its key (6), token hashing;
 #  4. the API's own metrics.
+#  Also: rampartctl status shows both media ports with link up (table and --json), and the
+#  dataplane's rampart_dp_port_link_up says the same.
 # About 30 s. usage: api_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
 tag=rop
 # shellcheck source=../sip/b2bua_preamble.sh
@@ -47,6 +49,19 @@ export CTL_ROLE=viewer
 ctl status >"$work/status.txt"
 head -n 4 "$work/status.txt"
 grep -q "^dataplane.connected: true" "$work/status.txt" || fail "status: no connected dataplane"
+# Link state of both media ports as the dataplane's PMD (net_af_packet, up once started)
+# reports it: the table and the JSON, checked against the config's two media ports.
+grep -Eq "^0 +wan .* up " "$work/status.txt" && grep -Eq "^1 +lan .* up " "$work/status.txt" ||
+  fail "status: media ports not shown up: $(cat "$work/status.txt")"
+ctl --json status | /usr/bin/python3 -c '
+import json, sys
+p = json.load(sys.stdin)["media_ports"]
+assert [x["realm"] for x in p] == ["wan", "lan"], p
+assert all(x["link_up"] is True and x["duplex"] in ("full", "half") for x in p), p
+assert all(x["speed_mbps"] is None or x["speed_mbps"] > 0 for x in p), p' ||
+  fail "status JSON: media port link state wrong"
+echo "   media ports: $(grep -E '^[01] ' "$work/status.txt" | tr -s ' ' | paste -sd ';')"
+[ "$(dpm 'rampart_dp_port_link_up\{')" = 2 ] || fail "rampart_dp_port_link_up is not 1 on both ports"
 ctl --json version | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["process"]=="controlplane", d'
 ctl routes | grep -q "to-pbx .*sip:198.18.3.2:5060" || fail "routes table lacks to-pbx"
 rc=0; ctl calls show 12345 2>/dev/null || rc=$?

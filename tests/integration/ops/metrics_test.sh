@@ -3,6 +3,8 @@
 #  1. `promtool check metrics` passes on both processes' /metrics (control plane, dataplane);
 #  2. a real Prometheus (Debian's) in the management namespace scrapes both every second while
 #     calls are made (an answered echo call, a busy one);
+#     and security refusals happen (a scanner's OPTIONS dropped, a manual ban, a call refused
+#     by a route's calls_per_second admission limit), so the dashboard's security panel has data;
 #  3. every PromQL query of mgmt/grafana/rampart-dashboard.json returns data from it.
 # About 50 s. usage: metrics_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
 tag=rop
@@ -21,6 +23,9 @@ metrics_cleanup() {
 }
 trap metrics_cleanup EXIT
 
+# A route whose calls_per_second (1/s, burst 1) refuses the second of two quick calls.
+B2B_ROUTES='[{"name": "admission-probe", "from": "wan", "to": "lan", "match_user": "^8",
+              "target": "sip:198.18.3.2:5060", "calls_per_second": {"per_second": 1, "burst": 1}}]'
 ops_config 100
 /usr/bin/python3 "$src/tests/integration/ops/edit_config.py" "$config" add_wss
 b2b_start
@@ -58,6 +63,18 @@ sip_run "$wan" call1 20 -sf "$S/uac_call.xml" "$SBC" -s 600 -i "$WAN_SIG" -p 506
 sip_run "$wan" busy 10 -sf "$S/uac_busy.xml" "$SBC" -s 486 -i "$WAN_SIG" -p 5061 -t u1 \
   -mi "$WAN_MED" -mp 7002 -m 1
 cdr_wait 5 "r['result'] == 'answered' and r['legs']['a']['quality'] is not None" >/dev/null
+# Security refusals for the dashboard's security panel: a scanner dropped, a ban, an admission
+# refusal (the PBX turns the first call to 801 down; Rampart refuses the second with 503).
+probe=$(nsx "$wan" /usr/bin/python3 "$src/tests/integration/security/sip_probe.py" "$WAN_SIG" \
+  "$SBC" OPTIONS friendly-scanner)
+[ "$probe" = none ] || fail "a scanner's OPTIONS was answered: $probe"
+CTL_ROLE=operator ctl bans add 198.18.1.77 --seconds 120 >/dev/null || fail "rampartctl bans add"
+sip_run_fail "$wan" refused 10 -sf "$S/uac_call.xml" "$SBC" -s 801 -i "$WAN_SIG" -p 5062 -t u1 \
+  -mi "$WAN_MED" -mp 7004 -m 2 -r 20
+for m in 'rampart_cp_security_refused_total\{.*reason="scanner"' 'rampart_cp_bans_total\{' \
+         'rampart_cp_calls_refused_total\{.*reason="call_rate"'; do
+  [ "$(cpm "$m")" -ge 1 ] || fail "not counted: $m"
+done
 sleep 3  # a few more scrapes after the call's quality was observed
 
 step "3. every dashboard query returns data"

@@ -127,5 +127,23 @@ TEST_F(CollectorTest, ValuesComeFromTheirFields) {
   EXPECT_EQ(valueOf(fams, "rampart_dp_drops_total", drop), 9);
 }
 
+// Link state comes from the main lcore's GlobalStats, and only once it has been published.
+TEST_F(CollectorTest, LinkStateFromGlobalStats) {
+  auto before = makeDataplaneCollector(&region_, &ifaces_)->Collect();
+  EXPECT_TRUE(findFamily(before, "rampart_dp_port_link_up")->metric.empty());
+  auto* g = static_cast<GlobalStats*>(region_.globalStats());
+  g->version = kGlobalStatsVersion;
+  g->n_ports = 2;
+  g->ports[0] = {1, 10000, 1, 0, 0, 1};
+  g->ports[1] = {0, 0, 0, 0, 3, 1};
+  g->magic = kGlobalStatsMagic;
+  auto fams = makeDataplaneCollector(&region_, &ifaces_)->Collect();
+  EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_up", {{"realm", "lan"}, {"port", "0"}}), 1);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_up", {{"realm", "wan"}, {"port", "1"}}), 0);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_speed_mbps", {{"realm", "lan"}, {"port", "0"}}),
+            10000);
+  EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_speed_mbps", {{"realm", "wan"}, {"port", "1"}}), 0);
+}
+
 }  // namespace
 }  // namespace rampart::dp

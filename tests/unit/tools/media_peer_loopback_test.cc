@@ -82,6 +82,33 @@ TEST(MediaPeerLoopback, WrongKeyCountsAuthFailures) {
   EXPECT_EQ(field(r.out, "received", "auth_failed"), 50) << r.out;
 }
 
+// Sender-side impairment looped to itself: the packets --loss-pct leaves out are exactly the
+// receiver's loss (none falls off the end unseen unless the last ones are dropped, hence the
+// one-packet slack), and --jitter-ms 20 (uniform 0-20 ms) shows as RFC 3550 jitter near its
+// expected J/3 = 6.7 ms; the filter is noisy over 150 packets, hence the wide band.
+TEST(MediaPeerLoopback, InducedLossAndJitterAreMeasured) {
+  const uint16_t p = freePortBase(2);
+  ASSERT_NE(p, 0);
+  const RunResult r = run(peer("--local " + addr(p) + " --remote " + addr(p) +
+                               " --duration 3 --loss-pct 10 --jitter-ms 20 --impair-seed 5"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const double dropped = field(r.out, "sent", "impaired_dropped").value_or(-1);
+  EXPECT_GE(dropped, 5) << r.out;
+  EXPECT_LE(dropped, 30) << r.out;
+  EXPECT_EQ(field(r.out, "sent", "packets").value_or(0) + dropped, 150) << r.out;
+  const double lost = field(r.out, "received", "lost").value_or(-1);
+  EXPECT_GE(lost, dropped - 1) << r.out;
+  EXPECT_LE(lost, dropped) << r.out;
+  EXPECT_EQ(field(r.out, "received", "reordered"), 0) << r.out;
+  const double jitter = field(r.out, "received", "jitter_ms_mean").value_or(0);
+  EXPECT_GT(jitter, 3.0) << r.out;
+  EXPECT_LT(jitter, 12.0) << r.out;
+  // The same seed drops the same packets.
+  const RunResult again = run(peer("--local " + addr(p) + " --remote " + addr(p) +
+                                   " --duration 3 --loss-pct 10 --jitter-ms 20 --impair-seed 5"));
+  EXPECT_EQ(field(again.out, "sent", "impaired_dropped"), dropped) << again.out;
+}
+
 TEST(MediaPeerCli, BadArgumentsExitNonZeroNamingTheOption) {
   struct Case {
     std::string args;

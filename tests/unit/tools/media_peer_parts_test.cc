@@ -133,6 +133,10 @@ TEST(PeerOptions, ErrorsNameTheOption) {
       {{"--local", "127.0.0.1:5000", "--mode", "recv", "--send-tos", "256"}, "--send-tos"},
       {{"--local", "127.0.0.1:5000", "--mode", "recv", "--bogus", "1"}, "--bogus"},
       {{"--local", "127.0.0.1:5000", "--mode", "recv", "--recv-key", k30}, "--srtp"},
+      {{"--local", "127.0.0.1:5000", "--mode", "recv", "--loss-pct", "101"}, "--loss-pct"},
+      {{"--local", "127.0.0.1:5000", "--mode", "recv", "--loss-pct", "x"}, "--loss-pct"},
+      {{"--local", "127.0.0.1:5000", "--mode", "recv", "--jitter-ms", "1001"}, "--jitter-ms"},
+      {{"--local", "127.0.0.1:5000", "--mode", "recv", "--impair-seed", "-1"}, "--impair-seed"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.args);
@@ -150,6 +154,19 @@ TEST(PeerOptions, SrtpKeysDecoded) {
   EXPECT_EQ(r.options->send_key.size(), 30u);
   EXPECT_EQ(r.options->recv_key, r.options->send_key);
   EXPECT_EQ(r.options->expect_ssrc, 0x1000u);
+}
+
+TEST(PeerOptions, Impairment) {
+  auto r = parse({"--local", "127.0.0.1:5000", "--remote", "127.0.0.1:6000", "--loss-pct", "2.5",
+                  "--jitter-ms", "20", "--impair-seed", "9"});
+  ASSERT_TRUE(r.options) << r.error;
+  EXPECT_DOUBLE_EQ(r.options->loss_pct, 2.5);
+  EXPECT_EQ(r.options->jitter_ms, 20u);
+  EXPECT_EQ(r.options->impair_seed, 9u);
+  auto d = parse({"--local", "127.0.0.1:5000", "--remote", "127.0.0.1:6000"});
+  ASSERT_TRUE(d.options) << d.error;
+  EXPECT_EQ(d.options->loss_pct, 0.0);
+  EXPECT_EQ(d.options->jitter_ms, 0u);
 }
 
 }  // namespace

@@ -77,6 +77,30 @@ struct alignas(64) FlowStats {
 };
 static_assert(sizeof(FlowStats) == 64);
 
+// The region's global statistics area (ShmRegion::globalStats()), written by the main lcore
+// only: media port link state as the PMD reports it, polled every heartbeat (about 200 ms).
+// Ports are in config order (realms, then each realm's devargs), as PortCounters are.
+inline constexpr uint32_t kGlobalStatsMagic = 0x4b4e4c44;  // "DLNK"
+inline constexpr uint32_t kGlobalStatsVersion = 1;
+
+struct PortLink {
+  uint32_t up;           // 1 link up, 0 down
+  uint32_t speed_mbps;   // 0: the PMD does not know
+  uint32_t full_duplex;  // 1 full, 0 half
+  uint32_t autoneg;      // 1 autonegotiated, 0 fixed
+  uint64_t changes;      // up/down transitions since start
+  uint64_t updated_ns;   // CLOCK_MONOTONIC of the last poll; a reader treats old values as unknown
+};
+
+struct GlobalStats {
+  uint32_t magic;  // written last at start-up, so a reader seeing it sees n_ports too
+  uint32_t version;
+  uint32_t n_ports;
+  uint32_t _pad;
+  PortLink ports[kMaxPorts];
+};
+static_assert(sizeof(GlobalStats) <= 4096, "fits RegionGeometry::global_stats_bytes");
+
 constexpr std::size_t workerStatsBytes(uint32_t flow_capacity) {
   return ((sizeof(WorkerStats) + 63) & ~std::size_t{63}) +
          static_cast<std::size_t>(flow_capacity) * sizeof(FlowStats);
