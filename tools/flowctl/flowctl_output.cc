@@ -39,22 +39,39 @@ std::string flagsText(uint16_t flags) {
   return out.empty() ? "-" : out;
 }
 
+namespace {
+
+// FlowInfo's SRTP engine of one direction (abi::kSrtpEngine*).
+const char* engineText(uint8_t engine) {
+  switch (engine) {
+    case abi::kSrtpEngineFast: return "fast";
+    case abi::kSrtpEngineLibsrtp: return "libsrtp";
+    default: return "none";
+  }
+}
+
+}  // namespace
+
 std::string flowJson(const WorkerFlow& wf) {
   const abi::FlowInfo& f = wf.info;
   const abi::FlowHandle h = abi::unpackHandle(f.hdr.flow);
-  char buf[768];
+  char buf[1024];
   std::snprintf(buf, sizeof(buf),
                 "{\"worker\":%u,\"handle\":%llu,\"index\":%u,\"generation\":%u,\"cookie\":%llu,"
                 "\"in_port\":%u,\"flags\":\"%s\",\"in_local\":\"%s\",\"in_remote\":\"%s\","
                 "\"ssrc_in\":%u,\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,"
-                "\"last_seen_ns\":%llu,\"rtp_lost\":%u,\"jitter_ts\":%u}",
+                "\"last_seen_ns\":%llu,\"rtp_lost\":%u,\"jitter_ts\":%u,"
+                "\"srtp_in\":{\"engine\":\"%s\",\"ssrc\":%u,\"roc\":%u,\"seq\":%u},"
+                "\"srtp_out\":{\"engine\":\"%s\",\"ssrc\":%u,\"roc\":%u,\"seq\":%u}}",
                 wf.worker, static_cast<unsigned long long>(f.hdr.flow), h.index, h.generation,
                 static_cast<unsigned long long>(f.cookie), f.in_port, flagsText(f.flags).c_str(),
                 endpointText(f.in_local, isV6(f)).c_str(),
                 endpointText(f.in_remote, isV6(f)).c_str(), f.ssrc_in,
                 static_cast<unsigned long long>(f.packets),
                 static_cast<unsigned long long>(f.bytes), static_cast<unsigned long long>(f.drops),
-                static_cast<unsigned long long>(f.last_seen_ns), f.rtp_lost, f.jitter_ts);
+                static_cast<unsigned long long>(f.last_seen_ns), f.rtp_lost, f.jitter_ts,
+                engineText(f.srtp_in_engine), f.srtp_in_ssrc, f.srtp_in_roc, f.srtp_in_seq,
+                engineText(f.srtp_out_engine), f.srtp_out_ssrc, f.srtp_out_roc, f.srtp_out_seq);
   return buf;
 }
 
@@ -91,6 +108,11 @@ void printFlowDetail(std::FILE* out, const WorkerFlow& wf) {
   std::fprintf(out, "rtp lost:     %u\n", f.rtp_lost);
   std::fprintf(out, "jitter (ts):  %u\n", f.jitter_ts);
   std::fprintf(out, "last seen ns: %llu\n", static_cast<unsigned long long>(f.last_seen_ns));
+  // RFC 3711 stream state: what another node needs to resume the stream.
+  std::fprintf(out, "srtp in:      %s ssrc 0x%08x roc %u seq %u\n", engineText(f.srtp_in_engine),
+               f.srtp_in_ssrc, f.srtp_in_roc, f.srtp_in_seq);
+  std::fprintf(out, "srtp out:     %s ssrc 0x%08x roc %u seq %u\n", engineText(f.srtp_out_engine),
+               f.srtp_out_ssrc, f.srtp_out_roc, f.srtp_out_seq);
 }
 
 }  // namespace rampart::tools

@@ -91,6 +91,8 @@ struct CmIn {
   uint64_t est;
   int32_t delta;
   bool had_slot;
+  bool hashed;          // passed the first checks: its tag is computed in the hash burst
+  bool replay_pending;  // refused as a replay against the state before the burst
   uint8_t tag[10];
   uint8_t mac[20];
   uint8_t iv[16];
@@ -111,6 +113,7 @@ DropReason cmInPrepare(FastOp& op, CmIn& c) {
     c.est = s->rtp.estimate(seq, &c.delta);
     DropReason d = verdictDrop(s->rtp.check(c.delta));
     if (d != kNoDrop) {
+      c.replay_pending = true;  // final only if earlier packets of the burst change nothing
       return d;
     }
   } else {
@@ -163,11 +166,25 @@ Commit cmInCommit(FastOp& op, CmIn& c) {
   return Commit::Done;
 }
 
+// A packet refused as a replay before the burst: earlier packets of the burst may since have
+// moved the index so that its estimate (and libsrtp2's verdict) is different.
+Commit cmInRecheck(const FastOp& op, const CmIn& c) {
+  SsrcSlot* s = findSlot(*op.rec, load32(op.pkt + 8));
+  int32_t delta = 0;
+  if (s == nullptr || s->rtp.estimate(load16(op.pkt + 2), &delta) != c.est) {
+    return Commit::Redo;
+  }
+  return Commit::Dropped;  // same index: the window only moved on, still a replay
+}
+
 void cmUnprotectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n);
 
+// The packet again, alone, against the state its burst's earlier packets left.
 void cmUnprotectRedo(IMB_MGR* m, FastOp* ops, uint32_t k, const CmIn& c) {
   FastOp& op = ops[k];
-  std::memcpy(op.pkt + op.len - op.rec->tag_len, c.tag, op.rec->tag_len);
+  if (c.hashed) {
+    std::memcpy(op.pkt + op.len - op.rec->tag_len, c.tag, op.rec->tag_len);
+  }
   cmUnprotectRtp(m, ops, &k, 1);
 }
 
@@ -175,22 +192,24 @@ void cmUnprotectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n) {
   CmIn c[kMaxOps];
   IMB_JOB jobs[kMaxOps];
   uint32_t jn = 0;
-  uint32_t live[kMaxOps];
   for (uint32_t i = 0; i < n; ++i) {
     FastOp& op = ops[idx[i]];
+    c[i].replay_pending = false;
     op.result = cmInPrepare(op, c[i]);
-    if (op.result == kNoDrop) {
+    c[i].hashed = op.result == kNoDrop;
+    if (c[i].hashed) {
       std::memset(&jobs[jn], 0, sizeof(IMB_JOB));
-      setHash(jobs[jn], op.rec->rtp, op.pkt, op.len - op.rec->tag_len + 4, c[i].mac);
-      live[jn++] = i;
+      setHash(jobs[jn++], op.rec->rtp, op.pkt, op.len - op.rec->tag_len + 4, c[i].mac);
     }
   }
   runHash(m, jobs, jn);
   uint32_t cn = 0;
-  for (uint32_t j = 0; j < jn; ++j) {
-    uint32_t i = live[j];
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!c[i].hashed && !c[i].replay_pending) {
+      continue;  // refused for good (header, length)
+    }
     FastOp& op = ops[idx[i]];
-    Commit v = cmInCommit(op, c[i]);
+    Commit v = c[i].hashed ? cmInCommit(op, c[i]) : cmInRecheck(op, c[i]);
     if (v == Commit::Redo) {
       cmUnprotectRedo(m, ops, idx[i], c[i]);
       continue;

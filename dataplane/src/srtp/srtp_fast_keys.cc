@@ -12,15 +12,9 @@ namespace {
 static_assert(sizeof(gcm_key_data) <= sizeof(FastSrtpGcm::gcm_rtp), "GCM key data grew");
 static_assert(alignof(gcm_key_data) <= 64, "GCM key data alignment");
 
-// RFC 3711 section 4.3.1 labels.
-enum : uint8_t {
-  kLabelRtpEnc = 0,
-  kLabelRtpAuth = 1,
-  kLabelRtpSalt = 2,
-  kLabelRtcpEnc = 3,
-  kLabelRtcpAuth = 4,
-  kLabelRtcpSalt = 5,
-};
+// RFC 3711 section 4.3.1 labels (auth = enc + 1, salt = enc + 2, relied on below).
+constexpr uint8_t kLabelRtpEnc = 0;
+constexpr uint8_t kLabelRtcpEnc = 3;
 
 thread_local IMB_MGR* t_mgr = nullptr;
 IMB_ARCH g_arch = IMB_ARCH_NONE;
@@ -71,8 +65,8 @@ bool deriveCm(IMB_MGR* m, const uint8_t* sched, const uint8_t* salt, uint8_t enc
   uint8_t enc[16];
   uint8_t auth[20];
   bool ok = prf(m, sched, false, salt, enc_label, enc, 16) &&
-            prf(m, sched, false, salt, enc_label + 1, auth, 20) &&
-            prf(m, sched, false, salt, enc_label + 2, k->salt, 14);
+            prf(m, sched, false, salt, static_cast<uint8_t>(enc_label + 1), auth, 20) &&
+            prf(m, sched, false, salt, static_cast<uint8_t>(enc_label + 2), k->salt, 14);
   if (ok) {
     alignas(16) uint8_t dec_unused[16 * 15];
     IMB_AES_KEYEXP_128(m, enc, k->aes, dec_unused);
@@ -89,7 +83,7 @@ bool deriveGcm(IMB_MGR* m, const uint8_t* sched, bool aes256, const uint8_t* sal
   uint8_t enc[32];
   uint32_t klen = aes256 ? 32 : 16;
   bool ok = prf(m, sched, aes256, salt, enc_label, enc, klen) &&
-            prf(m, sched, aes256, salt, enc_label + 2, session_salt, 12);
+            prf(m, sched, aes256, salt, static_cast<uint8_t>(enc_label + 2), session_salt, 12);
   if (ok) {
     auto* kd = reinterpret_cast<gcm_key_data*>(key_data);
     if (aes256) {
@@ -190,9 +184,6 @@ int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params, bool inbound)
     ok = deriveCm(m, enc_sched, salt, kLabelRtpEnc, &rec->rtp) &&
          deriveCm(m, enc_sched, salt, kLabelRtcpEnc, &rec->rtcp);
   }
-  static_assert(kLabelRtpAuth == kLabelRtpEnc + 1 && kLabelRtpSalt == kLabelRtpEnc + 2 &&
-                    kLabelRtcpAuth == kLabelRtcpEnc + 1 && kLabelRtcpSalt == kLabelRtcpEnc + 2,
-                "label arithmetic in deriveCm/deriveGcm");
   explicit_bzero(enc_sched, sizeof(enc_sched));
   explicit_bzero(dec_sched, sizeof(dec_sched));
   explicit_bzero(salt, sizeof(salt));

@@ -408,11 +408,15 @@ int cmdCtl(int argc, char** argv) {
       std::fprintf(stderr, "query: %s\n", info.error().message.c_str());
       return 1;
     }
-    std::printf("packets=%llu bytes=%llu drops=%llu lost=%u jitter=%u ssrc=0x%x remote_port=%u\n",
-                static_cast<unsigned long long>(info->packets),
-                static_cast<unsigned long long>(info->bytes),
-                static_cast<unsigned long long>(info->drops), info->rtp_lost, info->jitter_ts,
-                info->ssrc_in, info->in_remote.port);
+    std::printf(
+        "packets=%llu bytes=%llu drops=%llu lost=%u jitter=%u ssrc=0x%x remote_port=%u "
+        "srtp_in_engine=%u srtp_in_roc=%u srtp_in_seq=%u srtp_out_engine=%u srtp_out_roc=%u "
+        "srtp_out_seq=%u\n",
+        static_cast<unsigned long long>(info->packets),
+        static_cast<unsigned long long>(info->bytes), static_cast<unsigned long long>(info->drops),
+        info->rtp_lost, info->jitter_ts, info->ssrc_in, info->in_remote.port, info->srtp_in_engine,
+        info->srtp_in_roc, info->srtp_in_seq, info->srtp_out_engine, info->srtp_out_roc,
+        info->srtp_out_seq);
     return 0;
   }
   if (what == "dump") {

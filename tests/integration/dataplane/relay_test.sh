@@ -89,6 +89,17 @@ pair rtp_srtp80    20002 30002 0 "" 1 $K1
 pair srtp32_srtp80 20004 30004 2 $K2 1 $K1
 pair gcm128_gcm256 20006 30006 3 $K3 4 $K4
 pair srtp80_gcm128 20008 30008 1 $K2 3 $K3
+# Which SRTP engine ran each direction (FlowInfo, ABI 1.5), and on the fast path the stream
+# state another node would resume from (the highest sequence number the peer sent).
+q=$(ctl query "$H_srtp32_srtp80_a") || fail "query srtp32_srtp80_a"
+if [ "${RAMPART_TEST_SRTP_ENGINE:-}" = libsrtp ]; then
+  grep -q "srtp_in_engine=2 .*srtp_out_engine=2 " <<<"$q" || fail "libsrtp2 not used: $q"
+else
+  grep -q "srtp_in_engine=1 .*srtp_out_engine=1 " <<<"$q" || fail "fast path not used: $q"
+  grep -Eq "srtp_in_roc=0 srtp_in_seq=[1-9]" <<<"$q" || fail "no inbound stream state: $q"
+  grep -Eq "srtp_out_roc=0 srtp_out_seq=[1-9]" <<<"$q" || fail "no outbound stream state: $q"
+fi
+[ "$(metric 'rampart_dp_srtp_(fast_path|libsrtp)\{')" -ge 8 ] || fail "SRTP engine gauges"
 
 echo "   rtcp-mux (wan) <-> separate RTCP port (lan), video DSCP"
 add mux_a in_port=0 in_local=$W in_lport=20010 in_remote=$WP in_rport=20010 out_port=1 \
