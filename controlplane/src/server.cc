@@ -373,6 +373,9 @@ void Server::addReloadHooks() {
   };
   transport.apply = [this](const platform::Config& now) {
     calls_->reloadRoutes();
+    if (guard_) {
+      guard_->reconfigure();  // security.* access lists and rates
+    }
     platform::LogLevel level = platform::LogLevel::Info;
     if (platform::parseLogLevel(now.log_level.c_str(), &level)) {
       platform::setLogLevel(level);

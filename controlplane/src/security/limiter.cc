@@ -37,10 +37,15 @@ bool Limiter::Window::hit(int64_t now_us, uint32_t window_s, uint32_t max) {
 
 Limiter::Limiter(const platform::Config& config)
     : policy_(config.security),
-      allow_(config.security.allow),
-      deny_(config.security.deny),
       sources_(config.security.max_tracked_sources),
       aors_(config.security.max_tracked_sources) {
+  reconfigure(config);
+}
+
+void Limiter::reconfigure(const platform::Config& config) {
+  allow_ = CidrSet(config.security.allow);
+  deny_ = CidrSet(config.security.deny);
+  realms_.clear();
   const platform::SecurityPolicy& g = config.security;
   std::vector<platform::Realm> fallback(config.realms.empty() ? 1 : 0);
   for (const platform::Realm& r : config.realms.empty() ? fallback : config.realms) {

@@ -53,6 +53,11 @@ class Limiter {
  public:
   explicit Limiter(const platform::Config& config);
 
+  /// Takes the access lists and per-realm rates of a reloaded config. Sources' and AORs' token
+  /// buckets keep their state (they read their rates from the config in force at each check);
+  /// a realm's overall bucket starts full again.
+  void reconfigure(const platform::Config& config);
+
   Verdict check(const AddressKey& source, uint32_t realm, const RequestPeek& peek, int64_t now_us);
 
   /// A rejected credential or a bad token from `source`. @return true when that makes

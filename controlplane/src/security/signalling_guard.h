@@ -46,6 +46,10 @@ class SignallingGuard : public MessageSink,
   /// Stops the sweep and writes the ban file.
   void stop();
 
+  /// After a config reload: access lists and rates from the config in force (the geo
+  /// database follows its file on the next sweep; ban and failure settings are read live).
+  void reconfigure() { limiter_.reconfigure(config_); }
+
   BanList& bans() { return bans_; }
   /// Bans `source` for `seconds` (reason "manual" from operators). @return false when full.
   bool ban(const boost::asio::ip::address& source, uint32_t seconds, const std::string& reason);

@@ -122,6 +122,23 @@ TEST(Limiter, AccessListsAndScannersDropSilently) {
   EXPECT_EQ(scan.reason, Reason::Scanner);
 }
 
+// A config reload changes the access lists and rates of a running limiter.
+TEST(Limiter, ReconfigureTakesReloadedListsAndRates) {
+  platform::Config c = baseConfig();
+  Limiter l(c);
+  RequestPeek p = peekRequest(invite("alice"));
+  EXPECT_EQ(l.check(addr("203.0.113.9"), 0, p, 0).action, Action::Pass);
+  c.security.deny = {cidr("203.0.113.0/24")};
+  c.realms[1].security.allow = {cidr("198.18.3.0/24")};
+  l.reconfigure(c);
+  EXPECT_EQ(l.check(addr("203.0.113.9"), 0, p, 0).reason, Reason::Denied);
+  EXPECT_EQ(l.check(addr("198.18.1.9"), 1, p, 0).reason, Reason::NotAllowed);
+  EXPECT_EQ(l.check(addr("198.18.3.2"), 1, p, 0).action, Action::Pass);
+  c.security.deny.clear();
+  l.reconfigure(c);
+  EXPECT_EQ(l.check(addr("203.0.113.9"), 0, p, 1).action, Action::Pass);
+}
+
 TEST(Limiter, RepliesThenDropsThenBans) {
   platform::Config c = baseConfig();
   Limiter l(c);
