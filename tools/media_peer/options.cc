@@ -21,6 +21,8 @@ const char* const kUsage =
     "  --recv-key BASE64            SDES inline key for what we receive\n"
     "  --rtcp off|mux|separate      RTCP SR/RR (SRTCP with SRTP); separate = RTP port + 1\n"
     "  --rtcp-interval-ms MS        (default 1000)\n"
+    "  --rtcp-delay-ms MS           hold each RTCP compound MS ms after building it, as a\n"
+    "                               one-way path delay for RTCP only, 0-5000 (default 0)\n"
     "  --ssrc X                     SSRC of stream 0, stream i uses X+i (default 0x52500000)\n"
     "  --expect-ssrc X              stream i expects SSRC X+i (relay rewrites SSRC)\n"
     "  --nonce N                    run nonce, same on both ends (default 1)\n"
@@ -171,6 +173,12 @@ ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
         return bad("expected 20-60000");
       }
       o.rtcp_interval_ms = static_cast<uint32_t>(*n);
+    } else if (opt == "--rtcp-delay-ms") {
+      auto n = number(0, 5000);
+      if (!n) {
+        return bad("expected 0-5000");
+      }
+      o.rtcp_delay_ms = static_cast<uint32_t>(*n);
     } else if (opt == "--ssrc" || opt == "--expect-ssrc") {
       auto n = number(0, 0xffffffffull);
       if (!n) {

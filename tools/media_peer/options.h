@@ -32,6 +32,9 @@ struct PeerOptions {
   uint32_t payload_bytes = 160;
   RtcpMode rtcp = RtcpMode::Off;
   uint32_t rtcp_interval_ms = 1000;
+  // Hold each RTCP compound this long after building it (its DLSR already fixed): a one-way
+  // path delay for RTCP only, which any RTCP round-trip measurement must see.
+  uint32_t rtcp_delay_ms = 0;
   uint32_t ssrc_base = 0x52500000;      // stream i sends SSRC ssrc_base + i
   std::optional<uint32_t> expect_ssrc;  // stream i expects expect_ssrc + i
   uint64_t nonce = 1;

@@ -337,6 +337,10 @@ void MediaPeer::sendRtcp() {
     rb.cumulative_lost = static_cast<uint32_t>(std::min<uint64_t>(r.lost(), 0x7fffff));
     rb.highest_seq = r.highest < 0 ? 0 : static_cast<uint32_t>(s.seq0 + r.highest);
     rb.jitter = static_cast<uint32_t>(r.jitter_ts);
+    if (r.last_sr_mid != 0) {
+      rb.lsr = r.last_sr_mid;
+      rb.dlsr = static_cast<uint32_t>((monoNs() - r.last_sr_rx_ns) * 65536 / 1000000000ull);
+    }
     const bool has_block = o_.receives() && r.received > 0;
     std::size_t len = buildRtcp(buf, sizeof(buf) - kSrtpTrailerRoom, s.ssrc,
                                 o_.sends() ? &si : nullptr, has_block ? &rb : nullptr);
@@ -353,6 +357,11 @@ void MediaPeer::sendRtcp() {
       continue;  // recv mode before the far end's first RTCP: nobody to report to yet
     }
     const int fd = s.rtcp_fd >= 0 ? s.rtcp_fd : s.rtp_fd;
+    if (o_.rtcp_delay_ms != 0) {
+      held_rtcp_.push_back({monoNs() + o_.rtcp_delay_ms * 1000000ull, fd, *to,
+                            std::vector<uint8_t>(buf, buf + ilen)});
+      continue;
+    }
     const ssize_t w = sendto(fd, buf, static_cast<std::size_t>(ilen), 0, to->sa(), to->len);
     if (w < 0) {
       ++tx_totals_.rtcp_dropped;
@@ -540,6 +549,38 @@ void MediaPeer::onRtcp(uint32_t stream, uint8_t* buf, int len, const sockaddr_st
   }
   rx_totals_.rtcp_sr += sum.sr ? 1 : 0;
   rx_totals_.rtcp_rr += sum.rr ? 1 : 0;
+  if (sum.sr) {
+    rx_[stream].last_sr_mid = static_cast<uint32_t>(sum.sr_ntp >> 16);
+    rx_[stream].last_sr_rx_ns = monoNs();
+  }
+  countRtt(sum);
+}
+
+// RFC 3550 section 6.4.1: arrival - LSR - DLSR, in 1/65536 s, for a block quoting our SR.
+void MediaPeer::countRtt(const RtcpSummary& sum) {
+  if (!sum.has_block || sum.lsr == 0) {
+    return;
+  }
+  const auto now_mid = static_cast<uint32_t>(ntpNow() >> 16);
+  const auto units = static_cast<int32_t>(now_mid - sum.lsr - sum.dlsr);
+  if (units < 0) {
+    return;
+  }
+  const double ms = units * 1000.0 / 65536.0;
+  RxTotals& t = rx_totals_;
+  t.rtt_min_ms = t.rtt_samples == 0 ? ms : std::min(t.rtt_min_ms, ms);
+  t.rtt_max_ms = std::max(t.rtt_max_ms, ms);
+  t.rtt_last_ms = ms;
+  ++t.rtt_samples;
+}
+
+void MediaPeer::sendHeldRtcp(uint64_t now) {
+  while (!held_rtcp_.empty() && held_rtcp_.front().at_ns <= now) {
+    const HeldRtcp& h = held_rtcp_.front();
+    const ssize_t w = sendto(h.fd, h.bytes.data(), h.bytes.size(), 0, h.to.sa(), h.to.len);
+    ++(w < 0 ? tx_totals_.rtcp_dropped : tx_totals_.rtcp);
+    held_rtcp_.pop_front();
+  }
 }
 
 void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
@@ -563,6 +604,7 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
     realtime_offset_ns_ =
         static_cast<int64_t>(clockNs(CLOCK_REALTIME)) - static_cast<int64_t>(monoNs());
     sendDue(now);
+    sendHeldRtcp(now);
     if (o_.rtcp != RtcpMode::Off && now >= next_rtcp_ns_ && now < send_end_ns_) {
       sendRtcp();
       next_rtcp_ns_ += static_cast<uint64_t>(o_.rtcp_interval_ms) * 1000000;
@@ -573,6 +615,9 @@ void MediaPeer::run(const volatile std::sig_atomic_t* stop) {
     }
     if (o_.rtcp != RtcpMode::Off && next_rtcp_ns_ < send_end_ns_) {
       wake = std::min(wake, next_rtcp_ns_);
+    }
+    if (!held_rtcp_.empty()) {
+      wake = std::min(wake, held_rtcp_.front().at_ns);
     }
     const uint64_t wait = wake > monoNs() ? wake - monoNs() : 0;
     timespec ts{static_cast<time_t>(wait / 1000000000ull), static_cast<long>(wait % 1000000000ull)};

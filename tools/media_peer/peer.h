@@ -5,11 +5,13 @@
 // Single-threaded: one epoll loop does both directions, bounded by the run's end time.
 #include <csignal>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "media_peer/options.h"
+#include "media_peer/rtcp.h"
 #include "media_peer/srtp_session.h"
 #include "media_peer/stats.h"
 
@@ -58,6 +60,8 @@ class MediaPeer {
   void sendDue(uint64_t now);
   void sendBatch(uint32_t stream, const std::vector<uint64_t>& packets, uint64_t now);
   void sendRtcp();
+  void sendHeldRtcp(uint64_t now);  // --rtcp-delay-ms: what is due of held_rtcp_
+  void countRtt(const RtcpSummary& sum);
   void drainSocket(uint32_t stream, bool rtcp_socket);
   void onDatagram(uint32_t stream, uint8_t* buf, std::size_t len, const mmsghdr& msg,
                   const sockaddr_storage& from);
@@ -84,6 +88,13 @@ class MediaPeer {
   std::vector<uint8_t> ring_;
   std::vector<uint32_t> ring_len_;
   uint64_t next_rtcp_ns_ = 0;
+  struct HeldRtcp {
+    uint64_t at_ns;
+    int fd;
+    SockAddr to;
+    std::vector<uint8_t> bytes;
+  };
+  std::deque<HeldRtcp> held_rtcp_;  // in send order (a constant delay keeps it sorted)
   // CLOCK_REALTIME minus CLOCK_MONOTONIC: converts kernel receive timestamps.
   int64_t realtime_offset_ns_ = 0;
   double elapsed_s_ = 0;

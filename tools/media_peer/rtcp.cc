@@ -49,7 +49,8 @@ std::size_t buildRtcp(uint8_t* out, std::size_t cap, uint32_t ssrc, const Sender
                      (block->cumulative_lost & 0xffffff));
     put32(p + 8, block->highest_seq);
     put32(p + 12, block->jitter);
-    // LSR/DLSR stay 0: the peer does not track round-trip time.
+    put32(p + 16, block->lsr);
+    put32(p + 20, block->dlsr);
     p += 24;
   }
   header(p, 1, kSdes, sdes);
@@ -85,6 +86,16 @@ bool parseRtcp(const uint8_t* in, std::size_t len, RtcpSummary& out) {
       const std::size_t need = 8 + (type == kSr ? 20 : 0) + 24 * static_cast<std::size_t>(count);
       if (bytes < need) {
         return false;
+      }
+      const uint8_t* body = in + off + 8;
+      if (type == kSr && !out.sr) {
+        out.sr_ntp = static_cast<uint64_t>(get32(body)) << 32 | get32(body + 4);
+      }
+      if (count > 0 && !out.has_block) {
+        const uint8_t* block = body + (type == kSr ? 20 : 0);
+        out.has_block = true;
+        out.lsr = get32(block + 16);
+        out.dlsr = get32(block + 20);
       }
       (type == kSr ? out.sr : out.rr) = true;
       out.report_blocks += count;

@@ -1,6 +1,7 @@
 #pragma once
 // Minimal RTCP (RFC 3550) for the media peer: builds a compound SR or RR with one SDES CNAME
-// and checks received compounds structurally. Enough to exercise a relay's RTCP path.
+// and checks received compounds structurally, keeping what a round-trip estimate needs (RFC
+// 3550 section 6.4.1: the SR's NTP time, the first report block's LSR and DLSR).
 #include <cstddef>
 #include <cstdint>
 
@@ -12,6 +13,8 @@ struct ReportBlock {
   uint32_t cumulative_lost = 0;
   uint32_t highest_seq = 0;  // extended
   uint32_t jitter = 0;       // timestamp units
+  uint32_t lsr = 0;          // middle 32 bits of the NTP time of the last SR received, 0: none
+  uint32_t dlsr = 0;         // delay since that SR, 1/65536 s
 };
 
 struct SenderInfo {
@@ -31,6 +34,10 @@ struct RtcpSummary {
   bool sr = false;
   bool rr = false;
   uint32_t report_blocks = 0;
+  uint64_t sr_ntp = 0;     // the first SR's NTP time
+  bool has_block = false;  // the first report block's LSR/DLSR below are set
+  uint32_t lsr = 0;
+  uint32_t dlsr = 0;
 };
 
 // Walks a (decrypted) compound packet: version 2 everywhere, first packet SR or RR, lengths

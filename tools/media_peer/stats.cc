@@ -149,12 +149,15 @@ void writeJson(std::FILE* out, const RunReport& r) {
   std::fprintf(
       out,
       "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
-      "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu}",
+      "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu,\"rtt_samples\":%llu,"
+      "\"rtt_ms\":%.3f,\"rtt_min_ms\":%.3f,\"rtt_max_ms\":%.3f}",
       static_cast<unsigned long long>(tx.rtcp), static_cast<unsigned long long>(tx.rtcp_dropped),
       static_cast<unsigned long long>(rx.rtcp_received),
       static_cast<unsigned long long>(rx.rtcp_sr), static_cast<unsigned long long>(rx.rtcp_rr),
       static_cast<unsigned long long>(rx.rtcp_auth_failed),
-      static_cast<unsigned long long>(rx.rtcp_garbage));
+      static_cast<unsigned long long>(rx.rtcp_garbage),
+      static_cast<unsigned long long>(rx.rtt_samples), rx.rtt_last_ms, rx.rtt_min_ms,
+      rx.rtt_max_ms);
   if (o.per_stream) {
     std::fprintf(out, ",\"per_stream\":[");
     for (std::size_t i = 0; i < r.streams->size(); ++i) {

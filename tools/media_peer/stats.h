@@ -52,6 +52,9 @@ struct StreamRx {
   uint64_t expected_prior = 0;
   uint64_t received_prior = 0;
   uint64_t rtcp_received = 0;
+  // RFC 3550 section 6.4.1: the last SR received (NTP middle 32 bits, when), for LSR/DLSR.
+  uint32_t last_sr_mid = 0;
+  uint64_t last_sr_rx_ns = 0;
 
   uint64_t expected() const { return highest < 0 ? 0 : static_cast<uint64_t>(highest) + 1; }
   uint64_t lost() const { return expected() > received ? expected() - received : 0; }
@@ -72,6 +75,11 @@ struct RxTotals {
   uint64_t rtcp_rr = 0;
   uint64_t rtcp_auth_failed = 0;
   uint64_t rtcp_garbage = 0;
+  // Round trips from report blocks quoting our SRs (peer to peer, through any relay).
+  uint64_t rtt_samples = 0;
+  double rtt_last_ms = 0;
+  double rtt_min_ms = 0;
+  double rtt_max_ms = 0;
   uint64_t no_timestamp = 0;
   std::array<uint64_t, 256> tos{};
   uint64_t tos_missing = 0;

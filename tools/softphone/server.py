@@ -4,7 +4,8 @@
 
 Serves the bundled softphone page (index.html, phone.css, phone.js from --root, built into
 build/<preset>/softphone by the `softphone` CMake target) and three lab endpoints:
-  GET  /lab/config.json  the WSS URL, SIP domain, demo user names, echo extension
+  GET  /lab/config.json  the WSS URL, SIP domain, demo user names, echo extension, and the
+                         realm's TURN REST credentials URL (turn_url, null without realms[].turn)
   GET  /lab/ca.crt       the lab CA certificate (to import into a browser)
   POST /lab/token        {"user": "alice"} -> {"token": JWT, ...}: a short-lived lab JWT for a
                          demo user, signed with the lab realm's HS256 secret. DEMO ONLY: it hands
@@ -39,7 +40,8 @@ STATIC = {"/": "index.html", "/index.html": "index.html", "/phone.css": "phone.c
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".js": "text/javascript; charset=utf-8", ".map": "application/json"}
 USER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-CSP = ("default-src 'self'; connect-src 'self' wss:; media-src 'self' blob: mediastream:; "
+# connect-src also names the wss listener's HTTPS origin: the page fetches TURN credentials there.
+CSP = ("default-src 'self'; connect-src 'self' wss: {turn}; media-src 'self' blob: mediastream:; "
        "img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 
 
@@ -65,6 +67,10 @@ class Lab:
         addr = str(lst["address"])
         host = f"[{addr}]" if ":" in addr else addr
         self.wss = args.wss or f"wss://{host}:{int(lst['port'])}/"
+        # The realm's TURN REST endpoint (same listener as WSS), when it serves one.
+        turn = realm.get("turn")
+        self.https_origin = f"https://{host}:{int(lst['port'])}"
+        self.turn_url = (self.https_origin + turn.get("path", "/turn-credentials")) if turn else None
         tls = realm.get("tls", {})
         self.cert = args.cert or resolve(tls["certificate"], cfg_dir)
         self.key = args.key or resolve(tls["private_key"], cfg_dir)
@@ -120,7 +126,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("Content-Security-Policy", CSP.format(turn=self.lab.https_origin))
         self.send_header("Strict-Transport-Security", "max-age=300")
         for k, v in (extra or {}).items():
             self.send_header(k, v)
@@ -145,7 +151,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/lab/config.json":
             self.send(200, {"wss": lab.wss, "domain": lab.domain, "users": lab.users() or [],
                             "echo": "600", "token_url": "/lab/token", "ca_url": "/lab/ca.crt",
-                            "lab_only": True})
+                            "turn_url": lab.turn_url, "lab_only": True})
         elif path == "/lab/ca.crt":
             if not os.path.isfile(lab.ca):
                 self.send(404, {"error": "no lab CA (tools/bootstrap makes it)"})

@@ -8,6 +8,7 @@
 #include "api/call_view.h"
 #include "b2bua/call_manager.h"
 #include "flowprog/flow_programmer.h"
+#include "records/rtcp_rtt.h"
 
 namespace rampart::cp {
 namespace {
@@ -74,6 +75,22 @@ void listCalls(ApiContext& ctx, const ApiRequest& q, Respond done) {
       200, {{"total", all.size()}, {"offset", *offset}, {"limit", *limit}, {"calls", page}}));
 }
 
+// Each answered flow's stats get `rtt_ms`: the RTCP round trip to the party it receives from
+// (null until that party's reports quote a forwarded SR; records/rtcp_rtt.h).
+void addLegRtt(json& flows, const std::vector<std::optional<abi::FlowInfo>>& infos) {
+  std::vector<RttFlow> in;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    uint8_t from = flows[i]["from_leg"] == "a" ? 0 : 1;
+    in.push_back({from, infos[i] ? &*infos[i] : nullptr});
+  }
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (infos[i]) {
+      std::optional<double> rtt = legRttMs(in[i].from, in);
+      flows[i]["stats"]["rtt_ms"] = rtt ? json(*rtt) : json(nullptr);
+    }
+  }
+}
+
 // Asks the dataplane for every flow of the call; `done` gets the flows with their counters.
 void withLiveFlows(ApiContext& ctx, const Call& call, std::function<void(json)> done) {
   json flows = flowList(call);
@@ -85,8 +102,11 @@ void withLiveFlows(ApiContext& ctx, const Call& call, std::function<void(json)> 
     json flows;
     std::size_t left;
     std::function<void(json)> done;
+    std::vector<std::optional<abi::FlowInfo>> infos;
   };
-  auto p = std::make_shared<Pending>(Pending{flows, flows.size(), std::move(done)});
+  auto p =
+      std::make_shared<Pending>(Pending{flows, flows.size(), std::move(done),
+                                        std::vector<std::optional<abi::FlowInfo>>(flows.size())});
   uint32_t worker = call.media->worker();
   for (std::size_t i = 0; i < flows.size(); ++i) {
     uint64_t handle = flows[i]["handle"].get<uint64_t>();
@@ -94,7 +114,11 @@ void withLiveFlows(ApiContext& ctx, const Call& call, std::function<void(json)> 
     ctx.dataplane.query(worker, handle, [p, i, rate](Result<abi::FlowInfo> info) {
       p->flows[i]["stats"] =
           info ? flowStats(info.value(), rate) : json{{"error", info.error().message}};
+      if (info) {
+        p->infos[i] = info.value();
+      }
       if (--p->left == 0) {
+        addLegRtt(p->flows, p->infos);
         p->done(std::move(p->flows));
       }
     });

@@ -7,6 +7,7 @@
 #include <rampart/platform/log.h>
 
 #include "api/call_view.h"
+#include "records/rtcp_rtt.h"
 
 namespace rampart::cp {
 namespace {
@@ -145,15 +146,20 @@ json CallRecords::legRecord(const Call& call, uint8_t leg, const std::vector<Flo
     j["quality"] = nullptr;  // the dataplane did not answer: unknown, not zero
     return j;
   }
+  std::vector<RttFlow> rtt_flows;
+  for (const FlowReport& f : flows) {
+    rtt_flows.push_back({f.from, f.info ? &*f.info : nullptr});
+  }
+  c.rtt_ms = legRttMs(leg, rtt_flows);
   mgmt::StreamQuality q = mgmt::estimateQuality(c, j["codec"].get<std::string>());
   j["quality"] = {{"packets", c.packets},
                   {"lost", c.lost},
                   {"loss_ratio", q.loss_ratio},
                   {"jitter_ms", q.jitter_ms},
-                  {"rtt_ms", nullptr},
+                  {"rtt_ms", c.rtt_ms ? json(*c.rtt_ms) : json(nullptr)},
                   {"r_factor", q.r_factor},
                   {"mos", q.mos},
-                  {"rtcp", false}};
+                  {"rtcp", c.rtt_ms.has_value()}};
   if (observe && c.packets > 0) {
     RealmMetrics& m = metricsFor(j["realm"].get<std::string>());
     m.mos->Observe(q.mos);

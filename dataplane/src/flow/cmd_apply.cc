@@ -208,6 +208,7 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
   FlowEntry& e = ctx.flows.at(index);
   installAction(ctx, e, m, p, nh);
   e.rtp = RtpRx{};
+  e.rtcp_rtt = RtcpRtt{};
   resetFlowStats(ctx, index, e.generation);
   publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});
   ack(ctx, m.hdr, abi::kOk, ctx.flows.handleOf(index));
@@ -339,6 +340,10 @@ void fillInfo(LcoreCtx& ctx, uint32_t index, uint32_t seq, abi::FlowInfo* fi) {
   fi->srtp_out_engine = e.srtp_out.engine();
   e.srtp_in.streamState(&fi->srtp_in_ssrc, &fi->srtp_in_roc, &fi->srtp_in_seq);
   e.srtp_out.streamState(&fi->srtp_out_ssrc, &fi->srtp_out_roc, &fi->srtp_out_seq);
+  std::memcpy(fi->rtcp_sr_mid, e.rtcp_rtt.sr_mid, sizeof(fi->rtcp_sr_mid));
+  std::memcpy(fi->rtcp_sr_at_us, e.rtcp_rtt.sr_at_us, sizeof(fi->rtcp_sr_at_us));
+  fi->rtcp_rr_lsr = e.rtcp_rtt.rr_lsr;
+  fi->rtcp_rr_at_us = e.rtcp_rtt.rr_at_us;
 }
 
 void flowQuery(LcoreCtx& ctx, const abi::MsgHeader& h) {

@@ -4,6 +4,7 @@
 // against the programmed or latched peer (strict source).
 #include <cstdint>
 
+#include "flow/rtcp_rtt.h"
 #include "srtp/srtp_ctx.h"
 
 namespace rampart::dp {
@@ -59,6 +60,7 @@ struct alignas(64) FlowEntry {
   uint32_t idle_timeout_s;
   uint64_t cookie;
   RtpRx rtp;
+  RtcpRtt rtcp_rtt;  // RTCP seen on this flow, for the leg's round trip (FlowInfo rtcp_*)
   SrtpCtx srtp_in;   // inactive: input is plain
   SrtpCtx srtp_out;  // inactive: output is plain
 };

@@ -275,6 +275,9 @@ void deliver(LcoreCtx& ctx, UdpBatch::Item& it, SrtpOp* out_ops, uint32_t* out_n
     it.m = nullptr;
     return;
   }
+  if (it.rtcp) {
+    rtcpObserve(f.rtcp_rtt, it.pkt, it.len, ctx.now_ns);  // the leg's round trip (rtcp_rtt.h)
+  }
   if (!f.srtp_out.active()) {
     sendOut(ctx, *it.in, it.index, f, it.m, *it.pi, it.len, it.rtcp);
     it.m = nullptr;

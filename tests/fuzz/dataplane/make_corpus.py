@@ -86,6 +86,13 @@ def rtp_seq(seq, ssrc=0x1234, body=40):
     return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, ssrc) + bytes(range(body))
 sr = struct.pack('!BBHI', 0x80, 200, 6, 0x1234) + bytes(20)  # sender report, no blocks
 PROTECT, SRTCP, STRANGER = 0x10, 0x20, 0x08
+# Reports the round-trip observer reads (dataplane/src/flow/rtcp_rtt.h): an SR with a block, an
+# RR quoting it, an RR whose count claims 31 blocks in one word, an SR cut after its header.
+block = struct.pack('!IIIIII', 0x5678, 0, 1, 0, 0x00010002, 0x8000)
+sr_block = struct.pack('!BBHI', 0x81, 200, 12, 0x1234) + bytes(20) + block
+rr_block = struct.pack('!BBHI', 0x81, 201, 7, 0x1234) + block
+rr_liar = struct.pack('!BBHI', 0x9f, 201, 1, 0x1234)
+sr_cut = struct.pack('!BBHI', 0x81, 200, 12, 0x1234) + bytes(12)
 media = {
     'plain_strict': b'\1' + rec(0, rtp_seq(1)) + rec(0, rtp_seq(2)) + rec(0 | STRANGER, rtp_seq(3)),
     'srtp_latch': b'\1' + rec(1 | PROTECT, rtp_seq(1)) + rec(1 | PROTECT, rtp_seq(2)) +
@@ -101,6 +108,9 @@ media = {
     'raw_frames': b'\1' + rec(6, arp) + rec(6, ns) + rec(7, udp4(rtp)[:60]),
     # Found by the fuzzer: an empty UDP payload (the frame builder copied from a null pointer).
     'regression_empty_payload': b'\1' + rec(0, b'') + rec(1 | PROTECT, b''),
+    'rtcp_reports': b'\1' + rec(4 | PROTECT | SRTCP, sr_block) + rec(3 | PROTECT | SRTCP, rr_block) +
+                    rec(4 | PROTECT | SRTCP, rr_liar) + rec(3 | PROTECT | SRTCP, sr_cut) +
+                    rec(2, rr_block),
     'ssrc_restart': b'\1' + rec(0, rtp_seq(100)) + rec(0, rtp_seq(5000)) + rec(0, rtp_seq(5000)) +
                     rec(0, rtp_seq(5001)),
 }

@@ -18,7 +18,16 @@
 #                          0-20 ms delays give about J/3 = 6.7 ms).
 #             Leg b (clean) must match the caller's peer the same way, and leg a's MOS must be
 #             at least 0.3 below the clean call's.
-# No RTCP is sent: loss and jitter must come from Rampart's own counters. About 40 s.
+#   clean and impaired send no RTCP: loss and jitter come from Rampart's own counters, and
+#             rtt_ms must be null on both legs.
+#   rtcp      both peers send RTCP SR/RR on RTP port + 1 (no rtcp-mux in the SDP) with LSR/DLSR,
+#             and the callee's peer holds each of its RTCP compounds 40 ms (--rtcp-delay-ms: a
+#             one-way delay on its RTCP path; the lab kernel has no netem). Rampart's round trip
+#             per leg (RFC 3550 section 6.4.1 on the reports it relays) must be non-null: leg b
+#             (Rampart <-> callee) 40 ms plus at most 15 ms, leg a (Rampart <-> caller) under
+#             10 ms, and a + b within 5 ms of the round trip the caller's peer measured end to
+#             end from the callee's reports.
+# About 50 s.
 # usage: cdr_quality_test.sh SOURCE_DIR DP_BIN CP_BIN MEDIA_PEER_BIN
 tag=o12
 mpeer=$4
@@ -62,7 +71,8 @@ sdp_of() {  # MSG_FILE START_REGEX: Rampart's media "ADDR PORT" from the SDP sip
   fail "no SDP in a message matching '$2' in $1"
 }
 
-media_call() {  # NAME CALLEE WAN_PORT LAN_PORT NONCE [CALLER_PEER_ARGS...]
+callee_args=()
+media_call() {  # NAME CALLEE WAN_PORT LAN_PORT NONCE [CALLER_PEER_ARGS...]; callee: $callee_args
   local name=$1 callee=$2 wport=$3 lport=$4 nonce=$5
   shift 5
   sip_bg "$lan" "${name}_uas" 30 -sf "$O/uas_peer_media.xml" -i "$LAN_SIG" -p 5080 -t u1 \
@@ -75,7 +85,7 @@ media_call() {  # NAME CALLEE WAN_PORT LAN_PORT NONCE [CALLER_PEER_ARGS...]
   echo "   rampart media: wan ${wan_far/ /:}, lan ${lan_far/ /:}"
   local common=(--duration 5 --drain-ms 500 --nonce "$nonce")
   peer_bg "$lan" "${name}_callee" --local "$LAN_MED:$lport" --remote "${lan_far/ /:}" \
-    --ssrc 0x0b0b0000 --expect-ssrc 0x0a0a0000 "${common[@]}"
+    --ssrc 0x0b0b0000 --expect-ssrc 0x0a0a0000 "${common[@]}" "${callee_args[@]}"
   pids+=("$peer_pid")
   peer_bg "$wan" "${name}_caller" --local "$WAN_MED:$wport" --remote "${wan_far/ /:}" \
     --ssrc 0x0a0a0000 --expect-ssrc 0x0b0b0000 "${common[@]}" "$@"
@@ -95,6 +105,12 @@ cdr_wait 5 "r['callee'].startswith('sip:7001@') and r['result'] == 'answered'" >
 step "impaired call (caller sends with 5 % loss, 0-20 ms jitter)"
 media_call impaired 7002 7110 7410 12 --loss-pct 5 --jitter-ms 20 --impair-seed 42
 cdr_wait 5 "r['callee'].startswith('sip:7002@') and r['result'] == 'answered'" >"$work/impaired.cdr"
+
+step "RTCP call (SR/RR both ways; the callee's RTCP path 40 ms one way)"
+callee_args=(--rtcp separate --rtcp-delay-ms 40)
+media_call rtcp 7003 7120 7420 13 --rtcp separate
+callee_args=()
+cdr_wait 5 "r['callee'].startswith('sip:7003@') and r['result'] == 'answered'" >"$work/rtcp.cdr"
 
 step "CDR quality against the media peers"
 /usr/bin/python3 - "$work" <<'PY' || fail "CDR quality does not match the media peers"
@@ -137,6 +153,22 @@ check("impaired a: the loss is the sender's drops (within 1)",
       abs(ia["lost"] - sent["impaired_dropped"]) <= 1 and 0.02 <= ia["loss_ratio"] <= 0.09)
 check("impaired a: jitter 3-12 ms", 3 <= ia["jitter_ms"] <= 12)
 check("impaired a: MOS at least 0.3 below the clean call's", ia["mos"] <= ca["mos"] - 0.3)
+check("no RTCP: rtt_ms null on every leg of the clean and impaired calls",
+      all(c["legs"][l]["quality"]["rtt_ms"] is None for c in (clean, imp) for l in "ab"))
+rt = load("rtcp.cdr")
+ra, rb = rt["legs"]["a"]["quality"], rt["legs"]["b"]["quality"]
+peer = load("rtcp_caller.json")["rtcp"]
+print(f"   rtcp call: CDR rtt_ms a {ra['rtt_ms']} b {rb['rtt_ms']} (rtcp {ra['rtcp']}/{rb['rtcp']}); "
+      f"caller's peer end to end {peer['rtt_ms']:.3f} ms ({peer['rtt_samples']} samples, "
+      f"{peer['rtt_min_ms']:.3f}-{peer['rtt_max_ms']:.3f}); callee's peer "
+      f"{load('rtcp_callee.json')['rtcp']['rtt_ms']:.3f} ms")
+check("rtcp: rtt_ms known on both legs", ra["rtt_ms"] is not None and rb["rtt_ms"] is not None)
+if ra["rtt_ms"] is not None and rb["rtt_ms"] is not None:
+    check("rtcp: leg b (the delayed party) 40-55 ms", 40 <= rb["rtt_ms"] <= 55)
+    check("rtcp: leg a under 10 ms", 0 <= ra["rtt_ms"] < 10)
+    check("rtcp: a + b within 5 ms of the caller's end-to-end round trip",
+          peer["rtt_samples"] > 0 and abs(ra["rtt_ms"] + rb["rtt_ms"] - peer["rtt_ms"]) <= 5)
+    check("rtcp: MOS still > 4 (40 ms of round trip costs little)", rb["mos"] > 4)
 sys.exit(0 if ok else 1)
 PY
 b2b_alive

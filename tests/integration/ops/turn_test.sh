@@ -7,18 +7,35 @@
 #     it; an expired credential (same secret, expiry in the past) is refused by coturn;
 #  3. a disallowed Origin gets 403 and no CORS grant; a preflight from the allowed origin is
 #     answered (204, methods and headers); no token gets 401.
-# About 30 s. usage: turn_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
+#  4. a browser: headless Chromium (wan namespace, drive.cjs) on the softphone page served from
+#     the allowed origin fetches a lab JWT from the page's server and then the credentials with
+#     fetch() (cross-origin, so the real CORS preflight applies): username, credential, TTL and
+#     URIs; it gathers a relay candidate on coturn with them (RTCPeerConnection, ICE policy
+#     relay). The same page served from another origin (port 8445) gets no CORS grant: its fetch
+#     fails and Chromium names CORS.
+# About 40 s. usage: turn_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN SOFTPHONE_DIR
 tag=rop
+softphone=${4:?usage: turn_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN SOFTPHONE_DIR}
 # shellcheck source=../sip/b2bua_preamble.sh
 . "$(dirname "$0")/../sip/b2bua_preamble.sh" "$@"
 # shellcheck source=ops_lib.sh
 . "$src/tests/integration/ops/ops_lib.sh"
-for tool in turnserver turnutils_uclient; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs coturn)"
+for tool in turnserver turnutils_uclient node; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (tools/bootstrap installs it)"
 done
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (tools/bootstrap installs it)"
+node_modules=$src/.deps/softphone/node_modules
+[ -d "$node_modules/playwright-core" ] || fail "playwright-core not in $node_modules (tools/bootstrap)"
+[ -f "$softphone/phone.js" ] || fail "softphone bundle $softphone/phone.js not built"
+# shellcheck source=../webrtc/webrtc_lib.sh
+. "$src/tests/integration/webrtc/webrtc_lib.sh"
 
 turn_pid=""
+page_pids=()
 turn_cleanup() {
+  drv_stop
+  local p
+  for p in "${page_pids[@]}"; do ops_stop_pid "$p"; done
   ops_stop_pid "$turn_pid"
   b2b_cleanup
 }
@@ -94,6 +111,30 @@ get -H "Origin: $ORIGIN" >/dev/null
 grep -q "^HTTP/1.1 401" "$work/h" || fail "no token: $(head -n1 "$work/h")"
 n=$(cpm 'rampart_cp_turn_credential_requests_total\{code="200"')
 [ "$n" = 1 ] || fail "turn_credential_requests_total{code=200} is $n"
+
+step "4. a browser on the softphone page fetches them (CORS) and gathers a relay on coturn"
+# The softphone page from the allowed origin (8444) and, as a foreign site, from 8445.
+for port in 8444 8445; do
+  ip netns exec "$sbc" /usr/bin/python3 "$src/tools/softphone/server.py" --config "$config" \
+    --root "$softphone" --address 198.18.1.1 --port "$port" --ca "$CA" \
+    --ready-file "$work/page$port.url" >"$work/page$port.log" 2>&1 &
+  page_pids+=($!)
+done
+for _ in $(seq 1 50); do [ -s "$work/page8444.url" ] && [ -s "$work/page8445.url" ] && break; sleep 0.1; done
+[ -s "$work/page8444.url" ] && [ -s "$work/page8445.url" ] ||
+  fail "softphone servers did not start: $(cat "$work"/page844*.log)"
+drv_ns=$wan
+PAGE_URL=$ORIGIN/
+drv_start
+must 40 open phone
+must 20 turn phone alice
+must 20 open foreign https://198.18.1.1:8445/
+must 20 noturn foreign alice
+n=$(cpm 'rampart_cp_turn_credential_requests_total\{code="200"')
+[ "$n" = 2 ] || fail "turn_credential_requests_total{code=200} is $n after the browser's fetch"
+# The foreign page's preflight reached Rampart and was refused (curl's in step 3 was the first).
+n=$(cpm 'rampart_cp_turn_credential_requests_total\{code="403"')
+[ "$n" = 2 ] || fail "turn_credential_requests_total{code=403} is $n after the foreign page's preflight"
 b2b_alive
 b2b_stop_rampart
 step "PASS"

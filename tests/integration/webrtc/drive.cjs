@@ -6,7 +6,12 @@
 //
 // usage: node drive.cjs --url URL --profile DIR [--max-seconds 280] [--trace DIR] [--loopback 1]
 // commands (one per line, words separated by spaces; NAME names a call, PAGE a page):
-//   <seq> open PAGE                      a new tab on URL; waits for rampartPhone and its config
+//   <seq> open PAGE [URL]                a new tab on URL (default --url); waits for rampartPhone
+//   <seq> turn PAGE USER                 the page fetches TURN credentials for USER (lab token,
+//                                        cross-origin GET with the JWT) and gathers a relay
+//                                        candidate through them (iceTransportPolicy relay)
+//   <seq> noturn PAGE USER               the same fetch must fail, with Chromium reporting a CORS
+//                                        refusal (not a CSP one)
 //   <seq> register PAGE USER PASSWORD    REGISTER through Rampart; ok on 200
 //   <seq> call PAGE NAME TARGET [local|remote]   INVITE TARGET (munging that side's fingerprint)
 //   <seq> option PAGE KEY VALUE          rampartPhone.options[KEY] = VALUE (JSON)
@@ -54,6 +59,7 @@ const FLAGS = [
 if (args.loopback === '1') FLAGS.push('--allow-loopback-in-peer-connection');
 
 const pages = new Map(); // PAGE -> playwright Page
+const consoleLines = new Map(); // PAGE -> the page's recent console messages (bounded)
 const calls = new Map(); // NAME -> {page: PAGE, id: rampartPhone call id}
 let context = null;
 const t0 = Date.now();
@@ -105,21 +111,69 @@ async function until(secs, fn) {
 }
 
 const ops = {
-  async open(name) {
+  async open(name, url) {
     if (!context) {
       context = await chromium.launchPersistentContext(args.profile, {
         executablePath: '/usr/bin/chromium', headless: true, args: FLAGS, ignoreHTTPSErrors: true,
       });
     }
     const p = await context.newPage();
-    p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`${name} console.${m.type()}: ${m.text()}`); });
+    const lines = [];
+    consoleLines.set(name, lines);
+    p.on('console', (m) => {
+      if (m.type() !== 'error' && m.type() !== 'warning') return;
+      log(`${name} console.${m.type()}: ${m.text()}`);
+      lines.push(m.text());
+      if (lines.length > 50) lines.shift();
+    });
     p.on('pageerror', (e) => log(`${name} page error: ${e.message}`));
-    await p.goto(URL_, { timeout: 15000 });
+    await p.goto(url || URL_, { timeout: 15000 });
     await p.waitForFunction(() => window.rampartPhone, null, { timeout: 10000 });
     const cfg = await p.evaluate(() => window.rampartPhone.config());
     pages.set(name, p);
-    return `page ${name} loaded ${URL_} (JsSIP ${await p.evaluate(() => window.rampartPhone.version)}, WSS ${cfg.wss}, ` +
+    return `page ${name} loaded ${url || URL_} (JsSIP ${await p.evaluate(() => window.rampartPhone.version)}, WSS ${cfg.wss}, ` +
       `${(await context.browser()?.version()) || 'chromium'})`;
+  },
+  async turn(name, user) {
+    const r = await page(name).evaluate(async (u) => {
+      try {
+        const c = await window.rampartPhone.turnCredentials({ user: u });
+        return { ok: true, c, relay: await window.rampartPhone.relayCandidate(c, 8000) };
+      } catch (err) {
+        return { ok: false, error: `${err.name}: ${err.message}` };
+      }
+    }, user);
+    if (!r.ok) throw new Fail(`${name}: TURN credentials for ${user}: ${r.error}`);
+    const c = r.c;
+    const expiry = Number(String(c.username).split(':')[0]);
+    const now = Date.now() / 1000;
+    if (c.username !== `${expiry}:${user}` || Math.abs(expiry - now - c.ttl) > 30) {
+      throw new Fail(`${name}: username ${c.username} is not <now + ttl ${c.ttl}>:${user}`);
+    }
+    if (!c.credential || !(c.ttl > 0) || !Array.isArray(c.uris) || !c.uris.length) {
+      throw new Fail(`${name}: incomplete credentials ${JSON.stringify(c)}`);
+    }
+    if (!r.relay) throw new Fail(`${name}: no relay candidate through ${c.uris.join(' ')} with ${c.username}`);
+    return `${name}: username ${c.username}, credential ${c.credential.length} chars, ttl ${c.ttl}, uris ` +
+      `${c.uris.join(' ')}; relay candidate ${r.relay.address}:${r.relay.port}/${r.relay.protocol}`;
+  },
+  async noturn(name, user) {
+    const lines = consoleLines.get(name) || [];
+    lines.length = 0; // only what this fetch makes the page say
+    const r = await page(name).evaluate(async (u) => {
+      try {
+        return { ok: true, c: await window.rampartPhone.turnCredentials({ user: u }) };
+      } catch (err) {
+        return { ok: false, error: `${err.name}: ${err.message}` };
+      }
+    }, user);
+    if (r.ok) throw new Fail(`${name}: got TURN credentials although its origin is not allowed: ${JSON.stringify(r.c)}`);
+    await sleep(300); // the console message may trail the rejection
+    const said = lines.join(' | ');
+    if (!/CORS policy/.test(said) || /Content Security Policy/.test(said)) {
+      throw new Fail(`${name}: the fetch failed (${r.error}) but not for CORS: console: ${said || '-'}`);
+    }
+    return `${name}: fetch refused (${r.error}); Chromium: ${said.slice(0, 300)}`;
   },
   async register(name, user, password) {
     const p = page(name);

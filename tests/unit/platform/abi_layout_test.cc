@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 5);
+  EXPECT_EQ(kAbiMinor, 6);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -122,7 +122,11 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(sizeof(FlowDel), 16u);
   EXPECT_EQ(sizeof(FlowQuery), 16u);
   EXPECT_EQ(sizeof(FlowDump), 16u);
-  EXPECT_EQ(sizeof(FlowInfo), 136u);
+  EXPECT_EQ(sizeof(FlowInfo), 176u);
+  EXPECT_EQ(offsetof(FlowInfo, rtcp_sr_mid), 136u);
+  EXPECT_EQ(offsetof(FlowInfo, rtcp_sr_at_us), 152u);
+  EXPECT_EQ(offsetof(FlowInfo, rtcp_rr_lsr), 168u);
+  EXPECT_EQ(offsetof(FlowInfo, rtcp_rr_at_us), 172u);
   EXPECT_EQ(offsetof(FlowInfo, srtp_in_engine), 112u);
   EXPECT_EQ(offsetof(FlowInfo, srtp_out_engine), 113u);
   EXPECT_EQ(offsetof(FlowInfo, srtp_in_seq), 114u);

@@ -59,9 +59,11 @@ TEST(Payload, DiffersAcrossStreamsAndIndexes) {
 
 TEST(Rtcp, SenderReportWithBlockParses) {
   uint8_t buf[256];
-  SenderInfo si{1, 2, 3, 4};
+  SenderInfo si{0x0102030405060708ull, 2, 3, 4};
   ReportBlock rb;
   rb.ssrc = 0x1234;
+  rb.lsr = 0xa1b2c3d4;
+  rb.dlsr = 65536 / 4;
   const std::size_t n = buildRtcp(buf, sizeof(buf), 0x52500000, &si, &rb);
   ASSERT_GT(n, 0u);
   EXPECT_EQ(n % 4, 0u);
@@ -72,6 +74,11 @@ TEST(Rtcp, SenderReportWithBlockParses) {
   EXPECT_FALSE(s.rr);
   EXPECT_EQ(s.report_blocks, 1u);
   EXPECT_EQ(s.ssrc, 0x52500000u);
+  // What a round-trip estimate needs (RFC 3550 section 6.4.1).
+  EXPECT_EQ(s.sr_ntp, 0x0102030405060708ull);
+  EXPECT_TRUE(s.has_block);
+  EXPECT_EQ(s.lsr, 0xa1b2c3d4u);
+  EXPECT_EQ(s.dlsr, 65536u / 4);
   // Truncated or extended compounds are refused.
   EXPECT_FALSE(parseRtcp(buf, n - 4, s));
   EXPECT_FALSE(parseRtcp(buf, n + 2, s));

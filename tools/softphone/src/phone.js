@@ -13,7 +13,7 @@ const MEDIA = { audio: true, video: false };
 // --- state ----------------------------------------------------------------------------------
 
 const state = {
-  config: null, // /lab/config.json: {wss, domain, users, echo, ca_url, token_url}
+  config: null, // /lab/config.json: {wss, domain, users, echo, ca_url, token_url, turn_url}
   user: null,
   ua: 'idle', // idle | connecting | connected | disconnected
   registered: false,
@@ -268,6 +268,46 @@ async function labToken(user) {
   return body.token;
 }
 
+// TURN REST credentials for USER from the realm's endpoint (config turn_url, on the WSS
+// listener's origin): a cross-origin GET with the same JWT as WSS, so the browser's CORS rules
+// apply. Resolves with {username, credential, ttl, uris}; rejects when the fetch or the answer
+// fails (a missing CORS grant surfaces as a TypeError from fetch).
+async function turnCredentials({ user, token } = {}) {
+  const cfg = await loadConfig();
+  if (!cfg.turn_url) throw new Error('this realm serves no TURN credentials (no turn_url)');
+  const jwt = token || (await labToken(user));
+  const r = await fetch(cfg.turn_url, { headers: { Authorization: `Bearer ${jwt}` }, cache: 'no-store' });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(`TURN credentials: HTTP ${r.status} ${body.error || ''}`.trim());
+  log('turn.credentials', { username: body.username, ttl: body.ttl, uris: body.uris });
+  return body;
+}
+
+// Gathers ICE candidates through the TURN servers of CREDS only (iceTransportPolicy relay) and
+// resolves with the first relay candidate {address, port, protocol}, or null after MS.
+async function relayCandidate(creds, ms = 5000) {
+  const pc = new RTCPeerConnection({
+    iceServers: [{ urls: creds.uris, username: creds.username, credential: creds.credential }],
+    iceTransportPolicy: 'relay',
+  });
+  try {
+    const found = new Promise((resolve) => {
+      pc.onicecandidate = (e) => {
+        if (!e.candidate) resolve(null);
+        else if (e.candidate.type === 'relay') {
+          resolve({ address: e.candidate.address, port: e.candidate.port, protocol: e.candidate.protocol });
+        }
+      };
+      setTimeout(() => resolve(null), ms);
+    });
+    pc.addTransceiver('audio', { direction: 'sendrecv' });
+    await pc.setLocalDescription(await pc.createOffer());
+    return await found;
+  } finally {
+    pc.close();
+  }
+}
+
 function waitFor(predicate, ms, what) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
@@ -506,6 +546,8 @@ window.rampartPhone = {
   events,
   config: loadConfig,
   labToken,
+  turnCredentials,
+  relayCandidate,
   register,
   unregister,
   stop,

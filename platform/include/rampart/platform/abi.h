@@ -18,8 +18,9 @@ namespace rampart::abi {
 
 inline constexpr uint16_t kAbiMajor = 1;
 // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear);
-// 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine)
-inline constexpr uint16_t kAbiMinor = 5;
+// 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
+// 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*)
+inline constexpr uint16_t kAbiMinor = 6;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -197,6 +198,8 @@ struct BanMsg {
   uint8_t _pad[7];
 };
 
+inline constexpr uint32_t kRtcpSrSlots = 4;  // sender reports a flow remembers for RTT
+
 struct FlowInfo {
   MsgHeader hdr;  // hdr.flow = handle, hdr.seq = the query's/dump's seq
   uint64_t cookie;
@@ -222,6 +225,15 @@ struct FlowInfo {
   uint16_t _pad2;
   uint32_t srtp_in_ssrc;  // the SSRC these figures belong to (the most recent one)
   uint32_t srtp_out_ssrc;
+  // Appended in 1.6: RFC 3550 section 6.4.1 round-trip inputs from the RTCP this flow relayed
+  // (times: CLOCK_MONOTONIC in microseconds, modulo 2^32). The control plane pairs the report
+  // blocks one party sends (rtcp_rr_*) with the sender reports forwarded to it on the leg's
+  // other flow (rtcp_sr_*): RTT = rtcp_rr_at_us - rtcp_sr_at_us[i] where rtcp_rr_lsr ==
+  // rtcp_sr_mid[i].
+  uint32_t rtcp_sr_mid[kRtcpSrSlots];    // NTP middle 32 bits of the last SRs forwarded, 0: none
+  uint32_t rtcp_sr_at_us[kRtcpSrSlots];  // when each was forwarded
+  uint32_t rtcp_rr_lsr;                  // LSR of the last report block received, 0: none
+  uint32_t rtcp_rr_at_us;                // its arrival minus its DLSR
 };
 inline constexpr uint8_t kSrtpEngineNone = 0;  // plain RTP
 inline constexpr uint8_t kSrtpEngineFast = 1;  // dataplane fast path (intel-ipsec-mb)
