@@ -127,9 +127,15 @@ bool SrtpCtx::streamState(uint32_t* ssrc, uint32_t* roc, uint16_t* seq) const {
 void SrtpCtx::prefetch() const {
   if (fast_ != nullptr) {
     const auto* p = reinterpret_cast<const uint8_t*>(fast_);
-    // Header, then the RTP key schedule and HMAC states (CmKeys spans about four lines).
+    // Header, RTP key schedule, HMAC states and SSRC slots (srtp_fast.h keeps them first).
     for (uint32_t off = 0; off < offsetof(FastSrtp, rtcp); off += 64) {
-      __builtin_prefetch(p + off);
+      __builtin_prefetch(p + off, 1);
+    }
+    if (fast_size_ > sizeof(FastSrtp)) {  // AEAD: the start of the GCM key data too
+      const uint8_t* g = static_cast<const FastSrtpGcm*>(fast_)->gcm_rtp;
+      for (uint32_t off = 0; off < 384; off += 64) {
+        __builtin_prefetch(g + off);
+      }
     }
   } else if (s_ != nullptr) {
     __builtin_prefetch(s_);

@@ -55,9 +55,11 @@ struct alignas(64) FastSrtp {
   uint8_t gcm_salt[12];  // AEAD: SRTP session salt
   uint8_t gcm_rtcp_salt[12];
   uint8_t _pad[16];
+  // The lines every SRTP packet touches come first and together (SrtpCtx::prefetch warms
+  // them with the flow lookups): the header above, the RTP keys and the SSRC slots.
   CmKeys rtp;  // AES-CM suites
-  CmKeys rtcp;
   SsrcSlot slots[kFastSsrcSlots];
+  CmKeys rtcp;
 };
 
 // The record plus, for AEAD suites, ipsec-mb's precomputed GCM key data (about 1 KB each).

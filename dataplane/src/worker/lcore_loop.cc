@@ -110,11 +110,15 @@ void processBurst(LcoreCtx& ctx, const Iface& in, rte_mbuf** pkts, uint16_t n, b
     bump(pc.rx_packets, n);
     bump(pc.rx_bytes, bytes);
   }
+  // The SRTP state of every flow of the burst, while admission runs (the crypto comes after
+  // it, for the whole burst at once: udpFinish).
   for (uint16_t k = 0; k < n; ++k) {
-    if (k + 1 < n && flow[k + 1] != nullptr) {
-      flow[k + 1]->srtp_in.prefetch();
-      flow[k + 1]->srtp_out.prefetch();
+    if (flow[k] != nullptr) {
+      flow[k]->srtp_in.prefetch();
+      flow[k]->srtp_out.prefetch();
     }
+  }
+  for (uint16_t k = 0; k < n; ++k) {
     rte_mbuf* m = pkts[k];
     if (m == nullptr) {
       continue;  // handed to another worker
