@@ -26,36 +26,6 @@ void cmIv(const uint8_t* salt, const uint8_t* ssrc_be, uint64_t index, uint8_t* 
   }
 }
 
-void setCipher(IMB_JOB& j, const CmKeys& k, uint8_t* buf, uint32_t off, uint32_t len,
-               const uint8_t* iv) {
-  j.src = buf;
-  j.dst = buf + off;
-  j.cipher_start_src_offset_in_bytes = off;
-  j.msg_len_to_cipher_in_bytes = len;
-  j.enc_keys = k.aes;
-  j.dec_keys = k.aes;
-  j.key_len_in_bytes = 16;
-  j.iv = iv;
-  j.iv_len_in_bytes = 16;
-  j.cipher_mode = IMB_CIPHER_CNTR;
-  j.cipher_direction = IMB_DIR_ENCRYPT;
-  j.hash_alg = IMB_AUTH_NULL;
-  j.chain_order = IMB_ORDER_CIPHER_HASH;
-}
-
-void setHash(IMB_JOB& j, const CmKeys& k, const uint8_t* buf, uint32_t len, uint8_t* out) {
-  j.src = buf;
-  j.hash_start_src_offset_in_bytes = 0;
-  j.msg_len_to_hash_in_bytes = len;
-  j.auth_tag_output = out;
-  j.auth_tag_output_len_in_bytes = 20;
-  j.u.HMAC._hashed_auth_key_xor_ipad = k.ipad;
-  j.u.HMAC._hashed_auth_key_xor_opad = k.opad;
-  j.hash_alg = IMB_AUTH_HMAC_SHA_1;
-  j.cipher_mode = IMB_CIPHER_NULL;
-  j.chain_order = IMB_ORDER_HASH_CIPHER;
-}
-
 void runCipher(IMB_MGR* m, IMB_JOB* jobs, uint32_t n) {
   if (n != 0) {
     IMB_SUBMIT_CIPHER_BURST_NOCHECK(m, jobs, n, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
@@ -72,13 +42,13 @@ void runHash(IMB_MGR* m, IMB_JOB* jobs, uint32_t n) {
 void cmCipherOne(IMB_MGR* m, const CmKeys& k, uint8_t* buf, uint32_t off, uint32_t len,
                  const uint8_t* iv) {
   IMB_JOB j{};
-  setCipher(j, k, buf, off, len, iv);
+  ctrJob(j, k.aes, 16, buf, off, len, iv);
   runCipher(m, &j, 1);
 }
 
 void hmacOne(IMB_MGR* m, const CmKeys& k, const uint8_t* buf, uint32_t len, uint8_t* out) {
   IMB_JOB j{};
-  setHash(j, k, buf, len, out);
+  hmacJob(j, k, buf, len, out);
   runHash(m, &j, 1);
 }
 
@@ -199,7 +169,7 @@ void cmUnprotectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n) {
     c[i].hashed = op.result == kNoDrop;
     if (c[i].hashed) {
       std::memset(&jobs[jn], 0, sizeof(IMB_JOB));
-      setHash(jobs[jn++], op.rec->rtp, op.pkt, op.len - op.rec->tag_len + 4, c[i].mac);
+      hmacJob(jobs[jn++], op.rec->rtp, op.pkt, op.len - op.rec->tag_len + 4, c[i].mac);
     }
   }
   runHash(m, jobs, jn);
@@ -217,7 +187,7 @@ void cmUnprotectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n) {
     if (v == Commit::Done) {
       op.len -= op.rec->tag_len;
       std::memset(&jobs[cn], 0, sizeof(IMB_JOB));
-      setCipher(jobs[cn++], op.rec->rtp, op.pkt, c[i].hlen, op.len - c[i].hlen, c[i].iv);
+      ctrJob(jobs[cn++], op.rec->rtp.aes, 16, op.pkt, c[i].hlen, op.len - c[i].hlen, c[i].iv);
     }
   }
   runCipher(m, jobs, cn);
@@ -259,7 +229,7 @@ void cmProtectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n) {
     op.result = cmOutPrepare(op, &hlen, iv[jn]);
     if (op.result == kNoDrop) {
       std::memset(&jobs[jn], 0, sizeof(IMB_JOB));
-      setCipher(jobs[jn], op.rec->rtp, op.pkt, hlen, op.len - hlen, iv[jn]);
+      ctrJob(jobs[jn], op.rec->rtp.aes, 16, op.pkt, hlen, op.len - hlen, iv[jn]);
       live[jn++] = idx[i];
     }
   }
@@ -267,7 +237,7 @@ void cmProtectRtp(IMB_MGR* m, FastOp* ops, const uint32_t* idx, uint32_t n) {
   for (uint32_t j = 0; j < jn; ++j) {
     FastOp& op = ops[live[j]];
     std::memset(&jobs[j], 0, sizeof(IMB_JOB));
-    setHash(jobs[j], op.rec->rtp, op.pkt, op.len + 4, mac[j]);
+    hmacJob(jobs[j], op.rec->rtp, op.pkt, op.len + 4, mac[j]);
   }
   runHash(m, jobs, jn);
   for (uint32_t j = 0; j < jn; ++j) {
@@ -304,11 +274,7 @@ DropReason cmUnprotectRtcp(IMB_MGR* m, FastOp& op) {
   uint8_t iv[16];
   cmIv(r.rtcp.salt, op.pkt + 4, index, iv);
   cmCipherOne(m, r.rtcp, op.pkt, 8, op.len - tag - 4 - 8, iv);
-  if (s == nullptr) {
-    s = claimSlot(r, ssrc);
-  }
-  touch(r, s);
-  s->rtcp.add(index);
+  commitRtcp(r, s, ssrc, index);
   op.len -= tag + 4;
   return kNoDrop;
 }

@@ -165,11 +165,7 @@ DropReason gcmUnprotectRtcp(IMB_MGR* m, FastOp& op) {
   if (!tagEqual(tag, op.pkt + 8 + body, kGcmTag)) {
     return DropReason::SrtpAuth;
   }
-  if (s == nullptr) {
-    s = claimSlot(r, ssrc);
-  }
-  touch(r, s);
-  s->rtcp.add(index);
+  commitRtcp(r, s, ssrc, index);
   op.len -= kGcmTag + 4;
   return kNoDrop;
 }

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include <intel-ipsec-mb.h>
+
 #include "pkt/bytes.h"
 #include "srtp/srtp_fast.h"
-
-struct IMB_MGR;
 
 namespace rampart::dp {
 
@@ -87,6 +87,48 @@ inline SsrcSlot* slotFor(FastSrtp& r, uint32_t ssrc) {
   }
   touch(r, s);
   return s;
+}
+
+// An authenticated SRTCP index recorded in its SSRC's window (a slot claimed if new).
+inline void commitRtcp(FastSrtp& r, SsrcSlot* s, uint32_t ssrc, uint32_t index) {
+  if (s == nullptr) {
+    s = claimSlot(r, ssrc);
+  }
+  touch(r, s);
+  s->rtcp.add(index);
+}
+
+// An AES-CTR job over `len` bytes of `buf` from `off`, in place (the KDF passes a zero
+// buffer as `buf`: the output then goes to `out`). `iv` is the full 16-byte counter block.
+inline void ctrJob(IMB_JOB& j, const uint8_t* sched, uint32_t key_bytes, uint8_t* buf, uint32_t off,
+                   uint32_t len, const uint8_t* iv, uint8_t* out = nullptr) {
+  j.src = buf;
+  j.dst = out != nullptr ? out : buf + off;
+  j.cipher_start_src_offset_in_bytes = off;
+  j.msg_len_to_cipher_in_bytes = len;
+  j.enc_keys = sched;
+  j.dec_keys = sched;
+  j.key_len_in_bytes = key_bytes;
+  j.iv = iv;
+  j.iv_len_in_bytes = 16;
+  j.cipher_mode = IMB_CIPHER_CNTR;
+  j.cipher_direction = IMB_DIR_ENCRYPT;
+  j.hash_alg = IMB_AUTH_NULL;
+  j.chain_order = IMB_ORDER_CIPHER_HASH;
+}
+
+// An HMAC-SHA1 job over `len` bytes of `buf`; the full 20-byte MAC goes to `out`.
+inline void hmacJob(IMB_JOB& j, const CmKeys& k, const uint8_t* buf, uint32_t len, uint8_t* out) {
+  j.src = buf;
+  j.hash_start_src_offset_in_bytes = 0;
+  j.msg_len_to_hash_in_bytes = len;
+  j.auth_tag_output = out;
+  j.auth_tag_output_len_in_bytes = 20;
+  j.u.HMAC._hashed_auth_key_xor_ipad = k.ipad;
+  j.u.HMAC._hashed_auth_key_xor_opad = k.opad;
+  j.hash_alg = IMB_AUTH_HMAC_SHA_1;
+  j.cipher_mode = IMB_CIPHER_NULL;
+  j.chain_order = IMB_ORDER_HASH_CIPHER;
 }
 
 // AEAD-AES-GCM (RFC 7714), one packet per call.

@@ -5,6 +5,7 @@
 #include <intel-ipsec-mb.h>
 
 #include "srtp/srtp_fast.h"
+#include "srtp/srtp_fast_internal.h"
 
 namespace rampart::dp {
 namespace {
@@ -28,19 +29,7 @@ bool prf(IMB_MGR* m, const uint8_t* key_sched, bool aes256, const uint8_t* salt,
   iv[7] ^= label;
   uint8_t zeros[32] = {};
   IMB_JOB job{};
-  job.src = zeros;
-  job.dst = out;
-  job.cipher_start_src_offset_in_bytes = 0;
-  job.msg_len_to_cipher_in_bytes = len;
-  job.enc_keys = key_sched;
-  job.dec_keys = key_sched;
-  job.key_len_in_bytes = aes256 ? 32 : 16;
-  job.iv = iv;
-  job.iv_len_in_bytes = 16;
-  job.cipher_mode = IMB_CIPHER_CNTR;
-  job.cipher_direction = IMB_DIR_ENCRYPT;
-  job.hash_alg = IMB_AUTH_NULL;
-  job.chain_order = IMB_ORDER_CIPHER_HASH;
+  ctrJob(job, key_sched, aes256 ? 32 : 16, zeros, 0, len, iv, out);
   uint32_t done = IMB_SUBMIT_CIPHER_BURST(m, &job, 1, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
                                           aes256 ? IMB_KEY_256_BYTES : IMB_KEY_128_BYTES);
   explicit_bzero(iv, sizeof(iv));

@@ -47,6 +47,7 @@
 #include "srtp/hmac_sha1.h"
 #include "srtp/srtp_ctx.h"
 #include "srtp/srtp_fast.h"
+#include "srtp/srtp_fast_internal.h"
 #include "worker/lcore_loop.h"
 
 // libsrtp2's own HMAC-SHA1 auth type (2.5.0, hmac_ossl.c). Sessions keep the auth type they
@@ -444,31 +445,11 @@ class MbLoop {
   }
   static void cipherJob(IMB_JOB& j, const FastSrtp& r, uint8_t* p, uint32_t n, const uint8_t* iv) {
     std::memset(&j, 0, sizeof(j));
-    j.src = p;
-    j.dst = p + 12;
-    j.cipher_start_src_offset_in_bytes = 12;
-    j.msg_len_to_cipher_in_bytes = n - 12;
-    j.enc_keys = r.rtp.aes;
-    j.dec_keys = r.rtp.aes;
-    j.key_len_in_bytes = 16;
-    j.iv = iv;
-    j.iv_len_in_bytes = 16;
-    j.cipher_mode = IMB_CIPHER_CNTR;
-    j.cipher_direction = IMB_DIR_ENCRYPT;
-    j.hash_alg = IMB_AUTH_NULL;
-    j.chain_order = IMB_ORDER_CIPHER_HASH;
+    ctrJob(j, r.rtp.aes, 16, p, 12, n - 12, iv);
   }
   static void hashJob(IMB_JOB& j, const FastSrtp& r, const uint8_t* p, uint32_t n, uint8_t* out) {
     std::memset(&j, 0, sizeof(j));
-    j.src = p;
-    j.msg_len_to_hash_in_bytes = n;
-    j.auth_tag_output = out;
-    j.auth_tag_output_len_in_bytes = 20;
-    j.u.HMAC._hashed_auth_key_xor_ipad = r.rtp.ipad;
-    j.u.HMAC._hashed_auth_key_xor_opad = r.rtp.opad;
-    j.hash_alg = IMB_AUTH_HMAC_SHA_1;
-    j.cipher_mode = IMB_CIPHER_NULL;
-    j.chain_order = IMB_ORDER_HASH_CIPHER;
+    hmacJob(j, r.rtp, p, n, out);
   }
   void decrypt(IMB_MGR* m, uint8_t** pkt, uint32_t* len, const uint32_t* flow_of) {
     if (gcm(v_.in)) {
