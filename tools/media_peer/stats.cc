@@ -53,13 +53,10 @@ uint64_t LatencyHistogram::percentileNs(double p) const {
   return max_;
 }
 
-// Long on purpose: it writes the JSON document field by field in the order docs/TOOLS.md
-// shows it, so the two can be read side by side.
-// NOLINTNEXTLINE(readability-function-size): field by field, as above.
-void writeJson(std::FILE* out, const RunReport& r) {
-  const PeerOptions& o = *r.options;
-  const RxTotals& rx = *r.rx;
-  const TxTotals& tx = *r.tx;
+namespace {
+
+// Totals over the streams, for both reports. Jitter counts streams with two packets or more.
+struct StreamSums {
   uint64_t received = 0;
   uint64_t bytes = 0;
   uint64_t expected = 0;
@@ -70,20 +67,30 @@ void writeJson(std::FILE* out, const RunReport& r) {
   double jitter_max = 0;
   double jitter_sum = 0;
   uint64_t jitter_n = 0;
-  for (const StreamRx& s : *r.streams) {
-    received += s.received;
-    bytes += s.bytes;
-    expected += s.expected();
-    lost += s.lost();
-    dups += s.duplicates;
-    reordered += s.reordered;
-    late += s.late;
+};
+
+StreamSums sumStreams(const std::vector<StreamRx>& streams) {
+  StreamSums t;
+  for (const StreamRx& s : streams) {
+    t.received += s.received;
+    t.bytes += s.bytes;
+    t.expected += s.expected();
+    t.lost += s.lost();
+    t.dups += s.duplicates;
+    t.reordered += s.reordered;
+    t.late += s.late;
     if (s.received > 1) {
-      jitter_max = std::max(jitter_max, jitterMs(s));
-      jitter_sum += jitterMs(s);
-      ++jitter_n;
+      t.jitter_max = std::max(t.jitter_max, jitterMs(s));
+      t.jitter_sum += jitterMs(s);
+      ++t.jitter_n;
     }
   }
+  return t;
+}
+
+// The JSON document's parts, in the order docs/TOOLS.md shows them.
+void writeHeadJson(std::FILE* out, const RunReport& r) {
+  const PeerOptions& o = *r.options;
   std::fprintf(out,
                "{\"tool\":\"rampart-media-peer\",\"mode\":\"%s\",\"streams\":%u,"
                "\"suite\":\"%s\",\"rtcp\":\"%s\",\"payload_bytes\":%u,\"duration_s\":%.3f,"
@@ -91,6 +98,9 @@ void writeJson(std::FILE* out, const RunReport& r) {
                modeName(o.mode), o.streams, suiteInfo(o.suite).name, rtcpModeName(o.rtcp),
                o.payload_bytes, o.duration_s, r.elapsed_s, r.interrupted ? "true" : "false",
                static_cast<unsigned long long>(o.nonce));
+}
+
+void writeSentJson(std::FILE* out, const PeerOptions& o, const TxTotals& tx) {
   std::fprintf(out,
                "\"sent\":{\"packets\":%llu,\"bytes\":%llu,\"scheduled\":%llu,\"dropped\":%llu,"
                "\"errno\":%d,\"late_max_ms\":%.3f,\"late_p99_ms\":%.3f,\"late_over_1ms\":%llu,"
@@ -101,6 +111,9 @@ void writeJson(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(tx.dropped), tx.first_errno, ms(tx.lateness.maxNs()),
                ms(tx.lateness.percentileNs(99)), static_cast<unsigned long long>(tx.late_over_1ms),
                static_cast<unsigned long long>(tx.impaired_dropped), o.loss_pct, o.jitter_ms);
+}
+
+void writeReceivedJson(std::FILE* out, const RxTotals& rx, const StreamSums& t) {
   std::fprintf(
       out,
       "\"received\":{\"datagrams\":%llu,\"packets\":%llu,\"bytes\":%llu,\"expected\":%llu,"
@@ -108,19 +121,22 @@ void writeJson(std::FILE* out, const RunReport& r) {
       "\"garbage\":%llu,\"stale\":%llu,\"wrong_stream\":%llu,\"auth_failed\":%llu,"
       "\"replay_rejected\":%llu,\"srtp_errors\":%llu,\"ssrc_mismatch\":%llu,"
       "\"seq_mismatch\":%llu,\"jitter_ms_max\":%.3f,\"jitter_ms_mean\":%.3f,",
-      static_cast<unsigned long long>(rx.datagrams), static_cast<unsigned long long>(received),
-      static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(expected),
-      static_cast<unsigned long long>(lost),
-      expected ? static_cast<double>(lost) / static_cast<double>(expected) : 0.0,
-      static_cast<unsigned long long>(dups), static_cast<unsigned long long>(reordered),
-      static_cast<unsigned long long>(late), static_cast<unsigned long long>(rx.garbage),
+      static_cast<unsigned long long>(rx.datagrams), static_cast<unsigned long long>(t.received),
+      static_cast<unsigned long long>(t.bytes), static_cast<unsigned long long>(t.expected),
+      static_cast<unsigned long long>(t.lost),
+      t.expected ? static_cast<double>(t.lost) / static_cast<double>(t.expected) : 0.0,
+      static_cast<unsigned long long>(t.dups), static_cast<unsigned long long>(t.reordered),
+      static_cast<unsigned long long>(t.late), static_cast<unsigned long long>(rx.garbage),
       static_cast<unsigned long long>(rx.stale), static_cast<unsigned long long>(rx.wrong_stream),
       static_cast<unsigned long long>(rx.auth_failed),
       static_cast<unsigned long long>(rx.replay_rejected),
       static_cast<unsigned long long>(rx.srtp_errors),
       static_cast<unsigned long long>(rx.ssrc_mismatch),
-      static_cast<unsigned long long>(rx.seq_mismatch), jitter_max,
-      jitter_n ? jitter_sum / static_cast<double>(jitter_n) : 0.0);
+      static_cast<unsigned long long>(rx.seq_mismatch), t.jitter_max,
+      t.jitter_n ? t.jitter_sum / static_cast<double>(t.jitter_n) : 0.0);
+}
+
+void writeDelayAndTosJson(std::FILE* out, const RxTotals& rx) {
   std::fprintf(out, "\"delay_ms\":{\"samples\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},",
                static_cast<unsigned long long>(rx.delay.count()), ms(rx.delay.percentileNs(50)),
                ms(rx.delay.percentileNs(99)), ms(rx.delay.maxNs()));
@@ -146,6 +162,9 @@ void writeJson(std::FILE* out, const RunReport& r) {
     }
   }
   std::fprintf(out, "},\"tos_missing\":%llu},", static_cast<unsigned long long>(rx.tos_missing));
+}
+
+void writeRtcpJson(std::FILE* out, const TxTotals& tx, const RxTotals& rx) {
   std::fprintf(
       out,
       "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
@@ -158,22 +177,36 @@ void writeJson(std::FILE* out, const RunReport& r) {
       static_cast<unsigned long long>(rx.rtcp_garbage),
       static_cast<unsigned long long>(rx.rtt_samples), rx.rtt_last_ms, rx.rtt_min_ms,
       rx.rtt_max_ms);
-  if (o.per_stream) {
-    std::fprintf(out, ",\"per_stream\":[");
-    for (std::size_t i = 0; i < r.streams->size(); ++i) {
-      const StreamRx& s = (*r.streams)[i];
-      std::fprintf(
-          out,
-          "%s{\"id\":%zu,\"received\":%llu,\"expected\":%llu,\"lost\":%llu,"
-          "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,\"jitter_ms\":%.3f,"
-          "\"rtcp_received\":%llu,\"last_ssrc\":%u}",
-          i ? "," : "", i, static_cast<unsigned long long>(s.received),
-          static_cast<unsigned long long>(s.expected()), static_cast<unsigned long long>(s.lost()),
-          static_cast<unsigned long long>(s.duplicates),
-          static_cast<unsigned long long>(s.reordered), static_cast<unsigned long long>(s.late),
-          jitterMs(s), static_cast<unsigned long long>(s.rtcp_received), s.last_ssrc);
-    }
-    std::fprintf(out, "]");
+}
+
+void writePerStreamJson(std::FILE* out, const std::vector<StreamRx>& streams) {
+  std::fprintf(out, ",\"per_stream\":[");
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    const StreamRx& s = streams[i];
+    std::fprintf(
+        out,
+        "%s{\"id\":%zu,\"received\":%llu,\"expected\":%llu,\"lost\":%llu,"
+        "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,\"jitter_ms\":%.3f,"
+        "\"rtcp_received\":%llu,\"last_ssrc\":%u}",
+        i ? "," : "", i, static_cast<unsigned long long>(s.received),
+        static_cast<unsigned long long>(s.expected()), static_cast<unsigned long long>(s.lost()),
+        static_cast<unsigned long long>(s.duplicates), static_cast<unsigned long long>(s.reordered),
+        static_cast<unsigned long long>(s.late), jitterMs(s),
+        static_cast<unsigned long long>(s.rtcp_received), s.last_ssrc);
+  }
+  std::fprintf(out, "]");
+}
+
+}  // namespace
+
+void writeJson(std::FILE* out, const RunReport& r) {
+  writeHeadJson(out, r);
+  writeSentJson(out, *r.options, *r.tx);
+  writeReceivedJson(out, *r.rx, sumStreams(*r.streams));
+  writeDelayAndTosJson(out, *r.rx);
+  writeRtcpJson(out, *r.tx, *r.rx);
+  if (r.options->per_stream) {
+    writePerStreamJson(out, *r.streams);
   }
   std::fprintf(out, "}\n");
 }
@@ -182,20 +215,7 @@ void writeSummary(std::FILE* out, const RunReport& r) {
   const PeerOptions& o = *r.options;
   const RxTotals& rx = *r.rx;
   const TxTotals& tx = *r.tx;
-  uint64_t received = 0;
-  uint64_t lost = 0;
-  uint64_t dups = 0;
-  uint64_t reordered = 0;
-  uint64_t late = 0;
-  double jitter_max = 0;
-  for (const StreamRx& s : *r.streams) {
-    received += s.received;
-    lost += s.lost();
-    dups += s.duplicates;
-    reordered += s.reordered;
-    late += s.late;
-    jitter_max = std::max(jitter_max, jitterMs(s));
-  }
+  StreamSums t = sumStreams(*r.streams);
   std::fprintf(out, "media-peer: %s, %u stream(s), %s, rtcp %s, %.1f s%s\n", modeName(o.mode),
                o.streams, suiteInfo(o.suite).name, rtcpModeName(o.rtcp), r.elapsed_s,
                r.interrupted ? " (interrupted)" : "");
@@ -209,9 +229,10 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                  static_cast<unsigned long long>(tx.impaired_dropped), ms(tx.lateness.maxNs()));
   }
   std::fprintf(out, "  received  %llu packets, lost %llu, dup %llu, reordered %llu, late %llu\n",
-               static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),
-               static_cast<unsigned long long>(dups), static_cast<unsigned long long>(reordered),
-               static_cast<unsigned long long>(late));
+               static_cast<unsigned long long>(t.received), static_cast<unsigned long long>(t.lost),
+               static_cast<unsigned long long>(t.dups),
+               static_cast<unsigned long long>(t.reordered),
+               static_cast<unsigned long long>(t.late));
   std::fprintf(out,
                "  rejected  garbage %llu, stale %llu, wrong stream %llu, auth failed %llu, "
                "replay %llu, ssrc mismatch %llu\n",
@@ -223,7 +244,7 @@ void writeSummary(std::FILE* out, const RunReport& r) {
                static_cast<unsigned long long>(rx.ssrc_mismatch));
   std::fprintf(out, "  delay     p50 %.3f ms, p99 %.3f ms, max %.3f ms; jitter max %.3f ms\n",
                ms(rx.delay.percentileNs(50)), ms(rx.delay.percentileNs(99)), ms(rx.delay.maxNs()),
-               jitter_max);
+               t.jitter_max);
   if (o.rtcp != RtcpMode::Off) {
     std::fprintf(
         out, "  rtcp      sent %llu, received %llu (SR %llu, RR %llu), auth failed %llu\n",

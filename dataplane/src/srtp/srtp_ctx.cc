@@ -163,7 +163,7 @@ FastSrtp* allocFast(uint32_t size, bool* dpdk) {
 
 }  // namespace
 
-int32_t SrtpCtx::initFast(const abi::SrtpParams& params, Dir dir) {
+int32_t SrtpCtx::initFast(const abi::SrtpParams& params) {
   uint32_t size = fastSrtpSize(params.suite);
   bool dpdk = false;
   FastSrtp* rec = allocFast(size, &dpdk);
@@ -173,7 +173,7 @@ int32_t SrtpCtx::initFast(const abi::SrtpParams& params, Dir dir) {
   fast_ = rec;
   fast_size_ = size;
   fast_dpdk_ = dpdk;
-  int32_t st = fastSrtpInit(rec, params, dir == Dir::Inbound);
+  int32_t st = fastSrtpInit(rec, params);
   if (st != abi::kOk) {
     reset();
   }
@@ -193,7 +193,7 @@ int32_t SrtpCtx::init(const abi::SrtpParams& params, Dir dir) {
     return abi::kErrInval;
   }
   if (g_fast_path && fastSrtpCovers(params.suite)) {
-    return initFast(params, dir);
+    return initFast(params);  // one record serves either direction
   }
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof(policy));

@@ -79,7 +79,7 @@ class SrtpCtx {
   srtp_ctx_t_* session() const { return s_; }
 
  private:
-  int32_t initFast(const abi::SrtpParams& params, Dir dir);
+  int32_t initFast(const abi::SrtpParams& params);
 
   srtp_ctx_t_* s_ = nullptr;
   FastSrtp* fast_ = nullptr;

@@ -46,15 +46,13 @@ struct CmKeys {
 
 struct alignas(64) FastSrtp {
   abi::SrtpSuite suite;
-  bool inbound;
   uint8_t tag_len;        // SRTP tag: 10, 4 or 16
   uint8_t rtcp_tag_len;   // SRTCP tag: 10 or 16
   uint32_t clock;         // SSRC slot use counter
   uint64_t packets_left;  // RFC 3711 key lifetime (2^48 SRTP packets), counted down
-  uint64_t ssrc_evictions;
-  uint8_t gcm_salt[12];  // AEAD: SRTP session salt
+  uint8_t gcm_salt[12];   // AEAD: SRTP session salt
   uint8_t gcm_rtcp_salt[12];
-  uint8_t _pad[16];
+  uint8_t _pad[25];
   // The lines every SRTP packet touches come first and together (SrtpCtx::prefetch warms
   // them with the flow lookups): the header above, the RTP keys and the SSRC slots.
   CmKeys rtp;  // AES-CM suites
@@ -75,7 +73,7 @@ uint32_t fastSrtpSize(abi::SrtpSuite suite);
 
 // Derives the session keys (RFC 3711 section 4.3, key derivation rate 0) into `rec` (zeroed
 // memory of fastSrtpSize bytes). @return abi::kOk or abi::kErrInval (key length).
-int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params, bool inbound);
+int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params);
 
 // The calling thread's ipsec-mb manager (allocated on first use; workers call it at start so
 // the packet path never allocates). nullptr when ipsec-mb could not be set up.

@@ -62,9 +62,6 @@ inline SsrcSlot* claimSlot(FastSrtp& r, uint32_t ssrc) {
       victim = &s;
     }
   }
-  if (victim->stamp != 0) {
-    r.ssrc_evictions++;
-  }
   std::memset(static_cast<void*>(victim), 0, sizeof(*victim));
   victim->ssrc = ssrc;
   return victim;

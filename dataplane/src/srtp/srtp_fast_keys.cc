@@ -137,7 +137,7 @@ uint32_t fastSrtpSize(abi::SrtpSuite suite) {
   return isGcm(suite) ? sizeof(FastSrtpGcm) : sizeof(FastSrtp);
 }
 
-int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params, bool inbound) {
+int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params) {
   IMB_MGR* m = fastSrtpMgr();
   bool gcm = isGcm(params.suite);
   bool aes256 = params.suite == abi::SrtpSuite::AeadAes256Gcm;
@@ -150,7 +150,6 @@ int32_t fastSrtpInit(FastSrtp* rec, const abi::SrtpParams& params, bool inbound)
     return abi::kErrInval;
   }
   rec->suite = params.suite;
-  rec->inbound = inbound;
   rec->tag_len = gcm ? 16 : (params.suite == abi::SrtpSuite::AesCm128HmacSha1_32 ? 4 : 10);
   rec->rtcp_tag_len = gcm ? 16 : 10;  // the short tag applies to SRTP only (RFC 4568 6.2.1)
   rec->packets_left = (uint64_t{1} << 48) - 1;  // libsrtp2's default key limit

@@ -365,8 +365,8 @@ class MbLoop {
   MbLoop(Harness& h, const Variant& v, uint32_t flows, uint32_t size)
       : gen_(h, flows, v.in, size), v_(v), in_(flows), out_(flows) {
     for (uint32_t f = 0; f < flows; ++f) {
-      in_[f] = makeRecord(v.in, f, 0, true);
-      out_[f] = makeRecord(v.out, f, 1, false);
+      in_[f] = makeRecord(v.in, f, 0);
+      out_[f] = makeRecord(v.out, f, 1);
     }
   }
   MbLoop(const MbLoop&) = delete;
@@ -413,14 +413,14 @@ class MbLoop {
 
  private:
   static bool gcm(S s) { return s == S::AeadAes128Gcm || s == S::AeadAes256Gcm; }
-  static FastSrtp* makeRecord(S suite, uint32_t f, uint8_t side, bool inbound) {
+  static FastSrtp* makeRecord(S suite, uint32_t f, uint8_t side) {
     if (suite == S::None) {
       return nullptr;
     }
     uint32_t size = (fastSrtpSize(suite) + 63) & ~63u;
     auto* r = static_cast<FastSrtp*>(std::aligned_alloc(64, size));
     std::memset(static_cast<void*>(r), 0, size);
-    if (fastSrtpInit(r, keyFor(suite, f, side), inbound) != abi::kOk) {
+    if (fastSrtpInit(r, keyFor(suite, f, side)) != abi::kOk) {
       std::abort();
     }
     return r;
