@@ -84,7 +84,7 @@ struct ReliableToA {
 
 struct Call {
   explicit Call(boost::asio::io_context& io)
-      : timer(io), duration(io), refresh(io), reoffer_guard(io), glare(io) {}
+      : timer(io), duration(io), refresh(io), reoffer_guard(io), glare(io), media_check(io) {}
 
   uint64_t id = 0;
   CallState state = CallState::Routing;
@@ -125,6 +125,7 @@ struct Call {
   std::unique_ptr<ReliableToA> a_rel;       // A supports 100rel (RFC 3262 toward the caller)
   boost::asio::steady_timer glare;          // RFC 3261 14.1 retry of a refresh that got 491
   int glare_retries = 0;
+  boost::asio::steady_timer media_check;  // re-asks the dataplane when an idle check got no answer
   AdmissionTicket admission;  // the call's place under admission limits (b2bua/admission.h)
 
   DialogLeg& leg(Leg l) { return l == Leg::A ? a : b; }

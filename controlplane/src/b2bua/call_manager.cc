@@ -544,6 +544,7 @@ void CallManager::endCall(uint64_t call_id, const std::string& reason) {
   call->refresh.cancel();
   call->reoffer_guard.cancel();
   call->glare.cancel();
+  call->media_check.cancel();
   if (call->a_rel) {
     call->a_rel->timer.cancel();
   }
@@ -640,6 +641,7 @@ bool CallManager::onMediaIdle(uint64_t call_id, uint64_t flow) {
   struct Check {
     std::size_t left = 0;
     bool alive = false;
+    bool unanswered = false;
   };
   auto check = std::make_shared<Check>();
   uint32_t default_idle_s = config_.dataplane.idle_timeout_s;
@@ -653,24 +655,41 @@ bool CallManager::onMediaIdle(uint64_t call_id, uint64_t flow) {
   }
   check->left = rtp.size();
   for (const auto& [handle, idle_ns] : rtp) {
-    media_.sink.query(call->media->worker(), handle,
-                      [this, check, call_id, now, idle_ns = idle_ns](Result<abi::FlowInfo> info) {
-                        // No answer: not known to be idle, so the call stays.
-                        if (!info || now < info.value().last_seen_ns + idle_ns) {
-                          check->alive = true;
-                        }
-                        if (--check->left == 0 && !check->alive) {
-                          Call* c = find(call_id);
-                          if (c != nullptr && c->state == CallState::Confirmed) {
-                            RAMPART_LOG(platform::LogLevel::Info, "b2bua",
-                                        "call %llu: media idle, hanging up",
-                                        static_cast<unsigned long long>(call_id));
-                            hangUp(*c, "media_idle");
-                          }
-                        }
-                      });
+    media_.sink.query(
+        call->media->worker(), handle,
+        [this, check, call_id, flow, now, idle_ns = idle_ns](Result<abi::FlowInfo> info) {
+          if (!info) {
+            check->unanswered = true;
+          } else if (now < info.value().last_seen_ns + idle_ns) {
+            check->alive = true;  // that flow reports itself once it goes quiet
+          }
+          if (--check->left == 0 && !check->alive) {
+            mediaIdleChecked(call_id, flow, check->unanswered);
+          }
+        });
   }
   return true;
+}
+
+// The dataplane reports a flow idle once per silence, so a check it could not answer is asked
+// again later rather than dropped (the call would otherwise outlive its media for good).
+void CallManager::mediaIdleChecked(uint64_t call_id, uint64_t flow, bool unanswered) {
+  Call* c = find(call_id);
+  if (c == nullptr || c->state != CallState::Confirmed) {
+    return;
+  }
+  if (unanswered) {
+    c->media_check.expires_after(std::chrono::seconds(1));
+    c->media_check.async_wait([this, call_id, flow](const boost::system::error_code& ec) {
+      if (!ec) {
+        onMediaIdle(call_id, flow);
+      }
+    });
+    return;
+  }
+  RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: media idle, hanging up",
+              static_cast<unsigned long long>(call_id));
+  hangUp(*c, "media_idle");
 }
 
 void CallManager::onMediaFailure(uint64_t call_id, const Error& error) {

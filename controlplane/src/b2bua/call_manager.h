@@ -176,6 +176,7 @@ class CallManager : public TransactionLayer::User {
 
   // Teardown (call_manager.cc)
   void hangUp(Call& call, const std::string& reason);  // BYE to every confirmed leg
+  void mediaIdleChecked(uint64_t call_id, uint64_t flow, bool unanswered);
   void endCall(uint64_t call_id, const std::string& reason);
   void armTimers(Call& call);
 
