@@ -9,28 +9,14 @@
 
 #include <rampart/platform/shm_region.h>
 #include <rampart/platform/spsc_ring.h>
+#include <rampart/platform/xcode_stats.h>
 
 #include "xcode_session.h"
 
 namespace rampart::xc {
 
-// Counters of one worker's rings, written by the transcoder into that worker's stats area of
-// the .xc region (read by metrics exporters).
-struct XcStats {
-  uint64_t setups;
-  uint64_t setup_errors;
-  uint64_t teardowns;
-  uint64_t sessions_active;
-  uint64_t in_packets;
-  uint64_t out_packets;
-  uint64_t bad_packets;
-  uint64_t unknown_flow;
-  uint64_t out_full;
-  uint64_t plc_frames;
-  uint64_t fec_frames;
-  uint64_t dtmf_events;
-  uint64_t cpu_ns;
-};
+// Counters of one worker's rings (platform/xcode_stats.h).
+using XcStats = platform::XcodeStats;
 
 inline constexpr uint32_t kXcPerPass = 64;
 

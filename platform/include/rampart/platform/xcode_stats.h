@@ -1,0 +1,26 @@
+#pragma once
+// Counters of rampart-transcoder for one dataplane worker's rings, kept in that worker's stats
+// area of the <shm>.xc region: written by the transcoder only, read by the dataplane's metrics
+// exporter. Fields are appended only, so an exporter never misreads an older transcoder.
+#include <cstdint>
+
+namespace rampart::platform {
+
+struct XcodeStats {
+  uint64_t setups;
+  uint64_t setup_errors;
+  uint64_t teardowns;
+  uint64_t sessions_active;
+  uint64_t in_packets;
+  uint64_t out_packets;
+  uint64_t bad_packets;
+  uint64_t unknown_flow;
+  uint64_t out_full;
+  uint64_t plc_frames;
+  uint64_t fec_frames;
+  uint64_t dtmf_events;  // RFC 4733 events mapped between the legs
+  uint64_t cpu_ns;       // the transcoder thread's CPU time in codec work
+  uint64_t dtmf_inband;  // in-band tones detected and sent as RFC 4733 events
+};
+
+}  // namespace rampart::platform
