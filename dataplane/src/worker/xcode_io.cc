@@ -69,6 +69,20 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   return abi::kOk;
 }
 
+int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
+  FlowEntry* e = ctx.flows.get(d.hdr.flow);
+  if (e == nullptr) {
+    return abi::kErrNoEnt;
+  }
+  if (d.event > 15 || d.volume > 63 || d.duration_ms == 0) {
+    return abi::kErrInval;
+  }
+  if (e->xcode == 0) {
+    return abi::kErrNotSup;  // a relayed stream's sequence numbers are not ours to extend
+  }
+  return enqueueXc(ctx, d.hdr.flow, abi::kPacketXcDtmf, &d, sizeof(d)) ? abi::kOk : abi::kErrBusy;
+}
+
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
   if (ctx.to_xc.valid() && !enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
     bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains

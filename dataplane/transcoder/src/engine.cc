@@ -60,6 +60,7 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
   switch (h.kind) {
     case abi::kPacketXcRtp: media(w, h.flow, payload, h.len); break;
     case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
+    case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
     case abi::kPacketXcTeardown:
       if (w.sessions.erase(h.flow) > 0) {
         add(w.stats->teardowns);
@@ -101,7 +102,38 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   }
   XcodeSession& s = *it->second;
   SessionStats before = s.stats();
-  int n = s.onRtp(payload, len);
+  send(w, flow, s, s.onRtp(payload, len));
+  const SessionStats& a = s.stats();
+  add(w.stats->in_packets);
+  add(w.stats->out_packets, a.out_packets - before.out_packets);
+  add(w.stats->bad_packets, (a.bad_packets - before.bad_packets) + (a.wrong_pt - before.wrong_pt));
+  add(w.stats->plc_frames, a.plc_frames - before.plc_frames);
+  add(w.stats->fec_frames, a.fec_frames - before.fec_frames);
+  add(w.stats->dtmf_events, a.dtmf_events - before.dtmf_events);
+  add(w.stats->dtmf_inband, a.dtmf_inband - before.dtmf_inband);
+  add(w.stats->cpu_ns, a.decode_ns - before.decode_ns);
+}
+
+// A DTMF event the control plane got as SIP INFO, sent in the flow's outgoing stream.
+void Engine::dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  auto it = w.sessions.find(flow);
+  abi::DtmfInject d{};
+  if (it == w.sessions.end() || len < sizeof d) {
+    add(w.stats->unknown_flow);
+    return;
+  }
+  std::memcpy(&d, payload, sizeof d);
+  int n = it->second->injectDtmf(d.event, d.volume, d.duration_ms);
+  if (n < 0) {
+    add(w.stats->bad_packets);  // the leg negotiated no telephone-event
+    return;
+  }
+  add(w.stats->dtmf_sip_info);
+  add(w.stats->out_packets, static_cast<uint64_t>(n));  // the updates count with the audio
+  send(w, flow, *it->second, n);
+}
+
+void Engine::send(Worker& w, uint64_t flow, const XcodeSession& s, int n) {
   for (int i = 0; i < n; ++i) {
     const OutPacket& o = s.out(i);
     if (w.out.freeSlots(1) == 0) {
@@ -118,15 +150,6 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
     std::memcpy(slot + sizeof h, o.data, o.len);
     w.out.publish(1);
   }
-  const SessionStats& a = s.stats();
-  add(w.stats->in_packets);
-  add(w.stats->out_packets, a.out_packets - before.out_packets);
-  add(w.stats->bad_packets, (a.bad_packets - before.bad_packets) + (a.wrong_pt - before.wrong_pt));
-  add(w.stats->plc_frames, a.plc_frames - before.plc_frames);
-  add(w.stats->fec_frames, a.fec_frames - before.fec_frames);
-  add(w.stats->dtmf_events, a.dtmf_events - before.dtmf_events);
-  add(w.stats->dtmf_inband, a.dtmf_inband - before.dtmf_inband);
-  add(w.stats->cpu_ns, a.decode_ns - before.decode_ns);
 }
 
 }  // namespace rampart::xc

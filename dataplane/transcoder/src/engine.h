@@ -38,6 +38,8 @@ class Engine {
   void handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload);
   void setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  void dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  void send(Worker& w, uint64_t flow, const XcodeSession& s, int n);
   std::vector<Worker> workers_;
 };
 

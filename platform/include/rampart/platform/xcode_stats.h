@@ -18,9 +18,10 @@ struct XcodeStats {
   uint64_t out_full;
   uint64_t plc_frames;
   uint64_t fec_frames;
-  uint64_t dtmf_events;  // RFC 4733 events mapped between the legs
-  uint64_t cpu_ns;       // the transcoder thread's CPU time in codec work
-  uint64_t dtmf_inband;  // in-band tones detected and sent as RFC 4733 events
+  uint64_t dtmf_events;    // RFC 4733 events mapped between the legs
+  uint64_t cpu_ns;         // the transcoder thread's CPU time in codec work
+  uint64_t dtmf_inband;    // in-band tones detected and sent as RFC 4733 events
+  uint64_t dtmf_sip_info;  // SIP INFO digits (DtmfInject) sent as RFC 4733 events
 };
 
 }  // namespace rampart::platform
