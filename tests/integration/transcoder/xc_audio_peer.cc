@@ -7,7 +7,7 @@
 //                 --signal sweep|WAV --ref sweep|WAV [--seconds N] [--fec-loss PCT]
 //                 [--drop-pct PCT]   (loss induced by the peer on what it sends and receives)
 //                 [--events-pt PT]   (RFC 4733 events received with that PT, listed in the JSON)
-//                 [--send-events PT:KEYS]  (RFC 4733 events sent from 2.5 s on, 100 ms each,
+//                 [--send-events PT:KEYS]  (RFC 4733 events sent from 3 s on, 100 ms each,
 //                                           100 ms apart, in place of the audio packets)
 // A signal of dtmf:KEYS sends those keys as in-band tones (100 ms each, 100 ms apart).
 // CODEC: opus, pcmu, pcma or g722 (G.711 from audio_check.cc's tables, Opus from libopus,
@@ -138,13 +138,13 @@ struct Sender {
 };
 
 // The telephone-event packet due at this tick instead of audio (false: send audio). Key k
-// plays from tick 125 + 10k for 5 ticks (100 ms), then its end is sent three times.
+// plays from tick 150 + 10k for 5 ticks (100 ms), then its end is sent three times.
 bool eventPacket(const Options& o, Sender& s, std::vector<uint8_t>* pkt) {
-  if (o.send_events_pt < 0 || s.tick < 125) {
+  if (o.send_events_pt < 0 || s.tick < 150) {
     return false;
   }
-  uint32_t k = (s.tick - 125) / 10;
-  uint32_t at = (s.tick - 125) % 10;
+  uint32_t k = (s.tick - 150) / 10;
+  uint32_t at = (s.tick - 150) % 10;
   if (k >= o.send_events.size() || at >= 8) {
     return false;
   }
