@@ -45,7 +45,8 @@ platform::Config mergeLive(const platform::Config& now, const platform::Config& 
     r.allowed_origins = n.allowed_origins;
     r.jwt = n.jwt;
     r.websocket = n.websocket;
-    if (r.tls && n.tls) {  // adding or removing TLS changes listeners: restart
+    r.security = n.security;  // access lists, rates, countries, max_calls: read per request
+    if (r.tls && n.tls) {     // adding or removing TLS changes listeners: restart
       r.tls = n.tls;
     }
   }
@@ -92,7 +93,7 @@ bool ConfigReloader::liveKey(const std::string& key) {
   static const std::regex kLive(
       R"(^(routes(\[.*)?|security\..*|node\.log_level|sip\.(no_answer_timeout_s|)"
       R"(max_call_duration_s|session_expires_s)|management\.api\.(tokens|tls)(\[.*|\..*)?|)"
-      R"(realms\[\d+\]\.(tls|jwt|allowed_origins|websocket)(\[.*|\..*)?)$)");
+      R"(realms\[\d+\]\.(tls|jwt|allowed_origins|websocket|security)(\[.*|\..*)?)$)");
   return std::regex_match(key, kLive);
 }
 

@@ -51,8 +51,8 @@ constexpr std::string_view kRealmKeys[] = {"name",  "sdp_profile", "signalling",
                                            "media", "dscp",        "allowed_origins", "websocket",
                                            "jwt",   "sdp",         "security",        "turn"};
 constexpr std::string_view kRealmSecurityKeys[] = {
-    "allow",    "deny",     "requests_per_source", "invite_per_source", "register_per_source",
-    "requests", "max_calls"};
+    "allow",    "deny",      "requests_per_source", "invite_per_source", "register_per_source",
+    "requests", "max_calls", "deny_countries",      "allow_countries"};
 constexpr std::string_view kTurnKeys[] = {"secret_file", "ttl_s", "uris", "path"};
 constexpr std::string_view kWebSocketKeys[] = {"max_message_bytes", "max_messages_per_second",
                                                "idle_timeout_s", "ping_interval_s",
@@ -730,6 +730,8 @@ void parseRealmSecurity(const YAML::Node& n, const std::string& path, RealmSecur
   readOptionalRate(m, "register_per_source", &s->register_per_source);
   readOptionalRate(m, "requests", &s->requests);
   readNumber(m, "max_calls", 0, 10000000, &s->max_calls);
+  readStringList(m, "deny_countries", &s->deny_countries);
+  readStringList(m, "allow_countries", &s->allow_countries);
 }
 
 void parseRealmWebEdge(const MapReader& m, Realm* realm) {

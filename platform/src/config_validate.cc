@@ -608,9 +608,39 @@ void resolveBanFile(SecurityPolicy* s, const std::string& base_dir, ErrorSink* s
   }
 }
 
-// security.geo: the database resolved like ban_file and readable; country codes are ISO 3166
-// alpha-2 in upper case; deny and allow lists are exclusive.
-void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
+// Country lists: ISO 3166 alpha-2 in upper case; deny and allow lists are exclusive.
+void validateCountries(const std::vector<std::string>& deny, const std::vector<std::string>& allow,
+                       const std::string& path, ErrorSink* sink) {
+  for (const char* key : {"deny_countries", "allow_countries"}) {
+    const auto& list = std::string(key) == "deny_countries" ? deny : allow;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string& cc = list[i];
+      bool ok = cc.size() == 2 && std::isupper(static_cast<unsigned char>(cc[0])) &&
+                std::isupper(static_cast<unsigned char>(cc[1]));
+      if (!ok) {
+        addAt(sink, path + "." + key + "[" + std::to_string(i) + "]",
+              "'" + cc.substr(0, 20) + "' is not an ISO 3166 country code (two capitals, e.g. FR)");
+      }
+    }
+  }
+  if (!deny.empty() && !allow.empty()) {
+    addAt(sink, path + ".allow_countries", "give deny_countries or allow_countries, not both");
+  }
+}
+
+// security.geo: the database resolved like ban_file and readable; the global and per-realm
+// country lists valid, and a realm's lists only with a database to look sources up in.
+void validateGeo(GeoSettings* g, const std::vector<Realm>& realms, const std::string& base_dir,
+                 ErrorSink* sink) {
+  for (std::size_t r = 0; r < realms.size(); ++r) {
+    const RealmSecurity& s = realms[r].security;
+    std::string path = "realms[" + std::to_string(r) + "].security";
+    validateCountries(s.deny_countries, s.allow_countries, path, sink);
+    if (g->database.empty() && (!s.deny_countries.empty() || !s.allow_countries.empty())) {
+      addAt(sink, path + "." + (s.deny_countries.empty() ? "allow_countries" : "deny_countries"),
+            "needs security.geo.database (the country database)");
+    }
+  }
   if (g->database.empty() || sink->failed("security.geo.database")) {
     return;
   }
@@ -619,22 +649,7 @@ void validateGeo(GeoSettings* g, const std::string& base_dir, ErrorSink* sink) {
     addAt(sink, "security.geo.database",
           "cannot read '" + g->database.substr(0, 80) + "': " + std::strerror(errno));
   }
-  for (const char* key : {"deny_countries", "allow_countries"}) {
-    const auto& list =
-        std::string(key) == "deny_countries" ? g->deny_countries : g->allow_countries;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string& cc = list[i];
-      bool ok = cc.size() == 2 && std::isupper(static_cast<unsigned char>(cc[0])) &&
-                std::isupper(static_cast<unsigned char>(cc[1]));
-      if (!ok) {
-        addAt(sink, "security.geo." + std::string(key) + "[" + std::to_string(i) + "]",
-              "'" + cc.substr(0, 20) + "' is not an ISO 3166 country code (two capitals, e.g. FR)");
-      }
-    }
-  }
-  if (!g->deny_countries.empty() && !g->allow_countries.empty()) {
-    addAt(sink, "security.geo.allow_countries", "give deny_countries or allow_countries, not both");
-  }
+  validateCountries(g->deny_countries, g->allow_countries, "security.geo", sink);
 }
 
 void validateSecurity(const SecurityPolicy& s, ErrorSink* sink) {
@@ -746,7 +761,7 @@ void validateConfig(Config* config, const std::string& base_dir, ErrorSink* sink
   validateSip(config->sip, sink);
   validateSecurity(config->security, sink);
   resolveBanFile(&config->security, base_dir, sink);
-  validateGeo(&config->security.geo, base_dir, sink);
+  validateGeo(&config->security.geo, config->realms, base_dir, sink);
   validateManagement(&config->management, base_dir, sink);
   validateDtls(&config->dtls, base_dir, sink);
 }

@@ -81,17 +81,23 @@ std::string GeoFilter::country(const boost::asio::ip::address& source) const {
 }
 
 bool GeoFilter::refuses(const boost::asio::ip::address& source) const {
-  if (!db_) {
+  return refuses(source, settings_.deny_countries, settings_.allow_countries);
+}
+
+bool GeoFilter::refuses(const boost::asio::ip::address& source,
+                        const std::vector<std::string>& deny,
+                        const std::vector<std::string>& allow) const {
+  if (!db_ || (deny.empty() && allow.empty())) {
     return false;
   }
   std::string cc = country(source);
   auto listed = [&](const std::vector<std::string>& list) {
     return std::find(list.begin(), list.end(), cc) != list.end();
   };
-  if (!settings_.allow_countries.empty()) {
-    return cc.empty() || !listed(settings_.allow_countries);
+  if (!allow.empty()) {
+    return cc.empty() || !listed(allow);
   }
-  return !cc.empty() && listed(settings_.deny_countries);
+  return !cc.empty() && listed(deny);
 }
 
 }  // namespace rampart::cp::security

@@ -28,6 +28,9 @@ class GeoFilter {
   bool enabled() const { return !settings_.database.empty(); }
   /// True when `source` must be refused (its country denied, or not allowed).
   bool refuses(const boost::asio::ip::address& source) const;
+  /// The same against other lists (a realm's): deny these, or (allow non-empty) only those.
+  bool refuses(const boost::asio::ip::address& source, const std::vector<std::string>& deny,
+               const std::vector<std::string>& allow) const;
   /// The ISO 3166 country code the database gives `source`, "" when none.
   std::string country(const boost::asio::ip::address& source) const;
   /// Reopens the database when its file changed (or was never opened). @return true when a

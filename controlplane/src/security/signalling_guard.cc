@@ -33,6 +33,7 @@ SignallingGuard::SignallingGuard(boost::asio::io_context& io, const platform::Co
       geo_(config.security.geo, registry),
       sweep_timer_(io) {
   bans_.addListener(this);
+  copyRealmGeo();
   if (!config.security.ban_file.empty()) {
     store_ = std::make_unique<BanStore>(config.security.ban_file, bans_);
     bans_.addListener(store_.get());
@@ -74,7 +75,7 @@ void SignallingGuard::onMessage(const Peer& from, std::string bytes) {
     metrics_.refused(from.realm, peek.method, Reason::Banned, Action::Drop);
     return;
   }
-  if (geo_.enabled() && geo_.refuses(from.address)) {
+  if (geoRefuses(from.address, from.realm)) {
     metrics_.refused(from.realm, peek.method, Reason::Geo, Action::Drop);
     return;
   }
@@ -90,6 +91,25 @@ void SignallingGuard::onMessage(const Peer& from, std::string bytes) {
   if (v.ban) {
     banFor(source, "rate");
   }
+}
+
+void SignallingGuard::copyRealmGeo() {
+  realm_geo_.clear();
+  for (const platform::Realm& r : config_.realms) {
+    realm_geo_.push_back({r.security.deny_countries, r.security.allow_countries});
+  }
+}
+
+// Global lists first, then the realm's own (both on security.geo's database).
+bool SignallingGuard::geoRefuses(const boost::asio::ip::address& source, uint32_t realm) const {
+  if (!geo_.enabled()) {
+    return false;
+  }
+  if (geo_.refuses(source)) {
+    return true;
+  }
+  return realm < realm_geo_.size() &&
+         geo_.refuses(source, realm_geo_[realm].deny, realm_geo_[realm].allow);
 }
 
 void SignallingGuard::onConnectionClosed(uint64_t connection) {
@@ -140,7 +160,7 @@ bool SignallingGuard::admitConnection(const boost::asio::ip::address& source, ui
   Reason why = Reason::Count;
   if (bans_.contains(key, nowUnix())) {
     why = Reason::Banned;
-  } else if (geo_.enabled() && geo_.refuses(source)) {
+  } else if (geoRefuses(source, realm)) {
     why = Reason::Geo;
   } else if (connections_total_ >= lim.max_total) {
     why = Reason::ConnectionTotal;

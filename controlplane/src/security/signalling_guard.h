@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <prometheus/registry.h>
 #include <boost/asio/io_context.hpp>
@@ -48,7 +49,10 @@ class SignallingGuard : public MessageSink,
 
   /// After a config reload: access lists and rates from the config in force (the geo
   /// database follows its file on the next sweep; ban and failure settings are read live).
-  void reconfigure() { limiter_.reconfigure(config_); }
+  void reconfigure() {
+    limiter_.reconfigure(config_);
+    copyRealmGeo();
+  }
 
   BanList& bans() { return bans_; }
   /// Bans `source` for `seconds` (reason "manual" from operators). @return false when full.
@@ -73,6 +77,8 @@ class SignallingGuard : public MessageSink,
   void onBanRemoved(const Ban& ban, const char* why) override;
   void reply(const Peer& from, std::string_view bytes, uint32_t retry_after_s);
   void banFor(const AddressKey& source, const char* reason);
+  void copyRealmGeo();
+  bool geoRefuses(const boost::asio::ip::address& source, uint32_t realm) const;
   void sweep();
   static int64_t nowUs();
   static int64_t nowUnix();
@@ -86,6 +92,11 @@ class SignallingGuard : public MessageSink,
   BanList bans_;
   SecurityMetrics metrics_;
   GeoFilter geo_;
+  struct RealmGeo {
+    std::vector<std::string> deny;
+    std::vector<std::string> allow;
+  };
+  std::vector<RealmGeo> realm_geo_;  // realms[i].security country lists (copied: reloads)
   // Open inbound connections per source (entries leave at 0, so the map is bounded by
   // connections.max_total) and in total.
   std::unordered_map<AddressKey, uint32_t, AddressKeyHash> connections_;

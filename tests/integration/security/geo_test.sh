@@ -6,7 +6,9 @@
 #  2. the database is replaced (198.18.1.128/25 now "DE"): Rampart reloads it on its own and
 #     the former FR source is answered;
 #  3. allow_countries [US] (control plane restarted): the DE source and a source the database
-#     does not place get no answer, the US source its answer.
+#     does not place get no answer, the US source its answer;
+#  4. per realm, applied by a SIGHUP reload: no global lists, the wan realm's
+#     deny_countries [DE]: the DE source gets no answer, the US source and an unplaced one theirs.
 # About 30 s. usage: geo_test.sh SOURCE_DIR DATAPLANE_BIN CONTROLPLANE_BIN
 tag=rfg
 # shellcheck source=../sip/b2bua_preamble.sh
@@ -49,6 +51,17 @@ sec_sources 100 1
 [ "$(sec_probe 198.18.1.200 OPTIONS)" = none ] || fail "a source outside the allowed countries was answered"
 [ "$(sec_probe 198.18.1.100 OPTIONS)" = none ] || fail "a source the database does not place was answered"
 [ "$(sec_probe 198.18.1.60 OPTIONS)" = 200 ] || fail "a source in an allowed country was not answered"
+
+step "4. the wan realm's own deny_countries [DE], applied by a reload"
+sec_config '{"geo": {"database": "'"$db"'", "allow_countries": []}}' '{"deny_countries": ["DE"]}'
+reloads=$(grep -c "reloaded" "$work/cp.log" || true)
+kill -HUP "$cp_pid"
+for _ in $(seq 1 50); do [ "$(grep -c "reloaded" "$work/cp.log" || true)" -gt "$reloads" ] && break; sleep 0.1; done
+grep "reloaded" "$work/cp.log" | tail -n 1 | grep -q "0 need a restart" ||
+  fail "the realm's country list was not applied live: $(grep reload "$work/cp.log" | tail -n 2)"
+[ "$(sec_probe 198.18.1.200 OPTIONS)" = none ] || fail "a source in the realm's denied country was answered"
+[ "$(sec_probe 198.18.1.60 OPTIONS)" = 200 ] || fail "a source in another country was not answered"
+[ "$(sec_probe 198.18.1.100 OPTIONS)" = 200 ] || fail "a source the database does not place was refused"
 b2b_alive
 b2b_stop_rampart
 step "PASS"

@@ -275,6 +275,18 @@ TEST_F(ConfigTest, TranscodeKeysLoad) {
   EXPECT_TRUE(r.config->realms[1].sdp.transcode.empty());
 }
 
+TEST_F(ConfigTest, DtmfKeysLoad) {
+  std::string yaml = kBaseYaml;
+  const std::string at = "    sdp_profile: webrtc\n";
+  yaml.replace(yaml.find(at), at.size(), at + "    sdp: {dtmf: sip_info, dtmf_info: dtmf}\n");
+  ConfigLoadResult r = load(yaml);
+  ASSERT_TRUE(r.config.has_value()) << dump(r.errors);
+  EXPECT_EQ(r.config->realms[0].sdp.dtmf, DtmfMode::SipInfo);
+  EXPECT_EQ(r.config->realms[0].sdp.dtmf_info, DtmfInfoFormat::Dtmf);
+  EXPECT_EQ(r.config->realms[1].sdp.dtmf, DtmfMode::Rfc4733);  // default
+  EXPECT_EQ(r.config->realms[1].sdp.dtmf_info, DtmfInfoFormat::DtmfRelay);
+}
+
 TEST_F(ConfigTest, ListenerPortDefaultsByTransport) {
   std::string yaml = kBaseYaml;
   yaml.replace(yaml.find("        port: 8443\n"), 19, "");
@@ -506,6 +518,18 @@ const InvalidCase kInvalidCases[] = {
     {"TranscodeLimitOutOfRange", "    sdp_profile: webrtc\n",
      "    sdp_profile: webrtc\n    sdp: {max_transcoded_calls: -1}\n",
      "realms[0].sdp.max_transcoded_calls", "out of range"},
+    {"UnknownDtmfMode", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    sdp: {dtmf: inband}\n", "realms[0].sdp.dtmf",
+     "unknown value 'inband'; expected one of rfc4733, sip_info"},
+    {"UnknownDtmfInfoFormat", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    sdp: {dtmf_info: text}\n", "realms[0].sdp.dtmf_info",
+     "unknown value 'text'"},
+    {"RealmCountriesWithoutDatabase", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    security: {deny_countries: [FR]}\n",
+     "realms[0].security.deny_countries", "needs security.geo.database"},
+    {"RealmCountryNotIso", "    sdp_profile: webrtc\n",
+     "    sdp_profile: webrtc\n    security: {allow_countries: [fr]}\n",
+     "realms[0].security.allow_countries[0]", "is not an ISO 3166 country code"},
 };
 
 class InvalidConfigTest : public ConfigTest, public ::testing::WithParamInterface<InvalidCase> {};

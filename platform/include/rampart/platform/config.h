@@ -152,6 +152,10 @@ struct RealmSecurity {
   std::optional<RateLimit> register_per_source;
   std::optional<RateLimit> requests;  // every request into the realm, all sources together
   uint32_t max_calls = 0;             // concurrent calls from or to the realm; 0 = no limit
+  // Geo-blocking of this realm's sources on top of security.geo (whose database it uses):
+  // these countries refused, or (allow_countries non-empty) only those served.
+  std::vector<std::string> deny_countries;
+  std::vector<std::string> allow_countries;
 };
 
 // TURN REST credentials for browsers (coturn's use-auth-secret): served over HTTPS on the
