@@ -30,9 +30,15 @@ struct XcStats {
   uint64_t fec_frames;
   uint64_t dtmf_events;
   uint64_t cpu_ns;
+  // RTCP terminated per leg (xcode_rtcp.h); appended, readers of the older layout still work.
+  uint64_t rtcp_in;           // valid compound RTCP from a peer (never relayed)
+  uint64_t rtcp_out;          // Rampart's own reports sent
+  uint64_t rtcp_bad;          // invalid RTCP (RFC 3550 A.2) or of no session: dropped
+  uint64_t rtcp_rtt_samples;  // round trips measured from report blocks about our SSRCs
 };
 
 inline constexpr uint32_t kXcPerPass = 64;
+inline constexpr uint64_t kRtcpTickNs = 20000000;  // how often due reports are looked for
 
 class Engine {
  public:
@@ -52,7 +58,15 @@ class Engine {
   void handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload);
   void setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  bool send(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len);
+  static XcodeSession* find(Worker& w, uint64_t flow);
+  // engine_rtcp.cc: RTCP terminated per leg.
+  void rtcp(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  static void noteMedia(XcodeSession& s, const uint8_t* in, uint16_t len, int n_out);
+  void reports(Worker& w, uint64_t now_ns);
+  void sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_ns);
   std::vector<Worker> workers_;
+  uint64_t next_tick_ns_ = 0;
 };
 
 }  // namespace rampart::xc

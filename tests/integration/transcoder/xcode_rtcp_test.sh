@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# RTCP terminated per leg of a transcoded call (issue 13), through the real rampart-dataplane
+# and rampart-transcoder in namespaces of their own (tools/lab shape, prefix rxr<pid>-), flows
+# and XcodeSetup programmed with rampart-flowctl the way the control plane does: the browser
+# leg (Opus) with rtcp-mux, the PBX leg (PCMU) with RTCP on its own port. Both ends are played
+# by xc_rtcp_peer.py, which leaves out every 20th (browser) or 10th (PBX) RTP packet and sends
+# its own SR/SDES once a second. Each end must receive SRs from Rampart with Rampart's output
+# SSRC (the SSRC of the RTP it receives), a report block about its own SSRC whose cumulative
+# and fractional loss match what it left out, an extended highest sequence that matches what
+# it sent, interarrival jitter of a few ms at most, and LSR/DLSR giving a sane round trip; and
+# never an RTCP packet from the other end (no relaying). No RTCP is dropped by the dataplane.
+# usage: xcode_rtcp_test.sh DATAPLANE TRANSCODER FLOWCTL DP_TOOL SOURCE_DIR
+set -euo pipefail
+dp=$1
+xc=$2
+flowctl=$3
+tool=$4
+src=$5
+peer="$src/tests/integration/transcoder/xc_rtcp_peer.py"
+prefix="rxr$(( $$ % 100000 ))-"
+shm="/rxr-$$-xc"
+mport=$((20000 + ($$ + 17) % 20000))
+work=$(mktemp -d /tmp/rxr-$$-XXXX)
+# shellcheck source=../dataplane/lab_lib.sh
+. "$src/tests/integration/dataplane/lab_lib.sh"
+trap cleanup EXIT
+fctl() { nsx "$sbc" "$flowctl" --shm "$shm" "$@"; }
+
+W=198.18.2.1; B=198.18.2.2; L=198.18.4.1; P=198.18.4.2
+WAN_SSRC=0xb0b0b0b0; LAN_SSRC=0xcafe0001
+SECONDS_OF_CALL=12
+
+lab_start
+ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/xc.log" 2>&1 &
+bg_pids+=("$!")
+for _ in $(seq 1 50); do grep -q "attached" "$work/xc.log" && break; sleep 0.1; done
+grep -q "attached" "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
+
+# Browser leg B:5100 <-> W:20100 (rtcp-mux); PBX leg P:5200/5201 <-> L:30100/30101.
+A=$(fctl add --worker 0 --in-port 0 --in-local $W:20100 --in-remote $B:5100 --rtcp-mux-in \
+      --out-port 1 --out-local $L:30100 --out-remote $P:5200 --out-rtcp-local 30101 \
+      --out-rtcp-remote 5201 --cookie 1) || fail "FlowAdd browser->PBX"
+Bh=$(fctl add --worker 0 --in-port 1 --in-local $L:30100 --in-remote $P:5200 --out-port 0 \
+       --out-local $W:20100 --out-remote $B:5100 --cookie 1) || fail "FlowAdd PBX->browser"
+fctl add --worker 0 --in-port 1 --in-local $L:30101 --in-remote $P:5201 --rtcp-only \
+  --out-port 0 --out-local $W:20100 --out-remote $B:5100 --cookie 1 >/dev/null ||
+  fail "FlowAdd PBX RTCP port"
+fctl xcode --worker 0 "$A" --from opus:111 --to pcmu:0 --opus-fec >/dev/null || fail "xcode A"
+fctl xcode --worker 0 "$Bh" --from pcmu:0 --to opus:111 --opus-fec >/dev/null || fail "xcode B"
+
+echo "1. a transcoded call, 5% loss from the browser, 10% from the PBX, ${SECONDS_OF_CALL} s"
+nsx "$lan" /usr/bin/python3 "$peer" --local $P:5200 --remote $L:30100 --rtcp-local 5201 \
+  --rtcp-remote 30101 --codec pcmu --ssrc $LAN_SSRC --drop-every 10 \
+  --seconds $SECONDS_OF_CALL >"$work/lan.json" &
+lp=$!
+nsx "$wan" /usr/bin/python3 "$peer" --local $B:5100 --remote $W:20100 --codec opus \
+  --ssrc $WAN_SSRC --drop-every 20 --seconds $SECONDS_OF_CALL >"$work/wan.json" ||
+  fail "browser peer"
+wait "$lp" || fail "PBX peer"
+
+# check FILE NAME CLOCK OTHER_SSRC LOSS_FRACTION
+check() {
+  /usr/bin/python3 - "$@" <<'PY' || fail "$2: $(cat "$1")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+name, clock, other, loss = sys.argv[2], int(sys.argv[3]), int(sys.argv[4], 0), float(sys.argv[5])
+def need(ok, what):
+    if not ok:
+        sys.exit(f"{name}: {what}")
+need(len(r["rtp_ssrcs"]) == 1 and r["rtp_received"] > 100, "transcoded RTP from one SSRC")
+ours = r["rtp_ssrcs"][0]
+srs = [p for p in r["rtcp"] if p["pt"] == 200]
+need(len(srs) >= 2, f"at least 2 SRs from Rampart, got {len(srs)}")
+need(all(p["sender"] == ours for p in r["rtcp"]), "every RTCP packet from Rampart's output SSRC")
+need(not any(p["sender"] == other for p in r["rtcp"]), "the other leg's RTCP relayed")
+b = r["blocks"]
+need(len(b) >= 2, "report blocks about this peer's SSRC")
+for x in b:
+    need(abs(x["lost"] - x["left_out_so_far"]) <= 2, f"cumulative loss {x}")
+    need(0 <= x["highest_sent"] - x["ext_max"] <= 3, f"extended highest sequence {x}")
+    need(x["jitter"] * 1000 / clock < 15, f"jitter above 15 ms {x}")
+for x in b[1:]:  # the first interval may be short; later ones span seconds
+    need(loss * 0.6 <= x["fraction"] / 256 <= loss * 1.5, f"fraction lost {x}")
+need(any(x["lsr"] != 0 for x in b), "LSR from this peer's SRs")
+need(r["rtt_ms"] and all(-1 <= t < 100 for t in r["rtt_ms"]), f"round trip {r['rtt_ms']}")
+print(f"  {name}: {len(srs)} SRs from {ours:#010x}, blocks lost/fraction/jitter "
+      f"{[(x['lost'], x['fraction'], x['jitter']) for x in b]}, rtt ms {r['rtt_ms']}")
+PY
+}
+check "$work/wan.json" browser 48000 $LAN_SSRC 0.05
+check "$work/lan.json" PBX 8000 $WAN_SSRC 0.10
+rtcp_drops=$(metric 'reason="xcode_rtcp"')
+[ "${rtcp_drops:-0}" -eq 0 ] || fail "dataplane dropped $rtcp_drops RTCP packets of the call"
+kill -0 "$dp_pid" || fail "dataplane died"
+echo "PASS"
