@@ -9,13 +9,17 @@
 # and fractional loss match what it left out, an extended highest sequence that matches what
 # it sent, interarrival jitter of a few ms at most, and LSR/DLSR giving a sane round trip; and
 # never an RTCP packet from the other end (no relaying). No RTCP is dropped by the dataplane.
-# usage: xcode_rtcp_test.sh DATAPLANE TRANSCODER FLOWCTL DP_TOOL SOURCE_DIR
+# 2. The same with SDES-SRTP on the PBX leg, played by rampart-media-peer (SRTP and SRTCP with
+# libsrtp2, RTCP on its own port, 5% loss): it authenticates and decrypts Rampart's SRs over
+# SRTCP and measures a round trip from their block; the browser end still sees only Rampart.
+# usage: xcode_rtcp_test.sh DATAPLANE TRANSCODER FLOWCTL DP_TOOL SOURCE_DIR MEDIA_PEER
 set -euo pipefail
 dp=$1
 xc=$2
 flowctl=$3
 tool=$4
 src=$5
+media_peer=$6
 peer="$src/tests/integration/transcoder/xc_rtcp_peer.py"
 prefix="rxr$(( $$ % 100000 ))-"
 shm="/rxr-$$-xc"
@@ -89,6 +93,48 @@ PY
 }
 check "$work/wan.json" browser 48000 $LAN_SSRC 0.05
 check "$work/lan.json" PBX 8000 $WAN_SSRC 0.10
+echo "2. SDES-SRTP on the PBX leg (rampart-media-peer, SRTCP on its own port, 5% loss)"
+suite=AES_CM_128_HMAC_SHA1_80
+k_in=$(head -c 30 /dev/urandom | base64 -w0)   # PBX -> Rampart
+k_out=$(head -c 30 /dev/urandom | base64 -w0)  # Rampart -> PBX
+A2=$(fctl add --worker 0 --in-port 0 --in-local $W:20300 --in-remote $B:5300 --rtcp-mux-in \
+       --out-port 1 --out-local $L:30300 --out-remote $P:5400 --out-rtcp-local 30301 \
+       --out-rtcp-remote 5401 --srtp-out "$suite:$k_out" --cookie 2) || fail "FlowAdd SRTP A"
+B2=$(fctl add --worker 0 --in-port 1 --in-local $L:30300 --in-remote $P:5400 \
+       --srtp-in "$suite:$k_in" --out-port 0 --out-local $W:20300 --out-remote $B:5300 \
+       --cookie 2) || fail "FlowAdd SRTP B"
+fctl add --worker 0 --in-port 1 --in-local $L:30301 --in-remote $P:5401 --rtcp-only \
+  --srtp-in "$suite:$k_in" --out-port 0 --out-local $W:20300 --out-remote $B:5300 \
+  --cookie 2 >/dev/null || fail "FlowAdd SRTP RTCP port"
+fctl xcode --worker 0 "$A2" --from opus:111 --to pcmu:0 >/dev/null || fail "xcode SRTP A"
+fctl xcode --worker 0 "$B2" --from pcmu:0 --to opus:111 >/dev/null || fail "xcode SRTP B"
+nsx "$lan" "$media_peer" --local $P:5400 --remote $L:30300 --mode both --rtcp separate \
+  --srtp $suite --send-key "$k_in" --recv-key "$k_out" --payload-type 0 --payload-bytes 160 \
+  --ssrc 0xcafe0002 --loss-pct 5 --duration $SECONDS_OF_CALL --drain-ms 300 --quiet \
+  >"$work/srtp_lan.json" 2>"$work/srtp_lan.err" &
+lp=$!
+nsx "$wan" /usr/bin/python3 "$peer" --local $B:5300 --remote $W:20300 --codec opus \
+  --ssrc 0xb0b0b0b1 --drop-every 20 --seconds $SECONDS_OF_CALL >"$work/srtp_wan.json" ||
+  fail "browser peer (SRTP call)"
+wait "$lp" || fail "rampart-media-peer: $(cat "$work/srtp_lan.err")"
+check "$work/srtp_wan.json" browser 48000 0xcafe0002 0.05
+/usr/bin/python3 - "$work/srtp_lan.json" <<'PY' || fail "SRTCP leg: $(cat "$work/srtp_lan.json")"
+import json, sys
+def find(o):  # the media peer's RTCP totals, wherever the report nests them
+    if isinstance(o, dict):
+        if "auth_failed" in o and "rtt_samples" in o:
+            return o
+        for v in o.values():
+            if (r := find(v)) is not None:
+                return r
+    return None
+r = find(json.load(open(sys.argv[1])))
+ok = r and r["sr"] >= 2 and r["auth_failed"] == 0 and r["garbage"] == 0 and \
+    r["rtt_samples"] >= 1 and 0 <= r["rtt_max_ms"] < 100
+print(f"  PBX (SRTCP): {r}")
+sys.exit(0 if ok else 1)
+PY
+
 rtcp_drops=$(metric 'reason="xcode_rtcp"')
 [ "${rtcp_drops:-0}" -eq 0 ] || fail "dataplane dropped $rtcp_drops RTCP packets of the call"
 kill -0 "$dp_pid" || fail "dataplane died"
