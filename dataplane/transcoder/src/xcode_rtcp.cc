@@ -149,6 +149,8 @@ void RtcpReceiver::onRtp(uint16_t seq, uint32_t ts, uint32_t pkt_ssrc, uint32_t 
     have = true;
     ssrc = pkt_ssrc;
     jitter_q4 = 0;
+    lsr = 0;  // an SR of the previous source says nothing about this one
+    lsr_at_ns = 0;
     initSeq(*this, seq);
   } else if (!updateSeq(*this, seq)) {
     return;

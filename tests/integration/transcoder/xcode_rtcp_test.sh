@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # RTCP terminated per leg of a transcoded call (issue 13), through the real rampart-dataplane
 # and rampart-transcoder in namespaces of their own (tools/lab shape, prefix rxr<pid>-), flows
-# and XcodeSetup programmed with rampart-flowctl the way the control plane does: the browser
-# leg (Opus) with rtcp-mux, the PBX leg (PCMU) with RTCP on its own port. Both ends are played
-# by xc_rtcp_peer.py, which leaves out every 20th (browser) or 10th (PBX) RTP packet and sends
-# its own SR/SDES once a second. Each end must receive SRs from Rampart with Rampart's output
-# SSRC (the SSRC of the RTP it receives), a report block about its own SSRC whose cumulative
-# and fractional loss match what it left out, an extended highest sequence that matches what
-# it sent, interarrival jitter of a few ms at most, and LSR/DLSR giving a sane round trip; and
-# never an RTCP packet from the other end (no relaying). No RTCP is dropped by the dataplane.
-# 2. The same with SDES-SRTP on the PBX leg, played by rampart-media-peer (SRTP and SRTCP with
-# libsrtp2, RTCP on its own port, 5% loss): it authenticates and decrypts Rampart's SRs over
-# SRTCP and measures a round trip from their block; the browser end still sees only Rampart.
+# and XcodeSetup programmed with rampart-flowctl the way the control plane does.
+# 1. The browser leg (Opus) with rtcp-mux, the PBX leg (PCMU) with RTCP on its own port, both
+#    ends played by xc_rtcp_peer.py, which leaves out every 20th (browser) or 10th (PBX) RTP
+#    packet and sends its own SR/SDES once a second. Each end must receive SRs from Rampart's
+#    output SSRC (the SSRC of the RTP it receives) with a report block about its own SSRC
+#    whose cumulative and fractional loss match what it left out, whose extended highest
+#    sequence matches what it sent, whose jitter is below 30 ms (the peers pace with the
+#    system clock on a shared machine) and whose LSR/DLSR give a sane round trip; and never
+#    an RTCP packet from the other end (no relaying). The dataplane drops no RTCP.
+# 2. The same with SDES-SRTP on the PBX leg, played by rampart-media-peer (SRTP and SRTCP
+#    with libsrtp2, RTCP on its own port, 5% loss): it authenticates and decrypts Rampart's
+#    SRs and measures a round trip from their block; the browser end still sees only Rampart.
 # usage: xcode_rtcp_test.sh DATAPLANE TRANSCODER FLOWCTL DP_TOOL SOURCE_DIR MEDIA_PEER
 set -euo pipefail
 dp=$1
@@ -82,7 +83,7 @@ need(len(b) >= 2, "report blocks about this peer's SSRC")
 for x in b:
     need(abs(x["lost"] - x["left_out_so_far"]) <= 2, f"cumulative loss {x}")
     need(0 <= x["highest_sent"] - x["ext_max"] <= 3, f"extended highest sequence {x}")
-    need(x["jitter"] * 1000 / clock < 15, f"jitter above 15 ms {x}")
+    need(x["jitter"] * 1000 / clock < 30, f"jitter above 30 ms {x}")
 for x in b[1:]:  # the first interval may be short; later ones span seconds
     need(loss * 0.6 <= x["fraction"] / 256 <= loss * 1.5, f"fraction lost {x}")
 need(any(x["lsr"] != 0 for x in b), "LSR from this peer's SRs")

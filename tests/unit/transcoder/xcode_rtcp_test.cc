@@ -93,6 +93,19 @@ TEST(XcodeRtcp, DlsrIsTheDelaySinceThePeersSr) {
   EXPECT_EQ(b.dlsr, 32768u);  // 0.5 s in 1/65536 s
 }
 
+TEST(XcodeRtcp, NewSourceForgetsTheOldSourcesSr) {
+  RtcpReceiver r;
+  feed(r, 0, 5, [](int) { return false; });
+  r.lsr = 0xabcd1234;
+  r.lsr_at_ns = 1;
+  r.onRtp(7000, 1, kSsrc + 1, 5000);  // the peer changed SSRC: statistics start again
+  ReportBlock b = makeReportBlock(r, 2);
+  EXPECT_EQ(b.ssrc, kSsrc + 1);
+  EXPECT_EQ(b.lsr, 0u);
+  EXPECT_EQ(b.ext_max_seq, 7000u);
+  EXPECT_EQ(b.cumulative_lost, 0);
+}
+
 TEST(XcodeRtcp, RoundTripIsArrivalMinusLsrMinusDlsr) {
   uint32_t rtt = 0;
   uint32_t lsr = 0x12345678;
