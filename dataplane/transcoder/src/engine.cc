@@ -101,6 +101,10 @@ void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   }
   sess.value()->rtcp().init(s.out_ssrc, s.to.clock_rate, s.from.clock_rate);
   sess.value()->rtcp().reverse = reverse;
+  XcodeSession* partner = find(w, reverse);
+  if (partner != nullptr && partner->rtcp().reverse == 0) {
+    partner->rtcp().reverse = flow;  // its setup came before this flow existed
+  }
   bool fresh = w.sessions.find(flow) == w.sessions.end();
   w.sessions[flow] = std::move(sess.value());
   add(w.stats->setups);

@@ -115,8 +115,8 @@ std::vector<uint8_t> peerReport(uint32_t ssrc, uint64_t ntp, uint32_t about, uin
 TEST_F(EngineRtcp, EachLegGetsItsOwnReportsAndTheRoundTripIsCounted) {
   abi::XcodeCodec pcmu{abi::XcodeCodecId::Pcmu, 0, 1, 20, 8000, 0, 0, 0, 0};
   abi::XcodeCodec pcma{abi::XcodeCodecId::Pcma, 8, 1, 20, 8000, 0, 0, 0, 0};
-  setup(kX, pcmu, pcma, 0x0000aaa1, kY);
-  setup(kY, pcma, pcmu, 0x0000bbb1, kX);
+  setup(kX, pcmu, pcma, 0x0000aaa1, 0);   // programmed before Y's flow existed: no partner,
+  setup(kY, pcma, pcmu, 0x0000bbb1, kX);  // until Y's setup names X
   for (uint16_t seq = 0; seq < 50; ++seq) {
     if (seq != 10) {
       rtp(kX, 0, seq, kSsrcA);  // one packet of A's lost
