@@ -412,7 +412,7 @@ void serveUntilStopped(const platform::Config& cfg, const RunOptions& opt, Runti
               cfg.shm_name.c_str(), static_cast<unsigned long long>(rt.region.epoch()),
               rt.n_workers);
   if (opt.on_ready) {
-    opt.on_ready(rt.region, *rt.ifaces);
+    opt.on_ready(rt.region, rt.xc_region, *rt.ifaces);
   }
   while (!platform::stopRequested()) {
     rt.region.heartbeat();

@@ -14,8 +14,10 @@ namespace rampart::dp {
 
 struct RunOptions {
   std::vector<std::string> extra_eal;  // appended after the config's EAL arguments
-  // Called on the main lcore once the region exists and workers run (metrics start here).
-  std::function<void(const platform::ShmRegion&, const IfaceSet&)> on_ready;
+  // Called on the main lcore once the region exists and workers run (metrics start here),
+  // with the region, the transcoder's <shm>.xc region and the ports.
+  std::function<void(const platform::ShmRegion&, const platform::ShmRegion&, const IfaceSet&)>
+      on_ready;
   // Called before the ports stop (metrics stop here).
   std::function<void()> on_stop;
 };

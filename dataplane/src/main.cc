@@ -21,6 +21,7 @@
 #include <rampart/mgmt/metrics.h>
 
 #include "stats/metrics_collector.h"
+#include "stats/xcode_collector.h"
 #endif
 
 namespace {
@@ -104,6 +105,7 @@ std::optional<Config> loadChecked(const std::string& path) {
 void wireMetrics(const Config& cfg, rampart::dp::RunOptions& opt,
                  std::unique_ptr<rampart::mgmt::MetricsServer>& metrics) {
   opt.on_ready = [&cfg, &metrics](const rampart::platform::ShmRegion& region,
+                                  const rampart::platform::ShmRegion& xc_region,
                                   const rampart::dp::IfaceSet& ifaces) {
     auto server = rampart::mgmt::MetricsServer::start(cfg.management.address.text,
                                                       cfg.management.dataplane_port, "dataplane");
@@ -116,6 +118,7 @@ void wireMetrics(const Config& cfg, rampart::dp::RunOptions& opt,
     metrics = std::move(server.value());
     metrics->addCollectable(rampart::mgmt::makeRingCollector(&region));
     metrics->addCollectable(rampart::dp::makeDataplaneCollector(&region, &ifaces));
+    metrics->addCollectable(rampart::dp::makeXcodeCollector(&xc_region));
     RAMPART_LOG(rampart::platform::LogLevel::Info, "dataplane", "metrics on %s",
                 metrics->boundAddress().c_str());
   };

@@ -156,6 +156,7 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   add(w.stats->plc_frames, a.plc_frames - before.plc_frames);
   add(w.stats->fec_frames, a.fec_frames - before.fec_frames);
   add(w.stats->dtmf_events, a.dtmf_events - before.dtmf_events);
+  add(w.stats->dtmf_inband, a.dtmf_inband - before.dtmf_inband);
   add(w.stats->cpu_ns, a.decode_ns - before.decode_ns);
 }
 

@@ -9,33 +9,14 @@
 
 #include <rampart/platform/shm_region.h>
 #include <rampart/platform/spsc_ring.h>
+#include <rampart/platform/xcode_stats.h>
 
 #include "xcode_session.h"
 
 namespace rampart::xc {
 
-// Counters of one worker's rings, written by the transcoder into that worker's stats area of
-// the .xc region (read by metrics exporters).
-struct XcStats {
-  uint64_t setups;
-  uint64_t setup_errors;
-  uint64_t teardowns;
-  uint64_t sessions_active;
-  uint64_t in_packets;
-  uint64_t out_packets;
-  uint64_t bad_packets;
-  uint64_t unknown_flow;
-  uint64_t out_full;
-  uint64_t plc_frames;
-  uint64_t fec_frames;
-  uint64_t dtmf_events;
-  uint64_t cpu_ns;
-  // RTCP terminated per leg (xcode_rtcp.h); appended, readers of the older layout still work.
-  uint64_t rtcp_in;           // valid compound RTCP from a peer (never relayed)
-  uint64_t rtcp_out;          // Rampart's own reports sent
-  uint64_t rtcp_bad;          // invalid RTCP (RFC 3550 A.2) or of no session: dropped
-  uint64_t rtcp_rtt_samples;  // round trips measured from report blocks about our SSRCs
-};
+// Counters of one worker's rings (platform/xcode_stats.h).
+using XcStats = platform::XcodeStats;
 
 inline constexpr uint32_t kXcPerPass = 64;
 inline constexpr uint64_t kRtcpTickNs = 20000000;  // how often due reports are looked for

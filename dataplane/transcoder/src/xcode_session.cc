@@ -79,6 +79,8 @@ Result<std::unique_ptr<XcodeSession>> XcodeSession::create(const abi::XcodeSetup
   int ptime = s->enc_->frameSamples() * 1000 / s->enc_->rate();
   s->ts_per_frame_ = setup.to.clock_rate * static_cast<uint32_t>(ptime) / 1000;
   s->dtmf_.configure(setup.from.clock_rate, setup.to.clock_rate);
+  s->inband_ = setup.to.dtmf_pt != 0 && s->dec_->rate() == kDtmfRate &&
+               (setup.from.codec == XcodeCodecId::Pcmu || setup.from.codec == XcodeCodecId::Pcma);
   s->out_seq_ = static_cast<uint16_t>(setup.out_ssrc * 2654435761u >> 16);
   s->out_ts_ = setup.out_ssrc * 40503u;
   return s;
@@ -143,8 +145,10 @@ int XcodeSession::onRtp(const uint8_t* pkt, std::size_t len) {
       } else {
         last_frame_ = n > 0 ? n : last_frame_;
         pushPcm(pcm_.data(), n);
+        detectTones(pcm_.data(), n);
       }
     } else if (setup_.to.dtmf_pt != 0) {
+      inband_ = false;
       uint8_t ev[4];
       uint32_t ts = 0;
       bool fresh = false;
@@ -185,6 +189,46 @@ void XcodeSession::pushPcm(const int16_t* pcm, int n) {
     }
     out_ts_ += ts_per_frame_;  // the timeline advances even for a frame the encoder dropped
   }
+}
+
+// Tones found in the decoded audio become RFC 4733 events on the output: the start (marker
+// set, back-dated to the tone's onset), an update per packet while it lasts, and three end
+// packets (E bit) as RFC 4733 2.5.1.4 asks.
+void XcodeSession::detectTones(const int16_t* pcm, int n) {
+  if (!inband_) {
+    return;
+  }
+  const uint32_t per_block = setup_.to.clock_rate * kDtmfBlock / kDtmfRate;
+  bool started = false;
+  for (int i = 0; i < n; ++i) {
+    auto change = tones_.feed(pcm[i]);
+    if (change == DtmfDetector::Change::Started) {
+      tone_dur_ = tones_.blocks() * per_block;
+      tone_ts_ = out_ts_ - tone_dur_;
+      ++stats_.dtmf_inband;
+      emitTone(true, false);
+      started = true;
+    } else if (change == DtmfDetector::Change::Ended) {
+      for (int k = 0; k < 3; ++k) {
+        emitTone(false, true);
+      }
+    }
+  }
+  if (!started && tones_.digit() >= 0) {
+    tone_dur_ = tones_.blocks() * per_block;
+    emitTone(false, false);
+  }
+}
+
+void XcodeSession::emitTone(bool marker, bool end) {
+  uint32_t dur = tone_dur_ < 0xffff ? tone_dur_ : 0xffff;  // longer tones: the longest event
+  uint8_t ev[4] = {static_cast<uint8_t>(tones_.digit() >= 0 ? tones_.digit() : last_tone_),
+                   static_cast<uint8_t>((end ? 0x80 : 0) | tones_.volume()),
+                   static_cast<uint8_t>(dur >> 8), static_cast<uint8_t>(dur)};
+  if (tones_.digit() >= 0) {
+    last_tone_ = tones_.digit();
+  }
+  emit(marker, setup_.to.dtmf_pt, tone_ts_, ev, sizeof ev);
 }
 
 void XcodeSession::emit(bool marker, uint8_t pt, uint32_t ts, const uint8_t* payload,

@@ -12,6 +12,7 @@
 #include <rampart/platform/result.h>
 
 #include "codec.h"
+#include "dtmf_detect.h"
 #include "resampler.h"
 #include "rtp_packet.h"
 #include "xcode_dtmf.h"
@@ -28,6 +29,7 @@ struct SessionStats {
   uint64_t plc_frames = 0;   // lost frames concealed
   uint64_t fec_frames = 0;   // lost frames recovered from in-band FEC
   uint64_t dtmf_events = 0;  // telephone-events mapped to the other leg
+  uint64_t dtmf_inband = 0;  // in-band tones detected and sent as telephone-events
   uint64_t decode_ns = 0;    // CPU time in onRtp
 };
 
@@ -54,6 +56,8 @@ class XcodeSession {
   bool acceptSeq(const RtpView& v, int* lost);
   void conceal(int lost, const RtpView& v);
   void pushPcm(const int16_t* pcm, int n);
+  void detectTones(const int16_t* pcm, int n);
+  void emitTone(bool marker, bool end);
   void emit(bool marker, uint8_t pt, uint32_t ts, const uint8_t* payload, std::size_t len);
 
   abi::XcodeSetup setup_{};
@@ -67,6 +71,13 @@ class XcodeSession {
   std::size_t fifo_n_ = 0;
   std::vector<uint8_t> enc_buf_;
   DtmfMapper dtmf_;
+  // In-band tones of a G.711 input, sent as events when the other leg negotiated them; off
+  // once the input sends events of its own (no digit twice).
+  bool inband_ = false;
+  DtmfDetector tones_;
+  uint32_t tone_ts_ = 0;   // the event's RTP timestamp (its onset, output clock)
+  uint32_t tone_dur_ = 0;  // output clock units
+  int last_tone_ = 0;      // the digit of the end packets (the detector has let it go)
 
   bool have_seq_ = false;
   uint16_t next_seq_ = 0;

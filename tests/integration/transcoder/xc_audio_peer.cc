@@ -6,6 +6,8 @@
 //   xc_audio_peer --local IP:PORT --remote IP:PORT --send CODEC:PT --recv CODEC:PT
 //                 --signal sweep|WAV --ref sweep|WAV [--seconds N] [--fec-loss PCT]
 //                 [--drop-pct PCT]   (loss induced by the peer on what it sends and receives)
+//                 [--events-pt PT]   (RFC 4733 events received with that PT, listed in the JSON)
+// A signal of dtmf:KEYS sends those keys as in-band tones (100 ms each, 100 ms apart).
 // CODEC: opus, pcmu, pcma or g722 (G.711 from audio_check.cc's tables, Opus from libopus,
 // G.722 from FFmpeg's libavcodec).
 #include <arpa/inet.h>
@@ -45,6 +47,7 @@ struct Options {
   double seconds = 3;
   int fec_loss = 0;  // Opus: expected loss in percent; > 0 adds in-band FEC (as browsers do)
   int drop_pct = 0;  // loss induced here, both ways, when the kernel has no netem
+  int events_pt = -1;
 };
 
 // A deterministic 1-in-N style loss pattern (xorshift), the same on every run.
@@ -90,12 +93,25 @@ std::vector<int16_t> readWav(const std::string& path, int* rate) {
 }
 
 // The signal at `rate`: the sweep made there, a WAV resampled with libswresample.
+std::vector<int16_t> dtmfKeys(const std::string& keys, int* rate) {
+  *rate = 8000;
+  std::vector<int16_t> pcm(1600, 0);
+  for (char k : keys) {
+    auto tone = t::dtmfKey(k, 100);
+    pcm.insert(pcm.end(), tone.begin(), tone.end());
+    pcm.insert(pcm.end(), 800, 0);
+  }
+  return pcm;
+}
+
 std::vector<int16_t> signalAt(const std::string& what, int rate, double seconds) {
   if (what == "sweep") {
     return t::toneSweep(rate, seconds, 200, 3400, 12000);
   }
   int in_rate = 0;
-  auto pcm = readWav(what, &in_rate);
+  auto pcm = what.rfind("dtmf:", 0) == 0 ? dtmfKeys(what.substr(5), &in_rate)
+                                         : readWav(what, &in_rate);
+  pcm.resize(std::max(pcm.size(), static_cast<size_t>(in_rate * seconds)));
   auto rs = Resampler::create(in_rate, rate);
   std::vector<int16_t> out(pcm.size() * static_cast<size_t>(rate) / static_cast<size_t>(in_rate) + 4096);
   int n = rs.value().convert(pcm.data(), static_cast<int>(pcm.size()), out.data(),
@@ -175,7 +191,24 @@ struct Receiver {
   uint32_t clock = 8000;
   uint64_t packets = 0;
   uint16_t next_seq = 0;
+  std::string events;  // RFC 4733 events received, one character per event
+  int event_ends = 0;  // packets with the E bit
+  bool have_event = false;
+  uint32_t event_ts = 0;
 };
+
+// A telephone-event: a new timestamp is a new event (RFC 4733 2.5.1.1).
+void receiveEvent(Receiver& r, const rampart::xc::RtpView& v) {
+  if (v.payload_len < 4 || v.payload[0] > 15) {
+    return;
+  }
+  if (!r.have_event || v.ts != r.event_ts) {
+    r.have_event = true;
+    r.event_ts = v.ts;
+    r.events.push_back("0123456789*#ABCD"[v.payload[0]]);
+  }
+  r.event_ends += (v.payload[1] & 0x80) != 0 ? 1 : 0;
+}
 
 void place(Receiver& r, size_t at, const int16_t* pcm, int n) {
   if (n > 0 && at < 8000u * 120) {
@@ -203,7 +236,14 @@ void concealOpus(Receiver& r, const rampart::xc::RtpView& v, size_t at) {
 
 void receive(const Options& o, Receiver& r, const uint8_t* p, size_t len) {
   rampart::xc::RtpView v{};
-  if (!rampart::xc::parseRtp(p, len, &v) || v.pt != o.recv.pt) {
+  if (!rampart::xc::parseRtp(p, len, &v)) {
+    return;
+  }
+  if (static_cast<int>(v.pt) == o.events_pt) {
+    receiveEvent(r, v);
+    return;
+  }
+  if (v.pt != o.recv.pt) {
     return;
   }
   ++r.packets;
@@ -278,6 +318,7 @@ bool parse(int argc, char** argv, Options* o) {
     if (k == "--seconds") o->seconds = std::stod(v);
     if (k == "--fec-loss") o->fec_loss = std::stoi(v);
     if (k == "--drop-pct") o->drop_pct = std::stoi(v);
+    if (k == "--events-pt") o->events_pt = std::stoi(v);
   }
   return o->local.sin_port != 0 && o->remote.sin_port != 0 && !o->send.name.empty() &&
          !o->recv.name.empty();
@@ -314,9 +355,9 @@ int main(int argc, char** argv) {
   // The first 200 ms are skipped (codec start-up); lags up to 250 ms are searched.
   t::Match m = t::compare(ref, r.pcm, 2000, 1600);
   std::printf("{\"sent\":%llu,\"received\":%llu,\"samples\":%zu,\"corr\":%.3f,\"snr_db\":%.1f,"
-              "\"lag_ms\":%.1f}\n",
+              "\"lag_ms\":%.1f,\"events\":\"%s\",\"event_ends\":%d}\n",
               static_cast<unsigned long long>(sent), static_cast<unsigned long long>(r.packets),
-              r.pcm.size(), m.corr, m.snr_db, m.lag / 8.0);
+              r.pcm.size(), m.corr, m.snr_db, m.lag / 8.0, r.events.c_str(), r.event_ends);
   close(fd);
   return 0;
 }

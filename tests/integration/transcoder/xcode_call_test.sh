@@ -129,6 +129,26 @@ sys.exit(0 if 90 <= r["received"] <= 105 and r["corr"] >= 0.90 and r["snr_db"] >
 PY
 expect "$work/ptime40.wan" 0.90 8
 
+echo "4b. in-band DTMF from the PBX reaches the browser as RFC 4733 events"
+fctl xcode --worker 0 "$A" --from opus:111 --to pcmu:0 >/dev/null || fail "xcode A"
+fctl xcode --worker 0 "$Bh" --from pcmu:0 --to opus:111 --to-dtmf 110 --opus-fec >/dev/null ||
+  fail "xcode B with telephone-event"
+nsx "$lan" "$peer" --local $P:5200 --remote $L:30100 --send pcmu:0 --recv pcmu:0 \
+  --signal "dtmf:159#*0" --seconds 2 >"$work/dtmf.lan" &
+lp=$!
+nsx "$wan" "$peer" --local $B:5100 --remote $W:20100 --send opus:111 --recv opus:111 \
+  --events-pt 110 --seconds 2 >"$work/dtmf.wan" || fail "dtmf: wan peer"
+wait "$lp" || fail "dtmf: lan peer"
+echo "  at the browser: $(cat "$work/dtmf.wan")"
+/usr/bin/python3 - "$work/dtmf.wan" <<'PY' || fail "DTMF tones did not arrive as events: $(cat "$work/dtmf.wan")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+# Each key once, in order, each ended by three E-bit packets (RFC 4733 2.5.1.4).
+sys.exit(0 if r["events"] == "159#*0" and r["event_ends"] == 18 else 1)
+PY
+inband=$(metric 'rampart_xc_dtmf_events_total\{.*method="inband"')
+[ "$inband" = 6 ] || fail "rampart_xc_dtmf_events_total{method=inband} is $inband, not 6"
+
 echo "5. the transcoder killed: relayed media goes on, transcoded media is a counted drop"
 R1=$(fctl add --worker 0 --in-port 0 --in-local $W:20200 --in-remote $B:5300 --out-port 1 \
        --out-local $L:30200 --out-remote $P:5400 --cookie 3) || fail "FlowAdd relay"

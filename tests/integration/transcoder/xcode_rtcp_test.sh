@@ -138,5 +138,13 @@ PY
 
 rtcp_drops=$(metric 'reason="xcode_rtcp"')
 [ "${rtcp_drops:-0}" -eq 0 ] || fail "dataplane dropped $rtcp_drops RTCP packets of the call"
+# Rampart's own side: the peers' reports terminated, its reports sent, round trips measured.
+xc_in=$(metric '^rampart_xc_rtcp_total\{.*direction="in"')
+xc_out=$(metric '^rampart_xc_rtcp_total\{.*direction="out"')
+xc_rtt=$(metric '^rampart_xc_rtcp_rtt_samples_total')
+xc_bad=$(metric '^rampart_xc_rtcp_bad_total')
+echo "  transcoder: rtcp in $xc_in, out $xc_out, bad $xc_bad, round trips $xc_rtt"
+[ "${xc_in:-0}" -ge 30 ] && [ "${xc_out:-0}" -ge 8 ] && [ "${xc_rtt:-0}" -ge 4 ] &&
+  [ "${xc_bad:-1}" -eq 0 ] || fail "transcoder RTCP counters"
 kill -0 "$dp_pid" || fail "dataplane died"
 echo "PASS"

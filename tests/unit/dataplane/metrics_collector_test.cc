@@ -1,6 +1,7 @@
 // The dataplane's Prometheus collector over a real shared-memory region: each family once,
 // each running worker's and port's series once, workers that have not started left out.
 #include "stats/metrics_collector.h"
+#include "stats/xcode_collector.h"
 
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <prometheus/metric_family.h>
 
 #include <rampart/dp/stats_layout.h>
+#include <rampart/platform/xcode_stats.h>
 
 #include "stats/drop_reasons.h"
 
@@ -143,6 +145,45 @@ TEST_F(CollectorTest, LinkStateFromGlobalStats) {
   EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_speed_mbps", {{"realm", "lan"}, {"port", "0"}}),
             10000);
   EXPECT_EQ(valueOf(fams, "rampart_dp_port_link_speed_mbps", {{"realm", "wan"}, {"port", "1"}}), 0);
+}
+
+// rampart-transcoder's counters, read from the .xc region's per-worker areas (as the
+// transcoder writes them): CPU seconds, concealment, DTMF by method, RTCP.
+TEST(XcodeCollector, TranscoderCountersPerWorker) {
+  platform::RegionGeometry g;
+  g.n_workers = 2;
+  auto r = platform::ShmRegion::create("/rampart-test-xcollector-" + std::to_string(getpid()), g);
+  ASSERT_TRUE(r) << r.error().message;
+  auto* s = static_cast<platform::XcodeStats*>(r.value().stats(1));
+  s->sessions_active = 4;
+  s->in_packets = 500;
+  s->out_packets = 250;
+  s->plc_frames = 7;
+  s->fec_frames = 3;
+  s->dtmf_events = 2;
+  s->dtmf_inband = 5;
+  s->cpu_ns = 1500000000;
+  s->rtcp_in = 11;
+  s->rtcp_out = 12;
+  s->rtcp_bad = 1;
+  s->rtcp_rtt_samples = 9;
+  auto fams = makeXcodeCollector(&r.value())->Collect();
+  const Labels w1{{"worker", "1"}};
+  EXPECT_EQ(valueOf(fams, "rampart_xc_sessions", w1), 4);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_sessions", {{"worker", "0"}}), 0);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_packets_total", {{"worker", "1"}, {"direction", "in"}}), 500);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_plc_frames_total", w1), 7);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_fec_frames_total", w1), 3);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_dtmf_events_total", {{"worker", "1"}, {"method", "inband"}}),
+            5);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_dtmf_events_total", {{"worker", "1"}, {"method", "rfc4733"}}),
+            2);
+  EXPECT_DOUBLE_EQ(valueOf(fams, "rampart_xc_cpu_seconds_total", w1), 1.5);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "in"}}), 11);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "out"}}), 12);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_bad_total", w1), 1);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_rtt_samples_total", w1), 9);
+  EXPECT_TRUE(makeXcodeCollector(nullptr)->Collect().empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "audio_check.h"
 
 #include <cmath>
+#include <string>
 
 namespace rampart::xc::test {
 
@@ -91,6 +92,22 @@ int16_t alawDecode(uint8_t a) {
   int mant = a & 0x0f;
   int v = seg == 0 ? (mant << 4) + 8 : ((mant << 4) + 0x108) << (seg - 1);
   return static_cast<int16_t>((a & 0x80) != 0 ? v : -v);
+}
+
+std::vector<int16_t> dtmfKey(char key, int ms, double dbov_row, double dbov_col) {
+  static constexpr double kRow[4] = {697, 770, 852, 941};
+  static constexpr double kCol[4] = {1209, 1336, 1477, 1633};
+  const std::string keys = "123A456B789C*0#D";
+  auto idx = static_cast<int>(keys.find(key));
+  double ar = 32767 * std::pow(10, dbov_row / 20);
+  double ac = 32767 * std::pow(10, dbov_col / 20);
+  std::vector<int16_t> pcm;
+  for (int i = 0; i < ms * 8; ++i) {
+    double t = i / 8000.0;
+    pcm.push_back(static_cast<int16_t>(ar * std::sin(2 * M_PI * kRow[idx / 4] * t) +
+                                       ac * std::sin(2 * M_PI * kCol[idx % 4] * t)));
+  }
+  return pcm;
 }
 
 }  // namespace rampart::xc::test

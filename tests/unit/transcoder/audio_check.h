@@ -19,6 +19,10 @@ struct Match {
 Match compare(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, int max_lag,
               int skip);
 
+/// `ms` of a keypad key's DTMF tone pair at 8 kHz ("123A456B789C*0#D"), each tone at its
+/// level in dBov.
+std::vector<int16_t> dtmfKey(char key, int ms, double dbov_row = -10, double dbov_col = -10);
+
 uint8_t ulawEncode(int16_t s);
 int16_t ulawDecode(uint8_t u);
 uint8_t alawEncode(int16_t s);

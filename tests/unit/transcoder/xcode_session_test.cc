@@ -228,6 +228,78 @@ TEST(XcodeSession, TelephoneEventsMapAcrossClockRates) {
   EXPECT_EQ(s.value()->stats().dtmf_events, 1u);
 }
 
+// mu-law packets of `pcm` (8 kHz), 20 ms each, from sequence `seq0`.
+Captured pcmuIn(XcodeSession& s, const std::vector<int16_t>& pcm, uint16_t seq0 = 1) {
+  Captured c;
+  uint8_t u[160];
+  for (size_t off = 0, i = 0; off + 160 <= pcm.size(); off += 160, ++i) {
+    for (size_t k = 0; k < 160; ++k) {
+      u[k] = test::ulawEncode(pcm[off + k]);
+    }
+    auto p = rtp(0, static_cast<uint16_t>(seq0 + i), static_cast<uint32_t>(off), u, 160);
+    collect(s, s.onRtp(p.data(), p.size()), &c);
+  }
+  return c;
+}
+
+std::vector<int16_t> keyBetweenSilence(char key, int ms) {
+  std::vector<int16_t> pcm(1600, 0);
+  auto tone = test::dtmfKey(key, ms);
+  pcm.insert(pcm.end(), tone.begin(), tone.end());
+  pcm.insert(pcm.end(), 3200, 0);
+  return pcm;
+}
+
+TEST(XcodeSession, InbandToneOnPcmuBecomesEventsOnOpus) {
+  abi::XcodeCodec to = opus(111);
+  to.dtmf_pt = 110;
+  auto s = XcodeSession::create(setup(pcmu(), to));
+  ASSERT_TRUE(s);
+  Captured c = pcmuIn(*s.value(), keyBetweenSilence('#', 200));
+  std::vector<size_t> ev;
+  for (size_t i = 0; i < c.hdrs.size(); ++i) {
+    if (c.hdrs[i].pt == 110) {
+      ev.push_back(i);
+    }
+  }
+  // Start (marker) and updates while the tone lasts, then three end packets (RFC 4733 2.5.1).
+  ASSERT_GE(ev.size(), 8u);
+  EXPECT_TRUE(c.hdrs[ev[0]].marker);
+  uint32_t prev = 0;
+  for (size_t k = 0; k < ev.size(); ++k) {
+    const auto& p = c.payloads[ev[k]];
+    EXPECT_EQ(p[0], 11) << "#";
+    EXPECT_EQ(c.hdrs[ev[k]].ts, c.hdrs[ev[0]].ts);
+    uint32_t d = (p[2] << 8) | p[3];
+    EXPECT_GE(d, prev);
+    prev = d;
+    EXPECT_EQ((p[1] & 0x80) != 0, k + 3 >= ev.size()) << k;
+  }
+  // 200 ms of tone at Opus's 48 kHz clock, within a 20 ms block either way.
+  EXPECT_GE(prev, 48u * 180);
+  EXPECT_LE(prev, 48u * 220);
+  EXPECT_EQ(s.value()->stats().dtmf_inband, 1u);
+}
+
+TEST(XcodeSession, NoInbandEventsWhenTheCallerSendsItsOwn) {
+  abi::XcodeCodec from = pcmu();
+  from.dtmf_pt = 101;
+  abi::XcodeCodec to = opus(111);
+  to.dtmf_pt = 110;
+  auto s = XcodeSession::create(setup(from, to));
+  ASSERT_TRUE(s);
+  uint8_t ev[4] = {1, 0x80 | 10, 0x03, 0x20};
+  auto p = rtp(101, 1, 0, ev, 4);
+  s.value()->onRtp(p.data(), p.size());
+  pcmuIn(*s.value(), keyBetweenSilence('4', 200), 2);
+  EXPECT_EQ(s.value()->stats().dtmf_inband, 0u);
+  // And without telephone-event on the other leg there is nobody to send events to.
+  auto plain = XcodeSession::create(setup(pcmu(), opus(111)));
+  ASSERT_TRUE(plain);
+  pcmuIn(*plain.value(), keyBetweenSilence('4', 200));
+  EXPECT_EQ(plain.value()->stats().dtmf_inband, 0u);
+}
+
 TEST(XcodeSession, RestartedSequenceIsFollowedLateOnesDropped) {
   auto s = XcodeSession::create(setup(opus(111), pcmu()));
   ASSERT_TRUE(s);
