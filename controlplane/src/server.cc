@@ -86,6 +86,9 @@ class DataplaneEvents : public FlowProgrammer::Listener {
       dtls_->onIceSelected(worker, ev, f->spec.in_port, f->spec.in_local);
     }
   }
+  void onDtmfEvent(uint32_t, const abi::DtmfEvent& ev) override {
+    calls_.onDtmfEvent(ev.cookie, ev.hdr.flow, ev);
+  }
   void onConsentExpired(uint32_t, const abi::ConsentExpired& ev) override {
     calls_.onConsentExpired(ev.cookie);
   }

@@ -89,6 +89,9 @@ const char* msgTypeName(MsgType t) {
     case MsgType::BanDel: return "BanDel";
     case MsgType::BanClear: return "BanClear";
     case MsgType::XcodeSetup: return "XcodeSetup";
+    case MsgType::DtmfReport: return "DtmfReport";
+    case MsgType::DtmfEvent: return "DtmfEvent";
+    case MsgType::DtmfInject: return "DtmfInject";
     case MsgType::Count: break;
   }
   return "unknown";

@@ -35,7 +35,10 @@ constexpr std::string_view kSipKeys[] = {"t1_ms",
 constexpr std::string_view kSipTlsClientKeys[] = {"verify", "ca_file", "certificate",
                                                   "private_key"};
 constexpr std::string_view kSdpPolicyKeys[] = {
-    "srtp", "dtls", "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls"};
+    "srtp", "dtls",     "rtcp_mux", "codecs", "ptime", "latch", "transcode", "max_transcoded_calls",
+    "dtmf", "dtmf_info"};
+constexpr std::string_view kDtmfModes[] = {"rfc4733", "sip_info"};
+constexpr std::string_view kDtmfInfoFormats[] = {"dtmf-relay", "dtmf"};
 constexpr std::string_view kSrtpPolicies[] = {"off", "sdes", "dual"};
 constexpr std::string_view kNodeKeys[] = {"name", "shm_name", "log_level"};
 constexpr std::string_view kDataplaneKeys[] = {
@@ -597,6 +600,12 @@ void parseSdpPolicy(const MapReader& m, SdpPolicy* sdp) {
     sdp->transcode = std::move(items);
   }
   readNumber(m, "max_transcoded_calls", 0, 1000000, &sdp->max_transcoded_calls);
+  if (int d = readEnum(m, "dtmf", kDtmfModes, false); d >= 0) {
+    sdp->dtmf = d == 0 ? DtmfMode::Rfc4733 : DtmfMode::SipInfo;
+  }
+  if (int f = readEnum(m, "dtmf_info", kDtmfInfoFormats, false); f >= 0) {
+    sdp->dtmf_info = f == 0 ? DtmfInfoFormat::DtmfRelay : DtmfInfoFormat::Dtmf;
+  }
 }
 
 void parseSip(const MapReader& m, SipSettings* sip) {

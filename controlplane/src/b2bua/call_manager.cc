@@ -93,6 +93,10 @@ CallManager::CallManager(boost::asio::io_context& io, const platform::Config& co
                        .Help("ICE restarts by browsers (re-offers with a new ice-ufrag)")
                        .Register(registry)
                        .Add({});
+  dtmf_ = &prometheus::BuildCounter()
+               .Name("rampart_cp_dtmf_total")
+               .Help("DTMF digits converted between RFC 4733 and SIP INFO, by method and direction")
+               .Register(registry);
   // Posted: a media failure may be found inside a MediaSession call made from call code.
   media_.on_failure = [this](uint64_t id, const Error& e) {
     boost::asio::post(io_, [this, id, e] { onMediaFailure(id, e); });
@@ -723,11 +727,11 @@ void CallManager::onDataplaneRestart() {
     if (call->media && call->state == CallState::Confirmed) {
       uint64_t cid = id;
       call->media->reprogram([this, cid](Result<void> r) {
-        if (!r) {
-          Call* c = find(cid);
-          if (c) {
-            hangUp(*c, "media_lost");
-          }
+        Call* c = find(cid);
+        if (c && !r) {
+          hangUp(*c, "media_lost");
+        } else if (c) {
+          programDtmf(*c);  // the new dataplane's flows report nothing yet
         }
       });
     }

@@ -63,6 +63,9 @@ class CallManager : public TransactionLayer::User {
   /// carried a packet for its idle time, BYE to both legs. @return false when no call has that
   /// id (a flow left by an earlier control plane).
   bool onMediaIdle(uint64_t call_id, uint64_t flow);
+  /// An RFC 4733 event ended on a flow that reports them (dtmf_interwork.cc): SIP INFO to the
+  /// other leg.
+  void onDtmfEvent(uint64_t call_id, uint64_t flow, const abi::DtmfEvent& ev);
   /// A call's media failed after its answer (DTLS handshake, fingerprint, keys): BYE to both
   /// legs, or the set-up is abandoned.
   void onMediaFailure(uint64_t call_id, const Error& error);
@@ -143,6 +146,11 @@ class CallManager : public TransactionLayer::User {
   void onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void relayInDialog(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
 
+  // DTMF interworking, RFC 4733 <-> SIP INFO (dtmf_interwork.cc)
+  platform::DtmfMode dtmfMode(const Call& call, Leg leg) const;
+  void programDtmf(Call& call);
+  bool playDtmfInfo(Call& call, Leg from, uint64_t txn, const sip::Message& req);
+
   // re-INVITE without SDP (delayed_offer.cc)
   void relayDelayedOffer(Call& call, Leg from_leg, uint64_t txn, const sip::Message& req);
   void onDelayedOfferResponse(uint64_t call_id, uint64_t txn, const sip::Message& original,
@@ -220,6 +228,7 @@ class CallManager : public TransactionLayer::User {
   prometheus::Histogram* setup_seconds_;
   prometheus::Family<prometheus::Counter>* ended_;
   prometheus::Counter* ice_restarts_ = nullptr;
+  prometheus::Family<prometheus::Counter>* dtmf_ = nullptr;
   Observer* observer_ = nullptr;
 };
 

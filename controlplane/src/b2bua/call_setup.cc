@@ -257,6 +257,7 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
     }
     c->state = CallState::Confirmed;
     c->timer.cancel();
+    programDtmf(*c);
     c->answered_unix_s = std::time(nullptr);
     c->answered_unix_ms = unixMs();
     setup_seconds_->Observe(static_cast<double>(steadyMs() - c->created_ms) / 1000.0);

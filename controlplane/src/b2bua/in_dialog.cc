@@ -64,6 +64,8 @@ void CallManager::onInDialog(uint64_t txn, const sip::Message& req, const Peer& 
     onReoffer(*call, leg, txn, req);
   } else if (req.method == "PRACK" && leg == Leg::A) {
     onPrack(*call, txn, req);  // reliable_provisional.cc
+  } else if (req.method == "INFO" && playDtmfInfo(*call, leg, txn, req)) {
+    return;  // dtmf_interwork.cc
   } else if (req.method == "INFO" || req.method == "OPTIONS" || req.method == "MESSAGE" ||
              req.method == "NOTIFY") {
     relayInDialog(*call, leg, txn, req);
@@ -189,6 +191,7 @@ void CallManager::onReoffer(Call& call, Leg from_leg, uint64_t txn, const sip::M
                          respondError(txn, original, r.error());
                          return;
                        }
+                       programDtmf(*cc);  // the re-negotiated flows
                        auto ok = sip::makeResponse(original, 200, "", "");
                        ok.contacts.push_back(
                            contactFor(cc->leg(from_leg).realm, cc->leg(from_leg).peer.transport));

@@ -97,6 +97,7 @@ FlowProgrammer::FlowProgrammer(boost::asio::io_context& io, std::string shm_name
   ev_punt_ = &ev.Add({{"type", "punt"}});
   ev_ice_selected_ = &ev.Add({{"type", "ice_selected"}});
   ev_consent_expired_ = &ev.Add({{"type", "consent_expired"}});
+  ev_dtmf_ = &ev.Add({{"type", "dtmf"}});
   ev_unexpected_ = &ev.Add({{"type", "unexpected"}});
   ev_malformed_ = &ev.Add({{"type", "malformed"}});
   ev_unhandled_ = &prometheus::BuildCounter()
@@ -694,7 +695,8 @@ bool FlowProgrammer::onEvent(const platform::EventView& ev) {
     case abi::MsgType::FlowIdle:
     case abi::MsgType::SsrcChange:
     case abi::MsgType::IceSelected:
-    case abi::MsgType::ConsentExpired: deliverUnsolicited(ev); return true;
+    case abi::MsgType::ConsentExpired:
+    case abi::MsgType::DtmfEvent: deliverUnsolicited(ev); return true;
     default: ev_unexpected_->Increment(); return true;
   }
 }
@@ -726,6 +728,12 @@ void FlowProgrammer::deliverUnsolicited(const platform::EventView& ev) {
     ev_consent_expired_->Increment();
     if (listener_) {
       listener_->onConsentExpired(ev.worker, ev.as<abi::ConsentExpired>());
+      return;
+    }
+  } else if (ev.header.type == abi::MsgType::DtmfEvent) {
+    ev_dtmf_->Increment();
+    if (listener_) {
+      listener_->onDtmfEvent(ev.worker, ev.as<abi::DtmfEvent>());
       return;
     }
   } else {

@@ -57,6 +57,8 @@ class FlowProgrammer {
     // No valid check from the selected remote for the flow's consent timeout (RFC 7675): the
     // call's media consent is gone. Once per silence; a new valid check re-arms it.
     virtual void onConsentExpired(uint32_t /*worker*/, const abi::ConsentExpired& /*ev*/) {}
+    // An RFC 4733 event ended on a flow with DtmfReport set (ABI 1.7); once per event.
+    virtual void onDtmfEvent(uint32_t /*worker*/, const abi::DtmfEvent& /*ev*/) {}
     // Link is up. new_epoch: the dataplane (re)started and holds no flows of ours; false: we
     // (the control plane) restarted and the dataplane kept its flows (flows_live > 0 possible).
     virtual void onDataplaneUp(uint64_t epoch, bool new_epoch) = 0;
@@ -233,6 +235,7 @@ class FlowProgrammer {
   prometheus::Counter* ev_punt_;
   prometheus::Counter* ev_ice_selected_;
   prometheus::Counter* ev_consent_expired_;
+  prometheus::Counter* ev_dtmf_;
   prometheus::Counter* ev_unexpected_;
   prometheus::Counter* ev_malformed_;
   prometheus::Counter* ev_unhandled_;

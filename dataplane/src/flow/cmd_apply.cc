@@ -8,6 +8,7 @@
 #include <rampart/platform/abi.h>
 
 #include "ice/stun_stage.h"
+#include "worker/dtmf_stage.h"
 #include "worker/lcore_ctx.h"
 #include "worker/neighbour_resolution.h"
 #include "worker/xcode_io.h"
@@ -445,6 +446,18 @@ void applyCommand(LcoreCtx& ctx, uint8_t* slot, uint32_t slot_size) {
         abi::XcodeSetup xs;  // checkHeader saw at least sizeof(xs) bytes
         std::memcpy(&xs, slot, sizeof(xs));
         ack(ctx, h, applyXcodeSetup(ctx, xs), h.flow);
+        break;
+      }
+      case MsgType::DtmfReport: {
+        abi::DtmfReport r;
+        std::memcpy(&r, slot, sizeof(r));
+        ack(ctx, h, applyDtmfReport(ctx, r), h.flow);
+        break;
+      }
+      case MsgType::DtmfInject: {
+        abi::DtmfInject d;
+        std::memcpy(&d, slot, sizeof(d));
+        ack(ctx, h, applyDtmfInject(ctx, d), h.flow);
         break;
       }
       case MsgType::FlowQuery: flowQuery(ctx, h); break;

@@ -36,6 +36,9 @@ struct RtpRx {
 inline constexpr uint8_t kXcodeMedia = 1;     // RTP (and muxed RTCP) go to the transcoder
 inline constexpr uint8_t kXcodeRtcpPort = 2;  // RTCP of the transcoded flow `xcode_link`
 
+inline constexpr uint8_t kDtmfDrop = 1;  // reported events are not forwarded
+inline constexpr uint8_t kDtmfSeen = 2;  // dtmf_ts holds a reported event
+
 struct alignas(64) FlowEntry {
   FlowKey key;
   uint32_t generation;
@@ -51,8 +54,9 @@ struct alignas(64) FlowEntry {
   uint64_t latch_deadline_tsc;  // 0: latching closed
   // Egress tuple.
   uint8_t out_family;
-  uint8_t xcode;  // kXcode*: media (or this RTCP port's reports) go to rampart-transcoder
-  uint8_t _pad[2];
+  uint8_t xcode;       // kXcode*: media (or this RTCP port's reports) go to rampart-transcoder
+  uint8_t dtmf_pt;     // DtmfReport: telephone-event PT to report (0: none)
+  uint8_t dtmf_flags;  // kDtmf* below
   uint16_t out_lport;
   uint16_t out_rport;
   uint16_t out_rtcp_lport;  // 0: RTCP leaves like RTP
@@ -63,6 +67,7 @@ struct alignas(64) FlowEntry {
   uint32_t clock_rate;
   uint64_t ts_per_ns_q32;  // clock_rate / 1e9 in 32.32 fixed point (jitter without a divide)
   uint32_t idle_timeout_s;
+  uint32_t dtmf_ts;  // RTP timestamp of the last event reported (kDtmfSeen)
   uint64_t cookie;
   RtpRx rtp;
   RtcpRtt rtcp_rtt;  // RTCP seen on this flow, for the leg's round trip (FlowInfo rtcp_*)

@@ -109,6 +109,8 @@ class XcodeCollector : public prometheus::Collectable {
           static_cast<double>(load(s->out_packets)));
       add(dtmf, {{"worker", wl}, {"method", "rfc4733"}}, static_cast<double>(load(s->dtmf_events)));
       add(dtmf, {{"worker", wl}, {"method", "inband"}}, static_cast<double>(load(s->dtmf_inband)));
+      add(dtmf, {{"worker", wl}, {"method", "sip_info"}},
+          static_cast<double>(load(s->dtmf_sip_info)));
       add(cpu, {{"worker", wl}}, static_cast<double>(load(s->cpu_ns)) / 1e9);
       add(rtcp, {{"worker", wl}, {"direction", "in"}}, static_cast<double>(load(s->rtcp_in)));
       add(rtcp, {{"worker", wl}, {"direction", "out"}}, static_cast<double>(load(s->rtcp_out)));

@@ -7,6 +7,7 @@
 #include "ice/stun_stage.h"
 #include "pkt/bytes.h"
 #include "pkt/demux.h"
+#include "worker/dtmf_stage.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
 #include "worker/xcode_io.h"
@@ -265,6 +266,12 @@ void deliver(LcoreCtx& ctx, UdpBatch::Item& it, SrtpOp* out_ops, uint32_t* out_n
     latch(f, *it.pi);
   }
   account(ctx, f, it.index, *it.pi, it.pkt, it.rtcp);
+  if (__builtin_expect(f.dtmf_pt != 0, 0) && !it.rtcp &&
+      dtmfObserve(ctx, f, it.index, it.pkt, it.len)) {
+    flowDrop(ctx, *it.in, it.index, it.m, DropReason::DtmfSignalled);  // heard as SIP INFO
+    it.m = nullptr;
+    return;
+  }
   if (__builtin_expect(f.xcode != 0, 0)) {
     // Transcoded: the codec work runs in rampart-transcoder, which also terminates RTCP per
     // leg (the other leg's reports describe another stream, so they are never relayed).

@@ -110,6 +110,20 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   return abi::kOk;
 }
 
+int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
+  FlowEntry* e = ctx.flows.get(d.hdr.flow);
+  if (e == nullptr) {
+    return abi::kErrNoEnt;
+  }
+  if (d.event > 15 || d.volume > 63 || d.duration_ms == 0) {
+    return abi::kErrInval;
+  }
+  if (e->xcode != kXcodeMedia) {
+    return abi::kErrNotSup;  // a relayed stream's sequence numbers are not ours to extend
+  }
+  return enqueueXc(ctx, d.hdr.flow, abi::kPacketXcDtmf, &d, sizeof(d)) ? abi::kOk : abi::kErrBusy;
+}
+
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
   FlowEntry* e = ctx.flows.get(handle);
   if (e == nullptr || e->xcode != kXcodeMedia) {

@@ -16,6 +16,10 @@ namespace rampart::dp {
 // and marks the flow transcoded (`from.codec = None` unmarks it). @return the Ack status.
 int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
 
+// DtmfInject: hands the event to the transcoder, which sends it in the flow's outgoing stream.
+// @return the Ack status (kErrNotSup for a flow that is not transcoded).
+int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d);
+
 // FlowDel of a transcoded flow (or of its RTCP port): tells the transcoder to free the flow's
 // codec state and unlinks the flow's RTCP port.
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle);

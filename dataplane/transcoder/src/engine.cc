@@ -69,6 +69,7 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
     case abi::kPacketXcRtp: media(w, h.flow, payload, h.len); break;
     case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
     case abi::kPacketXcRtcp: rtcp(w, h.flow, payload, h.len); break;
+    case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
     case abi::kPacketXcTeardown:
       if (w.sessions.erase(h.flow) > 0) {
         add(w.stats->teardowns);
@@ -119,7 +120,7 @@ XcodeSession* Engine::find(Worker& w, uint64_t flow) {
 }
 
 // One slot on the return ring. @return false (counted) when it is full.
-bool Engine::send(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len) {
+bool Engine::sendSlot(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len) {
   if (w.out.freeSlots(1) == 0) {
     w.out.noteFull();
     add(w.stats->out_full);
@@ -146,9 +147,7 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   SessionStats before = s.stats();
   int n = s.onRtp(payload, len);
   noteMedia(s, payload, len, n);
-  for (int i = 0; i < n; ++i) {
-    send(w, abi::kPacketXcRtp, flow, s.out(i).data, s.out(i).len);
-  }
+  send(w, flow, s, n);
   const SessionStats& a = s.stats();
   add(w.stats->in_packets);
   add(w.stats->out_packets, a.out_packets - before.out_packets);
@@ -158,6 +157,32 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   add(w.stats->dtmf_events, a.dtmf_events - before.dtmf_events);
   add(w.stats->dtmf_inband, a.dtmf_inband - before.dtmf_inband);
   add(w.stats->cpu_ns, a.decode_ns - before.decode_ns);
+}
+
+// A DTMF event the control plane got as SIP INFO, sent in the flow's outgoing stream.
+void Engine::dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  auto it = w.sessions.find(flow);
+  abi::DtmfInject d{};
+  if (it == w.sessions.end() || len < sizeof d) {
+    add(w.stats->unknown_flow);
+    return;
+  }
+  std::memcpy(&d, payload, sizeof d);
+  int n = it->second->injectDtmf(d.event, d.volume, d.duration_ms);
+  if (n < 0) {
+    add(w.stats->bad_packets);  // the leg negotiated no telephone-event
+    return;
+  }
+  add(w.stats->dtmf_sip_info);
+  add(w.stats->out_packets, static_cast<uint64_t>(n));  // the updates count with the audio
+  noteMedia(*it->second, nullptr, 0, n);                // and in the leg's SR
+  send(w, flow, *it->second, n);
+}
+
+void Engine::send(Worker& w, uint64_t flow, const XcodeSession& s, int n) {
+  for (int i = 0; i < n; ++i) {
+    sendSlot(w, abi::kPacketXcRtp, flow, s.out(i).data, s.out(i).len);
+  }
 }
 
 }  // namespace rampart::xc

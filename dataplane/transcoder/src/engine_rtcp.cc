@@ -21,7 +21,7 @@ void add(uint64_t& c, uint64_t n = 1) {
 // packet in (whatever the decoder makes of it) and every packet out.
 void Engine::noteMedia(XcodeSession& s, const uint8_t* in, uint16_t len, int n_out) {
   RtpView v{};
-  if (parseRtp(in, len, &v)) {
+  if (in != nullptr && parseRtp(in, len, &v)) {
     s.rtcp().received(v.seq, v.ts, v.ssrc);
   }
   for (int i = 0; i < n_out; ++i) {
@@ -88,7 +88,7 @@ void Engine::sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_
   }
   uint8_t buf[128];
   std::size_t n = writeReport(buf, sizeof buf, s.rtcp().tx, block, ntpNow(), now_ns);
-  if (n > 0 && send(w, abi::kPacketXcRtcp, flow, buf, static_cast<uint16_t>(n))) {
+  if (n > 0 && sendSlot(w, abi::kPacketXcRtcp, flow, buf, static_cast<uint16_t>(n))) {
     add(w.stats->rtcp_out);
   }
 }

@@ -188,6 +188,7 @@ void XcodeSession::pushPcm(const int16_t* pcm, int n) {
       marker_next_ = false;
     }
     out_ts_ += ts_per_frame_;  // the timeline advances even for a frame the encoder dropped
+    advanceInjected();
   }
 }
 
@@ -221,14 +222,54 @@ void XcodeSession::detectTones(const int16_t* pcm, int n) {
 }
 
 void XcodeSession::emitTone(bool marker, bool end) {
-  uint32_t dur = tone_dur_ < 0xffff ? tone_dur_ : 0xffff;  // longer tones: the longest event
-  uint8_t ev[4] = {static_cast<uint8_t>(tones_.digit() >= 0 ? tones_.digit() : last_tone_),
-                   static_cast<uint8_t>((end ? 0x80 : 0) | tones_.volume()),
-                   static_cast<uint8_t>(dur >> 8), static_cast<uint8_t>(dur)};
   if (tones_.digit() >= 0) {
     last_tone_ = tones_.digit();
   }
-  emit(marker, setup_.to.dtmf_pt, tone_ts_, ev, sizeof ev);
+  emitEvent(marker, end, static_cast<uint8_t>(last_tone_), tones_.volume(), tone_ts_, tone_dur_);
+}
+
+int XcodeSession::injectDtmf(uint8_t event, uint8_t volume, uint16_t duration_ms) {
+  n_out_ = 0;
+  if (setup_.to.dtmf_pt == 0) {
+    return -1;
+  }
+  if (injected_.active) {
+    finishInjected();  // a new digit ends the one still playing
+  }
+  injected_ = {true, event, volume, out_ts_, 0, setup_.to.clock_rate / 1000u * duration_ms};
+  emitEvent(true, false, event, volume, out_ts_, 0);
+  ++stats_.dtmf_injected;
+  stats_.out_packets += static_cast<uint64_t>(n_out_);
+  return n_out_;
+}
+
+// Called after each audio frame sent: the injected event grows by one frame, or ends.
+void XcodeSession::advanceInjected() {
+  if (!injected_.active) {
+    return;
+  }
+  injected_.dur += ts_per_frame_;
+  if (injected_.dur >= injected_.total) {
+    finishInjected();
+  } else {
+    emitEvent(false, false, injected_.event, injected_.volume, injected_.ts, injected_.dur);
+  }
+}
+
+void XcodeSession::finishInjected() {
+  uint32_t d = injected_.dur < injected_.total ? injected_.dur : injected_.total;
+  for (int k = 0; k < 3; ++k) {
+    emitEvent(false, true, injected_.event, injected_.volume, injected_.ts, d);
+  }
+  injected_.active = false;
+}
+
+void XcodeSession::emitEvent(bool marker, bool end, uint8_t event, uint8_t volume, uint32_t ts,
+                             uint32_t dur) {
+  dur = dur < 0xffff ? dur : 0xffff;  // longer events: the longest one
+  uint8_t ev[4] = {event, static_cast<uint8_t>((end ? 0x80 : 0) | (volume & 0x3f)),
+                   static_cast<uint8_t>(dur >> 8), static_cast<uint8_t>(dur)};
+  emit(marker, setup_.to.dtmf_pt, ts, ev, sizeof ev);
 }
 
 void XcodeSession::emit(bool marker, uint8_t pt, uint32_t ts, const uint8_t* payload,

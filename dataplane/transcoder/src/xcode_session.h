@@ -23,14 +23,15 @@ namespace rampart::xc {
 struct SessionStats {
   uint64_t in_packets = 0;
   uint64_t out_packets = 0;
-  uint64_t bad_packets = 0;  // not RTP, or a payload the decoder refused
-  uint64_t wrong_pt = 0;     // a payload type the setup does not name
-  uint64_t late = 0;         // duplicate or older than the last played
-  uint64_t plc_frames = 0;   // lost frames concealed
-  uint64_t fec_frames = 0;   // lost frames recovered from in-band FEC
-  uint64_t dtmf_events = 0;  // telephone-events mapped to the other leg
-  uint64_t dtmf_inband = 0;  // in-band tones detected and sent as telephone-events
-  uint64_t decode_ns = 0;    // CPU time in onRtp
+  uint64_t bad_packets = 0;    // not RTP, or a payload the decoder refused
+  uint64_t wrong_pt = 0;       // a payload type the setup does not name
+  uint64_t late = 0;           // duplicate or older than the last played
+  uint64_t plc_frames = 0;     // lost frames concealed
+  uint64_t fec_frames = 0;     // lost frames recovered from in-band FEC
+  uint64_t dtmf_events = 0;    // telephone-events mapped to the other leg
+  uint64_t dtmf_inband = 0;    // in-band tones detected and sent as telephone-events
+  uint64_t dtmf_injected = 0;  // digits from SIP INFO sent as telephone-events
+  uint64_t decode_ns = 0;      // CPU time in onRtp
 };
 
 struct OutPacket {
@@ -45,6 +46,11 @@ class XcodeSession {
 
   /// Feeds one plain RTP packet. @return how many packets out(i) now holds to send.
   int onRtp(const uint8_t* pkt, std::size_t len);
+  /// A digit the control plane received as SIP INFO: the event starts now (out(i)), its
+  /// updates go with the following audio frames, its end packets once `duration_ms` of the
+  /// output timeline has passed. @return packets in out(i), or -1 when the output leg
+  /// negotiated no telephone-event.
+  int injectDtmf(uint8_t event, uint8_t volume, uint16_t duration_ms);
   const OutPacket& out(int i) const { return out_[i]; }
   const SessionStats& stats() const { return stats_; }
   const abi::XcodeSetup& setup() const { return setup_; }
@@ -58,6 +64,9 @@ class XcodeSession {
   void pushPcm(const int16_t* pcm, int n);
   void detectTones(const int16_t* pcm, int n);
   void emitTone(bool marker, bool end);
+  void emitEvent(bool marker, bool end, uint8_t event, uint8_t volume, uint32_t ts, uint32_t dur);
+  void advanceInjected();
+  void finishInjected();
   void emit(bool marker, uint8_t pt, uint32_t ts, const uint8_t* payload, std::size_t len);
 
   abi::XcodeSetup setup_{};
@@ -78,6 +87,14 @@ class XcodeSession {
   uint32_t tone_ts_ = 0;   // the event's RTP timestamp (its onset, output clock)
   uint32_t tone_dur_ = 0;  // output clock units
   int last_tone_ = 0;      // the digit of the end packets (the detector has let it go)
+  struct Injected {
+    bool active = false;
+    uint8_t event = 0;
+    uint8_t volume = 0;
+    uint32_t ts = 0;     // output clock
+    uint32_t dur = 0;    // sent so far
+    uint32_t total = 0;  // asked for
+  } injected_;
 
   bool have_seq_ = false;
   uint16_t next_seq_ = 0;

@@ -18,42 +18,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../sip/b2bua_preamble.sh
 . "$1/tests/integration/sip/b2bua_preamble.sh" "$1" "$2" "$3"
 
-# Health checks only at start, and the UAS started once that first OPTIONS to it has timed out:
-# the sipp UAS (-m 1) would take an OPTIONS for its one call. A target marked down is still
-# tried when it is the route's only one.
-B2B_SIP='{"options_interval_s": 3600}' b2b_config 100
-/usr/bin/python3 - "$config" <<'PY'
-import sys, yaml
-path = sys.argv[1]
-c = yaml.safe_load(open(path))
-for r in c["realms"]:
-    if r["name"] == "lan":
-        r["sdp"] = {"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"],
-                    "max_transcoded_calls": 4}
-yaml.safe_dump(c, open(path, "w"), default_flow_style=None, sort_keys=False)
-PY
-"$cp" --config "$config" --check-config >"$work/check.log" 2>&1 || fail "config: $(cat "$work/check.log")"
-b2b_start
-# Not through nsx: `ip netns exec` execs the program, so $! is the transcoder's own PID.
-ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/xc.log" 2>&1 &
-sip_pids+=($!)
-for _ in $(seq 1 50); do grep -q attached "$work/xc.log" && break; sleep 0.1; done
-grep -q attached "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
-echo "Rampart, the transcoder and the PBX up"
-
-for _ in $(seq 1 100); do
-  [ "$(cpm 'rampart_cp_target_up\{target="sip:198.18.3.2:5080"')" = 0 ] && break
-  sleep 0.1
-done
+# shellcheck source=xc_b2bua_lib.sh
+. "$here/xc_b2bua_lib.sh"
+xc_b2bua_up '{"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"], "max_transcoded_calls": 4}'
 sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
 sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
   -d 9000 -m 1
-for _ in $(seq 1 50); do
-  [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] && break
-  sleep 0.2
-done
-[ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] ||
-  fail "no transcoded call: $(grep -E 'xcode|transcod' "$work/cp.log" | tail -n 5)"
+xc_wait_transcoded
 [ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 1 ] ||
   fail "codec pair not counted"
 

@@ -7,6 +7,8 @@
 //                 --signal sweep|WAV --ref sweep|WAV [--seconds N] [--fec-loss PCT]
 //                 [--drop-pct PCT]   (loss induced by the peer on what it sends and receives)
 //                 [--events-pt PT]   (RFC 4733 events received with that PT, listed in the JSON)
+//                 [--send-events PT:KEYS]  (RFC 4733 events sent from 2.5 s on, 100 ms each,
+//                                           100 ms apart, in place of the audio packets)
 // A signal of dtmf:KEYS sends those keys as in-band tones (100 ms each, 100 ms apart).
 // CODEC: opus, pcmu, pcma or g722 (G.711 from audio_check.cc's tables, Opus from libopus,
 // G.722 from FFmpeg's libavcodec).
@@ -48,6 +50,8 @@ struct Options {
   int fec_loss = 0;  // Opus: expected loss in percent; > 0 adds in-band FEC (as browsers do)
   int drop_pct = 0;  // loss induced here, both ways, when the kernel has no netem
   int events_pt = -1;
+  int send_events_pt = -1;
+  std::string send_events;
 };
 
 // A deterministic 1-in-N style loss pattern (xorshift), the same on every run.
@@ -130,7 +134,34 @@ struct Sender {
   size_t pos = 0;
   uint16_t seq = 100;
   uint32_t ts = 5000;
+  uint32_t tick = 0;  // 20 ms packets sent so far
 };
+
+// The telephone-event packet due at this tick instead of audio (false: send audio). Key k
+// plays from tick 125 + 10k for 5 ticks (100 ms), then its end is sent three times.
+bool eventPacket(const Options& o, Sender& s, std::vector<uint8_t>* pkt) {
+  if (o.send_events_pt < 0 || s.tick < 125) {
+    return false;
+  }
+  uint32_t k = (s.tick - 125) / 10;
+  uint32_t at = (s.tick - 125) % 10;
+  if (k >= o.send_events.size() || at >= 8) {
+    return false;
+  }
+  static constexpr char kKeys[] = "0123456789*#ABCD";
+  const char* p = std::strchr(kKeys, o.send_events[k]);
+  uint32_t step = s.ts_step;
+  uint32_t dur = std::min<uint32_t>(at + 1, 5) * step;
+  uint8_t ev[4] = {static_cast<uint8_t>(p != nullptr ? p - kKeys : 0),
+                   static_cast<uint8_t>((at >= 5 ? 0x80 : 0) | 10), static_cast<uint8_t>(dur >> 8),
+                   static_cast<uint8_t>(dur)};
+  pkt->assign(16, 0);
+  uint32_t start_ts = s.ts - at * step;
+  rampart::xc::writeRtpHeader(pkt->data(), at == 0, static_cast<uint8_t>(o.send_events_pt),
+                              s.seq++, start_ts, 0x5eed0000u | static_cast<uint32_t>(o.send.pt));
+  std::memcpy(pkt->data() + 12, ev, 4);
+  return true;
+}
 
 Sender makeSender(const Options& o) {
   Sender s;
@@ -157,6 +188,13 @@ Sender makeSender(const Options& o) {
 bool nextPacket(const Options& o, Sender& s, std::vector<uint8_t>* pkt) {
   if (s.pos + static_cast<size_t>(s.frame) > s.pcm.size()) {
     return false;
+  }
+  bool event = eventPacket(o, s, pkt);
+  ++s.tick;
+  if (event) {
+    s.ts += s.ts_step;
+    s.pos += static_cast<size_t>(s.frame);
+    return true;
   }
   pkt->assign(12 + 1500, 0);
   int n = 0;
@@ -319,6 +357,10 @@ bool parse(int argc, char** argv, Options* o) {
     if (k == "--fec-loss") o->fec_loss = std::stoi(v);
     if (k == "--drop-pct") o->drop_pct = std::stoi(v);
     if (k == "--events-pt") o->events_pt = std::stoi(v);
+    if (k == "--send-events") {
+      o->send_events_pt = std::stoi(v.substr(0, v.find(':')));
+      o->send_events = v.substr(v.find(':') + 1);
+    }
   }
   return o->local.sin_port != 0 && o->remote.sin_port != 0 && !o->send.name.empty() &&
          !o->recv.name.empty();

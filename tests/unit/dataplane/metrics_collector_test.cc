@@ -162,6 +162,7 @@ TEST(XcodeCollector, TranscoderCountersPerWorker) {
   s->fec_frames = 3;
   s->dtmf_events = 2;
   s->dtmf_inband = 5;
+  s->dtmf_sip_info = 6;
   s->cpu_ns = 1500000000;
   s->rtcp_in = 11;
   s->rtcp_out = 12;
@@ -178,6 +179,8 @@ TEST(XcodeCollector, TranscoderCountersPerWorker) {
             5);
   EXPECT_EQ(valueOf(fams, "rampart_xc_dtmf_events_total", {{"worker", "1"}, {"method", "rfc4733"}}),
             2);
+  EXPECT_EQ(
+      valueOf(fams, "rampart_xc_dtmf_events_total", {{"worker", "1"}, {"method", "sip_info"}}), 6);
   EXPECT_DOUBLE_EQ(valueOf(fams, "rampart_xc_cpu_seconds_total", w1), 1.5);
   EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "in"}}), 11);
   EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "out"}}), 12);

@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 7);
+  EXPECT_EQ(kAbiMinor, 8);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -51,10 +51,14 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(static_cast<int>(MsgType::BanDel), 17);
   EXPECT_EQ(static_cast<int>(MsgType::BanClear), 18);
   EXPECT_EQ(static_cast<int>(MsgType::XcodeSetup), 20);
+  EXPECT_EQ(static_cast<int>(MsgType::DtmfReport), 21);
+  EXPECT_EQ(static_cast<int>(MsgType::DtmfEvent), 22);
+  EXPECT_EQ(static_cast<int>(MsgType::DtmfInject), 23);
   EXPECT_EQ(kPacketXcRtp, 20);
   EXPECT_EQ(kPacketXcSetup, 21);
   EXPECT_EQ(kPacketXcTeardown, 22);
   EXPECT_EQ(kPacketXcRtcp, 23);
+  EXPECT_EQ(kPacketXcDtmf, 24);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcmu), 1);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcma), 2);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::G722), 3);
@@ -75,7 +79,7 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(MsgHeader, size), 2u);
   EXPECT_EQ(offsetof(MsgHeader, seq), 4u);
   EXPECT_EQ(offsetof(MsgHeader, flow), 8u);
-  EXPECT_EQ(sizeof(Hello), 80u);  // msg_size[] grows with MsgType::Count (1.3 and 1.4: 21)
+  EXPECT_EQ(sizeof(Hello), 80u);  // msg_size[] grows with MsgType::Count (1.4: 21, 1.7: 24)
   EXPECT_EQ(sizeof(BanMsg), 40u);
   EXPECT_EQ(offsetof(BanMsg, addr), 16u);
   EXPECT_EQ(offsetof(BanMsg, family), 32u);
@@ -204,6 +208,20 @@ TEST(AbiLayout, TranscoderMessagesArePinned) {
   EXPECT_EQ(sizeof(XcodeSetupSlot), 72u);
   EXPECT_EQ(offsetof(XcodeSetupSlot, setup), 0u);
   EXPECT_EQ(offsetof(XcodeSetupSlot, reverse_flow), 64u);
+  EXPECT_EQ(sizeof(DtmfReport), 24u);
+  EXPECT_EQ(offsetof(DtmfReport, event_pt), 16u);
+  EXPECT_EQ(offsetof(DtmfReport, drop), 17u);
+  EXPECT_EQ(sizeof(DtmfEvent), 40u);
+  EXPECT_EQ(offsetof(DtmfEvent, cookie), 16u);
+  EXPECT_EQ(offsetof(DtmfEvent, rtp_ts), 24u);
+  EXPECT_EQ(offsetof(DtmfEvent, duration), 28u);
+  EXPECT_EQ(offsetof(DtmfEvent, event), 30u);
+  EXPECT_EQ(offsetof(DtmfEvent, volume), 31u);
+  EXPECT_EQ(offsetof(DtmfEvent, clock_rate), 32u);
+  EXPECT_EQ(sizeof(DtmfInject), 24u);
+  EXPECT_EQ(offsetof(DtmfInject, event), 16u);
+  EXPECT_EQ(offsetof(DtmfInject, volume), 17u);
+  EXPECT_EQ(offsetof(DtmfInject, duration_ms), 18u);
 }
 
 TEST(AbiHeader, UnusedNumberIsNotSupported) {

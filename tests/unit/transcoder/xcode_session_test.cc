@@ -281,6 +281,45 @@ TEST(XcodeSession, InbandToneOnPcmuBecomesEventsOnOpus) {
   EXPECT_EQ(s.value()->stats().dtmf_inband, 1u);
 }
 
+// A digit from SIP INFO: started at once, updated with each audio frame, ended after its
+// duration with three end packets, on the output leg's clock and event PT.
+TEST(XcodeSession, InjectedDigitIsPacedWithTheAudio) {
+  abi::XcodeCodec to = opus(111);
+  to.dtmf_pt = 110;
+  auto s = XcodeSession::create(setup(pcmu(), to));
+  ASSERT_TRUE(s);
+  std::vector<int16_t> silence(8000, 0);
+  pcmuIn(*s.value(), std::vector<int16_t>(1600, 0));  // the stream is running
+  Captured c;
+  collect(*s.value(), s.value()->injectDtmf(7, 10, 100), &c);
+  ASSERT_EQ(c.hdrs.size(), 1u);
+  EXPECT_TRUE(c.hdrs[0].marker);
+  EXPECT_EQ(c.hdrs[0].pt, 110);
+  Captured after = pcmuIn(*s.value(), silence, 11);
+  std::vector<uint32_t> durs;
+  int ends = 0;
+  for (size_t i = 0; i < after.hdrs.size(); ++i) {
+    if (after.hdrs[i].pt != 110) {
+      continue;
+    }
+    EXPECT_EQ(after.hdrs[i].ts, c.hdrs[0].ts);
+    EXPECT_EQ(after.payloads[i][0], 7);
+    durs.push_back((after.payloads[i][2] << 8) | after.payloads[i][3]);
+    ends += (after.payloads[i][1] & 0x80) != 0 ? 1 : 0;
+  }
+  // 100 ms at 48 kHz in 20 ms frames: updates at 960, 1920, 2880, 3840, then three ends.
+  ASSERT_EQ(durs.size(), 7u);
+  EXPECT_EQ(durs[0], 960u);
+  EXPECT_EQ(durs[3], 3840u);
+  EXPECT_EQ(durs[6], 4800u);
+  EXPECT_EQ(ends, 3);
+  EXPECT_EQ(s.value()->stats().dtmf_injected, 1u);
+  // Without telephone-event on the output leg there is nothing to send it with.
+  auto plain = XcodeSession::create(setup(pcmu(), opus(111)));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain.value()->injectDtmf(7, 10, 100), -1);
+}
+
 TEST(XcodeSession, NoInbandEventsWhenTheCallerSendsItsOwn) {
   abi::XcodeCodec from = pcmu();
   from.dtmf_pt = 101;

@@ -19,9 +19,10 @@ namespace rampart::abi {
 inline constexpr uint16_t kAbiMajor = 1;
 // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear);
 // 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
-// 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: RTCP on the transcoder
-// rings (kPacketXcRtcp, XcodeSetupSlot.reverse_flow)
-inline constexpr uint16_t kAbiMinor = 7;
+// 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
+// (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
+// XcodeSetupSlot.reverse_flow)
+inline constexpr uint16_t kAbiMinor = 8;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -47,6 +48,9 @@ enum class MsgType : uint16_t {
   BanClear = 18,        // cp -> dp: lift every ban (a control plane that attaches resends its list)
   // 19: unused (answered kErrNotSup).
   XcodeSetup = 20,  // cp -> dp: route a flow's media through rampart-transcoder (1.4)
+  DtmfReport = 21,  // cp -> dp: report (and optionally drop) a flow's RFC 4733 events (1.7)
+  DtmfEvent = 22,   // dp -> cp: an RFC 4733 event on a flow has ended
+  DtmfInject = 23,  // cp -> dp: send an RFC 4733 event on a transcoded flow's out leg
   Count             // keep last
 };
 
@@ -325,6 +329,38 @@ struct XcodeSetup {
   uint32_t _pad;
 };
 
+// DTMF interworking (ABI 1.7), RFC 4733 <-> SIP INFO. hdr.flow: the flow whose arriving
+// telephone-events (payload type `event_pt`, 0: stop) are reported as DtmfEvent when each
+// ends; with `drop` set they are not forwarded (the other leg hears them as SIP INFO), counted
+// as the drop dtmf_signalled.
+struct DtmfReport {
+  MsgHeader hdr;
+  uint8_t event_pt;
+  uint8_t drop;
+  uint8_t _pad[6];
+};
+
+struct DtmfEvent {
+  MsgHeader hdr;  // hdr.flow: the flow the event arrived on
+  uint64_t cookie;
+  uint32_t rtp_ts;      // the event's RTP timestamp (one event per timestamp)
+  uint16_t duration;    // in the flow's RTP clock units (FlowAdd.clock_rate)
+  uint8_t event;        // 0-15: 0-9, *, #, A-D
+  uint8_t volume;       // -dBm0
+  uint32_t clock_rate;  // the flow's RTP clock (0: unknown; 8000 assumed)
+  uint32_t _pad;
+};
+
+// hdr.flow: a transcoded flow; rampart-transcoder sends the event on the flow's out leg with
+// its telephone-event PT, paced with the audio (start, updates, three end packets).
+struct DtmfInject {
+  MsgHeader hdr;
+  uint8_t event;   // 0-15
+  uint8_t volume;  // -dBm0 (0-63)
+  uint16_t duration_ms;
+  uint32_t _pad;
+};
+
 // Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
 // UDP payload.
 struct PacketSlot {
@@ -344,11 +380,12 @@ inline constexpr uint8_t kPacketDtls = 2;
 inline constexpr uint8_t kPacketXcRtp = 20;       // plain RTP (dp -> xc: arrived; xc -> dp: send)
 inline constexpr uint8_t kPacketXcSetup = 21;     // dp -> xc: payload is the XcodeSetup
 inline constexpr uint8_t kPacketXcTeardown = 22;  // dp -> xc: free the flow's codec state
-// Plain RTCP (ABI 1.7). dp -> xc: arrived from the peer the flow receives from (rtcp-mux or
+// Plain RTCP (ABI 1.8). dp -> xc: arrived from the peer the flow receives from (rtcp-mux or
 // its separate RTCP port); xc -> dp: Rampart's own report, sent by the flow's out action.
 inline constexpr uint8_t kPacketXcRtcp = 23;
+inline constexpr uint8_t kPacketXcDtmf = 24;  // dp -> xc: payload is the DtmfInject
 
-// Payload of a kPacketXcSetup slot (ABI 1.7; before it, the XcodeSetup alone). The worker
+// Payload of a kPacketXcSetup slot (ABI 1.8; before it, the XcodeSetup alone). The worker
 // names the flow carrying the call's other transcoded direction, so the transcoder can pair
 // the two sessions that make up one leg's RTCP (docs/ARCHITECTURE.md, "Transcoding").
 struct XcodeSetupSlot {
@@ -378,6 +415,9 @@ constexpr uint16_t minSize(MsgType t) {
     case MsgType::BanDel:
     case MsgType::BanClear: return sizeof(BanMsg);
     case MsgType::XcodeSetup: return sizeof(XcodeSetup);
+    case MsgType::DtmfReport: return sizeof(DtmfReport);
+    case MsgType::DtmfEvent: return sizeof(DtmfEvent);
+    case MsgType::DtmfInject: return sizeof(DtmfInject);
     case MsgType::Count: break;
   }
   return 0;
@@ -394,6 +434,7 @@ static_assert(sizeof(FlowIce) <= kCmdSlotSize);
 static_assert(kIsWireType<BanMsg> && sizeof(BanMsg) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetup> && sizeof(XcodeSetup) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetupSlot> && sizeof(XcodeSetupSlot) <= kMaxPacket);
+static_assert(kIsWireType<DtmfReport> && kIsWireType<DtmfEvent> && kIsWireType<DtmfInject>);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.

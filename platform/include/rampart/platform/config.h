@@ -75,6 +75,10 @@ struct DscpSettings {
 // trunks, phones; and, until DTLS-SRTP arrives, scripted browsers).
 // Dual: both an RTP/SAVP and an RTP/AVP m-line per kind, for PBXs that need a plain fallback.
 enum class SrtpPolicy { Off, Sdes, Dual };
+enum class DtmfMode : uint8_t { Rfc4733, SipInfo };
+// application/dtmf-relay ("Signal=5\r\nDuration=160\r\n") or application/dtmf ("5").
+enum class DtmfInfoFormat : uint8_t { DtmfRelay, Dtmf };
+
 struct SdpPolicy {
   SrtpPolicy srtp = SrtpPolicy::Off;  // RTP/AVP, or RTP/SAVP with a=crypto (SDES), or both
   // Toward browsers (WebRTC realms, and browsers found on a ws/wss listener): DTLS-SRTP on, so
@@ -92,6 +96,12 @@ struct SdpPolicy {
   // Concurrent transcoded calls whose leg on this realm is transcoded; 0: no limit. A call
   // beyond it is relayed if the two sides share a codec, otherwise refused with 488.
   uint32_t max_transcoded_calls = 0;
+  // How this realm's endpoints signal DTMF. rfc4733: telephone-events in the media (relayed or
+  // mapped as they are). sip_info: SIP INFO; events arriving from a leg in an rfc4733 realm
+  // reach this realm as INFO (and leave the media), INFO from this realm reaches an rfc4733
+  // leg of a transcoded call as events.
+  DtmfMode dtmf = DtmfMode::Rfc4733;
+  DtmfInfoFormat dtmf_info = DtmfInfoFormat::DtmfRelay;  // the INFO body Rampart sends
 };
 
 // Limits of one SIP-over-WebSocket connection (ws/wss listeners of a realm).

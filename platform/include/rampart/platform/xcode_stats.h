@@ -18,9 +18,10 @@ struct XcodeStats {
   uint64_t out_full;
   uint64_t plc_frames;
   uint64_t fec_frames;
-  uint64_t dtmf_events;  // RFC 4733 events mapped between the legs
-  uint64_t cpu_ns;       // the transcoder thread's CPU time in codec work
-  uint64_t dtmf_inband;  // in-band tones detected and sent as RFC 4733 events
+  uint64_t dtmf_events;    // RFC 4733 events mapped between the legs
+  uint64_t cpu_ns;         // the transcoder thread's CPU time in codec work
+  uint64_t dtmf_inband;    // in-band tones detected and sent as RFC 4733 events
+  uint64_t dtmf_sip_info;  // SIP INFO digits (DtmfInject) sent as RFC 4733 events
   // RTCP terminated per transcoded leg (dataplane/transcoder/src/xcode_rtcp.h).
   uint64_t rtcp_in;           // valid compound RTCP from a peer (never relayed)
   uint64_t rtcp_out;          // Rampart's own reports sent

@@ -1,0 +1,140 @@
+// DTMF between a realm that signals it in the media (RFC 4733) and one that signals it with SIP
+// INFO (realms[i].sdp.dtmf): events arriving from an rfc4733 leg are reported by the dataplane
+// (DtmfReport/DtmfEvent), taken out of the media and sent to the other leg as INFO; an INFO
+// from a sip_info leg of a transcoded call is answered here and played toward the rfc4733 leg
+// by the transcoder (DtmfInject). Everything else is relayed as before.
+#include <strings.h>
+
+#include <rampart/platform/log.h>
+
+#include "b2bua/call_manager.h"
+#include "b2bua/dtmf_info.h"
+
+namespace rampart::cp {
+namespace {
+
+Leg otherLeg(Leg l) { return l == Leg::A ? Leg::B : Leg::A; }
+
+// The telephone-event PT leg @p from uses on m-line @p slot (0: none negotiated).
+uint8_t eventPt(const MediaSession& media, Leg from, uint16_t slot) {
+  for (const sdp::StreamMapping& m : media.bridge().mappings()) {
+    bool a = from == Leg::A;
+    if (!m.active || (a ? m.slot_a : m.slot_b) != slot) {
+      continue;
+    }
+    if (m.transcoded) {
+      return a ? m.side_a.event_pt : m.side_b.event_pt;
+    }
+    for (const sdp::PayloadMapping& p : m.payloads) {
+      if (strcasecmp(p.encoding.c_str(), "telephone-event") == 0) {
+        return a ? p.pt_a : p.pt_b;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+platform::DtmfMode CallManager::dtmfMode(const Call& call, Leg leg) const {
+  uint32_t r = call.media->realmIndex(leg);
+  return r < config_.realms.size() ? config_.realms[r].sdp.dtmf : platform::DtmfMode::Rfc4733;
+}
+
+// After each negotiation (and a dataplane restart): the flows from an rfc4733 leg toward a
+// sip_info leg report their events and drop them from the media.
+void CallManager::programDtmf(Call& call) {
+  if (!call.media) {
+    return;
+  }
+  for (const ProgrammedFlow& f : call.media->flows()) {
+    auto from = static_cast<Leg>(f.key.from);
+    if (f.key.rtcp != 0 || dtmfMode(call, from) != platform::DtmfMode::Rfc4733 ||
+        dtmfMode(call, otherLeg(from)) != platform::DtmfMode::SipInfo) {
+      continue;
+    }
+    abi::DtmfReport r{};
+    r.hdr.type = abi::MsgType::DtmfReport;
+    r.hdr.size = sizeof r;
+    r.hdr.flow = f.handle;
+    r.event_pt = eventPt(*call.media, from, f.key.slot);
+    r.drop = 1;
+    if (r.event_pt == 0) {
+      continue;  // that leg negotiated no telephone-event: nothing to report
+    }
+    uint64_t id = call.id;
+    auto submitted = media_.sink.submit(call.media->worker(), r.hdr, [id](Result<abi::Ack> ack) {
+      if (!ack || ack.value().status != abi::kOk) {
+        RAMPART_LOG(platform::LogLevel::Warn, "b2bua", "call %llu: DTMF reporting not set up",
+                    static_cast<unsigned long long>(id));
+      }
+    });
+    static_cast<void>(submitted);
+  }
+}
+
+void CallManager::onDtmfEvent(uint64_t call_id, uint64_t flow, const abi::DtmfEvent& ev) {
+  Call* call = find(call_id);
+  const ProgrammedFlow* f = call && call->media ? call->media->flowByHandle(flow) : nullptr;
+  if (f == nullptr || call->state != CallState::Confirmed || ev.event > 15) {
+    return;
+  }
+  Leg to = otherLeg(static_cast<Leg>(f->key.from));
+  uint32_t realm = call->media->realmIndex(to);
+  bool relay = realm >= config_.realms.size() ||
+               config_.realms[realm].sdp.dtmf_info == platform::DtmfInfoFormat::DtmfRelay;
+  uint32_t clock = ev.clock_rate != 0 ? ev.clock_rate : 8000;
+  DtmfDigit d{ev.event, static_cast<uint16_t>(
+                            std::min<uint64_t>(uint64_t{ev.duration} * 1000 / clock, 5000))};
+  sip::Message info = buildInDialog(*call, to, "INFO");
+  info.content_type = std::string(dtmfInfoType(relay));
+  info.body = dtmfInfoBody(d, relay);
+  sendInDialog(*call, to, std::move(info), [](const TransactionLayer::ClientEvent&) {});
+  dtmf_->Add({{"method", "sip_info"}, {"direction", "sent"}}).Increment();
+}
+
+// An INFO carrying a digit from a sip_info leg, when the other leg hears events and the call is
+// transcoded toward it: answered here, played by the transcoder. @return false: relay it.
+bool CallManager::playDtmfInfo(Call& call, Leg from, uint64_t txn, const sip::Message& req) {
+  if (!call.media || !isDtmfInfo(req.content_type) ||
+      dtmfMode(call, from) != platform::DtmfMode::SipInfo ||
+      dtmfMode(call, otherLeg(from)) != platform::DtmfMode::Rfc4733) {
+    return false;
+  }
+  const ProgrammedFlow* toward = nullptr;
+  for (const ProgrammedFlow& f : call.media->flows()) {
+    if (f.key.from == static_cast<uint8_t>(from) && f.key.rtcp == 0 && f.xcode.to.dtmf_pt != 0) {
+      toward = &f;
+      break;
+    }
+  }
+  if (toward == nullptr) {
+    return false;  // relayed media: its sequence numbers are the sender's, INFO goes on as INFO
+  }
+  auto digit = parseDtmfInfo(req.content_type, req.body);
+  if (!digit) {
+    respond(txn, req, 400, "No DTMF Signal In Body");
+    return true;
+  }
+  abi::DtmfInject d{};
+  d.hdr.type = abi::MsgType::DtmfInject;
+  d.hdr.size = sizeof d;
+  d.hdr.flow = toward->handle;
+  d.event = digit->event;
+  d.volume = 10;
+  d.duration_ms = digit->duration_ms;
+  sip::Message original = req;
+  auto submitted =
+      media_.sink.submit(call.media->worker(), d.hdr, [this, txn, original](Result<abi::Ack> ack) {
+        bool ok = ack && ack.value().status == abi::kOk;
+        respond(txn, original, ok ? 200 : 500, ok ? "" : "DTMF Not Played");
+      });
+  if (!submitted) {
+    respond(txn, req, 503, "");
+    return true;
+  }
+  dtmf_->Add({{"method", "sip_info"}, {"direction", "received"}}).Increment();
+  return true;
+}
+
+}  // namespace rampart::cp

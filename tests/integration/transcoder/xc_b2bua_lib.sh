@@ -1,0 +1,42 @@
+# Shared steps of the transcoding tests through the B2BUA (sourced after b2bua_preamble.sh;
+# uses its $config, $cp, $work, $sbc, $shm, sip_pids, cpm and fail, and the caller's $xc).
+
+# xc_b2bua_up LAN_SDP_JSON: the lan realm's `sdp` block set to LAN_SDP_JSON, Rampart and the
+# transcoder started, and the UAS's first health check timed out. Health checks run only at
+# start, and the UAS starts after that first OPTIONS: the sipp UAS (-m 1) would take an
+# OPTIONS for its one call. A target marked down is still tried when it is the route's only one.
+xc_b2bua_up() {
+  B2B_SIP='{"options_interval_s": 3600}' b2b_config 100
+  /usr/bin/python3 - "$config" "$1" <<'PY'
+import json, sys, yaml
+path = sys.argv[1]
+c = yaml.safe_load(open(path))
+for r in c["realms"]:
+    if r["name"] == "lan":
+        r["sdp"] = json.loads(sys.argv[2])
+yaml.safe_dump(c, open(path, "w"), default_flow_style=None, sort_keys=False)
+PY
+  "$cp" --config "$config" --check-config >"$work/check.log" 2>&1 ||
+    fail "config: $(cat "$work/check.log")"
+  b2b_start
+  # Not through nsx: `ip netns exec` execs the program, so $! is the transcoder's own PID.
+  ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/xc.log" 2>&1 &
+  sip_pids+=($!)
+  for _ in $(seq 1 50); do grep -q attached "$work/xc.log" && break; sleep 0.1; done
+  grep -q attached "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
+  echo "Rampart, the transcoder and the PBX up"
+  for _ in $(seq 1 100); do
+    [ "$(cpm 'rampart_cp_target_up\{target="sip:198.18.3.2:5080"')" = 0 ] && break
+    sleep 0.1
+  done
+}
+
+# xc_wait_transcoded: waits (10 s at most) for the call to be counted as transcoded.
+xc_wait_transcoded() {
+  for _ in $(seq 1 50); do
+    [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] && break
+    sleep 0.2
+  done
+  [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] ||
+    fail "no transcoded call: $(grep -E 'xcode|transcod' "$work/cp.log" | tail -n 5)"
+}
