@@ -31,6 +31,11 @@ struct RtpRx {
   uint32_t jitter_q4;  // jitter * 16 (A.8 keeps four fractional bits)
 };
 
+// FlowEntry.xcode. A separate-port RTCP flow is marked too, so a transcoded call's reports
+// reach the transcoder (which terminates RTCP per leg) instead of being relayed.
+inline constexpr uint8_t kXcodeMedia = 1;     // RTP (and muxed RTCP) go to the transcoder
+inline constexpr uint8_t kXcodeRtcpPort = 2;  // RTCP of the transcoded flow `xcode_link`
+
 inline constexpr uint8_t kDtmfDrop = 1;  // reported events are not forwarded
 inline constexpr uint8_t kDtmfSeen = 2;  // dtmf_ts holds a reported event
 
@@ -49,7 +54,7 @@ struct alignas(64) FlowEntry {
   uint64_t latch_deadline_tsc;  // 0: latching closed
   // Egress tuple.
   uint8_t out_family;
-  uint8_t xcode;       // 1: media goes through rampart-transcoder (XcodeSetup), not straight out
+  uint8_t xcode;       // kXcode*: media (or this RTCP port's reports) go to rampart-transcoder
   uint8_t dtmf_pt;     // DtmfReport: telephone-event PT to report (0: none)
   uint8_t dtmf_flags;  // kDtmf* below
   uint16_t out_lport;
@@ -68,6 +73,9 @@ struct alignas(64) FlowEntry {
   RtcpRtt rtcp_rtt;  // RTCP seen on this flow, for the leg's round trip (FlowInfo rtcp_*)
   SrtpCtx srtp_in;   // inactive: input is plain
   SrtpCtx srtp_out;  // inactive: output is plain
+  // kXcodeMedia: handle of the flow's separate RTCP port (0: rtcp-mux or none);
+  // kXcodeRtcpPort: handle of the transcoded RTP flow. Cold: read only when xcode != 0.
+  uint64_t xcode_link;
 };
 
 }  // namespace rampart::dp

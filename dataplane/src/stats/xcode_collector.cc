@@ -45,6 +45,12 @@ constexpr Field kFields[] = {
      &XcodeStats::plc_frames},
     {"rampart_xc_fec_frames_total", "Lost frames recovered from Opus in-band FEC",
      MetricType::Counter, &XcodeStats::fec_frames},
+    {"rampart_xc_rtcp_bad_total",
+     "RTCP from a transcoded call's peer dropped: invalid (RFC 3550 A.2) or of no session",
+     MetricType::Counter, &XcodeStats::rtcp_bad},
+    {"rampart_xc_rtcp_rtt_samples_total",
+     "Round trips measured on transcoded legs from the peers' report blocks (RFC 3550 6.4.1)",
+     MetricType::Counter, &XcodeStats::rtcp_rtt_samples},
 };
 
 MetricFamily family(const char* name, const char* help, MetricType type) {
@@ -85,6 +91,10 @@ class XcodeCollector : public prometheus::Collectable {
                "DTMF events sent on a transcoded leg, by how they arrived", MetricType::Counter);
     auto cpu = family("rampart_xc_cpu_seconds_total", "CPU time of rampart-transcoder's codec work",
                       MetricType::Counter);
+    auto rtcp = family("rampart_xc_rtcp_total",
+                       "RTCP terminated on transcoded legs: in = the peers' reports, out = "
+                       "Rampart's own",
+                       MetricType::Counter);
     for (uint32_t w = 0; w < xc_->workers(); ++w) {
       if (xc_->statsSize(w) < sizeof(XcodeStats)) {
         continue;
@@ -102,8 +112,10 @@ class XcodeCollector : public prometheus::Collectable {
       add(dtmf, {{"worker", wl}, {"method", "sip_info"}},
           static_cast<double>(load(s->dtmf_sip_info)));
       add(cpu, {{"worker", wl}}, static_cast<double>(load(s->cpu_ns)) / 1e9);
+      add(rtcp, {{"worker", wl}, {"direction", "in"}}, static_cast<double>(load(s->rtcp_in)));
+      add(rtcp, {{"worker", wl}, {"direction", "out"}}, static_cast<double>(load(s->rtcp_out)));
     }
-    for (MetricFamily* f : {&packets, &dtmf, &cpu}) {
+    for (MetricFamily* f : {&packets, &dtmf, &cpu, &rtcp}) {
       out.push_back(std::move(*f));
     }
     return out;

@@ -273,9 +273,10 @@ void deliver(LcoreCtx& ctx, UdpBatch::Item& it, SrtpOp* out_ops, uint32_t* out_n
     return;
   }
   if (__builtin_expect(f.xcode != 0, 0)) {
-    // Transcoded: the codec work runs in rampart-transcoder; RTCP is terminated per leg.
+    // Transcoded: the codec work runs in rampart-transcoder, which also terminates RTCP per
+    // leg (the other leg's reports describe another stream, so they are never relayed).
     if (it.rtcp) {
-      flowDrop(ctx, *it.in, it.index, it.m, DropReason::XcodeRtcp);
+      rtcpToTranscoder(ctx, it.in->index, f, it.index, it.m, it.pkt, it.len);
     } else {
       toTranscoder(ctx, it.in->index, it.index, it.m, it.pkt, it.len);
     }

@@ -37,6 +37,40 @@ bool enqueueXc(LcoreCtx& ctx, uint64_t handle, uint8_t kind, const void* data, u
   return true;
 }
 
+// The flow carrying the call's other direction listens on the local endpoint this flow sends
+// from (the control plane programs both directions of a leg pair that way).
+uint64_t reverseOf(LcoreCtx& ctx, const FlowEntry& e) {
+  FlowKey k = FlowTable::makeKey(e.out_family, e.out_iface, e.out_local, e.out_lport);
+  FlowEntry* r = ctx.flows.lookup(k, ctx.flows.hash(k));
+  return r != nullptr ? ctx.flows.handleOf(ctx.flows.indexOf(r)) : 0;
+}
+
+// This flow's separate RTCP port: the reverse flow sends its RTCP from it.
+void linkRtcpPort(LcoreCtx& ctx, FlowEntry& e, uint64_t handle, uint64_t reverse) {
+  FlowEntry* r = reverse != 0 ? ctx.flows.get(reverse) : nullptr;
+  e.xcode_link = 0;
+  if (r == nullptr || r->out_rtcp_lport == 0) {
+    return;  // rtcp-mux: reports arrive on the media port
+  }
+  FlowKey k = FlowTable::makeKey(e.key.family, e.key.iface, e.key.addr, r->out_rtcp_lport);
+  FlowEntry* p = ctx.flows.lookup(k, ctx.flows.hash(k));
+  if (p != nullptr && (p->flags & abi::kFlowRtcpOnly) != 0) {
+    p->xcode = kXcodeRtcpPort;
+    p->xcode_link = handle;
+    e.xcode_link = ctx.flows.handleOf(ctx.flows.indexOf(p));
+  }
+}
+
+// Back to relaying (or gone): the RTCP port relays again.
+void unlinkRtcpPort(LcoreCtx& ctx, FlowEntry& e, uint64_t handle) {
+  FlowEntry* p = e.xcode_link != 0 ? ctx.flows.get(e.xcode_link) : nullptr;
+  if (p != nullptr && p->xcode == kXcodeRtcpPort && p->xcode_link == handle) {
+    p->xcode = 0;
+    p->xcode_link = 0;
+  }
+  e.xcode_link = 0;
+}
+
 }  // namespace
 
 int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
@@ -48,24 +82,31 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
     return abi::kErrBusy;
   }
   if (s.from.codec == abi::XcodeCodecId::None) {
-    if (e->xcode != 0 && !enqueueXc(ctx, s.hdr.flow, abi::kPacketXcTeardown, nullptr, 0)) {
+    if (e->xcode == kXcodeMedia &&
+        !enqueueXc(ctx, s.hdr.flow, abi::kPacketXcTeardown, nullptr, 0)) {
       return abi::kErrBusy;
     }
-    e->xcode = 0;
+    if (e->xcode == kXcodeMedia) {
+      unlinkRtcpPort(ctx, *e, s.hdr.flow);
+      e->xcode = 0;
+    }
     return abi::kOk;
   }
   if (!codecValid(s.from) || !codecValid(s.to) || (e->flags & abi::kFlowRtcpOnly) != 0) {
     return abi::kErrInval;
   }
-  abi::XcodeSetup copy = s;
-  while (copy.out_ssrc == 0) {
-    copy.out_ssrc = static_cast<uint32_t>(rte_rand());
+  abi::XcodeSetupSlot slot{};
+  slot.setup = s;
+  while (slot.setup.out_ssrc == 0) {
+    slot.setup.out_ssrc = static_cast<uint32_t>(rte_rand());
   }
+  slot.reverse_flow = reverseOf(ctx, *e);
   // Ring order is the synchronisation: the setup reaches the transcoder before any packet.
-  if (!enqueueXc(ctx, s.hdr.flow, abi::kPacketXcSetup, &copy, sizeof(copy))) {
+  if (!enqueueXc(ctx, s.hdr.flow, abi::kPacketXcSetup, &slot, sizeof(slot))) {
     return abi::kErrBusy;
   }
-  e->xcode = 1;
+  e->xcode = kXcodeMedia;
+  linkRtcpPort(ctx, *e, s.hdr.flow, slot.reverse_flow);
   return abi::kOk;
 }
 
@@ -77,13 +118,18 @@ int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
   if (d.event > 15 || d.volume > 63 || d.duration_ms == 0) {
     return abi::kErrInval;
   }
-  if (e->xcode == 0) {
+  if (e->xcode != kXcodeMedia) {
     return abi::kErrNotSup;  // a relayed stream's sequence numbers are not ours to extend
   }
   return enqueueXc(ctx, d.hdr.flow, abi::kPacketXcDtmf, &d, sizeof(d)) ? abi::kOk : abi::kErrBusy;
 }
 
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
+  FlowEntry* e = ctx.flows.get(handle);
+  if (e == nullptr || e->xcode != kXcodeMedia) {
+    return;  // an RTCP port: its media flow finds the link stale
+  }
+  unlinkRtcpPort(ctx, *e, handle);
   if (ctx.to_xc.valid() && !enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
     bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains
   }
@@ -101,10 +147,26 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
   rte_pktmbuf_free(m);
 }
 
+void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
+                      rte_mbuf* m, const uint8_t* rtcp, uint32_t len) {
+  uint64_t media = f.xcode == kXcodeRtcpPort ? f.xcode_link : ctx.flows.handleOf(index);
+  const FlowEntry* mf = f.xcode == kXcodeRtcpPort ? ctx.flows.get(media) : &f;
+  if (mf == nullptr || mf->xcode != kXcodeMedia || len > abi::kMaxPacket ||
+      !enqueueXc(ctx, media, abi::kPacketXcRtcp, rtcp, len)) {
+    ctx.drop(in_iface, DropReason::XcodeRtcp);
+    bump(ctx.flow_stats[index].drops);
+  } else {
+    bump(ctx.stats->xcode_to);
+  }
+  rte_pktmbuf_free(m);
+}
+
 namespace {
 
 // A transcoded packet leaves like a relayed one of its flow would: protect, headers, next hop.
-void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len) {
+// RTCP takes the flow's RTCP port when the out leg has one.
+void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len,
+                    bool rtcp) {
   rte_mbuf* m = ctx.pool != nullptr ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
   auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len)) : nullptr;
   if (p == nullptr) {
@@ -117,7 +179,8 @@ void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* 
   std::memcpy(p, rtp, len);
   if (f.srtp_out.active()) {
     uint32_t cap = static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + len;
-    DropReason r = f.srtp_out.protectRtp(p, &len, cap);
+    DropReason r =
+        rtcp ? f.srtp_out.protectRtcp(p, &len, cap) : f.srtp_out.protectRtp(p, &len, cap);
     if (r != kNoDrop) {
       ctx.drop(f.out_iface, r);
       bump(ctx.flow_stats[index].drops);
@@ -127,7 +190,13 @@ void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* 
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = len;
   }
-  L4Tuple t{f.out_family, f.tos, f.out_lport, f.out_rport, f.out_local, f.out_remote};
+  bool split = rtcp && f.out_rtcp_lport != 0;
+  L4Tuple t{f.out_family,
+            f.tos,
+            split ? f.out_rtcp_lport : f.out_lport,
+            split ? f.out_rtcp_rport : f.out_rport,
+            f.out_local,
+            f.out_remote};
   if (!writeUdpHeaders(ctx, ctx.ifaces->ifaces[f.out_iface], m, 0, t)) {
     ctx.drop(f.out_iface, DropReason::NoRoute);
     rte_pktmbuf_free(m);
@@ -135,6 +204,18 @@ void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* 
   }
   bump(ctx.stats->xcode_from);
   sendViaNeighbour(ctx, f.out_iface, f.neigh, m);
+}
+
+// The transcoder parses hostile payloads: trust nothing it writes. RTP must look like RTP,
+// RTCP like a report (RFC 3550 6.1: version 2, SR or RR first), both of a transcoded flow.
+bool returnedSlotValid(const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
+  bool rtcp = h.kind == abi::kPacketXcRtcp;
+  if ((h.kind != abi::kPacketXcRtp && !rtcp) || h.len < (rtcp ? 8 : 12) ||
+      h.len > abi::kMaxPacket - 64 || (p[0] >> 6) != 2 || (rtcp && p[1] != 200 && p[1] != 201)) {
+    return false;
+  }
+  return f != nullptr && f->xcode == kXcodeMedia && f->out_rport != 0 &&
+         (f->flags & abi::kFlowAwaitKeys) == 0;
 }
 
 }  // namespace
@@ -149,16 +230,14 @@ uint32_t serviceXcode(LcoreCtx& ctx) {
     const auto* slot = static_cast<const uint8_t*>(ctx.from_xc.slot(i));
     abi::PacketSlot h;
     std::memcpy(&h, slot, sizeof(h));
-    const uint8_t* rtp = slot + sizeof(h);
-    // The transcoder parses hostile payloads: trust nothing it writes.
+    const uint8_t* pkt = slot + sizeof(h);
     FlowEntry* f = ctx.flows.get(h.flow);
-    if (h.kind != abi::kPacketXcRtp || h.len < 12 || h.len > abi::kMaxPacket - 64 ||
-        (rtp[0] >> 6) != 2 || f == nullptr || f->xcode == 0 || f->out_rport == 0 ||
-        (f->flags & abi::kFlowAwaitKeys) != 0) {
+    if (!returnedSlotValid(h, pkt, f)) {
       bump(ctx.stats->xcode_refused);
       continue;
     }
-    sendTranscoded(ctx, *f, abi::unpackHandle(h.flow).index, rtp, h.len);
+    sendTranscoded(ctx, *f, abi::unpackHandle(h.flow).index, pkt, h.len,
+                   h.kind == abi::kPacketXcRtcp);
   }
   if (n > 0) {
     ctx.from_xc.release(n);

@@ -1,7 +1,7 @@
 #pragma once
 // The worker's side of transcoding (docs/ARCHITECTURE.md, "Transcoding"): hands the plain RTP
-// of a transcoded flow to rampart-transcoder through the <shm>.xc region, and sends what comes
-// back with the flow's out action (SRTP protect, headers, DSCP, next hop).
+// (and RTCP) of a transcoded flow to rampart-transcoder through the <shm>.xc region, and sends what
+// comes back with the flow's out action (SRTP protect, headers, DSCP, next hop).
 #include <cstdint>
 
 #include <rte_mbuf.h>
@@ -20,13 +20,20 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
 // @return the Ack status (kErrNotSup for a flow that is not transcoded).
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d);
 
-// FlowDel of a transcoded flow: tells the transcoder to free the flow's codec state.
+// FlowDel of a transcoded flow (or of its RTCP port): tells the transcoder to free the flow's
+// codec state and unlinks the flow's RTCP port.
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle);
 
 // An authenticated, decrypted RTP packet of a transcoded flow: copied to the transcoder ring
 // (a full ring is the counted drop xcode_full); the mbuf is freed either way.
 void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
                   uint32_t len);
+
+// An authenticated, decrypted RTCP packet of a transcoded flow, arrived muxed or on the flow's
+// RTCP port (`f`): to the transcoder, which terminates RTCP per leg; never relayed. A full ring
+// or an RTCP port whose media flow has gone is the counted drop xcode_rtcp. Frees the mbuf.
+void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
+                      rte_mbuf* m, const uint8_t* rtcp, uint32_t len);
 
 // Sends up to kInjectPerPass transcoded packets. @return slots consumed.
 uint32_t serviceXcode(LcoreCtx& ctx);

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include <rampart/platform/log.h>
@@ -53,6 +54,13 @@ uint32_t Engine::poll() {
     }
     work += n;
   }
+  uint64_t now = monoNs();
+  if (now >= next_tick_ns_) {
+    next_tick_ns_ = now + kRtcpTickNs;
+    for (Worker& w : workers_) {
+      reports(w, now);
+    }
+  }
   return work;
 }
 
@@ -60,6 +68,7 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
   switch (h.kind) {
     case abi::kPacketXcRtp: media(w, h.flow, payload, h.len); break;
     case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
+    case abi::kPacketXcRtcp: rtcp(w, h.flow, payload, h.len); break;
     case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
     case abi::kPacketXcTeardown:
       if (w.sessions.erase(h.flow) > 0) {
@@ -86,6 +95,17 @@ void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
     add(w.stats->setup_errors);
     return;
   }
+  // The worker appends the reverse flow (ABI 1.7): the session pair that makes a leg's RTCP.
+  uint64_t reverse = 0;
+  if (len >= sizeof(abi::XcodeSetupSlot)) {
+    std::memcpy(&reverse, payload + offsetof(abi::XcodeSetupSlot, reverse_flow), sizeof reverse);
+  }
+  sess.value()->rtcp().init(s.out_ssrc, s.to.clock_rate, s.from.clock_rate);
+  sess.value()->rtcp().reverse = reverse;
+  XcodeSession* partner = find(w, reverse);
+  if (partner != nullptr && partner->rtcp().reverse == 0) {
+    partner->rtcp().reverse = flow;  // its setup came before this flow existed
+  }
   bool fresh = w.sessions.find(flow) == w.sessions.end();
   w.sessions[flow] = std::move(sess.value());
   add(w.stats->setups);
@@ -94,15 +114,40 @@ void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   }
 }
 
+XcodeSession* Engine::find(Worker& w, uint64_t flow) {
+  auto it = flow != 0 ? w.sessions.find(flow) : w.sessions.end();
+  return it != w.sessions.end() ? it->second.get() : nullptr;
+}
+
+// One slot on the return ring. @return false (counted) when it is full.
+bool Engine::sendSlot(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len) {
+  if (w.out.freeSlots(1) == 0) {
+    w.out.noteFull();
+    add(w.stats->out_full);
+    return false;
+  }
+  auto* slot = static_cast<uint8_t*>(w.out.slot(0));
+  abi::PacketSlot h{};
+  h.len = len;
+  h.kind = kind;
+  h.flow = flow;
+  std::memcpy(slot, &h, sizeof h);
+  std::memcpy(slot + sizeof h, data, len);
+  w.out.publish(1);
+  return true;
+}
+
 void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
-  auto it = w.sessions.find(flow);
-  if (it == w.sessions.end()) {
+  XcodeSession* sp = find(w, flow);
+  if (sp == nullptr) {
     add(w.stats->unknown_flow);
     return;
   }
-  XcodeSession& s = *it->second;
+  XcodeSession& s = *sp;
   SessionStats before = s.stats();
-  send(w, flow, s, s.onRtp(payload, len));
+  int n = s.onRtp(payload, len);
+  noteMedia(s, payload, len, n);
+  send(w, flow, s, n);
   const SessionStats& a = s.stats();
   add(w.stats->in_packets);
   add(w.stats->out_packets, a.out_packets - before.out_packets);
@@ -130,25 +175,13 @@ void Engine::dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len
   }
   add(w.stats->dtmf_sip_info);
   add(w.stats->out_packets, static_cast<uint64_t>(n));  // the updates count with the audio
+  noteMedia(*it->second, nullptr, 0, n);                // and in the leg's SR
   send(w, flow, *it->second, n);
 }
 
 void Engine::send(Worker& w, uint64_t flow, const XcodeSession& s, int n) {
   for (int i = 0; i < n; ++i) {
-    const OutPacket& o = s.out(i);
-    if (w.out.freeSlots(1) == 0) {
-      w.out.noteFull();
-      add(w.stats->out_full);
-      continue;
-    }
-    auto* slot = static_cast<uint8_t*>(w.out.slot(0));
-    abi::PacketSlot h{};
-    h.len = o.len;
-    h.kind = abi::kPacketXcRtp;
-    h.flow = flow;
-    std::memcpy(slot, &h, sizeof h);
-    std::memcpy(slot + sizeof h, o.data, o.len);
-    w.out.publish(1);
+    sendSlot(w, abi::kPacketXcRtp, flow, s.out(i).data, s.out(i).len);
   }
 }
 

@@ -19,6 +19,7 @@ namespace rampart::xc {
 using XcStats = platform::XcodeStats;
 
 inline constexpr uint32_t kXcPerPass = 64;
+inline constexpr uint64_t kRtcpTickNs = 20000000;  // how often due reports are looked for
 
 class Engine {
  public:
@@ -40,7 +41,15 @@ class Engine {
   void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void send(Worker& w, uint64_t flow, const XcodeSession& s, int n);
+  bool sendSlot(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len);
+  static XcodeSession* find(Worker& w, uint64_t flow);
+  // engine_rtcp.cc: RTCP terminated per leg.
+  void rtcp(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  static void noteMedia(XcodeSession& s, const uint8_t* in, uint16_t len, int n_out);
+  void reports(Worker& w, uint64_t now_ns);
+  void sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_ns);
   std::vector<Worker> workers_;
+  uint64_t next_tick_ns_ = 0;
 };
 
 }  // namespace rampart::xc

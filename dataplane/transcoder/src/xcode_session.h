@@ -16,6 +16,7 @@
 #include "resampler.h"
 #include "rtp_packet.h"
 #include "xcode_dtmf.h"
+#include "xcode_rtcp.h"
 
 namespace rampart::xc {
 
@@ -53,6 +54,8 @@ class XcodeSession {
   const OutPacket& out(int i) const { return out_[i]; }
   const SessionStats& stats() const { return stats_; }
   const abi::XcodeSetup& setup() const { return setup_; }
+  /// RTCP statistics of the stream received and the stream sent (xcode_rtcp.h).
+  RtcpState& rtcp() { return rtcp_; }
 
  private:
   XcodeSession() = default;
@@ -104,6 +107,7 @@ class XcodeSession {
   OutPacket out_[kMaxOut]{};
   int n_out_ = 0;
   SessionStats stats_;
+  RtcpState rtcp_;
 };
 
 }  // namespace rampart::xc

@@ -148,7 +148,7 @@ TEST_F(CollectorTest, LinkStateFromGlobalStats) {
 }
 
 // rampart-transcoder's counters, read from the .xc region's per-worker areas (as the
-// transcoder writes them): CPU seconds, concealment, DTMF by method.
+// transcoder writes them): CPU seconds, concealment, DTMF by method, RTCP.
 TEST(XcodeCollector, TranscoderCountersPerWorker) {
   platform::RegionGeometry g;
   g.n_workers = 2;
@@ -164,6 +164,10 @@ TEST(XcodeCollector, TranscoderCountersPerWorker) {
   s->dtmf_inband = 5;
   s->dtmf_sip_info = 6;
   s->cpu_ns = 1500000000;
+  s->rtcp_in = 11;
+  s->rtcp_out = 12;
+  s->rtcp_bad = 1;
+  s->rtcp_rtt_samples = 9;
   auto fams = makeXcodeCollector(&r.value())->Collect();
   const Labels w1{{"worker", "1"}};
   EXPECT_EQ(valueOf(fams, "rampart_xc_sessions", w1), 4);
@@ -178,6 +182,10 @@ TEST(XcodeCollector, TranscoderCountersPerWorker) {
   EXPECT_EQ(
       valueOf(fams, "rampart_xc_dtmf_events_total", {{"worker", "1"}, {"method", "sip_info"}}), 6);
   EXPECT_DOUBLE_EQ(valueOf(fams, "rampart_xc_cpu_seconds_total", w1), 1.5);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "in"}}), 11);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_total", {{"worker", "1"}, {"direction", "out"}}), 12);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_bad_total", w1), 1);
+  EXPECT_EQ(valueOf(fams, "rampart_xc_rtcp_rtt_samples_total", w1), 9);
   EXPECT_TRUE(makeXcodeCollector(nullptr)->Collect().empty());
 }
 

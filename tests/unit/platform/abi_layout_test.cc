@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 7);
+  EXPECT_EQ(kAbiMinor, 8);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -57,6 +57,7 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kPacketXcRtp, 20);
   EXPECT_EQ(kPacketXcSetup, 21);
   EXPECT_EQ(kPacketXcTeardown, 22);
+  EXPECT_EQ(kPacketXcRtcp, 23);
   EXPECT_EQ(kPacketXcDtmf, 24);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcmu), 1);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcma), 2);
@@ -204,6 +205,9 @@ TEST(AbiLayout, TranscoderMessagesArePinned) {
   EXPECT_EQ(offsetof(XcodeSetup, from), 24u);
   EXPECT_EQ(offsetof(XcodeSetup, to), 40u);
   EXPECT_EQ(offsetof(XcodeSetup, out_ssrc), 56u);
+  EXPECT_EQ(sizeof(XcodeSetupSlot), 72u);
+  EXPECT_EQ(offsetof(XcodeSetupSlot, setup), 0u);
+  EXPECT_EQ(offsetof(XcodeSetupSlot, reverse_flow), 64u);
   EXPECT_EQ(sizeof(DtmfReport), 24u);
   EXPECT_EQ(offsetof(DtmfReport, event_pt), 16u);
   EXPECT_EQ(offsetof(DtmfReport, drop), 17u);

@@ -20,8 +20,9 @@ inline constexpr uint16_t kAbiMajor = 1;
 // 1: FlowAdd.clock_rate; 2: ICE-lite (FlowIce, events); 3: source drop list (BanAdd/Del/Clear);
 // 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
 // 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
-// (DtmfReport, DtmfEvent, DtmfInject)
-inline constexpr uint16_t kAbiMinor = 7;
+// (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
+// XcodeSetupSlot.reverse_flow)
+inline constexpr uint16_t kAbiMinor = 8;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -379,8 +380,18 @@ inline constexpr uint8_t kPacketDtls = 2;
 inline constexpr uint8_t kPacketXcRtp = 20;       // plain RTP (dp -> xc: arrived; xc -> dp: send)
 inline constexpr uint8_t kPacketXcSetup = 21;     // dp -> xc: payload is the XcodeSetup
 inline constexpr uint8_t kPacketXcTeardown = 22;  // dp -> xc: free the flow's codec state
-// 23 is left to RTCP termination on the transcoder rings.
+// Plain RTCP (ABI 1.8). dp -> xc: arrived from the peer the flow receives from (rtcp-mux or
+// its separate RTCP port); xc -> dp: Rampart's own report, sent by the flow's out action.
+inline constexpr uint8_t kPacketXcRtcp = 23;
 inline constexpr uint8_t kPacketXcDtmf = 24;  // dp -> xc: payload is the DtmfInject
+
+// Payload of a kPacketXcSetup slot (ABI 1.8; before it, the XcodeSetup alone). The worker
+// names the flow carrying the call's other transcoded direction, so the transcoder can pair
+// the two sessions that make up one leg's RTCP (docs/ARCHITECTURE.md, "Transcoding").
+struct XcodeSetupSlot {
+  XcodeSetup setup;
+  uint64_t reverse_flow;  // handle of the reverse transcoded flow on the same worker; 0: none
+};
 
 // Minimum accepted sizes, indexed by MsgType.
 constexpr uint16_t minSize(MsgType t) {
@@ -422,6 +433,7 @@ static_assert(kIsWireType<FlowIce> && kIsWireType<IceSelected> && kIsWireType<Co
 static_assert(sizeof(FlowIce) <= kCmdSlotSize);
 static_assert(kIsWireType<BanMsg> && sizeof(BanMsg) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetup> && sizeof(XcodeSetup) <= kCmdSlotSize);
+static_assert(kIsWireType<XcodeSetupSlot> && sizeof(XcodeSetupSlot) <= kMaxPacket);
 static_assert(kIsWireType<DtmfReport> && kIsWireType<DtmfEvent> && kIsWireType<DtmfInject>);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 

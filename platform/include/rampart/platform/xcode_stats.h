@@ -22,6 +22,11 @@ struct XcodeStats {
   uint64_t cpu_ns;         // the transcoder thread's CPU time in codec work
   uint64_t dtmf_inband;    // in-band tones detected and sent as RFC 4733 events
   uint64_t dtmf_sip_info;  // SIP INFO digits (DtmfInject) sent as RFC 4733 events
+  // RTCP terminated per transcoded leg (dataplane/transcoder/src/xcode_rtcp.h).
+  uint64_t rtcp_in;           // valid compound RTCP from a peer (never relayed)
+  uint64_t rtcp_out;          // Rampart's own reports sent
+  uint64_t rtcp_bad;          // invalid RTCP (RFC 3550 A.2) or of no session: dropped
+  uint64_t rtcp_rtt_samples;  // round trips measured from report blocks about our SSRCs
 };
 
 }  // namespace rampart::platform
