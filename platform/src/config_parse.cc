@@ -613,7 +613,7 @@ void parseSip(const MapReader& m, SipSettings* sip) {
   readNumber(m, "no_answer_timeout_s", 1, 3600, &sip->no_answer_timeout_s);
   readNumber(m, "max_call_duration_s", 1, 604800, &sip->max_call_duration_s);
   readNumber(m, "flow_ack_timeout_ms", 10, 10000, &sip->flow_ack_timeout_ms);
-  readNumber(m, "options_interval_s", 1, 3600, &sip->options_interval_s);
+  readNumber(m, "options_interval_s", 0, 3600, &sip->options_interval_s);
   if (m.get("session_expires_s", false)) {
     readNumber(m, "session_expires_s", 0, 86400, &sip->session_expires_s);
     if (sip->session_expires_s != 0 && sip->session_expires_s < 90) {

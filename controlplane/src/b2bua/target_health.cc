@@ -61,6 +61,9 @@ std::string TargetHealth::targetKey(const Target& t) {
 }
 
 void TargetHealth::start() {
+  if (interval_.count() == 0) {
+    return;  // sip.options_interval_s 0: no checks, every target counts as up
+  }
   started_ = true;
   checkAll();
 }

@@ -1,10 +1,11 @@
 #pragma once
 // OPTIONS health checks of every route target (RFC 3261 11): a target that answers anything
 // but 503 is up; one that times out, cannot be reached or answers 503 is down until it answers
-// again. A host-name target is resolved (RFC 3263, sip/locator.h) every round and each address
-// it resolves to is checked on its own: the name is up while any of them is, and calls walk
-// the addresses that are up first (TargetList expands, preferUp orders). New calls skip targets
-// that are down (all down: they are tried anyway, in order).
+// again (none at all when the interval is 0: every target counts as up). A host-name target is
+// resolved (RFC 3263, sip/locator.h) every round and each address it resolves to is checked on its
+// own: the name is up while any of them is, and calls walk the addresses that are up first
+// (TargetList expands, preferUp orders). New calls skip targets that are down (all down: they are
+// tried anyway, in order).
 #include <cstdint>
 #include <map>
 #include <string>

@@ -21,8 +21,7 @@
 #   sip_registered USER        the PBX's contacts for USER, one per line
 #   sip_run NS NAME SECS ARGS  sipp in NS, bounded (timeout + -timeout), must exit 0
 #   sip_run_fail NS NAME SECS ARGS   the same, but must fail (exit 1: a call failed)
-#   sip_bg NS NAME SECS ARGS   sipp in the background (a UAS; OPTIONS answered by -aa);
-#                              sip_wait NAME checks it
+#   sip_bg NS NAME SECS ARGS   sipp in the background (a UAS); sip_wait NAME checks it
 #   sip_wait NAME [SECS]       waits (bounded) for a sip_bg run, which must exit 0
 #   sip_calls NAME ok|failed   the run's cumulative successful / failed call count
 #   sip_capture_start NS IFACE NAME SECS [FILTER]   tcpdump to $work/NAME.pcap for at most SECS
@@ -126,11 +125,8 @@ sip_run_fail() {  # NS NAME SECS sipp-args...: the scenario must not succeed (si
 sip_bg() {  # NS NAME SECS sipp-args...
   local ns=$1 name=$2 secs=$3
   shift 3
-  # -aa: a background UAS is often a route target, and Rampart's OPTIONS health checks (or their
-  # retransmissions) reach it; without -aa sipp takes one as an unexpected first call and, with
-  # -m 1, exits before the test's INVITE arrives.
   # shellcheck disable=SC2046
-  timeout -k 2 "$secs" ip netns exec "$ns" sipp "$@" -aa $(_sip_args "$name" "$secs") \
+  timeout -k 2 "$secs" ip netns exec "$ns" sipp "$@" $(_sip_args "$name" "$secs") \
     >"$work/$name.out" 2>&1 &
   sip_pid_of[$name]=$!
   sip_pids+=($!)

@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=xc_b2bua_lib.sh
 . "$here/xc_b2bua_lib.sh"
 xc_b2bua_up '{"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"], "max_transcoded_calls": 4}'
-sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1
+sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
 sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
   -d 9000 -m 1
 xc_wait_transcoded
