@@ -155,9 +155,11 @@ Direction effectiveDirection(const Stream& s, ProfileKind from);
 const std::vector<std::string>& policyFor(const Profile& p, std::string_view kind);
 // Suites we can answer with the key generated for the realm's suite.
 bool suiteSupported(const Profile& p, std::string_view suite);
-// Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
+// Codecs of @p s allowed by @p policy (and by @p also when given: the offering realm's own
+// list), in policy order, events last and only at a kept clock.
 std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
-                                             const std::vector<std::string>& policy);
+                                             const std::vector<std::string>& policy,
+                                             const std::vector<std::string>* also = nullptr);
 
 }  // namespace detail
 }  // namespace rampart::sdp

@@ -231,7 +231,10 @@ void describeOffered(const Stream& stream, const Profile& offerer_profile,
       return;
     }
   }
-  offered.codecs = filterCodecs(stream, policyFor(answerer_profile, stream.m.kind));
+  // Both realms' lists: a realm's `codecs` also bounds what its own endpoints may use, so a
+  // realm kept to one codec gets that codec (transcoded when the other side lacks it).
+  offered.codecs = filterCodecs(stream, policyFor(answerer_profile, stream.m.kind),
+                                &policyFor(offerer_profile, stream.m.kind));
   if (!answerer_profile.transcode_codecs.empty() && is(stream.m.kind, "audio")) {
     addTranscodable(stream, offerer_profile, answerer_profile, offered);
   }

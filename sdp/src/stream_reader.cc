@@ -340,15 +340,34 @@ bool suiteSupported(const Profile& p, std::string_view suite) {
   return cm128 && Crypto::keySaltBytes(p.sdes_suite) == Crypto::keySaltBytes(suite);
 }
 
-// Codecs of @p s allowed by @p policy, in policy order, events last and only at a kept clock.
+namespace {
+bool inPolicy(const std::vector<std::string>* policy, std::string_view name) {
+  if (policy == nullptr) {
+    return true;
+  }
+  for (const std::string& p : *policy) {
+    if (sameName(p, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+// Codecs of @p s allowed by @p policy (and by @p also when given), in policy order, events
+// last and only at a kept clock.
 std::vector<Bridge::CodecEntry> filterCodecs(const Stream& s,
-                                             const std::vector<std::string>& policy) {
+                                             const std::vector<std::string>& policy,
+                                             const std::vector<std::string>* also) {
   std::vector<Bridge::CodecEntry> out;
   out.reserve(s.codecs.size());
   bool want_events = false;
   for (const std::string& name : policy) {
     if (isEvent(name)) {
-      want_events = true;
+      want_events = inPolicy(also, name);
+      continue;
+    }
+    if (!inPolicy(also, name)) {
       continue;
     }
     for (const CodecView& c : s.codecs) {

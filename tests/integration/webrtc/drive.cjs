@@ -5,6 +5,7 @@
 // stdout:  "#<seq> ok <message>"  or  "#<seq> fail <message>".  Logs go to stderr.
 //
 // usage: node drive.cjs --url URL --profile DIR [--max-seconds 280] [--trace DIR] [--loopback 1]
+//                       [--fake-audio WAV]
 // commands (one per line, words separated by spaces; NAME names a call, PAGE a page):
 //   <seq> open PAGE [URL]                a new tab on URL (default --url); waits for rampartPhone
 //   <seq> turn PAGE USER                 the page fetches TURN credentials for USER (lab token,
@@ -23,7 +24,10 @@
 //   <seq> nomedia NAME SECS              until SECS pass or the call ends: no packet received, DTLS
 //                                        and the peer connection never connected
 //   <seq> restart NAME                   ICE restart (re-INVITE, new ufrag/pwd both sides)
-//   <seq> dtmf NAME DIGITS               RFC 4733 tones through RTCDTMFSender
+//   <seq> dtmf NAME DIGITS               DIGITS sent: RFC 4733 through RTCDTMFSender, or SIP INFO
+//                                        after `option PAGE dtmfTransport "INFO"`
+//   <seq> dtmfin NAME DIGITS SECS        the far side's SIP INFO digits are exactly DIGITS
+//   <seq> hear NAME HZ SECS              the received audio (WebAudio analyser) peaks at HZ
 //   <seq> mute NAME on|off
 //   <seq> hangup NAME                    BYE (or CANCEL) from the page
 //   <seq> ended NAME local|remote|any SECS   the call ends (BYE/failure) from that side
@@ -57,6 +61,10 @@ const FLAGS = [
   '--ignore-certificate-errors',
 ];
 if (args.loopback === '1') FLAGS.push('--allow-loopback-in-peer-connection');
+// --fake-audio WAV: the fake microphone plays that file (looped) instead of Chromium's beeps;
+// the page's WebAudio analyser (listen) needs no user gesture.
+if (args['fake-audio']) FLAGS.push(`--use-file-for-fake-audio-capture=${args['fake-audio']}`);
+FLAGS.push('--autoplay-policy=no-user-gesture-required');
 
 const pages = new Map(); // PAGE -> playwright Page
 const consoleLines = new Map(); // PAGE -> the page's recent console messages (bounded)
@@ -296,8 +304,36 @@ const ops = {
   async dtmf(callName, digits) {
     const { p, id } = callOf(callName);
     const sent = await p.evaluate(([i, d]) => window.rampartPhone.dtmf(d, i), [id, digits]);
+    const how = await p.evaluate(() => window.rampartPhone.options.dtmfTransport);
     await sleep(digits.length * 200 + 300);
-    return `${callName}: DTMF ${sent} sent (RFC 4733)`;
+    return `${callName}: DTMF ${sent} sent (${how === 'INFO' ? 'SIP INFO' : 'RFC 4733'})`;
+  },
+  // The far side's digits, received as SIP INFO, are exactly DIGITS within SECS.
+  async dtmfin(callName, digits, secs) {
+    const c = await until(Number(secs), async () => {
+      const s = await callState(callName);
+      return s.dtmfReceived === digits ? s : null;
+    });
+    const got = c || (await callState(callName));
+    if (got.dtmfReceived !== digits) {
+      throw new Fail(`${callName}: received DTMF '${got.dtmfReceived}', expected '${digits}'`);
+    }
+    return `${callName}: received DTMF ${digits} as SIP INFO`;
+  },
+  // The far side's audio, heard through a WebAudio analyser, peaks at HZ (within 3 %) at least
+  // well above silence (-70 dB in the analyser's scale), within SECS.
+  async hear(callName, hz, secs) {
+    const { p, id } = callOf(callName);
+    const want = Number(hz);
+    let last = null;
+    const ok = await until(Number(secs), async () => {
+      last = await p.evaluate((i) => window.rampartPhone.listen(i, 1000), id);
+      return Math.abs(last.peakHz - want) <= want * 0.03 && last.peakDb > -70 ? last : null;
+    });
+    const l = ok || last;
+    const what = `peak ${l.peakHz} Hz at ${l.peakDb} dBFS, level ${l.levelDb} dBFS (audio context ${l.state})`;
+    if (!ok) throw new Fail(`${callName}: expected a ${want} Hz tone from the far side, heard ${what}`);
+    return `${callName}: heard ${what}`;
   },
   async mute(callName, onOff) {
     const { p, id } = callOf(callName);

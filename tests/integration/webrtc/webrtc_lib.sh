@@ -2,7 +2,8 @@
 # network namespace, fed one command per line through a FIFO, answering one line per command.
 # The caller sets, before sourcing: work (scratch folder), src (source tree), node_modules (the
 # npm packages of tools/softphone), and before drv_start: drv_ns (namespace), PAGE_URL (and
-# DRV_LOOPBACK=1 for ICE candidates on loopback, browser-to-browser tests only); it defines
+# DRV_LOOPBACK=1 for ICE candidates on loopback, browser-to-browser tests only; DRV_FAKE_AUDIO=WAV
+# for a microphone playing that file); it defines
 # fail MESSAGE and calls drv_stop from its EXIT trap. Every wait is bounded; the driver and any
 # Chromium it left are ended by PID.
 #   drv_start             starts the driver (fresh Chromium profile in $work/profile)
@@ -22,7 +23,7 @@ drv_start() {
   # Not through a function: `ip netns exec` execs node, so $! is node's own PID.
   NODE_PATH=$node_modules ip netns exec "$drv_ns" node "$src/tests/integration/webrtc/drive.cjs" \
     --url "$PAGE_URL" --profile "$work/profile" --trace "$work/trace" --max-seconds 290 \
-    --loopback "${DRV_LOOPBACK:-0}" \
+    --loopback "${DRV_LOOPBACK:-0}" ${DRV_FAKE_AUDIO:+--fake-audio "$DRV_FAKE_AUDIO"} \
     <"$work/driver.in" >"$work/driver.out" 2>"$work/driver.err" &
   drv_pid=$!
   exec 3>"$work/driver.in"

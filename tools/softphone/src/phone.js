@@ -8,7 +8,12 @@ import JsSIP from 'jssip';
 
 const MAX_EVENTS = 500;
 const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-const MEDIA = { audio: true, video: false };
+// The microphone, with the browser's echo cancellation, noise suppression and gain control
+// unless options.audioProcessing is false (the tests then send a known signal unaltered).
+function media() {
+  const raw = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+  return { audio: options.audioProcessing ? true : raw, video: false };
+}
 
 // --- state ----------------------------------------------------------------------------------
 
@@ -28,7 +33,7 @@ let currentId = null; // the call the UI shows
 let pendingOptions = null; // options of the outgoing call being created (read in newRTCSession)
 let lastTokenTtl = null; // seconds, of the last lab token
 let renewTimer = null;
-const options = { hangupOnMediaFailure: true, dtmfTransport: 'RFC2833' };
+const options = { hangupOnMediaFailure: true, dtmfTransport: 'RFC2833', audioProcessing: true };
 
 function log(event, fields = {}) {
   const e = { t: Date.now(), event, ...fields };
@@ -130,6 +135,7 @@ function newCall(session, direction, opts = {}) {
     dtlsHistory: [],
     restarts: 0,
     dtmfSent: '',
+    dtmfReceived: '', // digits the far side sent as SIP INFO
     startedAt: Date.now(),
     answeredAt: null,
     endedAt: null,
@@ -185,7 +191,10 @@ function newCall(session, direction, opts = {}) {
   });
   session.on('muted', () => { c.muted = true; ui.render(); });
   session.on('unmuted', () => { c.muted = false; ui.render(); });
-  session.on('newDTMF', (e) => log('call.dtmf', { id, originator: e.originator, tone: e.dtmf.tone }));
+  session.on('newDTMF', (e) => {
+    if (e.originator === 'remote') c.dtmfReceived += e.dtmf.tone;
+    log('call.dtmf', { id, originator: e.originator, tone: e.dtmf.tone });
+  });
   session.on('reinvite', () => log('call.reinvite', { id }));
   log('call.new', { id, direction, peer: c.peer });
   ui.render();
@@ -457,7 +466,7 @@ function call(target, opts = {}) {
   let session;
   try {
     session = ua.call(uri, {
-      mediaConstraints: MEDIA,
+      mediaConstraints: media(),
       pcConfig: PC_CONFIG,
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
     });
@@ -473,7 +482,7 @@ function answer(id) {
   if (c.direction !== 'incoming') throw new Error(`call ${c.id} is not incoming`);
   if (c.state !== 'incoming') throw new Error(`call ${c.id} is ${c.state}, not ringing`);
   c.state = 'answering';
-  c.session.answer({ mediaConstraints: MEDIA, pcConfig: PC_CONFIG });
+  c.session.answer({ mediaConstraints: media(), pcConfig: PC_CONFIG });
   currentId = c.id;
   return c.id;
 }
@@ -521,6 +530,44 @@ function restartIce(id, timeoutMs = 10000) {
   });
 }
 
+// What the far side's audio sounds like over MS: the strongest frequency (Hz) and its level,
+// and the overall level (dBFS), from a WebAudio analyser on the received track.
+async function listen(id, ms = 1000) {
+  const c = pick(id);
+  const recv = c.session.connection.getReceivers().find((r) => r.track && r.track.kind === 'audio');
+  if (!recv) throw new Error(`call ${c.id}: no audio receiver`);
+  const ctx = new AudioContext();
+  try {
+    await ctx.resume();
+    const an = ctx.createAnalyser();
+    an.fftSize = 8192;
+    ctx.createMediaStreamSource(new MediaStream([recv.track])).connect(an);
+    const bins = new Float32Array(an.frequencyBinCount);
+    const wave = new Float32Array(an.fftSize);
+    const sum = new Float64Array(an.frequencyBinCount);
+    let power = 0;
+    let n = 0;
+    for (const end = Date.now() + ms; Date.now() < end; n++) {
+      await new Promise((r) => setTimeout(r, 50));
+      an.getFloatFrequencyData(bins);
+      an.getFloatTimeDomainData(wave);
+      bins.forEach((db, i) => { sum[i] += 10 ** (db / 10); });
+      power += wave.reduce((a, v) => a + v * v, 0) / wave.length;
+    }
+    let peak = 1;
+    for (let i = 2; i < sum.length; i++) if (sum[i] > sum[peak]) peak = i;
+    const db = (p) => Math.round(10 * Math.log10(Math.max(p, 1e-12)) * 10) / 10;
+    return {
+      peakHz: Math.round((peak * ctx.sampleRate) / an.fftSize),
+      peakDb: db(sum[peak] / Math.max(n, 1)),
+      levelDb: db(power / Math.max(n, 1)),
+      state: ctx.state,
+    };
+  } finally {
+    ctx.close();
+  }
+}
+
 async function stats(id) {
   const c = pick(id);
   return summarize(c.session.connection);
@@ -558,6 +605,7 @@ window.rampartPhone = {
   dtmf,
   restartIce,
   stats,
+  listen,
   waitCall,
   call_: (id) => publicCall(pick(id)),
   incoming: () => [...calls.values()].filter((c) => c.state === 'incoming').map((c) => c.id),

@@ -716,6 +716,37 @@ TEST_F(TranscodeMediaTest, NoCommonCodecProgramsATranscodedPair) {
   EXPECT_EQ(book_.pairs().at("PCMU-opus"), 0u);
 }
 
+// A realm's `codecs` also bounds what its own endpoints may use: a PBX realm kept to PCMU that
+// offers Opus too gets Opus only through the transcoder, never relayed.
+TEST_F(TranscodeMediaTest, OfferersOwnCodecListForcesTranscoding) {
+  auto lan = std::make_shared<sdp::Profile>();
+  lan->audio_codecs = {"PCMU", "telephone-event"};
+  lan_.profile = lan;
+  const std::string offer =
+      "v=0\r\no=- 5 5 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+      "m=audio 12534 RTP/AVP 111 0 101\r\na=rtpmap:111 opus/48000/2\r\n"
+      "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
+  auto s = makeSession();
+  std::string answerToA = establish(*s, offer, opusAnswer());
+  ASSERT_FALSE(answerToA.empty());
+  EXPECT_NE(lastOfferToB_.find("a=rtpmap:111 opus/48000/2"), std::string::npos) << lastOfferToB_;
+  EXPECT_NE(answerToA.find(" RTP/AVP 0 101\r\n"), std::string::npos) << answerToA;
+  EXPECT_EQ(answerToA.find("opus"), std::string::npos) << answerToA;
+  EXPECT_EQ(sink_.count(abi::MsgType::XcodeSetup), 2u) << "transcoded, not relayed";
+}
+
+// Without `transcode` on the answering realm, an offer left with no codec both realms allow is
+// refused rather than relayed with a codec the offering realm forbids.
+TEST_F(MediaSessionTest, NoCodecBothRealmsAllowIsRefused) {
+  auto lan = std::make_shared<sdp::Profile>();
+  lan->audio_codecs = {"opus", "telephone-event"};  // kPbxOffer has no Opus
+  lan_.profile = lan;
+  auto s = makeSession();
+  Result<std::string> toB = s->offer(Leg::A, kPbxOffer);
+  ASSERT_FALSE(toB.ok()) << toB.value();
+  EXPECT_EQ(toB.error().code, ErrorCode::NotAcceptable) << toB.error().message;
+}
+
 class RecordingDtls : public DtlsLink {
  public:
   struct Open {
