@@ -7,6 +7,9 @@
 # are the same host's); the run is made twice in a row: alone, then while LOAD PCMU -> Opus
 # transcoded streams run through the same worker and the transcoder (the transcoder's CPU from
 # rampart_xc_cpu_seconds_total). Prints relay_p50_us/relay_p99_us for both runs and their ratio.
+# In the loaded run one more transcoded stream is measured end to end (xc_latency.py: PCMU sent
+# from wan, Opus received on lan, the k-th packet out against the k-th in): the one-way latency
+# a transcoded call adds, xc_oneway_p50_us/p99_us.
 # usage: relay_latency.sh TOP BUILD_DIR RELAYED LOAD SECONDS
 set -euo pipefail
 src=$1
@@ -22,6 +25,7 @@ tool=$build/tests/integration/dataplane/dp_tool
 for b in "$dp" "$xc" "$flowctl" "$peer" "$tool"; do
   [ -x "$b" ] || { echo "bench-transcode --latency: $b not built" >&2; exit 1; }
 done
+here=$(cd "$(dirname "$0")" && pwd)
 prefix="rxl$(( $$ % 100000 ))-"
 shm="/rxl-$$"
 mport=$((20000 + ($$ + 17) % 20000))
@@ -50,7 +54,7 @@ flows() {
   done
 }
 flows 20000 24000 "$relayed" 5000 >/dev/null
-mapfile -t xflows < <(flows 30000 34000 "$load" 9000)
+mapfile -t xflows < <(flows 30000 34000 "$((load + 1))" 9000)  # the last one is measured
 for h in "${xflows[@]}"; do
   fctl xcode --worker 0 "$h" --from pcmu:0 --to opus:111 >/dev/null || fail "xcode"
 done
@@ -61,17 +65,24 @@ resolved "$lan" "$L" "$P:4999" "$L:1" || fail "lan side unresolved"
 run() {
   nsx "$lan" "$peer" --mode recv --local "$P:24000" --streams "$relayed" \
     --duration "$seconds" --drain-ms 800 --quiet >"$work/$1.recv" &
-  local rp=$! lp=""
+  local rp=$! lp="" xs="" xr=""
   if [ "$2" = 1 ]; then
     nsx "$wan" "$peer" --mode send --local "$B:9000" --remote "$W:30000" --streams "$load" \
       --duration "$((seconds + 1))" --start-delay-ms 0 --quiet >/dev/null &
     lp=$!
     sleep 1  # the transcoder at full load before the measurement starts
+    nsx "$lan" /usr/bin/python3 "$here/xc_latency.py" recv "$P:$((34000 + 2 * load))" "$seconds" \
+      >"$work/xc.recv" &
+    xr=$!
+    sleep 0.2
+    nsx "$wan" /usr/bin/python3 "$here/xc_latency.py" send "$B:$((9000 + 2 * load))" \
+      "$W:$((30000 + 2 * load))" "$seconds" >"$work/xc.send" &
+    xs=$!
   fi
   nsx "$wan" "$peer" --mode send --local "$B:5000" --remote "$W:20000" --streams "$relayed" \
     --duration "$seconds" --quiet >/dev/null
   wait "$rp"
-  [ -z "$lp" ] || wait "$lp" || true
+  [ -z "$lp" ] || { wait "$lp" || true; wait "$xs"; wait "$xr"; }
 }
 cpu0=$(metric 'rampart_xc_cpu_seconds_total')
 run alone 0
@@ -94,3 +105,4 @@ print(f"transcoded_streams={sys.argv[5]} transcoder_cpu_s={cpu:.2f} "
 ra, rb = a["received"]["delay_ms"]["p99"], b["received"]["delay_ms"]["p99"]
 print(f"relay_p99_loaded_vs_alone={rb / ra if ra > 0 else 0:.2f}")
 PY
+/usr/bin/python3 "$here/xc_latency.py" report "$work/xc.send" "$work/xc.recv"
