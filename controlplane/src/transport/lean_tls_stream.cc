@@ -12,12 +12,18 @@ LeanTlsStream::LeanTlsStream(boost::asio::ip::tcp::socket socket, boost::asio::s
                                   boost::asio::error::get_ssl_category()),
         "SSL_new");
   }
-  boost::system::error_code ignored;
-  next_.socket().non_blocking(true, ignored);  // OpenSSL's read()/write() must never block the loop
-  SSL_set_fd(ssl_.get(), static_cast<int>(next_.socket().native_handle()));
+  if (next_.socket().is_open()) {
+    socketConnected();
+  }
   // With RELEASE_BUFFERS (from the context) OpenSSL frees idle record buffers.
   SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                SSL_MODE_RELEASE_BUFFERS);
+}
+
+void LeanTlsStream::socketConnected() {
+  boost::system::error_code ignored;
+  next_.socket().non_blocking(true, ignored);  // OpenSSL's read()/write() must never block the loop
+  SSL_set_fd(ssl_.get(), static_cast<int>(next_.socket().native_handle()));
 }
 
 LeanTlsStream::Next LeanTlsStream::classify(int r, boost::system::error_code& ec) const {

@@ -1,5 +1,5 @@
 // TLS over a TCP socket with OpenSSL reading and writing the socket itself: the stream under
-// the WSS listener's WebSocket layer.
+// the WSS listener's WebSocket layer and of SIP over TLS (stream_connection.h).
 //
 // Why not asio::ssl::stream: it keeps two 17 kB record buffers per stream and a BIO pair with
 // two more (68 kB per connection, idle or not). Here OpenSSL does the socket I/O (SSL_set_fd)
@@ -47,6 +47,8 @@ class LeanTlsStream {
   executor_type get_executor() noexcept { return next_.get_executor(); }
   next_layer_type& next_layer() noexcept { return next_; }
   SSL* native_handle() noexcept { return ssl_.get(); }
+  /// For a socket opened and connected after construction (outbound): hands it to OpenSSL.
+  void socketConnected();
 
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {

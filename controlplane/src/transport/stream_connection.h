@@ -11,19 +11,20 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include <rampart/platform/log.h>
 
+#include "transport/lean_tls_stream.h"
 #include "transport/stream_framer.h"
 #include "transport/tls_context.h"
 #include "transport/transport_layer.h"
 
 namespace rampart::cp {
 
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+// LeanTlsStream, not asio::ssl::stream: an idle connection keeps no TLS record buffers.
+using TlsStream = LeanTlsStream;
 
 template <typename Stream>
 class StreamConnection : public Connection,
@@ -97,6 +98,7 @@ class StreamConnection : public Connection,
       }
       setSignallingDscp(self->socket().native_handle(), self->peer_.address.is_v6(), self->dscp_);
       if constexpr (kTls) {
+        self->stream_.socketConnected();
         self->stream_.async_handshake(boost::asio::ssl::stream_base::client,
                                       [self](boost::system::error_code hec) {
                                         if (hec) {
@@ -136,7 +138,7 @@ class StreamConnection : public Connection,
  private:
   boost::asio::ip::tcp::socket& socket() {
     if constexpr (kTls) {
-      return stream_.next_layer();
+      return stream_.next_layer().socket();
     } else {
       return stream_;
     }
@@ -243,7 +245,9 @@ class StreamConnection : public Connection,
   StreamFramer framer_;
   boost::asio::steady_timer idle_;
   uint8_t dscp_;
-  std::array<char, 16384> buf_{};
+  // Small: it is held by every idle connection; a larger message takes a few reads (the framer
+  // joins them).
+  std::array<char, 4096> buf_{};
   std::deque<std::string> queue_;
   std::string server_name_;  // outbound TLS by name: the name its certificate was checked for
   std::size_t queued_bytes_ = 0;
