@@ -89,6 +89,9 @@ class DataplaneEvents : public FlowProgrammer::Listener {
   void onDtmfEvent(uint32_t, const abi::DtmfEvent& ev) override {
     calls_.onDtmfEvent(ev.cookie, ev.hdr.flow, ev);
   }
+  void onXcodeRestart(uint32_t worker, const abi::XcodeRestart&) override {
+    calls_.onXcodeRestart(worker);
+  }
   void onConsentExpired(uint32_t, const abi::ConsentExpired& ev) override {
     calls_.onConsentExpired(ev.cookie);
   }

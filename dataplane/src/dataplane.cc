@@ -15,6 +15,7 @@
 #include <rampart/platform/log.h>
 #include <rampart/platform/shm_region.h>
 #include <rampart/platform/signals.h>
+#include <rampart/platform/xcode_stats.h>
 
 #include "srtp/srtp_ctx.h"
 #include "srtp/srtp_fast.h"
@@ -348,6 +349,9 @@ bool launchWorkers(const platform::Config& cfg, Runtime& rt) {
     setup.rings = {rt.region.ring(w, RingKind::Command), rt.region.ring(w, RingKind::Event),
                    rt.region.ring(w, RingKind::Punt),    rt.region.ring(w, RingKind::Inject),
                    rt.xc_region.ring(w, RingKind::Punt), rt.xc_region.ring(w, RingKind::Inject)};
+    if (rt.xc_region.valid() && rt.xc_region.statsSize(w) >= sizeof(platform::XcodeStats)) {
+      setup.xc_stats_area = rt.xc_region.stats(w);
+    }
     setup.tsc_hz = rte_get_tsc_hz();
     setup.epoch = rt.region.epoch();
     setup.steer = rt.steering.get();

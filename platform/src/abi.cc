@@ -92,6 +92,7 @@ const char* msgTypeName(MsgType t) {
     case MsgType::DtmfReport: return "DtmfReport";
     case MsgType::DtmfEvent: return "DtmfEvent";
     case MsgType::DtmfInject: return "DtmfInject";
+    case MsgType::XcodeRestart: return "XcodeRestart";
     case MsgType::Count: break;
   }
   return "unknown";

@@ -738,6 +738,41 @@ void CallManager::onDataplaneRestart() {
   }
 }
 
+void CallManager::onXcodeRestart(uint32_t worker) {
+  for (auto& [id, call] : calls_) {
+    if (call->media && call->media->worker() == worker && call->media->transcoded()) {
+      replayXcode(id, 0);
+    }
+  }
+}
+
+// One call's setups again; a call whose flows are being programmed right now is retried a
+// little later (bounded), so a re-INVITE in flight does not lose the replay.
+void CallManager::replayXcode(uint64_t call_id, int attempt) {
+  Call* call = find(call_id);
+  if (!call || !call->media) {
+    return;
+  }
+  call->media->replayXcode([this, call_id, attempt](Result<void> r) {
+    if (r) {
+      RAMPART_LOG(platform::LogLevel::Info, "b2bua", "call %llu: transcoding set up again",
+                  static_cast<unsigned long long>(call_id));
+      return;
+    }
+    if (r.error().code == ErrorCode::Conflict && attempt < 20) {
+      auto t = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(200));
+      t->async_wait([this, t, call_id, attempt](boost::system::error_code ec) {
+        if (!ec) {
+          replayXcode(call_id, attempt + 1);
+        }
+      });
+      return;
+    }
+    RAMPART_LOG(platform::LogLevel::Warn, "b2bua", "call %llu: transcoding not set up again: %s",
+                static_cast<unsigned long long>(call_id), r.error().message.c_str());
+  });
+}
+
 void CallManager::onConnectionClosed(uint64_t connection) {
   registrations_.onConnectionClosed(connection);
   std::vector<uint64_t> affected;

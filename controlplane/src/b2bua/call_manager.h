@@ -76,6 +76,8 @@ class CallManager : public TransactionLayer::User {
   const ProgrammedFlow* mediaFlow(uint64_t call_id, uint64_t handle);
   /// The dataplane restarted: re-program every established call's flows.
   void onDataplaneRestart();
+  /// A new rampart-transcoder serves @p worker: its transcoded calls get their setups again.
+  void onXcodeRestart(uint32_t worker);
 
   std::size_t activeCalls() const { return calls_.size(); }
   /// Starts DNS and the OPTIONS health checks of route targets. @return Io when the DNS
@@ -198,6 +200,7 @@ class CallManager : public TransactionLayer::User {
   // Reads the call's final flow counters, tells the observer, then runs `then`.
   void reportEnd(Call& call, std::function<void()> then);
 
+  void replayXcode(uint64_t call_id, int attempt);
   boost::asio::io_context& io_;
   const platform::Config& config_;
   TransactionLayer& txn_;

@@ -98,6 +98,7 @@ FlowProgrammer::FlowProgrammer(boost::asio::io_context& io, std::string shm_name
   ev_ice_selected_ = &ev.Add({{"type", "ice_selected"}});
   ev_consent_expired_ = &ev.Add({{"type", "consent_expired"}});
   ev_dtmf_ = &ev.Add({{"type", "dtmf"}});
+  ev_xcode_restart_ = &ev.Add({{"type", "xcode_restart"}});
   ev_unexpected_ = &ev.Add({{"type", "unexpected"}});
   ev_malformed_ = &ev.Add({{"type", "malformed"}});
   ev_unhandled_ = &prometheus::BuildCounter()
@@ -696,7 +697,8 @@ bool FlowProgrammer::onEvent(const platform::EventView& ev) {
     case abi::MsgType::SsrcChange:
     case abi::MsgType::IceSelected:
     case abi::MsgType::ConsentExpired:
-    case abi::MsgType::DtmfEvent: deliverUnsolicited(ev); return true;
+    case abi::MsgType::DtmfEvent:
+    case abi::MsgType::XcodeRestart: deliverUnsolicited(ev); return true;
     default: ev_unexpected_->Increment(); return true;
   }
 }
@@ -734,6 +736,12 @@ void FlowProgrammer::deliverUnsolicited(const platform::EventView& ev) {
     ev_dtmf_->Increment();
     if (listener_) {
       listener_->onDtmfEvent(ev.worker, ev.as<abi::DtmfEvent>());
+      return;
+    }
+  } else if (ev.header.type == abi::MsgType::XcodeRestart) {
+    ev_xcode_restart_->Increment();
+    if (listener_) {
+      listener_->onXcodeRestart(ev.worker, ev.as<abi::XcodeRestart>());
       return;
     }
   } else {

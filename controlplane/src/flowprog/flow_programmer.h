@@ -59,6 +59,9 @@ class FlowProgrammer {
     virtual void onConsentExpired(uint32_t /*worker*/, const abi::ConsentExpired& /*ev*/) {}
     // An RFC 4733 event ended on a flow with DtmfReport set (ABI 1.7); once per event.
     virtual void onDtmfEvent(uint32_t /*worker*/, const abi::DtmfEvent& /*ev*/) {}
+    // A new rampart-transcoder replaced the one serving @p worker (ABI 1.9): the transcoded
+    // flows of that worker need their XcodeSetups again.
+    virtual void onXcodeRestart(uint32_t /*worker*/, const abi::XcodeRestart& /*ev*/) {}
     // Link is up. new_epoch: the dataplane (re)started and holds no flows of ours; false: we
     // (the control plane) restarted and the dataplane kept its flows (flows_live > 0 possible).
     virtual void onDataplaneUp(uint64_t epoch, bool new_epoch) = 0;
@@ -236,6 +239,7 @@ class FlowProgrammer {
   prometheus::Counter* ev_ice_selected_;
   prometheus::Counter* ev_consent_expired_;
   prometheus::Counter* ev_dtmf_;
+  prometheus::Counter* ev_xcode_restart_;
   prometheus::Counter* ev_unexpected_;
   prometheus::Counter* ev_malformed_;
   prometheus::Counter* ev_unhandled_;

@@ -1200,6 +1200,18 @@ void MediaSession::releaseTranscoding() {
   transcodePair_.clear();
 }
 
+void MediaSession::replayXcode(std::function<void(Result<void>)> done) {
+  if (closed_ || closeRequested_) {
+    done(Error(ErrorCode::Unavailable, "media session closed"));
+  } else if (busy_) {
+    done(Error(ErrorCode::Conflict, "flows are being programmed"));
+  } else if (!ctx_.sink.ready()) {
+    done(Error(ErrorCode::Unavailable, "dataplane not attached"));
+  } else {
+    reprogramXcode(std::move(done));
+  }
+}
+
 void MediaSession::reprogram(std::function<void(Result<void>)> done) {
   if (closed_ || closeRequested_) {
     done(Error(ErrorCode::Unavailable, "media session closed"));

@@ -154,6 +154,10 @@ class MediaSession {
   /// After a dataplane restart (new epoch, every flow lost): adds every flow again.
   /// @p done gets OK, or the first error (the flows re-added are then deleted again).
   void reprogram(std::function<void(Result<void>)> done);
+  /// A restarted rampart-transcoder lost the codec state: the transcoded flows' XcodeSetups
+  /// again (Conflict while another batch is in flight: try later).
+  void replayXcode(std::function<void(Result<void>)> done);
+  bool transcoded() const { return !transcodePair_.empty(); }
 
   bool hasFlows() const { return !flows_.empty(); }
   const std::vector<ProgrammedFlow>& flows() const { return flows_; }

@@ -10,6 +10,7 @@
 #include <rampart/dp/stats_layout.h>
 #include <rampart/platform/abi.h>
 #include <rampart/platform/spsc_ring.h>
+#include <rampart/platform/xcode_stats.h>
 
 #include "flow/ban_set.h"
 #include "flow/flow_table.h"
@@ -60,6 +61,9 @@ struct WorkerSetup {
   rte_mempool* pool = nullptr;  // nullptr only in command-only tests: no packet is built
   void* stats_area = nullptr;   // workerStatsBytes(cfg.flow_capacity) bytes, 64-byte aligned
   WorkerRings rings;
+  // This worker's stats area in <shm>.xc (platform::XcodeStats, written by the transcoder);
+  // nullptr without a transcoder region.
+  const void* xc_stats_area = nullptr;
   uint64_t tsc_hz = 0;
   uint64_t epoch = 0;         // the region's epoch, reported in HelloAck
   Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
@@ -83,6 +87,8 @@ struct LcoreCtx {
   platform::RingConsumer inject;
   platform::RingProducer to_xc;  // invalid when the dataplane has no transcoder region
   platform::RingConsumer from_xc;
+  const platform::XcodeStats* xc_stats = nullptr;  // the transcoder's, for attached_ns
+  uint64_t xc_attached_ns = 0;                     // the transcoder attach last seen
   Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
 
   WorkerStats* stats = nullptr;

@@ -201,6 +201,7 @@ void runTimers(LcoreCtx& ctx) {
   if (ctx.now_tsc >= ctx.next_idle_tsc) {
     resyncClock(ctx);
     scanIdle(ctx);
+    watchTranscoder(ctx);
     ctx.next_idle_tsc = ctx.now_tsc + kIdleScanMs * ctx.tsc_hz / 1000;
   }
 }
@@ -235,6 +236,7 @@ std::unique_ptr<LcoreCtx> makeLcoreCtx(const WorkerSetup& setup) {
   if (setup.rings.to_xc != nullptr && setup.rings.from_xc != nullptr) {
     ctx->to_xc = platform::RingProducer(setup.rings.to_xc);
     ctx->from_xc = platform::RingConsumer(setup.rings.from_xc);
+    ctx->xc_stats = static_cast<const platform::XcodeStats*>(setup.xc_stats_area);
   }
   ctx->steer = setup.steer;
   ctx->epoch = setup.epoch;

@@ -110,6 +110,28 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   return abi::kOk;
 }
 
+void watchTranscoder(LcoreCtx& ctx) {
+  if (ctx.xc_stats == nullptr) {
+    return;
+  }
+  uint64_t at = __atomic_load_n(&ctx.xc_stats->attached_ns, __ATOMIC_ACQUIRE);
+  if (at == 0 || at == ctx.xc_attached_ns) {
+    return;  // 0: no transcoder yet, or one clearing its stats while it attaches
+  }
+  bool replaced = ctx.xc_attached_ns != 0;
+  ctx.xc_attached_ns = at;
+  if (!replaced) {
+    return;  // the first attach: setups queued before it are still in the ring
+  }
+  abi::XcodeRestart ev{};
+  ev.hdr.type = abi::MsgType::XcodeRestart;
+  ev.hdr.size = sizeof(ev);
+  ev.attached_ns = at;
+  if (!ctx.evt.enqueue(&ev, sizeof(ev))) {
+    bump(ctx.stats->events_lost);
+  }
+}
+
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
   FlowEntry* e = ctx.flows.get(d.hdr.flow);
   if (e == nullptr) {

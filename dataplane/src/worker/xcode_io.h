@@ -35,6 +35,11 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
 void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
                       rte_mbuf* m, const uint8_t* rtcp, uint32_t len);
 
+// Every idle scan: when the transcoder's attach time (XcodeStats.attached_ns) changes from one
+// it saw before, a new rampart-transcoder has replaced the old one and holds no codec state:
+// posts XcodeRestart so the control plane sends the XcodeSetups again.
+void watchTranscoder(LcoreCtx& ctx);
+
 // Sends up to kInjectPerPass transcoded packets. @return slots consumed.
 uint32_t serviceXcode(LcoreCtx& ctx);
 

@@ -25,6 +25,8 @@ Engine::Engine(const platform::ShmRegion& region) {
       w.stats = static_cast<XcStats*>(region.stats(i));
       std::memset(static_cast<void*>(w.stats), 0, sizeof(XcStats));
     }
+    // Tells the worker a transcoder (maybe a new one) is here: it asks for the setups again.
+    __atomic_store_n(&w.stats->attached_ns, platform::monotonicNs(), __ATOMIC_RELEASE);
   }
 }
 

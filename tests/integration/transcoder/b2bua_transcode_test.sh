@@ -7,6 +7,9 @@
 #     with its own Opus (PT 111, minptime=10;useinbandfec=1) and telephone-event/48000;
 #  2. audio both ways, played by xc_audio_peer at the media addresses the two SDPs name: tone
 #     sweep correlation >= 0.90 and SNR >= 8 dB after time alignment, each direction;
+#  2b. rampart-transcoder killed (SIGKILL) mid-call and started again: the dataplane notices the
+#     new one (XcodeRestart), the control plane sends the call's setups again, and audio flows
+#     both ways again with the same quality;
 #  3. rampart_cp_transcoded_calls{realm="lan"} is 1 during the call and
 #     rampart_cp_transcoded_calls_by_pair{pair="opus-PCMU"} counts it; both 0 after the BYE,
 #     with no call, media port or flow left.
@@ -23,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 xc_b2bua_up '{"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"], "max_transcoded_calls": 4}'
 sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
 sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
-  -d 9000 -m 1
+  -d 14000 -m 1
 xc_wait_transcoded
 [ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 1 ] ||
   fail "codec pair not counted"
@@ -57,6 +60,32 @@ r = json.load(open(sys.argv[1]))
 sys.exit(0 if r["received"] >= r["sent"] * 0.8 and r["corr"] >= 0.90 and r["snr_db"] >= 8 else 1)
 PY
 done
+
+echo "2b. the transcoder killed and started again mid-call: the call's setups are replayed"
+kill -KILL "$xc_pid"
+wait "$xc_pid" 2>/dev/null || true
+xc_start xc2
+for _ in $(seq 1 50); do grep -q "transcoding set up again" "$work/cp.log" && break; sleep 0.1; done
+grep -q "transcoding set up again" "$work/cp.log" ||
+  fail "the control plane did not set the call up again: $(grep -iE 'xcode|transcod' "$work/cp.log" | tail -n 3)"
+echo "  $(grep -m1 'transcoding set up again' "$work/cp.log")"
+nsx "$lan" "$peer" --local 198.18.4.2:5200 --remote "198.18.4.1:$lport" --send pcmu:0 \
+  --recv pcmu:0 --signal sweep --ref sweep --seconds 3 >"$work/lan2.json" &
+lp=$!
+nsx "$wan" "$peer" --local 198.18.2.2:5100 --remote "198.18.2.1:$wport" --send opus:111 \
+  --recv opus:111 --signal sweep --ref sweep --seconds 3 >"$work/wan2.json" || fail "wan peer"
+wait "$lp" || fail "lan peer"
+echo "  opus->pcmu (at the PBX):    $(cat "$work/lan2.json")"
+echo "  pcmu->opus (at the caller): $(cat "$work/wan2.json")"
+for f in lan2 wan2; do
+  /usr/bin/python3 - "$work/$f.json" <<'PY' || fail "$f: audio after the transcoder restart"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["received"] >= r["sent"] * 0.8 and r["corr"] >= 0.90 and r["snr_db"] >= 8 else 1)
+PY
+done
+[ "$(cpm 'rampart_cp_dataplane_events_total\{type="xcode_restart"')" -ge 1 ] ||
+  fail "no XcodeRestart event counted"
 
 echo "3. the call ends; nothing is left"
 sip_wait uac 30

@@ -19,16 +19,22 @@ PY
   "$cp" --config "$config" --check-config >"$work/check.log" 2>&1 ||
     fail "config: $(cat "$work/check.log")"
   b2b_start
-  # Not through nsx: `ip netns exec` execs the program, so $! is the transcoder's own PID.
-  ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/xc.log" 2>&1 &
-  sip_pids+=($!)
-  for _ in $(seq 1 50); do grep -q attached "$work/xc.log" && break; sleep 0.1; done
-  grep -q attached "$work/xc.log" || fail "transcoder did not attach: $(cat "$work/xc.log")"
+  xc_start xc
   echo "Rampart, the transcoder and the PBX up"
   for _ in $(seq 1 100); do
     [ "$(cpm 'rampart_cp_target_up\{target="sip:198.18.3.2:5080"')" = 0 ] && break
     sleep 0.1
   done
+}
+
+# xc_start LOG: rampart-transcoder started (PID in $xc_pid), attached; its log in $work/LOG.log.
+xc_start() {
+  # Not through nsx: `ip netns exec` execs the program, so $! is the transcoder's own PID.
+  ip netns exec "$sbc" "$xc" --shm "$shm" >"$work/$1.log" 2>&1 &
+  xc_pid=$!
+  sip_pids+=($!)
+  for _ in $(seq 1 50); do grep -q attached "$work/$1.log" && break; sleep 0.1; done
+  grep -q attached "$work/$1.log" || fail "transcoder did not attach: $(cat "$work/$1.log")"
 }
 
 # xc_wait_transcoded: waits (10 s at most) for the call to be counted as transcoded.

@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 8);
+  EXPECT_EQ(kAbiMinor, 9);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -53,6 +53,7 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(static_cast<int>(MsgType::XcodeSetup), 20);
   EXPECT_EQ(static_cast<int>(MsgType::DtmfReport), 21);
   EXPECT_EQ(static_cast<int>(MsgType::DtmfEvent), 22);
+  EXPECT_EQ(static_cast<int>(MsgType::XcodeRestart), 24);
   EXPECT_EQ(static_cast<int>(MsgType::DtmfInject), 23);
   EXPECT_EQ(kPacketXcRtp, 20);
   EXPECT_EQ(kPacketXcSetup, 21);
@@ -79,7 +80,8 @@ TEST(AbiLayout, SizesAndOffsetsArePinned) {
   EXPECT_EQ(offsetof(MsgHeader, size), 2u);
   EXPECT_EQ(offsetof(MsgHeader, seq), 4u);
   EXPECT_EQ(offsetof(MsgHeader, flow), 8u);
-  EXPECT_EQ(sizeof(Hello), 80u);  // msg_size[] grows with MsgType::Count (1.4: 21, 1.7: 24)
+  EXPECT_EQ(sizeof(Hello),
+            88u);  // msg_size[] grows with MsgType::Count (1.4: 21, 1.7: 24, 1.9: 25)
   EXPECT_EQ(sizeof(BanMsg), 40u);
   EXPECT_EQ(offsetof(BanMsg, addr), 16u);
   EXPECT_EQ(offsetof(BanMsg, family), 32u);
@@ -211,6 +213,8 @@ TEST(AbiLayout, TranscoderMessagesArePinned) {
   EXPECT_EQ(sizeof(DtmfReport), 24u);
   EXPECT_EQ(offsetof(DtmfReport, event_pt), 16u);
   EXPECT_EQ(offsetof(DtmfReport, drop), 17u);
+  EXPECT_EQ(sizeof(XcodeRestart), 24u);
+  EXPECT_EQ(offsetof(XcodeRestart, attached_ns), 16u);
   EXPECT_EQ(sizeof(DtmfEvent), 40u);
   EXPECT_EQ(offsetof(DtmfEvent, cookie), 16u);
   EXPECT_EQ(offsetof(DtmfEvent, rtp_ts), 24u);

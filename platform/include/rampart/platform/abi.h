@@ -21,8 +21,8 @@ inline constexpr uint16_t kAbiMajor = 1;
 // 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
 // 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
 // (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
-// XcodeSetupSlot.reverse_flow)
-inline constexpr uint16_t kAbiMinor = 8;
+// XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed)
+inline constexpr uint16_t kAbiMinor = 9;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -47,11 +47,12 @@ enum class MsgType : uint16_t {
   BanDel = 17,          // cp -> dp: lift one source's ban
   BanClear = 18,        // cp -> dp: lift every ban (a control plane that attaches resends its list)
   // 19: unused (answered kErrNotSup).
-  XcodeSetup = 20,  // cp -> dp: route a flow's media through rampart-transcoder (1.4)
-  DtmfReport = 21,  // cp -> dp: report (and optionally drop) a flow's RFC 4733 events (1.7)
-  DtmfEvent = 22,   // dp -> cp: an RFC 4733 event on a flow has ended
-  DtmfInject = 23,  // cp -> dp: send an RFC 4733 event on a transcoded flow's out leg
-  Count             // keep last
+  XcodeSetup = 20,    // cp -> dp: route a flow's media through rampart-transcoder (1.4)
+  DtmfReport = 21,    // cp -> dp: report (and optionally drop) a flow's RFC 4733 events (1.7)
+  DtmfEvent = 22,     // dp -> cp: an RFC 4733 event on a flow has ended
+  DtmfInject = 23,    // cp -> dp: send an RFC 4733 event on a transcoded flow's out leg
+  XcodeRestart = 24,  // dp -> cp: a new rampart-transcoder attached; resend the XcodeSetups
+  Count               // keep last
 };
 
 // Status codes carried in Ack/HelloAck (negative errno values, 0 = success). Append-only.
@@ -340,6 +341,14 @@ struct DtmfReport {
   uint8_t _pad[6];
 };
 
+// A worker saw rampart-transcoder attach again (XcodeStats.attached_ns changed): the codec
+// state of every transcoded flow of that worker is gone and the control plane sends their
+// XcodeSetups again. hdr.flow 0.
+struct XcodeRestart {
+  MsgHeader hdr;
+  uint64_t attached_ns;  // the new transcoder's attach time (its CLOCK_MONOTONIC)
+};
+
 struct DtmfEvent {
   MsgHeader hdr;  // hdr.flow: the flow the event arrived on
   uint64_t cookie;
@@ -418,6 +427,7 @@ constexpr uint16_t minSize(MsgType t) {
     case MsgType::DtmfReport: return sizeof(DtmfReport);
     case MsgType::DtmfEvent: return sizeof(DtmfEvent);
     case MsgType::DtmfInject: return sizeof(DtmfInject);
+    case MsgType::XcodeRestart: return sizeof(XcodeRestart);
     case MsgType::Count: break;
   }
   return 0;
@@ -435,6 +445,7 @@ static_assert(kIsWireType<BanMsg> && sizeof(BanMsg) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetup> && sizeof(XcodeSetup) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetupSlot> && sizeof(XcodeSetupSlot) <= kMaxPacket);
 static_assert(kIsWireType<DtmfReport> && kIsWireType<DtmfEvent> && kIsWireType<DtmfInject>);
+static_assert(kIsWireType<XcodeRestart>);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.

@@ -27,6 +27,9 @@ struct XcodeStats {
   uint64_t rtcp_out;          // Rampart's own reports sent
   uint64_t rtcp_bad;          // invalid RTCP (RFC 3550 A.2) or of no session: dropped
   uint64_t rtcp_rtt_samples;  // round trips measured from report blocks about our SSRCs
+  // Set by each transcoder when it attaches (its CLOCK_MONOTONIC, atomic store): a worker that
+  // sees it change knows the codec state of its transcoded flows is gone (XcodeRestart).
+  uint64_t attached_ns;
 };
 
 }  // namespace rampart::platform
