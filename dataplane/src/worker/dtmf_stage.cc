@@ -2,24 +2,19 @@
 
 #include "pkt/bytes.h"
 #include "pkt/rtp_header.h"
+#include "worker/post_event.h"
 
 namespace rampart::dp {
 namespace {
 
-void postEvent(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const uint8_t* ev, uint32_t ts) {
-  abi::DtmfEvent e{};
-  e.hdr.type = abi::MsgType::DtmfEvent;
-  e.hdr.size = sizeof(e);
-  e.hdr.flow = ctx.flows.handleOf(index);
-  e.cookie = f.cookie;
+void postDtmf(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const uint8_t* ev, uint32_t ts) {
+  auto e = flowEvent<abi::DtmfEvent>(ctx, abi::MsgType::DtmfEvent, f, index);
   e.rtp_ts = ts;
   e.event = ev[0];
   e.volume = ev[1] & 0x3f;
   e.duration = load16(ev + 2);
   e.clock_rate = f.clock_rate;
-  if (!ctx.evt.enqueue(&e, sizeof(e))) {
-    bump(ctx.stats->events_lost);
-  }
+  postEvent(ctx, e);
 }
 
 }  // namespace
@@ -50,7 +45,7 @@ bool dtmfObserve(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp
   // One report per event: at its first end packet (E bit), whose duration is the final one.
   bool seen = (f.dtmf_flags & kDtmfSeen) != 0 && f.dtmf_ts == ts;
   if ((ev[1] & 0x80) != 0 && !seen) {
-    postEvent(ctx, f, index, ev, ts);
+    postDtmf(ctx, f, index, ev, ts);
     f.dtmf_flags |= kDtmfSeen;
     f.dtmf_ts = ts;
   }
