@@ -18,6 +18,21 @@ int64_t steadyMs() {
 bool hasSdp(const sip::Message& m) {
   return !m.body.empty() && sip::iequals(m.content_type, "application/sdp");
 }
+// A request built straight from a B-leg dialog (the ACK of a 2xx, the BYE of a late answer).
+sip::Message requestOn(const DialogLeg& leg, const char* method, uint32_t cseq) {
+  sip::Message m;
+  m.method = method;
+  m.request_uri = leg.remote_target;
+  m.from = leg.local;
+  m.from.tag = leg.local_tag;
+  m.to = leg.remote;
+  m.to.tag = leg.remote_tag;
+  m.call_id = leg.call_id;
+  m.cseq = cseq;
+  m.cseq_method = method;
+  m.route = leg.route_set;
+  return m;
+}
 // A 2xx fixes the dialog's remote tag, target and route set (RFC 3261 12.1.2).
 void confirmDialog(DialogLeg& leg, const sip::Message& resp) {
   leg.remote_tag = resp.to.tag;
@@ -62,17 +77,7 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
 
 void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq, const std::string& sdp) {
   (void)call;
-  sip::Message ack;
-  ack.method = "ACK";
-  ack.request_uri = leg.remote_target;
-  ack.from = leg.local;
-  ack.from.tag = leg.local_tag;
-  ack.to = leg.remote;
-  ack.to.tag = leg.remote_tag;
-  ack.call_id = leg.call_id;
-  ack.cseq = cseq;
-  ack.cseq_method = "ACK";
-  ack.route = leg.route_set;
+  sip::Message ack = requestOn(leg, "ACK", cseq);
   if (!sdp.empty()) {
     ack.content_type = "application/sdp";
     ack.body = sdp;
@@ -220,17 +225,7 @@ void CallManager::hangUpLateAnswer(Call& call, const Fork& f, const sip::Message
   DialogLeg leg = f.leg;
   confirmDialog(leg, resp);
   ackB(call, leg, resp.cseq);
-  sip::Message bye;
-  bye.method = "BYE";
-  bye.request_uri = leg.remote_target;
-  bye.from = leg.local;
-  bye.from.tag = leg.local_tag;
-  bye.to = leg.remote;
-  bye.to.tag = leg.remote_tag;
-  bye.call_id = leg.call_id;
-  bye.cseq = leg.local_cseq + 1;
-  bye.cseq_method = "BYE";
-  bye.route = leg.route_set;
+  sip::Message bye = requestOn(leg, "BYE", leg.local_cseq + 1);
   txn_.sendRequest(std::move(bye), leg.peer, [](const TransactionLayer::ClientEvent&) {});
 }
 
