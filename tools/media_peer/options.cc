@@ -1,6 +1,9 @@
 #include "media_peer/options.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
+#include <utility>
 
 namespace rampart::tools {
 namespace {
@@ -58,14 +61,271 @@ const char* rtcpModeName(RtcpMode m) {
   return "?";
 }
 
-// Long on purpose: one flat branch per option, each with its own validation and message, in
-// the order of the usage text; splitting it would scatter the options over several functions.
-// NOLINTNEXTLINE(readability-function-size): flat on purpose, as said above.
-ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
-  ParseOutcome out;
+namespace {
+
+// What the option handlers fill in; the SDES keys are decoded once the suite is known.
+struct ParseState {
   PeerOptions o;
   std::string send_key_text;
   std::string recv_key_text;
+};
+
+// Reads an option's value into the state. @return "" or why the value is refused.
+using ValueHandler = std::string (*)(ParseState& s, const std::string& v);
+
+struct ValueOption {
+  const char* name;
+  ValueHandler apply;
+};
+
+// A whole number in [min, max] into @p field, else @p expected.
+template <typename T>
+std::string setNumber(T& field, const std::string& v, uint64_t min, uint64_t max,
+                      const std::string& expected) {
+  std::optional<uint64_t> n = parseUnsigned(v, min, max);
+  if (!n) {
+    return expected;
+  }
+  field = static_cast<T>(*n);
+  return {};
+}
+
+std::string setAddress(std::optional<SockAddr>& field, const std::string& v) {
+  std::optional<SockAddr> a = parseSockAddr(v);
+  if (!a) {
+    return "expected IPv4:PORT or [IPv6]:PORT";
+  }
+  field = *a;
+  return {};
+}
+
+std::string setMode(ParseState& s, const std::string& v) {
+  if (v == "send") {
+    s.o.mode = PeerMode::Send;
+  } else if (v == "recv") {
+    s.o.mode = PeerMode::Recv;
+  } else if (v == "both") {
+    s.o.mode = PeerMode::Both;
+  } else {
+    return "expected send, recv or both";
+  }
+  return {};
+}
+
+std::string setRtcp(ParseState& s, const std::string& v) {
+  if (v == "off") {
+    s.o.rtcp = RtcpMode::Off;
+  } else if (v == "mux") {
+    s.o.rtcp = RtcpMode::Mux;
+  } else if (v == "separate") {
+    s.o.rtcp = RtcpMode::Separate;
+  } else {
+    return "expected off, mux or separate";
+  }
+  return {};
+}
+
+std::string setDuration(ParseState& s, const std::string& v) {
+  std::optional<double> d = parseDouble(v, 0.0, kMaxDurationS);
+  if (!d || *d <= 0.0) {
+    return "expected seconds, more than 0 and at most 600";
+  }
+  s.o.duration_s = *d;
+  return {};
+}
+
+std::string setPayloadType(ParseState& s, const std::string& v) {
+  std::optional<uint64_t> n = parseUnsigned(v, 0, 127);
+  // 64-95 collide with RTCP packet types under rtcp-mux (RFC 5761 section 4).
+  if (!n || (*n >= 64 && *n <= 95)) {
+    return "expected 0-63 or 96-127";
+  }
+  s.o.payload_type = static_cast<uint32_t>(*n);
+  return {};
+}
+
+std::string setSuite(ParseState& s, const std::string& v) {
+  std::optional<SuiteInfo> suite = suiteByName(v);
+  if (!suite) {
+    return "unknown suite; expected one of " + suiteNames();
+  }
+  s.o.suite = suite->suite;
+  return {};
+}
+
+std::string setExpectSsrc(ParseState& s, const std::string& v) {
+  uint32_t ssrc = 0;
+  std::string why =
+      setNumber(ssrc, v, 0, 0xffffffffull, "expected a 32-bit number (decimal or 0x hex)");
+  if (why.empty()) {
+    s.o.expect_ssrc = ssrc;
+  }
+  return why;
+}
+
+std::string setSendTos(ParseState& s, const std::string& v) {
+  uint8_t tos = 0;
+  std::string why = setNumber(tos, v, 0, 255, "expected 0-255 (TOS byte; DSCP 46 = 184)");
+  if (why.empty()) {
+    s.o.send_tos = tos;
+  }
+  return why;
+}
+
+std::string setLossPct(ParseState& s, const std::string& v) {
+  std::optional<double> d = parseDouble(v, 0.0, 100.0);
+  if (!d) {
+    return "expected a percentage, 0-100";
+  }
+  s.o.loss_pct = *d;
+  return {};
+}
+
+// Options with a value, in the order of the usage text.
+const ValueOption kValueOptions[] = {
+    {"--local", [](ParseState& s, const std::string& v) { return setAddress(s.o.local, v); }},
+    {"--remote", [](ParseState& s, const std::string& v) { return setAddress(s.o.remote, v); }},
+    {"--mode", setMode},
+    {"--streams",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.streams, v, 1, kMaxStreams,
+                        "expected 1-" + std::to_string(kMaxStreams));
+     }},
+    {"--port-step",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.port_step, v, 1, 1000, "expected 1-1000");
+     }},
+    {"--duration", setDuration},
+    {"--drain-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.drain_ms, v, 0, 10000, "expected 0-10000");
+     }},
+    {"--start-delay-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.start_delay_ms, v, 0, 10000, "expected 0-10000");
+     }},
+    {"--payload-bytes",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(
+           s.o.payload_bytes, v, kMinPayloadBytes, kMaxPayloadBytes,
+           "expected " + std::to_string(kMinPayloadBytes) + "-" + std::to_string(kMaxPayloadBytes));
+     }},
+    {"--payload-type", setPayloadType},
+    {"--srtp", setSuite},
+    {"--send-key",
+     [](ParseState& s, const std::string& v) {
+       s.send_key_text = v;
+       return std::string();
+     }},
+    {"--recv-key",
+     [](ParseState& s, const std::string& v) {
+       s.recv_key_text = v;
+       return std::string();
+     }},
+    {"--rtcp", setRtcp},
+    {"--rtcp-interval-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.rtcp_interval_ms, v, 20, 60000, "expected 20-60000");
+     }},
+    {"--rtcp-delay-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.rtcp_delay_ms, v, 0, 5000, "expected 0-5000");
+     }},
+    {"--ssrc",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.ssrc_base, v, 0, 0xffffffffull,
+                        "expected a 32-bit number (decimal or 0x hex)");
+     }},
+    {"--expect-ssrc", setExpectSsrc},
+    {"--nonce",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.nonce, v, 0, UINT64_MAX, "expected a 64-bit number");
+     }},
+    {"--send-tos", setSendTos},
+    {"--late-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.late_ms, v, 1, 60000, "expected 1-60000");
+     }},
+    {"--loss-pct", setLossPct},
+    {"--jitter-ms",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.jitter_ms, v, 0, kMaxJitterMs,
+                        "expected 0-" + std::to_string(kMaxJitterMs));
+     }},
+    {"--impair-seed",
+     [](ParseState& s, const std::string& v) {
+       return setNumber(s.o.impair_seed, v, 0, UINT64_MAX, "expected a 64-bit number");
+     }},
+};
+
+// The options that only make sense together. @return "" or the error naming the option.
+std::string checkCombination(const PeerOptions& o) {
+  if (!o.local) {
+    return "--local: required (base address:port to bind)";
+  }
+  if (o.sends() && !o.remote) {
+    return "--remote: required in mode " + std::string(modeName(o.mode));
+  }
+  if (o.remote && o.remote->family() != o.local->family()) {
+    return "--remote: address family differs from --local";
+  }
+  const uint32_t span = (o.streams - 1) * o.port_step + (o.rtcp == RtcpMode::Separate ? 1 : 0);
+  if (o.local->port() == 0 || o.local->port() + span > 65535) {
+    return "--local: port must be 1-65535 and leave room for " + std::to_string(o.streams) +
+           " streams";
+  }
+  if (o.remote && (o.remote->port() == 0 || o.remote->port() + span > 65535)) {
+    return "--remote: port must be 1-65535 and leave room for " + std::to_string(o.streams) +
+           " streams";
+  }
+  if (o.rtcp == RtcpMode::Separate && o.port_step < 2) {
+    return "--port-step: must be at least 2 with --rtcp separate";
+  }
+  return {};
+}
+
+// One SDES key of the suite, required when @p needed. @return "" or the error.
+std::string decodeKey(const char* option, bool needed, const std::string& text, SrtpSuite suite,
+                      std::vector<uint8_t>& key) {
+  if (!needed) {
+    return {};
+  }
+  if (text.empty()) {
+    return std::string(option) + ": required with --srtp " + suiteInfo(suite).name;
+  }
+  std::string why;
+  auto k = decodeSdesKey(text, suite, why);
+  if (!k) {
+    return std::string(option) + ": " + why;
+  }
+  key = std::move(*k);
+  return {};
+}
+
+// The SDES keys the suite needs. RTCP flows both ways, so it needs both keys even in send or
+// recv mode.
+std::string decodeKeys(ParseState& s) {
+  PeerOptions& o = s.o;
+  if (o.suite == SrtpSuite::None) {
+    if (!s.send_key_text.empty() || !s.recv_key_text.empty()) {
+      return "--send-key/--recv-key: given without --srtp SUITE";
+    }
+    return {};
+  }
+  const bool rtcp = o.rtcp != RtcpMode::Off;
+  std::string why =
+      decodeKey("--send-key", o.sends() || rtcp, s.send_key_text, o.suite, o.send_key);
+  if (why.empty()) {
+    why = decodeKey("--recv-key", o.receives() || rtcp, s.recv_key_text, o.suite, o.recv_key);
+  }
+  return why;
+}
+
+}  // namespace
+
+ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
+  ParseOutcome out;
+  ParseState s;
   auto fail = [&](const std::string& msg) {
     out.error = msg;
     return out;
@@ -76,12 +336,8 @@ ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
       out.help = true;
       return out;
     }
-    if (opt == "--per-stream") {
-      o.per_stream = true;
-      continue;
-    }
-    if (opt == "--quiet") {
-      o.quiet = true;
+    if (opt == "--per-stream" || opt == "--quiet") {
+      (opt == "--quiet" ? s.o.quiet : s.o.per_stream) = true;
       continue;
     }
     if (opt.rfind("--", 0) != 0) {
@@ -91,194 +347,22 @@ ParseOutcome parsePeerOptions(const std::vector<std::string>& args) {
       return fail(opt + ": missing value");
     }
     const std::string& v = args[++i];
-    auto bad = [&](const std::string& why) { return fail(opt + " '" + v + "': " + why); };
-    auto number = [&](uint64_t min, uint64_t max) { return parseUnsigned(v, min, max); };
-    if (opt == "--local" || opt == "--remote") {
-      auto a = parseSockAddr(v);
-      if (!a) {
-        return bad("expected IPv4:PORT or [IPv6]:PORT");
-      }
-      (opt == "--local" ? o.local : o.remote) = *a;
-    } else if (opt == "--mode") {
-      if (v == "send") {
-        o.mode = PeerMode::Send;
-      } else if (v == "recv") {
-        o.mode = PeerMode::Recv;
-      } else if (v == "both") {
-        o.mode = PeerMode::Both;
-      } else {
-        return bad("expected send, recv or both");
-      }
-    } else if (opt == "--streams") {
-      auto n = number(1, kMaxStreams);
-      if (!n) {
-        return bad("expected 1-" + std::to_string(kMaxStreams));
-      }
-      o.streams = static_cast<uint32_t>(*n);
-    } else if (opt == "--port-step") {
-      auto n = number(1, 1000);
-      if (!n) {
-        return bad("expected 1-1000");
-      }
-      o.port_step = static_cast<uint32_t>(*n);
-    } else if (opt == "--duration") {
-      auto d = parseDouble(v, 0.0, kMaxDurationS);
-      if (!d || *d <= 0.0) {
-        return bad("expected seconds, more than 0 and at most 600");
-      }
-      o.duration_s = *d;
-    } else if (opt == "--drain-ms" || opt == "--start-delay-ms") {
-      auto n = number(0, 10000);
-      if (!n) {
-        return bad("expected 0-10000");
-      }
-      (opt == "--drain-ms" ? o.drain_ms : o.start_delay_ms) = static_cast<uint32_t>(*n);
-    } else if (opt == "--payload-bytes") {
-      auto n = number(kMinPayloadBytes, kMaxPayloadBytes);
-      if (!n) {
-        return bad("expected " + std::to_string(kMinPayloadBytes) + "-" +
-                   std::to_string(kMaxPayloadBytes));
-      }
-      o.payload_bytes = static_cast<uint32_t>(*n);
-    } else if (opt == "--payload-type") {
-      auto n = number(0, 127);
-      // 64-95 collide with RTCP packet types under rtcp-mux (RFC 5761 section 4).
-      if (!n || (*n >= 64 && *n <= 95)) {
-        return bad("expected 0-63 or 96-127");
-      }
-      o.payload_type = static_cast<uint32_t>(*n);
-    } else if (opt == "--srtp") {
-      auto s = suiteByName(v);
-      if (!s) {
-        return bad("unknown suite; expected one of " + suiteNames());
-      }
-      o.suite = s->suite;
-    } else if (opt == "--send-key") {
-      send_key_text = v;
-    } else if (opt == "--recv-key") {
-      recv_key_text = v;
-    } else if (opt == "--rtcp") {
-      if (v == "off") {
-        o.rtcp = RtcpMode::Off;
-      } else if (v == "mux") {
-        o.rtcp = RtcpMode::Mux;
-      } else if (v == "separate") {
-        o.rtcp = RtcpMode::Separate;
-      } else {
-        return bad("expected off, mux or separate");
-      }
-    } else if (opt == "--rtcp-interval-ms") {
-      auto n = number(20, 60000);
-      if (!n) {
-        return bad("expected 20-60000");
-      }
-      o.rtcp_interval_ms = static_cast<uint32_t>(*n);
-    } else if (opt == "--rtcp-delay-ms") {
-      auto n = number(0, 5000);
-      if (!n) {
-        return bad("expected 0-5000");
-      }
-      o.rtcp_delay_ms = static_cast<uint32_t>(*n);
-    } else if (opt == "--ssrc" || opt == "--expect-ssrc") {
-      auto n = number(0, 0xffffffffull);
-      if (!n) {
-        return bad("expected a 32-bit number (decimal or 0x hex)");
-      }
-      if (opt == "--ssrc") {
-        o.ssrc_base = static_cast<uint32_t>(*n);
-      } else {
-        o.expect_ssrc = static_cast<uint32_t>(*n);
-      }
-    } else if (opt == "--nonce") {
-      auto n = number(0, UINT64_MAX);
-      if (!n) {
-        return bad("expected a 64-bit number");
-      }
-      o.nonce = *n;
-    } else if (opt == "--send-tos") {
-      auto n = number(0, 255);
-      if (!n) {
-        return bad("expected 0-255 (TOS byte; DSCP 46 = 184)");
-      }
-      o.send_tos = static_cast<uint8_t>(*n);
-    } else if (opt == "--late-ms") {
-      auto n = number(1, 60000);
-      if (!n) {
-        return bad("expected 1-60000");
-      }
-      o.late_ms = static_cast<uint32_t>(*n);
-    } else if (opt == "--loss-pct") {
-      auto d = parseDouble(v, 0.0, 100.0);
-      if (!d) {
-        return bad("expected a percentage, 0-100");
-      }
-      o.loss_pct = *d;
-    } else if (opt == "--jitter-ms") {
-      auto n = number(0, kMaxJitterMs);
-      if (!n) {
-        return bad("expected 0-" + std::to_string(kMaxJitterMs));
-      }
-      o.jitter_ms = static_cast<uint32_t>(*n);
-    } else if (opt == "--impair-seed") {
-      auto n = number(0, UINT64_MAX);
-      if (!n) {
-        return bad("expected a 64-bit number");
-      }
-      o.impair_seed = *n;
-    } else {
+    const auto* it = std::find_if(std::begin(kValueOptions), std::end(kValueOptions),
+                                  [&](const ValueOption& vo) { return opt == vo.name; });
+    if (it == std::end(kValueOptions)) {
       return fail("unknown option '" + opt + "'");
     }
-  }
-
-  if (!o.local) {
-    return fail("--local: required (base address:port to bind)");
-  }
-  if (o.sends() && !o.remote) {
-    return fail("--remote: required in mode " + std::string(modeName(o.mode)));
-  }
-  if (o.remote && o.remote->family() != o.local->family()) {
-    return fail("--remote: address family differs from --local");
-  }
-  const uint32_t span = (o.streams - 1) * o.port_step + (o.rtcp == RtcpMode::Separate ? 1 : 0);
-  if (o.local->port() == 0 || o.local->port() + span > 65535) {
-    return fail("--local: port must be 1-65535 and leave room for " + std::to_string(o.streams) +
-                " streams");
-  }
-  if (o.remote && (o.remote->port() == 0 || o.remote->port() + span > 65535)) {
-    return fail("--remote: port must be 1-65535 and leave room for " + std::to_string(o.streams) +
-                " streams");
-  }
-  if (o.rtcp == RtcpMode::Separate && o.port_step < 2) {
-    return fail("--port-step: must be at least 2 with --rtcp separate");
-  }
-  if (o.suite != SrtpSuite::None) {
-    std::string why;
-    // RTCP flows both ways, so it needs both keys even in send or recv mode.
-    const bool rtcp = o.rtcp != RtcpMode::Off;
-    if (o.sends() || rtcp) {
-      if (send_key_text.empty()) {
-        return fail("--send-key: required with --srtp " + std::string(suiteInfo(o.suite).name));
-      }
-      auto k = decodeSdesKey(send_key_text, o.suite, why);
-      if (!k) {
-        return fail("--send-key: " + why);
-      }
-      o.send_key = std::move(*k);
+    if (std::string why = it->apply(s, v); !why.empty()) {
+      return fail(opt + " '" + v + "': " + why);
     }
-    if (o.receives() || rtcp) {
-      if (recv_key_text.empty()) {
-        return fail("--recv-key: required with --srtp " + std::string(suiteInfo(o.suite).name));
-      }
-      auto k = decodeSdesKey(recv_key_text, o.suite, why);
-      if (!k) {
-        return fail("--recv-key: " + why);
-      }
-      o.recv_key = std::move(*k);
-    }
-  } else if (!send_key_text.empty() || !recv_key_text.empty()) {
-    return fail("--send-key/--recv-key: given without --srtp SUITE");
   }
-  out.options = std::move(o);
+  if (std::string why = checkCombination(s.o); !why.empty()) {
+    return fail(why);
+  }
+  if (std::string why = decodeKeys(s); !why.empty()) {
+    return fail(why);
+  }
+  out.options = std::move(s.o);
   return out;
 }
 

@@ -136,6 +136,10 @@ class CallManager : public TransactionLayer::User {
   /// PRACKs a reliable provisional on the B leg. @return false for a retransmission.
   bool prackB(Fork& fork, const sip::Message& resp);
   void onBAnswer(Call& call, std::size_t fork, const sip::Message& resp, bool retransmission);
+  void hangUpLateAnswer(Call& call, const Fork& f, const sip::Message& resp);
+  void takeAnsweringFork(Call& call, std::size_t fork, const sip::Message& resp);
+  void onAnswerProgrammed(uint64_t id, Result<std::string> r);
+  void refuseAnswer(Call& c, const Error& e);
   void onBFailure(Call& call, std::size_t fork, int status, const sip::Message* resp);
   void relayToA(Call& call, int status, const std::string& reason, const std::string& sdp,
                 const sip::Message* from_b);

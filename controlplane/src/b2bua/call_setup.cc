@@ -18,6 +18,29 @@ int64_t steadyMs() {
 bool hasSdp(const sip::Message& m) {
   return !m.body.empty() && sip::iequals(m.content_type, "application/sdp");
 }
+// A request built straight from a B-leg dialog (the ACK of a 2xx, the BYE of a late answer).
+sip::Message requestOn(const DialogLeg& leg, const char* method, uint32_t cseq) {
+  sip::Message m;
+  m.method = method;
+  m.request_uri = leg.remote_target;
+  m.from = leg.local;
+  m.from.tag = leg.local_tag;
+  m.to = leg.remote;
+  m.to.tag = leg.remote_tag;
+  m.call_id = leg.call_id;
+  m.cseq = cseq;
+  m.cseq_method = method;
+  m.route = leg.route_set;
+  return m;
+}
+// A 2xx fixes the dialog's remote tag, target and route set (RFC 3261 12.1.2).
+void confirmDialog(DialogLeg& leg, const sip::Message& resp) {
+  leg.remote_tag = resp.to.tag;
+  if (!resp.contacts.empty()) {
+    leg.remote_target = resp.contacts.front().uri;
+  }
+  leg.route_set.assign(resp.record_route.rbegin(), resp.record_route.rend());
+}
 }  // namespace
 
 void CallManager::relayToA(Call& call, int status, const std::string& reason,
@@ -54,17 +77,7 @@ void CallManager::relayToA(Call& call, int status, const std::string& reason,
 
 void CallManager::ackB(Call& call, const DialogLeg& leg, uint32_t cseq, const std::string& sdp) {
   (void)call;
-  sip::Message ack;
-  ack.method = "ACK";
-  ack.request_uri = leg.remote_target;
-  ack.from = leg.local;
-  ack.from.tag = leg.local_tag;
-  ack.to = leg.remote;
-  ack.to.tag = leg.remote_tag;
-  ack.call_id = leg.call_id;
-  ack.cseq = cseq;
-  ack.cseq_method = "ACK";
-  ack.route = leg.route_set;
+  sip::Message ack = requestOn(leg, "ACK", cseq);
   if (!sdp.empty()) {
     ack.content_type = "application/sdp";
     ack.body = sdp;
@@ -179,8 +192,7 @@ void CallManager::onBProvisional(Call& call, std::size_t fork, const sip::Messag
 
 void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& resp,
                             bool retransmission) {
-  std::vector<Fork>& forks = forks_[call.id];
-  Fork& f = forks[fork];
+  Fork& f = forks_[call.id][fork];
   bool winner = call.state != CallState::Confirmed && call.state != CallState::Answering &&
                 !call.cancelled && call.state != CallState::Ended;
   if (!winner) {
@@ -191,33 +203,37 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
     if (call.b.call_id == f.leg.call_id && call.state != CallState::Ended && !call.cancelled) {
       return;
     }
-    // A losing fork, or an answer after CANCEL: ACK it and hang it up (RFC 3261 15).
-    DialogLeg leg = f.leg;
-    leg.remote_tag = resp.to.tag;
-    if (!resp.contacts.empty()) {
-      leg.remote_target = resp.contacts.front().uri;
-    }
-    leg.route_set.assign(resp.record_route.rbegin(), resp.record_route.rend());
-    ackB(call, leg, resp.cseq);
-    sip::Message bye;
-    bye.method = "BYE";
-    bye.request_uri = leg.remote_target;
-    bye.from = leg.local;
-    bye.from.tag = leg.local_tag;
-    bye.to = leg.remote;
-    bye.to.tag = leg.remote_tag;
-    bye.call_id = leg.call_id;
-    bye.cseq = leg.local_cseq + 1;
-    bye.cseq_method = "BYE";
-    bye.route = leg.route_set;
-    txn_.sendRequest(std::move(bye), leg.peer, [](const TransactionLayer::ClientEvent&) {});
+    hangUpLateAnswer(call, f, resp);
     return;
   }
-  f.leg.remote_tag = resp.to.tag;
-  if (!resp.contacts.empty()) {
-    f.leg.remote_target = resp.contacts.front().uri;
+  takeAnsweringFork(call, fork, resp);
+  uint64_t id = call.id;
+  auto relay = [this, id](Result<std::string> r) { onAnswerProgrammed(id, std::move(r)); };
+  if (!call.early_answer.empty() && !call.media->offerPending()) {
+    relay(Result<std::string>(call.early_answer));
+    return;
   }
-  f.leg.route_set.assign(resp.record_route.rbegin(), resp.record_route.rend());
+  if (!hasSdp(resp)) {
+    relay(Result<std::string>(Error{ErrorCode::NotAcceptable, "2xx without SDP answer"}));
+    return;
+  }
+  call.media->answer(Leg::B, resp.body, relay);
+}
+
+// A losing fork, or an answer after CANCEL: ACK it and hang it up (RFC 3261 15).
+void CallManager::hangUpLateAnswer(Call& call, const Fork& f, const sip::Message& resp) {
+  DialogLeg leg = f.leg;
+  confirmDialog(leg, resp);
+  ackB(call, leg, resp.cseq);
+  sip::Message bye = requestOn(leg, "BYE", leg.local_cseq + 1);
+  txn_.sendRequest(std::move(bye), leg.peer, [](const TransactionLayer::ClientEvent&) {});
+}
+
+// The first 2xx wins: its dialog becomes the call's B leg, the other forks are cancelled.
+void CallManager::takeAnsweringFork(Call& call, std::size_t fork, const sip::Message& resp) {
+  std::vector<Fork>& forks = forks_[call.id];
+  Fork& f = forks[fork];
+  confirmDialog(f.leg, resp);
   call.b = f.leg;
   call.b_invite_txn = f.txn;
   dialogs_[call.b.call_id + "|" + call.b.local_tag] = {call.id, Leg::B};
@@ -229,58 +245,55 @@ void CallManager::onBAnswer(Call& call, std::size_t fork, const sip::Message& re
   ackB(call, call.b, resp.cseq);
   negotiateTimers(call, resp);
   call.state = CallState::Answering;
-  uint64_t id = call.id;
-  auto relay = [this, id](Result<std::string> r) {
-    Call* c = find(id);
-    if (!c || c->state != CallState::Answering) {
-      return;
-    }
-    if (c->cancelled) {  // the caller CANCELled while the flows were being programmed
-      c->state = CallState::Confirmed;
-      sip::Message bye = buildInDialog(*c, Leg::B, "BYE");
-      sendInDialog(*c, Leg::B, std::move(bye), [](const TransactionLayer::ClientEvent&) {});
-      endCall(id, "cancelled");
-      return;
-    }
-    if (!r) {
-      RAMPART_LOG(platform::LogLevel::Warn, "b2bua", "call %llu: answer refused: %s",
-                  static_cast<unsigned long long>(id), r.error().message.c_str());
-      SipStatus s = sipStatusFor(r.error());
-      countAttempt(*c, "media_failed");
-      c->state = CallState::Confirmed;  // B is confirmed: hangUp sends it a BYE
-      sip::Message bye = buildInDialog(*c, Leg::B, "BYE");
-      sendInDialog(*c, Leg::B, std::move(bye), [](const TransactionLayer::ClientEvent&) {});
-      c->state = CallState::Early;
-      relayToA(*c, s.code, s.reason, "", nullptr);
-      endCall(id, "media_failed");
-      return;
-    }
+}
+
+// The media answer for a 2xx is programmed (or refused): relay the 200 to A or end the call.
+void CallManager::onAnswerProgrammed(uint64_t id, Result<std::string> r) {
+  Call* c = find(id);
+  if (!c || c->state != CallState::Answering) {
+    return;
+  }
+  if (c->cancelled) {  // the caller CANCELled while the flows were being programmed
     c->state = CallState::Confirmed;
-    c->timer.cancel();
-    programDtmf(*c);
-    c->answered_unix_s = std::time(nullptr);
-    c->answered_unix_ms = unixMs();
-    setup_seconds_->Observe(static_cast<double>(steadyMs() - c->created_ms) / 1000.0);
-    countAttempt(*c, "answered");
-    relayToA(*c, 200, "OK", *r, nullptr);
-    armRefresh(*c);
-    c->duration.expires_after(std::chrono::seconds(config_.sip.max_call_duration_s));
-    c->duration.async_wait([this, id](boost::system::error_code ec) {
-      Call* cc = find(id);
-      if (!ec && cc) {
-        hangUp(*cc, "max_duration");
-      }
-    });
-  };
-  if (!call.early_answer.empty() && !call.media->offerPending()) {
-    relay(Result<std::string>(call.early_answer));
+    sip::Message bye = buildInDialog(*c, Leg::B, "BYE");
+    sendInDialog(*c, Leg::B, std::move(bye), [](const TransactionLayer::ClientEvent&) {});
+    endCall(id, "cancelled");
     return;
   }
-  if (!hasSdp(resp)) {
-    relay(Result<std::string>(Error{ErrorCode::NotAcceptable, "2xx without SDP answer"}));
+  if (!r) {
+    refuseAnswer(*c, r.error());
     return;
   }
-  call.media->answer(Leg::B, resp.body, relay);
+  c->state = CallState::Confirmed;
+  c->timer.cancel();
+  programDtmf(*c);
+  c->answered_unix_s = std::time(nullptr);
+  c->answered_unix_ms = unixMs();
+  setup_seconds_->Observe(static_cast<double>(steadyMs() - c->created_ms) / 1000.0);
+  countAttempt(*c, "answered");
+  relayToA(*c, 200, "OK", *r, nullptr);
+  armRefresh(*c);
+  c->duration.expires_after(std::chrono::seconds(config_.sip.max_call_duration_s));
+  c->duration.async_wait([this, id](boost::system::error_code ec) {
+    Call* cc = find(id);
+    if (!ec && cc) {
+      hangUp(*cc, "max_duration");
+    }
+  });
+}
+
+// B answered but its media cannot be set up: BYE to B, the error to A.
+void CallManager::refuseAnswer(Call& c, const Error& e) {
+  RAMPART_LOG(platform::LogLevel::Warn, "b2bua", "call %llu: answer refused: %s",
+              static_cast<unsigned long long>(c.id), e.message.c_str());
+  SipStatus s = sipStatusFor(e);
+  countAttempt(c, "media_failed");
+  c.state = CallState::Confirmed;  // B is confirmed: hangUp sends it a BYE
+  sip::Message bye = buildInDialog(c, Leg::B, "BYE");
+  sendInDialog(c, Leg::B, std::move(bye), [](const TransactionLayer::ClientEvent&) {});
+  c.state = CallState::Early;
+  relayToA(c, s.code, s.reason, "", nullptr);
+  endCall(c.id, "media_failed");
 }
 
 void CallManager::onBFailure(Call& call, std::size_t fork, int status, const sip::Message* resp) {

@@ -231,6 +231,7 @@ class MediaSession {
   Result<void> ensureResources(Leg from, size_t offerMedia, const std::vector<bool>& live,
                                bool offerHasSavp, PendingOffer& pending);
   void releaseAllocated(const PendingOffer& pending);
+  void releaseUnadvertised(Leg to, PendingOffer& p);
   void syncBridgeLocal(Leg leg);
   /// The flows the committed SDPs call for; @p previous supplies addresses during RFC 2543 hold.
   Result<FlowList> desiredFlows(const FlowList& previous) const;
@@ -255,6 +256,18 @@ class MediaSession {
   void deleteUnwanted(const std::vector<FlowKey>& wanted, std::string reply,
                       std::function<void(Result<std::string>)> done);
   void afterBatch();
+  // answer() in steps (media_session_answer.cc).
+  Result<std::string> commitAnswer(Leg from, std::string_view body, SdpSnapshot& old);
+  std::function<void(Result<std::string>)> afterWebRtc(
+      std::function<void(Result<std::string>)> done);
+  void programAnswer(std::string reply, SdpSnapshot old,
+                     std::function<void(Result<std::string>)> done);
+  bool unchangedBeyond(const std::vector<FlowKey>& wanted, const XcodeList& xcodes) const;
+  void adoptPhase1(Batch& b);
+  // fromJson() in steps (media_state.cc).
+  static Result<void> readLeg(LegState& l, const nlohmann::json& lj, size_t i);
+  Result<void> replayLastOffer(const nlohmann::json& state);
+  Result<void> restoreFlows(const nlohmann::json& flows);
   bool isWebRtc(Leg leg) const;
   /// Sets a WebRTC leg's ICE credentials and fingerprint in the Bridge (new ones on a restart).
   Result<void> ensureWebRtcLocal(Leg leg, bool restart);

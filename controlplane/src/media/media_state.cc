@@ -70,6 +70,10 @@ const nlohmann::json* readArray(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_array() ? &*it : nullptr;
 }
 
+Error badState(const std::string& what) {
+  return Error(ErrorCode::Malformed, "media state: " + what);
+}
+
 }  // namespace
 
 nlohmann::json MediaSession::toJson() const {
@@ -122,105 +126,124 @@ nlohmann::json MediaSession::toJson() const {
 Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx, const MediaRealm& a,
                                                              const MediaRealm& b,
                                                              const nlohmann::json& state) {
-  auto bad = [](const std::string& what) {
-    return Error(ErrorCode::Malformed, "media state: " + what);
-  };
   uint64_t version = 0, callId = 0, worker = 0;
   if (!state.is_object() || !readU64(state, "version", version)) {
-    return bad("not an object with a version");
+    return badState("not an object with a version");
   }
   if (version != kStateVersion) {
-    return bad("unknown version " + std::to_string(version));
+    return badState("unknown version " + std::to_string(version));
   }
   const nlohmann::json* legs = readArray(state, "legs");
   const nlohmann::json* flows = readArray(state, "flows");
   if (!readU64(state, "call_id", callId) || !readU64(state, "worker", worker) || legs == nullptr ||
       legs->size() != 2 || flows == nullptr || worker > UINT32_MAX) {
-    return bad("call_id, worker, legs[2] and flows are required");
+    return badState("call_id, worker, legs[2] and flows are required");
   }
   auto s = std::make_unique<MediaSession>(ctx, a, b, callId);
   s->worker_ = static_cast<uint32_t>(worker);
   s->hasWorker_ = true;
   ctx.workers.acquire(s->worker_);
   for (size_t i = 0; i < 2; ++i) {
-    const nlohmann::json& lj = (*legs)[i];
-    LegState& l = s->legs_[i];
-    uint64_t realm = 0;
-    if (!lj.is_object() || !readU64(lj, "realm", realm)) {
-      return bad("legs[" + std::to_string(i) + "].realm missing");
-    }
-    if (realm != l.realm.realm_index) {
-      return Error(ErrorCode::InvalidArgument, "media state: leg " + std::to_string(i) +
-                                                   " belongs to realm " + std::to_string(realm) +
-                                                   ", not " + std::to_string(l.realm.realm_index));
-    }
-    const nlohmann::json* ports = readArray(lj, "ports");
-    const nlohmann::json* keys = readArray(lj, "sdes");
-    if (!readStr(lj, "remote_sdp", l.remoteSdp) || !readStr(lj, "local_sdp", l.localSdp) ||
-        ports == nullptr || keys == nullptr) {
-      return bad("legs[" + std::to_string(i) + "] needs remote_sdp, local_sdp, ports, sdes");
-    }
-    for (const nlohmann::json& p : *ports) {
-      uint64_t rtp = 0, rtcp = 0;
-      if (!p.is_array() || p.size() != 2 || !readU64(p[0], rtp) || !readU64(p[1], rtcp) ||
-          rtp > 0xffff || rtcp > 0xffff) {
-        return bad("bad port pair");
-      }
-      sdp::PortPair pp{static_cast<uint16_t>(rtp), static_cast<uint16_t>(rtcp)};
-      if (pp.rtp != 0) {
-        if (Result<void> r = l.realm.ports->reserve(pp.rtp); !r.ok()) {
-          return r.error();  // ports reserved so far are freed by the session's destructor
-        }
-      }
-      l.ports.push_back(pp);
-    }
-    for (const nlohmann::json& k : *keys) {
-      abi::SrtpParams params{};
-      if (!k.is_null()) {
-        std::string suite, key;
-        if (!k.is_object() || !readStr(k, "suite", suite) || !readStr(k, "key", key)) {
-          return bad("bad sdes entry");
-        }
-        Result<abi::SrtpParams> d = sdes::decodeInline(suite, key);
-        sdes::wipe(key);
-        if (!d.ok()) {
-          return bad(d.error().message);
-        }
-        params = d.value();
-        sdes::wipe(d.value());
-      }
-      l.keys.push_back(params);
-      sdes::wipe(params);
+    if (Result<void> r = readLeg(s->legs_[i], (*legs)[i], i); !r.ok()) {
+      return r.error();  // ports reserved so far are freed by the session's destructor
     }
   }
   s->syncBridgeLocal(Leg::A);
   s->syncBridgeLocal(Leg::B);
-  // The Bridge has no serialised form: replaying the last offer/answer rebuilds its layout and
-  // payload maps. TODO(media): o= versions restart at 1 (peers comparing versions see a change).
+  if (Result<void> r = s->replayLastOffer(state); !r.ok()) {
+    return r.error();
+  }
+  if (Result<void> r = s->restoreFlows(*flows); !r.ok()) {
+    return r.error();
+  }
+  ++ctx.stats.sessions_restored;
+  return s;
+}
+
+// One leg of a stored session: its SDPs, ports (reserved again) and SDES keys.
+Result<void> MediaSession::readLeg(LegState& l, const nlohmann::json& lj, size_t i) {
+  uint64_t realm = 0;
+  if (!lj.is_object() || !readU64(lj, "realm", realm)) {
+    return badState("legs[" + std::to_string(i) + "].realm missing");
+  }
+  if (realm != l.realm.realm_index) {
+    return Error(ErrorCode::InvalidArgument, "media state: leg " + std::to_string(i) +
+                                                 " belongs to realm " + std::to_string(realm) +
+                                                 ", not " + std::to_string(l.realm.realm_index));
+  }
+  const nlohmann::json* ports = readArray(lj, "ports");
+  const nlohmann::json* keys = readArray(lj, "sdes");
+  if (!readStr(lj, "remote_sdp", l.remoteSdp) || !readStr(lj, "local_sdp", l.localSdp) ||
+      ports == nullptr || keys == nullptr) {
+    return badState("legs[" + std::to_string(i) + "] needs remote_sdp, local_sdp, ports, sdes");
+  }
+  for (const nlohmann::json& p : *ports) {
+    uint64_t rtp = 0, rtcp = 0;
+    if (!p.is_array() || p.size() != 2 || !readU64(p[0], rtp) || !readU64(p[1], rtcp) ||
+        rtp > 0xffff || rtcp > 0xffff) {
+      return badState("bad port pair");
+    }
+    sdp::PortPair pp{static_cast<uint16_t>(rtp), static_cast<uint16_t>(rtcp)};
+    if (pp.rtp != 0) {
+      if (Result<void> r = l.realm.ports->reserve(pp.rtp); !r.ok()) {
+        return r.error();  // ports reserved so far are freed by the session's destructor
+      }
+    }
+    l.ports.push_back(pp);
+  }
+  for (const nlohmann::json& k : *keys) {
+    abi::SrtpParams params{};
+    if (!k.is_null()) {
+      std::string suite, key;
+      if (!k.is_object() || !readStr(k, "suite", suite) || !readStr(k, "key", key)) {
+        return badState("bad sdes entry");
+      }
+      Result<abi::SrtpParams> d = sdes::decodeInline(suite, key);
+      sdes::wipe(key);
+      if (!d.ok()) {
+        return badState(d.error().message);
+      }
+      params = d.value();
+      sdes::wipe(d.value());
+    }
+    l.keys.push_back(params);
+    sdes::wipe(params);
+  }
+  return {};
+}
+
+// The Bridge has no serialised form: replaying the last offer/answer rebuilds its layout and
+// payload maps. TODO(media): o= versions restart at 1 (peers comparing versions see a change).
+Result<void> MediaSession::replayLastOffer(const nlohmann::json& state) {
   std::string offerer;
   if (readStr(state, "last_offerer", offerer)) {
     if (offerer != "A" && offerer != "B") {
-      return bad("last_offerer must be A or B");
+      return badState("last_offerer must be A or B");
     }
     const Leg x = offerer == "A" ? Leg::A : Leg::B;
     const Leg y = otherLeg(x);
-    sdp::Result<sdp::Session> o = sdp::parse(s->legs_[idx(x)].remoteSdp);
-    sdp::Result<sdp::Session> ans = sdp::parse(s->legs_[idx(y)].remoteSdp);
+    sdp::Result<sdp::Session> o = sdp::parse(legs_[idx(x)].remoteSdp);
+    sdp::Result<sdp::Session> ans = sdp::parse(legs_[idx(y)].remoteSdp);
     if (!o.ok() || !ans.ok()) {
-      return bad("stored SDP does not parse");
+      return badState("stored SDP does not parse");
     }
-    sdp::Result<std::string> r1 = s->bridge_.offer(x, o.value());
+    sdp::Result<std::string> r1 = bridge_.offer(x, o.value());
     if (!r1.ok()) {
-      return bad("replaying the offer: " + sdp::describe(r1.error()));
+      return badState("replaying the offer: " + sdp::describe(r1.error()));
     }
-    sdp::Result<std::string> r2 = s->bridge_.answer(y, ans.value());
+    sdp::Result<std::string> r2 = bridge_.answer(y, ans.value());
     if (!r2.ok()) {
-      return bad("replaying the answer: " + sdp::describe(r2.error()));
+      return badState("replaying the answer: " + sdp::describe(r2.error()));
     }
-    s->lastOfferer_ = x;
+    lastOfferer_ = x;
   }
+  return {};
+}
+
+// The stored flows, checked against what the stored SDPs call for, keep their handles.
+Result<void> MediaSession::restoreFlows(const nlohmann::json& flows) {
   FlowList stored;
-  for (const nlohmann::json& f : *flows) {
+  for (const nlohmann::json& f : flows) {
     uint64_t from = 0, slot = 0, handle = 0, port = 0, flags = 0;
     std::string remote;
     auto rtcp = f.is_object() ? f.find("rtcp") : f.end();
@@ -228,37 +251,36 @@ Result<std::unique_ptr<MediaSession>> MediaSession::fromJson(MediaContext& ctx, 
         !readU64(f, "handle", handle) || !readU64(f, "in_remote_port", port) ||
         !readU64(f, "flags", flags) || !readStr(f, "in_remote", remote) || rtcp == f.end() ||
         !rtcp->is_boolean() || from > 1 || slot > 0xffff || port > 0xffff || flags > 0xffff) {
-      return bad("bad flow entry");
+      return badState("bad flow entry");
     }
     ProgrammedFlow pf;
     pf.key = FlowKey{static_cast<uint8_t>(from), static_cast<uint8_t>(rtcp->get<bool>() ? 1 : 0),
                      static_cast<uint16_t>(slot)};
     pf.handle = handle;
     if (!unhex(remote, pf.spec.in_remote.addr, 16)) {
-      return bad("bad flow in_remote");
+      return badState("bad flow in_remote");
     }
     pf.spec.in_remote.port = static_cast<uint16_t>(port);
     pf.spec.flags = static_cast<uint16_t>(flags);
     stored.push_back(pf);
   }
-  Result<FlowList> desired = s->desiredFlows(stored);
+  Result<FlowList> desired = desiredFlows(stored);
   if (!desired.ok()) {
-    return bad(desired.error().message);
+    return badState(desired.error().message);
   }
   if (desired.value().size() != stored.size()) {
-    return bad("stored flows do not match the stored SDP");
+    return badState("stored flows do not match the stored SDP");
   }
   for (ProgrammedFlow& f : desired.value()) {
     auto it = std::find_if(stored.begin(), stored.end(),
                            [&](const ProgrammedFlow& p) { return p.key == f.key; });
     if (it == stored.end()) {
-      return bad("stored flows do not match the stored SDP");
+      return badState("stored flows do not match the stored SDP");
     }
     f.handle = it->handle;
   }
-  s->flows_ = std::move(desired.value());
-  ++ctx.stats.sessions_restored;
-  return s;
+  flows_ = std::move(desired.value());
+  return {};
 }
 
 }  // namespace rampart::cp

@@ -11,20 +11,13 @@
 #include "worker/dtmf_stage.h"
 #include "worker/lcore_ctx.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/post_event.h"
 #include "worker/xcode_io.h"
 
 namespace rampart::dp {
 namespace {
 
 using abi::MsgType;
-
-bool postEvent(LcoreCtx& ctx, const void* msg, uint32_t len) {
-  if (ctx.evt.enqueue(msg, len)) {
-    return true;
-  }
-  bump(ctx.stats->events_lost);
-  return false;
-}
 
 void ack(LcoreCtx& ctx, const abi::MsgHeader& cmd, int32_t status, uint64_t flow) {
   abi::Ack a{};
@@ -37,7 +30,7 @@ void ack(LcoreCtx& ctx, const abi::MsgHeader& cmd, int32_t status, uint64_t flow
   if (status != abi::kOk) {
     bump(ctx.stats->commands_refused);
   }
-  postEvent(ctx, &a, sizeof(a));
+  postEvent(ctx, a);
 }
 
 // The one place SRTP key bytes of a command are wiped (the local copy and the shared slot).
@@ -354,7 +347,7 @@ void flowQuery(LcoreCtx& ctx, const abi::MsgHeader& h) {
   }
   abi::FlowInfo fi;
   fillInfo(ctx, abi::unpackHandle(h.flow).index, h.seq, &fi);
-  postEvent(ctx, &fi, sizeof(fi));
+  postEvent(ctx, fi);
   ack(ctx, h, abi::kOk, h.flow);
 }
 
@@ -395,7 +388,7 @@ void hello(LcoreCtx& ctx, const uint8_t* slot, uint32_t size) {
   if (r.status != abi::kOk) {
     bump(ctx.stats->commands_refused);
   }
-  postEvent(ctx, &r, sizeof(r));
+  postEvent(ctx, r);
 }
 
 }  // namespace

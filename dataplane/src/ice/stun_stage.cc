@@ -10,6 +10,7 @@
 #include "pkt/bytes.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/post_event.h"
 
 namespace rampart::dp {
 namespace {
@@ -140,17 +141,11 @@ void replyError(LcoreCtx& ctx, const Iface& in, rte_mbuf* m, const PacketInfo& p
 }
 
 void postSelected(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const PacketInfo& pi) {
-  abi::IceSelected ev{};
-  ev.hdr.type = abi::MsgType::IceSelected;
-  ev.hdr.size = sizeof(ev);
-  ev.hdr.flow = ctx.flows.handleOf(index);
-  ev.cookie = f.cookie;
+  auto ev = flowEvent<abi::IceSelected>(ctx, abi::MsgType::IceSelected, f, index);
   std::memcpy(ev.remote.addr, pi.src, pi.family == 4 ? 4 : 16);
   ev.remote.port = pi.src_port;
   ev.family = pi.family;
-  if (!ctx.evt.enqueue(&ev, sizeof(ev))) {
-    bump(ctx.stats->events_lost);
-  }
+  postEvent(ctx, ev);
 }
 
 // An authenticated USE-CANDIDATE check: its source becomes the flow's remote (strict source
@@ -377,14 +372,9 @@ bool checkConsent(LcoreCtx& ctx, uint32_t index) {
     return true;
   }
   const FlowEntry& f = ctx.flows.at(index);
-  abi::ConsentExpired ev{};
-  ev.hdr.type = abi::MsgType::ConsentExpired;
-  ev.hdr.size = sizeof(ev);
-  ev.hdr.flow = ctx.flows.handleOf(index);
-  ev.cookie = f.cookie;
+  auto ev = flowEvent<abi::ConsentExpired>(ctx, abi::MsgType::ConsentExpired, f, index);
   ev.silent_s = static_cast<uint32_t>((ctx.now_ns - s.last_check_ns) / 1000000000ull);
-  if (!ctx.evt.enqueue(&ev, sizeof(ev))) {
-    bump(ctx.stats->events_lost);
+  if (!postEvent(ctx, ev)) {
     return false;
   }
   s.consent_reported = true;  // once per silence; a new valid check re-arms it

@@ -7,6 +7,7 @@
 #include <intel-ipsec-mb.h>
 
 #include "pkt/bytes.h"
+#include "pkt/rtp_header.h"
 #include "srtp/srtp_fast.h"
 
 namespace rampart::dp {
@@ -15,22 +16,6 @@ inline constexpr uint32_t kSrtcpE = 0x80000000u;
 
 inline bool isGcm(const FastSrtp& r) {
   return r.suite == abi::SrtpSuite::AeadAes128Gcm || r.suite == abi::SrtpSuite::AeadAes256Gcm;
-}
-
-// RTP header length with CSRCs and extension, or 0 when it does not fit in `len` (libsrtp2's
-// srtp_validate_rtp_header).
-inline uint32_t rtpHeaderLen(const uint8_t* p, uint32_t len) {
-  if (len < 12) {
-    return 0;
-  }
-  uint32_t h = 12 + 4 * (p[0] & 0x0f);
-  if ((p[0] & 0x10) != 0) {
-    if (len < h + 4) {
-      return 0;
-    }
-    h += 4 + 4 * uint32_t{load16(p + h + 2)};
-  }
-  return h <= len ? h : 0;
 }
 
 inline bool tagEqual(const uint8_t* a, const uint8_t* b, uint32_t n) {

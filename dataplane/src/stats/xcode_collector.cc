@@ -7,13 +7,15 @@
 
 #include <prometheus/metric_family.h>
 
+#include <rampart/mgmt/metric_families.h>
 #include <rampart/platform/xcode_stats.h>
 
 namespace rampart::dp {
 namespace {
 
+using mgmt::addValue;
+using mgmt::family;
 using platform::XcodeStats;
-using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
@@ -53,25 +55,6 @@ constexpr Field kFields[] = {
      MetricType::Counter, &XcodeStats::rtcp_rtt_samples},
 };
 
-MetricFamily family(const char* name, const char* help, MetricType type) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
-
-void add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (f.type == MetricType::Counter) {
-    m.counter.value = v;
-  } else {
-    m.gauge.value = v;
-  }
-  f.metric.push_back(std::move(m));
-}
-
 class XcodeCollector : public prometheus::Collectable {
  public:
   explicit XcodeCollector(const platform::ShmRegion* xc) : xc_(xc) {}
@@ -102,18 +85,22 @@ class XcodeCollector : public prometheus::Collectable {
       const auto* s = static_cast<const XcodeStats*>(xc_->stats(w));
       const std::string wl = std::to_string(w);
       for (std::size_t i = 0; i < std::size(kFields); ++i) {
-        add(out[i], {{"worker", wl}}, static_cast<double>(load(s->*kFields[i].field)));
+        addValue(out[i], {{"worker", wl}}, static_cast<double>(load(s->*kFields[i].field)));
       }
-      add(packets, {{"worker", wl}, {"direction", "in"}}, static_cast<double>(load(s->in_packets)));
-      add(packets, {{"worker", wl}, {"direction", "out"}},
-          static_cast<double>(load(s->out_packets)));
-      add(dtmf, {{"worker", wl}, {"method", "rfc4733"}}, static_cast<double>(load(s->dtmf_events)));
-      add(dtmf, {{"worker", wl}, {"method", "inband"}}, static_cast<double>(load(s->dtmf_inband)));
-      add(dtmf, {{"worker", wl}, {"method", "sip_info"}},
-          static_cast<double>(load(s->dtmf_sip_info)));
-      add(cpu, {{"worker", wl}}, static_cast<double>(load(s->cpu_ns)) / 1e9);
-      add(rtcp, {{"worker", wl}, {"direction", "in"}}, static_cast<double>(load(s->rtcp_in)));
-      add(rtcp, {{"worker", wl}, {"direction", "out"}}, static_cast<double>(load(s->rtcp_out)));
+      addValue(packets, {{"worker", wl}, {"direction", "in"}},
+               static_cast<double>(load(s->in_packets)));
+      addValue(packets, {{"worker", wl}, {"direction", "out"}},
+               static_cast<double>(load(s->out_packets)));
+      addValue(dtmf, {{"worker", wl}, {"method", "rfc4733"}},
+               static_cast<double>(load(s->dtmf_events)));
+      addValue(dtmf, {{"worker", wl}, {"method", "inband"}},
+               static_cast<double>(load(s->dtmf_inband)));
+      addValue(dtmf, {{"worker", wl}, {"method", "sip_info"}},
+               static_cast<double>(load(s->dtmf_sip_info)));
+      addValue(cpu, {{"worker", wl}}, static_cast<double>(load(s->cpu_ns)) / 1e9);
+      addValue(rtcp, {{"worker", wl}, {"direction", "in"}}, static_cast<double>(load(s->rtcp_in)));
+      addValue(rtcp, {{"worker", wl}, {"direction", "out"}},
+               static_cast<double>(load(s->rtcp_out)));
     }
     for (MetricFamily* f : {&packets, &dtmf, &cpu, &rtcp}) {
       out.push_back(std::move(*f));

@@ -1,6 +1,7 @@
 #include "worker/idle_scan.h"
 
 #include "ice/stun_stage.h"
+#include "worker/post_event.h"
 
 namespace rampart::dp {
 namespace {
@@ -28,18 +29,12 @@ void scanIdle(LcoreCtx& ctx) {
     }
     uint64_t last = ctx.flow_stats[i].last_seen_ns;
     if (now_ns > last && now_ns - last >= uint64_t{f.idle_timeout_s} * 1000000000ull) {
-      abi::FlowIdle ev{};
-      ev.hdr.type = abi::MsgType::FlowIdle;
-      ev.hdr.size = sizeof(ev);
-      ev.hdr.flow = ctx.flows.handleOf(i);
-      ev.cookie = f.cookie;
+      auto ev = flowEvent<abi::FlowIdle>(ctx, abi::MsgType::FlowIdle, f, i);
       ev.idle_s = static_cast<uint32_t>((now_ns - last) / 1000000000ull);
-      if (ctx.evt.enqueue(&ev, sizeof(ev))) {
-        f.idle_reported = true;  // once per silence; traffic re-arms it
-      } else {
-        bump(ctx.stats->events_lost);
+      if (!postEvent(ctx, ev)) {
         return;  // retry on the next scan
       }
+      f.idle_reported = true;  // once per silence; traffic re-arms it
     }
   }
 }

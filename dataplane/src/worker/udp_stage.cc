@@ -10,6 +10,7 @@
 #include "worker/dtmf_stage.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/post_event.h"
 #include "worker/xcode_io.h"
 
 namespace rampart::dp {
@@ -21,16 +22,10 @@ constexpr uint32_t kSeqMod = 1u << 16;
 
 void postSsrcChange(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, uint32_t old_ssrc,
                     uint32_t new_ssrc) {
-  abi::SsrcChange ev{};
-  ev.hdr.type = abi::MsgType::SsrcChange;
-  ev.hdr.size = sizeof(ev);
-  ev.hdr.flow = ctx.flows.handleOf(index);
-  ev.cookie = f.cookie;
+  auto ev = flowEvent<abi::SsrcChange>(ctx, abi::MsgType::SsrcChange, f, index);
   ev.old_ssrc = old_ssrc;
   ev.new_ssrc = new_ssrc;
-  if (!ctx.evt.enqueue(&ev, sizeof(ev))) {
-    bump(ctx.stats->events_lost);
-  }
+  postEvent(ctx, ev);
 }
 
 void initSeq(RtpRx& r, uint16_t seq) {
