@@ -7,6 +7,7 @@
 #include "pkt/bytes.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/post_event.h"
 
 namespace rampart::dp {
 namespace {
@@ -127,9 +128,7 @@ void watchTranscoder(LcoreCtx& ctx) {
   ev.hdr.type = abi::MsgType::XcodeRestart;
   ev.hdr.size = sizeof(ev);
   ev.attached_ns = at;
-  if (!ctx.evt.enqueue(&ev, sizeof(ev))) {
-    bump(ctx.stats->events_lost);
-  }
+  postEvent(ctx, ev);
 }
 
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
