@@ -20,6 +20,7 @@
 #include "media/worker_picker.h"
 #include "records/call_records.h"
 #include "security/drop_list_sync.h"
+#include "security/kernel_ban_filter.h"
 #include "security/signalling_guard.h"
 #include "transport/tls_context.h"
 #include "transport/transport_layer.h"
@@ -224,6 +225,15 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
   txn_->setResponseObserver(guard_.get());
   drop_list_ = std::make_unique<security::DropListSync>(*sink_, guard_->bans(), registry);
   guard_->bans().addListener(drop_list_.get());
+  if (config.security.kernel_ban_filter) {
+    std::vector<std::string> names;
+    for (const platform::Realm& r : config.realms) {
+      names.push_back(r.name);
+    }
+    kernel_filter_ = std::make_unique<security::KernelBanFilter>(io, guard_->bans(), *transport_,
+                                                                 registry, names);
+    guard_->bans().addListener(kernel_filter_.get());
+  }
   calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
   txn_->setUser(calls_.get());
   records_ = std::make_unique<CallRecords>(config_, registry);
@@ -247,6 +257,9 @@ Result<void> Server::start() {
   auto ok = transport_->start();
   if (!ok) {
     return ok;
+  }
+  if (kernel_filter_) {
+    kernel_filter_->start();  // the bans restored from the ban file, on the bound sockets
   }
   dataplane_->start();
   if (auto calls = calls_->start(); !calls) {
@@ -397,6 +410,9 @@ void Server::stop() {
   }
   if (calls_) {
     calls_->stop();
+  }
+  if (kernel_filter_) {
+    kernel_filter_->stop();
   }
   if (transport_) {
     transport_->stop();

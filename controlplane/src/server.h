@@ -44,6 +44,7 @@ class DataplaneEvents;
 namespace security {
 class SignallingGuard;
 class DropListSync;
+class KernelBanFilter;
 }  // namespace security
 namespace dtls {
 class DtlsService;
@@ -98,6 +99,7 @@ class Server {
   std::unique_ptr<TransactionLayer> txn_;
   std::unique_ptr<security::SignallingGuard> guard_;
   std::unique_ptr<security::DropListSync> drop_list_;
+  std::unique_ptr<security::KernelBanFilter> kernel_filter_;  // security.kernel_ban_filter
   std::unique_ptr<CallManager> calls_;
   std::unique_ptr<DataplaneEvents> events_;
   std::vector<prometheus::Gauge*> ports_gauges_;

@@ -88,6 +88,7 @@ constexpr std::string_view kSecurityKeys[] = {"invite_per_source",
                                               "scanner_user_agents",
                                               "max_tracked_sources",
                                               "ban_file",
+                                              "kernel_ban_filter",
                                               "connections",
                                               "geo"};
 constexpr std::string_view kGeoKeys[] = {"database", "deny_countries", "allow_countries"};
@@ -873,6 +874,7 @@ void parseSecurityLimits(const MapReader& m, SecurityPolicy* s) {
   }
   readNumber(m, "max_tracked_sources", 1000, 10000000, &s->max_tracked_sources);
   readString(m, "ban_file", &s->ban_file, false, false);
+  readBool(m, "kernel_ban_filter", &s->kernel_ban_filter);
   if (std::optional<YAML::Node> n = m.get("geo", false)) {
     MapReader g(*n, m.keyPath("geo"), kGeoKeys, m.sink());
     readString(g, "database", &s->geo.database, true, false);

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <cstring>
 #include <deque>
+#include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -59,18 +61,19 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
     return {};
   }
 
+  // Waits for readability, then takes what is queued in recvmmsg batches: one system call
+  // per batch instead of one per datagram (a flood's cost is mostly per-datagram overhead).
   void receive() {
-    socket_.async_receive_from(
-        asio::buffer(buf_), from_,
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-          if (ec == asio::error::operation_aborted || !self->socket_.is_open()) {
-            return;
-          }
-          if (!ec) {
-            self->deliver(n);
-          }
-          self->receive();
-        });
+    socket_.async_wait(udp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec == asio::error::operation_aborted || !self->socket_.is_open()) {
+                           return;
+                         }
+                         if (!ec) {
+                           self->drain();
+                         }
+                         self->receive();
+                       });
   }
 
   void send(const udp::endpoint& to, std::string bytes) {
@@ -90,20 +93,61 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
   }
 
   uint32_t realm() const { return realm_; }
+  int fd() { return socket_.native_handle(); }
   bool v6() const { return v6_; }  // cached: asking the socket costs a getsockname per send
 
  private:
-  void deliver(std::size_t n) {
-    if (n == buf_.size() || n > layer_.limits().max_message_bytes) {
+  static constexpr unsigned kBatch = 16;
+  // Batches per wakeup at most, so one busy socket cannot hold the event loop.
+  static constexpr int kRounds = 4;
+
+  // One slot per datagram of a batch: larger than the biggest message accepted, so a longer
+  // datagram shows as oversize. Left uninitialised: pages are only touched when used.
+  void allocate() {
+    slot_bytes_ = layer_.limits().max_message_bytes + 1;
+    buf_.reset(new char[slot_bytes_ * kBatch]);
+    for (unsigned i = 0; i < kBatch; ++i) {
+      iov_[i] = {buf_.get() + i * slot_bytes_, slot_bytes_};
+    }
+  }
+
+  void drain() {
+    if (!buf_) {
+      allocate();
+    }
+    for (int round = 0; round < kRounds; ++round) {
+      for (unsigned i = 0; i < kBatch; ++i) {
+        msgs_[i].msg_hdr = {};
+        msgs_[i].msg_hdr.msg_name = &from_[i];
+        msgs_[i].msg_hdr.msg_namelen = sizeof(from_[i]);
+        msgs_[i].msg_hdr.msg_iov = &iov_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+      }
+      int n = ::recvmmsg(socket_.native_handle(), msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+      for (int i = 0; i < n; ++i) {
+        deliver(static_cast<unsigned>(i));
+      }
+      if (n < static_cast<int>(kBatch)) {
+        return;
+      }
+    }
+  }
+
+  void deliver(unsigned i) {
+    const std::size_t n = msgs_[i].msg_len;
+    if ((msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || n > layer_.limits().max_message_bytes) {
       layer_.countOversize();
       return;
     }
-    std::string_view data(buf_.data(), n);
+    std::string_view data(static_cast<const char*>(iov_[i].iov_base), n);
     // RFC 5626 keepalives and stray line ends carry no message.
     if (data.find_first_not_of("\r\n ") == std::string_view::npos) {
       return;
     }
-    Peer peer{Transport::Udp, from_.address(), from_.port(), 0, realm_};
+    udp::endpoint from;
+    std::memcpy(from.data(), &from_[i], msgs_[i].msg_hdr.msg_namelen);
+    from.resize(msgs_[i].msg_hdr.msg_namelen);
+    Peer peer{Transport::Udp, from.address(), from.port(), 0, realm_};
     layer_.sink().onMessage(peer, std::string(data));
   }
 
@@ -112,8 +156,11 @@ class TransportLayer::UdpSocket : public std::enable_shared_from_this<UdpSocket>
   uint32_t realm_;
   uint8_t dscp_;
   bool v6_ = false;
-  udp::endpoint from_;
-  std::array<char, 65536> buf_{};
+  std::size_t slot_bytes_ = 0;
+  std::unique_ptr<char[]> buf_;
+  std::array<iovec, kBatch> iov_{};
+  std::array<mmsghdr, kBatch> msgs_{};
+  std::array<sockaddr_storage, kBatch> from_{};
 };
 
 // --- TCP and TLS listeners ------------------------------------------------------------------
@@ -339,6 +386,14 @@ void TransportLayer::stop() {
   }
   udp_.clear();
   streams_.clear();
+}
+
+std::vector<std::pair<int, uint32_t>> TransportLayer::udpSockets() const {
+  std::vector<std::pair<int, uint32_t>> out;
+  for (const auto& s : udp_) {
+    out.emplace_back(s->fd(), s->realm());
+  }
+  return out;
 }
 
 std::optional<platform::SignallingListener> TransportLayer::listener(uint32_t realm,

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <prometheus/counter.h>
@@ -75,6 +76,9 @@ class TransportLayer {
   /// from now on; open connections are kept. All or nothing.
   /// @return Error naming the realm key when a certificate or key file cannot be used.
   Result<void> reloadSecurity(const platform::Config& next);
+
+  /// The UDP signalling sockets as (descriptor, realm), for the kernel ban filter.
+  std::vector<std::pair<int, uint32_t>> udpSockets() const;
 
   ConnectionTable& connections() { return connections_; }
   MessageSink& sink() { return *sink_; }

@@ -5,7 +5,8 @@
 #     limit (100/s against 5/s) for 15 s, while a legitimate caller from 198.18.1.2 places 45
 #     calls to the PBX's echo at 3/s: every legitimate call completes; each flood source is
 #     answered 503 within its reply budget, then silenced and banned; the refusals are counted
-#     by realm, method, reason and action; control-plane memory stays bounded;
+#     by realm, method, reason and action; a banned source's datagrams are dropped by the
+#     kernel ban filter (counted); control-plane memory stays bounded;
 #  2. a ban expires on time (security.ban.duration_s, measured from ban to expiry);
 #  3. password guessing through Rampart against the PBX's digest auth: after
 #     security.auth_failures.max rejected credentials the source is banned (its next REGISTER
@@ -70,14 +71,18 @@ inv_reply=$(m 'rampart_cp_security_refused_total\{action="reply",method="INVITE"
 inv_drop=$(m 'rampart_cp_security_refused_total\{action="drop",method="INVITE",realm="wan",reason="(invite_rate|source_rate)"')
 reg_refused=$(m 'rampart_cp_security_refused_total\{action="(reply|drop)",method="REGISTER",realm="wan",reason="(register_rate|source_rate)"')
 banned=$(m 'rampart_cp_security_refused_total\{.*reason="banned"')
+# Banned sources' datagrams mostly die in the kernel (security.kernel_ban_filter, on by default).
+kernel=$(m 'rampart_cp_udp_kernel_drops_total\{realm="wan"')
 bans=$(m 'rampart_cp_bans_total\{event="added",reason="rate"')
 echo "   flood requests sent $sent; INVITE refused: $inv_reply answered 503, $inv_drop dropped;" \
-     "REGISTER refused $reg_refused; dropped as banned $banned; rate bans $bans"
+     "REGISTER refused $reg_refused; dropped as banned $banned in the control plane," \
+     "$kernel in the kernel; rate bans $bans"
 [ "$sent" -ge 12000 ] || fail "the floods sent only $sent requests"
 [ "$inv_reply" -ge 6 ] || fail "flood INVITEs got $inv_reply 503s (expected a few per source)"
 [ "$inv_drop" -ge 100 ] || fail "only $inv_drop flood INVITEs were dropped silently"
 [ "$reg_refused" -ge 100 ] || fail "only $reg_refused flood REGISTERs were refused"
-[ "$banned" -ge 5000 ] || fail "only $banned requests from banned sources were dropped"
+[ $((banned + kernel)) -ge 5000 ] || fail "only $((banned + kernel)) requests from banned sources were dropped"
+[ "$kernel" -ge 2500 ] || fail "only $kernel datagrams of banned sources were dropped by the kernel filter"
 [ "$bans" -ge 12 ] || fail "$bans rate bans for 12 flood sources"
 # Replies stay within the budget: 5 per source and second at most.
 [ "$inv_reply" -le $((6 * 5 * 17)) ] || fail "$inv_reply 503s exceed replies_per_source"

@@ -289,6 +289,8 @@ struct SecurityPolicy {
   // Where bans are kept across control-plane restarts ("" = not kept). Resolved like the TLS
   // paths; its directory must exist.
   std::string ban_file;
+  // Bans also as a BPF filter on the SIP UDP sockets, so banned datagrams die in the kernel.
+  bool kernel_ban_filter = true;
   uint32_t max_sip_message_bytes = 65535;
   uint32_t max_sdp_bytes = 16384;
 };
