@@ -5,7 +5,7 @@
 //
 // usage: rampart-sip-flood DST_IP DST_PORT RATE SECS USER SRC_IP...
 // Paced in 1 ms slices; prints one JSON line {"sent", "secs", "rate"} at the end. Each message
-// has its own Call-ID and branch; the request URI names USER.
+// has its own Call-ID and branch (a 12-digit number); the request URI names USER.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -28,12 +28,17 @@ constexpr std::size_t kBatch = 64;
 constexpr std::size_t kMessageMax = 512;
 using Clock = std::chrono::steady_clock;
 
+// A source's message with the message number as a fixed-width field at each place it occurs
+// (branch, tag, Call-ID): each message is a copy with the digits written in, no formatting.
 struct Source {
   int fd = -1;
   std::string ip;
   uint16_t port = 0;
+  std::string text;
+  std::vector<std::size_t> number_at;
 };
 
+constexpr std::size_t kDigits = 12;
 struct Args {
   sockaddr_in dst{};
   std::string dst_ip;
@@ -62,12 +67,14 @@ bool parse(int argc, char** argv, Args* a) {
          a->secs > 0;
 }
 
-bool open(const std::string& ip, Source* s) {
+// A socket bound to `ip` and connected to the target, so each send skips the route lookup.
+bool open(const Args& a, const std::string& ip, Source* s) {
   s->fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   if (s->fd < 0 || ::inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1 ||
-      ::bind(s->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+      ::bind(s->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 ||
+      ::connect(s->fd, reinterpret_cast<const sockaddr*>(&a.dst), sizeof(a.dst)) != 0) {
     std::fprintf(stderr, "cannot bind %s: %s\n", ip.c_str(), std::strerror(errno));
     return false;
   }
@@ -78,37 +85,48 @@ bool open(const std::string& ip, Source* s) {
   return true;
 }
 
-std::size_t format(char* out, const Args& a, const Source& s, uint64_t n) {
-  int len = std::snprintf(out, kMessageMax,
-                          "INVITE sip:%s@%s:%u SIP/2.0\r\n"
-                          "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bKfl%llu\r\n"
-                          "Max-Forwards: 70\r\n"
-                          "From: <sip:flood@%s>;tag=f%llu\r\n"
-                          "To: <sip:%s@%s>\r\n"
-                          "Call-ID: fl%llu@%s\r\n"
-                          "CSeq: 1 INVITE\r\n"
-                          "Contact: <sip:flood@%s:%u>\r\n"
-                          "Content-Length: 0\r\n\r\n",
-                          a.user.c_str(), a.dst_ip.c_str(), a.dst_port, s.ip.c_str(), s.port,
-                          static_cast<unsigned long long>(n), s.ip.c_str(),
-                          static_cast<unsigned long long>(n), a.user.c_str(), a.dst_ip.c_str(),
-                          static_cast<unsigned long long>(n), s.ip.c_str(), s.ip.c_str(), s.port);
-  return len > 0 ? static_cast<std::size_t>(len) : 0;
+// The message with '#' runs standing for the number; their offsets are remembered.
+void render(const Args& a, Source* s) {
+  const std::string n(kDigits, '#');
+  const std::string port = std::to_string(s->port);
+  s->text = "INVITE sip:" + a.user + "@" + a.dst_ip + ":" + std::to_string(a.dst_port) +
+            " SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP " + s->ip + ":" + port + ";branch=z9hG4bKfl" + n + "\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:flood@" + s->ip + ">;tag=f" + n + "\r\n"
+            "To: <sip:" + a.user + "@" + a.dst_ip + ">\r\n"
+            "Call-ID: fl" + n + "@" + s->ip + "\r\n"
+            "CSeq: 1 INVITE\r\n"
+            "Contact: <sip:flood@" + s->ip + ":" + port + ">\r\n"
+            "Content-Length: 0\r\n\r\n";
+  for (std::size_t at = s->text.find(n); at != std::string::npos; at = s->text.find(n, at + 1)) {
+    s->number_at.push_back(at);
+  }
+}
+
+void number(char* msg, const Source& s, uint64_t n) {
+  std::array<char, kDigits> digits;
+  for (std::size_t i = kDigits; i-- > 0; n /= 10) {
+    digits[i] = static_cast<char>('0' + n % 10);
+  }
+  for (std::size_t at : s.number_at) {
+    std::memcpy(msg + at, digits.data(), kDigits);
+  }
 }
 
 // Sends up to `want` messages from `s` in one sendmmsg. @return how many the kernel took.
-std::size_t sendBatch(const Args& a, const Source& s, std::size_t want, uint64_t* n) {
+std::size_t sendBatch(const Source& s, std::size_t want, uint64_t* n) {
   static std::array<std::array<char, kMessageMax>, kBatch> bufs;
   std::array<iovec, kBatch> iov{};
   std::array<mmsghdr, kBatch> msgs{};
   want = std::min(want, kBatch);
   for (std::size_t i = 0; i < want; ++i) {
+    std::memcpy(bufs[i].data(), s.text.data(), s.text.size());
+    number(bufs[i].data(), s, *n + i + 1);
     iov[i].iov_base = bufs[i].data();
-    iov[i].iov_len = format(bufs[i].data(), a, s, *n + i + 1);
+    iov[i].iov_len = s.text.size();
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
-    msgs[i].msg_hdr.msg_name = const_cast<sockaddr_in*>(&a.dst);
-    msgs[i].msg_hdr.msg_namelen = sizeof(a.dst);
   }
   int r = ::sendmmsg(s.fd, msgs.data(), static_cast<unsigned>(want), 0);
   std::size_t sent = r > 0 ? static_cast<std::size_t>(r) : 0;
@@ -126,8 +144,13 @@ int main(int argc, char** argv) {
   }
   std::vector<Source> sources(a.sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!open(a.sources[i], &sources[i])) {
+    if (!open(a, a.sources[i], &sources[i])) {
       return 1;
+    }
+    render(a, &sources[i]);
+    if (sources[i].text.size() > kMessageMax) {
+      std::fprintf(stderr, "message too long\n");
+      return 2;
     }
   }
   const auto t0 = Clock::now();
@@ -142,7 +165,7 @@ int main(int argc, char** argv) {
     uint64_t cap = sent + static_cast<uint64_t>(a.rate * 0.02) + 1;
     for (uint64_t target = std::min(due, cap); sent < target;) {
       const Source& s = sources[next++ % sources.size()];
-      std::size_t took = sendBatch(a, s, static_cast<std::size_t>(target - sent), &n);
+      std::size_t took = sendBatch(s, static_cast<std::size_t>(target - sent), &n);
       sent += took;
       if (took == 0) {
         break;  // socket buffer full: this slice sends no more (counted as not sent)
