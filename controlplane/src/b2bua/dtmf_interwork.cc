@@ -1,8 +1,9 @@
 // DTMF between a realm that signals it in the media (RFC 4733) and one that signals it with SIP
 // INFO (realms[i].sdp.dtmf): events arriving from an rfc4733 leg are reported by the dataplane
 // (DtmfReport/DtmfEvent), taken out of the media and sent to the other leg as INFO; an INFO
-// from a sip_info leg of a transcoded call is answered here and played toward the rfc4733 leg
-// by the transcoder (DtmfInject). Everything else is relayed as before.
+// from a sip_info leg is answered here and played toward the rfc4733 leg as events
+// (DtmfInject): by the transcoder on a transcoded call, by the dataplane worker in a relayed
+// stream. Everything else is relayed as before.
 #include <strings.h>
 
 #include <rampart/platform/log.h>
@@ -15,23 +16,56 @@ namespace {
 
 Leg otherLeg(Leg l) { return l == Leg::A ? Leg::B : Leg::A; }
 
-// The telephone-event PT leg @p from uses on m-line @p slot (0: none negotiated).
-uint8_t eventPt(const MediaSession& media, Leg from, uint16_t slot) {
+struct EventPayload {
+  uint8_t pt = 0;  // 0: none negotiated
+  uint32_t clock_rate = 0;
+};
+
+// The telephone-event leg @p from uses on m-line @p slot.
+EventPayload eventPayload(const MediaSession& media, Leg from, uint16_t slot) {
   for (const sdp::StreamMapping& m : media.bridge().mappings()) {
     bool a = from == Leg::A;
     if (!m.active || (a ? m.slot_a : m.slot_b) != slot) {
       continue;
     }
     if (m.transcoded) {
-      return a ? m.side_a.event_pt : m.side_b.event_pt;
+      const sdp::TranscodeSide& side = a ? m.side_a : m.side_b;
+      return {side.event_pt, side.clock_rate};
     }
     for (const sdp::PayloadMapping& p : m.payloads) {
       if (strcasecmp(p.encoding.c_str(), "telephone-event") == 0) {
-        return a ? p.pt_a : p.pt_b;
+        return {a ? p.pt_a : p.pt_b, p.clock_rate};
       }
     }
   }
-  return 0;
+  return {};
+}
+
+uint8_t eventPt(const MediaSession& media, Leg from, uint16_t slot) {
+  return eventPayload(media, from, slot).pt;
+}
+
+// The flow carrying @p from's media toward the other leg on which to play an event: the
+// transcoded one, else a relayed one whose out leg negotiated telephone-event (filling @p d's
+// event_pt and clock_rate). nullptr: none.
+const ProgrammedFlow* eventFlow(const MediaSession& media, Leg from, abi::DtmfInject& d) {
+  for (const ProgrammedFlow& f : media.flows()) {
+    if (f.key.from == static_cast<uint8_t>(from) && f.key.rtcp == 0 && f.xcode.to.dtmf_pt != 0) {
+      return &f;
+    }
+  }
+  for (const ProgrammedFlow& f : media.flows()) {
+    if (f.key.from != static_cast<uint8_t>(from) || f.key.rtcp != 0 || f.handle == 0) {
+      continue;
+    }
+    EventPayload ev = eventPayload(media, otherLeg(from), f.key.slot);
+    if (ev.pt != 0) {
+      d.event_pt = ev.pt;
+      d.clock_rate = ev.clock_rate;
+      return &f;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -93,30 +127,25 @@ void CallManager::onDtmfEvent(uint64_t call_id, uint64_t flow, const abi::DtmfEv
   dtmf_->Add({{"method", "sip_info"}, {"direction", "sent"}}).Increment();
 }
 
-// An INFO carrying a digit from a sip_info leg, when the other leg hears events and the call is
-// transcoded toward it: answered here, played by the transcoder. @return false: relay it.
+// An INFO carrying a digit from a sip_info leg, when the other leg hears events: answered here,
+// played toward that leg by the transcoder (transcoded call) or by the dataplane worker in the
+// relayed stream. @return false: relay it (no telephone-event negotiated toward that leg).
 bool CallManager::playDtmfInfo(Call& call, Leg from, uint64_t txn, const sip::Message& req) {
   if (!call.media || !isDtmfInfo(req.content_type) ||
       dtmfMode(call, from) != platform::DtmfMode::SipInfo ||
       dtmfMode(call, otherLeg(from)) != platform::DtmfMode::Rfc4733) {
     return false;
   }
-  const ProgrammedFlow* toward = nullptr;
-  for (const ProgrammedFlow& f : call.media->flows()) {
-    if (f.key.from == static_cast<uint8_t>(from) && f.key.rtcp == 0 && f.xcode.to.dtmf_pt != 0) {
-      toward = &f;
-      break;
-    }
-  }
+  abi::DtmfInject d{};
+  const ProgrammedFlow* toward = eventFlow(*call.media, from, d);
   if (toward == nullptr) {
-    return false;  // relayed media: its sequence numbers are the sender's, INFO goes on as INFO
+    return false;
   }
   auto digit = parseDtmfInfo(req.content_type, req.body);
   if (!digit) {
     respond(txn, req, 400, "No DTMF Signal In Body");
     return true;
   }
-  abi::DtmfInject d{};
   d.hdr.type = abi::MsgType::DtmfInject;
   d.hdr.size = sizeof d;
   d.hdr.flow = toward->handle;

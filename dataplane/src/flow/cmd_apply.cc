@@ -203,6 +203,8 @@ void flowAdd(LcoreCtx& ctx, abi::FlowAdd& m) {
   installAction(ctx, e, m, p, nh);
   e.rtp = RtpRx{};
   e.rtcp_rtt = RtcpRtt{};
+  e.last_ts = 0;
+  e.seq_shift = 0;
   resetFlowStats(ctx, index, e.generation);
   publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});
   ack(ctx, m.hdr, abi::kOk, ctx.flows.handleOf(index));

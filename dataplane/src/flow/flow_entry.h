@@ -68,6 +68,10 @@ struct alignas(64) FlowEntry {
   uint64_t ts_per_ns_q32;  // clock_rate / 1e9 in 32.32 fixed point (jitter without a divide)
   uint32_t idle_timeout_s;
   uint32_t dtmf_ts;  // RTP timestamp of the last event reported (kDtmfSeen)
+  uint32_t last_ts;  // RTP timestamp of the last packet relayed (where a played event starts)
+  // Added to every relayed sequence number: one per event packet the worker played into the
+  // stream (worker/relay_dtmf.h), so the receiver sees one unbroken sequence.
+  uint16_t seq_shift;
   uint64_t cookie;
   RtpRx rtp;
   RtcpRtt rtcp_rtt;  // RTCP seen on this flow, for the leg's round trip (FlowInfo rtcp_*)

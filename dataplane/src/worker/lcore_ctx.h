@@ -36,6 +36,23 @@ struct PendingPkt {
   uint64_t deadline_tsc;
 };
 
+// One RFC 4733 event the worker plays into a relayed stream (worker/relay_dtmf.h).
+struct RelayDtmf {
+  uint64_t flow = 0;  // handle; 0: a free slot
+  uint64_t next_ns = 0;
+  uint32_t ssrc = 0;
+  uint32_t ts = 0;
+  uint32_t step = 0;      // timestamp units per packet (20 ms)
+  uint32_t total = 0;     // the event's duration in timestamp units
+  uint32_t duration = 0;  // in the last packet sent
+  uint8_t event = 0;
+  uint8_t volume = 0;
+  uint8_t pt = 0;
+  uint8_t ends = 0;  // end packets sent (three in all)
+  bool started = false;
+};
+inline constexpr uint32_t kRelayDtmfSlots = 16;
+
 struct WorkerConfig {
   uint32_t worker = 0;
   uint16_t queue = 0;
@@ -90,6 +107,8 @@ struct LcoreCtx {
   const platform::XcodeStats* xc_stats = nullptr;  // the transcoder's, for attached_ns
   uint64_t xc_attached_ns = 0;                     // the transcoder attach last seen
   Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
+  RelayDtmf relay_dtmf[kRelayDtmfSlots]{};
+  uint32_t relay_dtmf_active = 0;
 
   WorkerStats* stats = nullptr;
   FlowStats* flow_stats = nullptr;

@@ -42,6 +42,7 @@
 #include "worker/idle_scan.h"
 #include "worker/inject.h"
 #include "worker/neighbour_resolution.h"
+#include "worker/relay_dtmf.h"
 #include "worker/udp_stage.h"
 #include "worker/xcode_io.h"
 
@@ -183,7 +184,7 @@ uint32_t serviceControlPlane(LcoreCtx& ctx) {
   if (ctx.dumping) {
     work++;
   }
-  uint32_t injected = serviceInject(ctx) + serviceXcode(ctx);
+  uint32_t injected = serviceInject(ctx) + serviceXcode(ctx) + serviceRelayDtmf(ctx);
   uint32_t shared = serviceNeighbourShare(ctx);
   if (injected > 0 || shared > 0) {
     flushAll(ctx);  // injected packets and packets released by a neighbour just learnt

@@ -150,7 +150,7 @@ void latch(FlowEntry& f, const PacketInfo& pi) {
   f.latch_deadline_tsc = 0;  // latched: strict from now on
 }
 
-// Counters, RFC 3550 statistics and the SSRC rewrite of an authenticated packet.
+// Counters, RFC 3550 statistics and the SSRC and sequence rewrites of an authenticated packet.
 [[gnu::always_inline]] inline void account(LcoreCtx& ctx, FlowEntry& f, uint32_t index,
                                            const PacketInfo& pi, uint8_t* pkt, bool rtcp) {
   FlowStats& fs = ctx.flow_stats[index];
@@ -160,6 +160,10 @@ void latch(FlowEntry& f, const PacketInfo& pi) {
   f.idle_reported = false;
   if (!rtcp) {
     rtpStats(ctx, f, index, pkt);
+    f.last_ts = load32(pkt + 4);
+    if (__builtin_expect(f.seq_shift != 0, 0)) {
+      store16(pkt + 2, static_cast<uint16_t>(load16(pkt + 2) + f.seq_shift));
+    }
     if (f.ssrc_rewrite != 0) {
       store32(pkt + 8, f.ssrc_rewrite);
     }

@@ -5,9 +5,9 @@
 #include <rte_random.h>
 
 #include "pkt/bytes.h"
-#include "worker/egress.h"
-#include "worker/neighbour_resolution.h"
+#include "worker/flow_send.h"
 #include "worker/post_event.h"
+#include "worker/relay_dtmf.h"
 
 namespace rampart::dp {
 namespace {
@@ -140,7 +140,7 @@ int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d) {
     return abi::kErrInval;
   }
   if (e->xcode != kXcodeMedia) {
-    return abi::kErrNotSup;  // a relayed stream's sequence numbers are not ours to extend
+    return startRelayDtmf(ctx, *e, d);  // the worker plays it into the relayed stream
   }
   return enqueueXc(ctx, d.hdr.flow, abi::kPacketXcDtmf, &d, sizeof(d)) ? abi::kOk : abi::kErrBusy;
 }
@@ -184,49 +184,6 @@ void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint
 
 namespace {
 
-// A transcoded packet leaves like a relayed one of its flow would: protect, headers, next hop.
-// RTCP takes the flow's RTCP port when the out leg has one.
-void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len,
-                    bool rtcp) {
-  rte_mbuf* m = ctx.pool != nullptr ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
-  auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len)) : nullptr;
-  if (p == nullptr) {
-    if (m != nullptr) {
-      rte_pktmbuf_free(m);
-    }
-    ctx.drop(f.out_iface, DropReason::NoMbuf);
-    return;
-  }
-  std::memcpy(p, rtp, len);
-  if (f.srtp_out.active()) {
-    uint32_t cap = static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + len;
-    DropReason r =
-        rtcp ? f.srtp_out.protectRtcp(p, &len, cap) : f.srtp_out.protectRtp(p, &len, cap);
-    if (r != kNoDrop) {
-      ctx.drop(f.out_iface, r);
-      bump(ctx.flow_stats[index].drops);
-      rte_pktmbuf_free(m);
-      return;
-    }
-    m->data_len = static_cast<uint16_t>(len);
-    m->pkt_len = len;
-  }
-  bool split = rtcp && f.out_rtcp_lport != 0;
-  L4Tuple t{f.out_family,
-            f.tos,
-            split ? f.out_rtcp_lport : f.out_lport,
-            split ? f.out_rtcp_rport : f.out_rport,
-            f.out_local,
-            f.out_remote};
-  if (!writeUdpHeaders(ctx, ctx.ifaces->ifaces[f.out_iface], m, 0, t)) {
-    ctx.drop(f.out_iface, DropReason::NoRoute);
-    rte_pktmbuf_free(m);
-    return;
-  }
-  bump(ctx.stats->xcode_from);
-  sendViaNeighbour(ctx, f.out_iface, f.neigh, m);
-}
-
 // The transcoder parses hostile payloads: trust nothing it writes. RTP must look like RTP,
 // RTCP like a report (RFC 3550 6.1: version 2, SR or RR first), both of a transcoded flow.
 bool returnedSlotValid(const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
@@ -257,8 +214,10 @@ uint32_t serviceXcode(LcoreCtx& ctx) {
       bump(ctx.stats->xcode_refused);
       continue;
     }
-    sendTranscoded(ctx, *f, abi::unpackHandle(h.flow).index, pkt, h.len,
-                   h.kind == abi::kPacketXcRtcp);
+    if (sendOnFlow(ctx, *f, abi::unpackHandle(h.flow).index, pkt, h.len,
+                   h.kind == abi::kPacketXcRtcp)) {
+      bump(ctx.stats->xcode_from);
+    }
   }
   if (n > 0) {
     ctx.from_xc.release(n);

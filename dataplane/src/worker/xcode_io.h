@@ -16,8 +16,8 @@ namespace rampart::dp {
 // and marks the flow transcoded (`from.codec = None` unmarks it). @return the Ack status.
 int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
 
-// DtmfInject: hands the event to the transcoder, which sends it in the flow's outgoing stream.
-// @return the Ack status (kErrNotSup for a flow that is not transcoded).
+// DtmfInject: hands the event to the transcoder, which sends it in the flow's outgoing stream;
+// on a relayed flow the worker plays it (worker/relay_dtmf.h). @return the Ack status.
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d);
 
 // FlowDel of a transcoded flow (or of its RTCP port): tells the transcoder to free the flow's

@@ -233,6 +233,10 @@ struct Receiver {
   int event_ends = 0;  // packets with the E bit
   bool have_event = false;
   uint32_t event_ts = 0;
+  // Sequence numbers seen on the stream, events and audio together: a number seen twice means
+  // two packets of one stream collided (events played in without shifting the relayed ones).
+  std::vector<bool> seq_seen = std::vector<bool>(65536, false);
+  int seq_dups = 0;
 };
 
 // A telephone-event: a new timestamp is a new event (RFC 4733 2.5.1.1).
@@ -277,6 +281,8 @@ void receive(const Options& o, Receiver& r, const uint8_t* p, size_t len) {
   if (!rampart::xc::parseRtp(p, len, &v)) {
     return;
   }
+  r.seq_dups += r.seq_seen[v.seq] ? 1 : 0;
+  r.seq_seen[v.seq] = true;
   if (static_cast<int>(v.pt) == o.events_pt) {
     receiveEvent(r, v);
     return;
@@ -397,9 +403,10 @@ int main(int argc, char** argv) {
   // The first 200 ms are skipped (codec start-up); lags up to 250 ms are searched.
   t::Match m = t::compare(ref, r.pcm, 2000, 1600);
   std::printf("{\"sent\":%llu,\"received\":%llu,\"samples\":%zu,\"corr\":%.3f,\"snr_db\":%.1f,"
-              "\"lag_ms\":%.1f,\"events\":\"%s\",\"event_ends\":%d}\n",
+              "\"lag_ms\":%.1f,\"events\":\"%s\",\"event_ends\":%d,\"seq_dups\":%d}\n",
               static_cast<unsigned long long>(sent), static_cast<unsigned long long>(r.packets),
-              r.pcm.size(), m.corr, m.snr_db, m.lag / 8.0, r.events.c_str(), r.event_ends);
+              r.pcm.size(), m.corr, m.snr_db, m.lag / 8.0, r.events.c_str(), r.event_ends,
+              r.seq_dups);
   close(fd);
   return 0;
 }

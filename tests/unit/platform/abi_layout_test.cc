@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 9);
+  EXPECT_EQ(kAbiMinor, 10);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -222,7 +222,9 @@ TEST(AbiLayout, TranscoderMessagesArePinned) {
   EXPECT_EQ(offsetof(DtmfEvent, event), 30u);
   EXPECT_EQ(offsetof(DtmfEvent, volume), 31u);
   EXPECT_EQ(offsetof(DtmfEvent, clock_rate), 32u);
-  EXPECT_EQ(sizeof(DtmfInject), 24u);
+  EXPECT_EQ(sizeof(DtmfInject), 32u);
+  EXPECT_EQ(offsetof(DtmfInject, event_pt), 24u);
+  EXPECT_EQ(offsetof(DtmfInject, clock_rate), 28u);
   EXPECT_EQ(offsetof(DtmfInject, event), 16u);
   EXPECT_EQ(offsetof(DtmfInject, volume), 17u);
   EXPECT_EQ(offsetof(DtmfInject, duration_ms), 18u);

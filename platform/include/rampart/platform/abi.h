@@ -21,8 +21,9 @@ inline constexpr uint16_t kAbiMajor = 1;
 // 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
 // 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
 // (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
-// XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed)
-inline constexpr uint16_t kAbiMinor = 9;
+// XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed);
+// 10: DtmfInject on relayed flows (event_pt, clock_rate)
+inline constexpr uint16_t kAbiMinor = 10;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -360,14 +361,19 @@ struct DtmfEvent {
   uint32_t _pad;
 };
 
-// hdr.flow: a transcoded flow; rampart-transcoder sends the event on the flow's out leg with
-// its telephone-event PT, paced with the audio (start, updates, three end packets).
+// hdr.flow: a transcoded flow, whose rampart-transcoder sends the event on the flow's out leg
+// with its telephone-event PT, paced with the audio (start, updates, three end packets); or
+// (minor 10) a relayed flow, where the worker sends the event itself with `event_pt` and
+// `clock_rate` in the stream's SSRC, shifting the relayed sequence numbers after it.
 struct DtmfInject {
   MsgHeader hdr;
   uint8_t event;   // 0-15
   uint8_t volume;  // -dBm0 (0-63)
   uint16_t duration_ms;
   uint32_t _pad;
+  uint8_t event_pt;  // relayed flows: the out leg's telephone-event PT (0: refused)
+  uint8_t _pad2[3];
+  uint32_t clock_rate;  // relayed flows: its clock (0: the flow's clock, else 8000)
 };
 
 // Punt (dp -> cp) and inject (cp -> dp) rings carry one packet per slot: this header, then the
