@@ -1,6 +1,8 @@
 // Opus through libopus (RFC 6716, RTP payload RFC 7587).
 #include <opus/opus.h>
 
+#include <vector>
+
 #include "codec.h"
 
 namespace rampart::xc {
@@ -65,14 +67,28 @@ class OpusDec final : public Decoder {
   int rate_;
 };
 
+// Mono in (the pipeline is mono); stereo out when the receiver asked for it (stereo=1, RFC 7587
+// 7.1), the same signal in both channels, which Opus codes as mid with an empty side.
 class OpusEnc final : public Encoder {
  public:
-  OpusEnc(OpusEncoder* e, int rate, int frame) : e_(e), rate_(rate), frame_(frame) {}
+  OpusEnc(OpusEncoder* e, int rate, int frame, bool stereo)
+      : e_(e), rate_(rate), frame_(frame), stereo_(stereo) {
+    if (stereo_) {
+      both_.resize(static_cast<std::size_t>(frame_) * 2);  // allocated with the call
+    }
+  }
   ~OpusEnc() override { opus_encoder_destroy(e_); }
   OpusEnc(const OpusEnc&) = delete;
   OpusEnc& operator=(const OpusEnc&) = delete;
 
   int encode(const int16_t* pcm, uint8_t* out, std::size_t cap) override {
+    if (stereo_) {
+      for (int i = 0; i < frame_; ++i) {
+        both_[2 * static_cast<std::size_t>(i)] = pcm[i];
+        both_[2 * static_cast<std::size_t>(i) + 1] = pcm[i];
+      }
+      pcm = both_.data();
+    }
     int n = opus_encode(e_, pcm, frame_, out, static_cast<opus_int32>(cap));
     return n < 0 ? -1 : n;
   }
@@ -83,6 +99,8 @@ class OpusEnc final : public Encoder {
   OpusEncoder* e_;
   int rate_;
   int frame_;
+  bool stereo_;
+  std::vector<int16_t> both_;  // interleaved L/R of one frame (stereo only)
 };
 
 bool opusRate(int rate) {
@@ -109,7 +127,8 @@ Result<std::unique_ptr<Encoder>> makeOpusEncoder(int rate, const abi::XcodeCodec
     return Error{ErrorCode::InvalidArgument, "opus: unsupported encode rate or ptime"};
   }
   int err = 0;
-  OpusEncoder* e = opus_encoder_create(rate, 1, OPUS_APPLICATION_VOIP, &err);
+  bool stereo = (c.opus_flags & abi::kXcOpusStereo) != 0;
+  OpusEncoder* e = opus_encoder_create(rate, stereo ? 2 : 1, OPUS_APPLICATION_VOIP, &err);
   if (e == nullptr || err != OPUS_OK) {
     return Error{ErrorCode::Internal, std::string("opus_encoder_create: ") + opus_strerror(err)};
   }
@@ -125,7 +144,7 @@ Result<std::unique_ptr<Encoder>> makeOpusEncoder(int rate, const abi::XcodeCodec
   } else if (c.max_playback_rate != 0 && c.max_playback_rate <= 16000) {
     opus_encoder_ctl(e, OPUS_SET_MAX_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND));
   }
-  return std::unique_ptr<Encoder>(new OpusEnc(e, rate, rate * ptime / 1000));
+  return std::unique_ptr<Encoder>(new OpusEnc(e, rate, rate * ptime / 1000, stereo));
 }
 
 int nativeRate(abi::XcodeCodecId c) {
