@@ -46,8 +46,8 @@ def send(local, remote, seconds):
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        off = (k * 160) % 8000
-        payload = (tone + tone)[off:off + 160]
+        off = (k * 160) % 8000          # 8000 is a whole number of frames: no frame wraps
+        payload = tone[off:off + 160]
         hdr = struct.pack("!BBHII", 0x80, 0, k & 0xFFFF, (k * 160) & 0xFFFFFFFF, 0x5EED)
         sent.append(time.time_ns())
         s.sendto(hdr + payload, dst)

@@ -96,6 +96,59 @@ void completeOne(const std::shared_ptr<BatchState>& st) {
   }
 }
 
+// What a teardown waits for: every flow's delete answered (or given up), then its ports go
+// back and `done` runs. Ports go back only when the dataplane no longer listens on them; a
+// dataplane that does not answer has lost the flows or will with its restart, so they go back
+// anyway (and counted).
+struct Teardown {
+  MediaContext* ctx = nullptr;
+  std::vector<std::pair<PortAllocator*, uint16_t>> ports;
+  size_t remaining = 0;
+  std::function<void()> done;
+
+  void finish() {
+    if (--remaining != 0) {
+      return;
+    }
+    for (const auto& [alloc, rtp] : ports) {
+      static_cast<void>(alloc->free(rtp));
+    }
+    if (done) {
+      done();
+    }
+  }
+};
+
+void deleteFlows(const std::shared_ptr<Teardown>& t, const std::vector<uint64_t>& handles,
+                 uint32_t worker) {
+  MediaContext& ctx = *t->ctx;
+  t->remaining = handles.size() + 1;
+  const bool ready = ctx.sink.ready();
+  for (uint64_t h : handles) {
+    if (!ready) {
+      ++ctx.stats.deletes_unacked;
+      t->finish();
+      continue;
+    }
+    MediaSession::Op del;
+    del.kind = MediaSession::Op::Kind::Del;
+    del.handle = h;
+    Result<uint32_t> r = submitOp(ctx, worker, del, [t](Result<abi::Ack> ack) {
+      if (!ack.ok()) {
+        ++t->ctx->stats.deletes_unacked;
+      } else if (ack.value().status != abi::kOk && ack.value().status != abi::kErrNoEnt) {
+        ++t->ctx->stats.flow_failures;
+      }
+      t->finish();
+    });
+    if (!r.ok()) {
+      ++ctx.stats.deletes_unacked;
+      t->finish();
+    }
+  }
+  t->finish();
+}
+
 }  // namespace
 
 MediaSession::MediaSession(MediaContext& ctx, const MediaRealm& a, const MediaRealm& b,
@@ -286,12 +339,6 @@ void MediaSession::teardown(std::function<void()> done) {
     bridge_.cancelOffer();
     pending_ = PendingOffer{};
   }
-  struct Teardown {
-    MediaContext* ctx = nullptr;
-    std::vector<std::pair<PortAllocator*, uint16_t>> ports;
-    size_t remaining = 0;
-    std::function<void()> done;
-  };
   auto t = std::make_shared<Teardown>();
   t->ctx = &ctx_;
   t->done = std::move(done);
@@ -314,44 +361,7 @@ void MediaSession::teardown(std::function<void()> done) {
     ctx_.workers.release(worker_);
     hasWorker_ = false;
   }
-  // Ports go back only when the dataplane no longer listens on them; a dataplane that does not
-  // answer has lost the flows or will with its restart, so they go back anyway (and counted).
-  auto finish = [t] {
-    if (--t->remaining != 0) {
-      return;
-    }
-    for (const auto& [alloc, rtp] : t->ports) {
-      static_cast<void>(alloc->free(rtp));
-    }
-    if (t->done) {
-      t->done();
-    }
-  };
-  t->remaining = handles.size() + 1;
-  const bool ready = ctx_.sink.ready();
-  for (uint64_t h : handles) {
-    if (!ready) {
-      ++ctx_.stats.deletes_unacked;
-      finish();
-      continue;
-    }
-    Op del;
-    del.kind = Op::Kind::Del;
-    del.handle = h;
-    Result<uint32_t> r = submitOp(ctx_, worker, del, [t, finish](Result<abi::Ack> ack) {
-      if (!ack.ok()) {
-        ++t->ctx->stats.deletes_unacked;
-      } else if (ack.value().status != abi::kOk && ack.value().status != abi::kErrNoEnt) {
-        ++t->ctx->stats.flow_failures;
-      }
-      finish();
-    });
-    if (!r.ok()) {
-      ++ctx_.stats.deletes_unacked;
-      finish();
-    }
-  }
-  finish();
+  deleteFlows(t, handles, worker);
 }
 
 // A new dataplane knows nothing of transcoding either: each transcoded flow gets its setup

@@ -230,6 +230,7 @@ class MediaSession {
 
   Result<void> ensureResources(Leg from, size_t offerMedia, const std::vector<bool>& live,
                                bool offerHasSavp, PendingOffer& pending);
+  Result<void> ensureSlot(Leg leg, size_t i, bool key, PendingOffer& pending);
   void releaseAllocated(const PendingOffer& pending);
   void releaseUnadvertised(Leg to, PendingOffer& p);
   void syncBridgeLocal(Leg leg);

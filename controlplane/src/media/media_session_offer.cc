@@ -58,6 +58,45 @@ Result<void> checkOfferedMedia(const sdp::Session& s, const sdp::Profile& px,
 
 }  // namespace
 
+// Leg @p leg's m-line @p i: a port pair (recorded in @p pending, so a failed offer frees it)
+// and, with @p key, an SDES key of the realm's suite.
+Result<void> MediaSession::ensureSlot(Leg leg, size_t i, bool key, PendingOffer& pending) {
+  LegState& l = legs_[idx(leg)];
+  if (l.ports.size() <= i) {
+    l.ports.resize(i + 1);
+  }
+  if (l.ports[i].rtp == 0) {
+    Result<uint16_t> p = l.realm.ports->allocate();
+    if (!p.ok()) {
+      return p.error();
+    }
+    l.ports[i] = sdp::PortPair{p.value(), static_cast<uint16_t>(p.value() + 1)};
+    pending.allocated.emplace_back(leg, i);
+  }
+  if (!key) {
+    return {};
+  }
+  if (l.keys.size() <= i) {
+    l.keys.resize(i + 1, abi::SrtpParams{});
+  }
+  if (l.keys[i].key_len == 0) {
+    const std::string& suiteText = l.realm.profile->sdes_suite;
+    std::optional<abi::SrtpSuite> suite = sdes::suiteFromName(suiteText);
+    if (!suite) {
+      return Error(ErrorCode::Unsupported,
+                   "realm SDES suite " + suiteText + " is not supported by the dataplane");
+    }
+    Result<abi::SrtpParams> k = sdes::generate(*suite);
+    if (!k.ok()) {
+      return k.error();
+    }
+    l.keys[i] = k.value();
+    abi::SrtpParams& tmp = k.value();
+    sdes::wipe(tmp);
+  }
+  return {};
+}
+
 Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
                                            const std::vector<bool>& live, bool offerHasSavp,
                                            PendingOffer& pending) {
@@ -65,42 +104,6 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
     worker_ = ctx_.workers.acquire();
     hasWorker_ = true;
   }
-  auto ensure = [&](Leg leg, size_t i, bool key) -> Result<void> {
-    LegState& l = legs_[idx(leg)];
-    if (l.ports.size() <= i) {
-      l.ports.resize(i + 1);
-    }
-    if (l.ports[i].rtp == 0) {
-      Result<uint16_t> p = l.realm.ports->allocate();
-      if (!p.ok()) {
-        return p.error();
-      }
-      l.ports[i] = sdp::PortPair{p.value(), static_cast<uint16_t>(p.value() + 1)};
-      pending.allocated.emplace_back(leg, i);
-    }
-    if (!key) {
-      return {};
-    }
-    if (l.keys.size() <= i) {
-      l.keys.resize(i + 1, abi::SrtpParams{});
-    }
-    if (l.keys[i].key_len == 0) {
-      const std::string& suiteText = l.realm.profile->sdes_suite;
-      std::optional<abi::SrtpSuite> suite = sdes::suiteFromName(suiteText);
-      if (!suite) {
-        return Error(ErrorCode::Unsupported,
-                     "realm SDES suite " + suiteText + " is not supported by the dataplane");
-      }
-      Result<abi::SrtpParams> k = sdes::generate(*suite);
-      if (!k.ok()) {
-        return k.error();
-      }
-      l.keys[i] = k.value();
-      abi::SrtpParams& tmp = k.value();
-      sdes::wipe(tmp);
-    }
-    return {};
-  };
   const Leg to = otherLeg(from);
   const sdp::Profile& px = *legs_[idx(from)].realm.profile;
   const sdp::Profile& py = *legs_[idx(to)].realm.profile;
@@ -110,7 +113,7 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
   bool keyX = px.srtp != sdp::SrtpMode::Off || offerHasSavp || browserX;
   for (size_t i = 0; i < offerMedia; ++i) {
     if (live[i]) {
-      if (Result<void> r = ensure(from, i, keyX); !r.ok()) {
+      if (Result<void> r = ensureSlot(from, i, keyX, pending); !r.ok()) {
         return r;
       }
     }
@@ -122,7 +125,7 @@ Result<void> MediaSession::ensureResources(Leg from, size_t offerMedia,
   for (size_t i = 0; i < count; ++i) {
     // Toward a browser every offer carries an SDES key; a dual offer keys its RTP/SAVP m-line.
     bool keyY = py.srtp != sdp::SrtpMode::Off || py.kind == sdp::ProfileKind::WebRtc;
-    if (Result<void> r = ensure(to, i, keyY); !r.ok()) {
+    if (Result<void> r = ensureSlot(to, i, keyY, pending); !r.ok()) {
       return r;
     }
   }
