@@ -25,20 +25,9 @@ cp=$3
 softphone=$4
 xc=$5
 peer=$6
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (network namespaces, shared memory)"
-  exit 77
-fi
-for tool in kamailio sipp node curl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (tools/bootstrap)"; exit 77; }
-done
-[ -x /usr/bin/chromium ] || { echo "SKIP: /usr/bin/chromium not installed (tools/bootstrap)"; exit 77; }
-node_modules=$src/.deps/softphone/node_modules
-[ -d "$node_modules/playwright-core" ] ||
-  { echo "SKIP: playwright-core not in $node_modules (tools/bootstrap)"; exit 77; }
-[ -f "$softphone/phone.js" ] || { echo "SKIP: softphone bundle $softphone/phone.js not built"; exit 77; }
-/usr/bin/python3 -c 'import websockets, jwt, yaml' 2>/dev/null ||
-  { echo "SKIP: /usr/bin/python3 lacks websockets/jwt/yaml"; exit 77; }
+# shellcheck source=../webrtc/webrtc_lib.sh
+. "$src/tests/integration/webrtc/webrtc_lib.sh"
+webrtc_require "$softphone" kamailio sipp node curl
 
 prefix="rwx$(( $$ % 100000 ))-"
 work=$(mktemp -d "/tmp/rwx-$$-XXXX")
@@ -46,9 +35,9 @@ work=$(mktemp -d "/tmp/rwx-$$-XXXX")
 . "$src/tests/integration/sip/sip_lib.sh"
 # shellcheck source=../sip/wss_lib.sh
 . "$src/tests/integration/sip/wss_lib.sh"
-# shellcheck source=../webrtc/webrtc_lib.sh
-. "$src/tests/integration/webrtc/webrtc_lib.sh"
 here=$src/tests/integration/transcoder
+# shellcheck source=xc_b2bua_lib.sh
+. "$here/xc_b2bua_lib.sh"  # xc_wait_transcoded
 PAGE_URL=https://198.18.1.1:8444/
 WSS_ORIGIN=https://198.18.1.1:8444
 t_start=$SECONDS
@@ -142,12 +131,7 @@ peer_wait() {  # NAME: the peer ended well; prints its report
 jq_() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
 
 transcoded() {
-  for _ in $(seq 1 50); do
-    [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] && break
-    sleep 0.2
-  done
-  [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] ||
-    fail "the call is not transcoded: $(grep -E 'xcode|transcod' "$work/cp.log" | tail -n 5)"
+  xc_wait_transcoded
   ok "rampart_cp_transcoded_calls{realm=\"lan\"} 1"
 }
 

@@ -136,7 +136,7 @@ const ops = {
     });
     p.on('pageerror', (e) => log(`${name} page error: ${e.message}`));
     await p.goto(url || URL_, { timeout: 15000 });
-    await p.waitForFunction(() => window.rampartPhone, null, { timeout: 10000 });
+    await p.waitForFunction(() => window.rampartPhone, null, { timeout: 20000 });
     const cfg = await p.evaluate(() => window.rampartPhone.config());
     pages.set(name, p);
     return `page ${name} loaded ${url || URL_} (JsSIP ${await p.evaluate(() => window.rampartPhone.version)}, WSS ${cfg.wss}, ` +

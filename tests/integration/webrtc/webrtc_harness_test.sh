@@ -11,21 +11,10 @@
 set -euo pipefail
 src=$(cd "$1" && pwd)
 softphone=$2
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (network namespace)"
-  exit 77
-fi
-command -v node >/dev/null || { echo "SKIP: node not installed (tools/bootstrap)"; exit 77; }
-[ -x /usr/bin/chromium ] || { echo "SKIP: /usr/bin/chromium not installed (tools/bootstrap)"; exit 77; }
-node_modules=$src/.deps/softphone/node_modules
-[ -d "$node_modules/playwright-core" ] ||
-  { echo "SKIP: playwright-core not in $node_modules (tools/bootstrap)"; exit 77; }
-[ -f "$softphone/phone.js" ] || { echo "SKIP: softphone bundle $softphone/phone.js not built"; exit 77; }
-/usr/bin/python3 -c 'import websockets, jwt, yaml' 2>/dev/null ||
-  { echo "SKIP: /usr/bin/python3 lacks websockets/jwt/yaml"; exit 77; }
+# shellcheck source=webrtc_lib.sh
+. "$src/tests/integration/webrtc/webrtc_lib.sh"
+webrtc_require "$softphone" node
 certs=$src/etc/lab-certs
-[ -r "$certs/wss.crt" ] && [ -r "$certs/jwt-hs256.key" ] ||
-  { echo "SKIP: etc/lab-certs missing (tools/bootstrap)"; exit 77; }
 
 ns="rwh$(( $$ % 100000 ))"
 work=$(mktemp -d "/tmp/rwh-$$-XXXX")
@@ -55,8 +44,6 @@ cleanup() {
   if [ "${SIP_KEEP_WORK:-0}" = 1 ]; then echo "work files kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-# shellcheck source=webrtc_lib.sh
-. "$src/tests/integration/webrtc/webrtc_lib.sh"
 t_start=$SECONDS
 step() { echo "[$((SECONDS - t_start))s] $*"; }
 

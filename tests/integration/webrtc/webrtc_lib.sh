@@ -1,7 +1,7 @@
 # The browser driver for the WebRTC tests: drive.cjs (playwright-core + Debian's chromium) in a
 # network namespace, fed one command per line through a FIFO, answering one line per command.
-# The caller sets, before sourcing: work (scratch folder), src (source tree), node_modules (the
-# npm packages of tools/softphone), and before drv_start: drv_ns (namespace), PAGE_URL (and
+# The caller sets, before sourcing: src (source tree); before drv_start: work (scratch folder),
+# node_modules (the npm packages of tools/softphone; webrtc_require sets it), drv_ns (namespace), PAGE_URL (and
 # DRV_LOOPBACK=1 for ICE candidates on loopback, browser-to-browser tests only; DRV_FAKE_AUDIO=WAV
 # for a microphone playing that file); it defines
 # fail MESSAGE and calls drv_stop from its EXIT trap. Every wait is bounded; the driver and any
@@ -11,9 +11,35 @@
 #                         returns 1 on failure, the message in $drv_msg
 #   must SECS CMD ARGS... the same, but a failure fails the test with the driver's message
 #   drv_stop              ends the driver (quit, then TERM/KILL by PID) and its Chromium
+#   webrtc_require SOFTPHONE_DIR TOOL...
+#                         the checks before any of it: exits 77 (SKIP) naming what is missing
+#                         (root, TOOLs, Debian's Chromium, playwright-core, the softphone bundle,
+#                         the Python modules, the lab certificates); sets node_modules
 # shellcheck shell=bash
 
 drv_pid=""
+
+webrtc_require() {
+  local softphone=$1 tool
+  shift
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root (network namespaces, shared memory)"
+    exit 77
+  fi
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (tools/bootstrap)"; exit 77; }
+  done
+  [ -x /usr/bin/chromium ] || { echo "SKIP: /usr/bin/chromium not installed (tools/bootstrap)"; exit 77; }
+  node_modules=$src/.deps/softphone/node_modules
+  [ -d "$node_modules/playwright-core" ] ||
+    { echo "SKIP: playwright-core not in $node_modules (tools/bootstrap)"; exit 77; }
+  [ -f "$softphone/phone.js" ] || { echo "SKIP: softphone bundle $softphone/phone.js not built"; exit 77; }
+  /usr/bin/python3 -c 'import websockets, jwt, yaml' 2>/dev/null ||
+    { echo "SKIP: /usr/bin/python3 lacks websockets/jwt/yaml"; exit 77; }
+  [ -r "$src/etc/lab-certs/ca.crt" ] && [ -r "$src/etc/lab-certs/wss.crt" ] &&
+    [ -r "$src/etc/lab-certs/jwt-hs256.key" ] ||
+    { echo "SKIP: etc/lab-certs (lab CA, JWT key) missing (tools/bootstrap)"; exit 77; }
+}
 drv_seq=0
 drv_msg=""
 

@@ -28,22 +28,9 @@ src=$(cd "$1" && pwd)
 dp=$2
 cp=$3
 softphone=$4
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root (network namespaces, shared memory)"
-  exit 77
-fi
-for tool in kamailio sipp tcpdump kamcmd node curl openssl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (tools/bootstrap)"; exit 77; }
-done
-[ -x /usr/bin/chromium ] || { echo "SKIP: /usr/bin/chromium not installed (tools/bootstrap)"; exit 77; }
-node_modules=$src/.deps/softphone/node_modules
-[ -d "$node_modules/playwright-core" ] ||
-  { echo "SKIP: playwright-core not in $node_modules (tools/bootstrap)"; exit 77; }
-[ -f "$softphone/phone.js" ] || { echo "SKIP: softphone bundle $softphone/phone.js not built"; exit 77; }
-/usr/bin/python3 -c 'import websockets, jwt, yaml' 2>/dev/null ||
-  { echo "SKIP: /usr/bin/python3 lacks websockets/jwt/yaml"; exit 77; }
-[ -r "$src/etc/lab-certs/ca.crt" ] && [ -r "$src/etc/lab-certs/wss.crt" ] ||
-  { echo "SKIP: etc/lab-certs (lab CA) missing (tools/bootstrap)"; exit 77; }
+# shellcheck source=webrtc_lib.sh
+. "$src/tests/integration/webrtc/webrtc_lib.sh"
+webrtc_require "$softphone" kamailio sipp tcpdump kamcmd node curl openssl
 
 prefix="rwb$(( $$ % 100000 ))-"
 work=$(mktemp -d "/tmp/rwb-$$-XXXX")
@@ -51,8 +38,6 @@ work=$(mktemp -d "/tmp/rwb-$$-XXXX")
 . "$src/tests/integration/sip/sip_lib.sh"
 # shellcheck source=../sip/wss_lib.sh
 . "$src/tests/integration/sip/wss_lib.sh"
-# shellcheck source=webrtc_lib.sh
-. "$src/tests/integration/webrtc/webrtc_lib.sh"
 S=$sip_dir
 PBX=198.18.3.2:5060
 PAGE_URL=https://198.18.1.1:8444/
