@@ -8,6 +8,7 @@
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
 #include "worker/post_event.h"
+#include "worker/xcode_bye.h"
 
 namespace rampart::dp {
 namespace {
@@ -90,6 +91,7 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
     if (e->xcode == kXcodeMedia) {
       unlinkRtcpPort(ctx, *e, s.hdr.flow);
       e->xcode = 0;
+      xcByeExpect(ctx, s.hdr.flow, nullptr);  // the flow lives on: its BYE leaves by it
     }
     return abi::kOk;
   }
@@ -112,6 +114,7 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
 }
 
 void watchTranscoder(LcoreCtx& ctx) {
+  xcByeExpire(ctx);
   if (ctx.xc_stats == nullptr) {
     return;
   }
@@ -151,9 +154,14 @@ void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
     return;  // an RTCP port: its media flow finds the link stale
   }
   unlinkRtcpPort(ctx, *e, handle);
-  if (ctx.to_xc.valid() && !enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
-    bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains
+  if (!ctx.to_xc.valid()) {
+    return;
   }
+  if (!enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
+    bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains
+    return;
+  }
+  xcByeExpect(ctx, handle, e);  // the out action stays for the transcoder's BYE
 }
 
 void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
@@ -182,12 +190,10 @@ void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint
   rte_pktmbuf_free(m);
 }
 
-namespace {
-
 // A transcoded packet leaves like a relayed one of its flow would: protect, headers, next hop.
 // RTCP takes the flow's RTCP port when the out leg has one.
-void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len,
-                    bool rtcp) {
+void sendFromTranscoder(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp,
+                        uint32_t len, bool rtcp) {
   rte_mbuf* m = ctx.pool != nullptr ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
   auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len)) : nullptr;
   if (p == nullptr) {
@@ -204,7 +210,9 @@ void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* 
         rtcp ? f.srtp_out.protectRtcp(p, &len, cap) : f.srtp_out.protectRtp(p, &len, cap);
     if (r != kNoDrop) {
       ctx.drop(f.out_iface, r);
-      bump(ctx.flow_stats[index].drops);
+      if (fs != nullptr) {
+        bump(fs->drops);
+      }
       rte_pktmbuf_free(m);
       return;
     }
@@ -227,12 +235,19 @@ void sendTranscoded(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* 
   sendViaNeighbour(ctx, f.out_iface, f.neigh, m);
 }
 
+namespace {
+
 // The transcoder parses hostile payloads: trust nothing it writes. RTP must look like RTP,
-// RTCP like a report (RFC 3550 6.1: version 2, SR or RR first), both of a transcoded flow.
+// RTCP like a report (RFC 3550 6.1: version 2, SR or RR first).
+bool returnedHeaderValid(const abi::PacketSlot& h, const uint8_t* p) {
+  bool rtcp = h.kind == abi::kPacketXcRtcp || h.kind == abi::kPacketXcBye;
+  return (h.kind == abi::kPacketXcRtp || rtcp) && h.len >= (rtcp ? 8 : 12) &&
+         h.len <= abi::kMaxPacket - 64 && (p[0] >> 6) == 2 && (!rtcp || p[1] == 200 || p[1] == 201);
+}
+
+// ... and of a transcoded flow that can send.
 bool returnedSlotValid(const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
-  bool rtcp = h.kind == abi::kPacketXcRtcp;
-  if ((h.kind != abi::kPacketXcRtp && !rtcp) || h.len < (rtcp ? 8 : 12) ||
-      h.len > abi::kMaxPacket - 64 || (p[0] >> 6) != 2 || (rtcp && p[1] != 200 && p[1] != 201)) {
+  if (!returnedHeaderValid(h, p)) {
     return false;
   }
   return f != nullptr && f->xcode == kXcodeMedia && f->out_rport != 0 &&
@@ -252,13 +267,19 @@ uint32_t serviceXcode(LcoreCtx& ctx) {
     abi::PacketSlot h;
     std::memcpy(&h, slot, sizeof(h));
     const uint8_t* pkt = slot + sizeof(h);
+    if (h.kind == abi::kPacketXcBye) {  // the flow may be gone: its kept out action sends it
+      if (!returnedHeaderValid(h, pkt) || !xcByeSend(ctx, h, pkt)) {
+        bump(ctx.stats->xcode_refused);
+      }
+      continue;
+    }
     FlowEntry* f = ctx.flows.get(h.flow);
     if (!returnedSlotValid(h, pkt, f)) {
       bump(ctx.stats->xcode_refused);
       continue;
     }
-    sendTranscoded(ctx, *f, abi::unpackHandle(h.flow).index, pkt, h.len,
-                   h.kind == abi::kPacketXcRtcp);
+    sendFromTranscoder(ctx, *f, &ctx.flow_stats[abi::unpackHandle(h.flow).index], pkt, h.len,
+                       h.kind == abi::kPacketXcRtcp);
   }
   if (n > 0) {
     ctx.from_xc.release(n);

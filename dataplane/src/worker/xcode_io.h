@@ -21,7 +21,8 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d);
 
 // FlowDel of a transcoded flow (or of its RTCP port): tells the transcoder to free the flow's
-// codec state and unlinks the flow's RTCP port.
+// codec state and unlinks the flow's RTCP port. Called before the flow is erased: its out
+// action (and next-hop reference) moves to worker/xcode_bye.h for the transcoder's RTCP BYE.
 void xcodeTeardown(LcoreCtx& ctx, uint64_t handle);
 
 // An authenticated, decrypted RTP packet of a transcoded flow: copied to the transcoder ring
@@ -39,6 +40,12 @@ void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint
 // it saw before, a new rampart-transcoder has replaced the old one and holds no codec state:
 // posts XcodeRestart so the control plane sends the XcodeSetups again.
 void watchTranscoder(LcoreCtx& ctx);
+
+// Sends a packet the transcoder made with `f`'s out action (SRTP protect, headers, next hop);
+// RTCP takes the out leg's RTCP port when it has one. `fs`: the flow's counters, nullptr for
+// a flow already erased (worker/xcode_bye.h).
+void sendFromTranscoder(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp,
+                        uint32_t len, bool rtcp);
 
 // Sends up to kInjectPerPass transcoded packets. @return slots consumed.
 uint32_t serviceXcode(LcoreCtx& ctx);

@@ -72,12 +72,7 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
     case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
     case abi::kPacketXcRtcp: rtcp(w, h.flow, payload, h.len); break;
     case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
-    case abi::kPacketXcTeardown:
-      if (w.sessions.erase(h.flow) > 0) {
-        add(w.stats->teardowns);
-        add(w.stats->sessions_active, static_cast<uint64_t>(-1));
-      }
-      break;
+    case abi::kPacketXcTeardown: teardown(w, h.flow); break;
     default: add(w.stats->bad_packets); break;
   }
 }

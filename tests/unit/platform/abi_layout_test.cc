@@ -28,7 +28,7 @@ TEST(AbiLayout, StatusCodesArePinned) {
 
 TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kAbiMajor, 1);
-  EXPECT_EQ(kAbiMinor, 9);
+  EXPECT_EQ(kAbiMinor, 10);
   EXPECT_EQ(kCmdSlotSize, 256u);
   EXPECT_EQ(kPacketSlotSize, 2048u);
   // Append-only: existing numbers never change.
@@ -60,6 +60,7 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kPacketXcTeardown, 22);
   EXPECT_EQ(kPacketXcRtcp, 23);
   EXPECT_EQ(kPacketXcDtmf, 24);
+  EXPECT_EQ(kPacketXcBye, 25);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcmu), 1);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcma), 2);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::G722), 3);

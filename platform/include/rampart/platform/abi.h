@@ -21,8 +21,9 @@ inline constexpr uint16_t kAbiMajor = 1;
 // 4: transcoding (XcodeSetup); 5: SRTP stream state in FlowInfo (srtp_*_roc/seq/ssrc/engine);
 // 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
 // (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
-// XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed)
-inline constexpr uint16_t kAbiMinor = 9;
+// XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed);
+// 10: kPacketXcBye (the transcoder's last report with RTCP BYE when a transcoded flow ends)
+inline constexpr uint16_t kAbiMinor = 10;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
 inline constexpr uint16_t kMaxPacket = kPacketSlotSize - 64;  // slot minus PacketSlot header
@@ -393,6 +394,10 @@ inline constexpr uint8_t kPacketXcTeardown = 22;  // dp -> xc: free the flow's c
 // its separate RTCP port); xc -> dp: Rampart's own report, sent by the flow's out action.
 inline constexpr uint8_t kPacketXcRtcp = 23;
 inline constexpr uint8_t kPacketXcDtmf = 24;  // dp -> xc: payload is the DtmfInject
+// xc -> dp (ABI 1.10): the answer to a teardown, Rampart's last compound RTCP on the flow's out
+// leg (SR/RR, SDES, BYE; RFC 3550 6.6). The worker sends it like kPacketXcRtcp, through the
+// out action it kept for the purpose when the teardown came from a FlowDel.
+inline constexpr uint8_t kPacketXcBye = 25;
 
 // Payload of a kPacketXcSetup slot (ABI 1.8; before it, the XcodeSetup alone). The worker
 // names the flow carrying the call's other transcoded direction, so the transcoder can pair
