@@ -176,8 +176,11 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
   rte_pktmbuf_free(m);
 }
 
-void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
-                      rte_mbuf* m, const uint8_t* rtcp, uint32_t len) {
+void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, FlowEntry& f, uint32_t index, rte_mbuf* m,
+                      const uint8_t* rtcp, uint32_t len) {
+  // The party's block about Rampart's SR (sendFromTranscoder noted it): the leg's round trip
+  // for the control plane, exactly as on a relayed leg. Its own SR goes no further.
+  rtcpObserveBlock(f.rtcp_rtt, rtcp, len, ctx.now_ns);
   uint64_t media = f.xcode == kXcodeRtcpPort ? f.xcode_link : ctx.flows.handleOf(index);
   const FlowEntry* mf = f.xcode == kXcodeRtcpPort ? ctx.flows.get(media) : &f;
   if (mf == nullptr || mf->xcode != kXcodeMedia || len > abi::kMaxPacket ||
@@ -204,6 +207,9 @@ void sendFromTranscoder(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_
     return;
   }
   std::memcpy(p, rtp, len);
+  if (rtcp && fs != nullptr) {
+    rtcpObserveSr(f.rtcp_rtt, p, len, ctx.now_ns);  // Rampart's SR toward the leg: its round trip
+  }
   if (f.srtp_out.active()) {
     uint32_t cap = static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) + len;
     DropReason r =

@@ -33,8 +33,8 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
 // An authenticated, decrypted RTCP packet of a transcoded flow, arrived muxed or on the flow's
 // RTCP port (`f`): to the transcoder, which terminates RTCP per leg; never relayed. A full ring
 // or an RTCP port whose media flow has gone is the counted drop xcode_rtcp. Frees the mbuf.
-void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
-                      rte_mbuf* m, const uint8_t* rtcp, uint32_t len);
+void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, FlowEntry& f, uint32_t index, rte_mbuf* m,
+                      const uint8_t* rtcp, uint32_t len);
 
 // Every idle scan: when the transcoder's attach time (XcodeStats.attached_ns) changes from one
 // it saw before, a new rampart-transcoder has replaced the old one and holds no codec state:
@@ -42,8 +42,9 @@ void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint
 void watchTranscoder(LcoreCtx& ctx);
 
 // Sends a packet the transcoder made with `f`'s out action (SRTP protect, headers, next hop);
-// RTCP takes the out leg's RTCP port when it has one. `fs`: the flow's counters, nullptr for
-// a flow already erased (worker/xcode_bye.h).
+// RTCP takes the out leg's RTCP port when it has one, and Rampart's SRs are noted for the
+// leg's round trip (flow/rtcp_rtt.h). `fs`: the flow's counters, nullptr for a flow already
+// erased (worker/xcode_bye.h).
 void sendFromTranscoder(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp,
                         uint32_t len, bool rtcp);
 

@@ -8,10 +8,13 @@ SSRC, the report blocks about this peer's SSRC with what the peer knew when each
 (packets left out so far, highest sequence sent), and the round trip the peer measured from
 Rampart's LSR/DLSR. --linger S keeps listening S seconds after the last packet sent (the
 test hangs up meanwhile): RTCP BYEs are recorded with the SSRC they name and the compound's
-first packet type. Plain sockets and struct (no scapy).
+first packet type. --rtcp-hold-ms MS holds each RTCP compound MS ms after building it (its
+DLSR already fixed): a one-way delay on this peer's RTCP path that Rampart's round trip to it
+must show. Plain sockets and struct (no scapy).
 
 usage: xc_rtcp_peer.py --local IP:PORT --remote IP:PORT [--rtcp-local PORT --rtcp-remote PORT]
                        --codec pcmu|opus --ssrc N [--drop-every N] [--seconds S] [--linger S]
+                       [--rtcp-hold-ms MS]
 """
 import argparse, json, math, select, socket, struct, time
 
@@ -56,6 +59,7 @@ class Peer:
         self.rx_max_seq, self.rx_count, self.rx_base = None, 0, None
         self.rampart_lsr, self.rampart_lsr_at = 0, 0.0
         self.my_srs = {}  # middle 32 bits of each SR's NTP time -> when sent
+        self.held = []  # (when to send, compound) with --rtcp-hold-ms
         self.out = {"rtp_ssrcs": set(), "rtp_received": 0, "rtcp": [], "blocks": [],
                     "rtt_ms": [], "bad_rtcp": 0, "bye": []}
 
@@ -97,7 +101,13 @@ class Peer:
         chunk = struct.pack("!IBB", self.a.ssrc, 1, len(cname)) + cname + b"\0"
         chunk += bytes(-len(chunk) % 4)
         sdes = struct.pack("!BBH", 0x81, 202, len(chunk) // 4) + chunk
-        self.rtcp.sendto(sr + sdes, self.rtcp_to)
+        self.held.append((time.monotonic() + self.a.rtcp_hold_ms / 1000, sr + sdes))
+        self.flush_held()
+
+    def flush_held(self):
+        now = time.monotonic()
+        while self.held and self.held[0][0] <= now:
+            self.rtcp.sendto(self.held.pop(0)[1], self.rtcp_to)
 
     def on_rtp(self, p):
         if len(p) < 12:
@@ -149,9 +159,11 @@ class Peer:
             self.out["rtt_ms"].append(round((now - self.my_srs[lsr] - dlsr / 65536) * 1000, 2))
 
     def receive(self, until):
-        """Takes what arrives until `until` (monotonic)."""
+        """Takes what arrives until `until` (monotonic), sending held RTCP when due."""
         while True:
             wait = until - time.monotonic()
+            if self.held:
+                wait = min(wait, self.held[0][0] - time.monotonic())
             ready = select.select([self.rtp, self.rtcp], [], [], max(0, wait))[0]
             for s in ready:
                 p, _ = s.recvfrom(2048)
@@ -159,6 +171,7 @@ class Peer:
                     self.on_rtcp(p)
                 else:
                     self.on_rtp(p)
+            self.flush_held()
             if time.monotonic() >= until:
                 return
 
@@ -195,6 +208,7 @@ def main():
     ap.add_argument("--drop-every", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--linger", type=float, default=0)
+    ap.add_argument("--rtcp-hold-ms", type=float, default=0)
     Peer(ap.parse_args()).run()
 
 
