@@ -5,6 +5,7 @@
 #include <rte_random.h>
 
 #include "pkt/bytes.h"
+#include "worker/dtmf_stage.h"
 #include "worker/egress.h"
 #include "worker/neighbour_resolution.h"
 #include "worker/post_event.h"
@@ -110,7 +111,15 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   }
   e->xcode = kXcodeMedia;
   linkRtcpPort(ctx, *e, s.hdr.flow, slot.reverse_flow);
+  if ((e->dtmf_flags & kDtmfInband) != 0 && !xcodeToneReport(ctx, s.hdr.flow, true)) {
+    bump(ctx.stats->xcode_refused);  // the new session sends in-band digits as events
+  }
   return abi::kOk;
+}
+
+bool xcodeToneReport(LcoreCtx& ctx, uint64_t handle, bool on) {
+  uint8_t v = on ? 1 : 0;
+  return ctx.to_xc.valid() && enqueueXc(ctx, handle, abi::kPacketXcToneReport, &v, 1);
 }
 
 void watchTranscoder(LcoreCtx& ctx) {
@@ -260,6 +269,16 @@ bool returnedSlotValid(const abi::PacketSlot& h, const uint8_t* p, const FlowEnt
          (f->flags & abi::kFlowAwaitKeys) == 0;
 }
 
+// A digit the transcoder detected in-band: the flow's DtmfEvent, when it asked for them.
+bool toneReported(LcoreCtx& ctx, const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
+  abi::XcTone t{};
+  if (h.len < sizeof t || f == nullptr || f->xcode != kXcodeMedia) {
+    return false;
+  }
+  std::memcpy(&t, p, sizeof t);
+  return dtmfInbandReport(ctx, *f, abi::unpackHandle(h.flow).index, t);
+}
+
 }  // namespace
 
 uint32_t serviceXcode(LcoreCtx& ctx) {
@@ -280,6 +299,12 @@ uint32_t serviceXcode(LcoreCtx& ctx) {
       continue;
     }
     FlowEntry* f = ctx.flows.get(h.flow);
+    if (h.kind == abi::kPacketXcTone) {
+      if (!toneReported(ctx, h, pkt, f)) {
+        bump(ctx.stats->xcode_refused);
+      }
+      continue;
+    }
     if (!returnedSlotValid(h, pkt, f)) {
       bump(ctx.stats->xcode_refused);
       continue;

@@ -16,6 +16,10 @@ namespace rampart::dp {
 // and marks the flow transcoded (`from.codec = None` unmarks it). @return the Ack status.
 int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s);
 
+// Tells the transcoder whether to report the digits it detects in-band on the flow's input
+// (kPacketXcToneReport). @return false when its ring is full.
+bool xcodeToneReport(LcoreCtx& ctx, uint64_t handle, bool on);
+
 // DtmfInject: hands the event to the transcoder, which sends it in the flow's outgoing stream.
 // @return the Ack status (kErrNotSup for a flow that is not transcoded).
 int32_t applyDtmfInject(LcoreCtx& ctx, const abi::DtmfInject& d);

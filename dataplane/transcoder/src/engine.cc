@@ -73,6 +73,7 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
     case abi::kPacketXcRtcp: rtcp(w, h.flow, payload, h.len); break;
     case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
     case abi::kPacketXcTeardown: teardown(w, h.flow); break;
+    case abi::kPacketXcToneReport: toneReport(w, h.flow, payload, h.len); break;
     default: add(w.stats->bad_packets); break;
   }
 }
@@ -145,6 +146,12 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   int n = s.onRtp(payload, len);
   noteMedia(s, payload, len, n);
   send(w, flow, s, n);
+  abi::XcTone tone{};
+  if (s.takeTone(&tone)) {  // a digit the other leg hears as SIP INFO: the worker reports it
+    uint8_t buf[sizeof tone];
+    std::memcpy(buf, &tone, sizeof tone);
+    sendSlot(w, abi::kPacketXcTone, flow, buf, sizeof buf);
+  }
   const SessionStats& a = s.stats();
   add(w.stats->in_packets);
   add(w.stats->out_packets, a.out_packets - before.out_packets);
@@ -174,6 +181,16 @@ void Engine::dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len
   add(w.stats->out_packets, static_cast<uint64_t>(n));  // the updates count with the audio
   noteMedia(*it->second, nullptr, 0, n);                // and in the leg's SR
   send(w, flow, *it->second, n);
+}
+
+// DtmfReport.inband through the worker: digits detected in-band are reported, not sent.
+void Engine::toneReport(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  XcodeSession* s = find(w, flow);
+  if (s == nullptr || len < 1) {
+    add(w.stats->unknown_flow);
+    return;
+  }
+  s->reportTones(payload[0] != 0);
 }
 
 void Engine::send(Worker& w, uint64_t flow, const XcodeSession& s, int n) {

@@ -41,6 +41,7 @@ class Engine {
   void setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  void toneReport(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void send(Worker& w, uint64_t flow, const XcodeSession& s, int n);
   bool sendSlot(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len);
   static XcodeSession* find(Worker& w, uint64_t flow);
