@@ -56,6 +56,7 @@ class Peer:
         self.rtcp_to = (a.remote[0], a.rtcp_remote) if a.rtcp_remote else a.remote
         self.seq, self.ts, self.sent, self.octets, self.left_out = 1000, 5000, 0, 0, 0
         self.rampart_ssrc = None
+        self.sending = True  # False while lingering: blocks then cover an interval of silence
         self.rx_max_seq, self.rx_count, self.rx_base = None, 0, None
         self.rampart_lsr, self.rampart_lsr_at = 0, 0.0
         self.my_srs = {}  # middle 32 bits of each SR's NTP time -> when sent
@@ -154,7 +155,8 @@ class Peer:
         self.out["blocks"].append({"fraction": frac, "lost": lost, "ext_max": ext,
                                    "jitter": jitter, "lsr": lsr, "dlsr": dlsr,
                                    "left_out_so_far": self.left_out,
-                                   "highest_sent": self.seq - 1})
+                                   "highest_sent": self.seq - 1,
+                                   "after_end": not self.sending})
         if lsr in self.my_srs:  # RFC 3550 6.4.1, measured on the peer's own clock
             self.out["rtt_ms"].append(round((now - self.my_srs[lsr] - dlsr / 65536) * 1000, 2))
 
@@ -164,7 +166,8 @@ class Peer:
             wait = until - time.monotonic()
             if self.held:
                 wait = min(wait, self.held[0][0] - time.monotonic())
-            ready = select.select([self.rtp, self.rtcp], [], [], max(0, wait))[0]
+            # One socket with rtcp-mux: listed once, or a second recvfrom would block.
+            ready = select.select(list({self.rtp, self.rtcp}), [], [], max(0, wait))[0]
             for s in ready:
                 p, _ = s.recvfrom(2048)
                 if len(p) >= 2 and 200 <= p[1] <= 206:
@@ -185,6 +188,7 @@ class Peer:
             if time.monotonic() >= next_rtcp:
                 self.send_rtcp()
                 next_rtcp += 1.0
+        self.sending = False
         self.receive(time.monotonic() + self.a.linger)
         self.out["sent"] = self.sent
         self.out["left_out"] = self.left_out
