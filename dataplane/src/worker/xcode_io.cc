@@ -109,6 +109,9 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   if (!enqueueXc(ctx, s.hdr.flow, abi::kPacketXcSetup, &slot, sizeof(slot))) {
     return abi::kErrBusy;
   }
+  if (e->xcode == kXcodeMedia) {
+    xcByeExpect(ctx, s.hdr.flow, nullptr);  // the replaced session's BYE (a new SSRC follows)
+  }
   e->xcode = kXcodeMedia;
   linkRtcpPort(ctx, *e, s.hdr.flow, slot.reverse_flow);
   if ((e->dtmf_flags & kDtmfInband) != 0 && !xcodeToneReport(ctx, s.hdr.flow, true)) {

@@ -104,7 +104,11 @@ void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   if (partner != nullptr && partner->rtcp().reverse == 0) {
     partner->rtcp().reverse = flow;  // its setup came before this flow existed
   }
-  bool fresh = w.sessions.find(flow) == w.sessions.end();
+  auto old = w.sessions.find(flow);
+  bool fresh = old == w.sessions.end();
+  if (!fresh && old->second->rtcp().tx.ssrc != s.out_ssrc) {
+    sendBye(w, flow, *old->second);  // a codec change starts a new stream: the old one leaves
+  }
   w.sessions[flow] = std::move(sess.value());
   add(w.stats->setups);
   if (fresh) {

@@ -204,5 +204,30 @@ TEST_F(EngineRtcp, TeardownSendsByeWithTheLastReport) {
   EXPECT_EQ(stats_->sessions_active, 0u);
 }
 
+// A re-setup (a re-INVITE's codec change) with a new SSRC ends the old stream with a BYE; one
+// keeping the SSRC sends none.
+TEST_F(EngineRtcp, ResetupWithANewSsrcSendsByeForTheOldOne) {
+  abi::XcodeCodec pcmu{abi::XcodeCodecId::Pcmu, 0, 1, 20, 8000, 0, 0, 0, 0};
+  abi::XcodeCodec pcma{abi::XcodeCodecId::Pcma, 8, 1, 20, 8000, 0, 0, 0, 0};
+  setup(kY, pcma, pcmu, 0x0000bbb1, 0);
+  for (uint16_t seq = 0; seq < 5; ++seq) {
+    rtp(kY, 8, seq, kSsrcB);
+  }
+  drain();
+  setup(kY, pcmu, pcmu, 0x0000bbb2, 0);
+  std::vector<Out> out = drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, abi::kPacketXcBye);
+  ASSERT_GE(out[0].data.size(), 8u);
+  EXPECT_EQ(rd32(out[0].data.data() + out[0].data.size() - 4), 0x0000bbb1u);
+  for (uint16_t seq = 5; seq < 10; ++seq) {
+    rtp(kY, 0, seq, kSsrcB);
+  }
+  drain();
+  setup(kY, pcmu, pcmu, 0x0000bbb2, 0);
+  EXPECT_TRUE(drain().empty());
+  EXPECT_EQ(stats_->sessions_active, 1u);
+}
+
 }  // namespace
 }  // namespace rampart::xc
