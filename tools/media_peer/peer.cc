@@ -549,7 +549,12 @@ void MediaPeer::onRtcp(uint32_t stream, uint8_t* buf, int len, const sockaddr_st
   }
   rx_totals_.rtcp_sr += sum.sr ? 1 : 0;
   rx_totals_.rtcp_rr += sum.rr ? 1 : 0;
+  if (sum.bye) {
+    ++rx_totals_.rtcp_bye;
+    rx_totals_.bye_ssrc = sum.bye_ssrc;
+  }
   if (sum.sr) {
+    rx_totals_.sr_ssrc = sum.ssrc;
     rx_[stream].last_sr_mid = static_cast<uint32_t>(sum.sr_ntp >> 16);
     rx_[stream].last_sr_rx_ns = monoNs();
   }

@@ -10,6 +10,7 @@ namespace {
 constexpr uint8_t kSr = 200;
 constexpr uint8_t kRr = 201;
 constexpr uint8_t kSdes = 202;
+constexpr uint8_t kBye = 203;
 constexpr char kCname[] = "rampart-media-peer";
 
 void header(uint8_t* p, uint8_t count, uint8_t type, std::size_t bytes) {
@@ -99,6 +100,9 @@ bool parseRtcp(const uint8_t* in, std::size_t len, RtcpSummary& out) {
       }
       (type == kSr ? out.sr : out.rr) = true;
       out.report_blocks += count;
+    } else if (type == kBye && count > 0 && bytes >= 8 && !out.bye) {
+      out.bye = true;
+      out.bye_ssrc = get32(in + off + 4);
     }
     off += bytes;
   }

@@ -38,6 +38,8 @@ struct RtcpSummary {
   bool has_block = false;  // the first report block's LSR/DLSR below are set
   uint32_t lsr = 0;
   uint32_t dlsr = 0;
+  bool bye = false;       // the compound holds a BYE (RFC 3550 6.6) ...
+  uint32_t bye_ssrc = 0;  // ... for this (first) SSRC
 };
 
 // Walks a (decrypted) compound packet: version 2 everywhere, first packet SR or RR, lengths

@@ -169,14 +169,16 @@ void writeRtcpJson(std::FILE* out, const TxTotals& tx, const RxTotals& rx) {
       out,
       "\"rtcp\":{\"sent\":%llu,\"dropped\":%llu,\"received\":%llu,\"sr\":%llu,"
       "\"rr\":%llu,\"auth_failed\":%llu,\"garbage\":%llu,\"rtt_samples\":%llu,"
-      "\"rtt_ms\":%.3f,\"rtt_min_ms\":%.3f,\"rtt_max_ms\":%.3f}",
+      "\"rtt_ms\":%.3f,\"rtt_min_ms\":%.3f,\"rtt_max_ms\":%.3f,\"bye\":%llu,"
+      "\"bye_ssrc\":%lu,\"sr_ssrc\":%lu}",
       static_cast<unsigned long long>(tx.rtcp), static_cast<unsigned long long>(tx.rtcp_dropped),
       static_cast<unsigned long long>(rx.rtcp_received),
       static_cast<unsigned long long>(rx.rtcp_sr), static_cast<unsigned long long>(rx.rtcp_rr),
       static_cast<unsigned long long>(rx.rtcp_auth_failed),
       static_cast<unsigned long long>(rx.rtcp_garbage),
-      static_cast<unsigned long long>(rx.rtt_samples), rx.rtt_last_ms, rx.rtt_min_ms,
-      rx.rtt_max_ms);
+      static_cast<unsigned long long>(rx.rtt_samples), rx.rtt_last_ms, rx.rtt_min_ms, rx.rtt_max_ms,
+      static_cast<unsigned long long>(rx.rtcp_bye), static_cast<unsigned long>(rx.bye_ssrc),
+      static_cast<unsigned long>(rx.sr_ssrc));
 }
 
 void writePerStreamJson(std::FILE* out, const std::vector<StreamRx>& streams) {

@@ -75,6 +75,9 @@ struct RxTotals {
   uint64_t rtcp_rr = 0;
   uint64_t rtcp_auth_failed = 0;
   uint64_t rtcp_garbage = 0;
+  uint64_t rtcp_bye = 0;  // compounds holding a BYE
+  uint32_t bye_ssrc = 0;  // the SSRC the last one said goodbye for
+  uint32_t sr_ssrc = 0;   // the sender of the last SR
   // Round trips from report blocks quoting our SRs (peer to peer, through any relay).
   uint64_t rtt_samples = 0;
   double rtt_last_ms = 0;

@@ -76,7 +76,8 @@ platform::DtmfMode CallManager::dtmfMode(const Call& call, Leg leg) const {
 }
 
 // After each negotiation (and a dataplane restart): the flows from an rfc4733 leg toward a
-// sip_info leg report their events and drop them from the media.
+// sip_info leg report their events and drop them from the media; a transcoded flow with a
+// G.711 input also reports the digits the transcoder detects in-band (DtmfReport.inband).
 void CallManager::programDtmf(Call& call) {
   if (!call.media) {
     return;
@@ -93,8 +94,10 @@ void CallManager::programDtmf(Call& call) {
     r.hdr.flow = f.handle;
     r.event_pt = eventPt(*call.media, from, f.key.slot);
     r.drop = 1;
-    if (r.event_pt == 0) {
-      continue;  // that leg negotiated no telephone-event: nothing to report
+    abi::XcodeCodecId in = f.xcode.from.codec;
+    r.inband = in == abi::XcodeCodecId::Pcmu || in == abi::XcodeCodecId::Pcma ? 1 : 0;
+    if (r.event_pt == 0 && r.inband == 0) {
+      continue;  // no telephone-event negotiated and no tones to listen for: nothing to report
     }
     uint64_t id = call.id;
     auto submitted = media_.sink.submit(call.media->worker(), r.hdr, [id](Result<abi::Ack> ack) {

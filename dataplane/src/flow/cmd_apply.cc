@@ -293,17 +293,17 @@ void flowDel(LcoreCtx& ctx, const abi::MsgHeader& h) {
     return;
   }
   uint32_t index = abi::unpackHandle(h.flow).index;
+  clearIce(ctx, index);
+  countEngines(ctx, *e, -1);
+  if (e->xcode != 0) {
+    xcodeTeardown(ctx, h.flow);  // may keep the out action and its next hop for the RTCP BYE
+  }
   if (e->neigh != kNoNeigh) {
     ctx.neigh.unref(e->neigh);
-  }
-  clearIce(ctx, index);
-  if (e->xcode != 0) {
-    xcodeTeardown(ctx, h.flow);
   }
   if (ctx.steer != nullptr) {
     ctx.steer->release(e->key, ctx.cfg.worker);
   }
-  countEngines(ctx, ctx.flows.at(index), -1);
   ctx.flows.erase(index);
   publish(ctx.flow_stats[index].generation, 0u);
   publish(ctx.stats->flows_live, uint64_t{ctx.flows.live()});

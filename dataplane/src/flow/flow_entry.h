@@ -36,8 +36,9 @@ struct RtpRx {
 inline constexpr uint8_t kXcodeMedia = 1;     // RTP (and muxed RTCP) go to the transcoder
 inline constexpr uint8_t kXcodeRtcpPort = 2;  // RTCP of the transcoded flow `xcode_link`
 
-inline constexpr uint8_t kDtmfDrop = 1;  // reported events are not forwarded
-inline constexpr uint8_t kDtmfSeen = 2;  // dtmf_ts holds a reported event
+inline constexpr uint8_t kDtmfDrop = 1;    // reported events are not forwarded
+inline constexpr uint8_t kDtmfSeen = 2;    // dtmf_ts holds a reported event
+inline constexpr uint8_t kDtmfInband = 4;  // digits the transcoder detects in-band are reported
 
 struct alignas(64) FlowEntry {
   FlowKey key;

@@ -1,7 +1,9 @@
 #pragma once
-// Round-trip inputs from relayed RTCP (RFC 3550 section 6.4.1). Rampart sends no RTCP of its
-// own, but it sees both halves of the exchange: the sender report it forwards toward a party and
-// that party's report block quoting it (LSR) with the delay it held it (DLSR). Per flow the
+// Round-trip inputs from RTCP (RFC 3550 section 6.4.1). On a relayed leg Rampart sends no RTCP
+// of its own, but it sees both halves of the exchange: the sender report it forwards toward a
+// party and that party's report block quoting it (LSR) with the delay it held it (DLSR). On a
+// transcoded leg the SR is rampart-transcoder's own, seen as the worker sends it, and the block
+// is seen as the party's report arrives, before it goes to the transcoder. Per flow the
 // worker remembers the last few SRs it forwarded (NTP middle 32 bits and when) and the last
 // report block it received (LSR, and arrival minus DLSR); the control plane, which knows the
 // leg's two flows, pairs them: RTT = (arrival - DLSR) - forward time. Only the first packet of
@@ -26,38 +28,37 @@ inline uint32_t be32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
          static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
-}  // namespace rtcp_detail
-
-// Reads the SR header and the first report block of the compound at `pkt` (`len` bytes, the
-// RTCP payload without SRTCP trailer). Anything malformed is ignored: the relay forwards it
-// as it did before, it only teaches nothing.
-inline void rtcpObserve(RtcpRtt& r, const uint8_t* pkt, uint32_t len, uint64_t now_ns) {
-  using rtcp_detail::be32;
-  if (len < 8 || (pkt[0] >> 6) != 2) {
-    return;
+// The compound's first packet (SR or RR, RFC 3550 6.1): its size, or 0 when malformed.
+inline uint32_t firstReport(const uint8_t* pkt, uint32_t len) {
+  if (len < 8 || (pkt[0] >> 6) != 2 || (pkt[1] != 200 && pkt[1] != 201)) {
+    return 0;
   }
   const uint32_t bytes = ((static_cast<uint32_t>(pkt[2]) << 8 | pkt[3]) + 1) * 4;
-  const uint32_t count = pkt[0] & 0x1fu;
-  const uint32_t now_us = static_cast<uint32_t>(now_ns / 1000);
-  uint32_t block = 0;
-  if (pkt[1] == 200) {  // SR: sender info (NTP at offset 8), then report blocks at 28
-    if (bytes > len || bytes < 28) {
-      return;
-    }
-    const uint32_t mid = be32(pkt + 10);
-    r.sr_mid[r.sr_next] = mid;
-    r.sr_at_us[r.sr_next] = now_us;
-    r.sr_next = static_cast<uint8_t>((r.sr_next + 1) % abi::kRtcpSrSlots);
-    block = 28;
-  } else if (pkt[1] == 201) {  // RR: report blocks at 8
-    if (bytes > len) {
-      return;
-    }
-    block = 8;
-  } else {
+  return bytes <= len && (pkt[1] == 201 || bytes >= 28) ? bytes : 0;
+}
+}  // namespace rtcp_detail
+
+// An SR sent toward the party this flow's out leg reaches (relayed, or Rampart's own on a
+// transcoded leg): remembered by the middle 32 bits of its NTP time.
+inline void rtcpObserveSr(RtcpRtt& r, const uint8_t* pkt, uint32_t len, uint64_t now_ns) {
+  if (rtcp_detail::firstReport(pkt, len) == 0 || pkt[1] != 200) {
     return;
   }
-  if (count == 0 || block + 24 > bytes) {
+  r.sr_mid[r.sr_next] = rtcp_detail::be32(pkt + 10);
+  r.sr_at_us[r.sr_next] = static_cast<uint32_t>(now_ns / 1000);
+  r.sr_next = static_cast<uint8_t>((r.sr_next + 1) % abi::kRtcpSrSlots);
+}
+
+// The first report block of a report the party this flow receives from sent: its LSR, and
+// its arrival minus DLSR.
+inline void rtcpObserveBlock(RtcpRtt& r, const uint8_t* pkt, uint32_t len, uint64_t now_ns) {
+  using rtcp_detail::be32;
+  const uint32_t bytes = rtcp_detail::firstReport(pkt, len);
+  if (bytes == 0) {
+    return;
+  }
+  const uint32_t block = pkt[1] == 200 ? 28 : 8;
+  if ((pkt[0] & 0x1fu) == 0 || block + 24 > bytes) {
     return;
   }
   const uint32_t lsr = be32(pkt + block + 16);
@@ -66,7 +67,15 @@ inline void rtcpObserve(RtcpRtt& r, const uint8_t* pkt, uint32_t len, uint64_t n
   }
   const uint64_t dlsr_us = static_cast<uint64_t>(be32(pkt + block + 20)) * 1000000 / 65536;
   r.rr_lsr = lsr;
-  r.rr_at_us = now_us - static_cast<uint32_t>(dlsr_us);
+  r.rr_at_us = static_cast<uint32_t>(now_ns / 1000) - static_cast<uint32_t>(dlsr_us);
+}
+
+// A relayed compound (`len` bytes, the RTCP payload without SRTCP trailer): its SR goes on
+// toward the other party, its first block came from this flow's party. Anything malformed is
+// ignored: the relay forwards it as it did before, it only teaches nothing.
+inline void rtcpObserve(RtcpRtt& r, const uint8_t* pkt, uint32_t len, uint64_t now_ns) {
+  rtcpObserveSr(r, pkt, len, now_ns);
+  rtcpObserveBlock(r, pkt, len, now_ns);
 }
 
 }  // namespace rampart::dp

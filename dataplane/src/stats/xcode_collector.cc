@@ -53,6 +53,9 @@ constexpr Field kFields[] = {
     {"rampart_xc_rtcp_rtt_samples_total",
      "Round trips measured on transcoded legs from the peers' report blocks (RFC 3550 6.4.1)",
      MetricType::Counter, &XcodeStats::rtcp_rtt_samples},
+    {"rampart_xc_rtcp_bye_total",
+     "RTCP BYEs Rampart sent as transcoded flows ended (RFC 3550 6.6; also in rtcp_total out)",
+     MetricType::Counter, &XcodeStats::rtcp_bye},
 };
 
 class XcodeCollector : public prometheus::Collectable {

@@ -3,6 +3,7 @@
 #include "pkt/bytes.h"
 #include "pkt/rtp_header.h"
 #include "worker/post_event.h"
+#include "worker/xcode_io.h"
 
 namespace rampart::dp {
 namespace {
@@ -29,6 +30,10 @@ int32_t applyDtmfReport(LcoreCtx& ctx, const abi::DtmfReport& r) {
   }
   e->dtmf_pt = r.event_pt;
   e->dtmf_flags = r.event_pt != 0 && r.drop != 0 ? kDtmfDrop : 0;
+  e->dtmf_flags |= r.inband != 0 ? kDtmfInband : 0;
+  if (e->xcode == kXcodeMedia && !xcodeToneReport(ctx, r.hdr.flow, r.inband != 0)) {
+    return abi::kErrBusy;  // the transcoder's ring is full: the control plane may try again
+  }
   return abi::kOk;
 }
 
@@ -50,6 +55,21 @@ bool dtmfObserve(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp
     f.dtmf_ts = ts;
   }
   return (f.dtmf_flags & kDtmfDrop) != 0;
+}
+
+bool dtmfInbandReport(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const abi::XcTone& t) {
+  if ((f.dtmf_flags & kDtmfInband) == 0 || t.event > 15 || t.clock_rate < 8000 ||
+      t.clock_rate > 48000) {
+    return false;
+  }
+  auto e = flowEvent<abi::DtmfEvent>(ctx, abi::MsgType::DtmfEvent, f, index);
+  e.rtp_ts = t.rtp_ts;
+  e.event = t.event;
+  e.volume = t.volume & 0x3f;
+  e.duration = t.duration;
+  e.clock_rate = t.clock_rate;
+  postEvent(ctx, e);
+  return true;
 }
 
 }  // namespace rampart::dp

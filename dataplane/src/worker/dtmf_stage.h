@@ -17,4 +17,9 @@ int32_t applyDtmfReport(LcoreCtx& ctx, const abi::DtmfReport& r);
 // telephone-event to drop (kDtmfDrop); the caller counts and frees it.
 bool dtmfObserve(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len);
 
+// A digit rampart-transcoder detected in-band on a transcoded flow's input (kPacketXcTone):
+// reported as the flow's DtmfEvent when it has kDtmfInband. @return false (a refused slot)
+// when it does not, or the digit is out of range.
+bool dtmfInbandReport(LcoreCtx& ctx, const FlowEntry& f, uint32_t index, const abi::XcTone& t);
+
 }  // namespace rampart::dp

@@ -9,7 +9,7 @@
 
 namespace rampart::dp {
 
-bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len,
+bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp, uint32_t len,
                 bool rtcp) {
   rte_mbuf* m = ctx.pool != nullptr ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
   auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len)) : nullptr;
@@ -27,7 +27,9 @@ bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp,
         rtcp ? f.srtp_out.protectRtcp(p, &len, cap) : f.srtp_out.protectRtp(p, &len, cap);
     if (r != kNoDrop) {
       ctx.drop(f.out_iface, r);
-      bump(ctx.flow_stats[index].drops);
+      if (fs != nullptr) {
+        bump(fs->drops);
+      }
       rte_pktmbuf_free(m);
       return false;
     }

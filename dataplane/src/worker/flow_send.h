@@ -9,9 +9,10 @@
 namespace rampart::dp {
 
 // Copies the plain RTP (or RTCP: the flow's RTCP port when the out leg has one) into a new
-// mbuf and sends it. @return false when it was dropped (no mbuf, protect refused, no route;
-// counted).
-bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, uint32_t index, const uint8_t* rtp, uint32_t len,
+// mbuf and sends it. `fs`: the flow's counters (nullptr for a flow already erased, whose last
+// report still leaves: worker/xcode_bye.h). @return false when it was dropped (no mbuf,
+// protect refused, no route; counted).
+bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp, uint32_t len,
                 bool rtcp);
 
 }  // namespace rampart::dp

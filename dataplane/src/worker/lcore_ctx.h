@@ -20,6 +20,7 @@
 #include "stats/drop_reasons.h"
 #include "worker/steering.h"
 #include "worker/tx_buffer.h"
+#include "worker/xcode_bye.h"
 
 namespace rampart::dp {
 
@@ -106,6 +107,7 @@ struct LcoreCtx {
   platform::RingConsumer from_xc;
   const platform::XcodeStats* xc_stats = nullptr;  // the transcoder's, for attached_ns
   uint64_t xc_attached_ns = 0;                     // the transcoder attach last seen
+  XcByeTable xc_bye;          // out actions of torn-down transcoded flows, kept for their RTCP BYE
   Steering* steer = nullptr;  // shared between the workers; nullptr with one worker
   RelayDtmf relay_dtmf[kRelayDtmfSlots]{};
   uint32_t relay_dtmf_active = 0;

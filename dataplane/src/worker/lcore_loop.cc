@@ -277,6 +277,7 @@ void lcoreFini(LcoreCtx& ctx) {
     }
     ctx.tx[i].count = 0;
   }
+  xcByeFini(ctx);
   for (uint32_t i = 0; i < ctx.flows.capacity(); ++i) {
     if (ctx.steer != nullptr && ctx.flows.at(i).in_use) {
       ctx.steer->release(ctx.flows.at(i).key, ctx.cfg.worker);

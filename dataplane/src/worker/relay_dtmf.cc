@@ -99,7 +99,8 @@ uint32_t serviceRelayDtmf(LcoreCtx& ctx) {
     if (f != nullptr && f->out_rport != 0) {
       uint8_t pkt[16];
       buildEvent(r, *f, pkt);
-      sent += sendOnFlow(ctx, *f, abi::unpackHandle(r.flow).index, pkt, sizeof(pkt), false) ? 1 : 0;
+      sent += sendOnFlow(ctx, *f, &ctx.flow_stats[abi::unpackHandle(r.flow).index], pkt,
+                         sizeof(pkt), false) ? 1 : 0;
     }
     r.next_ns += kPacketNs;
     if (f == nullptr || r.ends >= kEndPackets) {

@@ -5,9 +5,11 @@
 #include <rte_random.h>
 
 #include "pkt/bytes.h"
+#include "worker/dtmf_stage.h"
 #include "worker/flow_send.h"
 #include "worker/post_event.h"
 #include "worker/relay_dtmf.h"
+#include "worker/xcode_bye.h"
 
 namespace rampart::dp {
 namespace {
@@ -90,6 +92,7 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
     if (e->xcode == kXcodeMedia) {
       unlinkRtcpPort(ctx, *e, s.hdr.flow);
       e->xcode = 0;
+      xcByeExpect(ctx, s.hdr.flow, nullptr);  // the flow lives on: its BYE leaves by it
     }
     return abi::kOk;
   }
@@ -106,12 +109,24 @@ int32_t applyXcodeSetup(LcoreCtx& ctx, const abi::XcodeSetup& s) {
   if (!enqueueXc(ctx, s.hdr.flow, abi::kPacketXcSetup, &slot, sizeof(slot))) {
     return abi::kErrBusy;
   }
+  if (e->xcode == kXcodeMedia) {
+    xcByeExpect(ctx, s.hdr.flow, nullptr);  // the replaced session's BYE (a new SSRC follows)
+  }
   e->xcode = kXcodeMedia;
   linkRtcpPort(ctx, *e, s.hdr.flow, slot.reverse_flow);
+  if ((e->dtmf_flags & kDtmfInband) != 0 && !xcodeToneReport(ctx, s.hdr.flow, true)) {
+    bump(ctx.stats->xcode_refused);  // the new session sends in-band digits as events
+  }
   return abi::kOk;
 }
 
+bool xcodeToneReport(LcoreCtx& ctx, uint64_t handle, bool on) {
+  uint8_t v = on ? 1 : 0;
+  return ctx.to_xc.valid() && enqueueXc(ctx, handle, abi::kPacketXcToneReport, &v, 1);
+}
+
 void watchTranscoder(LcoreCtx& ctx) {
+  xcByeExpire(ctx);
   if (ctx.xc_stats == nullptr) {
     return;
   }
@@ -151,9 +166,14 @@ void xcodeTeardown(LcoreCtx& ctx, uint64_t handle) {
     return;  // an RTCP port: its media flow finds the link stale
   }
   unlinkRtcpPort(ctx, *e, handle);
-  if (ctx.to_xc.valid() && !enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
-    bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains
+  if (!ctx.to_xc.valid()) {
+    return;
   }
+  if (!enqueueXc(ctx, handle, abi::kPacketXcTeardown, nullptr, 0)) {
+    bump(ctx.stats->xcode_refused);  // the transcoder frees it when its ring drains
+    return;
+  }
+  xcByeExpect(ctx, handle, e);  // the out action stays for the transcoder's BYE
 }
 
 void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m, const uint8_t* rtp,
@@ -168,8 +188,11 @@ void toTranscoder(LcoreCtx& ctx, uint16_t in_iface, uint32_t index, rte_mbuf* m,
   rte_pktmbuf_free(m);
 }
 
-void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint32_t index,
-                      rte_mbuf* m, const uint8_t* rtcp, uint32_t len) {
+void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, FlowEntry& f, uint32_t index, rte_mbuf* m,
+                      const uint8_t* rtcp, uint32_t len) {
+  // The party's block about Rampart's SR (sendFromTranscoder noted it): the leg's round trip
+  // for the control plane, exactly as on a relayed leg. Its own SR goes no further.
+  rtcpObserveBlock(f.rtcp_rtt, rtcp, len, ctx.now_ns);
   uint64_t media = f.xcode == kXcodeRtcpPort ? f.xcode_link : ctx.flows.handleOf(index);
   const FlowEntry* mf = f.xcode == kXcodeRtcpPort ? ctx.flows.get(media) : &f;
   if (mf == nullptr || mf->xcode != kXcodeMedia || len > abi::kMaxPacket ||
@@ -182,18 +205,45 @@ void rtcpToTranscoder(LcoreCtx& ctx, uint16_t in_iface, const FlowEntry& f, uint
   rte_pktmbuf_free(m);
 }
 
+// A transcoded packet leaves like a relayed one of its flow would (worker/flow_send.h); Rampart's
+// own SR toward the leg is noted first, for the leg's round trip.
+void sendFromTranscoder(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp,
+                        uint32_t len, bool rtcp) {
+  if (rtcp && fs != nullptr) {
+    rtcpObserveSr(f.rtcp_rtt, rtp, len, ctx.now_ns);
+  }
+  if (sendOnFlow(ctx, f, fs, rtp, len, rtcp)) {
+    bump(ctx.stats->xcode_from);
+  }
+}
+
 namespace {
 
 // The transcoder parses hostile payloads: trust nothing it writes. RTP must look like RTP,
-// RTCP like a report (RFC 3550 6.1: version 2, SR or RR first), both of a transcoded flow.
+// RTCP like a report (RFC 3550 6.1: version 2, SR or RR first).
+bool returnedHeaderValid(const abi::PacketSlot& h, const uint8_t* p) {
+  bool rtcp = h.kind == abi::kPacketXcRtcp || h.kind == abi::kPacketXcBye;
+  return (h.kind == abi::kPacketXcRtp || rtcp) && h.len >= (rtcp ? 8 : 12) &&
+         h.len <= abi::kMaxPacket - 64 && (p[0] >> 6) == 2 && (!rtcp || p[1] == 200 || p[1] == 201);
+}
+
+// ... and of a transcoded flow that can send.
 bool returnedSlotValid(const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
-  bool rtcp = h.kind == abi::kPacketXcRtcp;
-  if ((h.kind != abi::kPacketXcRtp && !rtcp) || h.len < (rtcp ? 8 : 12) ||
-      h.len > abi::kMaxPacket - 64 || (p[0] >> 6) != 2 || (rtcp && p[1] != 200 && p[1] != 201)) {
+  if (!returnedHeaderValid(h, p)) {
     return false;
   }
   return f != nullptr && f->xcode == kXcodeMedia && f->out_rport != 0 &&
          (f->flags & abi::kFlowAwaitKeys) == 0;
+}
+
+// A digit the transcoder detected in-band: the flow's DtmfEvent, when it asked for them.
+bool toneReported(LcoreCtx& ctx, const abi::PacketSlot& h, const uint8_t* p, const FlowEntry* f) {
+  abi::XcTone t{};
+  if (h.len < sizeof t || f == nullptr || f->xcode != kXcodeMedia) {
+    return false;
+  }
+  std::memcpy(&t, p, sizeof t);
+  return dtmfInbandReport(ctx, *f, abi::unpackHandle(h.flow).index, t);
 }
 
 }  // namespace
@@ -209,15 +259,25 @@ uint32_t serviceXcode(LcoreCtx& ctx) {
     abi::PacketSlot h;
     std::memcpy(&h, slot, sizeof(h));
     const uint8_t* pkt = slot + sizeof(h);
+    if (h.kind == abi::kPacketXcBye) {  // the flow may be gone: its kept out action sends it
+      if (!returnedHeaderValid(h, pkt) || !xcByeSend(ctx, h, pkt)) {
+        bump(ctx.stats->xcode_refused);
+      }
+      continue;
+    }
     FlowEntry* f = ctx.flows.get(h.flow);
+    if (h.kind == abi::kPacketXcTone) {
+      if (!toneReported(ctx, h, pkt, f)) {
+        bump(ctx.stats->xcode_refused);
+      }
+      continue;
+    }
     if (!returnedSlotValid(h, pkt, f)) {
       bump(ctx.stats->xcode_refused);
       continue;
     }
-    if (sendOnFlow(ctx, *f, abi::unpackHandle(h.flow).index, pkt, h.len,
-                   h.kind == abi::kPacketXcRtcp)) {
-      bump(ctx.stats->xcode_from);
-    }
+    sendFromTranscoder(ctx, *f, &ctx.flow_stats[abi::unpackHandle(h.flow).index], pkt, h.len,
+                       h.kind == abi::kPacketXcRtcp);
   }
   if (n > 0) {
     ctx.from_xc.release(n);

@@ -9,6 +9,7 @@ extern "C" {
 #include <cstring>
 
 #include "codec.h"
+#include "plc.h"
 
 namespace rampart::xc {
 namespace {
@@ -64,7 +65,7 @@ Result<bool> openAv(AvState& s, const AVCodec* codec, int rate, int frame_size) 
 
 class AvDec final : public Decoder {
  public:
-  explicit AvDec(int rate) : rate_(rate) {}
+  explicit AvDec(int rate) : rate_(rate), plc_(rate) {}
   AvState s;
 
   int decode(const uint8_t* payload, std::size_t len, int16_t* pcm) override {
@@ -88,20 +89,19 @@ class AvDec final : public Decoder {
     }
     s.pkt->data = nullptr;
     s.pkt->size = 0;
-    last_ = total;
+    plc_.onGood(pcm, total);
     return total;
   }
-  // libavcodec has no PLC for these codecs: repeat nothing, play silence for the gap.
+  // libavcodec has no PLC for these codecs: our own (plc.h) repeats the last pitch period.
   int conceal(int samples, int16_t* pcm) override {
     samples = samples > kMaxFrameSamples ? kMaxFrameSamples : samples;
-    std::memset(pcm, 0, static_cast<std::size_t>(samples) * 2);
-    return samples;
+    return plc_.conceal(pcm, samples);
   }
   int rate() const override { return rate_; }
 
  private:
   int rate_;
-  int last_ = 0;
+  Plc plc_;
 };
 
 class AvEnc final : public Encoder {

@@ -72,12 +72,8 @@ void Engine::handle(Worker& w, const abi::PacketSlot& h, const uint8_t* payload)
     case abi::kPacketXcSetup: setup(w, h.flow, payload, h.len); break;
     case abi::kPacketXcRtcp: rtcp(w, h.flow, payload, h.len); break;
     case abi::kPacketXcDtmf: dtmf(w, h.flow, payload, h.len); break;
-    case abi::kPacketXcTeardown:
-      if (w.sessions.erase(h.flow) > 0) {
-        add(w.stats->teardowns);
-        add(w.stats->sessions_active, static_cast<uint64_t>(-1));
-      }
-      break;
+    case abi::kPacketXcTeardown: teardown(w, h.flow); break;
+    case abi::kPacketXcToneReport: toneReport(w, h.flow, payload, h.len); break;
     default: add(w.stats->bad_packets); break;
   }
 }
@@ -108,7 +104,11 @@ void Engine::setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   if (partner != nullptr && partner->rtcp().reverse == 0) {
     partner->rtcp().reverse = flow;  // its setup came before this flow existed
   }
-  bool fresh = w.sessions.find(flow) == w.sessions.end();
+  auto old = w.sessions.find(flow);
+  bool fresh = old == w.sessions.end();
+  if (!fresh && old->second->rtcp().tx.ssrc != s.out_ssrc) {
+    sendBye(w, flow, *old->second);  // a codec change starts a new stream: the old one leaves
+  }
   w.sessions[flow] = std::move(sess.value());
   add(w.stats->setups);
   if (fresh) {
@@ -150,6 +150,12 @@ void Engine::media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t le
   int n = s.onRtp(payload, len);
   noteMedia(s, payload, len, n);
   send(w, flow, s, n);
+  abi::XcTone tone{};
+  if (s.takeTone(&tone)) {  // a digit the other leg hears as SIP INFO: the worker reports it
+    uint8_t buf[sizeof tone];
+    std::memcpy(buf, &tone, sizeof tone);
+    sendSlot(w, abi::kPacketXcTone, flow, buf, sizeof buf);
+  }
   const SessionStats& a = s.stats();
   add(w.stats->in_packets);
   add(w.stats->out_packets, a.out_packets - before.out_packets);
@@ -179,6 +185,16 @@ void Engine::dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len
   add(w.stats->out_packets, static_cast<uint64_t>(n));  // the updates count with the audio
   noteMedia(*it->second, nullptr, 0, n);                // and in the leg's SR
   send(w, flow, *it->second, n);
+}
+
+// DtmfReport.inband through the worker: digits detected in-band are reported, not sent.
+void Engine::toneReport(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len) {
+  XcodeSession* s = find(w, flow);
+  if (s == nullptr || len < 1) {
+    add(w.stats->unknown_flow);
+    return;
+  }
+  s->reportTones(payload[0] != 0);
 }
 
 void Engine::send(Worker& w, uint64_t flow, const XcodeSession& s, int n) {

@@ -2,6 +2,7 @@
 // The transcoder's side of the <shm>.xc region: per dataplane worker, reads the ring of
 // arrived packets (setups, teardowns, RTP of transcoded flows) and writes transcoded RTP to
 // the return ring. Sessions are keyed by the flow handle the worker gave.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -40,6 +41,7 @@ class Engine {
   void setup(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void media(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void dtmf(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
+  void toneReport(Worker& w, uint64_t flow, const uint8_t* payload, uint16_t len);
   void send(Worker& w, uint64_t flow, const XcodeSession& s, int n);
   bool sendSlot(Worker& w, uint8_t kind, uint64_t flow, const uint8_t* data, uint16_t len);
   static XcodeSession* find(Worker& w, uint64_t flow);
@@ -48,6 +50,10 @@ class Engine {
   static void noteMedia(XcodeSession& s, const uint8_t* in, uint16_t len, int n_out);
   void reports(Worker& w, uint64_t now_ns);
   void sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_ns);
+  static std::size_t buildReport(Worker& w, XcodeSession& s, uint64_t now_ns, uint8_t* buf,
+                                 std::size_t cap);
+  void teardown(Worker& w, uint64_t flow);
+  void sendBye(Worker& w, uint64_t flow, XcodeSession& s);
   std::vector<Worker> workers_;
   uint64_t next_tick_ns_ = 0;
 };

@@ -78,7 +78,9 @@ void Engine::reports(Worker& w, uint64_t now_ns) {
   }
 }
 
-void Engine::sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_ns) {
+// Rampart's compound report for the leg `s` sends to. @return its bytes, 0 when it does not fit.
+std::size_t Engine::buildReport(Worker& w, XcodeSession& s, uint64_t now_ns, uint8_t* buf,
+                                std::size_t cap) {
   XcodeSession* peer = find(w, s.rtcp().reverse);  // receives from the leg s sends to
   ReportBlock rb;
   const ReportBlock* block = nullptr;
@@ -86,10 +88,45 @@ void Engine::sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_
     rb = makeReportBlock(peer->rtcp().rx, now_ns);
     block = &rb;
   }
+  return writeReport(buf, cap, s.rtcp().tx, block, ntpNow(), now_ns);
+}
+
+void Engine::sendReport(Worker& w, uint64_t flow, XcodeSession& s, uint64_t now_ns) {
   uint8_t buf[128];
-  std::size_t n = writeReport(buf, sizeof buf, s.rtcp().tx, block, ntpNow(), now_ns);
+  std::size_t n = buildReport(w, s, now_ns, buf, sizeof buf);
   if (n > 0 && sendSlot(w, abi::kPacketXcRtcp, flow, buf, static_cast<uint16_t>(n))) {
     add(w.stats->rtcp_out);
+    ++s.rtcp().reports;
+  }
+}
+
+// The flow has gone (FlowDel) or went back to relaying: its session leaves the leg it sent
+// to, and says so (RFC 3550 6.6) before its codec state is freed.
+void Engine::teardown(Worker& w, uint64_t flow) {
+  auto it = w.sessions.find(flow);
+  if (it == w.sessions.end()) {
+    return;
+  }
+  sendBye(w, flow, *it->second);
+  w.sessions.erase(it);
+  add(w.stats->teardowns);
+  add(w.stats->sessions_active, static_cast<uint64_t>(-1));
+}
+
+// A last SR/RR + SDES, then BYE with the session's SSRC, as kPacketXcBye: the worker kept the
+// flow's out action for this one packet. A session that never sent RTP or RTCP on its leg
+// sends no BYE (RFC 3550 6.3.7); its partner's block is included while the partner lives.
+void Engine::sendBye(Worker& w, uint64_t flow, XcodeSession& s) {
+  const RtcpState& st = s.rtcp();
+  if (st.tx.packets == 0 && st.reports == 0) {
+    return;
+  }
+  uint8_t buf[136];
+  std::size_t n = buildReport(w, s, monoNs(), buf, sizeof buf);
+  std::size_t bye = n > 0 ? writeBye(buf + n, sizeof buf - n, st.tx.ssrc) : 0;
+  if (bye > 0 && sendSlot(w, abi::kPacketXcBye, flow, buf, static_cast<uint16_t>(n + bye))) {
+    add(w.stats->rtcp_out);
+    add(w.stats->rtcp_bye);
   }
 }
 

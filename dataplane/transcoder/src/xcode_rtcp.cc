@@ -18,6 +18,7 @@ constexpr uint32_t kMaxRttQ16 = 10u << 16;           // a round trip above 10 s 
 constexpr uint8_t kSr = 200;
 constexpr uint8_t kRr = 201;
 constexpr uint8_t kSdes = 202;
+constexpr uint8_t kBye = 203;
 
 uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 uint32_t rd32(const uint8_t* p) {
@@ -269,6 +270,17 @@ std::size_t writeReport(uint8_t* out, std::size_t cap, const RtcpSender& tx, con
   }
   std::size_t sdes = writeSdes(out + size, cap - size, tx.ssrc);
   return sdes == 0 ? 0 : size + sdes;
+}
+
+std::size_t writeBye(uint8_t* out, std::size_t cap, uint32_t ssrc) {
+  if (cap < 8) {
+    return 0;
+  }
+  out[0] = 0x81;  // V=2, one SSRC
+  out[1] = kBye;
+  wr16(out + 2, 1);
+  wr32(out + 4, ssrc);
+  return 8;
 }
 
 void RtcpState::init(uint32_t out_ssrc, uint32_t out_clock, uint32_t in_clock) {

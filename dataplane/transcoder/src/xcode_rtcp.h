@@ -93,6 +93,10 @@ bool parseRtcp(const uint8_t* p, std::size_t len, uint32_t ssrc, RtcpIn* out);
 std::size_t writeReport(uint8_t* out, std::size_t cap, const RtcpSender& tx, const ReportBlock* rb,
                         uint64_t ntp, uint64_t now_ns);
 
+/// Appends an RTCP BYE for `ssrc` (RFC 3550 6.6, no reason) to a compound `writeReport` made.
+/// @return bytes written (8), 0 when `cap` is too small.
+std::size_t writeBye(uint8_t* out, std::size_t cap, uint32_t ssrc);
+
 // The RTCP side of one transcoded session (owned by XcodeSession, driven by the engine).
 struct RtcpState {
   RtcpReceiver rx;              // the stream this session receives (from its `from` leg)
@@ -101,6 +105,7 @@ struct RtcpState {
   uint64_t reverse = 0;         // flow of the session receiving from this one's out leg
   uint64_t next_report_ns = 0;  // 0: no media yet, nothing scheduled
   uint32_t rand = 1;            // xorshift state for the randomised interval
+  uint64_t reports = 0;         // reports sent on the out leg (a BYE needs RTP or RTCP sent)
 
   void init(uint32_t out_ssrc, uint32_t out_clock, uint32_t in_clock);
   void received(uint16_t seq, uint32_t ts, uint32_t ssrc);  // reads the clock

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace rampart::xc {
@@ -79,7 +80,7 @@ Result<std::unique_ptr<XcodeSession>> XcodeSession::create(const abi::XcodeSetup
   int ptime = s->enc_->frameSamples() * 1000 / s->enc_->rate();
   s->ts_per_frame_ = setup.to.clock_rate * static_cast<uint32_t>(ptime) / 1000;
   s->dtmf_.configure(setup.from.clock_rate, setup.to.clock_rate);
-  s->inband_ = setup.to.dtmf_pt != 0 && s->dec_->rate() == kDtmfRate &&
+  s->inband_ = s->dec_->rate() == kDtmfRate &&
                (setup.from.codec == XcodeCodecId::Pcmu || setup.from.codec == XcodeCodecId::Pcma);
   s->out_seq_ = static_cast<uint16_t>(setup.out_ssrc * 2654435761u >> 16);
   s->out_ts_ = setup.out_ssrc * 40503u;
@@ -196,7 +197,7 @@ void XcodeSession::pushPcm(const int16_t* pcm, int n) {
 // set, back-dated to the tone's onset), an update per packet while it lasts, and three end
 // packets (E bit) as RFC 4733 2.5.1.4 asks.
 void XcodeSession::detectTones(const int16_t* pcm, int n) {
-  if (!inband_) {
+  if (!inband_ || (setup_.to.dtmf_pt == 0 && !report_tones_)) {
     return;
   }
   const uint32_t per_block = setup_.to.clock_rate * kDtmfBlock / kDtmfRate;
@@ -225,7 +226,25 @@ void XcodeSession::emitTone(bool marker, bool end) {
   if (tones_.digit() >= 0) {
     last_tone_ = tones_.digit();
   }
+  if (report_tones_) {  // the other leg hears it as SIP INFO: reported once, at its end
+    if (end && !tone_ready_) {
+      tone_out_ = {tone_ts_, setup_.to.clock_rate,
+                   static_cast<uint16_t>(std::min<uint32_t>(tone_dur_, 0xffff)),
+                   static_cast<uint8_t>(last_tone_), tones_.volume()};
+      tone_ready_ = true;
+    }
+    return;
+  }
   emitEvent(marker, end, static_cast<uint8_t>(last_tone_), tones_.volume(), tone_ts_, tone_dur_);
+}
+
+bool XcodeSession::takeTone(abi::XcTone* out) {
+  if (!tone_ready_) {
+    return false;
+  }
+  *out = tone_out_;
+  tone_ready_ = false;
+  return true;
 }
 
 int XcodeSession::injectDtmf(uint8_t event, uint8_t volume, uint16_t duration_ms) {

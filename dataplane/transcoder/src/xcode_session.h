@@ -51,6 +51,11 @@ class XcodeSession {
   /// output timeline has passed. @return packets in out(i), or -1 when the output leg
   /// negotiated no telephone-event.
   int injectDtmf(uint8_t event, uint8_t volume, uint16_t duration_ms);
+  /// The other leg hears DTMF as SIP INFO (DtmfReport.inband): digits detected in-band on a
+  /// G.711 input are handed over by takeTone() instead of being sent as events.
+  void reportTones(bool on) { report_tones_ = on; }
+  /// A digit that ended during the last onRtp(), when reporting. @return false: none.
+  bool takeTone(abi::XcTone* out);
   const OutPacket& out(int i) const { return out_[i]; }
   const SessionStats& stats() const { return stats_; }
   const abi::XcodeSetup& setup() const { return setup_; }
@@ -80,9 +85,12 @@ class XcodeSession {
   std::size_t fifo_n_ = 0;
   std::vector<uint8_t> enc_buf_;
   DtmfMapper dtmf_;
-  // In-band tones of a G.711 input, sent as events when the other leg negotiated them; off
-  // once the input sends events of its own (no digit twice).
+  // In-band tones of a G.711 input, sent as events when the other leg negotiated them, or
+  // reported (report_tones_); off once the input sends events of its own (no digit twice).
   bool inband_ = false;
+  bool report_tones_ = false;
+  bool tone_ready_ = false;
+  abi::XcTone tone_out_{};
   DtmfDetector tones_;
   uint32_t tone_ts_ = 0;   // the event's RTP timestamp (its onset, output clock)
   uint32_t tone_dur_ = 0;  // output clock units

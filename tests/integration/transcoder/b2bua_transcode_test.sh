@@ -10,9 +10,14 @@
 #  2b. rampart-transcoder killed (SIGKILL) mid-call and started again: the dataplane notices the
 #     new one (XcodeRestart), the control plane sends the call's setups again, and audio flows
 #     both ways again with the same quality;
+#  2c. RTCP both ways (xc_rtcp_peer.py on RTP port + 1), the PBX's compounds held 40 ms
+#     (--rtcp-hold-ms: a one-way delay on its RTCP path; the lab kernel has no netem). Rampart
+#     terminates RTCP per transcoded leg, so the round trip per leg is between Rampart's own
+#     SRs and the party's blocks quoting them;
 #  3. rampart_cp_transcoded_calls{realm="lan"} is 1 during the call and
 #     rampart_cp_transcoded_calls_by_pair{pair="opus-PCMU"} counts it; both 0 after the BYE,
-#     with no call, media port or flow left.
+#     with no call, media port or flow left. The CDR's legs carry the 2c round trips: leg b
+#     (Rampart <-> the PBX) 40 ms plus at most 15, leg a (Rampart <-> the caller) under 10 ms.
 # usage: b2bua_transcode_test.sh SOURCE_DIR DATAPLANE CONTROLPLANE TRANSCODER XC_AUDIO_PEER
 tag=rtx
 xc=$4
@@ -25,8 +30,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/xc_b2bua_lib.sh"
 xc_b2bua_up '{"codecs": ["PCMU", "telephone-event"], "transcode": ["PCMU"], "max_transcoded_calls": 4}'
 sip_bg "$lan" uas 40 -sf "$here/uas_pcmu.xml" -i 198.18.3.2 -p 5080 -t u1 -m 1 -aa
-sip_bg "$wan" uac 40 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
-  -d 14000 -m 1
+sip_bg "$wan" uac 50 -sf "$here/uac_opus.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
+  -d 26000 -m 1
 xc_wait_transcoded
 [ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 1 ] ||
   fail "codec pair not counted"
@@ -87,11 +92,47 @@ done
 [ "$(cpm 'rampart_cp_dataplane_events_total\{type="xcode_restart"')" -ge 1 ] ||
   fail "no XcodeRestart event counted"
 
+echo "2c. RTCP both ways, the PBX's reports held 40 ms"
+rpeer="$here/xc_rtcp_peer.py"
+nsx "$lan" /usr/bin/python3 "$rpeer" --local 198.18.4.2:5200 --remote "198.18.4.1:$lport" \
+  --rtcp-local 5201 --rtcp-remote $((lport + 1)) --codec pcmu --ssrc 0xcafe0003 --seconds 10 \
+  --rtcp-hold-ms 40 >"$work/lan_rtcp.json" &
+lp=$!
+nsx "$wan" /usr/bin/python3 "$rpeer" --local 198.18.2.2:5100 --remote "198.18.2.1:$wport" \
+  --rtcp-local 5101 --rtcp-remote $((wport + 1)) --codec opus --ssrc 0xb0b0b0b3 --seconds 10 \
+  >"$work/wan_rtcp.json" || fail "wan RTCP peer"
+wait "$lp" || fail "lan RTCP peer"
+for f in lan_rtcp wan_rtcp; do
+  /usr/bin/python3 - "$work/$f.json" "$f" <<'PY' || fail "$f: $(cat "$work/$f.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+srs = [p for p in r["rtcp"] if p["pt"] == 200]
+lsr = [b for b in r["blocks"] if b["lsr"] != 0]
+print(f"  {sys.argv[2]}: {len(srs)} SRs from Rampart, {len(lsr)} blocks quoting this peer's SRs")
+sys.exit(0 if srs and lsr else 1)
+PY
+done
+
 echo "3. the call ends; nothing is left"
 sip_wait uac 30
 sip_wait uas 30
 b2b_wait_idle 10
 [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 0 ] || fail "transcoded call still counted"
 [ "$(cpm 'rampart_cp_transcoded_calls_by_pair\{pair="opus-PCMU"')" = 0 ] || fail "pair still counted"
+cdr=""
+for _ in $(seq 1 25); do
+  cdr=$(/usr/bin/python3 "$src/tests/integration/ops/cdr_find.py" "$work/cdr/cdr.jsonl" \
+    "r['result'] == 'answered'") && break
+  sleep 0.2
+done
+[ -n "$cdr" ] || fail "no CDR for the call: $(cat "$work/cdr/cdr.jsonl" 2>/dev/null)"
+/usr/bin/python3 - "$cdr" <<'PY' || fail "CDR round trips: $cdr"
+import json, sys
+legs = json.loads(sys.argv[1])["legs"]
+a, b = legs["a"]["quality"], legs["b"]["quality"]
+print(f"  CDR rtt_ms: leg a (caller) {a['rtt_ms']}, leg b (PBX, reports held 40 ms) {b['rtt_ms']}")
+ok = a["rtt_ms"] is not None and b["rtt_ms"] is not None and a["rtcp"] and b["rtcp"]
+sys.exit(0 if ok and 0 <= a["rtt_ms"] < 10 and 40 <= b["rtt_ms"] <= 55 else 1)
+PY
 b2b_alive
 echo "PASS (t=$((SECONDS - t0))s)"

@@ -1,19 +1,23 @@
 # Shared steps of the transcoding tests through the B2BUA (sourced after b2bua_preamble.sh;
 # uses its $config, $cp, $work, $sbc, $shm, sip_pids, cpm and fail, and the caller's $xc).
 
-# xc_b2bua_up LAN_SDP_JSON: the lan realm's `sdp` block set to LAN_SDP_JSON, Rampart and the
-# transcoder started, and the UAS's first health check timed out. Health checks run only at
+# xc_b2bua_up LAN_SDP_JSON [WAN_SDP_JSON]: the lan realm's `sdp` block set to LAN_SDP_JSON (and
+# WAN_SDP_JSON's keys added to the wan realm's), CDRs written to
+# $work/cdr/cdr.jsonl, Rampart and the transcoder started, and the UAS's first health check timed out. Health checks run only at
 # start, and the UAS starts after that first OPTIONS: the sipp UAS (-m 1) would take an
 # OPTIONS for its one call. A target marked down is still tried when it is the route's only one.
 xc_b2bua_up() {
   B2B_SIP='{"options_interval_s": 3600}' b2b_config 100
-  /usr/bin/python3 - "$config" "$1" <<'PY'
+  /usr/bin/python3 - "$config" "$1" "$work" "${2:-null}" <<'PY'
 import json, sys, yaml
 path = sys.argv[1]
 c = yaml.safe_load(open(path))
+c["management"]["cdr"] = {"directory": f"{sys.argv[3]}/cdr", "fsync_interval_ms": 100}
 for r in c["realms"]:
     if r["name"] == "lan":
         r["sdp"] = json.loads(sys.argv[2])
+    if r["name"] == "wan":
+        r["sdp"] = dict(r.get("sdp") or {}, **(json.loads(sys.argv[4]) or {}))
 yaml.safe_dump(c, open(path, "w"), default_flow_style=None, sort_keys=False)
 PY
   "$cp" --config "$config" --check-config >"$work/check.log" 2>&1 ||

@@ -6,10 +6,15 @@ block about Rampart's stream and SDES, RFC 3550) once a second, and records ever
 packet Rampart sends back. Prints a JSON summary: the RTP SSRCs seen, each RTCP packet's sender
 SSRC, the report blocks about this peer's SSRC with what the peer knew when each arrived
 (packets left out so far, highest sequence sent), and the round trip the peer measured from
-Rampart's LSR/DLSR. Plain sockets and struct (no scapy).
+Rampart's LSR/DLSR. --linger S keeps listening S seconds after the last packet sent (the
+test hangs up meanwhile): RTCP BYEs are recorded with the SSRC they name and the compound's
+first packet type. --rtcp-hold-ms MS holds each RTCP compound MS ms after building it (its
+DLSR already fixed): a one-way delay on this peer's RTCP path that Rampart's round trip to it
+must show. Plain sockets and struct (no scapy).
 
 usage: xc_rtcp_peer.py --local IP:PORT --remote IP:PORT [--rtcp-local PORT --rtcp-remote PORT]
-                       --codec pcmu|opus --ssrc N [--drop-every N] [--seconds S]
+                       --codec pcmu|opus --ssrc N [--drop-every N] [--seconds S] [--linger S]
+                       [--rtcp-hold-ms MS]
 """
 import argparse, json, math, select, socket, struct, time
 
@@ -51,11 +56,13 @@ class Peer:
         self.rtcp_to = (a.remote[0], a.rtcp_remote) if a.rtcp_remote else a.remote
         self.seq, self.ts, self.sent, self.octets, self.left_out = 1000, 5000, 0, 0, 0
         self.rampart_ssrc = None
+        self.sending = True  # False while lingering: blocks then cover an interval of silence
         self.rx_max_seq, self.rx_count, self.rx_base = None, 0, None
         self.rampart_lsr, self.rampart_lsr_at = 0, 0.0
         self.my_srs = {}  # middle 32 bits of each SR's NTP time -> when sent
+        self.held = []  # (when to send, compound) with --rtcp-hold-ms
         self.out = {"rtp_ssrcs": set(), "rtp_received": 0, "rtcp": [], "blocks": [],
-                    "rtt_ms": [], "bad_rtcp": 0}
+                    "rtt_ms": [], "bad_rtcp": 0, "bye": []}
 
     @staticmethod
     def sock(addr):
@@ -95,7 +102,13 @@ class Peer:
         chunk = struct.pack("!IBB", self.a.ssrc, 1, len(cname)) + cname + b"\0"
         chunk += bytes(-len(chunk) % 4)
         sdes = struct.pack("!BBH", 0x81, 202, len(chunk) // 4) + chunk
-        self.rtcp.sendto(sr + sdes, self.rtcp_to)
+        self.held.append((time.monotonic() + self.a.rtcp_hold_ms / 1000, sr + sdes))
+        self.flush_held()
+
+    def flush_held(self):
+        now = time.monotonic()
+        while self.held and self.held[0][0] <= now:
+            self.rtcp.sendto(self.held.pop(0)[1], self.rtcp_to)
 
     def on_rtp(self, p):
         if len(p) < 12:
@@ -126,6 +139,9 @@ class Peer:
                     self.rampart_lsr_at = now
                 for i in range(count):
                     self.on_block(p[first + 24 * i:first + 24 * i + 24], now)
+            elif pt == 203 and count > 0:
+                self.out["bye"].append({"ssrc": ssrc, "first_pt": p[1], "sender": sender,
+                                        "at": round(now, 3)})
             off += size
         self.out["rtcp"].append({"pt": p[1], "sender": sender, "at": round(now, 3)})
 
@@ -139,32 +155,41 @@ class Peer:
         self.out["blocks"].append({"fraction": frac, "lost": lost, "ext_max": ext,
                                    "jitter": jitter, "lsr": lsr, "dlsr": dlsr,
                                    "left_out_so_far": self.left_out,
-                                   "highest_sent": self.seq - 1})
+                                   "highest_sent": self.seq - 1,
+                                   "after_end": not self.sending})
         if lsr in self.my_srs:  # RFC 3550 6.4.1, measured on the peer's own clock
             self.out["rtt_ms"].append(round((now - self.my_srs[lsr] - dlsr / 65536) * 1000, 2))
+
+    def receive(self, until):
+        """Takes what arrives until `until` (monotonic), sending held RTCP when due."""
+        while True:
+            wait = until - time.monotonic()
+            if self.held:
+                wait = min(wait, self.held[0][0] - time.monotonic())
+            # One socket with rtcp-mux: listed once, or a second recvfrom would block.
+            ready = select.select(list({self.rtp, self.rtcp}), [], [], max(0, wait))[0]
+            for s in ready:
+                p, _ = s.recvfrom(2048)
+                if len(p) >= 2 and 200 <= p[1] <= 206:
+                    self.on_rtcp(p)
+                else:
+                    self.on_rtp(p)
+            self.flush_held()
+            if time.monotonic() >= until:
+                return
 
     def run(self):
         start = time.monotonic()
         k, next_rtcp = 0, start + 1.0
-        socks = {self.rtp, self.rtcp}
         while time.monotonic() - start < self.a.seconds:
-            due = start + k * 0.02
-            while True:
-                wait = due - time.monotonic()
-                ready = select.select(list(socks), [], [], max(0, wait))[0]
-                for s in ready:
-                    p, _ = s.recvfrom(2048)
-                    if len(p) >= 2 and 200 <= p[1] <= 206:
-                        self.on_rtcp(p)
-                    else:
-                        self.on_rtp(p)
-                if wait <= 0:
-                    break
+            self.receive(start + k * 0.02)
             self.send_rtp(k)
             k += 1
             if time.monotonic() >= next_rtcp:
                 self.send_rtcp()
                 next_rtcp += 1.0
+        self.sending = False
+        self.receive(time.monotonic() + self.a.linger)
         self.out["sent"] = self.sent
         self.out["left_out"] = self.left_out
         self.out["rtp_ssrcs"] = sorted(self.out["rtp_ssrcs"])
@@ -186,6 +211,8 @@ def main():
     ap.add_argument("--ssrc", type=lambda v: int(v, 0), required=True)
     ap.add_argument("--drop-every", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--linger", type=float, default=0)
+    ap.add_argument("--rtcp-hold-ms", type=float, default=0)
     Peer(ap.parse_args()).run()
 
 

@@ -70,6 +70,26 @@ TEST(RtcpRtt, FirstReportBlockGivesArrivalMinusDlsr) {
   EXPECT_EQ(r.rr_lsr, 0x01020304u);
 }
 
+// A transcoded leg: the worker notes the SR rampart-transcoder sends (its block, about the
+// party's stream, is not a block the party sent) and the party's block as its report arrives
+// (its SR goes nowhere, so no slot).
+TEST(RtcpRtt, TranscodedLegSplitsSrAndBlock) {
+  RtcpRtt r{};
+  auto ours = report(200, 1, uint64_t{0x0102} << 32 | 0x03040000u, 0x55555555, 65536);
+  rtcpObserveSr(r, ours.data(), static_cast<uint32_t>(ours.size()), 2'000'000'000ull);
+  EXPECT_EQ(r.sr_mid[0], 0x01020304u);
+  EXPECT_EQ(r.sr_at_us[0], 2'000'000u);
+  EXPECT_EQ(r.rr_lsr, 0u);
+  auto theirs = report(200, 1, uint64_t{0x0a0b} << 32 | 0x0c0d0000u, 0x01020304, 65536 / 4);
+  rtcpObserveBlock(r, theirs.data(), static_cast<uint32_t>(theirs.size()), 2'300'000'000ull);
+  EXPECT_EQ(r.rr_lsr, 0x01020304u);
+  EXPECT_EQ(r.rr_at_us, 2'050'000u);  // arrival minus DLSR 0.25 s: a 50 ms round trip
+  EXPECT_EQ(r.sr_mid[1], 0u);
+  auto empty = report(201, 0, 0, 0, 0);
+  rtcpObserveBlock(r, empty.data(), 3, 3'000'000'000ull);  // shorter than a header
+  EXPECT_EQ(r.rr_lsr, 0x01020304u);
+}
+
 TEST(RtcpRtt, TruncatedOrLyingPacketsTeachNothingAndStayInBounds) {
   auto sr = report(200, 1, uint64_t{1} << 40, 0x01020304, 1);
   // Every truncation, copied to an exact-size heap buffer so a read past it is caught by

@@ -60,6 +60,9 @@ TEST(AbiLayout, VersionAndMessageNumbersArePinned) {
   EXPECT_EQ(kPacketXcTeardown, 22);
   EXPECT_EQ(kPacketXcRtcp, 23);
   EXPECT_EQ(kPacketXcDtmf, 24);
+  EXPECT_EQ(kPacketXcBye, 25);
+  EXPECT_EQ(kPacketXcToneReport, 26);
+  EXPECT_EQ(kPacketXcTone, 27);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcmu), 1);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::Pcma), 2);
   EXPECT_EQ(static_cast<int>(XcodeCodecId::G722), 3);
@@ -213,6 +216,12 @@ TEST(AbiLayout, TranscoderMessagesArePinned) {
   EXPECT_EQ(sizeof(DtmfReport), 24u);
   EXPECT_EQ(offsetof(DtmfReport, event_pt), 16u);
   EXPECT_EQ(offsetof(DtmfReport, drop), 17u);
+  EXPECT_EQ(offsetof(DtmfReport, inband), 18u);
+  EXPECT_EQ(sizeof(XcTone), 12u);
+  EXPECT_EQ(offsetof(XcTone, clock_rate), 4u);
+  EXPECT_EQ(offsetof(XcTone, duration), 8u);
+  EXPECT_EQ(offsetof(XcTone, event), 10u);
+  EXPECT_EQ(offsetof(XcTone, volume), 11u);
   EXPECT_EQ(sizeof(XcodeRestart), 24u);
   EXPECT_EQ(offsetof(XcodeRestart, attached_ns), 16u);
   EXPECT_EQ(sizeof(DtmfEvent), 40u);

@@ -170,5 +170,64 @@ TEST_F(EngineRtcp, EachLegGetsItsOwnReportsAndTheRoundTripIsCounted) {
   }
 }
 
+// RFC 3550 6.6: a session leaving its leg sends a last SR with its block, SDES and a BYE for its
+// SSRC as kPacketXcBye, on its own flow; one that never sent anything sends none.
+TEST_F(EngineRtcp, TeardownSendsByeWithTheLastReport) {
+  abi::XcodeCodec pcmu{abi::XcodeCodecId::Pcmu, 0, 1, 20, 8000, 0, 0, 0, 0};
+  abi::XcodeCodec pcma{abi::XcodeCodecId::Pcma, 8, 1, 20, 8000, 0, 0, 0, 0};
+  setup(kX, pcmu, pcma, 0x0000aaa1, 0);
+  setup(kY, pcma, pcmu, 0x0000bbb1, kX);
+  for (uint16_t seq = 0; seq < 20; ++seq) {
+    rtp(kY, 8, seq, kSsrcB);  // only leg B talks: X (sending to B) never sends anything
+  }
+  drain();
+  uint8_t none = 0;
+  push(abi::kPacketXcTeardown, kY, &none, 0);
+  push(abi::kPacketXcTeardown, kX, &none, 0);
+  std::vector<Out> out = drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, abi::kPacketXcBye);
+  EXPECT_EQ(out[0].flow, kY);  // Y sends to leg A: its BYE goes there
+  const std::vector<uint8_t>& p = out[0].data;
+  RtcpIn in;
+  ASSERT_TRUE(parseRtcp(p.data(), p.size(), kSsrcA, &in));  // a valid compound, SR first
+  EXPECT_TRUE(in.sr);
+  EXPECT_EQ(in.sender_ssrc, 0x0000bbb1u);
+  ASSERT_GE(p.size(), 8u);
+  const uint8_t* bye = p.data() + p.size() - 8;  // the compound ends with the BYE
+  EXPECT_EQ(bye[0], 0x81);
+  EXPECT_EQ(bye[1], 203);
+  EXPECT_EQ(rd32(bye + 4), 0x0000bbb1u);
+  EXPECT_EQ(stats_->rtcp_bye, 1u);
+  EXPECT_EQ(stats_->rtcp_out, 1u);
+  EXPECT_EQ(stats_->teardowns, 2u);
+  EXPECT_EQ(stats_->sessions_active, 0u);
+}
+
+// A re-setup (a re-INVITE's codec change) with a new SSRC ends the old stream with a BYE; one
+// keeping the SSRC sends none.
+TEST_F(EngineRtcp, ResetupWithANewSsrcSendsByeForTheOldOne) {
+  abi::XcodeCodec pcmu{abi::XcodeCodecId::Pcmu, 0, 1, 20, 8000, 0, 0, 0, 0};
+  abi::XcodeCodec pcma{abi::XcodeCodecId::Pcma, 8, 1, 20, 8000, 0, 0, 0, 0};
+  setup(kY, pcma, pcmu, 0x0000bbb1, 0);
+  for (uint16_t seq = 0; seq < 5; ++seq) {
+    rtp(kY, 8, seq, kSsrcB);
+  }
+  drain();
+  setup(kY, pcmu, pcmu, 0x0000bbb2, 0);
+  std::vector<Out> out = drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, abi::kPacketXcBye);
+  ASSERT_GE(out[0].data.size(), 8u);
+  EXPECT_EQ(rd32(out[0].data.data() + out[0].data.size() - 4), 0x0000bbb1u);
+  for (uint16_t seq = 5; seq < 10; ++seq) {
+    rtp(kY, 0, seq, kSsrcB);
+  }
+  drain();
+  setup(kY, pcmu, pcmu, 0x0000bbb2, 0);
+  EXPECT_TRUE(drain().empty());
+  EXPECT_EQ(stats_->sessions_active, 1u);
+}
+
 }  // namespace
 }  // namespace rampart::xc

@@ -281,6 +281,50 @@ TEST(XcodeSession, InbandToneOnPcmuBecomesEventsOnOpus) {
   EXPECT_EQ(s.value()->stats().dtmf_inband, 1u);
 }
 
+// The other leg hears DTMF as SIP INFO (DtmfReport.inband): an in-band digit is handed over
+// once, at its end, with its duration, and never sent as events, even toward a leg that
+// negotiated them; without the report and without events, nothing is detected.
+TEST(XcodeSession, InbandToneReportedForSipInfoInsteadOfEvents) {
+  for (uint8_t event_pt : {uint8_t{110}, uint8_t{0}}) {
+    abi::XcodeCodec to = opus(111);
+    to.dtmf_pt = event_pt;
+    auto s = XcodeSession::create(setup(pcmu(), to));
+    ASSERT_TRUE(s);
+    s.value()->reportTones(true);
+    std::vector<int16_t> pcm = keyBetweenSilence('7', 200);
+    auto more = keyBetweenSilence('*', 120);
+    pcm.insert(pcm.end(), more.begin(), more.end());
+    Captured c;
+    std::vector<abi::XcTone> tones;
+    uint8_t u[160];
+    for (size_t off = 0, i = 0; off + 160 <= pcm.size(); off += 160, ++i) {
+      for (size_t k = 0; k < 160; ++k) {
+        u[k] = test::ulawEncode(pcm[off + k]);
+      }
+      auto p = rtp(0, static_cast<uint16_t>(1 + i), static_cast<uint32_t>(off), u, 160);
+      collect(*s.value(), s.value()->onRtp(p.data(), p.size()), &c);
+      abi::XcTone t{};
+      if (s.value()->takeTone(&t)) {
+        tones.push_back(t);
+      }
+    }
+    for (const RtpView& h : c.hdrs) {
+      EXPECT_EQ(h.pt, 111);  // audio only: the digits go as SIP INFO
+    }
+    ASSERT_EQ(tones.size(), 2u);
+    EXPECT_EQ(tones[0].event, 7);
+    EXPECT_EQ(tones[1].event, 10);  // '*'
+    EXPECT_EQ(tones[0].clock_rate, 48000u);
+    EXPECT_GE(tones[0].duration, 48u * 180);  // 200 ms within a 20 ms block either way
+    EXPECT_LE(tones[0].duration, 48u * 220);
+    EXPECT_EQ(s.value()->stats().dtmf_inband, 2u);
+  }
+  auto quiet = XcodeSession::create(setup(pcmu(), opus(111)));  // no events, no report
+  ASSERT_TRUE(quiet);
+  pcmuIn(*quiet.value(), keyBetweenSilence('7', 200));
+  EXPECT_EQ(quiet.value()->stats().dtmf_inband, 0u);
+}
+
 // A digit from SIP INFO: started at once, updated with each audio frame, ended after its
 // duration with three end packets, on the output leg's clock and event PT.
 TEST(XcodeSession, InjectedDigitIsPacedWithTheAudio) {

@@ -22,7 +22,9 @@ inline constexpr uint16_t kAbiMajor = 1;
 // 6: RTCP round-trip inputs in FlowInfo (rtcp_sr_*, rtcp_rr_*); 7: DTMF interworking
 // (DtmfReport, DtmfEvent, DtmfInject); 8: RTCP on the transcoder rings (kPacketXcRtcp,
 // XcodeSetupSlot.reverse_flow); 9: XcodeRestart (a restarted transcoder, its setups replayed);
-// 10: DtmfInject on relayed flows (event_pt, clock_rate)
+// 10: kPacketXcBye (the transcoder's last report with RTCP BYE when a transcoded flow ends);
+// in-band DTMF reported as events (DtmfReport.inband, kPacketXcToneReport, kPacketXcTone);
+// DtmfInject on relayed flows (event_pt, clock_rate)
 inline constexpr uint16_t kAbiMinor = 10;
 inline constexpr uint32_t kCmdSlotSize = 256;                 // command and event rings
 inline constexpr uint32_t kPacketSlotSize = 2048;             // punt and inject rings
@@ -334,12 +336,15 @@ struct XcodeSetup {
 // DTMF interworking (ABI 1.7), RFC 4733 <-> SIP INFO. hdr.flow: the flow whose arriving
 // telephone-events (payload type `event_pt`, 0: stop) are reported as DtmfEvent when each
 // ends; with `drop` set they are not forwarded (the other leg hears them as SIP INFO), counted
-// as the drop dtmf_signalled.
+// as the drop dtmf_signalled. With `inband` set (ABI 1.10) the digits rampart-transcoder
+// detects as tones in the flow's G.711 input are reported the same way (DtmfEvent, once per
+// digit at its end) and sent to neither leg as RFC 4733 events; event_pt may then be 0.
 struct DtmfReport {
   MsgHeader hdr;
   uint8_t event_pt;
   uint8_t drop;
-  uint8_t _pad[6];
+  uint8_t inband;
+  uint8_t _pad[5];
 };
 
 // A worker saw rampart-transcoder attach again (XcodeStats.attached_ns changed): the codec
@@ -399,7 +404,25 @@ inline constexpr uint8_t kPacketXcTeardown = 22;  // dp -> xc: free the flow's c
 // its separate RTCP port); xc -> dp: Rampart's own report, sent by the flow's out action.
 inline constexpr uint8_t kPacketXcRtcp = 23;
 inline constexpr uint8_t kPacketXcDtmf = 24;  // dp -> xc: payload is the DtmfInject
+// xc -> dp (ABI 1.10): the answer to a teardown, Rampart's last compound RTCP on the flow's out
+// leg (SR/RR, SDES, BYE; RFC 3550 6.6). The worker sends it like kPacketXcRtcp, through the
+// out action it kept for the purpose when the teardown came from a FlowDel.
+inline constexpr uint8_t kPacketXcBye = 25;
+// dp -> xc (ABI 1.10): payload one byte, 1: report the digits detected in-band on the flow's
+// input instead of sending them as events (DtmfReport.inband), 0: stop. The worker sends it
+// after DtmfReport and after every setup of a flow that has it set.
+inline constexpr uint8_t kPacketXcToneReport = 26;
+// xc -> dp (ABI 1.10): payload XcTone, a digit that ended on the flow's input; the worker
+// posts it as the flow's DtmfEvent when the flow reports in-band digits.
+inline constexpr uint8_t kPacketXcTone = 27;
 
+struct XcTone {
+  uint32_t rtp_ts;      // the event's timestamp (its onset, output clock)
+  uint32_t clock_rate;  // the clock of `duration`
+  uint16_t duration;    // how long the tone lasted
+  uint8_t event;        // 0-15
+  uint8_t volume;       // -dBm0
+};
 // Payload of a kPacketXcSetup slot (ABI 1.8; before it, the XcodeSetup alone). The worker
 // names the flow carrying the call's other transcoded direction, so the transcoder can pair
 // the two sessions that make up one leg's RTCP (docs/ARCHITECTURE.md, "Transcoding").
@@ -452,6 +475,7 @@ static_assert(kIsWireType<XcodeSetup> && sizeof(XcodeSetup) <= kCmdSlotSize);
 static_assert(kIsWireType<XcodeSetupSlot> && sizeof(XcodeSetupSlot) <= kMaxPacket);
 static_assert(kIsWireType<DtmfReport> && kIsWireType<DtmfEvent> && kIsWireType<DtmfInject>);
 static_assert(kIsWireType<XcodeRestart>);
+static_assert(kIsWireType<XcTone> && sizeof(XcTone) <= kMaxPacket);
 static_assert(sizeof(PacketSlot) + kMaxPacket <= kPacketSlotSize);
 
 // Fills a Hello for this build.

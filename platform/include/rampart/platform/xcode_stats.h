@@ -30,6 +30,7 @@ struct XcodeStats {
   // Set by each transcoder when it attaches (its CLOCK_MONOTONIC, atomic store): a worker that
   // sees it change knows the codec state of its transcoded flows is gone (XcodeRestart).
   uint64_t attached_ns;
+  uint64_t rtcp_bye;  // RTCP BYEs sent as transcoded flows ended (in rtcp_out too)
 };
 
 }  // namespace rampart::platform
