@@ -30,11 +30,7 @@ sip_bg "$lan" uas 40 -sf "$here/uas_pcmu_info.xml" -i 198.18.3.2 -p 5080 -t u1 -
 sip_bg "$wan" uac 40 -sf "$work/uac_pcmu.xml" "$SBC" -s 7001 -i "$WAN_SIG" -p 5060 -t u1 \
   -d 9000 -m 1
 for _ in $(seq 1 50); do grep -q "^SIP/2.0 200" "$work/uac.msg" 2>/dev/null && break; sleep 0.2; done
-offer_lan=$(awk '/^INVITE /,/a=sendrecv/' "$work/uas.msg")
-answer_wan=$(awk '/^SIP\/2.0 200/,/a=sendrecv/' "$work/uac.msg" | tail -n 30)
-lport=$(grep -oE "m=audio [0-9]+ RTP/AVP 0 101" <<<"$offer_lan" | head -n1 | awk '{print $2}')
-wport=$(grep -oE "m=audio [0-9]+ RTP/AVP 0 101" <<<"$answer_wan" | head -n1 | awk '{print $2}')
-[ -n "$lport" ] && [ -n "$wport" ] || fail "media ports not found ($lport, $wport)"
+xc_media_ports "0 101" "0 101"
 
 echo "1-2. media both ways for 4.5 s; the PBX sends INFO 5, the caller RFC 4733 1 and #"
 nsx "$lan" "$peer" --local 198.18.4.2:5200 --remote "198.18.4.1:$lport" --send pcmu:0 \

@@ -50,3 +50,15 @@ xc_wait_transcoded() {
   [ "$(cpm 'rampart_cp_transcoded_calls\{realm="lan"')" = 1 ] ||
     fail "no transcoded call: $(grep -E 'xcode|transcod' "$work/cp.log" | tail -n 5)"
 }
+
+# xc_media_ports LAN_PTS WAN_PTS: the media ports of the current call, from the sipp message
+# logs: $lport, offered to the PBX (m=audio ... RTP/AVP LAN_PTS in the INVITE to the UAS), and
+# $wport, answered to the caller (WAN_PTS in the 200 to the UAC); fails when either is missing.
+xc_media_ports() {
+  local offer answer
+  offer=$(awk '/^INVITE /,/a=sendrecv/' "$work/uas.msg")
+  answer=$(awk '/^SIP\/2.0 200/,/a=sendrecv/' "$work/uac.msg" | tail -n 30)
+  lport=$(grep -oE "m=audio [0-9]+ RTP/AVP $1" <<<"$offer" | head -n1 | awk '{print $2}')
+  wport=$(grep -oE "m=audio [0-9]+ RTP/AVP $2" <<<"$answer" | head -n1 | awk '{print $2}')
+  [ -n "$lport" ] && [ -n "$wport" ] || fail "media ports not found ($lport, $wport)"
+}
