@@ -100,7 +100,9 @@ uint32_t serviceRelayDtmf(LcoreCtx& ctx) {
       uint8_t pkt[16];
       buildEvent(r, *f, pkt);
       sent += sendOnFlow(ctx, *f, &ctx.flow_stats[abi::unpackHandle(r.flow).index], pkt,
-                         sizeof(pkt), false) ? 1 : 0;
+                         sizeof(pkt), false)
+                  ? 1
+                  : 0;
     }
     r.next_ns += kPacketNs;
     if (f == nullptr || r.ends >= kEndPackets) {
