@@ -147,12 +147,27 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
   workers_ =
       std::make_unique<WorkerPicker>(static_cast<uint32_t>(config.dataplane.worker_cpus.size()));
   media_ = std::make_unique<MediaContext>(MediaContext{*sink_, *workers_, {}, nullptr, {}});
+  makeDtls();
+  makeTranscodeBook();
+  std::vector<MediaRealm> realms = makeMediaRealms();
+  makeSignalling();
+  calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
+  txn_->setUser(calls_.get());
+  records_ = std::make_unique<CallRecords>(config_, registry);
+  calls_->setObserver(records_.get());
+  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, dtls_link_.get(),
+                                              *drop_list_, registry);
+  dataplane_->setListener(events_.get());
+}
+
+// The DTLS service for browser legs (its failure is reported by start()).
+void Server::makeDtls() {
   dtls::DtlsOptions dopts;
-  dopts.certificate = config.dtls.certificate;
-  dopts.private_key = config.dtls.private_key;
-  dopts.handshake_timeout = std::chrono::seconds(config.dtls.handshake_timeout_s);
+  dopts.certificate = config_.dtls.certificate;
+  dopts.private_key = config_.dtls.private_key;
+  dopts.handshake_timeout = std::chrono::seconds(config_.dtls.handshake_timeout_s);
   auto service = dtls::DtlsService::create(
-      io, dopts, registry,
+      io_, dopts, registry_,
       [fp = dataplane_.get()](uint32_t worker, const abi::PacketSlot& meta,
                               const uint8_t* payload) {
         return fp->inject(worker, meta, payload);
@@ -164,36 +179,42 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
   } else {
     dtls_error_ = service.error();
   }
+}
 
+// Per-realm transcoding limits and their metrics.
+void Server::makeTranscodeBook() {
   std::vector<uint32_t> limits;
   auto& xc_calls = prometheus::BuildGauge()
                        .Name("rampart_cp_transcoded_calls")
                        .Help("Transcoded calls in progress with a leg on the realm")
-                       .Register(registry);
+                       .Register(registry_);
   auto& xc_refused = prometheus::BuildCounter()
                          .Name("rampart_cp_transcode_refused_total")
                          .Help("Calls refused (488) at the realm's max_transcoded_calls")
-                         .Register(registry);
+                         .Register(registry_);
   xc_pairs_ = &prometheus::BuildGauge()
                    .Name("rampart_cp_transcoded_calls_by_pair")
                    .Help("Transcoded calls in progress by codec pair (leg A's codec first)")
-                   .Register(registry);
-  for (const platform::Realm& r : config.realms) {
+                   .Register(registry_);
+  for (const platform::Realm& r : config_.realms) {
     limits.push_back(r.sdp.max_transcoded_calls);
     xc_realm_gauges_.push_back(&xc_calls.Add({{"realm", r.name}}));
     xc_refused_.push_back(&xc_refused.Add({{"realm", r.name}}));
   }
   transcode_ = std::make_unique<TranscodeBook>(std::move(limits));
   media_->transcode = transcode_.get();
+}
 
+// Each realm's media side: its port allocator, addresses, SDP profile and dataplane port.
+std::vector<MediaRealm> Server::makeMediaRealms() {
   auto& ports_family = prometheus::BuildGauge()
                            .Name("rampart_cp_media_ports_in_use")
                            .Help("Media ports allocated to calls, per realm")
-                           .Register(registry);
+                           .Register(registry_);
   std::vector<MediaRealm> realms;
   uint16_t dp_port = 0;
-  for (uint32_t i = 0; i < config.realms.size(); ++i) {
-    const platform::Realm& r = config.realms[i];
+  for (uint32_t i = 0; i < config_.realms.size(); ++i) {
+    const platform::Realm& r = config_.realms[i];
     ports_.push_back(std::make_unique<PortAllocator>(r.name, r.media.port_min, r.media.port_max));
     ports_gauges_.push_back(&ports_family.Add({{"realm", r.name}}));
     MediaRealm m;
@@ -207,40 +228,37 @@ Server::Server(boost::asio::io_context& io, platform::Config& config,
     realms.push_back(std::move(m));
     dp_port = static_cast<uint16_t>(dp_port + std::max<std::size_t>(1, r.media.devargs.size()));
   }
+  return realms;
+}
 
-  transport_ = std::make_unique<TransportLayer>(io, config, registry);
-  const platform::SipTlsClient& tls = config.sip.tls_client;
+// Transport, transactions and, between them, the security layer with its ban listeners.
+void Server::makeSignalling() {
+  transport_ = std::make_unique<TransportLayer>(io_, config_, registry_);
+  const platform::SipTlsClient& tls = config_.sip.tls_client;
   transport_->setClientTls(
       ClientTlsOptions{tls.verify, tls.ca_file, tls.certificate, tls.private_key});
   TxnTimers timers;
-  timers.t1 = std::chrono::milliseconds(config.sip.t1_ms);
+  timers.t1 = std::chrono::milliseconds(config_.sip.t1_ms);
   timers.t2 = 8 * timers.t1;
   timers.t4 = 10 * timers.t1;
-  txn_ = std::make_unique<TransactionLayer>(io, *transport_, registry, timers);
+  txn_ = std::make_unique<TransactionLayer>(io_, *transport_, registry_, timers);
   // Every message meets the security layer before the transactions see it.
-  guard_ = std::make_unique<security::SignallingGuard>(io, config, *transport_, registry);
+  guard_ = std::make_unique<security::SignallingGuard>(io_, config_, *transport_, registry_);
   guard_->setNext(txn_.get());
   transport_->setSink(guard_.get());
   transport_->setSourceObserver(guard_.get());
   txn_->setResponseObserver(guard_.get());
-  drop_list_ = std::make_unique<security::DropListSync>(*sink_, guard_->bans(), registry);
+  drop_list_ = std::make_unique<security::DropListSync>(*sink_, guard_->bans(), registry_);
   guard_->bans().addListener(drop_list_.get());
-  if (config.security.kernel_ban_filter) {
+  if (config_.security.kernel_ban_filter) {
     std::vector<std::string> names;
-    for (const platform::Realm& r : config.realms) {
+    for (const platform::Realm& r : config_.realms) {
       names.push_back(r.name);
     }
-    kernel_filter_ = std::make_unique<security::KernelBanFilter>(io, guard_->bans(), *transport_,
-                                                                 registry, names);
+    kernel_filter_ = std::make_unique<security::KernelBanFilter>(io_, guard_->bans(), *transport_,
+                                                                 registry_, names);
     guard_->bans().addListener(kernel_filter_.get());
   }
-  calls_ = std::make_unique<CallManager>(io, config, *txn_, *media_, std::move(realms), registry);
-  txn_->setUser(calls_.get());
-  records_ = std::make_unique<CallRecords>(config_, registry);
-  calls_->setObserver(records_.get());
-  events_ = std::make_unique<DataplaneEvents>(*calls_, *workers_, *dataplane_, dtls_link_.get(),
-                                              *drop_list_, registry);
-  dataplane_->setListener(events_.get());
 }
 
 Server::~Server() {

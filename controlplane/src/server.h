@@ -38,6 +38,7 @@ class TransactionLayer;
 class TransportLayer;
 class WorkerPicker;
 struct MediaContext;
+struct MediaRealm;
 class TranscodeBook;
 class FlowProgrammerSink;
 class DataplaneEvents;
@@ -80,6 +81,11 @@ class Server {
   security::SignallingGuard& guard() { return *guard_; }
 
  private:
+  // The constructor's steps, in order.
+  void makeDtls();
+  void makeTranscodeBook();
+  std::vector<MediaRealm> makeMediaRealms();
+  void makeSignalling();
   void publishGauges();
   // Builds the management API (when configured): its routes, then binds.
   Result<void> startApi();

@@ -18,6 +18,18 @@ struct L4Tuple {
   const uint8_t* dst;
 };
 
+// Where a flow's packet leaves: its out leg's addresses and ports, RTCP on the out leg's RTCP
+// port when it has one.
+inline L4Tuple outTuple(const FlowEntry& f, bool rtcp) {
+  bool split = rtcp && f.out_rtcp_lport != 0;
+  return L4Tuple{f.out_family,
+                 f.tos,
+                 split ? f.out_rtcp_lport : f.out_lport,
+                 split ? f.out_rtcp_rport : f.out_rport,
+                 f.out_local,
+                 f.out_remote};
+}
+
 // Replaces the first `old_hdr_len` bytes of `m` (whatever L2-L4 headers it had) with fresh
 // Ethernet/IP/UDP headers for `t`, leaving the UDP payload in place. Computes the IPv4 header
 // and UDP checksums in software unless the port offloads them. @return false when the mbuf

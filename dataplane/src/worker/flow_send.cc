@@ -36,14 +36,7 @@ bool sendOnFlow(LcoreCtx& ctx, FlowEntry& f, FlowStats* fs, const uint8_t* rtp, 
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = len;
   }
-  bool split = rtcp && f.out_rtcp_lport != 0;
-  L4Tuple t{f.out_family,
-            f.tos,
-            split ? f.out_rtcp_lport : f.out_lport,
-            split ? f.out_rtcp_rport : f.out_rport,
-            f.out_local,
-            f.out_remote};
-  if (!writeUdpHeaders(ctx, ctx.ifaces->ifaces[f.out_iface], m, 0, t)) {
+  if (!writeUdpHeaders(ctx, ctx.ifaces->ifaces[f.out_iface], m, 0, outTuple(f, rtcp))) {
     ctx.drop(f.out_iface, DropReason::NoRoute);
     rte_pktmbuf_free(m);
     return false;

@@ -184,15 +184,8 @@ uint32_t payloadCapacity(const rte_mbuf* m, const PacketInfo& pi) {
   // The payload now spans [payload_off, payload_off + len): resize the mbuf around it.
   m->data_len = static_cast<uint16_t>(pi.payload_off + len);
   m->pkt_len = m->data_len;
-  bool split_rtcp = rtcp && f.out_rtcp_lport != 0;
-  L4Tuple t{f.out_family,
-            f.tos,
-            split_rtcp ? f.out_rtcp_lport : f.out_lport,
-            split_rtcp ? f.out_rtcp_rport : f.out_rport,
-            f.out_local,
-            f.out_remote};
   const Iface& out = ctx.ifaces->ifaces[f.out_iface];
-  if (!writeUdpHeaders(ctx, out, m, pi.payload_off, t)) {
+  if (!writeUdpHeaders(ctx, out, m, pi.payload_off, outTuple(f, rtcp))) {
     flowDrop(ctx, in, index, m, DropReason::NoRoute);
     return;
   }
